@@ -1,0 +1,106 @@
+//! The command line: clap types only, no I/O.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Overrides;
+
+/// Faithful fake servers of customer-support vendors, for offline integration tests.
+#[derive(Debug, Parser)]
+#[command(name = "fakedesk", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `fakedesk=debug`.
+    #[arg(long, global = true, env = "FAKEDESK_LOG", default_value = "warn")]
+    pub log: String,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every fake vendor until stopped (Ctrl-C or SIGTERM).
+    Serve(ServeArgs),
+}
+
+/// Options of `fakedesk serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// YAML config file (see the README); command-line options win over it.
+    #[arg(long, env = "FAKEDESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long)]
+    pub bind: Option<IpAddr>,
+    /// Port of the control API (0: chosen by the OS).
+    #[arg(long)]
+    pub control_port: Option<u16>,
+    /// Port of one vendor, as VENDOR=PORT (0: chosen by the OS). Repeatable.
+    #[arg(long = "port", value_name = "VENDOR=PORT", value_parser = parse_port)]
+    pub ports: Vec<(String, u16)>,
+    /// Let the OS choose every port not set explicitly.
+    #[arg(long)]
+    pub ephemeral_ports: bool,
+    /// Write the URLs and seeded credentials to this file once every listener is bound.
+    #[arg(long)]
+    pub env_file: Option<PathBuf>,
+    /// Most journal entries kept; older ones are evicted and counted.
+    #[arg(long)]
+    pub journal_capacity: Option<usize>,
+    /// Largest request body a fake accepts, in bytes.
+    #[arg(long)]
+    pub max_body_bytes: Option<usize>,
+    /// Switch off every vendor's rate limits.
+    #[arg(long)]
+    pub no_rate_limits: bool,
+    /// Seed for generated ids.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl ServeArgs {
+    /// The settings that override the config file.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            bind: self.bind,
+            control_port: self.control_port,
+            ports: self.ports.clone(),
+            ephemeral_ports: self.ephemeral_ports,
+            journal_capacity: self.journal_capacity,
+            max_body_bytes: self.max_body_bytes,
+            no_rate_limits: self.no_rate_limits,
+            seed: self.seed,
+        }
+    }
+}
+
+fn parse_port(s: &str) -> Result<(String, u16), String> {
+    let (vendor, port) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected VENDOR=PORT, got `{s}`"))?;
+    let port = port
+        .parse()
+        .map_err(|_| format!("`{port}` is not a port number (0-65535)"))?;
+    Ok((vendor.trim().to_lowercase(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ports_are_vendor_equals_number() {
+        assert_eq!(parse_port("zendesk=0"), Ok(("zendesk".to_owned(), 0)));
+        assert!(parse_port("zendesk").is_err());
+        assert!(parse_port("zendesk=99999").is_err());
+    }
+}

@@ -1,0 +1,197 @@
+//! One recorded exchange, and how it serializes for the control API and snapshots.
+
+use axum::http::HeaderMap;
+use base64::Engine as _;
+use bytes::Bytes;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use time::OffsetDateTime;
+
+use crate::clock::iso_millis;
+
+/// Who called whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The system under test called a fake vendor's API.
+    Inbound,
+    /// A fake vendor called the system under test (webhook, hook, pull).
+    Outbound,
+}
+
+/// A body as received or sent. Stored once as [`Bytes`]; every reader shares it.
+///
+/// Serializes as the JSON value when the bytes are JSON, as a string when they are
+/// UTF-8 text, and as `{"base64": ...}` otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Body(pub Bytes);
+
+impl Body {
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        if self.0.is_empty() {
+            return None;
+        }
+        serde_json::from_slice(&self.0).ok()
+    }
+}
+
+impl Serialize for Body {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_empty() {
+            return s.serialize_none();
+        }
+        if let Some(v) = self.json() {
+            return v.serialize(s);
+        }
+        match std::str::from_utf8(&self.0) {
+            Ok(text) => s.serialize_str(text),
+            Err(_) => {
+                let mut m = s.serialize_map(Some(1))?;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&self.0);
+                m.serialize_entry("base64", &encoded)?;
+                m.end()
+            }
+        }
+    }
+}
+
+/// Headers in the order they were seen; repeated names are joined with `, `.
+#[derive(Debug, Clone, Default)]
+pub struct Headers(pub HeaderMap);
+
+impl Serialize for Headers {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.keys_len()))?;
+        for name in self.0.keys() {
+            let joined = self
+                .0
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ");
+            m.serialize_entry(name.as_str(), &joined)?;
+        }
+        m.end()
+    }
+}
+
+/// The request half of an exchange.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    /// HTTP method.
+    pub method: String,
+    /// Path without the query string.
+    pub path: String,
+    /// Raw query string, if any.
+    pub query: Option<String>,
+    /// Request headers.
+    pub headers: Headers,
+    /// Request body (possibly cut short, see `truncated`).
+    pub body: Body,
+    /// Whether the body was longer than the fake accepts and only its start is kept.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+/// The response half of an exchange.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseRecord {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: Headers,
+    /// Response body.
+    pub body: Body,
+}
+
+/// A recorded exchange, before the journal gives it a sequence number.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Vendor name, e.g. `zendesk`.
+    pub vendor: &'static str,
+    /// Who called whom.
+    pub direction: Direction,
+    /// What was asked.
+    pub request: RequestRecord,
+    /// What was answered; `None` when no answer came (see `error`).
+    pub response: Option<ResponseRecord>,
+    /// Why there is no response (connection refused, timeout), for outbound calls.
+    pub error: Option<String>,
+    /// When the exchange began.
+    pub started_at: OffsetDateTime,
+    /// How long it took, in microseconds.
+    pub duration_us: u64,
+}
+
+/// A journaled exchange with its place in the run's single timeline.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Position in the journal, from 1, never reused within a run (reset starts over).
+    pub seq: u64,
+    /// The exchange itself.
+    pub exchange: Exchange,
+}
+
+impl Serialize for Entry {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let x = &self.exchange;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("seq", &self.seq)?;
+        m.serialize_entry("vendor", x.vendor)?;
+        m.serialize_entry("direction", &x.direction)?;
+        m.serialize_entry("method", &x.request.method)?;
+        m.serialize_entry("path", &x.request.path)?;
+        m.serialize_entry("query", &x.request.query)?;
+        m.serialize_entry("started_at", &iso_millis(x.started_at))?;
+        m.serialize_entry("duration_us", &x.duration_us)?;
+        m.serialize_entry("request", &RequestView(&x.request))?;
+        m.serialize_entry("response", &x.response)?;
+        if let Some(err) = &x.error {
+            m.serialize_entry("error", err)?;
+        }
+        m.end()
+    }
+}
+
+/// The request without the fields already shown at the entry's top level.
+struct RequestView<'a>(&'a RequestRecord);
+
+impl Serialize for RequestView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("headers", &self.0.headers)?;
+        m.serialize_entry("body", &self.0.body)?;
+        if self.0.truncated {
+            m.serialize_entry("truncated", &true)?;
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_serializes_json_as_json_text_as_string_and_binary_as_base64() {
+        let json = serde_json::to_value(Body(Bytes::from_static(b"{\"a\":1}"))).unwrap();
+        assert_eq!(json, serde_json::json!({"a": 1}));
+        let text = serde_json::to_value(Body(Bytes::from_static(b"Too Many Requests"))).unwrap();
+        assert_eq!(text, serde_json::json!("Too Many Requests"));
+        let bin = serde_json::to_value(Body(Bytes::from_static(&[0xff, 0x00]))).unwrap();
+        assert_eq!(bin, serde_json::json!({"base64": "/wA="}));
+        let empty = serde_json::to_value(Body::default()).unwrap();
+        assert_eq!(empty, serde_json::Value::Null);
+    }
+
+    #[test]
+    fn repeated_headers_are_joined_in_order() {
+        let mut h = HeaderMap::new();
+        h.append("x-a", "1".parse().unwrap());
+        h.append("x-a", "2".parse().unwrap());
+        let v = serde_json::to_value(Headers(h)).unwrap();
+        assert_eq!(v, serde_json::json!({"x-a": "1, 2"}));
+    }
+}

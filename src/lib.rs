@@ -1,0 +1,141 @@
+//! fakedesk: faithful fake servers of customer-support vendors, for offline
+//! integration tests.
+//!
+//! Integrators point their code at fakedesk instead of the real vendors. Every fake
+//! listens on its own port and speaks the vendor's wire format (paths, auth, bodies,
+//! errors, rate-limit headers, object lifecycles); every exchange is recorded in one
+//! journal that the control API serves.
+//!
+//! # Layout
+//!
+//! - [`cli`]: clap types, no I/O.
+//! - [`config`]: config file + command line → validated [`config::RunConfig`].
+//! - [`vendors`]: the [`vendors::Vendor`] trait, the registry, one folder per vendor.
+//! - [`journal`]: the bounded, ordered record of every exchange.
+//! - [`server`]: listeners, the record layer and the control API.
+//! - [`clock`], [`ids`], [`ratelimit`]: injected time, deterministic ids, budgets.
+//!
+//! The vendor stores, wire types, journal and rate-limit windows perform no I/O and
+//! are tested without sockets.
+//!
+//! # Embedding
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! let harness = fakedesk::server::Harness::new(
+//!     fakedesk::config::RunConfig::ephemeral(),
+//!     Arc::new(fakedesk::clock::SystemClock),
+//! )?;
+//! let running = fakedesk::server::start(harness).await?;
+//! println!("fake Zendesk at {}", running.url("zendesk"));
+//! running.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod ids;
+pub mod journal;
+pub mod ratelimit;
+pub mod server;
+pub mod vendors;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::cli::ServeArgs;
+use crate::config::{ConfigError, FileConfig, RunConfig};
+use crate::server::{Harness, ServeError};
+
+/// Anything that stops fakedesk from doing its job (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A listener or the env file failed.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// Signal handlers could not be installed.
+    #[error("cannot listen for shutdown signals")]
+    Signals(#[source] std::io::Error),
+}
+
+/// Validates the configuration; no socket is opened before this succeeds.
+pub fn serve_config(args: &ServeArgs) -> Result<RunConfig, ConfigError> {
+    let file = match &args.config {
+        Some(path) => config::load_file(path)?,
+        None => FileConfig::default(),
+    };
+    RunConfig::build(file, &args.overrides())
+}
+
+/// `fakedesk serve`: binds every fake, writes the env file, prints the URL table,
+/// and serves until SIGINT or SIGTERM.
+pub async fn serve(args: ServeArgs, started: Instant) -> Result<(), Error> {
+    let config = serve_config(&args)?;
+    let harness = Harness::new(config, Arc::new(clock::SystemClock))?;
+    let running = server::start(harness.clone()).await?;
+    if let Some(path) = &args.env_file {
+        server::write_env_file(path, &harness.env_lines())?;
+    }
+    print!("{}", banner(&harness, started));
+    wait_for_signal().await?;
+    running.shutdown().await;
+    Ok(())
+}
+
+/// The table `serve` prints: each vendor's URL and seeded credentials.
+pub fn banner(h: &Harness, started: Instant) -> String {
+    let mut out = format!(
+        "fakedesk {} ready in {} ms\n\n  {:<10} {:<24} {}\n",
+        env!("CARGO_PKG_VERSION"),
+        started.elapsed().as_millis(),
+        "VENDOR",
+        "URL",
+        "CREDENTIALS"
+    );
+    out.push_str(&format!(
+        "  {:<10} {:<24}\n",
+        "control",
+        h.url("control").unwrap_or_default()
+    ));
+    for v in &h.vendors {
+        let creds: Vec<String> = v
+            .credentials()
+            .iter()
+            .map(|c| format!("{}={}", c.key.to_lowercase(), c.value))
+            .collect();
+        out.push_str(&format!(
+            "  {:<10} {:<24} {}\n",
+            v.name(),
+            h.url(v.name()).unwrap_or_default(),
+            creds.join(" ")
+        ));
+    }
+    out.push_str("\nPress Ctrl-C to stop.\n");
+    out
+}
+
+async fn wait_for_signal() -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).map_err(Error::Signals)?;
+        let mut int = signal(SignalKind::interrupt()).map_err(Error::Signals)?;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await.map_err(Error::Signals)?;
+    Ok(())
+}
+
+/// The README's examples are compiled as doctests where they are Rust.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,243 @@
+//! Binding and serving: one listener per vendor plus the control API.
+//!
+//! [`Harness`] holds what a run shares (configuration, clock, journal, vendors).
+//! [`start`] binds every listener first, so a port problem is reported before
+//! anything is served and the env file is written only once all are bound.
+//!
+//! Layer order around a vendor router, outermost first: [`record`] (journal), then
+//! the vendor's own gate (rate limit, authentication), then its routes.
+
+pub mod control;
+pub mod record;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::clock::Clock;
+use crate::config::{ConfigError, RunConfig};
+use crate::journal::Journal;
+use crate::vendors::{self, Vendor, VendorCtx};
+
+/// What a run shares: configuration, clock, journal and the vendors.
+pub struct Harness {
+    /// The validated configuration.
+    pub config: Arc<RunConfig>,
+    /// The run's clock.
+    pub clock: Arc<dyn Clock>,
+    /// Every exchange.
+    pub journal: Arc<Journal>,
+    /// The fake vendors, in registry order.
+    pub vendors: Vec<Arc<dyn Vendor>>,
+    addrs: OnceLock<BTreeMap<&'static str, SocketAddr>>,
+}
+
+/// Why serving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A listener could not be bound.
+    #[error("cannot bind {what} listener on {addr}")]
+    Bind {
+        /// `control` or the vendor name.
+        what: String,
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The env file could not be written.
+    #[error("cannot write env file {path}")]
+    EnvFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Harness {
+    /// Builds every registered vendor in its seeded state.
+    pub fn new(config: RunConfig, clock: Arc<dyn Clock>) -> Result<Arc<Self>, ConfigError> {
+        let config = Arc::new(config);
+        let ctx = VendorCtx {
+            clock: clock.clone(),
+            config: config.clone(),
+        };
+        let vendors = vendors::REGISTRY
+            .iter()
+            .map(|r| (r.build)(&ctx))
+            .collect::<Result<_, _>>()?;
+        Ok(Arc::new(Self {
+            journal: Arc::new(Journal::new(config.journal_capacity)),
+            config,
+            clock,
+            vendors,
+            addrs: OnceLock::new(),
+        }))
+    }
+
+    /// The vendor called `name`.
+    pub fn vendor(&self, name: &str) -> Option<&Arc<dyn Vendor>> {
+        self.vendors.iter().find(|v| v.name() == name)
+    }
+
+    /// The vendor's router wrapped in the record layer: what its port serves.
+    pub fn vendor_app(&self, vendor: &Arc<dyn Vendor>) -> Router {
+        let recorder = record::Recorder {
+            journal: self.journal.clone(),
+            vendor: vendor.clone(),
+            clock: self.clock.clone(),
+            max_body: self.config.max_body_bytes,
+        };
+        vendor
+            .clone()
+            .router()
+            .layer(axum::middleware::from_fn_with_state(
+                recorder,
+                record::record,
+            ))
+    }
+
+    /// `http://ADDR` of a vendor (or `control`), once bound.
+    pub fn url(&self, name: &str) -> Option<String> {
+        self.addrs.get()?.get(name).map(|a| format!("http://{a}"))
+    }
+
+    /// The env file's lines: URLs, then each vendor's seeded credentials.
+    pub fn env_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(u) = self.url("control") {
+            lines.push(format!("FAKEDESK_CONTROL_URL={u}"));
+        }
+        for v in &self.vendors {
+            let prefix = format!("FAKEDESK_{}", v.name().to_uppercase());
+            if let Some(u) = self.url(v.name()) {
+                lines.push(format!("{prefix}_URL={u}"));
+            }
+            for c in v.credentials() {
+                lines.push(format!("{prefix}_{}={}", c.key, c.value));
+            }
+        }
+        lines
+    }
+}
+
+/// A running set of listeners.
+pub struct Running {
+    /// The shared state.
+    pub harness: Arc<Harness>,
+    /// Bound address per vendor name, and `control`.
+    pub addrs: BTreeMap<&'static str, SocketAddr>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// `http://ADDR` of a vendor or `control`.
+    pub fn url(&self, name: &str) -> String {
+        self.addrs
+            .get(name)
+            .map(|a| format!("http://{a}"))
+            .unwrap_or_default()
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for every server.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            what: what.to_owned(),
+            addr,
+            source,
+        })
+}
+
+/// Binds every listener, then serves them all in the background.
+pub async fn start(harness: Arc<Harness>) -> Result<Running, ServeError> {
+    let cfg = &harness.config;
+    let mut listeners = Vec::new();
+    let control = bind("control", SocketAddr::new(cfg.bind, cfg.control_port)).await?;
+    for v in &harness.vendors {
+        let port = cfg.ports.get(v.name()).copied().unwrap_or(0);
+        listeners.push((
+            v.clone(),
+            bind(v.name(), SocketAddr::new(cfg.bind, port)).await?,
+        ));
+    }
+    let mut addrs = BTreeMap::new();
+    let local = |l: &TcpListener, what: &str| {
+        l.local_addr().map_err(|source| ServeError::Bind {
+            what: what.to_owned(),
+            addr: SocketAddr::new(cfg.bind, 0),
+            source,
+        })
+    };
+    addrs.insert("control", local(&control, "control")?);
+    for (v, l) in &listeners {
+        addrs.insert(v.name(), local(l, v.name())?);
+    }
+    let _ = harness.addrs.set(addrs.clone());
+
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let mut serve = |listener: TcpListener, app: Router| {
+        let mut stopped = stopped.clone();
+        tasks.spawn(async move {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!("server stopped: {e}");
+            }
+        });
+    };
+    serve(control, control::router(harness.clone()));
+    for (v, l) in listeners {
+        serve(l, harness.vendor_app(&v));
+    }
+    Ok(Running {
+        harness,
+        addrs,
+        stop,
+        tasks,
+    })
+}
+
+/// Writes `lines` to `path` atomically: a temporary file beside it, then a rename,
+/// so a reader never sees half a file.
+pub fn write_env_file(path: &Path, lines: &[String]) -> Result<(), ServeError> {
+    let err = |source| ServeError::EnvFile {
+        path: path.to_owned(),
+        source,
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(&tmp, text).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        err(e)
+    })
+}

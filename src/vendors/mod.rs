@@ -1,0 +1,87 @@
+//! The fake vendors: one folder each, one trait, one registry.
+//!
+//! Every vendor folder has the same file names, present where they apply:
+//! `mod.rs` (the [`Vendor`] impl and router), `api.rs` (handlers), `wire.rs` (the
+//! vendor's JSON shapes), `store.rs` (state and lifecycle rules, no I/O), `error.rs`
+//! (the vendor's error envelope) and `webhook.rs` (outbound payloads and signatures).
+//!
+//! Adding a vendor is a new folder and one line in [`REGISTRY`].
+
+pub mod zendesk;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::Response;
+
+use crate::clock::Clock;
+use crate::config::{ConfigError, RunConfig};
+
+/// A request the transport refused before any handler saw it. Each vendor turns it
+/// into its own error envelope, so even these look like the vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// The body exceeded the configured limit (in bytes).
+    BodyTooLarge(usize),
+    /// The body could not be read at all (client hung up mid-body).
+    BodyUnreadable,
+}
+
+/// A value a vendor hands its users at start: printed by `serve` and written to the
+/// env file as `FAKEDESK_<VENDOR>_<KEY>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// Upper-case key, e.g. `EMAIL`, `TOKEN`.
+    pub key: &'static str,
+    /// The value.
+    pub value: String,
+}
+
+/// What every vendor gets from the harness.
+#[derive(Clone)]
+pub struct VendorCtx {
+    /// The run's clock.
+    pub clock: Arc<dyn Clock>,
+    /// The validated run configuration.
+    pub config: Arc<RunConfig>,
+}
+
+/// A running fake vendor.
+pub trait Vendor: Send + Sync + 'static {
+    /// The key used in configuration, the journal and URLs, e.g. `zendesk`.
+    fn name(&self) -> &'static str;
+    /// The vendor's public API, serving only the vendor's own paths.
+    fn router(self: Arc<Self>) -> Router;
+    /// Everything the vendor holds, for `GET /state/{vendor}`.
+    fn state(&self) -> serde_json::Value;
+    /// Forgets every change since start: back to the seeded state.
+    fn reset(&self);
+    /// The vendor's own answer to a request the transport refused.
+    fn reject(&self, rejection: Rejection) -> Response;
+    /// The seeded credentials to print and export.
+    fn credentials(&self) -> Vec<Credential>;
+}
+
+/// How the harness builds one vendor.
+#[derive(Clone, Copy)]
+pub struct Registration {
+    /// The vendor's name (as [`Vendor::name`]).
+    pub name: &'static str,
+    /// The port `serve` uses unless told otherwise.
+    pub default_port: u16,
+    /// Builds the vendor from the run configuration.
+    pub build: fn(&VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError>,
+}
+
+/// Every vendor fakedesk serves, in the order they are listed.
+pub const REGISTRY: &[Registration] = &[zendesk::REGISTRATION];
+
+/// The registration of the vendor called `name`.
+pub fn find(name: &str) -> Option<&'static Registration> {
+    REGISTRY.iter().find(|r| r.name == name)
+}
+
+/// The names of every registered vendor, for hints.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|r| r.name).collect()
+}

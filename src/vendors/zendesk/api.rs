@@ -1,0 +1,589 @@
+//! Handlers of fake Zendesk's routes. Paths are written as in Zendesk's API
+//! reference, without `.json` (the gate strips it, REFERENCE 1.1).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Extension, extract::ConnectInfo};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+use super::error::{ZendeskError, ZendeskJson};
+use super::page::{self, Link, PageRequest};
+use super::store::{Actor, Audit, Comment, Job, Store, Ticket, User};
+use super::wire::{TicketInput, UserInput, api_warning, json_response};
+use super::{Caller, Zendesk, base_url};
+use crate::clock::iso_seconds;
+
+type Z = State<Arc<Zendesk>>;
+type Reply = Result<Response, ZendeskError>;
+
+/// The most items a bulk call accepts.
+const MAX_BULK: usize = 100;
+
+/// Every route of fake Zendesk.
+pub fn routes() -> Router<Arc<Zendesk>> {
+    Router::new()
+        .route("/api/v2/tickets", get(list_tickets).post(create_ticket))
+        .route("/api/v2/tickets/create_many", post(create_many))
+        .route("/api/v2/tickets/update_many", put(update_many))
+        .route(
+            "/api/v2/tickets/destroy_many",
+            axum::routing::delete(destroy_many),
+        )
+        .route(
+            "/api/v2/tickets/{ticket_id}",
+            get(show_ticket).put(update_ticket).delete(delete_ticket),
+        )
+        .route("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
+        .route("/api/v2/job_statuses/{job_status_id}", get(show_job))
+        .route("/api/v2/users", get(list_users).post(create_user))
+        .route("/api/v2/users/me", get(me))
+        .route("/api/v2/users/search", get(search_users))
+        .route(
+            "/api/v2/users/create_or_update",
+            post(create_or_update_user),
+        )
+        .route("/api/v2/users/{user_id}", get(show_user).put(update_user))
+        .fallback(invalid_endpoint)
+        .method_not_allowed_fallback(invalid_endpoint)
+}
+
+async fn invalid_endpoint() -> ZendeskError {
+    ZendeskError::InvalidEndpoint
+}
+
+/// A ticket as the API returns it: the stored fields plus its `url`.
+#[derive(Debug, Serialize)]
+pub struct TicketOut<'a> {
+    url: String,
+    #[serde(flatten)]
+    ticket: &'a Ticket,
+}
+
+impl<'a> TicketOut<'a> {
+    /// The ticket with its absolute URL on `base`.
+    pub fn new(base: &str, ticket: &'a Ticket) -> Self {
+        Self {
+            url: format!("{base}/api/v2/tickets/{}.json", ticket.id),
+            ticket,
+        }
+    }
+}
+
+/// A ticket with its comments and audits, for the control API's state view.
+#[derive(Debug, Serialize)]
+pub struct TicketState<'a> {
+    #[serde(flatten)]
+    ticket: TicketOut<'a>,
+    comments: &'a [Comment],
+    audits: &'a [Audit],
+}
+
+impl<'a> TicketState<'a> {
+    /// The ticket with everything attached to it.
+    pub fn new(base: &str, ticket: &'a Ticket) -> Self {
+        Self {
+            ticket: TicketOut::new(base, ticket),
+            comments: &ticket.comments,
+            audits: &ticket.audits,
+        }
+    }
+}
+
+/// A user as the API returns it: the stored fields plus its `url`.
+#[derive(Debug, Serialize)]
+pub struct UserOut<'a> {
+    url: String,
+    #[serde(flatten)]
+    user: &'a User,
+}
+
+impl<'a> UserOut<'a> {
+    /// The user with its absolute URL on `base`.
+    pub fn new(base: &str, user: &'a User) -> Self {
+        Self {
+            url: format!("{base}/api/v2/users/{}.json", user.id),
+            user,
+        }
+    }
+}
+
+fn actor(caller: Caller, headers: &HeaderMap, peer: Option<SocketAddr>) -> Actor {
+    Actor {
+        user_id: caller.0,
+        client: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ip_address: peer.map_or_else(|| "127.0.0.1".to_owned(), |p| p.ip().to_string()),
+    }
+}
+
+fn parse_id(raw: &str) -> Result<u64, ZendeskError> {
+    raw.parse().map_err(|_| ZendeskError::RecordNotFound)
+}
+
+fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// `{"ticket":{...}}` or Zendesk's 400 naming the missing root key.
+fn root<'a>(body: &'a Value, key: &str) -> Result<&'a Value, ZendeskError> {
+    body.get(key).filter(|v| !v.is_null()).ok_or_else(|| {
+        ZendeskError::BadRequest(format!("param is missing or the value is empty: {key}"))
+    })
+}
+
+fn with_warning(mut res: Response, warning: Option<String>) -> Response {
+    if let Some(v) = warning.and_then(|w| HeaderValue::from_str(&w).ok()) {
+        res.headers_mut().insert("x-zendesk-api-warn", v);
+    }
+    res
+}
+
+fn ticket_and_audit(
+    store: &Store,
+    base: &str,
+    id: u64,
+    audit_id: u64,
+) -> Result<Value, ZendeskError> {
+    let ticket = store.ticket(id)?;
+    let audit = ticket.audits.iter().find(|a| a.id == audit_id);
+    Ok(json!({"ticket": TicketOut::new(base, ticket), "audit": audit}))
+}
+
+async fn create_ticket(
+    State(z): Z,
+    Extension(caller): Extension<Caller>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let input = TicketInput::parse(root(&body, "ticket")?, z.settings().unknown_fields)?;
+    let warning = api_warning("tickets", "create", "ticket", &input.ignored);
+    let base = base_url(&headers);
+    let now = z.now();
+    let mut store = z.store();
+    let (id, audit_id) =
+        store.create_ticket(&actor(caller, &headers, peer.map(|c| c.0.0)), input, now)?;
+    let mut res = json_response(
+        StatusCode::CREATED,
+        &ticket_and_audit(&store, &base, id, audit_id)?,
+    );
+    if let Ok(loc) = HeaderValue::from_str(&format!("{base}/api/v2/tickets/{id}.json")) {
+        res.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(with_warning(res, warning))
+}
+
+async fn show_ticket(State(z): Z, Path(id): Path<String>, headers: HeaderMap) -> Reply {
+    let id = parse_id(&id)?;
+    let base = base_url(&headers);
+    let store = z.store();
+    let ticket = store.ticket(id)?;
+    #[derive(Serialize)]
+    struct One<'a> {
+        ticket: TicketOut<'a>,
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &One {
+            ticket: TicketOut::new(&base, ticket),
+        },
+    ))
+}
+
+async fn update_ticket(
+    State(z): Z,
+    Extension(caller): Extension<Caller>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let id = parse_id(&id)?;
+    let input = TicketInput::parse(root(&body, "ticket")?, z.settings().unknown_fields)?;
+    let warning = api_warning("tickets", "update", "ticket", &input.ignored);
+    let base = base_url(&headers);
+    let now = z.now();
+    let mut store = z.store();
+    let audit_id = store.update_ticket(
+        &actor(caller, &headers, peer.map(|c| c.0.0)),
+        id,
+        input,
+        now,
+    )?;
+    let res = json_response(
+        StatusCode::OK,
+        &ticket_and_audit(&store, &base, id, audit_id)?,
+    );
+    Ok(with_warning(res, warning))
+}
+
+async fn delete_ticket(State(z): Z, Path(id): Path<String>) -> Reply {
+    z.store().delete_ticket(parse_id(&id)?)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_tickets(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+    let index = z.hit_tickets_index();
+    if let Some(d) = index.filter(|d| !d.allowed) {
+        return Err(ZendeskError::RateLimited(d.reset_secs));
+    }
+    let request = PageRequest::from_query(&query_pairs(q.as_deref()))?;
+    let base = base_url(&headers);
+    let store = z.store();
+    let items: Vec<(u64, TicketOut<'_>)> = store
+        .tickets
+        .values()
+        .map(|t| (t.id, TicketOut::new(&base, t)))
+        .collect();
+    let link = Link {
+        base: &base,
+        path: "/api/v2/tickets",
+        keep: Vec::new(),
+    };
+    let mut res = json_response(
+        StatusCode::OK,
+        &page::render("tickets", &items, &request, &link, "nice_id"),
+    );
+    if let Some(d) = index {
+        let v = format!(
+            "total={}; remaining={}; resets={}",
+            d.limit, d.remaining, d.reset_secs
+        );
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            res.headers_mut()
+                .insert("zendesk-ratelimit-tickets-index", v);
+        }
+    }
+    Ok(res)
+}
+
+async fn list_comments(
+    State(z): Z,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Reply {
+    let id = parse_id(&id)?;
+    let request = PageRequest::from_query(&query_pairs(q.as_deref()))?;
+    let base = base_url(&headers);
+    let store = z.store();
+    let ticket = store.ticket(id)?;
+    let items: Vec<(u64, &Comment)> = ticket.comments.iter().map(|c| (c.id, c)).collect();
+    let path = format!("/api/v2/tickets/{id}/comments");
+    let link = Link {
+        base: &base,
+        path: &path,
+        keep: Vec::new(),
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &page::render("comments", &items, &request, &link, "id"),
+    ))
+}
+
+/// Reads `{"tickets":[...]}` of a bulk call, refusing more than 100 items.
+fn bulk_items(body: &Value) -> Result<&Vec<Value>, ZendeskError> {
+    let items = root(body, "tickets")?
+        .as_array()
+        .ok_or_else(|| ZendeskError::BadRequest("tickets must be an array".to_owned()))?;
+    if items.len() > MAX_BULK {
+        return Err(ZendeskError::TooManyValues);
+    }
+    Ok(items)
+}
+
+fn ids_param(q: Option<&str>) -> Result<Option<Vec<u64>>, ZendeskError> {
+    let Some((_, raw)) = query_pairs(q).into_iter().find(|(k, _)| k == "ids") else {
+        return Ok(None);
+    };
+    let ids: Vec<u64> = raw
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim()
+                .parse()
+                .map_err(|_| ZendeskError::BadRequest(format!("ids: `{s}` is not an id")))
+        })
+        .collect::<Result<_, _>>()?;
+    if ids.len() > MAX_BULK {
+        return Err(ZendeskError::TooManyValues);
+    }
+    Ok(Some(ids))
+}
+
+fn failure_text(e: &ZendeskError) -> String {
+    match e {
+        ZendeskError::RecordInvalid(d) => d
+            .values()
+            .flatten()
+            .map(|f| f.description.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.status_and_body().1["description"]
+            .as_str()
+            .unwrap_or("failed")
+            .to_owned(),
+    }
+}
+
+async fn create_many(
+    State(z): Z,
+    Extension(caller): Extension<Caller>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let items = bulk_items(&body)?;
+    let who = actor(caller, &headers, peer.map(|c| c.0.0));
+    let now = z.now();
+    let mut store = z.store();
+    let account_id = store.account_id();
+    let results = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let created = TicketInput::parse(item, z.settings().unknown_fields).and_then(|i| store.create_ticket(&who, i, now));
+            match created {
+                Ok((id, _)) => json!({"index": index, "id": id, "account_id": account_id}),
+                Err(e) => json!({"index": index, "error": "TicketCreateFailed", "details": failure_text(&e)}),
+            }
+        })
+        .collect();
+    let id = store.add_job("Bulk Create Ticket", items.len(), results, now);
+    Ok(job_reply(&base_url(&headers), &store.jobs[&id], false))
+}
+
+async fn update_many(
+    State(z): Z,
+    Extension(caller): Extension<Caller>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    // Two forms: `?ids=1,2` with one `{"ticket":{...}}`, or `{"tickets":[{id,...}]}`.
+    let updates: Vec<(Option<u64>, &Value)> = match ids_param(q.as_deref())? {
+        Some(ids) => {
+            let one = root(&body, "ticket")?;
+            ids.into_iter().map(|id| (Some(id), one)).collect()
+        }
+        None => bulk_items(&body)?
+            .iter()
+            .map(|t| (t.get("id").and_then(Value::as_u64), t))
+            .collect(),
+    };
+    let who = actor(caller, &headers, peer.map(|c| c.0.0));
+    let now = z.now();
+    let mut store = z.store();
+    let results = updates
+        .iter()
+        .map(|(id, item)| {
+            let outcome = id
+                .ok_or(ZendeskError::RecordNotFound)
+                .and_then(|id| TicketInput::parse(item, z.settings().unknown_fields).map(|i| (id, i)))
+                .and_then(|(id, i)| store.update_ticket(&who, id, i, now));
+            match outcome {
+                Ok(_) => json!({"action": "update", "status": "Updated", "success": true, "id": id}),
+                Err(e) => json!({"action": "update", "status": "Failed", "success": false, "id": id, "error": "TicketUpdateFailed", "details": failure_text(&e)}),
+            }
+        })
+        .collect();
+    let id = store.add_job("Bulk Update Ticket", updates.len(), results, now);
+    Ok(job_reply(&base_url(&headers), &store.jobs[&id], false))
+}
+
+async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+    let ids = ids_param(q.as_deref())?.ok_or_else(|| {
+        ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned())
+    })?;
+    let now = z.now();
+    let mut store = z.store();
+    let results = ids
+        .iter()
+        .map(|&id| match store.delete_ticket(id) {
+            Ok(()) => json!({"action": "destroy", "status": "Deleted", "success": true, "id": id}),
+            Err(e) => json!({"action": "destroy", "status": "Failed", "success": false, "id": id, "error": "TicketDeleteFailed", "details": failure_text(&e)}),
+        })
+        .collect();
+    // Vendor quirk: destroy_many reports job_type "Bulk Update Ticket" (capture).
+    let id = store.add_job("Bulk Update Ticket", ids.len(), results, now);
+    Ok(job_reply(&base_url(&headers), &store.jobs[&id], false))
+}
+
+async fn show_job(State(z): Z, Path(id): Path<String>, headers: HeaderMap) -> Reply {
+    let store = z.store();
+    let job = store.jobs.get(&id).ok_or(ZendeskError::RecordNotFound)?;
+    Ok(job_reply(&base_url(&headers), job, true))
+}
+
+/// A job status: `queued` right after the bulk call, `completed` when polled.
+fn job_reply(base: &str, job: &Job, polled: bool) -> Response {
+    let url = format!("{base}/api/v2/job_statuses/{}.json", job.id);
+    let body = if polled {
+        let at = iso_seconds(job.completed_at)
+            .replace('T', " ")
+            .replace('Z', " +0000");
+        json!({"job_status": {"id": job.id, "job_type": job.job_type, "url": url, "total": job.total, "progress": job.total, "status": "completed", "message": format!("Completed at {at}"), "results": job.results}})
+    } else {
+        json!({"job_status": {"id": job.id, "job_type": job.job_type, "url": url, "total": job.total, "progress": null, "status": "queued", "message": null, "results": null}})
+    };
+    json_response(StatusCode::OK, &body)
+}
+
+fn user_reply(status: StatusCode, base: &str, user: &User, warning: Option<String>) -> Response {
+    with_warning(
+        json_response(status, &json!({"user": UserOut::new(base, user)})),
+        warning,
+    )
+}
+
+async fn create_user(State(z): Z, headers: HeaderMap, ZendeskJson(body): ZendeskJson) -> Reply {
+    let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
+    let warning = api_warning("users", "create", "user", &input.ignored);
+    let now = z.now();
+    let mut store = z.store();
+    let id = store.create_user(input, now)?;
+    Ok(user_reply(
+        StatusCode::CREATED,
+        &base_url(&headers),
+        store.user(id)?,
+        warning,
+    ))
+}
+
+async fn create_or_update_user(
+    State(z): Z,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
+    let warning = api_warning("users", "create_or_update", "user", &input.ignored);
+    let now = z.now();
+    let mut store = z.store();
+    let (id, created) = store.create_or_update_user(input, now)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(user_reply(
+        status,
+        &base_url(&headers),
+        store.user(id)?,
+        warning,
+    ))
+}
+
+async fn update_user(
+    State(z): Z,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let id = parse_id(&id)?;
+    let mut input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
+    let warning = api_warning("users", "update", "user", &input.ignored);
+    let now = z.now();
+    let mut store = z.store();
+    let existing = store.user(id)?;
+    // Matching for create_or_update goes by external_id, then email: pin this user.
+    input.external_id = Some(existing.external_id.clone());
+    input.email = input.email.or_else(|| existing.email.clone());
+    store.create_or_update_user(input, now)?;
+    Ok(user_reply(
+        StatusCode::OK,
+        &base_url(&headers),
+        store.user(id)?,
+        warning,
+    ))
+}
+
+async fn show_user(State(z): Z, Path(id): Path<String>, headers: HeaderMap) -> Reply {
+    let id = parse_id(&id)?;
+    let store = z.store();
+    Ok(user_reply(
+        StatusCode::OK,
+        &base_url(&headers),
+        store.user(id)?,
+        None,
+    ))
+}
+
+async fn me(State(z): Z, Extension(caller): Extension<Caller>, headers: HeaderMap) -> Reply {
+    let store = z.store();
+    Ok(user_reply(
+        StatusCode::OK,
+        &base_url(&headers),
+        store.user(caller.0)?,
+        None,
+    ))
+}
+
+async fn list_users(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+    let request = PageRequest::from_query(&query_pairs(q.as_deref()))?;
+    let base = base_url(&headers);
+    let store = z.store();
+    let items: Vec<(u64, UserOut<'_>)> = store
+        .users
+        .values()
+        .map(|u| (u.id, UserOut::new(&base, u)))
+        .collect();
+    let link = Link {
+        base: &base,
+        path: "/api/v2/users",
+        keep: Vec::new(),
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &page::render("users", &items, &request, &link, "id"),
+    ))
+}
+
+async fn search_users(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+    let pairs = query_pairs(q.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let (query, external_id) = (get("query"), get("external_id"));
+    if query.is_none() && external_id.is_none() {
+        return Err(ZendeskError::BadRequest(
+            "Search requires a query or external_id parameter".to_owned(),
+        ));
+    }
+    let request = PageRequest::from_query(&pairs)?;
+    let base = base_url(&headers);
+    let store = z.store();
+    let items: Vec<(u64, UserOut<'_>)> = store
+        .search_users(query, external_id)
+        .into_iter()
+        .map(|u| (u.id, UserOut::new(&base, u)))
+        .collect();
+    let keep = pairs
+        .iter()
+        .filter(|(k, _)| k == "query" || k == "external_id")
+        .cloned()
+        .collect();
+    let link = Link {
+        base: &base,
+        path: "/api/v2/users/search",
+        keep,
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &page::render("users", &items, &request, &link, "id"),
+    ))
+}

@@ -1,0 +1,503 @@
+//! Fake Zendesk Support API (REFERENCE section 1).
+//!
+//! Requests pass, outermost first: the harness's record layer, then [`gate`] (the
+//! account's rate limit, `.json` suffix stripping, authentication, Zendesk's common
+//! headers), then the routes in [`api`]. The state and lifecycle rules live in
+//! [`store`], free of I/O.
+
+pub mod api;
+pub mod error;
+pub mod page;
+pub mod store;
+pub mod wire;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::json;
+
+use self::error::ZendeskError;
+use self::store::Store;
+use self::wire::{Role, UnknownFields};
+use super::{Credential as Exported, Registration, Rejection, Vendor, VendorCtx};
+use crate::config::ConfigError;
+use crate::ratelimit::{Decision, Window};
+
+/// How the harness builds fake Zendesk.
+pub const REGISTRATION: Registration = Registration {
+    name: "zendesk",
+    default_port: 4711,
+    build,
+};
+
+fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
+    Ok(Arc::new(Zendesk::new(ctx.clone())))
+}
+
+/// Settings of fake Zendesk (the `vendors.zendesk` section of the config file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZendeskSettings {
+    /// Listening port (0: chosen by the OS).
+    pub port: Option<u16>,
+    /// The account's subdomain, used where Zendesk names its own host.
+    pub subdomain: String,
+    /// The account id (`x-zendesk-account-id`, job results).
+    pub account_id: u64,
+    /// The brand every ticket gets.
+    pub brand_id: u64,
+    /// The ticket form every ticket gets.
+    pub ticket_form_id: u64,
+    /// The first ticket id (ticket ids are the account's sequential "nice ids").
+    pub first_ticket_id: u64,
+    /// The account's per-minute request budget.
+    pub rate_limit: RateLimitSettings,
+    /// What to do with ticket and user keys Zendesk does not know.
+    pub unknown_fields: UnknownFields,
+    /// Zendesk's "auto assign tickets upon solve" admin setting.
+    pub auto_assign_on_solve: bool,
+    /// Seeded users; the first is the default caller shown at start.
+    pub users: Vec<SeedUser>,
+}
+
+/// A per-minute request budget.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Off: no 429s (the headers are still sent, with the full budget).
+    pub enabled: bool,
+    /// Requests per minute (Zendesk Enterprise: 700).
+    pub per_minute: u32,
+    /// The list-tickets endpoint's own budget per minute (captured: 100).
+    pub tickets_index_per_minute: u32,
+}
+
+/// A user that exists from the start, with its credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedUser {
+    /// Display name.
+    pub name: String,
+    /// Email (the login).
+    pub email: String,
+    /// `end-user`, `agent` or `admin`.
+    #[serde(default = "admin")]
+    pub role: Role,
+    /// API token (`email/token:TOKEN`).
+    pub token: Option<String>,
+    /// Password (`email:password`).
+    pub password: Option<String>,
+    /// OAuth access token (`Bearer`).
+    pub oauth_token: Option<String>,
+    /// External id.
+    pub external_id: Option<String>,
+}
+
+fn admin() -> Role {
+    Role::Admin
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            per_minute: 700,
+            tickets_index_per_minute: 100,
+        }
+    }
+}
+
+impl Default for ZendeskSettings {
+    fn default() -> Self {
+        Self {
+            port: None,
+            subdomain: "fakedesk".to_owned(),
+            account_id: 18_525_119,
+            brand_id: 360_002_256_672,
+            ticket_form_id: 360_000_389_592,
+            first_ticket_id: 1,
+            rate_limit: RateLimitSettings::default(),
+            unknown_fields: UnknownFields::default(),
+            auto_assign_on_solve: false,
+            users: vec![SeedUser {
+                name: "Fakedesk Admin".to_owned(),
+                email: "admin@fakedesk.test".to_owned(),
+                role: Role::Admin,
+                token: Some("fakedesk0zendesk0api0token0000000000000".to_owned()),
+                password: Some("fakedesk-password".to_owned()),
+                oauth_token: Some("fakedesk-zendesk-oauth-token".to_owned()),
+                external_id: None,
+            }],
+        }
+    }
+}
+
+impl ZendeskSettings {
+    /// Problems that would make the fake unusable, each as one sentence.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let first_works = self
+            .users
+            .first()
+            .is_some_and(|u| u.token.is_some() || u.password.is_some() || u.oauth_token.is_some());
+        if !first_works {
+            out.push("vendors.zendesk.users: the first user needs a token, password or oauth_token so clients can sign in".to_owned());
+        }
+        for (i, u) in self.users.iter().enumerate() {
+            if !wire::looks_like_email(&u.email) {
+                out.push(format!(
+                    "vendors.zendesk.users[{i}].email: `{}` is not an email address",
+                    u.email
+                ));
+            }
+            if self.users[..i]
+                .iter()
+                .any(|o| o.email.eq_ignore_ascii_case(&u.email))
+            {
+                out.push(format!(
+                    "vendors.zendesk.users[{i}].email: `{}` is used twice",
+                    u.email
+                ));
+            }
+        }
+        if self.rate_limit.per_minute == 0 || self.rate_limit.tickets_index_per_minute == 0 {
+            out.push("vendors.zendesk.rate_limit: budgets must be at least 1 (set enabled: false to switch limits off)".to_owned());
+        }
+        if self.first_ticket_id == 0 {
+            out.push("vendors.zendesk.first_ticket_id: ticket ids start at 1 or more".to_owned());
+        }
+        out
+    }
+}
+
+/// The ways a client can sign in (REFERENCE 1.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// `Basic base64("{email}/token:{token}")`.
+    ApiToken {
+        /// Login email.
+        email: String,
+        /// API token.
+        token: String,
+    },
+    /// `Basic base64("{email}:{password}")`.
+    Password {
+        /// Login email.
+        email: String,
+        /// Password.
+        password: String,
+    },
+    /// `Bearer {oauth_access_token}`.
+    Bearer(String),
+}
+
+impl Credential {
+    /// Reads an `Authorization` header value.
+    pub fn parse(header: &str) -> Option<Self> {
+        let (scheme, rest) = header.trim().split_once(' ')?;
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return Some(Self::Bearer(rest.trim().to_owned()));
+        }
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return None;
+        }
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest.trim())
+            .ok()?;
+        let pair = String::from_utf8(decoded).ok()?;
+        let (user, secret) = pair.split_once(':')?;
+        Some(match user.strip_suffix("/token") {
+            Some(email) => Self::ApiToken {
+                email: email.to_owned(),
+                token: secret.to_owned(),
+            },
+            None => Self::Password {
+                email: user.to_owned(),
+                password: secret.to_owned(),
+            },
+        })
+    }
+}
+
+/// The authenticated caller, put in request extensions by [`gate`].
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub u64);
+
+/// Fake Zendesk: settings, state and the account's rate-limit windows.
+pub struct Zendesk {
+    ctx: VendorCtx,
+    settings: ZendeskSettings,
+    store: Mutex<Store>,
+    limiter: Mutex<Window>,
+    tickets_index: Mutex<Window>,
+    requests: AtomicU64,
+}
+
+impl Zendesk {
+    /// Fake Zendesk in its seeded state.
+    pub fn new(ctx: VendorCtx) -> Self {
+        let settings = ctx.config.zendesk.clone();
+        let store = Store::seeded(&settings, ctx.config.seed, ctx.clock.now());
+        Self {
+            limiter: Mutex::new(Window::new(settings.rate_limit.per_minute, 60)),
+            tickets_index: Mutex::new(Window::new(
+                settings.rate_limit.tickets_index_per_minute,
+                60,
+            )),
+            store: Mutex::new(store),
+            requests: AtomicU64::new(0),
+            settings,
+            ctx,
+        }
+    }
+
+    /// The store, locked. Never held across an `.await`.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn limits_on(&self) -> bool {
+        self.settings.rate_limit.enabled && self.ctx.config.rate_limits
+    }
+
+    fn hit(&self, window: &Mutex<Window>) -> Option<Decision> {
+        if !self.limits_on() {
+            return None;
+        }
+        let now = self.ctx.clock.now();
+        Some(window.lock().unwrap_or_else(|p| p.into_inner()).hit(now))
+    }
+
+    /// Counts a list-tickets call against its own budget (`zendesk-ratelimit-tickets-index`).
+    pub fn hit_tickets_index(&self) -> Option<Decision> {
+        self.hit(&self.tickets_index)
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &ZendeskSettings {
+        &self.settings
+    }
+
+    /// The current time, from the run's clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.ctx.clock.now()
+    }
+}
+
+impl Vendor for Zendesk {
+    fn name(&self) -> &'static str {
+        REGISTRATION.name
+    }
+
+    fn router(self: Arc<Self>) -> Router {
+        let routes = api::routes().with_state(self.clone());
+        // The gate wraps the routes as a service, not as a route layer, so it can
+        // strip `.json` before routing.
+        let gated = axum::middleware::from_fn_with_state(self, gate);
+        Router::new().fallback_service(tower::Layer::layer(&gated, routes))
+    }
+
+    fn state(&self) -> serde_json::Value {
+        let store = self.store();
+        let base = format!("https://{}.zendesk.com", self.settings.subdomain);
+        json!({
+            "users": store.users.values().map(|u| api::UserOut::new(&base, u)).collect::<Vec<_>>(),
+            "tickets": store.tickets.values().map(|t| api::TicketState::new(&base, t)).collect::<Vec<_>>(),
+            "deleted_tickets": store.deleted_tickets.keys().collect::<Vec<_>>(),
+            "job_statuses": store.jobs.keys().collect::<Vec<_>>(),
+        })
+    }
+
+    fn reset(&self) {
+        *self.store() = Store::seeded(&self.settings, self.ctx.config.seed, self.ctx.clock.now());
+        *self.limiter.lock().unwrap_or_else(|p| p.into_inner()) =
+            Window::new(self.settings.rate_limit.per_minute, 60);
+        *self.tickets_index.lock().unwrap_or_else(|p| p.into_inner()) =
+            Window::new(self.settings.rate_limit.tickets_index_per_minute, 60);
+    }
+
+    fn reject(&self, rejection: Rejection) -> Response {
+        match rejection {
+            Rejection::BodyTooLarge(limit) => ZendeskError::PayloadTooLarge(limit),
+            Rejection::BodyUnreadable => {
+                ZendeskError::BadRequest("Unable to read request body".to_owned())
+            }
+        }
+        .into_response()
+    }
+
+    fn credentials(&self) -> Vec<Exported> {
+        let Some(u) = self.settings.users.first() else {
+            return Vec::new();
+        };
+        let mut out = vec![Exported {
+            key: "EMAIL",
+            value: u.email.clone(),
+        }];
+        let optional = [
+            ("TOKEN", &u.token),
+            ("PASSWORD", &u.password),
+            ("OAUTH_TOKEN", &u.oauth_token),
+        ];
+        for (key, value) in optional {
+            if let Some(v) = value {
+                out.push(Exported {
+                    key,
+                    value: v.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Everything every request goes through before its route: the account's rate
+/// limit (429 before anything else), `.json` stripping, authentication (401), and
+/// Zendesk's common response headers.
+async fn gate(State(z): State<Arc<Zendesk>>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let decision = z.hit(&z.limiter);
+    let mut res = if decision.is_some_and(|d| !d.allowed) {
+        ZendeskError::RateLimited(decision.map_or(60, |d| d.reset_secs)).into_response()
+    } else {
+        strip_json_suffix(req.uri_mut());
+        let caller = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(Credential::parse)
+            .and_then(|c| z.store().authenticate(&c));
+        match caller {
+            Some(id) => {
+                req.extensions_mut().insert(Caller(id));
+                next.run(req).await
+            }
+            None => ZendeskError::Unauthorized.into_response(),
+        }
+    };
+    let n = z.requests.fetch_add(1, Ordering::Relaxed);
+    let h = res.headers_mut();
+    let limit = decision.map_or(z.settings.rate_limit.per_minute, |d| d.limit);
+    let remaining = decision.map_or(limit, |d| d.remaining);
+    let reset = decision.map_or(60, |d| d.reset_secs);
+    let common: [(&str, String); 10] = [
+        ("ratelimit-limit", limit.to_string()),
+        ("ratelimit-remaining", remaining.to_string()),
+        ("ratelimit-reset", reset.to_string()),
+        ("x-rate-limit", limit.to_string()),
+        ("x-rate-limit-remaining", remaining.to_string()),
+        ("x-zendesk-api-version", "v2".to_owned()),
+        ("x-zendesk-application-version", "v19942".to_owned()),
+        ("x-zendesk-origin-server", "fakedesk".to_owned()),
+        (
+            "x-request-id",
+            format!("{:016x}-fakedesk", n.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        ),
+        (
+            "x-runtime",
+            format!("{:.6}", started.elapsed().as_secs_f64()),
+        ),
+    ];
+    for (name, value) in common {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(HeaderName::from_static(name), v);
+        }
+    }
+    res
+}
+
+/// `/api/v2/tickets/1.json` → `/api/v2/tickets/1`: Zendesk serves both (REFERENCE 1.1).
+fn strip_json_suffix(uri: &mut Uri) {
+    let Some(stripped) = uri.path().strip_suffix(".json") else {
+        return;
+    };
+    let rebuilt = match uri.query() {
+        Some(q) => format!("{stripped}?{q}"),
+        None => stripped.to_owned(),
+    };
+    if let Ok(pq) = rebuilt.parse() {
+        let mut parts = uri.clone().into_parts();
+        parts.path_and_query = Some(pq);
+        if let Ok(u) = Uri::from_parts(parts) {
+            *uri = u;
+        }
+    }
+}
+
+/// The base URL of the host the client called, for absolute links.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_token_example() {
+        // REFERENCE 1.2: jdoe@example.com/token:6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv
+        let header = "Basic amRvZUBleGFtcGxlLmNvbS90b2tlbjo2d2lJQldiR2tCTW8xbVJETXVWd2t3MUVQc05rZVVqOTVQSXoyYWt2";
+        assert_eq!(
+            Credential::parse(header),
+            Some(Credential::ApiToken {
+                email: "jdoe@example.com".to_owned(),
+                token: "6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn parses_password_and_bearer_and_refuses_other_schemes() {
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("a@b.c:pw:with:colons")
+        );
+        assert_eq!(
+            Credential::parse(&basic),
+            Some(Credential::Password {
+                email: "a@b.c".to_owned(),
+                password: "pw:with:colons".to_owned()
+            })
+        );
+        assert_eq!(
+            Credential::parse("Bearer abc"),
+            Some(Credential::Bearer("abc".to_owned()))
+        );
+        assert_eq!(Credential::parse("Digest abc"), None);
+        assert_eq!(Credential::parse("Basic !!!"), None);
+        assert_eq!(Credential::parse(""), None);
+    }
+
+    #[test]
+    fn strips_json_suffix_and_keeps_the_query() {
+        let mut u: Uri = "/api/v2/tickets.json?page=2".parse().unwrap();
+        strip_json_suffix(&mut u);
+        assert_eq!(u.to_string(), "/api/v2/tickets?page=2");
+        let mut u: Uri = "/api/v2/tickets/7".parse().unwrap();
+        strip_json_suffix(&mut u);
+        assert_eq!(u.to_string(), "/api/v2/tickets/7");
+    }
+
+    #[test]
+    fn default_settings_have_no_problems_and_bad_ones_are_named() {
+        assert!(ZendeskSettings::default().problems().is_empty());
+        let mut s = ZendeskSettings::default();
+        s.users[0].email = "nope".to_owned();
+        s.rate_limit.per_minute = 0;
+        let problems = s.problems();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("users[0].email"));
+    }
+}
