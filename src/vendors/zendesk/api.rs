@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 
-use super::error::{ZendeskError, ZendeskJson};
+use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::page::{self, Link, PageRequest};
 use super::store::{Actor, Audit, Comment, Job, Store, Ticket, User};
 use super::wire::{TicketInput, UserInput, api_warning, json_response};
@@ -125,10 +125,6 @@ fn actor(caller: Caller, headers: &HeaderMap, peer: Option<SocketAddr>) -> Actor
     }
 }
 
-fn parse_id(raw: &str) -> Result<u64, ZendeskError> {
-    raw.parse().map_err(|_| ZendeskError::RecordNotFound)
-}
-
 fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
         .into_owned()
@@ -184,8 +180,7 @@ async fn create_ticket(
     Ok(with_warning(res, warning))
 }
 
-async fn show_ticket(State(z): Z, Path(id): Path<String>, headers: HeaderMap) -> Reply {
-    let id = parse_id(&id)?;
+async fn show_ticket(State(z): Z, IdParam(id): IdParam, headers: HeaderMap) -> Reply {
     let base = base_url(&headers);
     let store = z.store();
     let ticket = store.ticket(id)?;
@@ -205,11 +200,10 @@ async fn update_ticket(
     State(z): Z,
     Extension(caller): Extension<Caller>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    Path(id): Path<String>,
+    IdParam(id): IdParam,
     headers: HeaderMap,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
-    let id = parse_id(&id)?;
     let input = TicketInput::parse(root(&body, "ticket")?, z.settings().unknown_fields)?;
     let warning = api_warning("tickets", "update", "ticket", &input.ignored);
     let base = base_url(&headers);
@@ -228,8 +222,8 @@ async fn update_ticket(
     Ok(with_warning(res, warning))
 }
 
-async fn delete_ticket(State(z): Z, Path(id): Path<String>) -> Reply {
-    z.store().delete_ticket(parse_id(&id)?)?;
+async fn delete_ticket(State(z): Z, IdParam(id): IdParam) -> Reply {
+    z.store().delete_ticket(id)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -270,11 +264,10 @@ async fn list_tickets(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) ->
 
 async fn list_comments(
     State(z): Z,
-    Path(id): Path<String>,
+    IdParam(id): IdParam,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Reply {
-    let id = parse_id(&id)?;
     let request = PageRequest::from_query(&query_pairs(q.as_deref()))?;
     let base = base_url(&headers);
     let store = z.store();
@@ -421,7 +414,7 @@ async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) ->
     Ok(job_reply(&base_url(&headers), &store.jobs[&id], false))
 }
 
-async fn show_job(State(z): Z, Path(id): Path<String>, headers: HeaderMap) -> Reply {
+async fn show_job(State(z): Z, KeyParam(id): KeyParam, headers: HeaderMap) -> Reply {
     let store = z.store();
     let job = store.jobs.get(&id).ok_or(ZendeskError::RecordNotFound)?;
     Ok(job_reply(&base_url(&headers), job, true))
@@ -487,20 +480,15 @@ async fn create_or_update_user(
 
 async fn update_user(
     State(z): Z,
-    Path(id): Path<String>,
+    IdParam(id): IdParam,
     headers: HeaderMap,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
-    let id = parse_id(&id)?;
-    let mut input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
+    let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
     let warning = api_warning("users", "update", "user", &input.ignored);
     let now = z.now();
     let mut store = z.store();
-    let existing = store.user(id)?;
-    // Matching for create_or_update goes by external_id, then email: pin this user.
-    input.external_id = Some(existing.external_id.clone());
-    input.email = input.email.or_else(|| existing.email.clone());
-    store.create_or_update_user(input, now)?;
+    store.update_user(id, input, now)?;
     Ok(user_reply(
         StatusCode::OK,
         &base_url(&headers),
@@ -509,8 +497,7 @@ async fn update_user(
     ))
 }
 
-async fn show_user(State(z): Z, Path(id): Path<String>, headers: HeaderMap) -> Reply {
-    let id = parse_id(&id)?;
+async fn show_user(State(z): Z, IdParam(id): IdParam, headers: HeaderMap) -> Reply {
     let store = z.store();
     Ok(user_reply(
         StatusCode::OK,

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -169,6 +170,37 @@ impl<S: Send + Sync> FromRequest<S> for ZendeskJson {
         serde_json::from_slice(&bytes)
             .map(ZendeskJson)
             .map_err(|e| ZendeskError::BadRequest(format!("Request body is not valid JSON: {e}")))
+    }
+}
+
+/// A record id from the path: a 404 `RecordNotFound` when it is not a number, as
+/// Zendesk answers for `/api/v2/tickets/abc.json`.
+#[derive(Debug, Clone, Copy)]
+pub struct IdParam(pub u64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdParam {
+    type Rejection = ZendeskError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let KeyParam(raw) = KeyParam::from_request_parts(parts, state).await?;
+        raw.parse()
+            .map(Self)
+            .map_err(|_| ZendeskError::RecordNotFound)
+    }
+}
+
+/// A string key from the path (a job status id); undecodable paths are a 404.
+#[derive(Debug, Clone)]
+pub struct KeyParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyParam {
+    type Rejection = ZendeskError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(raw)| Self(raw))
+            .map_err(|_| ZendeskError::RecordNotFound)
     }
 }
 

@@ -226,6 +226,8 @@ pub struct Store {
     /// Job statuses by id.
     pub jobs: BTreeMap<String, Job>,
     next_ticket_id: u64,
+    /// The default custom status of each status category, in [`Status::ALL`] order.
+    custom_statuses: Vec<u64>,
     ids: Sequence,
     rng: IdGen,
 }
@@ -251,14 +253,17 @@ impl Store {
         let mut rng = IdGen::new(seed ^ 0x7a656e_6465736b);
         // Real accounts hand out 13-digit ids; captured audit and event ids step by 128.
         let start = rng.range(1_000_000_000_000, 9_000_000_000_000) & !127;
+        let mut ids = Sequence::new(start, 128);
+        let custom_statuses = Status::ALL.iter().map(|_| ids.next_id()).collect();
         let mut store = Self {
+            custom_statuses,
             settings: settings.clone(),
             users: BTreeMap::new(),
             tickets: BTreeMap::new(),
             deleted_tickets: BTreeMap::new(),
             jobs: BTreeMap::new(),
             next_ticket_id: settings.first_ticket_id,
-            ids: Sequence::new(start, 128),
+            ids,
             rng,
         };
         for seed_user in &settings.users {
@@ -355,15 +360,7 @@ impl Store {
                 "BlankValue",
             ));
         };
-        if let Some(email) = &input.email {
-            if self.user_by_email(email).is_some() {
-                return Err(ZendeskError::invalid(
-                    "email",
-                    format!("Email: {email} is already being used by another user"),
-                    "DuplicateValue",
-                ));
-            }
-        }
+        self.check_email_free(input.email.as_deref(), None)?;
         let id = self.ids.next_id();
         let user = new_user(
             id,
@@ -398,6 +395,35 @@ impl Store {
                 Ok((id, false))
             }
             None => self.create_user(input, now).map(|id| (id, true)),
+        }
+    }
+
+    /// Updates a user (`PUT /api/v2/users/{id}`).
+    pub fn update_user(
+        &mut self,
+        id: u64,
+        input: UserInput,
+        now: OffsetDateTime,
+    ) -> Result<(), ZendeskError> {
+        self.user(id)?;
+        self.check_email_free(input.email.as_deref(), Some(id))?;
+        self.apply_user(id, input, now);
+        Ok(())
+    }
+
+    /// A 422 `DuplicateValue` when a user other than `owner` has this email.
+    fn check_email_free(
+        &self,
+        email: Option<&str>,
+        owner: Option<u64>,
+    ) -> Result<(), ZendeskError> {
+        match email.and_then(|e| self.user_by_email(e).map(|id| (e, id))) {
+            Some((email, id)) if Some(id) != owner => Err(ZendeskError::invalid(
+                "email",
+                format!("Email: {email} is already being used by another user"),
+                "DuplicateValue",
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -822,6 +848,8 @@ impl Store {
             }
         }
         t.updated_at = now;
+        let category = Status::ALL.iter().position(|s| *s == t.status).unwrap_or(0);
+        t.custom_status_id = self.custom_statuses[category];
         t.audits.push(Audit {
             id: audit_id,
             ticket_id: t.id,

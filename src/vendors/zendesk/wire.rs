@@ -377,14 +377,14 @@ impl UserInput {
             user_fields: f.object("user_fields"),
             ignored: Vec::new(),
         };
-        if let Some(email) = &input.email {
-            if !looks_like_email(email) {
-                f.fail(
-                    "email",
-                    format!("Email: {email} is not properly formatted"),
-                    "InvalidFormat",
-                );
-            }
+        if let Some(email) = &input.email
+            && !looks_like_email(email)
+        {
+            f.fail(
+                "email",
+                format!("Email: {email} is not properly formatted"),
+                "InvalidFormat",
+            );
         }
         let ignored = f.finish(USER_READ_ONLY, unknown, "user")?;
         Ok(Self { ignored, ..input })
@@ -666,15 +666,15 @@ impl<'a> Fields<'a> {
             }
         };
         let email = obj.get("email").and_then(Value::as_str).map(str::to_owned);
-        if let Some(e) = &email {
-            if !looks_like_email(e) {
-                self.fail(
-                    "requester",
-                    format!("Requester: Email: {e} is not properly formatted"),
-                    "InvalidValue",
-                );
-                return None;
-            }
+        if let Some(e) = &email
+            && !looks_like_email(e)
+        {
+            self.fail(
+                "requester",
+                format!("Requester: Email: {e} is not properly formatted"),
+                "InvalidValue",
+            );
+            return None;
         }
         Some(RequesterInput {
             name: obj.get("name").and_then(Value::as_str).map(str::to_owned),

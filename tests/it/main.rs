@@ -1,0 +1,21 @@
+//! fakedesk's integration tests, compiled into one binary (one link on CI).
+//!
+//! Where new tests go:
+//! - `zendesk_tickets`: ticket endpoints and the status lifecycle, through the router.
+//! - `zendesk_users`: user endpoints.
+//! - `zendesk_errors`: authentication, error envelopes, bad input, rate limits.
+//! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
+//! - `properties`: property tests (no 5xx, no panic on arbitrary input).
+//! - `control`: the control API and the journal, over real sockets.
+//! - `serve`: the `fakedesk serve` binary end to end.
+//!
+//! Shared setup lives in `common`.
+
+mod common;
+mod control;
+mod properties;
+mod serve;
+mod zendesk_errors;
+mod zendesk_snapshots;
+mod zendesk_tickets;
+mod zendesk_users;

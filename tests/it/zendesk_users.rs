@@ -1,0 +1,164 @@
+//! User endpoints (REFERENCE 1.5, users).
+
+use serde_json::{Value, json};
+
+use crate::common::{HOST, fake};
+
+#[tokio::test]
+async fn user_objects_carry_every_captured_field() {
+    let z = fake();
+    let r = z.call("GET", "/api/v2/users/me.json", None).await;
+    let path = format!(
+        "{}/fixtures/vendors/zendesk/user_fields.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let fields: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let user = r.json["user"].as_object().unwrap();
+    let missing: Vec<&String> = fields.iter().filter(|f| !user.contains_key(*f)).collect();
+    assert!(missing.is_empty(), "missing user fields: {missing:?}");
+    assert_eq!(user["email"], "admin@fakedesk.test");
+    assert_eq!(user["role"], "admin");
+    assert_eq!(
+        user["url"],
+        format!("http://{HOST}/api/v2/users/{}.json", user["id"])
+    );
+}
+
+#[tokio::test]
+async fn create_user_is_201_and_a_duplicate_email_is_422() {
+    let z = fake();
+    let body = json!({"user": {"name": "Roger Wilco", "email": "roge@example.org", "external_id": "crm-7"}});
+    let r = z
+        .call("POST", "/api/v2/users.json", Some(body.clone()))
+        .await;
+    assert_eq!(r.status, 201);
+    assert_eq!(r.json["user"]["role"], "end-user");
+    let dup = z.call("POST", "/api/v2/users.json", Some(body)).await;
+    assert_eq!(dup.status, 422);
+    assert_eq!(dup.json["details"]["email"][0]["error"], "DuplicateValue");
+    let blank = z
+        .call(
+            "POST",
+            "/api/v2/users.json",
+            Some(json!({"user": {"email": "x@example.org"}})),
+        )
+        .await;
+    assert_eq!(blank.json["details"]["name"][0]["error"], "BlankValue");
+}
+
+#[tokio::test]
+async fn create_or_update_creates_then_updates_the_same_user() {
+    let z = fake();
+    let first = z
+        .call(
+            "POST",
+            "/api/v2/users/create_or_update.json",
+            Some(json!({"user": {"name": "A", "email": "a@example.org"}})),
+        )
+        .await;
+    assert_eq!(first.status, 201);
+    let second = z
+        .call(
+            "POST",
+            "/api/v2/users/create_or_update.json",
+            Some(json!({"user": {"name": "A B", "email": "a@example.org", "external_id": "x-1"}})),
+        )
+        .await;
+    assert_eq!(second.status, 200);
+    assert_eq!(second.json["user"]["id"], first.json["user"]["id"]);
+    assert_eq!(second.json["user"]["name"], "A B");
+    let by_external = z
+        .call(
+            "POST",
+            "/api/v2/users/create_or_update.json",
+            Some(json!({"user": {"name": "Renamed", "external_id": "x-1"}})),
+        )
+        .await;
+    assert_eq!(
+        (by_external.status, &by_external.json["user"]["id"]),
+        (200, &first.json["user"]["id"])
+    );
+}
+
+#[tokio::test]
+async fn search_finds_users_by_query_and_by_external_id() {
+    let z = fake();
+    z.call("POST", "/api/v2/users.json", Some(json!({"user": {"name": "Jane Roe", "email": "jane@example.org", "external_id": "crm-42"}}))).await;
+    let names = |r: &Value| -> Vec<String> {
+        r["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let r = z
+        .call("GET", "/api/v2/users/search.json?query=jane", None)
+        .await;
+    assert_eq!(names(&r.json), ["Jane Roe"]);
+    assert_eq!(
+        (r.json["count"].clone(), r.json["next_page"].clone()),
+        (json!(1), Value::Null)
+    );
+    let r = z
+        .call(
+            "GET",
+            "/api/v2/users/search.json?query=email:jane@example.org",
+            None,
+        )
+        .await;
+    assert_eq!(names(&r.json), ["Jane Roe"]);
+    let r = z
+        .call("GET", "/api/v2/users/search.json?external_id=crm-42", None)
+        .await;
+    assert_eq!(names(&r.json), ["Jane Roe"]);
+    let r = z
+        .call("GET", "/api/v2/users/search.json?external_id=nobody", None)
+        .await;
+    assert_eq!(names(&r.json), Vec::<String>::new());
+    assert_eq!(
+        z.call("GET", "/api/v2/users/search.json", None)
+            .await
+            .status,
+        400
+    );
+}
+
+#[tokio::test]
+async fn show_and_update_a_user_and_404_for_an_unknown_one() {
+    let z = fake();
+    let r = z
+        .call(
+            "POST",
+            "/api/v2/users.json",
+            Some(json!({"user": {"name": "Old", "email": "o@example.org"}})),
+        )
+        .await;
+    let id = r.json["user"]["id"].as_u64().unwrap();
+    let u = z
+        .call(
+            "PUT",
+            &format!("/api/v2/users/{id}.json"),
+            Some(json!({"user": {"name": "New", "phone": "+1 555"}})),
+        )
+        .await;
+    assert_eq!(
+        (
+            u.status,
+            u.json["user"]["name"].as_str(),
+            u.json["user"]["phone"].as_str()
+        ),
+        (200, Some("New"), Some("+1 555"))
+    );
+    assert_eq!(
+        z.call("GET", &format!("/api/v2/users/{id}"), None)
+            .await
+            .json["user"]["name"],
+        "New"
+    );
+    assert_eq!(
+        z.call("GET", "/api/v2/users/1.json", None).await.status,
+        404
+    );
+}
