@@ -38,8 +38,10 @@ pub mod clock;
 pub mod config;
 pub mod ids;
 pub mod journal;
+pub mod outbound;
 pub mod ratelimit;
 pub mod server;
+pub mod template;
 pub mod vendors;
 
 use std::sync::Arc;

@@ -119,10 +119,23 @@ pub struct Exchange {
     pub response: Option<ResponseRecord>,
     /// Why there is no response (connection refused, timeout), for outbound calls.
     pub error: Option<String>,
+    /// For outbound calls: the full target URL and which attempt this was (from 1).
+    pub outbound: Option<OutboundInfo>,
     /// When the exchange began.
     pub started_at: OffsetDateTime,
     /// How long it took, in microseconds.
     pub duration_us: u64,
+}
+
+/// Where an outbound call went, and which try it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboundInfo {
+    /// The full URL called.
+    pub url: String,
+    /// 1 for the first try, 2 for the first retry, ...
+    pub attempt: u32,
+    /// Groups the attempts of one delivery (e.g. a Zendesk invocation id).
+    pub delivery: String,
 }
 
 /// A journaled exchange with its place in the run's single timeline.
@@ -144,6 +157,11 @@ impl Serialize for Entry {
         m.serialize_entry("method", &x.request.method)?;
         m.serialize_entry("path", &x.request.path)?;
         m.serialize_entry("query", &x.request.query)?;
+        if let Some(o) = &x.outbound {
+            m.serialize_entry("url", &o.url)?;
+            m.serialize_entry("attempt", &o.attempt)?;
+            m.serialize_entry("delivery", &o.delivery)?;
+        }
         m.serialize_entry("started_at", &iso_millis(x.started_at))?;
         m.serialize_entry("duration_us", &x.duration_us)?;
         m.serialize_entry("request", &RequestView(&x.request))?;

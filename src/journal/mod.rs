@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 
-pub use entry::{Body, Direction, Entry, Exchange, Headers, RequestRecord, ResponseRecord};
+pub use entry::{
+    Body, Direction, Entry, Exchange, Headers, OutboundInfo, RequestRecord, ResponseRecord,
+};
 
 /// Default number of entries kept before the oldest are evicted.
 pub const DEFAULT_CAPACITY: usize = 10_000;
@@ -150,6 +152,7 @@ mod tests {
             },
             response: None,
             error: None,
+            outbound: None,
             started_at: datetime!(2024-01-01 00:00:00 UTC),
             duration_us: 0,
         }

@@ -23,6 +23,8 @@ use tokio::task::JoinSet;
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
 use crate::journal::Journal;
+use crate::outbound::{self, HttpTransport, Sender};
+use crate::template::Templates;
 use crate::vendors::{self, Vendor, VendorCtx};
 
 /// What a run shares: configuration, clock, journal and the vendors.
@@ -67,16 +69,26 @@ impl Harness {
     /// Builds every registered vendor in its seeded state.
     pub fn new(config: RunConfig, clock: Arc<dyn Clock>) -> Result<Arc<Self>, ConfigError> {
         let config = Arc::new(config);
+        let journal = Arc::new(Journal::new(config.journal_capacity));
+        let sender = Sender {
+            transport: HttpTransport::default(),
+            recorder: outbound::Recorder {
+                journal: journal.clone(),
+                clock: clock.clone(),
+            },
+        };
         let ctx = VendorCtx {
             clock: clock.clone(),
             config: config.clone(),
+            sender,
+            templates: Arc::new(Templates::new()),
         };
         let vendors = vendors::REGISTRY
             .iter()
             .map(|r| (r.build)(&ctx))
             .collect::<Result<_, _>>()?;
         Ok(Arc::new(Self {
-            journal: Arc::new(Journal::new(config.journal_capacity)),
+            journal,
             config,
             clock,
             vendors,

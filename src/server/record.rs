@@ -104,6 +104,7 @@ pub async fn record(State(r): State<Recorder>, req: Request, next: Next) -> Resp
             body: Body(rbytes.clone()),
         }),
         error: None,
+        outbound: None,
         started_at,
         duration_us: u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX),
     });

@@ -16,6 +16,8 @@ use axum::response::Response;
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
+use crate::outbound::Sender;
+use crate::template::Templates;
 
 /// A request the transport refused before any handler saw it. Each vendor turns it
 /// into its own error envelope, so even these look like the vendor.
@@ -44,6 +46,10 @@ pub struct VendorCtx {
     pub clock: Arc<dyn Clock>,
     /// The validated run configuration.
     pub config: Arc<RunConfig>,
+    /// Sends (and journals) the vendor's outbound calls.
+    pub sender: Sender,
+    /// The shared Liquid parser.
+    pub templates: Arc<Templates>,
 }
 
 /// A running fake vendor.
