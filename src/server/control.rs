@@ -16,6 +16,12 @@ use crate::journal::Filter;
 
 /// The control API's routes.
 pub fn router(h: Arc<Harness>) -> Router {
+    let mut vendor_routes = Router::new();
+    for v in &h.vendors {
+        if let Some(r) = v.clone().control() {
+            vendor_routes = vendor_routes.nest(&format!("/{}", v.name()), r);
+        }
+    }
     Router::new()
         .route("/health", get(health))
         .route("/journal", get(journal).delete(clear_journal))
@@ -24,6 +30,7 @@ pub fn router(h: Arc<Harness>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(h)
+        .merge(vendor_routes)
 }
 
 type H = State<Arc<Harness>>;

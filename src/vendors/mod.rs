@@ -66,6 +66,11 @@ pub trait Vendor: Send + Sync + 'static {
     fn reject(&self, rejection: Rejection) -> Response;
     /// The seeded credentials to print and export.
     fn credentials(&self) -> Vec<Credential>;
+    /// Vendor-specific control endpoints (e.g. sending a Braze campaign), served on
+    /// the control port under `/{name}`. Most vendors have none.
+    fn control(self: Arc<Self>) -> Option<Router> {
+        None
+    }
 }
 
 /// How the harness builds one vendor.

@@ -5,17 +5,23 @@
 //! - `zendesk_users`: user endpoints.
 //! - `zendesk_errors`: authentication, error envelopes, bad input, rate limits.
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
+//! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
+//! - `braze`: Braze's REST API and webhook campaigns.
+//! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
 //! - `serve`: the `fakedesk serve` binary end to end.
 //!
 //! Shared setup lives in `common`.
 
+mod braze;
 mod common;
 mod control;
+mod flows;
 mod properties;
 mod serve;
 mod zendesk_errors;
 mod zendesk_snapshots;
 mod zendesk_tickets;
 mod zendesk_users;
+mod zendesk_webhooks;
