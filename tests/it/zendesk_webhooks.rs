@@ -1,1 +1,530 @@
-//! (filled in by the change that adds it)
+//! Zendesk's Webhooks and Triggers APIs, and signed deliveries to a receiver
+//! (wiremock stands in for the system under test). REFERENCE 1.10–1.12.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
+
+use crate::common::{Fake, fake, fake_with};
+
+/// Checks `x-zendesk-webhook-signature` the way a receiver would, following the
+/// documented algorithm with its own HMAC: base64(HMAC-SHA256(secret, ts + body)).
+struct ValidZendeskSignature {
+    secret: String,
+}
+
+impl Match for ValidZendeskSignature {
+    fn matches(&self, req: &Request) -> bool {
+        let header = |k: &str| {
+            req.headers
+                .get(k)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (Some(sig), Some(ts)) = (
+            header("x-zendesk-webhook-signature"),
+            header("x-zendesk-webhook-signature-timestamp"),
+        ) else {
+            return false;
+        };
+        let mut mac =
+            <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(self.secret.as_bytes()).unwrap();
+        mac.update(ts.as_bytes());
+        mac.update(&req.body);
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()) == sig
+    }
+}
+
+async fn received(server: &MockServer, at_least: usize) -> Vec<Request> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = server.received_requests().await.unwrap_or_default();
+        if got.len() >= at_least || Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn create_webhook(z: &Fake, endpoint: &str, auth: Value) -> (String, String) {
+    let r = z
+        .call("POST", "/api/v2/webhooks", Some(json!({"webhook": {"name": "To the SUT", "endpoint": endpoint, "http_method": "POST", "request_format": "json", "status": "active", "subscriptions": ["conditional_ticket_events"], "authentication": auth}})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.json["webhook"]["id"].as_str().unwrap().to_owned();
+    let secret = z
+        .call(
+            "GET",
+            &format!("/api/v2/webhooks/{id}/signing_secret"),
+            None,
+        )
+        .await
+        .json["signing_secret"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, secret)
+}
+
+async fn create_trigger(
+    z: &Fake,
+    title: &str,
+    conditions: Value,
+    webhook: &str,
+    body: &str,
+) -> u64 {
+    let r = z
+        .call("POST", "/api/v2/triggers.json", Some(json!({"trigger": {"title": title, "conditions": conditions, "actions": [{"field": "notification_webhook", "value": [webhook, body]}]}})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.json["trigger"]["id"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn webhooks_api_creates_shows_updates_and_deletes_like_zendesk() {
+    let z = fake();
+    let r = z
+        .call("POST", "/api/v2/webhooks", Some(json!({"webhook": {"name": "Example Webhook", "endpoint": "https://example.com/status/200", "http_method": "POST", "request_format": "json", "status": "active", "subscriptions": ["conditional_ticket_events"], "authentication": {"type": "basic_auth", "data": {"username": "u", "password": "p"}, "add_position": "header"}}})))
+        .await;
+    assert_eq!(r.status, 201);
+    let w = &r.json["webhook"];
+    let captured: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/fixtures/vendors/zendesk/webhook.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let mut fake_keys = keys(w);
+    fake_keys.retain(|k| k != "description");
+    let mut captured_keys = keys(&captured["webhook"]);
+    captured_keys.sort();
+    fake_keys.sort();
+    assert_eq!(fake_keys, captured_keys);
+    assert_eq!(
+        w["authentication"], captured["webhook"]["authentication"],
+        "data is write-only"
+    );
+    assert!(
+        w["created_by"].is_string(),
+        "created_by is a string, as captured"
+    );
+    let id = w["id"].as_str().unwrap();
+    assert_eq!(id.len(), 26, "ULID");
+
+    let put = z.call("PUT", &format!("/api/v2/webhooks/{id}"), Some(json!({"webhook": {"name": "Renamed", "endpoint": "https://example.com/x", "http_method": "PUT", "request_format": "json", "status": "inactive"}}))).await;
+    assert_eq!((put.status, put.text.as_str()), (204, ""));
+    let patch = z
+        .call(
+            "PATCH",
+            &format!("/api/v2/webhooks/{id}"),
+            Some(json!({"webhook": {"status": "active"}})),
+        )
+        .await;
+    assert_eq!(patch.status, 204);
+    let shown = z.call("GET", &format!("/api/v2/webhooks/{id}"), None).await;
+    assert_eq!(
+        (
+            shown.json["webhook"]["name"].as_str(),
+            shown.json["webhook"]["http_method"].as_str(),
+            shown.json["webhook"]["status"].as_str()
+        ),
+        (Some("Renamed"), Some("PUT"), Some("active"))
+    );
+    let list = z.call("GET", "/api/v2/webhooks", None).await;
+    assert_eq!(list.json["webhooks"].as_array().unwrap().len(), 1);
+    assert_eq!(list.json["meta"]["has_more"], false);
+
+    assert_eq!(
+        z.call("DELETE", &format!("/api/v2/webhooks/{id}"), None)
+            .await
+            .status,
+        204
+    );
+    let gone = z.call("GET", &format!("/api/v2/webhooks/{id}"), None).await;
+    assert_eq!(gone.status, 404);
+    assert_eq!(gone.json["errors"][0]["code"], "WebhookNotFound");
+}
+
+#[tokio::test]
+async fn webhook_validation_errors_use_the_json_api_shape() {
+    let z = fake();
+    let r = z
+        .call(
+            "POST",
+            "/api/v2/webhooks",
+            Some(json!({"webhook": {"endpoint": "ftp://x", "http_method": "FETCH"}})),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let errors = r.json["errors"].as_array().unwrap();
+    assert!(errors.len() >= 3, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["code"].is_string() && e["title"].is_string() && e["detail"].is_string())
+    );
+    let bad_json = z
+        .raw(
+            "POST",
+            "/api/v2/webhooks",
+            Some(&crate::common::token_auth()),
+            axum::body::Body::from("{"),
+        )
+        .await;
+    assert_eq!(bad_json.status, 400);
+    assert!(bad_json.json["errors"].is_array());
+}
+
+#[tokio::test]
+async fn signing_secret_can_be_shown_and_reset() {
+    let z = fake();
+    let (id, secret) = create_webhook(&z, "http://127.0.0.1:9/hook", Value::Null).await;
+    assert_eq!(secret.len(), 44);
+    let reset = z
+        .call(
+            "POST",
+            &format!("/api/v2/webhooks/{id}/signing_secret"),
+            None,
+        )
+        .await;
+    assert_eq!(reset.status, 200);
+    assert_eq!(reset.json["signing_secret"]["algorithm"], "SHA256");
+    let new = reset.json["signing_secret"]["secret"].as_str().unwrap();
+    assert_ne!(new, secret);
+    let shown = z
+        .call(
+            "GET",
+            &format!("/api/v2/webhooks/{id}/signing_secret"),
+            None,
+        )
+        .await;
+    assert_eq!(shown.json["signing_secret"]["secret"], new);
+}
+
+#[tokio::test]
+async fn triggers_api_validates_and_orders_by_position() {
+    let z = fake();
+    let (hook, _) = create_webhook(&z, "http://127.0.0.1:9/hook", Value::Null).await;
+    let bad = z.call("POST", "/api/v2/triggers.json", Some(json!({"trigger": {"title": "x", "conditions": {"all": [{"field": "status", "operator": "is", "value": "open"}]}, "actions": [{"field": "notification_webhook", "value": ["01NOPE", "{}"]}]}}))).await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.json["details"]["actions"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("01NOPE")
+    );
+    let untitled = z.call("POST", "/api/v2/triggers.json", Some(json!({"trigger": {"conditions": {"all": [{"field": "status", "operator": "is", "value": "open"}]}, "actions": [{"field": "notification_webhook", "value": [hook, "{}"]}]}}))).await;
+    assert_eq!(untitled.status, 422);
+
+    let a = create_trigger(
+        &z,
+        "A",
+        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
+        &hook,
+        "{}",
+    )
+    .await;
+    let b = create_trigger(
+        &z,
+        "B",
+        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
+        &hook,
+        "{}",
+    )
+    .await;
+    let moved = z
+        .call(
+            "PUT",
+            &format!("/api/v2/triggers/{b}.json"),
+            Some(json!({"trigger": {"position": 0}})),
+        )
+        .await;
+    assert_eq!(moved.status, 200);
+    let list = z.call("GET", "/api/v2/triggers.json", None).await;
+    let ids: Vec<u64> = list.json["triggers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [b, a]);
+    assert_eq!(
+        z.call("DELETE", &format!("/api/v2/triggers/{a}.json"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        z.call("GET", &format!("/api/v2/triggers/{a}.json"), None)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn solving_a_ticket_fires_the_trigger_with_signed_headers_auth_and_rendered_placeholders() {
+    let receiver = MockServer::start().await;
+    let z = fake();
+    let (hook, secret) = create_webhook(
+        &z,
+        &format!("{}/zendesk", receiver.uri()),
+        json!({"type": "bearer_token", "data": {"token": "sut-token"}, "add_position": "header"}),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/zendesk"))
+        .and(ValidZendeskSignature { secret })
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&receiver)
+        .await;
+    let body = r#"{"ticket_id":"{{ticket.id}}","status":"{{ticket.status}}","title":"{{ticket.title}}","requester":"{{ticket.requester.email}}","requester_name":"{{ticket.requester.name}}","external_id":"{{ticket.requester.external_id}}","assignee":"{{ticket.assignee.email}}","tags":"{{ticket.tags}}","by":"{{current_user.email}}","url":"{{ticket.url}}","nope":"{{ticket.no_such_placeholder}}"}"#;
+    create_trigger(
+        &z,
+        "Notify on solve",
+        json!({"all": [{"field": "status", "operator": "value", "value": "solved"}]}),
+        &hook,
+        body,
+    )
+    .await;
+
+    let admin = z.admin_id().await;
+    let r = z.call("POST", "/api/v2/tickets.json", Some(json!({"ticket": {"subject": "Fire", "tags": ["vip", "printer"], "comment": {"body": "help"}, "requester": {"name": "Jane Roe", "email": "jane@example.com"}}}))).await;
+    let id = r.json["ticket"]["id"].as_u64().unwrap();
+    z.call(
+        "PUT",
+        &format!("/api/v2/tickets/{id}.json"),
+        Some(json!({"ticket": {"status": "pending", "assignee_id": admin}})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        receiver.received_requests().await.unwrap().is_empty(),
+        "not solved yet: no delivery"
+    );
+    z.call(
+        "PUT",
+        &format!("/api/v2/tickets/{id}.json"),
+        Some(json!({"ticket": {"status": "solved"}})),
+    )
+    .await;
+
+    let got = received(&receiver, 1).await;
+    assert_eq!(got.len(), 1);
+    let req = &got[0];
+    let header = |k: &str| req.headers.get(k).unwrap().to_str().unwrap().to_owned();
+    assert_eq!(header("authorization"), "Bearer sut-token");
+    assert_eq!(header("x-zendesk-webhook-id"), hook);
+    assert_eq!(header("x-zendesk-account-id"), "18525119");
+    assert!(
+        header("x-zendesk-webhook-invocation-id")
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    );
+    assert_eq!(
+        header("x-zendesk-webhook-signature-timestamp"),
+        "2024-02-08T17:44:38Z"
+    );
+    assert_eq!(header("content-type"), "application/json");
+    let sent: Value = serde_json::from_slice(&req.body).unwrap();
+    assert_eq!(
+        sent,
+        json!({"ticket_id": id.to_string(), "status": "Solved", "title": "Fire", "requester": "jane@example.com", "requester_name": "Jane Roe", "external_id": "", "assignee": "admin@fakedesk.test", "tags": "vip printer", "by": "admin@fakedesk.test", "url": format!("fakedesk.zendesk.com/agent/tickets/{id}"), "nope": ""})
+    );
+    receiver.verify().await;
+
+    // The delivery is journaled as outbound traffic with the receiver's answer.
+    let entries = z.harness.journal.entries(&Default::default());
+    let out = entries
+        .iter()
+        .find(|e| e.exchange.direction == fakedesk::journal::Direction::Outbound)
+        .unwrap();
+    let o = out.exchange.outbound.as_ref().unwrap();
+    assert_eq!(
+        (o.url.clone(), o.attempt),
+        (format!("{}/zendesk", receiver.uri()), 1)
+    );
+    assert_eq!(out.exchange.response.as_ref().unwrap().status, 200);
+}
+
+#[tokio::test]
+async fn conditions_select_which_triggers_fire_each_at_most_once_per_update() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let z = fake();
+    let (hook, _) = create_webhook(&z, &format!("{}/hook", receiver.uri()), Value::Null).await;
+    let t = |name: &str| format!(r#"{{"trigger":"{name}","ticket":"{{{{ticket.id}}}}"}}"#);
+    create_trigger(
+        &z,
+        "created",
+        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
+        &hook,
+        &t("created"),
+    )
+    .await;
+    create_trigger(&z, "vip", json!({"all": [{"field": "current_tags", "operator": "includes", "value": "vip"}, {"field": "update_type", "operator": "is", "value": "Change"}]}), &hook, &t("vip")).await;
+    create_trigger(&z, "urgent-or-high", json!({"any": [{"field": "priority", "operator": "is", "value": "urgent"}, {"field": "priority", "operator": "is", "value": "high"}]}), &hook, &t("urgent-or-high")).await;
+    create_trigger(
+        &z,
+        "left-new",
+        json!({"all": [{"field": "status", "operator": "value_previous", "value": "new"}]}),
+        &hook,
+        &t("left-new"),
+    )
+    .await;
+    create_trigger(&z, "assignee-set", json!({"all": [{"field": "assignee_id", "operator": "is_not", "value": ""}, {"field": "assignee_id", "operator": "changed"}]}), &hook, &t("assignee-set")).await;
+    create_trigger(&z, "via-api", json!({"all": [{"field": "via_id", "operator": "is", "value": 5}, {"field": "status", "operator": "is_not", "value": "solved"}]}), &hook, &t("via-api")).await;
+
+    let admin = z.admin_id().await;
+    let id = z.ticket("x").await; // created, via-api
+    z.call(
+        "PUT",
+        &format!("/api/v2/tickets/{id}.json"),
+        Some(json!({"ticket": {"tags": ["vip"], "priority": "high"}})),
+    )
+    .await; // vip, urgent-or-high, via-api
+    z.call(
+        "PUT",
+        &format!("/api/v2/tickets/{id}.json"),
+        Some(json!({"ticket": {"assignee_id": admin}})),
+    )
+    .await; // vip, urgent-or-high, left-new, assignee-set, via-api
+    let got = received(&receiver, 10).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let got_after = receiver.received_requests().await.unwrap();
+    assert_eq!(got.len(), got_after.len(), "no late extra deliveries");
+    let mut fired: Vec<String> = got_after
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<Value>(&r.body).unwrap()["trigger"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    fired.sort();
+    let mut expected = vec![
+        "created",
+        "via-api",
+        "vip",
+        "urgent-or-high",
+        "via-api",
+        "vip",
+        "urgent-or-high",
+        "left-new",
+        "assignee-set",
+        "via-api",
+    ];
+    expected.sort();
+    assert_eq!(fired, expected);
+}
+
+#[tokio::test]
+async fn deliveries_retry_409_then_stop_on_success_and_never_retry_a_500() {
+    let receiver = MockServer::start().await;
+    Mock::given(path("/conflict"))
+        .respond_with(ResponseTemplate::new(409))
+        .up_to_n_times(2)
+        .mount(&receiver)
+        .await;
+    Mock::given(path("/conflict"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    Mock::given(path("/broken"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&receiver)
+        .await;
+    let z = fake_with(|c| c.zendesk.webhooks.retry_base_delay_ms = 5);
+    for target in ["conflict", "broken"] {
+        let (hook, _) =
+            create_webhook(&z, &format!("{}/{target}", receiver.uri()), Value::Null).await;
+        create_trigger(
+            &z,
+            target,
+            json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
+            &hook,
+            "{}",
+        )
+        .await;
+    }
+    z.ticket("x").await;
+    let got = received(&receiver, 4).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let count = |p: &str| got.iter().filter(|r| r.url.path() == p).count();
+    assert_eq!((count("/conflict"), count("/broken")), (3, 1));
+    let mut attempts: Vec<(String, u32, u16)> = z
+        .harness
+        .journal
+        .entries(&Default::default())
+        .iter()
+        .filter_map(|e| {
+            let o = e.exchange.outbound.as_ref()?;
+            Some((
+                e.exchange.request.path.clone(),
+                o.attempt,
+                e.exchange.response.as_ref()?.status,
+            ))
+        })
+        .collect();
+    attempts.sort();
+    assert_eq!(
+        attempts,
+        [
+            ("/broken".to_owned(), 1, 500),
+            ("/conflict".to_owned(), 1, 409),
+            ("/conflict".to_owned(), 2, 409),
+            ("/conflict".to_owned(), 3, 200)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_receiver_is_journaled_as_an_error_and_retried() {
+    let z = fake_with(|c| {
+        c.zendesk.webhooks.retry_base_delay_ms = 1;
+        c.zendesk.webhooks.timeout_ms = 500;
+    });
+    // A port nothing listens on: bind, learn the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (hook, _) = create_webhook(&z, &format!("http://127.0.0.1:{port}/hook"), Value::Null).await;
+    create_trigger(
+        &z,
+        "t",
+        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
+        &hook,
+        "{}",
+    )
+    .await;
+    z.ticket("x").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let errors = loop {
+        let errors: Vec<String> = z
+            .harness
+            .journal
+            .entries(&Default::default())
+            .iter()
+            .filter_map(|e| e.exchange.error.clone())
+            .collect();
+        if errors.len() >= 6 || Instant::now() > deadline {
+            break errors;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(errors.len(), 6, "first try and 5 retries: {errors:?}");
+}

@@ -26,7 +26,7 @@ type Reply = Result<Response, ZendeskError>;
 /// The most items a bulk call accepts.
 const MAX_BULK: usize = 100;
 
-/// Every route of fake Zendesk.
+/// The Support API routes: tickets, users, job statuses.
 pub fn routes() -> Router<Arc<Zendesk>> {
     Router::new()
         .route("/api/v2/tickets", get(list_tickets).post(create_ticket))
@@ -50,11 +50,10 @@ pub fn routes() -> Router<Arc<Zendesk>> {
             post(create_or_update_user),
         )
         .route("/api/v2/users/{user_id}", get(show_user).put(update_user))
-        .fallback(invalid_endpoint)
-        .method_not_allowed_fallback(invalid_endpoint)
 }
 
-async fn invalid_endpoint() -> ZendeskError {
+/// The answer to any path or method fake Zendesk does not serve.
+pub async fn invalid_endpoint() -> ZendeskError {
     ZendeskError::InvalidEndpoint
 }
 

@@ -68,6 +68,14 @@ pub enum ZendeskError {
     /// 429: the per-minute budget is spent.
     #[error("rate limited for {0} s")]
     RateLimited(u32),
+    /// The newer APIs' (Webhooks) JSON:API-style errors: `{"errors":[{code,title,detail}]}`.
+    #[error("{status}: {problems:?}")]
+    Problems {
+        /// HTTP status.
+        status: u16,
+        /// The problems.
+        problems: Vec<super::webhook::ApiProblem>,
+    },
 }
 
 impl ZendeskError {
@@ -127,6 +135,10 @@ impl ZendeskError {
                 json!({"error": "RequestTooLarge", "description": format!("Request body must not exceed {limit} bytes")}),
             ),
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, Value::Null),
+            Self::Problems { status, problems } => (
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
+                json!({ "errors": problems }),
+            ),
         }
     }
 }

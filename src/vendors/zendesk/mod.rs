@@ -5,15 +5,18 @@
 //! headers), then the routes in [`api`]. The state and lifecycle rules live in
 //! [`store`], free of I/O.
 
+pub mod admin_api;
 pub mod api;
 pub mod error;
 pub mod page;
 pub mod store;
+pub mod triggers;
+pub mod webhook;
 pub mod wire;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -30,6 +33,7 @@ use self::wire::{Role, UnknownFields};
 use super::{Credential as Exported, Registration, Rejection, Vendor, VendorCtx};
 use crate::config::ConfigError;
 use crate::ratelimit::{Decision, Window};
+use crate::template::Dialect;
 
 /// How the harness builds fake Zendesk.
 pub const REGISTRATION: Registration = Registration {
@@ -66,6 +70,27 @@ pub struct ZendeskSettings {
     pub auto_assign_on_solve: bool,
     /// Seeded users; the first is the default caller shown at start.
     pub users: Vec<SeedUser>,
+    /// How webhook deliveries behave.
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Per-attempt timeout (Zendesk: about 12 s).
+    pub timeout_ms: u64,
+    /// Delay before the first retry of a 409 or a timeout; doubles per retry.
+    pub retry_base_delay_ms: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 12_000,
+            retry_base_delay_ms: 1_000,
+        }
+    }
 }
 
 /// A per-minute request budget.
@@ -127,6 +152,7 @@ impl Default for ZendeskSettings {
             rate_limit: RateLimitSettings::default(),
             unknown_fields: UnknownFields::default(),
             auto_assign_on_solve: false,
+            webhooks: WebhookSettings::default(),
             users: vec![SeedUser {
                 name: "Fakedesk Admin".to_owned(),
                 email: "admin@fakedesk.test".to_owned(),
@@ -170,6 +196,9 @@ impl ZendeskSettings {
         }
         if self.rate_limit.per_minute == 0 || self.rate_limit.tickets_index_per_minute == 0 {
             out.push("vendors.zendesk.rate_limit: budgets must be at least 1 (set enabled: false to switch limits off)".to_owned());
+        }
+        if self.webhooks.timeout_ms == 0 {
+            out.push("vendors.zendesk.webhooks.timeout_ms must be at least 1".to_owned());
         }
         if self.first_ticket_id == 0 {
             out.push("vendors.zendesk.first_ticket_id: ticket ids start at 1 or more".to_owned());
@@ -281,6 +310,74 @@ impl Zendesk {
         self.hit(&self.tickets_index)
     }
 
+    /// Runs the triggers over every ticket change committed since the last run, and
+    /// sends the webhook notifications they produce in the background.
+    pub fn fire_triggers(self: &Arc<Self>) {
+        let invocations = {
+            let mut store = self.store();
+            let changes = std::mem::take(&mut store.changes);
+            let mut found = Vec::new();
+            for change in &changes {
+                let Some(ticket) = store.tickets.get(&change.ticket_id) else {
+                    continue;
+                };
+                for n in triggers::evaluate(store.triggers.values(), change, ticket) {
+                    let Some(hook) = store
+                        .webhooks
+                        .get(&n.webhook_id)
+                        .filter(|w| w.status == "active")
+                    else {
+                        continue;
+                    };
+                    let globals = triggers::placeholders(
+                        &store,
+                        ticket,
+                        change.actor,
+                        &self.settings.subdomain,
+                    );
+                    let body = self
+                        .ctx
+                        .templates
+                        .render(Dialect::Zendesk, &n.body, &globals)
+                        .unwrap_or_else(|e| {
+                            tracing::warn!("trigger {} renders no body: {e}", n.trigger_id);
+                            format!("Liquid error: {e}")
+                        });
+                    found.push((hook.clone(), body));
+                }
+            }
+            found
+                .into_iter()
+                .map(|(webhook, body)| webhook::Invocation {
+                    webhook,
+                    invocation_id: store.next_invocation_id(),
+                    account_id: self.settings.account_id,
+                    body: body.into(),
+                })
+                .collect::<Vec<_>>()
+        };
+        for invocation in invocations {
+            self.spawn_delivery(invocation);
+        }
+    }
+
+    fn spawn_delivery(&self, invocation: webhook::Invocation) {
+        let sender = self.ctx.sender.clone();
+        let clock = self.ctx.clock.clone();
+        let policy = webhook::ZendeskRetry {
+            base_delay: Duration::from_millis(self.settings.webhooks.retry_base_delay_ms),
+        };
+        let timeout = Duration::from_millis(self.settings.webhooks.timeout_ms);
+        tokio::spawn(async move {
+            let id = invocation.invocation_id.clone();
+            sender
+                .deliver(REGISTRATION.name, &id, timeout, &policy, |_| {
+                    invocation.request(clock.now())
+                })
+                .await
+        });
+    }
+
     /// The settings in force.
     pub fn settings(&self) -> &ZendeskSettings {
         &self.settings
@@ -298,7 +395,11 @@ impl Vendor for Zendesk {
     }
 
     fn router(self: Arc<Self>) -> Router {
-        let routes = api::routes().with_state(self.clone());
+        let routes = api::routes()
+            .merge(admin_api::routes())
+            .fallback(api::invalid_endpoint)
+            .method_not_allowed_fallback(api::invalid_endpoint)
+            .with_state(self.clone());
         // The gate wraps the routes as a service, not as a route layer, so it can
         // strip `.json` before routing.
         let gated = axum::middleware::from_fn_with_state(self, gate);
@@ -313,6 +414,8 @@ impl Vendor for Zendesk {
             "tickets": store.tickets.values().map(|t| api::TicketState::new(&base, t)).collect::<Vec<_>>(),
             "deleted_tickets": store.deleted_tickets.keys().collect::<Vec<_>>(),
             "job_statuses": store.jobs.keys().collect::<Vec<_>>(),
+            "webhooks": store.webhooks.values().map(webhook::WebhookOut::from).collect::<Vec<_>>(),
+            "triggers": store.triggers.values().collect::<Vec<_>>(),
         })
     }
 
@@ -378,7 +481,9 @@ async fn gate(State(z): State<Arc<Zendesk>>, mut req: Request, next: Next) -> Re
         match caller {
             Some(id) => {
                 req.extensions_mut().insert(Caller(id));
-                next.run(req).await
+                let res = next.run(req).await;
+                z.fire_triggers();
+                res
             }
             None => ZendeskError::Unauthorized.into_response(),
         }

@@ -9,6 +9,8 @@ use time::OffsetDateTime;
 
 use super::ZendeskSettings;
 use super::error::ZendeskError;
+use super::triggers::{TicketChange, Trigger, TriggerInput};
+use super::webhook::{Webhook, WebhookInput};
 use super::wire::{
     self, CommentInput, CustomField, Priority, RequesterInput, Role, Status, TicketInput,
     TicketType, UserInput,
@@ -225,6 +227,12 @@ pub struct Store {
     pub deleted_tickets: BTreeMap<u64, Ticket>,
     /// Job statuses by id.
     pub jobs: BTreeMap<String, Job>,
+    /// Webhooks by id.
+    pub webhooks: BTreeMap<String, Webhook>,
+    /// Triggers by id.
+    pub triggers: BTreeMap<u64, Trigger>,
+    /// Ticket changes committed since triggers last ran (drained by the vendor).
+    pub changes: Vec<TicketChange>,
     next_ticket_id: u64,
     /// The default custom status of each status category, in [`Status::ALL`] order.
     custom_statuses: Vec<u64>,
@@ -262,6 +270,9 @@ impl Store {
             tickets: BTreeMap::new(),
             deleted_tickets: BTreeMap::new(),
             jobs: BTreeMap::new(),
+            webhooks: BTreeMap::new(),
+            triggers: BTreeMap::new(),
+            changes: Vec::new(),
             next_ticket_id: settings.first_ticket_id,
             ids,
             rng,
@@ -689,6 +700,89 @@ impl Store {
         id
     }
 
+    /// Creates a webhook from a full input.
+    pub fn create_webhook(
+        &mut self,
+        input: WebhookInput,
+        actor: u64,
+        now: OffsetDateTime,
+    ) -> &Webhook {
+        let w = Webhook::create(input, &mut self.rng, actor, now);
+        let id = w.id.clone();
+        self.webhooks.entry(id).or_insert(w)
+    }
+
+    /// Gives a webhook a new signing secret.
+    pub fn reset_signing_secret(&mut self, id: &str) -> Option<&Webhook> {
+        let secret = super::webhook::new_secret(&mut self.rng);
+        let w = self.webhooks.get_mut(id)?;
+        w.secret = secret;
+        Some(w)
+    }
+
+    /// Creates a trigger (position defaults to after the last one).
+    pub fn create_trigger(
+        &mut self,
+        input: TriggerInput,
+        now: OffsetDateTime,
+    ) -> Result<u64, ZendeskError> {
+        let Some(title) = input.title.clone() else {
+            return Err(ZendeskError::invalid(
+                "title",
+                "Title: cannot be blank",
+                "BlankValue",
+            ));
+        };
+        let has_conditions = input
+            .conditions
+            .as_ref()
+            .is_some_and(|c| !c.all.is_empty() || !c.any.is_empty());
+        if !has_conditions {
+            return Err(ZendeskError::invalid(
+                "conditions",
+                "Conditions: a trigger needs at least one condition",
+                "BlankValue",
+            ));
+        }
+        if input.actions.as_ref().is_none_or(Vec::is_empty) {
+            return Err(ZendeskError::invalid(
+                "actions",
+                "Actions: a trigger needs at least one action",
+                "BlankValue",
+            ));
+        }
+        let id = self.ids.next_id();
+        let position = self
+            .triggers
+            .values()
+            .map(|t| t.position)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let mut t = Trigger {
+            id,
+            raw_title: title.clone(),
+            title,
+            description: None,
+            active: true,
+            position,
+            conditions: Default::default(),
+            actions: Vec::new(),
+            category_id: None,
+            default: false,
+            created_at: now,
+            updated_at: now,
+        };
+        t.apply(input, now);
+        self.triggers.insert(id, t);
+        Ok(id)
+    }
+
+    /// A fresh webhook invocation id: a numeric string, as captured.
+    pub fn next_invocation_id(&mut self) -> String {
+        self.rng.range(1_000_000_000, 9_999_999_999).to_string()
+    }
+
     /// The account id shown in job results.
     pub fn account_id(&self) -> u64 {
         self.settings.account_id
@@ -835,6 +929,15 @@ impl Store {
             t.comments.push(c);
         }
         let after = tracked(t);
+        self.changes.push(TicketChange {
+            ticket_id: t.id,
+            before: (!before.is_null()).then(|| before.clone()),
+            after: after.clone(),
+            actor: actor.user_id,
+            comment: comment
+                .text()
+                .map(|text| (text, comment.public.unwrap_or(true))),
+        });
         for field in TRACKED {
             let new = &after[field];
             if before.is_null() {
