@@ -271,10 +271,9 @@ async fn create_trigger(State(z): Z, headers: HeaderMap, ZendeskJson(body): Zend
 }
 
 async fn list_triggers(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+    let query: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
-    let request = PageRequest::from_query(&pairs)?;
     let base = base_url(&headers);
     let store = z.store();
     let mut triggers: Vec<&Trigger> = store.triggers.values().collect();
@@ -284,15 +283,16 @@ async fn list_triggers(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -
         .enumerate()
         .map(|(i, t)| (i as u64, TriggerOut::new(&base, t)))
         .collect();
-    let link = Link {
-        base: &base,
-        path: "/api/v2/triggers",
-        keep: Vec::new(),
-    };
-    Ok(json_response(
-        StatusCode::OK,
-        &page::render("triggers", &items, &request, &link, "position"),
-    ))
+    let page = page::list(
+        "triggers",
+        "/api/v2/triggers",
+        "position",
+        &items,
+        &query,
+        &base,
+        &[],
+    )?;
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 async fn show_trigger(State(z): Z, IdParam(id): IdParam, headers: HeaderMap) -> Reply {

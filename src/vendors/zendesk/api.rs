@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 
 use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
-use super::page::{self, Link, PageRequest};
+use super::page;
 use super::store::{Actor, Audit, Comment, Job, Store, Ticket, User};
 use super::wire::{TicketInput, UserInput, api_warning, json_response};
 use super::{Caller, Zendesk, base_url};
@@ -231,7 +231,7 @@ async fn list_tickets(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) ->
     if let Some(d) = index.filter(|d| !d.allowed) {
         return Err(ZendeskError::RateLimited(d.reset_secs));
     }
-    let request = PageRequest::from_query(&query_pairs(q.as_deref()))?;
+    let query = query_pairs(q.as_deref());
     let base = base_url(&headers);
     let store = z.store();
     let items: Vec<(u64, TicketOut<'_>)> = store
@@ -239,15 +239,16 @@ async fn list_tickets(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) ->
         .values()
         .map(|t| (t.id, TicketOut::new(&base, t)))
         .collect();
-    let link = Link {
-        base: &base,
-        path: "/api/v2/tickets",
-        keep: Vec::new(),
-    };
-    let mut res = json_response(
-        StatusCode::OK,
-        &page::render("tickets", &items, &request, &link, "nice_id"),
-    );
+    let page = page::list(
+        "tickets",
+        "/api/v2/tickets",
+        "nice_id",
+        &items,
+        &query,
+        &base,
+        &[],
+    )?;
+    let mut res = json_response(StatusCode::OK, &page);
     if let Some(d) = index {
         let v = format!(
             "total={}; remaining={}; resets={}",
@@ -267,21 +268,18 @@ async fn list_comments(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Reply {
-    let request = PageRequest::from_query(&query_pairs(q.as_deref()))?;
+    let query = query_pairs(q.as_deref());
     let base = base_url(&headers);
     let store = z.store();
-    let ticket = store.ticket(id)?;
-    let items: Vec<(u64, &Comment)> = ticket.comments.iter().map(|c| (c.id, c)).collect();
+    let items: Vec<(u64, &Comment)> = store
+        .ticket(id)?
+        .comments
+        .iter()
+        .map(|c| (c.id, c))
+        .collect();
     let path = format!("/api/v2/tickets/{id}/comments");
-    let link = Link {
-        base: &base,
-        path: &path,
-        keep: Vec::new(),
-    };
-    Ok(json_response(
-        StatusCode::OK,
-        &page::render("comments", &items, &request, &link, "id"),
-    ))
+    let page = page::list("comments", &path, "id", &items, &query, &base, &[])?;
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 /// Reads `{"tickets":[...]}` of a bulk call, refusing more than 100 items.
@@ -517,7 +515,7 @@ async fn me(State(z): Z, Extension(caller): Extension<Caller>, headers: HeaderMa
 }
 
 async fn list_users(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
-    let request = PageRequest::from_query(&query_pairs(q.as_deref()))?;
+    let query = query_pairs(q.as_deref());
     let base = base_url(&headers);
     let store = z.store();
     let items: Vec<(u64, UserOut<'_>)> = store
@@ -525,51 +523,39 @@ async fn list_users(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> R
         .values()
         .map(|u| (u.id, UserOut::new(&base, u)))
         .collect();
-    let link = Link {
-        base: &base,
-        path: "/api/v2/users",
-        keep: Vec::new(),
-    };
-    Ok(json_response(
-        StatusCode::OK,
-        &page::render("users", &items, &request, &link, "id"),
-    ))
+    let page = page::list("users", "/api/v2/users", "id", &items, &query, &base, &[])?;
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 async fn search_users(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
-    let pairs = query_pairs(q.as_deref());
+    let query = query_pairs(q.as_deref());
     let get = |k: &str| {
-        pairs
+        query
             .iter()
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
     };
-    let (query, external_id) = (get("query"), get("external_id"));
-    if query.is_none() && external_id.is_none() {
+    let (text, external_id) = (get("query"), get("external_id"));
+    if text.is_none() && external_id.is_none() {
         return Err(ZendeskError::BadRequest(
             "Search requires a query or external_id parameter".to_owned(),
         ));
     }
-    let request = PageRequest::from_query(&pairs)?;
     let base = base_url(&headers);
     let store = z.store();
     let items: Vec<(u64, UserOut<'_>)> = store
-        .search_users(query, external_id)
+        .search_users(text, external_id)
         .into_iter()
         .map(|u| (u.id, UserOut::new(&base, u)))
         .collect();
-    let keep = pairs
-        .iter()
-        .filter(|(k, _)| k == "query" || k == "external_id")
-        .cloned()
-        .collect();
-    let link = Link {
-        base: &base,
-        path: "/api/v2/users/search",
-        keep,
-    };
-    Ok(json_response(
-        StatusCode::OK,
-        &page::render("users", &items, &request, &link, "id"),
-    ))
+    let page = page::list(
+        "users",
+        "/api/v2/users/search",
+        "id",
+        &items,
+        &query,
+        &base,
+        &["query", "external_id"],
+    )?;
+    Ok(json_response(StatusCode::OK, &page))
 }

@@ -190,6 +190,32 @@ pub fn render<T: Serialize>(
     Value::Object(out)
 }
 
+/// One list endpoint's reply: reads the pagination parameters from `query`,
+/// carries the `keep` parameters into the links, and renders the page.
+pub fn list<T: Serialize>(
+    name: &str,
+    path: &str,
+    cursor_field: &str,
+    items: &[(u64, T)],
+    query: &[(String, String)],
+    base: &str,
+    keep: &[&str],
+) -> Result<Value, ZendeskError> {
+    let request = PageRequest::from_query(query)?;
+    let keep = query
+        .iter()
+        .filter(|(k, _)| keep.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    Ok(render(
+        name,
+        items,
+        &request,
+        &Link { base, path, keep },
+        cursor_field,
+    ))
+}
+
 /// Zendesk's opaque cursor: base64 of `{"o":"nice_id","v":"<base64 of 'i' + u64 LE>"}`
 /// (decoded from captured cursors).
 pub fn encode_cursor(field: &str, key: u64) -> String {

@@ -524,10 +524,15 @@ mod tests {
             "{a}"
         );
         assert!(a < b);
-        assert!(
-            a.starts_with("01EJFTS"),
-            "same time prefix as the captured id 01EJFTSCC78X5V07NPY2MHR00M: {a}"
-        );
+        // The first 10 characters decode back to the milliseconds (1603181788000).
+        let ms = a[..10].bytes().fold(0u64, |v, c| {
+            v * 32
+                + b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+                    .iter()
+                    .position(|x| *x == c)
+                    .unwrap() as u64
+        });
+        assert_eq!(ms, 1_603_181_788_000);
     }
 
     #[test]
