@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::journal::DEFAULT_CAPACITY;
-use crate::vendors::{self, zendesk::ZendeskSettings};
+use crate::vendors::{self, braze::BrazeSettings, zendesk::ZendeskSettings};
 
 /// Default port of the control API (vendors follow it: zendesk on 4711, ...).
 pub const DEFAULT_CONTROL_PORT: u16 = 4710;
@@ -73,6 +73,8 @@ pub struct FileConfig {
 pub struct VendorsFile {
     /// Fake Zendesk.
     pub zendesk: Option<ZendeskSettings>,
+    /// Fake Braze.
+    pub braze: Option<BrazeSettings>,
 }
 
 /// Settings given on the command line; they win over the file.
@@ -115,6 +117,8 @@ pub struct RunConfig {
     pub seed: u64,
     /// Fake Zendesk's settings.
     pub zendesk: ZendeskSettings,
+    /// Fake Braze's settings.
+    pub braze: BrazeSettings,
 }
 
 impl RunConfig {
@@ -136,7 +140,10 @@ impl RunConfig {
         let mut problems = Vec::new();
         let zendesk = file.vendors.zendesk.unwrap_or_default();
         problems.extend(zendesk.problems());
-        let file_ports: BTreeMap<&str, Option<u16>> = BTreeMap::from([("zendesk", zendesk.port)]);
+        let braze = file.vendors.braze.unwrap_or_default();
+        problems.extend(braze.problems());
+        let file_ports: BTreeMap<&str, Option<u16>> =
+            BTreeMap::from([("zendesk", zendesk.port), ("braze", braze.port)]);
         let mut ports = BTreeMap::new();
         for reg in vendors::REGISTRY {
             let default = if o.ephemeral_ports {
@@ -215,6 +222,7 @@ impl RunConfig {
             rate_limits: !o.no_rate_limits && file.rate_limits.unwrap_or(true),
             seed: o.seed.or(file.seed).unwrap_or(0),
             zendesk,
+            braze,
         })
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! Adding a vendor is a new folder and one line in [`REGISTRY`].
 
+pub mod braze;
 pub mod zendesk;
 
 use std::sync::Arc;
@@ -85,7 +86,7 @@ pub struct Registration {
 }
 
 /// Every vendor fakedesk serves, in the order they are listed.
-pub const REGISTRY: &[Registration] = &[zendesk::REGISTRATION];
+pub const REGISTRY: &[Registration] = &[zendesk::REGISTRATION, braze::REGISTRATION];
 
 /// The registration of the vendor called `name`.
 pub fn find(name: &str) -> Option<&'static Registration> {

@@ -44,15 +44,16 @@ async fn get(url: String) -> (u16, Value) {
 #[tokio::test]
 async fn every_listener_binds_127_0_0_1_on_its_own_os_chosen_port() {
     let r = running(|_| {}).await;
-    let (control, zendesk) = (r.addrs["control"], r.addrs["zendesk"]);
-    assert!(control.ip().is_loopback() && zendesk.ip().is_loopback());
+    let (control, zendesk, braze) = (r.addrs["control"], r.addrs["zendesk"], r.addrs["braze"]);
+    assert!(control.ip().is_loopback() && zendesk.ip().is_loopback() && braze.ip().is_loopback());
     assert_ne!(control.port(), zendesk.port());
+    assert_ne!(braze.port(), zendesk.port());
     let (status, health) = get(format!("{}/health", r.url("control"))).await;
     assert_eq!(status, 200);
     assert_eq!(health["status"], "ok");
     assert_eq!(
         health["vendors"],
-        json!([{"name": "zendesk", "url": r.url("zendesk")}])
+        json!([{"name": "zendesk", "url": r.url("zendesk")}, {"name": "braze", "url": r.url("braze")}])
     );
     r.shutdown().await;
 }
@@ -144,7 +145,7 @@ async fn journal_filters_by_vendor_since_and_limit_and_rejects_bad_parameters() 
     assert!(j["error"].as_str().unwrap().contains("since"));
     let (status, j) = get(format!("{control}/journal?vendor=zendsk")).await;
     assert_eq!(status, 404);
-    assert_eq!(j["hint"]["known"], json!(["zendesk"]));
+    assert_eq!(j["hint"]["known"], json!(["zendesk", "braze"]));
     r.shutdown().await;
 }
 

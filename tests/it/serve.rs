@@ -74,7 +74,9 @@ async fn serve_writes_the_env_file_serves_zendesk_and_stops_on_sigterm() {
             "FAKEDESK_ZENDESK_EMAIL",
             "FAKEDESK_ZENDESK_TOKEN",
             "FAKEDESK_ZENDESK_PASSWORD",
-            "FAKEDESK_ZENDESK_OAUTH_TOKEN"
+            "FAKEDESK_ZENDESK_OAUTH_TOKEN",
+            "FAKEDESK_BRAZE_URL",
+            "FAKEDESK_BRAZE_API_KEY"
         ]
     );
     let var = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
@@ -116,6 +118,14 @@ async fn serve_writes_the_env_file_serves_zendesk_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(journal["entries"][0]["response"]["status"], 201);
+    let tracked = http
+        .post(format!("{}/users/track", var("FAKEDESK_BRAZE_URL")))
+        .bearer_auth(var("FAKEDESK_BRAZE_API_KEY"))
+        .json(&json!({"attributes": [{"external_id": "u1", "first_name": "Ana"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tracked.status(), 201);
 
     let status = terminate(&mut child);
     assert!(status.success(), "clean exit on SIGTERM, got {status}");
@@ -124,7 +134,9 @@ async fn serve_writes_the_env_file_serves_zendesk_and_stops_on_sigterm() {
     assert!(
         out.contains("zendesk")
             && out.contains(&var("FAKEDESK_ZENDESK_URL"))
-            && out.contains(&var("FAKEDESK_ZENDESK_TOKEN")),
+            && out.contains(&var("FAKEDESK_ZENDESK_TOKEN"))
+            && out.contains(&var("FAKEDESK_BRAZE_URL"))
+            && out.contains(&var("FAKEDESK_BRAZE_API_KEY")),
         "{out}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

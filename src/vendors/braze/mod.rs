@@ -1,0 +1,587 @@
+//! Fake Braze: the REST API's `/users/track` and `/users/export/ids`, and webhook
+//! campaigns (REFERENCE section 2).
+//!
+//! Requests pass, outermost first: the harness's record layer, then `gate` (the
+//! endpoint's rate-limit window, the REST API key and its permission, the
+//! `X-RateLimit-*` headers on every reply), then the routes in [`api`]. Profiles and
+//! campaigns live in [`store`], free of I/O; campaigns render and retry as
+//! [`webhook`] describes, and are sent from the control API (`/braze/...`).
+
+pub mod api;
+pub mod error;
+pub mod store;
+pub mod webhook;
+pub mod wire;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use self::error::BrazeError;
+use self::store::Store;
+use self::webhook::Campaign;
+use super::{Credential, Registration, Rejection, Vendor, VendorCtx};
+use crate::config::ConfigError;
+use crate::ratelimit::{Decision, Window};
+
+/// How the harness builds fake Braze.
+pub const REGISTRATION: Registration = Registration {
+    name: "braze",
+    default_port: 4712,
+    build,
+};
+
+fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
+    let campaigns = &ctx.config.braze.campaigns;
+    let problems: Vec<String> = campaigns
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.problems(&format!("vendors.braze.campaigns[{i}]"), &ctx.templates))
+        .collect();
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid(problems));
+    }
+    Ok(Arc::new(Braze::new(ctx.clone())))
+}
+
+/// The permissions every REST API key has unless configured otherwise.
+pub const DEFAULT_PERMISSIONS: &[&str] = &["users.track", "users.export.ids"];
+
+/// Settings of fake Braze (the `vendors.braze` section of the config file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrazeSettings {
+    /// Listening port (0: chosen by the OS).
+    pub port: Option<u16>,
+    /// REST API keys; the first is the one `serve` prints.
+    pub api_keys: Vec<ApiKey>,
+    /// Request budgets per endpoint.
+    pub rate_limit: RateLimitSettings,
+    /// Most objects per array of `/users/track` (\[DOC\] 75).
+    pub max_objects_per_array: usize,
+    /// Most `external_ids` plus `user_aliases` per `/users/export/ids` (\[DOC\] 50).
+    pub max_export_ids: usize,
+    /// The texts of fatal errors whose exact wording is not known.
+    pub messages: Messages,
+    /// How campaign webhooks are delivered.
+    pub webhooks: WebhookSettings,
+    /// Webhook campaigns that exist from the start.
+    pub campaigns: Vec<Campaign>,
+}
+
+/// A REST API key and what it may call.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKey {
+    /// The key (Braze's are UUID-shaped).
+    pub key: String,
+    /// Permissions such as `users.track`, `users.export.ids`.
+    #[serde(default = "default_permissions")]
+    pub permissions: Vec<String>,
+}
+
+fn default_permissions() -> Vec<String> {
+    DEFAULT_PERMISSIONS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect()
+}
+
+/// The budgets of Braze's rate limits (\[DOC\] api_limits.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Off: no 429s (the headers are still sent, with the full budget).
+    pub enabled: bool,
+    /// `/users/track`: 3,000 per 3 s (older docs: 50,000 per minute).
+    pub users_track: Budget,
+    /// `/users/export/ids`: 250 per minute (workspaces since August 2024).
+    pub users_export_ids: Budget,
+    /// Every other path: 250,000 per hour.
+    pub other: Budget,
+}
+
+/// `requests` per window of `window_secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// Requests allowed per window.
+    pub requests: u32,
+    /// The window's length in seconds (windows are aligned to the epoch).
+    pub window_secs: u32,
+}
+
+/// Texts of fatal errors whose exact wording is UNVERIFIED. `{key}` is replaced
+/// by the key the client sent and `{permission}` by the one it lacks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Messages {
+    /// The 401's message (REFERENCE 2.2: `Invalid API key: <key>`).
+    pub invalid_api_key: String,
+    /// The 403's message when the key lacks the endpoint's permission.
+    pub forbidden: String,
+    /// The 429's message.
+    pub rate_limited: String,
+}
+
+/// How campaign webhooks are delivered (\[DOC\] REFERENCE 2.4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Per-attempt timeout in milliseconds (Braze: 90 s).
+    pub timeout_ms: u64,
+    /// Retries after the first attempt (Braze: up to 5).
+    pub max_retries: u32,
+    /// The wait before the first retry, in milliseconds.
+    pub retry_base_delay_ms: u64,
+    /// How much each wait grows (60 s doubling: 5 retries within about 31 minutes).
+    pub retry_factor: u32,
+    /// The `User-Agent` Braze adds (empty: none).
+    pub user_agent: String,
+}
+
+impl Default for BrazeSettings {
+    fn default() -> Self {
+        Self {
+            port: None,
+            api_keys: vec![ApiKey {
+                key: "fa4ede5c-b4a2-e000-0000-000000000000".to_owned(),
+                permissions: default_permissions(),
+            }],
+            rate_limit: RateLimitSettings::default(),
+            max_objects_per_array: 75,
+            max_export_ids: 50,
+            messages: Messages::default(),
+            webhooks: WebhookSettings::default(),
+            campaigns: Vec::new(),
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            users_track: Budget {
+                requests: 3_000,
+                window_secs: 3,
+            },
+            users_export_ids: Budget {
+                requests: 250,
+                window_secs: 60,
+            },
+            other: Budget {
+                requests: 250_000,
+                window_secs: 3_600,
+            },
+        }
+    }
+}
+
+impl Default for Messages {
+    fn default() -> Self {
+        Self {
+            invalid_api_key: "Invalid API key: {key}".to_owned(),
+            forbidden: "Forbidden: the API key does not have the '{permission}' permission"
+                .to_owned(),
+            rate_limited: "Rate Limit Exceeded".to_owned(),
+        }
+    }
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 90_000,
+            max_retries: 5,
+            retry_base_delay_ms: 60_000,
+            retry_factor: 2,
+            user_agent: "Braze Sender 5a3e1b2c9d".to_owned(),
+        }
+    }
+}
+
+impl BrazeSettings {
+    /// Problems that would make the fake unusable, each as one sentence. (Campaign
+    /// templates are checked when the vendor is built, with the shared parser.)
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.api_keys.is_empty() {
+            out.push(
+                "vendors.braze.api_keys: give at least one key so clients can call the API"
+                    .to_owned(),
+            );
+        }
+        for (i, k) in self.api_keys.iter().enumerate() {
+            if k.key.trim().is_empty() || k.key.contains(char::is_whitespace) {
+                out.push(format!(
+                    "vendors.braze.api_keys[{i}].key: `{}` is empty or has spaces",
+                    k.key
+                ));
+            }
+            if self.api_keys[..i].iter().any(|o| o.key == k.key) {
+                out.push(format!(
+                    "vendors.braze.api_keys[{i}].key: `{}` is listed twice",
+                    k.key
+                ));
+            }
+        }
+        let budgets = [
+            ("users_track", self.rate_limit.users_track),
+            ("users_export_ids", self.rate_limit.users_export_ids),
+            ("other", self.rate_limit.other),
+        ];
+        for (name, b) in budgets {
+            if b.requests == 0 || b.window_secs == 0 {
+                out.push(format!("vendors.braze.rate_limit.{name}: requests and window_secs must be at least 1 (set enabled: false to switch limits off)"));
+            }
+        }
+        if self.max_objects_per_array == 0 || self.max_export_ids == 0 {
+            out.push(
+                "vendors.braze: max_objects_per_array and max_export_ids must be at least 1"
+                    .to_owned(),
+            );
+        }
+        if self.webhooks.timeout_ms == 0 {
+            out.push("vendors.braze.webhooks.timeout_ms must be at least 1".to_owned());
+        }
+        let mut ids: Vec<&str> = Vec::new();
+        for (i, c) in self.campaigns.iter().enumerate() {
+            if !c.id.is_empty() {
+                if ids.contains(&c.id.as_str()) {
+                    out.push(format!(
+                        "vendors.braze.campaigns[{i}].id: `{}` is used twice",
+                        c.id
+                    ));
+                }
+                ids.push(&c.id);
+            }
+        }
+        out
+    }
+}
+
+/// Which budget and permission a path falls under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /users/track`.
+    UsersTrack,
+    /// `POST /users/export/ids`.
+    UsersExportIds,
+    /// Anything else (answered 404).
+    Other,
+}
+
+impl Endpoint {
+    /// The endpoint a request path names.
+    pub fn of(path: &str) -> Self {
+        match path {
+            "/users/track" => Self::UsersTrack,
+            "/users/export/ids" => Self::UsersExportIds,
+            _ => Self::Other,
+        }
+    }
+
+    /// The permission the key needs (\[DOC\]).
+    pub fn permission(self) -> Option<&'static str> {
+        match self {
+            Self::UsersTrack => Some("users.track"),
+            Self::UsersExportIds => Some("users.export.ids"),
+            Self::Other => None,
+        }
+    }
+
+    fn budget(self, r: &RateLimitSettings) -> Budget {
+        match self {
+            Self::UsersTrack => r.users_track,
+            Self::UsersExportIds => r.users_export_ids,
+            Self::Other => r.other,
+        }
+    }
+}
+
+/// One rate-limit window per endpoint.
+#[derive(Debug, Clone)]
+struct Limiters {
+    users_track: Window,
+    users_export_ids: Window,
+    other: Window,
+}
+
+impl Limiters {
+    fn new(r: &RateLimitSettings) -> Self {
+        let w = |b: Budget| Window::new(b.requests, b.window_secs);
+        Self {
+            users_track: w(r.users_track),
+            users_export_ids: w(r.users_export_ids),
+            other: w(r.other),
+        }
+    }
+
+    fn window(&mut self, e: Endpoint) -> &mut Window {
+        match e {
+            Endpoint::UsersTrack => &mut self.users_track,
+            Endpoint::UsersExportIds => &mut self.users_export_ids,
+            Endpoint::Other => &mut self.other,
+        }
+    }
+}
+
+/// Fake Braze: settings, state and the workspace's rate-limit windows.
+pub struct Braze {
+    ctx: VendorCtx,
+    settings: BrazeSettings,
+    store: Mutex<Store>,
+    limiters: Mutex<Limiters>,
+}
+
+impl Braze {
+    /// Fake Braze in its seeded state.
+    pub fn new(ctx: VendorCtx) -> Self {
+        let settings = ctx.config.braze.clone();
+        Self {
+            store: Mutex::new(Store::seeded(ctx.config.seed, &settings.campaigns)),
+            limiters: Mutex::new(Limiters::new(&settings.rate_limit)),
+            settings,
+            ctx,
+        }
+    }
+
+    /// The store, locked. Never held across an `.await`.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &BrazeSettings {
+        &self.settings
+    }
+
+    /// The current time, from the run's clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.ctx.clock.now()
+    }
+
+    /// What the harness gave this vendor (templates, outbound sender).
+    pub fn ctx(&self) -> &VendorCtx {
+        &self.ctx
+    }
+
+    fn limits_on(&self) -> bool {
+        self.settings.rate_limit.enabled && self.ctx.config.rate_limits
+    }
+
+    fn hit(&self, e: Endpoint, now: OffsetDateTime) -> Option<Decision> {
+        if !self.limits_on() {
+            return None;
+        }
+        let mut limiters = self.limiters.lock().unwrap_or_else(|p| p.into_inner());
+        Some(limiters.window(e).hit(now))
+    }
+
+    /// Checks a key against the configured ones and the endpoint's permission.
+    pub fn authorize(&self, key: Option<&str>, e: Endpoint) -> Result<(), BrazeError> {
+        let sent = key.unwrap_or_default();
+        let msg = &self.settings.messages;
+        let Some(known) = self.settings.api_keys.iter().find(|k| k.key == sent) else {
+            return Err(BrazeError::Unauthorized(
+                msg.invalid_api_key.replace("{key}", sent),
+            ));
+        };
+        match e.permission() {
+            Some(p) if !known.permissions.iter().any(|x| x == p) => Err(BrazeError::Forbidden(
+                msg.forbidden
+                    .replace("{permission}", p)
+                    .replace("{key}", sent),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Vendor for Braze {
+    fn name(&self) -> &'static str {
+        REGISTRATION.name
+    }
+
+    fn router(self: Arc<Self>) -> Router {
+        api::routes()
+            .with_state(self.clone())
+            .layer(axum::middleware::from_fn_with_state(self, gate))
+    }
+
+    fn state(&self) -> Value {
+        let store = self.store();
+        json!({
+            "users": store.profiles,
+            "campaigns": store.campaigns,
+            "sends": store.sends,
+        })
+    }
+
+    fn reset(&self) {
+        *self.store() = Store::seeded(self.ctx.config.seed, &self.settings.campaigns);
+        *self.limiters.lock().unwrap_or_else(|p| p.into_inner()) =
+            Limiters::new(&self.settings.rate_limit);
+    }
+
+    fn reject(&self, rejection: Rejection) -> Response {
+        match rejection {
+            Rejection::BodyTooLarge(limit) => BrazeError::PayloadTooLarge(limit),
+            Rejection::BodyUnreadable => {
+                BrazeError::BadSyntax("Unable to read request body".to_owned())
+            }
+        }
+        .into_response()
+    }
+
+    fn credentials(&self) -> Vec<Credential> {
+        self.settings
+            .api_keys
+            .first()
+            .map(|k| Credential {
+                key: "API_KEY",
+                value: k.key.clone(),
+            })
+            .into_iter()
+            .collect()
+    }
+
+    fn control(self: Arc<Self>) -> Option<Router> {
+        Some(api::control_routes().with_state(self))
+    }
+}
+
+/// The REST API key of a request: `Authorization: Bearer KEY` (\[DOC\]); else the
+/// deprecated `api_key` query parameter or body field Braze still accepts (\[DOC\]
+/// May 2020 release notes). The body is read once and put back.
+async fn api_key(req: Request) -> (Option<String>, Request) {
+    if let Some(h) = req.headers().get(header::AUTHORIZATION) {
+        let text = String::from_utf8_lossy(h.as_bytes()).trim().to_owned();
+        let key = match text.split_once(' ') {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim().to_owned(),
+            _ => text,
+        };
+        return (Some(key), req);
+    }
+    let from_query = form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "api_key")
+        .map(|(_, v)| v.into_owned());
+    if from_query.is_some() {
+        return (from_query, req);
+    }
+    let (parts, body) = req.into_parts();
+    // The record layer has already buffered the body, so this only collects it.
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let from_body = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("api_key")?.as_str().map(str::to_owned));
+    (from_body, Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Everything every request goes through before its route: the endpoint's
+/// rate-limit window (429 before anything else), the REST API key (401) and its
+/// permission (403), and the `X-RateLimit-*` headers on every reply (\[DOC\]).
+async fn gate(State(b): State<Arc<Braze>>, req: Request, next: Next) -> Response {
+    let endpoint = Endpoint::of(req.uri().path());
+    let now = b.now();
+    let decision = b.hit(endpoint, now);
+    let mut res = if decision.is_some_and(|d| !d.allowed) {
+        BrazeError::RateLimited(b.settings.messages.rate_limited.clone()).into_response()
+    } else {
+        let (key, req) = api_key(req).await;
+        match b.authorize(key.as_deref(), endpoint) {
+            Ok(()) => next.run(req).await,
+            Err(e) => e.into_response(),
+        }
+    };
+    let budget = endpoint.budget(&b.settings.rate_limit);
+    let (limit, remaining, reset_in) = match decision {
+        Some(d) => (d.limit, d.remaining, i64::from(d.reset_secs)),
+        None => {
+            let w = i64::from(budget.window_secs.max(1));
+            let t = now.unix_timestamp();
+            (
+                budget.requests,
+                budget.requests,
+                (t.div_euclid(w) + 1) * w - t,
+            )
+        }
+    };
+    // Vendor quirk: X-RateLimit-Reset is the UTC epoch second of the window's end,
+    // not a count of seconds (REFERENCE 2.3). No Retry-After: UNKNOWN whether Braze
+    // sends one.
+    let headers: [(&str, String); 3] = [
+        ("x-ratelimit-limit", limit.to_string()),
+        ("x-ratelimit-remaining", remaining.to_string()),
+        (
+            "x-ratelimit-reset",
+            (now.unix_timestamp() + reset_in).to_string(),
+        ),
+    ];
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            res.headers_mut().insert(HeaderName::from_static(name), v);
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FileConfig, Overrides, RunConfig, parse};
+    use std::path::Path;
+
+    #[test]
+    fn default_settings_have_no_problems_and_bad_ones_are_named() {
+        assert!(BrazeSettings::default().problems().is_empty());
+        let mut s = BrazeSettings::default();
+        s.api_keys.push(s.api_keys[0].clone());
+        s.rate_limit.users_track.requests = 0;
+        let problems = s.problems();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("api_keys[1].key"));
+        assert!(problems[1].contains("rate_limit.users_track"));
+    }
+
+    #[test]
+    fn braze_listens_on_4712_by_default_and_reads_its_config_section() {
+        let c = RunConfig::build(FileConfig::default(), &Overrides::default()).unwrap();
+        assert_eq!(c.ports["braze"], 4712);
+        let file = parse(
+            Path::new("c.yaml"),
+            "vendors:\n  braze:\n    port: 5712\n    api_keys:\n      - key: k1\n        permissions: [users.track]\n    webhooks:\n      retry_base_delay_ms: 5\n    campaigns:\n      - name: Hook\n        url: http://127.0.0.1:1/x\n",
+        )
+        .unwrap();
+        let c = RunConfig::build(file, &Overrides::default()).unwrap();
+        assert_eq!(c.ports["braze"], 5712);
+        assert_eq!(c.braze.api_keys[0].permissions, ["users.track"]);
+        assert_eq!(c.braze.webhooks.retry_base_delay_ms, 5);
+        assert_eq!(c.braze.webhooks.max_retries, 5);
+        assert_eq!(c.braze.campaigns[0].method, webhook::WebhookMethod::Post);
+    }
+
+    #[test]
+    fn endpoints_need_their_permission() {
+        assert_eq!(
+            Endpoint::of("/users/track").permission(),
+            Some("users.track")
+        );
+        assert_eq!(
+            Endpoint::of("/users/export/ids").permission(),
+            Some("users.export.ids")
+        );
+        assert_eq!(Endpoint::of("/users/track/sync"), Endpoint::Other);
+    }
+}
