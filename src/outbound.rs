@@ -253,7 +253,7 @@ fn exchange(
         Outcome::Answered(a) => (
             Some(ResponseRecord {
                 status: a.status,
-                headers: Headers(a.headers.clone()),
+                headers: Headers::from_map(&a.headers),
                 body: Body(a.body.clone()),
             }),
             None,
@@ -272,7 +272,7 @@ fn exchange(
             method: req.method.to_string(),
             path,
             query,
-            headers: Headers(headers),
+            headers: Headers::from_map(&headers),
             body: Body(req.body),
             truncated: false,
         },

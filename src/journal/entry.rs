@@ -56,22 +56,55 @@ impl Serialize for Body {
     }
 }
 
-/// Headers in the order they were seen; repeated names are joined with `, `.
-#[derive(Debug, Clone, Default)]
-pub struct Headers(pub HeaderMap);
+/// Headers in the order they were seen, kept as one owned `name: value` block.
+///
+/// Owned on purpose: a `HeaderMap` from the server shares its values with the
+/// connection's read buffer, so keeping it would keep kilobytes per entry alive.
+/// Serializes as an object; repeated names are joined with `, `.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers(Box<str>);
+
+impl Headers {
+    /// Copies `map` (values that are not UTF-8 are kept lossily).
+    pub fn from_map(map: &HeaderMap) -> Self {
+        let mut text = String::with_capacity(map.len() * 32);
+        for (name, value) in map {
+            text.push_str(name.as_str());
+            text.push_str(": ");
+            text.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            text.push('\n');
+        }
+        Self(text.into_boxed_str())
+    }
+
+    /// `(name, value)` pairs in order; names are lowercase.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.lines().filter_map(|l| l.split_once(": "))
+    }
+
+    /// The first value of `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+}
 
 impl Serialize for Headers {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.keys_len()))?;
-        for name in self.0.keys() {
-            let joined = self
-                .0
-                .get_all(name)
-                .iter()
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .collect::<Vec<_>>()
-                .join(", ");
-            m.serialize_entry(name.as_str(), &joined)?;
+        let mut joined: Vec<(&str, String)> = Vec::new();
+        for (k, v) in self.iter() {
+            match joined.iter_mut().find(|(name, _)| *name == k) {
+                Some((_, existing)) => {
+                    existing.push_str(", ");
+                    existing.push_str(v);
+                }
+                None => joined.push((k, v.to_owned())),
+            }
+        }
+        let mut m = s.serialize_map(Some(joined.len()))?;
+        for (k, v) in &joined {
+            m.serialize_entry(k, v)?;
         }
         m.end()
     }
@@ -209,7 +242,13 @@ mod tests {
         let mut h = HeaderMap::new();
         h.append("x-a", "1".parse().unwrap());
         h.append("x-a", "2".parse().unwrap());
-        let v = serde_json::to_value(Headers(h)).unwrap();
-        assert_eq!(v, serde_json::json!({"x-a": "1, 2"}));
+        h.append("content-type", "text/plain".parse().unwrap());
+        let headers = Headers::from_map(&h);
+        let v = serde_json::to_value(&headers).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"x-a": "1, 2", "content-type": "text/plain"})
+        );
+        assert_eq!(headers.get("Content-Type"), Some("text/plain"));
     }
 }

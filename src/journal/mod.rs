@@ -81,11 +81,16 @@ impl Journal {
         let mut inner = self.lock();
         let seq = inner.next_seq;
         inner.next_seq += 1;
-        if inner.entries.len() == self.capacity {
-            inner.entries.pop_front();
+        let evicted = if inner.entries.len() == self.capacity {
             inner.evicted += 1;
-        }
+            inner.entries.pop_front()
+        } else {
+            None
+        };
         inner.entries.push_back(Arc::new(Entry { seq, exchange }));
+        drop(inner);
+        // Freeing an evicted entry (its bodies) happens outside the lock.
+        drop(evicted);
         seq
     }
 
@@ -135,7 +140,6 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderMap;
     use time::macros::datetime;
 
     fn exchange(vendor: &'static str, path: &str) -> Exchange {
@@ -146,7 +150,7 @@ mod tests {
                 method: "GET".to_owned(),
                 path: path.to_owned(),
                 query: None,
-                headers: Headers(HeaderMap::new()),
+                headers: Headers::default(),
                 body: Body::default(),
                 truncated: false,
             },

@@ -76,7 +76,7 @@ pub async fn record(State(r): State<Recorder>, req: Request, next: Next) -> Resp
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
-        headers: Headers(parts.headers.clone()),
+        headers: Headers::from_map(&parts.headers),
         body: Body(body.clone()),
         truncated,
     };
@@ -100,7 +100,7 @@ pub async fn record(State(r): State<Recorder>, req: Request, next: Next) -> Resp
         request,
         response: Some(ResponseRecord {
             status: rparts.status.as_u16(),
-            headers: Headers(rparts.headers.clone()),
+            headers: Headers::from_map(&rparts.headers),
             body: Body(rbytes.clone()),
         }),
         error: None,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
@@ -17,7 +17,7 @@ use super::page::{self, Link, PageRequest};
 use super::triggers::{Trigger, TriggerInput};
 use super::webhook::{ApiProblem, WebhookInput, WebhookOut};
 use super::wire::json_response;
-use super::{Caller, Zendesk, base_url};
+use super::{BaseUrl, Caller, Zendesk};
 
 type Z = State<Arc<Zendesk>>;
 type Reply = Result<Response, ZendeskError>;
@@ -102,7 +102,7 @@ async fn create_webhook(
     ))
 }
 
-async fn list_webhooks(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+async fn list_webhooks(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
@@ -127,7 +127,6 @@ async fn list_webhooks(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -
         .enumerate()
         .map(|(i, w)| (i as u64, WebhookOut::from(w)))
         .collect();
-    let base = base_url(&headers);
     let link = Link {
         base: &base,
         path: "/api/v2/webhooks",
@@ -258,23 +257,25 @@ fn trigger_input(z: &Zendesk, body: &Value) -> Result<TriggerInput, ZendeskError
     TriggerInput::parse(root, |id| store.webhooks.contains_key(id))
 }
 
-async fn create_trigger(State(z): Z, headers: HeaderMap, ZendeskJson(body): ZendeskJson) -> Reply {
+async fn create_trigger(
+    State(z): Z,
+    BaseUrl(base): BaseUrl,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
     let input = trigger_input(&z, &body)?;
     let now = z.now();
     let mut store = z.store();
     let id = store.create_trigger(input, now)?;
-    let base = base_url(&headers);
     Ok(json_response(
         StatusCode::CREATED,
         &json!({"trigger": TriggerOut::new(&base, &store.triggers[&id])}),
     ))
 }
 
-async fn list_triggers(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+async fn list_triggers(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let query: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
-    let base = base_url(&headers);
     let store = z.store();
     let mut triggers: Vec<&Trigger> = store.triggers.values().collect();
     triggers.sort_by_key(|t| (t.position, t.id));
@@ -295,7 +296,7 @@ async fn list_triggers(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -
     Ok(json_response(StatusCode::OK, &page))
 }
 
-async fn show_trigger(State(z): Z, IdParam(id): IdParam, headers: HeaderMap) -> Reply {
+async fn show_trigger(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store();
     let t = store
         .triggers
@@ -303,14 +304,14 @@ async fn show_trigger(State(z): Z, IdParam(id): IdParam, headers: HeaderMap) -> 
         .ok_or(ZendeskError::RecordNotFound)?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({"trigger": TriggerOut::new(&base_url(&headers), t)}),
+        &json!({"trigger": TriggerOut::new(&base, t)}),
     ))
 }
 
 async fn update_trigger(
     State(z): Z,
     IdParam(id): IdParam,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
     let input = trigger_input(&z, &body)?;
@@ -323,7 +324,7 @@ async fn update_trigger(
     t.apply(input, now);
     Ok(json_response(
         StatusCode::OK,
-        &json!({"trigger": TriggerOut::new(&base_url(&headers), t)}),
+        &json!({"trigger": TriggerOut::new(&base, t)}),
     ))
 }
 

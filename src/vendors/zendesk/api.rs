@@ -17,7 +17,7 @@ use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::page;
 use super::store::{Actor, Audit, Comment, Job, Store, Ticket, User};
 use super::wire::{TicketInput, UserInput, api_warning, json_response};
-use super::{Caller, Zendesk, base_url};
+use super::{BaseUrl, Caller, Zendesk, base_url};
 use crate::clock::iso_seconds;
 
 type Z = State<Arc<Zendesk>>;
@@ -144,15 +144,25 @@ fn with_warning(mut res: Response, warning: Option<String>) -> Response {
     res
 }
 
-fn ticket_and_audit(
-    store: &Store,
+/// `{"ticket": ..., "audit": ...}`, the reply of a create or update.
+#[derive(Serialize)]
+struct TicketAndAudit<'a> {
+    ticket: TicketOut<'a>,
+    audit: Option<&'a Audit>,
+}
+
+fn ticket_and_audit<'a>(
+    store: &'a Store,
     base: &str,
     id: u64,
     audit_id: u64,
-) -> Result<Value, ZendeskError> {
+) -> Result<TicketAndAudit<'a>, ZendeskError> {
     let ticket = store.ticket(id)?;
     let audit = ticket.audits.iter().find(|a| a.id == audit_id);
-    Ok(json!({"ticket": TicketOut::new(base, ticket), "audit": audit}))
+    Ok(TicketAndAudit {
+        ticket: TicketOut::new(base, ticket),
+        audit,
+    })
 }
 
 async fn create_ticket(
@@ -179,8 +189,7 @@ async fn create_ticket(
     Ok(with_warning(res, warning))
 }
 
-async fn show_ticket(State(z): Z, IdParam(id): IdParam, headers: HeaderMap) -> Reply {
-    let base = base_url(&headers);
+async fn show_ticket(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store();
     let ticket = store.ticket(id)?;
     #[derive(Serialize)]
@@ -226,13 +235,12 @@ async fn delete_ticket(State(z): Z, IdParam(id): IdParam) -> Reply {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn list_tickets(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+async fn list_tickets(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let index = z.hit_tickets_index();
     if let Some(d) = index.filter(|d| !d.allowed) {
         return Err(ZendeskError::RateLimited(d.reset_secs));
     }
     let query = query_pairs(q.as_deref());
-    let base = base_url(&headers);
     let store = z.store();
     let items: Vec<(u64, TicketOut<'_>)> = store
         .tickets
@@ -266,10 +274,9 @@ async fn list_comments(
     State(z): Z,
     IdParam(id): IdParam,
     RawQuery(q): RawQuery,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
 ) -> Reply {
     let query = query_pairs(q.as_deref());
-    let base = base_url(&headers);
     let store = z.store();
     let items: Vec<(u64, &Comment)> = store
         .ticket(id)?
@@ -393,7 +400,7 @@ async fn update_many(
     Ok(job_reply(&base_url(&headers), &store.jobs[&id], false))
 }
 
-async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let ids = ids_param(q.as_deref())?.ok_or_else(|| {
         ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned())
     })?;
@@ -408,13 +415,13 @@ async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) ->
         .collect();
     // Vendor quirk: destroy_many reports job_type "Bulk Update Ticket" (capture).
     let id = store.add_job("Bulk Update Ticket", ids.len(), results, now);
-    Ok(job_reply(&base_url(&headers), &store.jobs[&id], false))
+    Ok(job_reply(&base, &store.jobs[&id], false))
 }
 
-async fn show_job(State(z): Z, KeyParam(id): KeyParam, headers: HeaderMap) -> Reply {
+async fn show_job(State(z): Z, KeyParam(id): KeyParam, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store();
     let job = store.jobs.get(&id).ok_or(ZendeskError::RecordNotFound)?;
-    Ok(job_reply(&base_url(&headers), job, true))
+    Ok(job_reply(&base, job, true))
 }
 
 /// A job status: `queued` right after the bulk call, `completed` when polled.
@@ -438,7 +445,7 @@ fn user_reply(status: StatusCode, base: &str, user: &User, warning: Option<Strin
     )
 }
 
-async fn create_user(State(z): Z, headers: HeaderMap, ZendeskJson(body): ZendeskJson) -> Reply {
+async fn create_user(State(z): Z, BaseUrl(base): BaseUrl, ZendeskJson(body): ZendeskJson) -> Reply {
     let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
     let warning = api_warning("users", "create", "user", &input.ignored);
     let now = z.now();
@@ -446,7 +453,7 @@ async fn create_user(State(z): Z, headers: HeaderMap, ZendeskJson(body): Zendesk
     let id = store.create_user(input, now)?;
     Ok(user_reply(
         StatusCode::CREATED,
-        &base_url(&headers),
+        &base,
         store.user(id)?,
         warning,
     ))
@@ -454,7 +461,7 @@ async fn create_user(State(z): Z, headers: HeaderMap, ZendeskJson(body): Zendesk
 
 async fn create_or_update_user(
     State(z): Z,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
     let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
@@ -467,18 +474,13 @@ async fn create_or_update_user(
     } else {
         StatusCode::OK
     };
-    Ok(user_reply(
-        status,
-        &base_url(&headers),
-        store.user(id)?,
-        warning,
-    ))
+    Ok(user_reply(status, &base, store.user(id)?, warning))
 }
 
 async fn update_user(
     State(z): Z,
     IdParam(id): IdParam,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
     let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
@@ -486,37 +488,26 @@ async fn update_user(
     let now = z.now();
     let mut store = z.store();
     store.update_user(id, input, now)?;
-    Ok(user_reply(
-        StatusCode::OK,
-        &base_url(&headers),
-        store.user(id)?,
-        warning,
-    ))
+    Ok(user_reply(StatusCode::OK, &base, store.user(id)?, warning))
 }
 
-async fn show_user(State(z): Z, IdParam(id): IdParam, headers: HeaderMap) -> Reply {
+async fn show_user(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
+    let store = z.store();
+    Ok(user_reply(StatusCode::OK, &base, store.user(id)?, None))
+}
+
+async fn me(State(z): Z, Extension(caller): Extension<Caller>, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store();
     Ok(user_reply(
         StatusCode::OK,
-        &base_url(&headers),
-        store.user(id)?,
-        None,
-    ))
-}
-
-async fn me(State(z): Z, Extension(caller): Extension<Caller>, headers: HeaderMap) -> Reply {
-    let store = z.store();
-    Ok(user_reply(
-        StatusCode::OK,
-        &base_url(&headers),
+        &base,
         store.user(caller.0)?,
         None,
     ))
 }
 
-async fn list_users(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+async fn list_users(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let query = query_pairs(q.as_deref());
-    let base = base_url(&headers);
     let store = z.store();
     let items: Vec<(u64, UserOut<'_>)> = store
         .users
@@ -527,7 +518,7 @@ async fn list_users(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> R
     Ok(json_response(StatusCode::OK, &page))
 }
 
-async fn search_users(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) -> Reply {
+async fn search_users(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let query = query_pairs(q.as_deref());
     let get = |k: &str| {
         query
@@ -541,7 +532,6 @@ async fn search_users(State(z): Z, RawQuery(q): RawQuery, headers: HeaderMap) ->
             "Search requires a query or external_id parameter".to_owned(),
         ));
     }
-    let base = base_url(&headers);
     let store = z.store();
     let items: Vec<(u64, UserOut<'_>)> = store
         .search_users(text, external_id)
