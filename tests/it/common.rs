@@ -172,3 +172,94 @@ fn redact_into(v: &Value, key: Option<&str>, seen: &mut BTreeMap<String, String>
 fn is_id_key(k: &str) -> bool {
     k == "id" || k.ends_with("_id") || k == "value" || k == "previous_value"
 }
+
+/// Fake Braze's seeded REST API key.
+pub(crate) const BRAZE_KEY: &str = "fa4ede5c-b4a2-e000-0000-000000000000";
+
+/// A fake fakedesk seen from Braze's side: its REST API router, the control API
+/// router (where campaigns are created and sent), and the clock.
+pub(crate) struct BrazeFake {
+    pub(crate) harness: Arc<Harness>,
+    pub(crate) api: Router,
+    pub(crate) control: Router,
+    pub(crate) clock: Arc<ManualClock>,
+}
+
+pub(crate) fn braze() -> BrazeFake {
+    braze_with(|_| {})
+}
+
+pub(crate) fn braze_with(tweak: impl FnOnce(&mut RunConfig)) -> BrazeFake {
+    let mut config = RunConfig::ephemeral();
+    tweak(&mut config);
+    let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
+    let harness = Harness::new(config, clock.clone()).expect("test config is valid");
+    let api = harness.vendor_app(harness.vendor("braze").expect("braze is registered"));
+    let control = fakedesk::server::control::router(harness.clone());
+    BrazeFake {
+        harness,
+        api,
+        control,
+        clock,
+    }
+}
+
+/// Sends one request through `router` and reads the whole reply.
+pub(crate) async fn oneshot(router: &Router, req: Request<Body>) -> Resp {
+    let res = router
+        .clone()
+        .oneshot(req)
+        .await
+        .expect("router is infallible");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Resp {
+        status,
+        headers,
+        text,
+        json,
+    }
+}
+
+impl BrazeFake {
+    /// Sends a raw request to fake Braze's REST API.
+    pub(crate) async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        auth: Option<&str>,
+        body: Body,
+    ) -> Resp {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "rest.iad-01.braze.test")
+            .header("content-type", "application/json");
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        oneshot(&self.api, req.body(body).expect("valid request")).await
+    }
+
+    /// POSTs JSON to fake Braze with the seeded key.
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Resp {
+        let auth = format!("Bearer {BRAZE_KEY}");
+        self.raw("POST", path, Some(&auth), Body::from(body.to_string()))
+            .await
+    }
+
+    /// Calls the control API (`/braze/...`, `/state/braze`, `/reset`).
+    pub(crate) async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(body)
+            .expect("valid request");
+        oneshot(&self.control, req).await
+    }
+}
