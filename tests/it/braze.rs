@@ -1,10 +1,15 @@
 //! Fake Braze: `/users/track` and `/users/export/ids` through the router
-//! (REFERENCE 2.2, 2.3).
+//! (REFERENCE 2.2, 2.3), and webhook campaigns sent from the control API to a
+//! receiver (wiremock stands in for the system under test; REFERENCE 2.4).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
+use base64::Engine as _;
+use fakedesk::journal::{Direction, Filter};
 use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::{BRAZE_KEY, BrazeFake, braze, braze_with};
 
@@ -427,6 +432,438 @@ async fn export_ids_returns_each_known_user_with_tallies_and_lists_the_unknown_i
 
     let bad = b.post("/users/export/ids", json!({})).await;
     assert_eq!(bad.status, 400, "{}", bad.text);
+}
+
+// ---- webhook campaigns ---------------------------------------------------------
+
+fn fast(c: &mut fakedesk::config::RunConfig) {
+    c.braze.webhooks.retry_base_delay_ms = 1;
+    c.braze.webhooks.timeout_ms = 2_000;
+}
+
+async fn create_campaign(b: &BrazeFake, campaign: Value) -> String {
+    let r = b.control("POST", "/braze/campaigns", Some(campaign)).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.json["campaign"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn ana(b: &BrazeFake) {
+    let r = b
+        .post(
+            "/users/track",
+            json!({"attributes": [{"external_id": "u1", "first_name": "Ana", "last_name": "Lima", "email": "ana@example.com", "phone": "+34600000000", "plan": "gold"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+async fn received(server: &MockServer, at_least: usize) -> Vec<Request> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = server.received_requests().await.unwrap_or_default();
+        if got.len() >= at_least || Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// `(attempt, status)` of each journaled outbound attempt of `delivery`.
+fn journaled(b: &BrazeFake, delivery: &str) -> Vec<(u32, Option<u16>, Option<String>)> {
+    let filter = Filter {
+        vendor: Some("braze".to_owned()),
+        ..Filter::default()
+    };
+    b.harness
+        .journal
+        .entries(&filter)
+        .iter()
+        .filter(|e| e.exchange.direction == Direction::Outbound)
+        .filter_map(|e| {
+            let o = e.exchange.outbound.as_ref()?;
+            (o.delivery == delivery).then(|| {
+                (
+                    o.attempt,
+                    e.exchange.response.as_ref().map(|r| r.status),
+                    e.exchange.error.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_guides_zendesk_ticket_webhook_renders_from_the_profile() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/tickets.json"))
+        .respond_with(ResponseTemplate::new(201))
+        .mount(&server)
+        .await;
+    let b = braze_with(fast);
+    ana(&b).await;
+    let id = create_campaign(
+        &b,
+        json!({
+            "name": "Zendesk ticket",
+            "url": format!("{}/api/v2/tickets.json", server.uri()),
+            "headers": {
+                "Authorization": "Basic {{ 'agent@example.com/token:tok' | base64_encode }}",
+                "Content-Type": "application/json"
+            },
+            "body": fixture("zendesk_ticket_webhook.liquid")
+        }),
+    )
+    .await;
+    let r = b
+        .control(
+            "POST",
+            &format!("/braze/campaigns/{id}/send?wait=true"),
+            Some(json!({"external_id": "u1"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["delivered"], true);
+    assert_eq!(r.json["attempts"], json!([{"attempt": 1, "status": 201}]));
+
+    let got = received(&server, 1).await;
+    assert_eq!(got.len(), 1);
+    let req = &got[0];
+    let header = |k: &str| req.headers.get(k).and_then(|v| v.to_str().ok());
+    let expected_auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("agent@example.com/token:tok")
+    );
+    assert_eq!(header("authorization"), Some(expected_auth.as_str()));
+    assert_eq!(
+        expected_auth, "Basic YWdlbnRAZXhhbXBsZS5jb20vdG9rZW46dG9r",
+        "independent value (coreutils base64)"
+    );
+    assert_eq!(header("content-type"), Some("application/json"));
+    assert!(header("user-agent").unwrap().starts_with("Braze Sender "));
+
+    // The guide's own `<< Choose one >>` annotation is template text, so Braze sends
+    // it; the ticket JSON follows with the profile's values. The captured
+    // ticket_body keeps its newlines, so the body is exactly what Braze would send
+    // from this template, not strict JSON.
+    let body = String::from_utf8(req.body.clone()).unwrap();
+    let expected = concat!(
+        " << Choose one >>\n",
+        "\n\n\n\n",
+        "{\n",
+        "\"ticket\": {\n",
+        "\"requester_id\": \"u1\",\n",
+        "\"requester\": { \"name\": \"Ana Lima\", \"email\": \"ana@example.com\", \"phone\": \"+34600000000\"},\n",
+        "\"type\": \"question/incident/task/problem\",\n",
+        "\"subject\": \"\",\n",
+        "\"comment\": { \"body\": \"\n<< Your message here >>\n\" },\n",
+        "\"priority\": \"urgent\",\n",
+        "\"status\": \"New\"\n",
+        "}\n",
+        "}\n",
+    );
+    assert_eq!(body, expected);
+    let json_part = &body[body.find('{').unwrap()..];
+    assert!(serde_json::from_str::<Value>(json_part).is_err());
+    let escaped = json_part.replace("\"\n<< Your message here >>\n\"", "\"msg\"");
+    assert_eq!(
+        serde_json::from_str::<Value>(&escaped).unwrap(),
+        json!({"ticket": {
+            "requester_id": "u1",
+            "requester": {"name": "Ana Lima", "email": "ana@example.com", "phone": "+34600000000"},
+            "type": "question/incident/task/problem",
+            "subject": "",
+            "comment": {"body": "msg"},
+            "priority": "urgent",
+            "status": "New"
+        }})
+    );
+    assert_eq!(
+        journaled(&b, r.json["delivery"].as_str().unwrap()),
+        [(1, Some(201), None)]
+    );
+}
+
+#[tokio::test]
+async fn a_503_twice_then_200_is_three_journaled_attempts() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let b = braze_with(fast);
+    ana(&b).await;
+    let id = create_campaign(
+        &b,
+        json!({"name": "Hook", "url": format!("{}/hook", server.uri()), "body": "{{${first_name}}}"}),
+    )
+    .await;
+    let r = b
+        .control(
+            "POST",
+            &format!("/braze/campaigns/{id}/send?wait=true"),
+            Some(json!({"external_id": "u1"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.json["attempts"],
+        json!([{"attempt": 1, "status": 503}, {"attempt": 2, "status": 503}, {"attempt": 3, "status": 200}])
+    );
+    let delivery = r.json["delivery"].as_str().unwrap();
+    assert_eq!(
+        journaled(&b, delivery),
+        [
+            (1, Some(503), None),
+            (2, Some(503), None),
+            (3, Some(200), None)
+        ]
+    );
+    let got = received(&server, 3).await;
+    assert!(
+        got.iter().all(|q| q.body == b"Ana"),
+        "the same payload each time"
+    );
+    let state = b.control("GET", "/state/braze", None).await;
+    assert_eq!(state.json["sends"][0]["status"], "delivered");
+}
+
+#[tokio::test]
+async fn a_400_is_not_retried_and_a_dead_host_is_retried_to_the_limit() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400))
+        .mount(&server)
+        .await;
+    let b = braze_with(|c| {
+        fast(c);
+        c.braze.webhooks.max_retries = 2;
+    });
+    ana(&b).await;
+    let id = create_campaign(
+        &b,
+        json!({"name": "Hook", "url": format!("{}/hook", server.uri()), "body": "x"}),
+    )
+    .await;
+    let r = b
+        .control(
+            "POST",
+            &format!("/braze/campaigns/{id}/send?wait=true"),
+            Some(json!({"external_id": "u1"})),
+        )
+        .await;
+    assert_eq!(r.json["delivered"], false);
+    assert_eq!(r.json["attempts"], json!([{"attempt": 1, "status": 400}]));
+
+    // A port nothing listens on: connection refused, retried twice.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    let id = create_campaign(&b, json!({"name": "Dead", "url": dead, "body": "x"})).await;
+    let r = b
+        .control(
+            "POST",
+            &format!("/braze/campaigns/{id}/send?wait=true"),
+            Some(json!({"external_id": "u1"})),
+        )
+        .await;
+    let attempts = r.json["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 3, "{}", r.text);
+    assert!(attempts.iter().all(|a| a["error"].is_string()));
+    let journal = journaled(&b, r.json["delivery"].as_str().unwrap());
+    assert_eq!(journal.iter().map(|j| j.0).collect::<Vec<_>>(), [1, 2, 3]);
+    let state = b.control("GET", "/state/braze", None).await;
+    assert_eq!(state.json["sends"][1]["status"], "failed");
+}
+
+#[tokio::test]
+async fn a_send_without_wait_is_202_and_delivers_in_the_background() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/users/u1"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let b = braze_with(fast);
+    let id = create_campaign(
+        &b,
+        json!({
+            "name": "Profile sync",
+            "url": format!("{}/users/{{{{${{user_id}}}}}}", server.uri()),
+            "method": "PUT",
+            "request_format": "json_key_value_pairs",
+            "pairs": {
+                "greeting": "Hi {{${first_name} | default: 'there'}}",
+                "plan": "{{custom_attribute.${plan}}}",
+                "movie": "{{event_properties.${title}}}",
+                "campaign": "{{campaign.${name}}}",
+                "sig": "{{ 'payload' | hmac_sha256_hex: 'secret' }}"
+            }
+        }),
+    )
+    .await;
+    let r = b
+        .control(
+            "POST",
+            &format!("/braze/campaigns/{id}/send"),
+            Some(json!({"user": {"external_id": "u1", "plan": "gold"}, "event_properties": {"title": "Heat"}})),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    assert_eq!(r.json["campaign"]["name"], "Profile sync");
+    let got = received(&server, 1).await;
+    assert_eq!(got.len(), 1);
+    let req = &got[0];
+    assert_eq!(req.method.as_str(), "PUT");
+    assert_eq!(
+        req.headers.get("content-type").unwrap().to_str().unwrap(),
+        "application/json"
+    );
+    let body: Value = serde_json::from_slice(&req.body).unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "greeting": "Hi there",
+            "plan": "gold",
+            "movie": "Heat",
+            "campaign": "Profile sync",
+            // HMAC-SHA256("payload", key "secret"), computed with openssl dgst.
+            "sig": "b82fcb791acec57859b989b430a826488ce2e479fdf92326bd0a2e8375a42ba4"
+        })
+    );
+}
+
+#[tokio::test]
+async fn render_errors_are_422_naming_the_campaign_and_the_liquid_error() {
+    let b = braze_with(fast);
+    ana(&b).await;
+    let id = create_campaign(
+        &b,
+        json!({"name": "Broken", "url": "http://127.0.0.1:9/x", "body": "{{ 10 | divided_by: 0 }}"}),
+    )
+    .await;
+    let r = b
+        .control(
+            "POST",
+            &format!("/braze/campaigns/{id}/send"),
+            Some(json!({"external_id": "u1"})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    let error = r.json["error"].as_str().unwrap();
+    assert!(error.contains("`Broken`") && error.contains(&id), "{error}");
+    assert_eq!(r.json["hint"]["part"], "body");
+    assert!(r.json["hint"]["liquid_error"].is_string());
+
+    let id = create_campaign(
+        &b,
+        json!({"name": "No URL", "url": "{{custom_attribute.${endpoint}}}", "body": ""}),
+    )
+    .await;
+    let r = b
+        .control(
+            "POST",
+            &format!("/braze/campaigns/{id}/send"),
+            Some(json!({"external_id": "u1"})),
+        )
+        .await;
+    assert_eq!((r.status, &r.json["hint"]["part"]), (422, &json!("url")));
+    let state = b.control("GET", "/state/braze", None).await;
+    assert_eq!(state.json["sends"], json!([]), "nothing was sent");
+}
+
+#[tokio::test]
+async fn campaign_control_errors_are_json() {
+    let b = braze();
+    let bad_liquid = b
+        .control(
+            "POST",
+            "/braze/campaigns",
+            Some(json!({"name": "x", "url": "http://h/{% if %}", "body": ""})),
+        )
+        .await;
+    assert_eq!(bad_liquid.status, 422, "{}", bad_liquid.text);
+    assert!(bad_liquid.json["hint"][0].as_str().unwrap().contains("url"));
+    let unknown_field = b
+        .control(
+            "POST",
+            "/braze/campaigns",
+            Some(json!({"name": "x", "url": "http://h/", "verb": "POST"})),
+        )
+        .await;
+    assert_eq!(unknown_field.status, 422, "{}", unknown_field.text);
+    let not_json = b.control("POST", "/braze/campaigns", None).await;
+    assert_eq!(not_json.status, 422, "an empty body has no name or url");
+    let unknown = b
+        .control(
+            "POST",
+            "/braze/campaigns/nope/send",
+            Some(json!({"external_id": "u1"})),
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
+    let id = create_campaign(&b, json!({"name": "x", "url": "http://h/"})).await;
+    let nobody = b
+        .control(
+            "POST",
+            &format!("/braze/campaigns/{id}/send"),
+            Some(json!({"external_id": "ghost"})),
+        )
+        .await;
+    assert_eq!(nobody.status, 404, "{}", nobody.text);
+    let no_one = b
+        .control("POST", &format!("/braze/campaigns/{id}/send"), None)
+        .await;
+    assert_eq!(no_one.status, 400, "{}", no_one.text);
+    let wrong_method = b
+        .control("DELETE", &format!("/braze/campaigns/{id}"), None)
+        .await;
+    assert_eq!(wrong_method.status, 405, "{}", wrong_method.text);
+    assert!(wrong_method.json["error"].is_string());
+}
+
+#[tokio::test]
+async fn config_campaigns_survive_reset_and_api_ones_and_profiles_do_not() {
+    let b = braze_with(|c| {
+        c.braze.campaigns = vec![
+            serde_json::from_value(
+                json!({"id": "cfg-1", "name": "From config", "url": "http://h/x"}),
+            )
+            .unwrap(),
+        ];
+    });
+    ana(&b).await;
+    create_campaign(&b, json!({"name": "From the API", "url": "http://h/y"})).await;
+    let list = b.control("GET", "/braze/campaigns", None).await;
+    let names: Vec<&str> = list.json["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["From config", "From the API"]);
+    let one = b.control("GET", "/braze/campaigns/cfg-1", None).await;
+    assert_eq!(one.json["campaign"]["method"], "POST");
+    assert_eq!(one.json["campaign"]["request_format"], "raw_text");
+
+    let reset = b.control("POST", "/reset", None).await;
+    assert_eq!(reset.status, 200);
+    let state = b.control("GET", "/state/braze", None).await;
+    assert_eq!(state.json["users"], json!([]));
+    let ids: Vec<&str> = state.json["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["cfg-1"]);
 }
 
 #[test]
