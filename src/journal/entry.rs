@@ -71,7 +71,10 @@ impl Headers {
         for (name, value) in map {
             text.push_str(name.as_str());
             text.push_str(": ");
-            text.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            match std::str::from_utf8(value.as_bytes()) {
+                Ok(v) => text.push_str(v),
+                Err(_) => text.push_str(&String::from_utf8_lossy(value.as_bytes())),
+            }
             text.push('\n');
         }
         Self(text.into_boxed_str())

@@ -43,6 +43,10 @@ enum Read {
 }
 
 async fn read_limited(body: AxumBody, limit: usize) -> Read {
+    use axum::body::HttpBody as _;
+    if body.size_hint().exact() == Some(0) {
+        return Read::Whole(Bytes::new());
+    }
     let mut body = body;
     let mut buf = BytesMut::new();
     while let Some(frame) = body.frame().await {

@@ -106,7 +106,7 @@ async fn list_webhooks(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUr
     let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
-    let store = z.store();
+    let store = z.store_read();
     // The Webhooks API pages by cursor only.
     let size = pairs
         .iter()
@@ -146,7 +146,7 @@ async fn list_webhooks(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUr
 }
 
 async fn show_webhook(State(z): Z, KeyParam(id): KeyParam) -> Reply {
-    let store = z.store();
+    let store = z.store_read();
     let hook = store
         .webhooks
         .get(&id)
@@ -213,7 +213,7 @@ fn secret_reply(secret: &str) -> Response {
 }
 
 async fn show_secret(State(z): Z, KeyParam(id): KeyParam) -> Reply {
-    let store = z.store();
+    let store = z.store_read();
     let hook = store
         .webhooks
         .get(&id)
@@ -253,7 +253,7 @@ fn trigger_input(z: &Zendesk, body: &Value) -> Result<TriggerInput, ZendeskError
         .ok_or_else(|| {
             ZendeskError::BadRequest("param is missing or the value is empty: trigger".to_owned())
         })?;
-    let store = z.store();
+    let store = z.store_read();
     TriggerInput::parse(root, |id| store.webhooks.contains_key(id))
 }
 
@@ -276,7 +276,7 @@ async fn list_triggers(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUr
     let query: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
-    let store = z.store();
+    let store = z.store_read();
     let mut triggers: Vec<&Trigger> = store.triggers.values().collect();
     triggers.sort_by_key(|t| (t.position, t.id));
     let items: Vec<(u64, TriggerOut<'_>)> = triggers
@@ -297,7 +297,7 @@ async fn list_triggers(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUr
 }
 
 async fn show_trigger(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
-    let store = z.store();
+    let store = z.store_read();
     let t = store
         .triggers
         .get(&id)

@@ -190,7 +190,7 @@ async fn create_ticket(
 }
 
 async fn show_ticket(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
-    let store = z.store();
+    let store = z.store_read();
     let ticket = store.ticket(id)?;
     #[derive(Serialize)]
     struct One<'a> {
@@ -241,7 +241,7 @@ async fn list_tickets(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl
         return Err(ZendeskError::RateLimited(d.reset_secs));
     }
     let query = query_pairs(q.as_deref());
-    let store = z.store();
+    let store = z.store_read();
     let items: Vec<(u64, TicketOut<'_>)> = store
         .tickets
         .values()
@@ -277,7 +277,7 @@ async fn list_comments(
     BaseUrl(base): BaseUrl,
 ) -> Reply {
     let query = query_pairs(q.as_deref());
-    let store = z.store();
+    let store = z.store_read();
     let items: Vec<(u64, &Comment)> = store
         .ticket(id)?
         .comments
@@ -419,7 +419,7 @@ async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl
 }
 
 async fn show_job(State(z): Z, KeyParam(id): KeyParam, BaseUrl(base): BaseUrl) -> Reply {
-    let store = z.store();
+    let store = z.store_read();
     let job = store.jobs.get(&id).ok_or(ZendeskError::RecordNotFound)?;
     Ok(job_reply(&base, job, true))
 }
@@ -492,12 +492,12 @@ async fn update_user(
 }
 
 async fn show_user(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
-    let store = z.store();
+    let store = z.store_read();
     Ok(user_reply(StatusCode::OK, &base, store.user(id)?, None))
 }
 
 async fn me(State(z): Z, Extension(caller): Extension<Caller>, BaseUrl(base): BaseUrl) -> Reply {
-    let store = z.store();
+    let store = z.store_read();
     Ok(user_reply(
         StatusCode::OK,
         &base,
@@ -508,7 +508,7 @@ async fn me(State(z): Z, Extension(caller): Extension<Caller>, BaseUrl(base): Ba
 
 async fn list_users(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let query = query_pairs(q.as_deref());
-    let store = z.store();
+    let store = z.store_read();
     let items: Vec<(u64, UserOut<'_>)> = store
         .users
         .values()
@@ -532,7 +532,7 @@ async fn search_users(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl
             "Search requires a query or external_id parameter".to_owned(),
         ));
     }
-    let store = z.store();
+    let store = z.store_read();
     let items: Vec<(u64, UserOut<'_>)> = store
         .search_users(text, external_id)
         .into_iter()

@@ -15,13 +15,13 @@ pub mod webhook;
 pub mod wire;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -312,7 +312,9 @@ pub struct Zendesk {
     /// `Authorization` values of the seeded users' credentials, checked before any
     /// decoding (seeded credentials never change, and their ids survive a reset).
     known_auth: Vec<(HeaderValue, u64)>,
-    store: Mutex<Store>,
+    /// Rate-limit header values when no budget is counted: limit, remaining, reset.
+    idle_limit_headers: (HeaderValue, HeaderValue, HeaderValue),
+    store: RwLock<Store>,
     limiter: Mutex<Window>,
     tickets_index: Mutex<Window>,
     requests: AtomicU64,
@@ -324,23 +326,34 @@ impl Zendesk {
         let settings = ctx.config.zendesk.clone();
         let store = Store::seeded(&settings, ctx.config.seed, ctx.clock.now());
         let known_auth = known_authorizations(&settings, &store);
+        let per_minute = HeaderValue::from(settings.rate_limit.per_minute);
         Self {
             known_auth,
+            idle_limit_headers: (
+                per_minute.clone(),
+                per_minute,
+                HeaderValue::from_static("60"),
+            ),
             limiter: Mutex::new(Window::new(settings.rate_limit.per_minute, 60)),
             tickets_index: Mutex::new(Window::new(
                 settings.rate_limit.tickets_index_per_minute,
                 60,
             )),
-            store: Mutex::new(store),
+            store: RwLock::new(store),
             requests: AtomicU64::new(0),
             settings,
             ctx,
         }
     }
 
-    /// The store, locked. Never held across an `.await`.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    /// The store, locked for writing. Never held across an `.await`.
+    pub fn store(&self) -> RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The store, locked for reading: readers (every GET) do not wait for each other.
+    pub fn store_read(&self) -> RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(|p| p.into_inner())
     }
 
     fn limits_on(&self) -> bool {
@@ -435,7 +448,7 @@ impl Zendesk {
             return Some(*id);
         }
         let credential = Credential::parse(auth.to_str().ok()?)?;
-        self.store().authenticate(&credential)
+        self.store_read().authenticate(&credential)
     }
 
     /// The settings in force.
@@ -467,7 +480,7 @@ impl Vendor for Zendesk {
     }
 
     fn state(&self) -> serde_json::Value {
-        let store = self.store();
+        let store = self.store_read();
         let base = format!("https://{}.zendesk.com", self.settings.subdomain);
         json!({
             "users": store.users.values().map(|u| api::UserOut::new(&base, u)).collect::<Vec<_>>(),
@@ -535,38 +548,37 @@ async fn gate(State(z): State<Arc<Zendesk>>, mut req: Request, next: Next) -> Re
         match z.caller(req.headers().get(header::AUTHORIZATION)) {
             Some(id) => {
                 req.extensions_mut().insert(Caller(id));
+                // Only writes change tickets, so only they can fire triggers.
+                let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
                 let res = next.run(req).await;
-                z.fire_triggers();
+                if writes {
+                    z.fire_triggers();
+                }
                 res
             }
             None => ZendeskError::Unauthorized.into_response(),
         }
     };
     let n = z.requests.fetch_add(1, Ordering::Relaxed);
-    let limit = decision.map_or(z.settings.rate_limit.per_minute, |d| d.limit);
-    let remaining = decision.map_or(limit, |d| d.remaining);
-    let reset = decision.map_or(60, |d| d.reset_secs);
+    // With limits off the values never change: reuse them (a clone shares the bytes).
+    let (limit, remaining, reset) = match decision {
+        Some(d) => (
+            HeaderValue::from(d.limit),
+            HeaderValue::from(d.remaining),
+            HeaderValue::from(d.reset_secs),
+        ),
+        None => z.idle_limit_headers.clone(),
+    };
     let h = res.headers_mut();
-    h.insert(
-        HeaderName::from_static("ratelimit-limit"),
-        HeaderValue::from(limit),
-    );
+    h.reserve(12);
+    h.insert(HeaderName::from_static("ratelimit-limit"), limit.clone());
     h.insert(
         HeaderName::from_static("ratelimit-remaining"),
-        HeaderValue::from(remaining),
+        remaining.clone(),
     );
-    h.insert(
-        HeaderName::from_static("ratelimit-reset"),
-        HeaderValue::from(reset),
-    );
-    h.insert(
-        HeaderName::from_static("x-rate-limit"),
-        HeaderValue::from(limit),
-    );
-    h.insert(
-        HeaderName::from_static("x-rate-limit-remaining"),
-        HeaderValue::from(remaining),
-    );
+    h.insert(HeaderName::from_static("ratelimit-reset"), reset);
+    h.insert(HeaderName::from_static("x-rate-limit"), limit);
+    h.insert(HeaderName::from_static("x-rate-limit-remaining"), remaining);
     h.insert(
         HeaderName::from_static("x-zendesk-api-version"),
         HeaderValue::from_static("v2"),
@@ -583,7 +595,10 @@ async fn gate(State(z): State<Arc<Zendesk>>, mut req: Request, next: Next) -> Re
         HeaderName::from_static("x-request-id"),
         HeaderValue::from(n),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("{:.6}", started.elapsed().as_secs_f64())) {
+    let micros = started.elapsed().as_micros();
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000))
+    {
         h.insert(HeaderName::from_static("x-runtime"), v);
     }
     res

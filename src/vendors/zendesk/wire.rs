@@ -23,8 +23,10 @@ pub const CONTENT_TYPE_JSON: &str = "application/json; charset=utf-8";
 
 /// A JSON response with Zendesk's content type.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => {
+    // Most replies are a ticket or a page: start big enough to rarely regrow.
+    let mut bytes = Vec::with_capacity(2048);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => {
             let mut res = (status, bytes).into_response();
             res.headers_mut().insert(
                 header::CONTENT_TYPE,
