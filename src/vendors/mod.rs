@@ -13,12 +13,38 @@ pub mod zendesk;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
 use crate::outbound::Sender;
 use crate::template::Templates;
+
+/// A JSON reply with the vendor's own content type (Zendesk adds a charset, Braze
+/// does not).
+pub fn json_reply<T: serde::Serialize + ?Sized>(
+    status: StatusCode,
+    content_type: &'static str,
+    body: &T,
+) -> Response {
+    // Most replies are an object or a page: start big enough to rarely regrow.
+    let mut bytes = Vec::with_capacity(2048);
+    if let Err(e) = serde_json::to_writer(&mut bytes, body) {
+        // Serializing our own types cannot fail (no maps with non-string keys).
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("fakedesk bug: {e}"),
+        )
+            .into_response();
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        bytes,
+    )
+        .into_response()
+}
 
 /// A request the transport refused before any handler saw it. Each vendor turns it
 /// into its own error envelope, so even these look like the vendor.

@@ -6,7 +6,7 @@
 //! they ride on a 201 (see [`super::wire::MinorError`]).
 
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
@@ -102,22 +102,7 @@ impl IntoResponse for BrazeError {
 
 /// A JSON response with Braze's content type.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => {
-            let mut res = (status, bytes).into_response();
-            res.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(CONTENT_TYPE_JSON),
-            );
-            res
-        }
-        // Serializing our own types cannot fail (no maps with non-string keys).
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("fakedesk bug: {e}"),
-        )
-            .into_response(),
-    }
+    crate::vendors::json_reply(status, CONTENT_TYPE_JSON, body)
 }
 
 /// A JSON object body, or Braze's 400 when it is not one. Like Braze (and unlike

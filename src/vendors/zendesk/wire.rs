@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -23,24 +23,7 @@ pub const CONTENT_TYPE_JSON: &str = "application/json; charset=utf-8";
 
 /// A JSON response with Zendesk's content type.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
-    // Most replies are a ticket or a page: start big enough to rarely regrow.
-    let mut bytes = Vec::with_capacity(2048);
-    match serde_json::to_writer(&mut bytes, body) {
-        Ok(()) => {
-            let mut res = (status, bytes).into_response();
-            res.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(CONTENT_TYPE_JSON),
-            );
-            res
-        }
-        // Serializing our own types cannot fail (no maps with non-string keys).
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("fakedesk bug: {e}"),
-        )
-            .into_response(),
-    }
+    crate::vendors::json_reply(status, CONTENT_TYPE_JSON, body)
 }
 
 /// Serializes a timestamp as `2023-09-18T23:25:58Z`.
