@@ -654,3 +654,47 @@ async fn unknown_job_status_is_404() {
         (404, Some("RecordNotFound"))
     );
 }
+
+#[tokio::test]
+async fn destroy_many_deletes_each_listed_ticket_and_reports_unknown_ones() {
+    let z = fake();
+    let a = z.ticket("a").await;
+    let b = z.ticket("b").await;
+    let r = z
+        .call(
+            "DELETE",
+            &format!("/api/v2/tickets/destroy_many.json?ids={a},{b},999"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json["job_status"]["job_type"], "Bulk Update Ticket",
+        "as captured for destroy_many"
+    );
+    let job = r.json["job_status"]["id"].as_str().unwrap().to_owned();
+    let results = z
+        .call("GET", &format!("/api/v2/job_statuses/{job}.json"), None)
+        .await
+        .json["job_status"]["results"]
+        .clone();
+    let success: Vec<bool> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["success"].as_bool().unwrap())
+        .collect();
+    assert_eq!(success, [true, true, false]);
+    for id in [a, b] {
+        assert_eq!(
+            z.call("GET", &format!("/api/v2/tickets/{id}.json"), None)
+                .await
+                .status,
+            404
+        );
+    }
+    let missing_ids = z
+        .call("DELETE", "/api/v2/tickets/destroy_many.json", None)
+        .await;
+    assert_eq!(missing_ids.status, 400);
+}

@@ -162,3 +162,30 @@ async fn show_and_update_a_user_and_404_for_an_unknown_one() {
         404
     );
 }
+
+#[tokio::test]
+async fn list_users_pages_like_the_other_lists() {
+    let z = fake();
+    for i in 0..3 {
+        z.call(
+            "POST",
+            "/api/v2/users.json",
+            Some(json!({"user": {"name": format!("U{i}"), "email": format!("u{i}@example.org")}})),
+        )
+        .await;
+    }
+    let r = z.call("GET", "/api/v2/users.json?per_page=2", None).await;
+    assert_eq!(
+        (
+            r.json["count"].clone(),
+            r.json["users"].as_array().unwrap().len()
+        ),
+        (json!(4), 2)
+    );
+    assert_eq!(
+        r.json["next_page"],
+        format!("http://{HOST}/api/v2/users.json?page=2&per_page=2")
+    );
+    let cursor = z.call("GET", "/api/v2/users.json?page[size]=3", None).await;
+    assert_eq!(cursor.json["meta"]["has_more"], true);
+}
