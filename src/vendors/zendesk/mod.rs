@@ -535,6 +535,19 @@ impl Vendor for Zendesk {
     }
 }
 
+// Built at compile time: `from_static` validates its argument on every call.
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+const X_RATE_LIMIT: HeaderName = HeaderName::from_static("x-rate-limit");
+const X_RATE_LIMIT_REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const X_RUNTIME: HeaderName = HeaderName::from_static("x-runtime");
+const X_ZENDESK_API_VERSION: HeaderName = HeaderName::from_static("x-zendesk-api-version");
+const X_ZENDESK_APPLICATION_VERSION: HeaderName =
+    HeaderName::from_static("x-zendesk-application-version");
+const X_ZENDESK_ORIGIN_SERVER: HeaderName = HeaderName::from_static("x-zendesk-origin-server");
+
 /// Everything every request goes through before its route: the account's rate
 /// limit (429 before anything else), `.json` stripping, authentication (401), and
 /// Zendesk's common response headers.
@@ -571,35 +584,26 @@ async fn gate(State(z): State<Arc<Zendesk>>, mut req: Request, next: Next) -> Re
     };
     let h = res.headers_mut();
     h.reserve(12);
-    h.insert(HeaderName::from_static("ratelimit-limit"), limit.clone());
+    h.insert(RATELIMIT_LIMIT, limit.clone());
+    h.insert(RATELIMIT_REMAINING, remaining.clone());
+    h.insert(RATELIMIT_RESET, reset);
+    h.insert(X_RATE_LIMIT, limit);
+    h.insert(X_RATE_LIMIT_REMAINING, remaining);
+    h.insert(X_ZENDESK_API_VERSION, HeaderValue::from_static("v2"));
     h.insert(
-        HeaderName::from_static("ratelimit-remaining"),
-        remaining.clone(),
-    );
-    h.insert(HeaderName::from_static("ratelimit-reset"), reset);
-    h.insert(HeaderName::from_static("x-rate-limit"), limit);
-    h.insert(HeaderName::from_static("x-rate-limit-remaining"), remaining);
-    h.insert(
-        HeaderName::from_static("x-zendesk-api-version"),
-        HeaderValue::from_static("v2"),
-    );
-    h.insert(
-        HeaderName::from_static("x-zendesk-application-version"),
+        X_ZENDESK_APPLICATION_VERSION,
         HeaderValue::from_static("v19942"),
     );
     h.insert(
-        HeaderName::from_static("x-zendesk-origin-server"),
+        X_ZENDESK_ORIGIN_SERVER,
         HeaderValue::from_static("fakedesk"),
     );
-    h.insert(
-        HeaderName::from_static("x-request-id"),
-        HeaderValue::from(n),
-    );
+    h.insert(X_REQUEST_ID, HeaderValue::from(n));
     let micros = started.elapsed().as_micros();
     if let Ok(v) =
         HeaderValue::from_str(&format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000))
     {
-        h.insert(HeaderName::from_static("x-runtime"), v);
+        h.insert(X_RUNTIME, v);
     }
     res
 }
