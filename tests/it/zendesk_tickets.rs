@@ -698,3 +698,16 @@ async fn destroy_many_deletes_each_listed_ticket_and_reports_unknown_ones() {
         .await;
     assert_eq!(missing_ids.status, 400);
 }
+
+#[tokio::test]
+async fn an_update_with_a_requester_object_changes_the_requester() {
+    let z = fake();
+    let id = z.ticket("x").await;
+    let r = z.call("PUT", &format!("/api/v2/tickets/{id}.json"), Some(json!({"ticket": {"requester": {"name": "New Person", "email": "new@example.com"}}}))).await;
+    let requester = r.json["ticket"]["requester_id"].as_u64().unwrap();
+    assert_ne!(requester, z.admin_id().await);
+    let user = z
+        .call("GET", &format!("/api/v2/users/{requester}.json"), None)
+        .await;
+    assert_eq!(user.json["user"]["email"], "new@example.com");
+}

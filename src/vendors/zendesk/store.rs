@@ -636,6 +636,9 @@ impl Store {
                 "BlankValue",
             ));
         }
+        if let (None, Some(r)) = (input.requester_id, &input.requester) {
+            ticket.requester_id = self.resolve_requester(r, now)?;
+        }
         self.apply_fields(&mut ticket, &input)?;
         if input.status.is_none() {
             if ticket.status == Status::New && ticket.assignee_id.is_some() {
@@ -830,8 +833,6 @@ impl Store {
         }
         if let Some(id) = input.requester_id {
             t.requester_id = self.require_user(id, "requester_id")?.id;
-        } else if let (Some(r), false) = (&input.requester, t.comments.is_empty()) {
-            t.requester_id = self.resolve_requester(r, t.updated_at)?;
         }
         if let Some(email) = &input.assignee_email {
             let id = self.user_by_email(email).ok_or_else(|| {
