@@ -2,16 +2,16 @@
 //! (REFERENCE 2.2, 2.3), and webhook campaigns sent from the control API to a
 //! receiver (wiremock stands in for the system under test; REFERENCE 2.4).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use base64::Engine as _;
 use fakedesk::journal::{Direction, Filter};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{BRAZE_KEY, BrazeFake, braze, braze_with};
+use crate::common::{BRAZE_KEY, BrazeFake, braze, braze_with, received};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
@@ -455,17 +455,6 @@ async fn ana(b: &BrazeFake) {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-}
-
-async fn received(server: &MockServer, at_least: usize) -> Vec<Request> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let got = server.received_requests().await.unwrap_or_default();
-        if got.len() >= at_least || Instant::now() > deadline {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 /// `(attempt, status)` of each journaled outbound attempt of `delivery`.

@@ -89,23 +89,7 @@ impl Fake {
             .header("content-type", "application/json")
             .body(body)
             .expect("valid request");
-        let res = self
-            .zendesk
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router is infallible");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            text,
-            json,
-        }
+        oneshot(&self.zendesk, req).await
     }
 
     /// Sends JSON (or nothing) as the seeded admin.
@@ -261,5 +245,20 @@ impl BrazeFake {
             .body(body)
             .expect("valid request");
         oneshot(&self.control, req).await
+    }
+}
+
+/// What a wiremock receiver got, waiting (at most 10 s) until it has `at_least`.
+pub(crate) async fn received(
+    server: &wiremock::MockServer,
+    at_least: usize,
+) -> Vec<wiremock::Request> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let got = server.received_requests().await.unwrap_or_default();
+        if got.len() >= at_least || std::time::Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 
-use crate::common::{Fake, fake, fake_with};
+use crate::common::{Fake, fake, fake_with, received};
 
 /// Checks `x-zendesk-webhook-signature` the way a receiver would, following the
 /// documented algorithm with its own HMAC: base64(HMAC-SHA256(secret, ts + body)).
@@ -36,17 +36,6 @@ impl Match for ValidZendeskSignature {
         mac.update(ts.as_bytes());
         mac.update(&req.body);
         base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()) == sig
-    }
-}
-
-async fn received(server: &MockServer, at_least: usize) -> Vec<Request> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let got = server.received_requests().await.unwrap_or_default();
-        if got.len() >= at_least || Instant::now() > deadline {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
