@@ -5,8 +5,14 @@
 // (FAKEDESK_ZENDESK_URL, _EMAIL, _TOKEN, _PASSWORD, _OAUTH_TOKEN), resets the
 // fake's state and sets NODE_PATH to the throwaway npm prefix. Prints one
 // PASS/FAIL line per step and exits non-zero if any step failed.
+//
+// Steps 9 and 10 need the webhook receiver run.sh starts (receiver.py):
+// CLIENTS_RECEIVER_URL, CLIENTS_RECEIVER_LOG (its JSON lines) and
+// CLIENTS_RECEIVER_SECRETS (where we put the signing secrets node-zendesk
+// reads, so the receiver can check signatures on its own).
 'use strict';
 
+const fs = require('fs');
 const zendesk = require('node-zendesk');
 
 const env = (name) => {
@@ -230,6 +236,144 @@ async function s8NotFound() {
   check(error.result && error.result.error === 'RecordNotFound', `body ${JSON.stringify(error.result)}`);
 }
 
+// ---------------------------------------------------------------- webhooks
+// node-zendesk 6.0.1 has a `webhooks` client (create, getSigningSecret,
+// resetSigningSecret, ...; no `.json` suffix) and a `triggers` client, so
+// every call below goes through them; no raw requests are needed.
+
+const RECEIVER_URL = process.env.CLIENTS_RECEIVER_URL || '';
+const RECEIVER_LOG = process.env.CLIENTS_RECEIVER_LOG || '';
+const RECEIVER_SECRETS = process.env.CLIENTS_RECEIVER_SECRETS || '';
+const HOOK_PATH = '/hook/node-zendesk';
+const HOOK_TOKEN = 'node-zendesk-receiver-bearer-token';
+const REQUESTER = 'walter@example.test';
+// The documented example body (REFERENCE 1.10), Liquid placeholders in JSON.
+const BODY_TEMPLATE = '{"ticket_id":"{{ticket.id}}","status":"{{ticket.status}}","requester":"{{ticket.requester.email}}"}';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Append a secret to the webhook's list in the receiver's secrets file.
+function rememberSecret(hookId, secret) {
+  let known = {};
+  try {
+    known = JSON.parse(fs.readFileSync(RECEIVER_SECRETS, 'utf8'));
+  } catch {
+    known = {};
+  }
+  (known[hookId] = known[hookId] || []).push(secret);
+  fs.writeFileSync(`${RECEIVER_SECRETS}.tmp`, JSON.stringify(known));
+  fs.renameSync(`${RECEIVER_SECRETS}.tmp`, RECEIVER_SECRETS);
+}
+
+function deliveries(hookId) {
+  let text = '';
+  try {
+    text = fs.readFileSync(RECEIVER_LOG, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)).filter((r) => r.webhook_id === hookId);
+}
+
+// Poll the receiver's log until `want` deliveries of the webhook are there (at
+// most `timeoutMs`), then `graceMs` more, so that extra ones show.
+async function waitDeliveries(hookId, want, timeoutMs = 15000, graceMs = 1000) {
+  const deadline = Date.now() + timeoutMs;
+  while (deliveries(hookId).length < want && Date.now() < deadline) await sleep(100);
+  await sleep(graceMs);
+  const got = deliveries(hookId);
+  check(got.length === want,
+    `receiver got ${got.length} deliveries of webhook ${hookId}, expected ${want}: ${JSON.stringify(got.map((d) => [d.method, d.path, d.body]))}`);
+  return got;
+}
+
+function checkDelivery(d, hookId, ticketId) {
+  const h = d.headers;
+  check(d.method === 'POST' && d.path === HOOK_PATH, `request ${d.method} ${d.path}`);
+  check(d.verified, `signature not verified: ${d.verify_detail}`);
+  check(h.authorization === `Bearer ${HOOK_TOKEN}`, `authorization header ${h.authorization}`);
+  check(h['x-zendesk-webhook-id'] === hookId, `webhook id header ${h['x-zendesk-webhook-id']}`);
+  check(/^\d+$/.test(h['x-zendesk-webhook-invocation-id'] || ''), `invocation id ${h['x-zendesk-webhook-invocation-id']}`);
+  check(/^\d+$/.test(h['x-zendesk-account-id'] || ''), `account id ${h['x-zendesk-account-id']}`);
+  check((h['content-type'] || '').startsWith('application/json'), `content-type ${h['content-type']}`);
+  check(d.timestamp_skew_s !== null && Math.abs(d.timestamp_skew_s) < 300,
+    `signature timestamp ${h['x-zendesk-webhook-signature-timestamp']} (skew ${d.timestamp_skew_s})`);
+  const body = JSON.parse(d.body);
+  const want = {ticket_id: String(ticketId), status: 'Solved', requester: REQUESTER};
+  check(JSON.stringify(body) === JSON.stringify(want), `rendered body ${d.body} != ${JSON.stringify(want)}`);
+}
+
+async function s9WebhookTrigger() {
+  check(RECEIVER_URL && RECEIVER_LOG && RECEIVER_SECRETS, 'no webhook receiver (CLIENTS_RECEIVER_* unset)');
+  const {response, result: hook} = await zc.webhooks.create({
+    webhook: {
+      name: 'node-zendesk solved tickets',
+      endpoint: RECEIVER_URL + HOOK_PATH,
+      http_method: 'POST',
+      request_format: 'json',
+      status: 'active',
+      subscriptions: ['conditional_ticket_events'],
+      authentication: {type: 'bearer_token', data: {token: HOOK_TOKEN}, add_position: 'header'},
+    },
+  });
+  check(response.status === 201, `webhooks.create status ${response.status}`);
+  check(typeof hook.id === 'string' && hook.id.length === 26, `webhook id ${hook.id} is not a ULID`);
+  check(JSON.stringify(hook.authentication) === JSON.stringify({add_position: 'header', type: 'bearer_token'}),
+    `authentication echoed as ${JSON.stringify(hook.authentication)} (data must stay write-only)`);
+  const {result: shown} = await zc.webhooks.getSigningSecret(hook.id);
+  const secret = shown && shown.signing_secret;
+  check(secret && secret.algorithm === 'SHA256' && secret.secret, `signing secret ${JSON.stringify(shown)}`);
+  rememberSecret(hook.id, secret.secret);
+  state.hook = hook.id;
+  state.secret = secret.secret;
+
+  const action = {field: 'notification_webhook', value: [hook.id, BODY_TEMPLATE]};
+  const {response: tr, result: trig} = await zc.triggers.create({
+    trigger: {
+      title: 'Notify when solved',
+      conditions: {all: [{field: 'status', operator: 'value', value: 'solved'}], any: []},
+      actions: [action],
+    },
+  });
+  check(tr.status === 201, `triggers.create status ${tr.status}`);
+  check(Number.isInteger(trig.id) && trig.active === true, `trigger ${JSON.stringify(trig)}`);
+  check(JSON.stringify(trig.actions) === JSON.stringify([action]), `trigger actions ${JSON.stringify(trig.actions)}`);
+  const listed = (await zc.triggers.list()).map((t) => t.id);
+  check(JSON.stringify(listed) === JSON.stringify([trig.id]), `triggers.list gave ${JSON.stringify(listed)}`);
+
+  const {result: t} = await zc.tickets.create({
+    ticket: {subject: 'Webhook me', comment: {body: 'please solve'}, requester: {name: 'Walter Webhook', email: REQUESTER}},
+  });
+  state.hookTicket = t.id;
+  await sleep(500);
+  check(deliveries(hook.id).length === 0, 'a delivery came before the ticket was solved');
+  const {result: solved} = await zc.tickets.update(t.id, {ticket: {assignee_id: state.me, status: 'solved'}});
+  check(solved.status === 'solved', `status ${solved.status}`);
+  const [d] = await waitDeliveries(hook.id, 1);
+  checkDelivery(d, hook.id, t.id);
+}
+
+async function s10ResetSecret() {
+  const {response, result} = await zc.webhooks.resetSigningSecret(state.hook);
+  const secret = result && result.signing_secret;
+  check(response.status === 200 || response.status === 201, `resetSigningSecret status ${response.status}`);
+  check(secret && secret.algorithm === 'SHA256' && secret.secret, `reset signing secret ${JSON.stringify(result)}`);
+  check(secret.secret !== state.secret, 'resetSigningSecret returned the old secret');
+  const {result: shown} = await zc.webhooks.getSigningSecret(state.hook);
+  check(shown.signing_secret.secret === secret.secret, 'getSigningSecret after reset is not the new secret');
+  rememberSecret(state.hook, secret.secret);
+  // Reopen (no delivery: the condition is "status changed TO solved"), then
+  // solve again: one more delivery, signed with the new secret.
+  let {result: t} = await zc.tickets.update(state.hookTicket, {ticket: {status: 'open'}});
+  check(t.status === 'open', `status ${t.status} != open`);
+  ({result: t} = await zc.tickets.update(state.hookTicket, {ticket: {status: 'solved'}}));
+  check(t.status === 'solved', `status ${t.status} != solved`);
+  const [first, second] = await waitDeliveries(state.hook, 2);
+  check(!second.stale_secret_match, 'the delivery after the reset is signed with the OLD secret');
+  checkDelivery(second, state.hook, state.hookTicket);
+  check(second.headers['x-zendesk-webhook-invocation-id'] !== first.headers['x-zendesk-webhook-invocation-id'], 'invocation id reused');
+}
+
 (async () => {
   await step('1 auth (token; oauth + password users.me; bad token 401)', s1Auth);
   await step('2 create ticket', s2Create);
@@ -257,5 +401,11 @@ async function s8NotFound() {
     }
   }
   await step('8 unknown ticket -> 404 RecordNotFound', s8NotFound);
+  await step("9 webhook (bearer) + trigger 'solved' -> one signed delivery", s9WebhookTrigger);
+  if (state.hookTicket) await step('10 reset signing secret -> next delivery verifies with it', s10ResetSecret);
+  else {
+    console.log(`FAIL ${LIB} 10 reset signing secret: no webhook (step 9 failed)`);
+    failed.push('10 reset signing secret');
+  }
   process.exit(failed.length > 0 ? 1 : 0);
 })();

@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
-# Prove that popular, unmodified Zendesk client libraries work against the
-# fake: zenpy (PyPI) and node-zendesk (npm).
+# Prove that popular, unmodified client libraries work against the fake:
+# zenpy (PyPI) and node-zendesk (npm) for Zendesk, braze-api (npm) for Braze.
 #
 #   bash tests/clients/run.sh
 #
 # Builds fakedesk (cargo build --release) unless FAKEDESK_BIN names a binary,
 # installs each library into a throwaway place under a temp dir, starts
-# `fakedesk serve --ephemeral-ports`, resets the fake before each flow and runs
-# tests/clients/zenpy_flow.py and tests/clients/node_zendesk_flow.js. Only
+# `fakedesk serve --ephemeral-ports` and a webhook receiver
+# (tests/clients/receiver.py, which checks Zendesk webhook signatures itself),
+# resets the fake before each flow and runs tests/clients/zenpy_flow.py,
+# tests/clients/node_zendesk_flow.js and tests/clients/braze_flow.js. Only
 # 127.0.0.1 is contacted, apart from the package registries for the installs.
 #
 # Exit codes: 0 all flows passed; 1 a step failed; 3 nothing failed but a
 # library could not be installed (registry unreachable): "SKIPPED: ...".
 # Set CLIENTS_VERBOSE=1 for stack traces; on failure the fake's log and
-# request journals are kept in a temp dir whose path is printed.
+# request journals (and the receiver's log of webhook deliveries) are kept in a
+# temp dir whose path is printed.
 set -euo pipefail
 
 ZENPY_VERSION="2.0.57"
 NODE_ZENDESK_VERSION="6.0.1"
+BRAZE_API_VERSION="2.13.4"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -29,6 +33,7 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/fakedesk-clients.XXXXXX")"
 ART="$TMP/artifacts"
 mkdir -p "$ART"
 FAKEDESK_PID=""
+RECEIVER_PID=""
 KEEP_ARTIFACTS=0
 
 stop_fakedesk() {
@@ -50,9 +55,23 @@ stop_fakedesk() {
   return "$rc"
 }
 
+stop_receiver() {
+  [ -n "$RECEIVER_PID" ] || return 0
+  local pid="$RECEIVER_PID" i
+  RECEIVER_PID=""
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 50); do # 5 s at most
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 cleanup() {
   local rc=$?
   stop_fakedesk || true
+  stop_receiver || true
   if [ "$KEEP_ARTIFACTS" = 1 ] || { [ "$rc" != 0 ] && [ "$rc" != 3 ]; }; then
     local keep
     keep="$(mktemp -d "${TMPDIR:-/tmp}/fakedesk-clients-artifacts.XXXXXX")"
@@ -113,7 +132,21 @@ else
   SKIPPED+=(node-zendesk)
 fi
 
-if [ "$ZENPY_OK" = 0 ] && [ "$NODE_OK" = 0 ]; then
+BRAZE_OK=0
+mkdir -p "$TMP/npm-braze"
+if "$NPM" install --prefix "$TMP/npm-braze" --no-audit --no-fund --no-package-lock \
+  --loglevel=error --fetch-timeout=30000 --fetch-retries=2 \
+  "braze-api@$BRAZE_API_VERSION" >"$ART/npm-braze.log" 2>&1 &&
+  [ -d "$TMP/npm-braze/node_modules/braze-api" ]; then
+  BRAZE_OK=1
+  echo "PASS install braze-api@$BRAZE_API_VERSION"
+else
+  tail -n 5 "$ART/npm-braze.log" 2>/dev/null || true
+  echo "SKIPPED: could not install braze-api"
+  SKIPPED+=(braze-api)
+fi
+
+if [ "$ZENPY_OK" = 0 ] && [ "$NODE_OK" = 0 ] && [ "$BRAZE_OK" = 0 ]; then
   echo "clients: 0 passed, 0 failed"
   echo "SKIPPED: could not install ${SKIPPED[*]}"
   exit 3
@@ -127,7 +160,8 @@ env_ready() {
   [ -f "$TMP/env" ] || return 1
   local k
   for k in FAKEDESK_ZENDESK_URL FAKEDESK_ZENDESK_EMAIL FAKEDESK_ZENDESK_TOKEN \
-    FAKEDESK_ZENDESK_PASSWORD FAKEDESK_ZENDESK_OAUTH_TOKEN FAKEDESK_CONTROL_URL; do
+    FAKEDESK_ZENDESK_PASSWORD FAKEDESK_ZENDESK_OAUTH_TOKEN FAKEDESK_CONTROL_URL \
+    FAKEDESK_BRAZE_URL FAKEDESK_BRAZE_API_KEY; do
     grep -q "^$k=" "$TMP/env" || return 1
   done
 }
@@ -145,7 +179,7 @@ set -a
 # shellcheck disable=SC1091
 . "$TMP/env"
 set +a
-for u in "$FAKEDESK_ZENDESK_URL" "$FAKEDESK_CONTROL_URL"; do
+for u in "$FAKEDESK_ZENDESK_URL" "$FAKEDESK_BRAZE_URL" "$FAKEDESK_CONTROL_URL"; do
   case "$u" in
     http://127.0.0.1:*) ;;
     *)
@@ -154,7 +188,7 @@ for u in "$FAKEDESK_ZENDESK_URL" "$FAKEDESK_CONTROL_URL"; do
       ;;
   esac
 done
-echo "PASS start: fakedesk zendesk at $FAKEDESK_ZENDESK_URL"
+echo "PASS start: fakedesk zendesk at $FAKEDESK_ZENDESK_URL, braze at $FAKEDESK_BRAZE_URL"
 
 # POST /reset or GET /journal on the control API, with the stdlib (no curl needed).
 control() {
@@ -171,6 +205,39 @@ EOF
 PASSED_STEPS=0
 FAILED_STEPS=0
 FAILED_FLOWS=()
+
+# The Zendesk flows point their webhooks at tests/clients/receiver.py. It
+# writes one JSON line per request, with its own signature check, to
+# $CLIENTS_RECEIVER_LOG, using the secrets the flows put in
+# $CLIENTS_RECEIVER_SECRETS. Without it the flows' webhook steps fail and the
+# rest still runs.
+export CLIENTS_RECEIVER_LOG="$ART/receiver.jsonl"
+export CLIENTS_RECEIVER_SECRETS="$TMP/receiver-secrets.json"
+export CLIENTS_RECEIVER_URL=""
+"$PYTHON" "$HERE/receiver.py" "$TMP/receiver.port" "$CLIENTS_RECEIVER_LOG" \
+  "$CLIENTS_RECEIVER_SECRETS" >"$ART/receiver.log" 2>&1 &
+RECEIVER_PID=$!
+for _ in $(seq 1 100); do # 10 s at most
+  [ -s "$TMP/receiver.port" ] && break
+  kill -0 "$RECEIVER_PID" 2>/dev/null || break
+  sleep 0.1
+done
+if [ ! -s "$TMP/receiver.port" ]; then
+  FAILED_STEPS=$((FAILED_STEPS + 1))
+  FAILED_FLOWS+=(receiver)
+  echo "FAIL receiver: no port file within 10 s"
+  tail -n 20 "$ART/receiver.log" || true
+elif CLIENTS_RECEIVER_URL="http://127.0.0.1:$(cat "$TMP/receiver.port")" &&
+  timeout 30 "$PYTHON" "$HERE/receiver.py" --self-check "$CLIENTS_RECEIVER_URL" \
+    "$CLIENTS_RECEIVER_LOG" "$CLIENTS_RECEIVER_SECRETS" >>"$ART/receiver.log" 2>&1; then
+  PASSED_STEPS=$((PASSED_STEPS + 1))
+  echo "PASS receiver: at $CLIENTS_RECEIVER_URL, verifies a known signature, rejects a changed body"
+else
+  FAILED_STEPS=$((FAILED_STEPS + 1))
+  FAILED_FLOWS+=(receiver)
+  echo "FAIL receiver: signature self-check failed"
+  tail -n 5 "$ART/receiver.log" || true
+fi
 
 run_flow() { # name, command...
   local name="$1" rc=0
@@ -202,6 +269,10 @@ fi
 if [ "$NODE_OK" = 1 ]; then
   NODE_PATH="$TMP/npm/node_modules" run_flow node-zendesk "$NODE" "$HERE/node_zendesk_flow.js"
 fi
+if [ "$BRAZE_OK" = 1 ]; then
+  NODE_PATH="$TMP/npm-braze/node_modules" run_flow braze-api "$NODE" "$HERE/braze_flow.js"
+fi
+stop_receiver
 
 if stop_fakedesk; then
   echo "PASS stop: fakedesk exited cleanly on SIGTERM"

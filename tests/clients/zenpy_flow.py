@@ -5,6 +5,11 @@ Run by tests/clients/run.sh, which starts fakedesk, sources its env file
 (FAKEDESK_ZENDESK_URL, _EMAIL, _TOKEN, _PASSWORD, _OAUTH_TOKEN) and resets
 the fake's state before this script runs. Prints one PASS/FAIL line per step
 and exits non-zero if any step failed.
+
+Steps 9 and 10 need the webhook receiver run.sh starts (receiver.py):
+CLIENTS_RECEIVER_URL, CLIENTS_RECEIVER_LOG (its JSON lines) and
+CLIENTS_RECEIVER_SECRETS (where we put the signing secrets zenpy reads, so the
+receiver can check signatures on its own).
 """
 
 import json
@@ -31,7 +36,7 @@ os.environ["ZENPY_FORCE_SCHEME"] = _split.scheme
 os.environ["ZENPY_FORCE_NETLOC"] = _split.netloc
 
 from zenpy import Zenpy  # noqa: E402  (after the env overrides, for clarity)
-from zenpy.lib.api_objects import Comment, Ticket, User  # noqa: E402
+from zenpy.lib.api_objects import Comment, Ticket, Trigger, User, Webhook  # noqa: E402
 from zenpy.lib.exception import APIException, RecordNotFoundException  # noqa: E402
 
 LIB = "zenpy"
@@ -218,6 +223,150 @@ def s8_not_found():
         raise AssertionError("unknown ticket did not raise")
 
 
+# ---------------------------------------------------------------- webhooks
+# zenpy 2.0.57 has both APIs: zc.webhooks (WebhooksApi: create, show_secret,
+# reset_secret, ...) and zc.triggers (TriggerApi, a CRUDApi), so no raw
+# requests are needed here.
+
+RECEIVER_URL = os.environ.get("CLIENTS_RECEIVER_URL", "")
+RECEIVER_LOG = os.environ.get("CLIENTS_RECEIVER_LOG", "")
+RECEIVER_SECRETS = os.environ.get("CLIENTS_RECEIVER_SECRETS", "")
+HOOK_PATH = "/hook/zenpy"
+HOOK_TOKEN = "zenpy-receiver-bearer-token"
+REQUESTER = "wanda@example.test"
+# The documented example body (REFERENCE 1.10), Liquid placeholders in JSON.
+BODY_TEMPLATE = ('{"ticket_id":"{{ticket.id}}","status":"{{ticket.status}}",'
+                 '"requester":"{{ticket.requester.email}}"}')
+
+
+def remember_secret(hook_id, secret):
+    """Append `secret` to the webhook's list in the receiver's secrets file."""
+    try:
+        with open(RECEIVER_SECRETS, encoding="utf-8") as f:
+            known = json.load(f)
+    except (OSError, ValueError):
+        known = {}
+    known.setdefault(hook_id, []).append(secret)
+    tmp = RECEIVER_SECRETS + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(known, f)
+    os.replace(tmp, RECEIVER_SECRETS)
+
+
+def deliveries(hook_id):
+    try:
+        with open(RECEIVER_LOG, encoding="utf-8") as f:
+            lines = [json.loads(line) for line in f if line.strip()]
+    except OSError:
+        return []
+    return [r for r in lines if r.get("webhook_id") == hook_id]
+
+
+def wait_deliveries(hook_id, want, timeout=15.0, grace=1.0):
+    """Poll the receiver's log until `want` deliveries of the webhook are there
+    (at most `timeout` s), then `grace` s more, so that extra ones show."""
+    deadline = time.monotonic() + timeout
+    while len(deliveries(hook_id)) < want and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(grace)
+    got = deliveries(hook_id)
+    check(len(got) == want,
+          f"receiver got {len(got)} deliveries of webhook {hook_id}, expected {want}: "
+          f"{[(d['method'], d['path'], d['body']) for d in got]!r}")
+    return got
+
+
+def check_delivery(d, hook_id, ticket_id):
+    h = d["headers"]
+    check(d["method"] == "POST" and d["path"] == HOOK_PATH, f"request {d['method']} {d['path']}")
+    check(d["verified"], f"signature not verified: {d['verify_detail']}")
+    check(h.get("authorization") == f"Bearer {HOOK_TOKEN}",
+          f"authorization header {h.get('authorization')!r}")
+    check(h.get("x-zendesk-webhook-id") == hook_id, f"webhook id header {h.get('x-zendesk-webhook-id')!r}")
+    check(str(h.get("x-zendesk-webhook-invocation-id", "")).isdigit(),
+          f"invocation id {h.get('x-zendesk-webhook-invocation-id')!r}")
+    check(str(h.get("x-zendesk-account-id", "")).isdigit(), f"account id {h.get('x-zendesk-account-id')!r}")
+    check((h.get("content-type") or "").startswith("application/json"), f"content-type {h.get('content-type')!r}")
+    check(d["timestamp_skew_s"] is not None and abs(d["timestamp_skew_s"]) < 300,
+          f"signature timestamp {h.get('x-zendesk-webhook-signature-timestamp')!r} "
+          f"(skew {d['timestamp_skew_s']})")
+    body = json.loads(d["body"])
+    want = {"ticket_id": str(ticket_id), "status": "Solved", "requester": REQUESTER}
+    check(body == want, f"rendered body {body!r} != {want!r}")
+
+
+def s9_webhook_trigger():
+    check(RECEIVER_URL and RECEIVER_LOG and RECEIVER_SECRETS, "no webhook receiver (CLIENTS_RECEIVER_* unset)")
+    hook = zc.webhooks.create(Webhook(
+        name="zenpy solved tickets",
+        endpoint=RECEIVER_URL + HOOK_PATH,
+        http_method="POST",
+        request_format="json",
+        status="active",
+        subscriptions=["conditional_ticket_events"],
+        authentication={"type": "bearer_token", "data": {"token": HOOK_TOKEN}, "add_position": "header"},
+    ))
+    check(type(hook).__name__ == "Webhook", f"webhooks.create returned {type(hook).__name__}")
+    check(isinstance(hook.id, str) and len(hook.id) == 26, f"webhook id {hook.id!r} is not a ULID")
+    check(hook.authentication == {"type": "bearer_token", "add_position": "header"},
+          f"authentication echoed as {hook.authentication!r} (data must stay write-only)")
+    secret = zc.webhooks.show_secret(hook)
+    check(type(secret).__name__ == "WebhookSecret", f"show_secret returned {type(secret).__name__}")
+    check(secret.algorithm == "SHA256" and secret.secret, f"signing secret {secret.to_dict()!r}")
+    remember_secret(hook.id, secret.secret)
+    state["hook"], state["secret"] = hook.id, secret.secret
+
+    trig = zc.triggers.create(Trigger(
+        title="Notify when solved",
+        conditions={"all": [{"field": "status", "operator": "value", "value": "solved"}], "any": []},
+        actions=[{"field": "notification_webhook", "value": [hook.id, BODY_TEMPLATE]}],
+    ))
+    check(type(trig).__name__ == "Trigger" and isinstance(trig.id, int), f"triggers.create gave {trig!r}")
+    check(trig.active is True, f"trigger active {trig.active!r}")
+    check(trig.actions == [{"field": "notification_webhook", "value": [hook.id, BODY_TEMPLATE]}],
+          f"trigger actions {trig.actions!r}")
+    listed = [t.id for t in zc.triggers()]
+    check(listed == [trig.id], f"triggers() lists {listed!r}")
+
+    t = zc.tickets.create(Ticket(
+        subject="Webhook me", comment=Comment(body="please solve"),
+        requester=User(name="Wanda Webhook", email=REQUESTER),
+    )).ticket
+    state["hook_ticket"] = t.id
+    time.sleep(0.5)
+    check(deliveries(hook.id) == [], "a delivery came before the ticket was solved")
+    t = zc.tickets(id=t.id)
+    t.assignee_id = state["me"]
+    t.status = "solved"
+    check(zc.tickets.update(t).ticket.status == "solved", "ticket not solved")
+    (d,) = wait_deliveries(hook.id, 1)
+    check_delivery(d, hook.id, state["hook_ticket"])
+
+
+def s10_reset_secret():
+    hook = state["hook"]
+    new = zc.webhooks.reset_secret(hook)
+    check(type(new).__name__ == "WebhookSecret", f"reset_secret returned {type(new).__name__}")
+    check(new.algorithm == "SHA256" and new.secret, f"reset signing secret {new.to_dict()!r}")
+    check(new.secret != state["secret"], "reset_secret returned the old secret")
+    shown = zc.webhooks.show_secret(hook)
+    check(shown.secret == new.secret, "show_secret after reset is not the new secret")
+    remember_secret(hook, new.secret)
+    # Reopen (no delivery: the condition is "status changed TO solved"), then
+    # solve again: one more delivery, signed with the new secret.
+    t = zc.tickets(id=state["hook_ticket"])
+    t.status = "open"
+    check(zc.tickets.update(t).ticket.status == "open", "ticket not reopened")
+    t = zc.tickets(id=state["hook_ticket"])
+    t.status = "solved"
+    check(zc.tickets.update(t).ticket.status == "solved", "ticket not solved again")
+    first, second = wait_deliveries(hook, 2)
+    check(not second["stale_secret_match"], "the delivery after the reset is signed with the OLD secret")
+    check_delivery(second, hook, state["hook_ticket"])
+    check(second["headers"]["x-zendesk-webhook-invocation-id"]
+          != first["headers"]["x-zendesk-webhook-invocation-id"], "invocation id reused")
+
+
 step("1 auth (token; oauth + password users.me; bad token 401)", s1_auth)
 step("2 create ticket", s2_create)
 if "ticket" in state:
@@ -237,5 +386,11 @@ else:
         print(f"FAIL {LIB} {n}: tickets missing (step 2 or 6 failed)")
         FAILED.append(n)
 step("8 unknown ticket -> RecordNotFoundException", s8_not_found)
+step("9 webhook (bearer) + trigger 'solved' -> one signed delivery", s9_webhook_trigger)
+if "hook_ticket" in state:
+    step("10 reset signing secret -> next delivery verifies with it", s10_reset_secret)
+else:
+    print(f"FAIL {LIB} 10 reset signing secret: no webhook (step 9 failed)", flush=True)
+    FAILED.append("10 reset signing secret")
 
 sys.exit(1 if FAILED else 0)
