@@ -517,3 +517,48 @@ async fn an_unreachable_receiver_is_journaled_as_an_error_and_retried() {
     };
     assert_eq!(errors.len(), 6, "first try and 5 retries: {errors:?}");
 }
+
+#[tokio::test]
+async fn a_receiver_slower_than_the_timeout_is_a_journaled_timeout_and_is_retried() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(400)))
+        .mount(&receiver)
+        .await;
+    let z = fake_with(|c| {
+        c.zendesk.webhooks.timeout_ms = 50;
+        c.zendesk.webhooks.retry_base_delay_ms = 1;
+    });
+    let (hook, _) = create_webhook(&z, &format!("{}/slow", receiver.uri()), json!({"type": "api_key", "data": {"name": "X-Api-Key", "value": "k1"}, "add_position": "header"})).await;
+    create_trigger(
+        &z,
+        "t",
+        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
+        &hook,
+        "{}",
+    )
+    .await;
+    z.ticket("x").await;
+    let got = received(&receiver, 6).await;
+    assert_eq!(got.len(), 6, "first try and 5 retries");
+    assert!(
+        got.iter()
+            .all(|r| r.headers.get("x-api-key").is_some_and(|v| v == "k1")),
+        "api_key auth on every attempt"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let errors = loop {
+        let errors: Vec<String> = z
+            .harness
+            .journal
+            .entries(&Default::default())
+            .iter()
+            .filter_map(|e| e.exchange.error.clone())
+            .collect();
+        if errors.len() >= 6 || Instant::now() > deadline {
+            break errors;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(errors, vec!["timed out".to_owned(); 6]);
+}

@@ -468,3 +468,122 @@ pub const SUPPORTED_PLACEHOLDERS: &[&str] = &[
     "ticket.latest_public_comment.value",
     "current_user.*",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::vendors::zendesk::ZendeskSettings;
+    use crate::vendors::zendesk::store::{Actor, Store};
+    use crate::vendors::zendesk::wire::{TicketInput, UnknownFields};
+    use time::macros::datetime;
+
+    fn trigger(id: u64, position: u64, conditions: Value) -> Trigger {
+        let input = TriggerInput::parse(
+            &json!({"title": format!("t{id}"), "conditions": conditions, "actions": [{"field": "notification_webhook", "value": ["W", format!("from {id}")]}]}),
+            |_| true,
+        )
+        .unwrap();
+        let mut t = Trigger {
+            id,
+            title: String::new(),
+            raw_title: String::new(),
+            description: None,
+            active: true,
+            position,
+            conditions: Conditions::default(),
+            actions: Vec::new(),
+            category_id: None,
+            default: false,
+            created_at: datetime!(2024-01-01 00:00:00 UTC),
+            updated_at: datetime!(2024-01-01 00:00:00 UTC),
+        };
+        t.apply(input, datetime!(2024-01-01 00:00:00 UTC));
+        t
+    }
+
+    /// A store with one ticket, created then updated with `update`; returns the change
+    /// of the update.
+    fn changed(update: Value) -> (Store, TicketChange) {
+        let now = ManualClock::new(datetime!(2024-01-01 00:00:00 UTC));
+        let mut store = Store::seeded(
+            &ZendeskSettings::default(),
+            0,
+            crate::clock::Clock::now(&now),
+        );
+        let admin = *store.users.keys().next().unwrap();
+        let actor = Actor {
+            user_id: admin,
+            client: None,
+            ip_address: "127.0.0.1".to_owned(),
+        };
+        let create =
+            TicketInput::parse(&json!({"comment": {"body": "b"}}), UnknownFields::Reject).unwrap();
+        let (id, _) = store
+            .create_ticket(&actor, create, crate::clock::Clock::now(&now))
+            .unwrap();
+        let update = TicketInput::parse(&update, UnknownFields::Reject).unwrap();
+        store
+            .update_ticket(&actor, id, update, crate::clock::Clock::now(&now))
+            .unwrap();
+        let change = store.changes.pop().unwrap();
+        (store, change)
+    }
+
+    #[test]
+    fn matching_triggers_notify_in_position_order_each_once() {
+        let (store, change) = changed(json!({"type": "incident"}));
+        let ticket = &store.tickets[&change.ticket_id];
+        let is_incident =
+            json!({"all": [{"field": "type", "operator": "is", "value": "incident"}]});
+        let triggers = [
+            trigger(1, 3, is_incident.clone()),
+            trigger(2, 1, is_incident.clone()),
+            trigger(
+                3,
+                2,
+                json!({"all": [{"field": "type", "operator": "is", "value": "task"}]}),
+            ),
+            trigger(4, 2, is_incident),
+        ];
+        let fired: Vec<u64> = evaluate(triggers.iter(), &change, ticket)
+            .iter()
+            .map(|n| n.trigger_id)
+            .collect();
+        assert_eq!(fired, [2, 4, 1]);
+    }
+
+    #[test]
+    fn inactive_triggers_and_triggers_without_conditions_never_fire() {
+        let (store, change) = changed(json!({"priority": "high"}));
+        let ticket = &store.tickets[&change.ticket_id];
+        let mut off = trigger(
+            1,
+            1,
+            json!({"all": [{"field": "priority", "operator": "is", "value": "high"}]}),
+        );
+        off.active = false;
+        let empty = trigger(2, 2, json!({"all": [], "any": []}));
+        assert!(evaluate([off, empty].iter(), &change, ticket).is_empty());
+    }
+
+    #[test]
+    fn priority_comparisons_follow_zendesk_order() {
+        let (store, change) = changed(json!({"priority": "high"}));
+        let ticket = &store.tickets[&change.ticket_id];
+        let holds = |op: &str, v: &str| {
+            Condition {
+                field: "priority".to_owned(),
+                operator: op.to_owned(),
+                value: json!(v),
+            }
+            .holds(&change, ticket)
+        };
+        assert!(holds("greater_than", "normal"));
+        assert!(holds("less_than", "urgent"));
+        assert!(!holds("less_than", "low"));
+        assert!(holds("value", "high"), "changed to high");
+        assert!(holds("changed", ""));
+        assert!(!holds("value_previous", "high"));
+    }
+}

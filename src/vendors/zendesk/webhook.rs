@@ -636,3 +636,37 @@ mod tests {
         assert!(details.iter().any(|d| d.starts_with("name")), "{details:?}");
     }
 }
+
+#[cfg(test)]
+mod auth_tests {
+    use super::*;
+
+    #[test]
+    fn every_authentication_type_becomes_its_header() {
+        assert_eq!(
+            Auth::ApiKey {
+                name: "X-Api-Key".to_owned(),
+                value: "k".to_owned()
+            }
+            .header(),
+            Some(("X-Api-Key".to_owned(), "k".to_owned()))
+        );
+        // base64("u:p") = "dTpw"
+        assert_eq!(
+            Auth::Basic {
+                username: "u".to_owned(),
+                password: "p".to_owned()
+            }
+            .header(),
+            Some(("authorization".to_owned(), "Basic dTpw".to_owned()))
+        );
+        assert_eq!(
+            Auth::Bearer {
+                token: "t".to_owned()
+            }
+            .header(),
+            Some(("authorization".to_owned(), "Bearer t".to_owned()))
+        );
+        assert_eq!(Auth::None.header(), None);
+    }
+}
