@@ -17,7 +17,7 @@ use super::page::{self, Link, PageRequest};
 use super::triggers::{Trigger, TriggerInput};
 use super::webhook::{ApiProblem, WebhookInput, WebhookOut};
 use super::wire::json_response;
-use super::{BaseUrl, Caller, Zendesk};
+use super::{BaseUrl, Caller, RouteJson, Zendesk};
 
 type Z = State<Arc<Zendesk>>;
 type Reply = Result<Response, ZendeskError>;
@@ -25,20 +25,20 @@ type Reply = Result<Response, ZendeskError>;
 /// Routes of the Webhooks and Triggers APIs.
 pub fn routes() -> Router<Arc<Zendesk>> {
     Router::new()
-        .route("/api/v2/webhooks", get(list_webhooks).post(create_webhook))
-        .route(
+        .route_json("/api/v2/webhooks", get(list_webhooks).post(create_webhook))
+        .route_json(
             "/api/v2/webhooks/{webhook_id}",
             get(show_webhook)
                 .put(update_webhook)
                 .patch(patch_webhook)
                 .delete(delete_webhook),
         )
-        .route(
+        .route_json(
             "/api/v2/webhooks/{webhook_id}/signing_secret",
             get(show_secret).post(reset_secret),
         )
-        .route("/api/v2/triggers", get(list_triggers).post(create_trigger))
-        .route(
+        .route_json("/api/v2/triggers", get(list_triggers).post(create_trigger))
+        .route_json(
             "/api/v2/triggers/{trigger_id}",
             get(show_trigger).put(update_trigger).delete(delete_trigger),
         )

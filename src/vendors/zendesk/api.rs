@@ -17,7 +17,7 @@ use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::page;
 use super::store::{Actor, Audit, Comment, Job, Store, Ticket, User};
 use super::wire::{TicketInput, UserInput, api_warning, json_response};
-use super::{BaseUrl, Caller, Zendesk, base_url};
+use super::{BaseUrl, Caller, RouteJson, Zendesk, base_url};
 use crate::clock::iso_seconds;
 
 type Z = State<Arc<Zendesk>>;
@@ -29,27 +29,27 @@ const MAX_BULK: usize = 100;
 /// The Support API routes: tickets, users, job statuses.
 pub fn routes() -> Router<Arc<Zendesk>> {
     Router::new()
-        .route("/api/v2/tickets", get(list_tickets).post(create_ticket))
-        .route("/api/v2/tickets/create_many", post(create_many))
-        .route("/api/v2/tickets/update_many", put(update_many))
-        .route(
+        .route_json("/api/v2/tickets", get(list_tickets).post(create_ticket))
+        .route_json("/api/v2/tickets/create_many", post(create_many))
+        .route_json("/api/v2/tickets/update_many", put(update_many))
+        .route_json(
             "/api/v2/tickets/destroy_many",
             axum::routing::delete(destroy_many),
         )
-        .route(
+        .route_json(
             "/api/v2/tickets/{ticket_id}",
             get(show_ticket).put(update_ticket).delete(delete_ticket),
         )
-        .route("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
-        .route("/api/v2/job_statuses/{job_status_id}", get(show_job))
-        .route("/api/v2/users", get(list_users).post(create_user))
-        .route("/api/v2/users/me", get(me))
-        .route("/api/v2/users/search", get(search_users))
-        .route(
+        .route_json("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
+        .route_json("/api/v2/job_statuses/{job_status_id}", get(show_job))
+        .route_json("/api/v2/users", get(list_users).post(create_user))
+        .route_json("/api/v2/users/me", get(me))
+        .route_json("/api/v2/users/search", get(search_users))
+        .route_json(
             "/api/v2/users/create_or_update",
             post(create_or_update_user),
         )
-        .route("/api/v2/users/{user_id}", get(show_user).put(update_user))
+        .route_json("/api/v2/users/{user_id}", get(show_user).put(update_user))
 }
 
 /// The answer to any path or method fake Zendesk does not serve.

@@ -201,7 +201,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdParam {
     }
 }
 
-/// A string key from the path (a job status id); undecodable paths are a 404.
+/// A string key from the path (a job status or webhook id), without the optional
+/// `.json` suffix; undecodable paths are a 404.
 #[derive(Debug, Clone)]
 pub struct KeyParam(pub String);
 
@@ -211,7 +212,11 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyParam {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         Path::<String>::from_request_parts(parts, state)
             .await
-            .map(|Path(raw)| Self(raw))
+            // A path's last parameter captures Zendesk's optional `.json` suffix.
+            .map(|Path(raw): Path<String>| match raw.strip_suffix(".json") {
+                Some(key) => Self(key.to_owned()),
+                None => Self(raw),
+            })
             .map_err(|_| ZendeskError::RecordNotFound)
     }
 }

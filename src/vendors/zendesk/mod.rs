@@ -1,8 +1,8 @@
 //! Fake Zendesk Support API (REFERENCE section 1).
 //!
 //! Requests pass, outermost first: the harness's record layer, then [`gate`] (the
-//! account's rate limit, `.json` suffix stripping, authentication, Zendesk's common
-//! headers), then the routes in [`api`]. The state and lifecycle rules live in
+//! account's rate limit, authentication, Zendesk's common headers), then the routes in
+//! [`api`] and [`admin_api`], each served with and without `.json` ([`RouteJson`]). The state and lifecycle rules live in
 //! [`store`], free of I/O.
 
 pub mod admin_api;
@@ -21,9 +21,10 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
@@ -468,15 +469,12 @@ impl Vendor for Zendesk {
     }
 
     fn router(self: Arc<Self>) -> Router {
-        let routes = api::routes()
+        api::routes()
             .merge(admin_api::routes())
             .fallback(api::invalid_endpoint)
             .method_not_allowed_fallback(api::invalid_endpoint)
-            .with_state(self.clone());
-        // The gate wraps the routes as a service, not as a route layer, so it can
-        // strip `.json` before routing.
-        let gated = axum::middleware::from_fn_with_state(self, gate);
-        Router::new().fallback_service(tower::Layer::layer(&gated, routes))
+            .layer(axum::middleware::from_fn_with_state(self.clone(), gate))
+            .with_state(self)
     }
 
     fn state(&self) -> serde_json::Value {
@@ -557,7 +555,6 @@ async fn gate(State(z): State<Arc<Zendesk>>, mut req: Request, next: Next) -> Re
     let mut res = if decision.is_some_and(|d| !d.allowed) {
         ZendeskError::RateLimited(decision.map_or(60, |d| d.reset_secs)).into_response()
     } else {
-        strip_json_suffix(req.uri_mut());
         match z.caller(req.headers().get(header::AUTHORIZATION)) {
             Some(id) => {
                 req.extensions_mut().insert(Caller(id));
@@ -608,20 +605,21 @@ async fn gate(State(z): State<Arc<Zendesk>>, mut req: Request, next: Next) -> Re
     res
 }
 
-/// `/api/v2/tickets/1.json` → `/api/v2/tickets/1`: Zendesk serves both (REFERENCE 1.1).
-fn strip_json_suffix(uri: &mut Uri) {
-    let Some(stripped) = uri.path().strip_suffix(".json") else {
-        return;
-    };
-    let rebuilt = match uri.query() {
-        Some(q) => format!("{stripped}?{q}"),
-        None => stripped.to_owned(),
-    };
-    if let Ok(pq) = rebuilt.parse() {
-        let mut parts = uri.clone().into_parts();
-        parts.path_and_query = Some(pq);
-        if let Ok(u) = Uri::from_parts(parts) {
-            *uri = u;
+/// Registers routes the way Zendesk serves them: every path with and without
+/// `.json` (REFERENCE 1.1). A path ending in a parameter is registered once: the
+/// parameter captures the suffix and the id extractors strip it.
+pub trait RouteJson {
+    /// Adds `path` and `path.json`.
+    fn route_json(self, path: &str, method: MethodRouter<Arc<Zendesk>>) -> Self;
+}
+
+impl RouteJson for Router<Arc<Zendesk>> {
+    fn route_json(self, path: &str, method: MethodRouter<Arc<Zendesk>>) -> Self {
+        if path.ends_with('}') {
+            self.route(path, method)
+        } else {
+            self.route(path, method.clone())
+                .route(&format!("{path}.json"), method)
         }
     }
 }
@@ -672,16 +670,6 @@ mod tests {
         assert_eq!(Credential::parse("Digest abc"), None);
         assert_eq!(Credential::parse("Basic !!!"), None);
         assert_eq!(Credential::parse(""), None);
-    }
-
-    #[test]
-    fn strips_json_suffix_and_keeps_the_query() {
-        let mut u: Uri = "/api/v2/tickets.json?page=2".parse().unwrap();
-        strip_json_suffix(&mut u);
-        assert_eq!(u.to_string(), "/api/v2/tickets?page=2");
-        let mut u: Uri = "/api/v2/tickets/7".parse().unwrap();
-        strip_json_suffix(&mut u);
-        assert_eq!(u.to_string(), "/api/v2/tickets/7");
     }
 
     #[test]
