@@ -60,18 +60,39 @@ pub async fn invalid_endpoint() -> ZendeskError {
 /// A ticket as the API returns it: the stored fields plus its `url`.
 #[derive(Debug, Serialize)]
 pub struct TicketOut<'a> {
-    url: String,
+    url: ApiUrl<'a>,
     #[serde(flatten)]
     ticket: &'a Ticket,
 }
 
 impl<'a> TicketOut<'a> {
     /// The ticket with its absolute URL on `base`.
-    pub fn new(base: &str, ticket: &'a Ticket) -> Self {
+    pub fn new(base: &'a str, ticket: &'a Ticket) -> Self {
         Self {
-            url: format!("{base}/api/v2/tickets/{}.json", ticket.id),
+            url: ApiUrl {
+                base,
+                collection: "tickets",
+                id: ticket.id,
+            },
             ticket,
         }
+    }
+}
+
+/// `{base}/api/v2/{collection}/{id}.json`, written straight into the reply.
+#[derive(Debug)]
+struct ApiUrl<'a> {
+    base: &'a str,
+    collection: &'static str,
+    id: u64,
+}
+
+impl Serialize for ApiUrl<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!(
+            "{}/api/v2/{}/{}.json",
+            self.base, self.collection, self.id
+        ))
     }
 }
 
@@ -86,7 +107,7 @@ pub struct TicketState<'a> {
 
 impl<'a> TicketState<'a> {
     /// The ticket with everything attached to it.
-    pub fn new(base: &str, ticket: &'a Ticket) -> Self {
+    pub fn new(base: &'a str, ticket: &'a Ticket) -> Self {
         Self {
             ticket: TicketOut::new(base, ticket),
             comments: &ticket.comments,
@@ -98,16 +119,20 @@ impl<'a> TicketState<'a> {
 /// A user as the API returns it: the stored fields plus its `url`.
 #[derive(Debug, Serialize)]
 pub struct UserOut<'a> {
-    url: String,
+    url: ApiUrl<'a>,
     #[serde(flatten)]
     user: &'a User,
 }
 
 impl<'a> UserOut<'a> {
     /// The user with its absolute URL on `base`.
-    pub fn new(base: &str, user: &'a User) -> Self {
+    pub fn new(base: &'a str, user: &'a User) -> Self {
         Self {
-            url: format!("{base}/api/v2/users/{}.json", user.id),
+            url: ApiUrl {
+                base,
+                collection: "users",
+                id: user.id,
+            },
             user,
         }
     }
@@ -153,7 +178,7 @@ struct TicketAndAudit<'a> {
 
 fn ticket_and_audit<'a>(
     store: &'a Store,
-    base: &str,
+    base: &'a str,
     id: u64,
     audit_id: u64,
 ) -> Result<TicketAndAudit<'a>, ZendeskError> {
