@@ -40,15 +40,21 @@ impl Resp {
     }
 }
 
+/// Every fake on OS-chosen ports and a clock stopped at 2024-02-08T17:44:38Z.
+fn harness_with(tweak: impl FnOnce(&mut RunConfig)) -> (Arc<Harness>, Arc<ManualClock>) {
+    let mut config = RunConfig::ephemeral();
+    tweak(&mut config);
+    let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
+    let harness = Harness::new(config, clock.clone()).expect("test config is valid");
+    (harness, clock)
+}
+
 pub(crate) fn fake() -> Fake {
     fake_with(|_| {})
 }
 
 pub(crate) fn fake_with(tweak: impl FnOnce(&mut RunConfig)) -> Fake {
-    let mut config = RunConfig::ephemeral();
-    tweak(&mut config);
-    let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
-    let harness = Harness::new(config, clock.clone()).expect("test config is valid");
+    let (harness, clock) = harness_with(tweak);
     let zendesk = harness.vendor_app(harness.vendor("zendesk").expect("zendesk is registered"));
     Fake {
         harness,
@@ -174,10 +180,7 @@ pub(crate) fn braze() -> BrazeFake {
 }
 
 pub(crate) fn braze_with(tweak: impl FnOnce(&mut RunConfig)) -> BrazeFake {
-    let mut config = RunConfig::ephemeral();
-    tweak(&mut config);
-    let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
-    let harness = Harness::new(config, clock.clone()).expect("test config is valid");
+    let (harness, clock) = harness_with(tweak);
     let api = harness.vendor_app(harness.vendor("braze").expect("braze is registered"));
     let control = fakedesk::server::control::router(harness.clone());
     BrazeFake {

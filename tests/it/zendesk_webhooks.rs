@@ -39,6 +39,24 @@ impl Match for ValidZendeskSignature {
     }
 }
 
+/// The errors of journaled outbound attempts, waiting (at most 10 s) for `at_least`.
+async fn journaled_errors(z: &Fake, at_least: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let errors: Vec<String> = z
+            .harness
+            .journal
+            .entries(&Default::default())
+            .iter()
+            .filter_map(|e| e.exchange.error.clone())
+            .collect();
+        if errors.len() >= at_least || Instant::now() > deadline {
+            return errors;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 async fn create_webhook(z: &Fake, endpoint: &str, auth: Value) -> (String, String) {
     let r = z
         .call("POST", "/api/v2/webhooks", Some(json!({"webhook": {"name": "To the SUT", "endpoint": endpoint, "http_method": "POST", "request_format": "json", "status": "active", "subscriptions": ["conditional_ticket_events"], "authentication": auth}})))
@@ -501,20 +519,7 @@ async fn an_unreachable_receiver_is_journaled_as_an_error_and_retried() {
     )
     .await;
     z.ticket("x").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let errors = loop {
-        let errors: Vec<String> = z
-            .harness
-            .journal
-            .entries(&Default::default())
-            .iter()
-            .filter_map(|e| e.exchange.error.clone())
-            .collect();
-        if errors.len() >= 6 || Instant::now() > deadline {
-            break errors;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+    let errors = journaled_errors(&z, 6).await;
     assert_eq!(errors.len(), 6, "first try and 5 retries: {errors:?}");
 }
 
@@ -546,19 +551,6 @@ async fn a_receiver_slower_than_the_timeout_is_a_journaled_timeout_and_is_retrie
             .all(|r| r.headers.get("x-api-key").is_some_and(|v| v == "k1")),
         "api_key auth on every attempt"
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let errors = loop {
-        let errors: Vec<String> = z
-            .harness
-            .journal
-            .entries(&Default::default())
-            .iter()
-            .filter_map(|e| e.exchange.error.clone())
-            .collect();
-        if errors.len() >= 6 || Instant::now() > deadline {
-            break errors;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+    let errors = journaled_errors(&z, 6).await;
     assert_eq!(errors, vec!["timed out".to_owned(); 6]);
 }
