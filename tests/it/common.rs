@@ -84,18 +84,7 @@ impl Fake {
         auth: Option<&str>,
         body: Body,
     ) -> Resp {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", HOST);
-        if let Some(a) = auth {
-            req = req.header("authorization", a);
-        }
-        let req = req
-            .header("content-type", "application/json")
-            .body(body)
-            .expect("valid request");
-        oneshot(&self.zendesk, req).await
+        oneshot(&self.zendesk, json_request(method, path, HOST, auth, body)).await
     }
 
     /// Sends JSON (or nothing) as the seeded admin.
@@ -191,6 +180,25 @@ pub(crate) fn braze_with(tweak: impl FnOnce(&mut RunConfig)) -> BrazeFake {
     }
 }
 
+/// A JSON request to `host`, with an optional `Authorization` value.
+fn json_request(
+    method: &str,
+    path: &str,
+    host: &str,
+    auth: Option<&str>,
+    body: Body,
+) -> Request<Body> {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", host)
+        .header("content-type", "application/json");
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    req.body(body).expect("valid request")
+}
+
 /// Sends one request through `router` and reads the whole reply.
 pub(crate) async fn oneshot(router: &Router, req: Request<Body>) -> Resp {
     let res = router
@@ -220,15 +228,11 @@ impl BrazeFake {
         auth: Option<&str>,
         body: Body,
     ) -> Resp {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "rest.iad-01.braze.test")
-            .header("content-type", "application/json");
-        if let Some(a) = auth {
-            req = req.header("authorization", a);
-        }
-        oneshot(&self.api, req.body(body).expect("valid request")).await
+        oneshot(
+            &self.api,
+            json_request(method, path, "rest.iad-01.braze.test", auth, body),
+        )
+        .await
     }
 
     /// POSTs JSON to fake Braze with the seeded key.

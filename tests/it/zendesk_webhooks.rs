@@ -77,6 +77,18 @@ async fn create_webhook(z: &Fake, endpoint: &str, auth: Value) -> (String, Strin
     (id, secret)
 }
 
+/// A trigger that notifies `webhook` with `body` whenever a ticket is created.
+async fn on_create(z: &Fake, title: &str, webhook: &str, body: &str) -> u64 {
+    create_trigger(
+        z,
+        title,
+        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
+        webhook,
+        body,
+    )
+    .await
+}
+
 async fn create_trigger(
     z: &Fake,
     title: &str,
@@ -230,22 +242,8 @@ async fn triggers_api_validates_and_orders_by_position() {
     let untitled = z.call("POST", "/api/v2/triggers.json", Some(json!({"trigger": {"conditions": {"all": [{"field": "status", "operator": "is", "value": "open"}]}, "actions": [{"field": "notification_webhook", "value": [hook, "{}"]}]}}))).await;
     assert_eq!(untitled.status, 422);
 
-    let a = create_trigger(
-        &z,
-        "A",
-        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
-        &hook,
-        "{}",
-    )
-    .await;
-    let b = create_trigger(
-        &z,
-        "B",
-        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
-        &hook,
-        "{}",
-    )
-    .await;
+    let a = on_create(&z, "A", &hook, "{}").await;
+    let b = on_create(&z, "B", &hook, "{}").await;
     let moved = z
         .call(
             "PUT",
@@ -372,14 +370,7 @@ async fn conditions_select_which_triggers_fire_each_at_most_once_per_update() {
     let z = fake();
     let (hook, _) = create_webhook(&z, &format!("{}/hook", receiver.uri()), Value::Null).await;
     let t = |name: &str| format!(r#"{{"trigger":"{name}","ticket":"{{{{ticket.id}}}}"}}"#);
-    create_trigger(
-        &z,
-        "created",
-        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
-        &hook,
-        &t("created"),
-    )
-    .await;
+    on_create(&z, "created", &hook, &t("created")).await;
     create_trigger(&z, "vip", json!({"all": [{"field": "current_tags", "operator": "includes", "value": "vip"}, {"field": "update_type", "operator": "is", "value": "Change"}]}), &hook, &t("vip")).await;
     create_trigger(&z, "urgent-or-high", json!({"any": [{"field": "priority", "operator": "is", "value": "urgent"}, {"field": "priority", "operator": "is", "value": "high"}]}), &hook, &t("urgent-or-high")).await;
     create_trigger(
@@ -457,14 +448,7 @@ async fn deliveries_retry_409_then_stop_on_success_and_never_retry_a_500() {
     for target in ["conflict", "broken"] {
         let (hook, _) =
             create_webhook(&z, &format!("{}/{target}", receiver.uri()), Value::Null).await;
-        create_trigger(
-            &z,
-            target,
-            json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
-            &hook,
-            "{}",
-        )
-        .await;
+        on_create(&z, target, &hook, "{}").await;
     }
     z.ticket("x").await;
     let got = received(&receiver, 4).await;
@@ -510,14 +494,7 @@ async fn an_unreachable_receiver_is_journaled_as_an_error_and_retried() {
         .unwrap()
         .port();
     let (hook, _) = create_webhook(&z, &format!("http://127.0.0.1:{port}/hook"), Value::Null).await;
-    create_trigger(
-        &z,
-        "t",
-        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
-        &hook,
-        "{}",
-    )
-    .await;
+    on_create(&z, "t", &hook, "{}").await;
     z.ticket("x").await;
     let errors = journaled_errors(&z, 6).await;
     assert_eq!(errors.len(), 6, "first try and 5 retries: {errors:?}");
@@ -535,14 +512,7 @@ async fn a_receiver_slower_than_the_timeout_is_a_journaled_timeout_and_is_retrie
         c.zendesk.webhooks.retry_base_delay_ms = 1;
     });
     let (hook, _) = create_webhook(&z, &format!("{}/slow", receiver.uri()), json!({"type": "api_key", "data": {"name": "X-Api-Key", "value": "k1"}, "add_position": "header"})).await;
-    create_trigger(
-        &z,
-        "t",
-        json!({"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}),
-        &hook,
-        "{}",
-    )
-    .await;
+    on_create(&z, "t", &hook, "{}").await;
     z.ticket("x").await;
     let got = received(&receiver, 6).await;
     assert_eq!(got.len(), 6, "first try and 5 retries");
