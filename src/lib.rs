@@ -40,6 +40,7 @@ pub mod ids;
 pub mod journal;
 pub mod outbound;
 pub mod ratelimit;
+pub mod scenario;
 pub mod server;
 pub mod template;
 pub mod vendors;
