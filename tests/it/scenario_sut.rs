@@ -1,0 +1,1 @@
+//! The system-under-test lifecycle: start, readiness, output capture, stop.
