@@ -68,7 +68,7 @@ pub struct FileConfig {
 }
 
 /// The `vendors:` section.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorsFile {
     /// Fake Zendesk.

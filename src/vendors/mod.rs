@@ -93,9 +93,15 @@ pub trait Vendor: Send + Sync + 'static {
     fn reject(&self, rejection: Rejection) -> Response;
     /// The seeded credentials to print and export.
     fn credentials(&self) -> Vec<Credential>;
-    /// Vendor-specific control endpoints (e.g. sending a Braze campaign), served on
-    /// the control port under `/{name}`. Most vendors have none.
+    /// Vendor-specific control endpoints, served on the control port under `/{name}`.
+    /// Each action of the registration is `POST /{name}/actions/{action}` with its
+    /// arguments as the JSON body; scenario `send` steps call the same routes.
     fn control(self: Arc<Self>) -> Option<Router> {
+        None
+    }
+    /// The `Authorization` value of the seeded account, which scenario `call` steps
+    /// send unless told otherwise.
+    fn seeded_authorization(&self) -> Option<String> {
         None
     }
 }
@@ -109,6 +115,19 @@ pub struct Registration {
     pub default_port: u16,
     /// Builds the vendor from the run configuration.
     pub build: fn(&VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError>,
+    /// What the vendor does on its own when told (scenario `send` steps), each served
+    /// as `POST /{name}/actions/{action}` on the control port.
+    pub actions: &'static [Action],
+}
+
+/// Something a fake vendor does on its own: a push or a pull, or a change made in
+/// the vendor's own UI.
+#[derive(Debug, Clone, Copy)]
+pub struct Action {
+    /// The action's name, e.g. `campaign`.
+    pub name: &'static str,
+    /// One line for the README and `fakedesk schema`.
+    pub summary: &'static str,
 }
 
 /// Every vendor fakedesk serves, in the order they are listed.
@@ -122,4 +141,16 @@ pub fn find(name: &str) -> Option<&'static Registration> {
 /// The names of every registered vendor, for hints.
 pub fn names() -> Vec<&'static str> {
     REGISTRY.iter().map(|r| r.name).collect()
+}
+
+/// Every action as `vendor.action`, in registry order.
+pub fn action_names() -> Vec<String> {
+    REGISTRY
+        .iter()
+        .flat_map(|r| {
+            r.actions
+                .iter()
+                .map(move |a| format!("{}.{}", r.name, a.name))
+        })
+        .collect()
 }

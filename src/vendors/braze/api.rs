@@ -105,6 +105,7 @@ pub fn control_routes() -> Router<Arc<Braze>> {
         .route("/campaigns", get(list_campaigns).post(create_campaign))
         .route("/campaigns/{id}", get(show_campaign))
         .route("/campaigns/{id}/send", post(send_campaign))
+        .route("/actions/campaign", post(campaign_action))
         .method_not_allowed_fallback(control_method_not_allowed)
 }
 
@@ -342,8 +343,35 @@ async fn send_campaign(
 ) -> Control {
     let wait = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .any(|(k, v)| k == "wait" && (v == "true" || v == "1"));
+    send(b, &id, control_body(&body)?, wait).await
+}
+
+/// The `braze.campaign` action (`POST /braze/actions/campaign`): the body of
+/// [`send_campaign`] plus `campaign` (the campaign's id or name); it waits for the
+/// delivery to end unless `"wait": false`.
+async fn campaign_action(State(b): B, body: Bytes) -> Control {
     let body = control_body(&body)?;
-    let campaign = campaign(&b, &id)?;
+    let Some(which) = body.get("campaign").and_then(Value::as_str) else {
+        return Err(ControlError::new(
+            StatusCode::BAD_REQUEST,
+            "say which campaign to send: `campaign` is its id or name",
+            json!({"known": b.store().campaigns.iter().map(|c| json!({"id": c.id, "name": c.name})).collect::<Vec<_>>()}),
+        ));
+    };
+    let id = {
+        let store = b.store();
+        store
+            .campaigns
+            .iter()
+            .find(|c| c.name == which)
+            .map_or_else(|| which.to_owned(), |c| c.id.clone())
+    };
+    let wait = body.get("wait").and_then(Value::as_bool).unwrap_or(true);
+    send(b, &id, body, wait).await
+}
+
+async fn send(b: Arc<Braze>, id: &str, body: Map<String, Value>, wait: bool) -> Control {
+    let campaign = campaign(&b, id)?;
     let to = recipient(&b, &body)?;
     let props = |k: &str| match body.get(k) {
         Some(v @ Value::Object(_)) => v.clone(),

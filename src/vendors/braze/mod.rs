@@ -37,6 +37,10 @@ pub const REGISTRATION: Registration = Registration {
     name: "braze",
     default_port: 4712,
     build,
+    actions: &[crate::vendors::Action {
+        name: "campaign",
+        summary: "send a webhook campaign to one user and wait for the delivery: `campaign` (id or name), `external_id` (or `braze_id`, `user_alias`, `email`, or an inline `user`), optional `trigger_properties`, `event_properties`, `wait` (default true)",
+    }],
 };
 
 fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
@@ -56,7 +60,7 @@ fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
 pub const DEFAULT_PERMISSIONS: &[&str] = &["users.track", "users.export.ids"];
 
 /// Settings of fake Braze (the `vendors.braze` section of the config file).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BrazeSettings {
     /// Listening port (0: chosen by the OS).
@@ -78,7 +82,7 @@ pub struct BrazeSettings {
 }
 
 /// A REST API key and what it may call.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKey {
     /// The key (Braze's are UUID-shaped).
@@ -96,7 +100,7 @@ fn default_permissions() -> Vec<String> {
 }
 
 /// The budgets of Braze's rate limits (\[DOC\] api_limits.md).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimitSettings {
     /// Off: no 429s (the headers are still sent, with the full budget).
@@ -110,7 +114,7 @@ pub struct RateLimitSettings {
 }
 
 /// `requests` per window of `window_secs`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
     /// Requests allowed per window.
@@ -121,7 +125,7 @@ pub struct Budget {
 
 /// Texts of fatal errors whose exact wording is UNVERIFIED. `{key}` is replaced
 /// by the key the client sent and `{permission}` by the one it lacks.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Messages {
     /// The 401's message (REFERENCE 2.2: `Invalid API key: <key>`).
@@ -133,7 +137,7 @@ pub struct Messages {
 }
 
 /// How campaign webhooks are delivered (\[DOC\] REFERENCE 2.4).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhookSettings {
     /// Per-attempt timeout in milliseconds (Braze: 90 s).
@@ -457,6 +461,11 @@ impl Vendor for Braze {
 
     fn control(self: Arc<Self>) -> Option<Router> {
         Some(api::control_routes().with_state(self))
+    }
+
+    fn seeded_authorization(&self) -> Option<String> {
+        let key = self.settings.api_keys.first()?;
+        Some(format!("Bearer {}", key.key))
     }
 }
 

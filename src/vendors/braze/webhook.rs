@@ -19,7 +19,9 @@ use crate::outbound::{Outcome, Outgoing, RetryPolicy};
 use crate::template::{Dialect, TemplateError, Templates};
 
 /// The HTTP methods a webhook campaign may use (\[DOC\] creating_a_webhook.md).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum WebhookMethod {
     /// The default.
@@ -49,7 +51,9 @@ impl WebhookMethod {
 }
 
 /// How the campaign's body is written (\[DOC\] creating_a_webhook.md).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestFormat {
     /// "Raw text": `body` is one template, sent as rendered.
@@ -62,7 +66,7 @@ pub enum RequestFormat {
 
 /// A webhook campaign (or Canvas webhook step), as configured or created through
 /// the control API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Campaign {
     /// The campaign's `api_id`; one is generated from the seed when empty.

@@ -42,6 +42,16 @@ pub const REGISTRATION: Registration = Registration {
     name: "zendesk",
     default_port: 4711,
     build,
+    actions: &[
+        crate::vendors::Action {
+            name: "ticket_create",
+            summary: "a ticket created in Zendesk itself (an end user writing in): `ticket` as in the API, optional `author` (a user's email; default the seeded agent); fires triggers",
+        },
+        crate::vendors::Action {
+            name: "ticket_update",
+            summary: "a ticket changed in Zendesk's agent interface: `id`, `ticket` as in the API, optional `author` (a user's email; default the seeded agent); fires triggers",
+        },
+    ],
 };
 
 fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
@@ -49,7 +59,7 @@ fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
 }
 
 /// Settings of fake Zendesk (the `vendors.zendesk` section of the config file).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZendeskSettings {
     /// Listening port (0: chosen by the OS).
@@ -77,7 +87,7 @@ pub struct ZendeskSettings {
 }
 
 /// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhookSettings {
     /// Per-attempt timeout (Zendesk: about 12 s).
@@ -96,7 +106,7 @@ impl Default for WebhookSettings {
 }
 
 /// A per-minute request budget.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimitSettings {
     /// Off: no 429s (the headers are still sent, with the full budget).
@@ -108,7 +118,7 @@ pub struct RateLimitSettings {
 }
 
 /// A user that exists from the start, with its credentials.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeedUser {
     /// Display name.
@@ -506,6 +516,17 @@ impl Vendor for Zendesk {
             }
         }
         .into_response()
+    }
+
+    fn control(self: Arc<Self>) -> Option<Router> {
+        Some(api::control_routes().with_state(self))
+    }
+
+    fn seeded_authorization(&self) -> Option<String> {
+        self.known_auth
+            .first()
+            .and_then(|(v, _)| v.to_str().ok())
+            .map(str::to_owned)
     }
 
     fn credentials(&self) -> Vec<Exported> {

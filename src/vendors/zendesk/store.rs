@@ -328,7 +328,8 @@ impl Store {
         self.tickets.get(&id).ok_or(ZendeskError::RecordNotFound)
     }
 
-    fn user_by_email(&self, email: &str) -> Option<u64> {
+    /// The id of the user with this email (ignoring case).
+    pub fn user_by_email(&self, email: &str) -> Option<u64> {
         self.users
             .values()
             .find(|u| same_email(u, email))

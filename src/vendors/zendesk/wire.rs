@@ -72,6 +72,15 @@ macro_rules! wire_enum {
                 s.serialize_str(self.as_str())
             }
         }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({"type": "string", "enum": [$($text),+]})
+            }
+        }
     };
 }
 
@@ -198,7 +207,7 @@ pub struct TicketInput {
 }
 
 /// What to do with keys that are not part of the ticket schema at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownFields {
     /// 422 `RecordInvalid` naming the key (catches typos in contract tests).

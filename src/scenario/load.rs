@@ -1,0 +1,232 @@
+//! Reading a scenario file: YAML with positions, the schema check, then the checks
+//! the schema cannot express (what `${...}` may refer to at each step, vendor
+//! settings), every problem reported at once.
+
+use std::path::{Path, PathBuf};
+
+use super::diag::{Diagnostic, Diagnostics, Pos, did_you_mean};
+use super::interp::{Piece, pieces, root_name};
+use super::model::{self, Scenario};
+use super::validate::validate;
+use super::yaml::{self, Kind, Node};
+use crate::config::{FileConfig, Overrides, RunConfig};
+use crate::vendors;
+
+/// A scenario ready to run.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Its name: `name:` or the file stem.
+    pub name: String,
+    /// The parsed scenario.
+    pub scenario: Scenario,
+}
+
+/// Why a scenario file cannot be run.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file has problems, each with its place.
+    #[error("{0}")]
+    Invalid(Box<Diagnostics>),
+}
+
+/// Reads and checks one scenario file.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(path, &text)
+}
+
+/// Checks scenario text; `path` names it in diagnostics and gives the default name.
+pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
+    let invalid = |items| LoadError::Invalid(Box::new(Diagnostics::new(path, text, items)));
+    let node = yaml::parse(text).map_err(invalid)?;
+    let mut problems = validate(&node, &model::schema());
+    problems.extend(references(&node));
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    let scenario: Scenario = serde_json::from_value(node.to_json()).map_err(|e| {
+        invalid(vec![Diagnostic::new(
+            Pos {
+                line: 1,
+                col: 1,
+                len: 1,
+            },
+            format!("cannot read the scenario: {e}"),
+        )])
+    })?;
+    let mut problems = Vec::new();
+    if let Some(ready) = scenario.sut.as_ref().and_then(|s| s.ready.as_ref())
+        && ready.http.is_some() == ready.tcp.is_some()
+    {
+        let at = node
+            .get("sut")
+            .and_then(|s| s.key("ready"))
+            .map_or(node.pos, |k| k.pos);
+        problems.push(
+            Diagnostic::new(at, "`ready` needs exactly one of `http` and `tcp`")
+                .hint("e.g. `ready: {http: \"${sut.url}/health\"}`"),
+        );
+    }
+    let file = FileConfig {
+        vendors: scenario.vendors.clone(),
+        ..FileConfig::default()
+    };
+    if let Err(e) = RunConfig::build(file, &Overrides::default()) {
+        let at = node.key("vendors").map_or(node.pos, |k| k.pos);
+        problems.push(Diagnostic::new(at, format!("vendor settings: {e}")));
+    }
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    let name = scenario.name.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    Ok(Loaded {
+        path: path.to_owned(),
+        name,
+        scenario,
+    })
+}
+
+/// Checks every `${...}`: it must be closed, and name something defined by then:
+/// `fakedesk`, `env`, `sut` (with a SUT), or a capture (`as:`) of an earlier step.
+fn references(root: &Node) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut defined: Vec<String> = vec!["fakedesk".into(), "env".into()];
+    if root.get("sut").is_some() {
+        defined.push("sut".into());
+    }
+    if let Some(sut) = root.get("sut") {
+        check_strings(sut, &defined, "the SUT", &mut out);
+    }
+    let Some(Kind::Seq(steps)) = root.get("steps").map(|s| &s.kind) else {
+        return out;
+    };
+    for (i, step) in steps.iter().enumerate() {
+        check_strings(step, &defined, &format!("step {}", i + 1), &mut out);
+        if let Some(name) = step.get("as").and_then(Node::as_str) {
+            defined.push(name.to_owned());
+        }
+    }
+    out
+}
+
+fn check_strings(node: &Node, defined: &[String], at: &str, out: &mut Vec<Diagnostic>) {
+    let vendor_names = vendors::names();
+    for (s, pos) in node.strings() {
+        let ps = match pieces(s) {
+            Ok(ps) => ps,
+            Err(e) => {
+                out.push(
+                    Diagnostic::new(pos, e)
+                        .hint("close it with `}`, or write `$${` for a literal `${`"),
+                );
+                continue;
+            }
+        };
+        for p in ps {
+            let Piece::Expr(expr, _) = p else { continue };
+            if expr.contains(":-") {
+                continue;
+            }
+            let root = root_name(expr);
+            if !defined.iter().any(|d| d == root) {
+                let hint = did_you_mean(root, defined.iter().map(String::as_str)).map_or_else(
+                    || {
+                        format!(
+                            "defined here: {}; a step's `as:` defines a name for the steps after it",
+                            defined.join(", ")
+                        )
+                    },
+                    |m| format!("did you mean `{m}`?"),
+                );
+                out.push(
+                    Diagnostic::new(
+                        pos,
+                        format!(
+                            "`${{{expr}}}` in {at} refers to `{root}`, which is not defined there"
+                        ),
+                    )
+                    .hint(hint),
+                );
+                continue;
+            }
+            if root == "fakedesk" {
+                let vendor = expr.split('.').nth(1).unwrap_or_default();
+                if vendor != "control" && !vendor_names.contains(&vendor) {
+                    let hint =
+                        did_you_mean(vendor, vendor_names.iter().copied().chain(["control"]))
+                            .map_or_else(
+                                || format!("known: {}, control", vendor_names.join(", ")),
+                                |m| format!("did you mean `{m}`?"),
+                            );
+                    out.push(
+                        Diagnostic::new(pos, format!("`${{{expr}}}`: unknown vendor `{vendor}`"))
+                            .hint(hint),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        match parse(Path::new("t.yaml"), text) {
+            Ok(_) => Vec::new(),
+            Err(LoadError::Invalid(d)) => d
+                .items
+                .iter()
+                .map(|d| format!("{}:{} {}", d.pos.line, d.pos.col, d.message))
+                .collect(),
+            Err(e) => vec![e.to_string()],
+        }
+    }
+
+    #[test]
+    fn captures_are_defined_only_after_their_step() {
+        let p = problems(
+            "steps:\n  - call: zendesk\n    path: /api/v2/tickets/${t.body.id}.json\n  - call: zendesk\n    path: /x\n    as: t\n  - call: zendesk\n    path: /api/v2/tickets/${t.body.id}.json\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("3:11 `${t.body.id}` in step 1 refers to `t`"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn fake_urls_name_real_vendors() {
+        let p = problems("steps:\n  - wait: 1ms\n    name: \"${fakedesk.zendsk.url}\"\n");
+        assert_eq!(
+            p,
+            ["3:11 `${fakedesk.zendsk.url}`: unknown vendor `zendsk`"]
+        );
+    }
+
+    #[test]
+    fn ready_needs_one_probe_and_the_name_defaults_to_the_file_stem() {
+        let p = problems("sut:\n  command: x\n  ready: {timeout: 1s}\nsteps: []\n");
+        assert_eq!(p, ["3:3 `ready` needs exactly one of `http` and `tcp`"]);
+        let ok = parse(Path::new("dir/my-flow.yaml"), "steps: []\n").unwrap();
+        assert_eq!(ok.name, "my-flow");
+    }
+}

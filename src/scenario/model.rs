@@ -1,0 +1,406 @@
+//! The scenario file format: the types serde reads and schemars turns into the JSON
+//! Schema that `fakedesk schema` prints. These types are the one source of truth for
+//! both; the README documents them key by key.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::config::VendorsFile;
+use crate::vendors;
+
+/// A scenario: vendors and their settings, an optional system under test, steps,
+/// and an optional traffic snapshot.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "fakedesk scenario")]
+pub struct Scenario {
+    /// Shown in reports; defaults to the file name without its extension.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the scenario shows, for readers.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Seed for generated ids (default 0), so a run's ids repeat.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Per-vendor settings, with the same keys as the `vendors:` section of the config
+    /// file: seeded credentials, where each vendor pushes to (e.g. Braze campaign URLs).
+    #[serde(default)]
+    pub vendors: VendorsFile,
+    /// The system under test: started before the first step, stopped after the last.
+    #[serde(default)]
+    pub sut: Option<Sut>,
+    /// What happens, in order. A failed step ends the scenario.
+    pub steps: Vec<Step>,
+    /// `traffic`: compare the redacted journal with the `.snap` file beside the scenario.
+    #[serde(default)]
+    pub snapshot: Option<SnapshotKind>,
+}
+
+/// What a snapshot records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotKind {
+    /// Every exchange of the scenario, redacted.
+    Traffic,
+}
+
+/// The system under test.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sut {
+    /// The program to start (looked up in PATH unless it contains a `/`; relative
+    /// paths are relative to `cwd`).
+    pub command: String,
+    /// Its arguments; `${...}` is interpolated.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Working directory, relative to the scenario file (default: the scenario's folder).
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Extra environment; `${...}` is interpolated. Every `FAKEDESK_*` variable of
+    /// `serve --env-file` (vendor URLs, seeded credentials) is set too, and `PORT` when
+    /// `port` is given.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// `auto`: fakedesk picks a free port for the SUT, passes it as `PORT` and exposes
+    /// `${sut.port}` and `${sut.url}`. Or a fixed port number.
+    #[serde(default)]
+    pub port: Option<SutPort>,
+    /// When the SUT is ready for the first step.
+    #[serde(default)]
+    pub ready: Option<Ready>,
+    /// Grace between SIGTERM and SIGKILL at the end (default 5s).
+    #[serde(default)]
+    pub stop_timeout: Option<Dur>,
+}
+
+/// The SUT's port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SutPort {
+    /// A fixed port.
+    Fixed(u16),
+    /// `auto`: a free port chosen by the OS.
+    Auto(AutoPort),
+}
+
+/// The word `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoPort {
+    /// Chosen by the OS.
+    Auto,
+}
+
+/// How to tell that the SUT is ready. Give `http` or `tcp`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ready {
+    /// Ready when a GET of this URL answers 2xx; `${...}` is interpolated.
+    #[serde(default)]
+    pub http: Option<String>,
+    /// Ready when a TCP connection to this `host:port` succeeds.
+    #[serde(default)]
+    pub tcp: Option<String>,
+    /// How long to wait (default 30s).
+    #[serde(default)]
+    pub timeout: Option<Dur>,
+}
+
+/// One step. Each has exactly one of the keys `call`, `send`, `expect`, `assert` or
+/// `wait`, which says what kind of step it is.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Step {
+    /// The scenario calls a fake's API as a client would.
+    Call(CallStep),
+    /// A fake vendor pushes or pulls (a campaign, a ticket update in the agent UI).
+    Send(SendStep),
+    /// Wait until matching traffic is journaled.
+    Expect(ExpectStep),
+    /// Partial match on a vendor's state.
+    Assert(AssertStep),
+    /// Pause.
+    Wait(WaitStep),
+}
+
+/// `call: VENDOR`: a request to a fake's API, authenticated as the seeded account
+/// unless `auth: none` or an `authorization` header is given.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallStep {
+    /// The fake to call.
+    pub call: VendorName,
+    /// A label for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// HTTP method (default GET, or POST when there is a body).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Path and query, e.g. `/api/v2/tickets.json?page[size]=2`.
+    pub path: String,
+    /// Request headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// `seeded` (default): the vendor's seeded credentials; `none`: no authorization.
+    #[serde(default)]
+    pub auth: Option<CallAuth>,
+    /// JSON body.
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// The status the call must answer (default: any 2xx).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Capture the response as `{status, headers, body}` under this name.
+    #[serde(default, rename = "as")]
+    pub capture: Option<String>,
+}
+
+/// How a `call` step authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallAuth {
+    /// The vendor's seeded credentials.
+    Seeded,
+    /// No authorization header.
+    None,
+}
+
+/// `send: VENDOR.ACTION`: a fake vendor acts on its own (see the README for each
+/// action's `with` keys).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendStep {
+    /// The action, e.g. `braze.campaign` or `zendesk.ticket_update`.
+    pub send: ActionName,
+    /// A label for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The action's arguments.
+    #[serde(default)]
+    pub with: Option<Value>,
+    /// Capture what the action returns under this name.
+    #[serde(default, rename = "as")]
+    pub capture: Option<String>,
+}
+
+/// `expect: VENDOR`: wait until enough matching exchanges are journaled. Each
+/// exchange satisfies one `expect` only: later steps look at the ones not yet matched.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectStep {
+    /// The fake whose traffic to look at.
+    pub expect: VendorName,
+    /// A label for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `inbound` (default): the SUT called the fake; `outbound`: the fake called out.
+    #[serde(default)]
+    pub direction: Option<DirectionName>,
+    /// HTTP method.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Exact path (without the query), e.g. `/api/v2/tickets/${t.body.ticket.id}.json`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Query parameters that must be present with these values.
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    /// Request headers that must be present with these values (names ignore case).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Partial JSON match on the request body.
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// The response status.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// How many matching exchanges to wait for (default 1).
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// Deadline (default 5s).
+    #[serde(default)]
+    pub within: Option<Dur>,
+    /// Capture the (first) matched exchange under this name.
+    #[serde(default, rename = "as")]
+    pub capture: Option<String>,
+}
+
+/// Who called whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectionName {
+    /// The SUT (or a `call` step) called the fake.
+    Inbound,
+    /// The fake called out (webhook, hook, pull).
+    Outbound,
+}
+
+/// `assert: VENDOR`: the vendor's state (as `GET /state/VENDOR` shows it) matches.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssertStep {
+    /// The fake whose state to check.
+    pub assert: VendorName,
+    /// A label for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Partial match: objects need the given keys, lists need an element matching each
+    /// given element.
+    #[serde(rename = "match")]
+    pub pattern: Value,
+    /// Keep checking until this deadline (default: check once).
+    #[serde(default)]
+    pub within: Option<Dur>,
+}
+
+/// `wait: DURATION`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitStep {
+    /// How long, e.g. `500ms`, `2s`.
+    pub wait: Dur,
+    /// A label for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A registered vendor's name.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct VendorName(pub String);
+
+impl JsonSchema for VendorName {
+    fn schema_name() -> Cow<'static, str> {
+        "VendorName".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A fake vendor.",
+            "type": "string",
+            "enum": vendors::names(),
+        })
+    }
+}
+
+/// `vendor.action`, as listed by the vendors.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct ActionName(pub String);
+
+impl ActionName {
+    /// The vendor and action parts.
+    pub fn split(&self) -> (&str, &str) {
+        self.0.split_once('.').unwrap_or((&self.0, ""))
+    }
+}
+
+impl JsonSchema for ActionName {
+    fn schema_name() -> Cow<'static, str> {
+        "ActionName".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "What a fake vendor does on its own, as vendor.action.",
+            "type": "string",
+            "enum": vendors::action_names(),
+        })
+    }
+}
+
+/// A duration: `250ms`, `5s`, `2m`, or a number of milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dur(pub Duration);
+
+impl Dur {
+    /// Parses `250ms`, `5s`, `1.5s`, `2m`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let (number, unit_ms) = if let Some(n) = text.strip_suffix("ms") {
+            (n, 1.0)
+        } else if let Some(n) = text.strip_suffix('s') {
+            (n, 1000.0)
+        } else if let Some(n) = text.strip_suffix('m') {
+            (n, 60_000.0)
+        } else {
+            return None;
+        };
+        let n: f64 = number.trim().parse().ok()?;
+        (n.is_finite() && n >= 0.0 && n * unit_ms < 86_400_000.0)
+            .then(|| Self(Duration::from_micros((n * unit_ms * 1000.0).round() as u64)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Number(n) if n.as_u64().is_some() => {
+                Ok(Self(Duration::from_millis(n.as_u64().unwrap_or(0))))
+            }
+            Value::String(s) => Self::parse(&s).ok_or_else(|| {
+                serde::de::Error::custom(format!("`{s}` is not a duration such as 500ms, 5s or 2m"))
+            }),
+            other => Err(serde::de::Error::custom(format!(
+                "{other} is not a duration such as 500ms, 5s or 2m"
+            ))),
+        }
+    }
+}
+
+impl JsonSchema for Dur {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A duration such as 500ms, 5s, 1.5s or 2m, or a number of milliseconds.",
+            "type": ["string", "integer"],
+            "pattern": "^[0-9]+(\\.[0-9]+)?(ms|s|m)$",
+            "minimum": 0,
+            "format": "duration",
+        })
+    }
+}
+
+/// The scenario format's JSON Schema (draft 2020-12), for editors.
+pub fn schema() -> Value {
+    schemars::schema_for!(Scenario).to_value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(Dur::parse("250ms"), Some(Dur(Duration::from_millis(250))));
+        assert_eq!(Dur::parse("5s"), Some(Dur(Duration::from_secs(5))));
+        assert_eq!(Dur::parse("1.5s"), Some(Dur(Duration::from_millis(1500))));
+        assert_eq!(Dur::parse("2m"), Some(Dur(Duration::from_secs(120))));
+        assert_eq!(Dur::parse("5"), None);
+        assert_eq!(Dur::parse("-1s"), None);
+        assert_eq!(Dur::parse("soon"), None);
+    }
+
+    #[test]
+    fn the_schema_lists_every_step_kind_and_vendor() {
+        let s = schema().to_string();
+        for word in [
+            "\"call\"",
+            "\"send\"",
+            "\"expect\"",
+            "\"assert\"",
+            "\"wait\"",
+            "\"zendesk\"",
+            "\"braze\"",
+        ] {
+            assert!(s.contains(word), "{word} missing from the schema");
+        }
+    }
+}
