@@ -178,19 +178,32 @@ async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, ServeError> {
         })
 }
 
-/// Binds every listener, then serves them all in the background.
-pub async fn start(harness: Arc<Harness>) -> Result<Running, ServeError> {
-    let cfg = &harness.config;
-    let mut listeners = Vec::new();
+/// Listeners bound before the vendors are built, so their addresses can appear in
+/// the vendors' own settings (a scenario's Braze campaign posting to fake Zendesk).
+pub struct Listeners {
+    control: TcpListener,
+    vendors: Vec<(&'static str, TcpListener)>,
+    addrs: BTreeMap<&'static str, SocketAddr>,
+}
+
+impl Listeners {
+    /// Bound address per vendor name, and `control`.
+    pub fn addrs(&self) -> &BTreeMap<&'static str, SocketAddr> {
+        &self.addrs
+    }
+}
+
+/// Binds the control listener and one per registered vendor, on the configured ports.
+pub async fn bind_all(cfg: &RunConfig) -> Result<Listeners, ServeError> {
     let control = bind("control", SocketAddr::new(cfg.bind, cfg.control_port)).await?;
-    for v in &harness.vendors {
-        let port = cfg.ports.get(v.name()).copied().unwrap_or(0);
-        listeners.push((
-            v.clone(),
-            bind(v.name(), SocketAddr::new(cfg.bind, port)).await?,
+    let mut vendors = Vec::new();
+    for reg in vendors::REGISTRY {
+        let port = cfg.ports.get(reg.name).copied().unwrap_or(0);
+        vendors.push((
+            reg.name,
+            bind(reg.name, SocketAddr::new(cfg.bind, port)).await?,
         ));
     }
-    let mut addrs = BTreeMap::new();
     let local = |l: &TcpListener, what: &str| {
         l.local_addr().map_err(|source| ServeError::Bind {
             what: what.to_owned(),
@@ -198,11 +211,36 @@ pub async fn start(harness: Arc<Harness>) -> Result<Running, ServeError> {
             source,
         })
     };
+    let mut addrs = BTreeMap::new();
     addrs.insert("control", local(&control, "control")?);
-    for (v, l) in &listeners {
-        addrs.insert(v.name(), local(l, v.name())?);
+    for (name, l) in &vendors {
+        addrs.insert(*name, local(l, name)?);
     }
+    Ok(Listeners {
+        control,
+        vendors,
+        addrs,
+    })
+}
+
+/// Binds every listener, then serves them all in the background.
+pub async fn start(harness: Arc<Harness>) -> Result<Running, ServeError> {
+    let listeners = bind_all(&harness.config).await?;
+    Ok(serve_on(harness, listeners))
+}
+
+/// Serves the harness on listeners bound by [`bind_all`].
+pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
+    let Listeners {
+        control,
+        vendors: bound,
+        addrs,
+    } = listeners;
     let _ = harness.addrs.set(addrs.clone());
+    let listeners: Vec<(Arc<dyn Vendor>, TcpListener)> = bound
+        .into_iter()
+        .filter_map(|(name, l)| harness.vendor(name).map(|v| (v.clone(), l)))
+        .collect();
 
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
@@ -225,12 +263,12 @@ pub async fn start(harness: Arc<Harness>) -> Result<Running, ServeError> {
     for (v, l) in listeners {
         serve(l, harness.vendor_app(&v));
     }
-    Ok(Running {
+    Running {
         harness,
         addrs,
         stop,
         tasks,
-    })
+    }
 }
 
 /// Writes `lines` to `path` atomically: a temporary file beside it, then a rename,
