@@ -17,6 +17,9 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     vars: BTreeMap<String, Value>,
+    /// Leave `${name}` as written when `name` is not bound (vendor settings, where
+    /// `${first_name}` is Braze Liquid, not ours).
+    pub keep_unknown: bool,
 }
 
 /// A piece of a string: text, or an expression between `${` and `}`.
@@ -83,6 +86,11 @@ impl Scope {
     /// Binds `name` (a capture, `fakedesk`, `sut`).
     pub fn set(&mut self, name: &str, value: Value) {
         self.vars.insert(name.to_owned(), value);
+    }
+
+    /// Whether `root` is bound (`env` always is).
+    pub fn binds(&self, root: &str) -> bool {
+        root == "env" || self.vars.contains_key(root)
     }
 
     /// The names bound, for hints.
@@ -156,13 +164,20 @@ impl Scope {
     /// Interpolates one string.
     pub fn string(&self, s: &str) -> Result<Value, String> {
         let pieces = pieces(s)?;
-        if let [Piece::Expr(e, _)] = pieces.as_slice() {
+        if let [Piece::Expr(e, _)] = pieces.as_slice()
+            && (!self.keep_unknown || self.binds(root_name(e)))
+        {
             return self.lookup(e);
         }
         let mut out = String::new();
         for p in pieces {
             match p {
                 Piece::Text(t) => out.push_str(&t),
+                Piece::Expr(e, _) if self.keep_unknown && !self.binds(root_name(e)) => {
+                    out.push_str("${");
+                    out.push_str(e);
+                    out.push('}');
+                }
                 Piece::Expr(e, _) => match self.lookup(e)? {
                     Value::String(v) => out.push_str(&v),
                     Value::Null => {}
@@ -263,6 +278,18 @@ mod tests {
             "{e}"
         );
         assert!(s.string("${t.body").unwrap_err().contains("never closed"));
+    }
+
+    #[test]
+    fn unknown_names_can_be_left_for_the_vendor_template_language() {
+        let mut s = scope();
+        s.keep_unknown = true;
+        assert_eq!(
+            s.string("{{${first_name}}} at ${fakedesk.zendesk.url}")
+                .unwrap(),
+            json!("{{${first_name}}} at http://127.0.0.1:1")
+        );
+        assert_eq!(s.string("${first_name}").unwrap(), json!("${first_name}"));
     }
 
     #[test]

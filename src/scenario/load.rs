@@ -21,6 +21,9 @@ pub struct Loaded {
     pub name: String,
     /// The parsed scenario.
     pub scenario: Scenario,
+    /// The `vendors:` section as written: it is interpolated (fake URLs, `sut`, `env`)
+    /// once the listeners are bound, then read as [`Scenario::vendors`] is.
+    pub vendors: serde_json::Value,
 }
 
 /// Why a scenario file cannot be run.
@@ -51,9 +54,22 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 /// Checks scenario text; `path` names it in diagnostics and gives the default name.
 pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
     let invalid = |items| LoadError::Invalid(Box::new(Diagnostics::new(path, text, items)));
-    let node = yaml::parse(text).map_err(invalid)?;
-    let mut problems = validate(&node, &model::schema());
+    let (node, mut problems) = yaml::parse(text).map_err(invalid)?;
+    problems.extend(validate(&node, &model::schema()));
     problems.extend(references(&node));
+    if let Some(ready) = node.get("sut").and_then(|s| s.get("ready"))
+        && matches!(ready.kind, Kind::Map(_))
+        && ready.get("http").is_some() == ready.get("tcp").is_some()
+    {
+        let at = node
+            .get("sut")
+            .and_then(|s| s.key("ready"))
+            .map_or(node.pos, |k| k.pos);
+        problems.push(
+            Diagnostic::new(at, "`ready` needs exactly one of `http` and `tcp`")
+                .hint("e.g. `ready: {http: \"${sut.url}/health\"}`"),
+        );
+    }
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
@@ -68,18 +84,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
         )])
     })?;
     let mut problems = Vec::new();
-    if let Some(ready) = scenario.sut.as_ref().and_then(|s| s.ready.as_ref())
-        && ready.http.is_some() == ready.tcp.is_some()
-    {
-        let at = node
-            .get("sut")
-            .and_then(|s| s.key("ready"))
-            .map_or(node.pos, |k| k.pos);
-        problems.push(
-            Diagnostic::new(at, "`ready` needs exactly one of `http` and `tcp`")
-                .hint("e.g. `ready: {http: \"${sut.url}/health\"}`"),
-        );
-    }
     let file = FileConfig {
         vendors: scenario.vendors.clone(),
         ..FileConfig::default()
@@ -100,6 +104,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
         path: path.to_owned(),
         name,
         scenario,
+        vendors: node
+            .get("vendors")
+            .map_or(serde_json::Value::Null, Node::to_json),
     })
 }
 
@@ -112,13 +119,17 @@ fn references(root: &Node) -> Vec<Diagnostic> {
         defined.push("sut".into());
     }
     if let Some(sut) = root.get("sut") {
-        check_strings(sut, &defined, "the SUT", &mut out);
+        check_strings(sut, &defined, "the SUT", &mut out, false);
+    }
+    if let Some(vendors) = root.get("vendors") {
+        // Other names are the vendors' own template variables (Braze's `${first_name}`).
+        check_strings(vendors, &defined, "the vendor settings", &mut out, true);
     }
     let Some(Kind::Seq(steps)) = root.get("steps").map(|s| &s.kind) else {
         return out;
     };
     for (i, step) in steps.iter().enumerate() {
-        check_strings(step, &defined, &format!("step {}", i + 1), &mut out);
+        check_strings(step, &defined, &format!("step {}", i + 1), &mut out, false);
         if let Some(name) = step.get("as").and_then(Node::as_str) {
             defined.push(name.to_owned());
         }
@@ -126,7 +137,13 @@ fn references(root: &Node) -> Vec<Diagnostic> {
     out
 }
 
-fn check_strings(node: &Node, defined: &[String], at: &str, out: &mut Vec<Diagnostic>) {
+fn check_strings(
+    node: &Node,
+    defined: &[String],
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+    keep_unknown: bool,
+) {
     let vendor_names = vendors::names();
     for (s, pos) in node.strings() {
         let ps = match pieces(s) {
@@ -146,6 +163,9 @@ fn check_strings(node: &Node, defined: &[String], at: &str, out: &mut Vec<Diagno
             }
             let root = root_name(expr);
             if !defined.iter().any(|d| d == root) {
+                if keep_unknown {
+                    continue;
+                }
                 let hint = did_you_mean(root, defined.iter().map(String::as_str)).map_or_else(
                     || {
                         format!(

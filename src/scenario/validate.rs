@@ -364,7 +364,7 @@ mod tests {
     use super::*;
 
     fn problems(text: &str) -> Vec<Diagnostic> {
-        validate(&yaml::parse(text).unwrap(), &model::schema())
+        validate(&yaml::parse(text).unwrap().0, &model::schema())
     }
 
     #[test]

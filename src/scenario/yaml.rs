@@ -139,9 +139,11 @@ fn span_len(span: &Span) -> usize {
     }
 }
 
-/// Parses one YAML document. An empty document is `Null`. Syntax errors stop the
-/// parse (the parser cannot go on); duplicate keys and the like are all reported.
-pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
+/// Parses one YAML document. An empty document is `Null`. A syntax error stops the
+/// parse (the parser cannot go on) and is the `Err`; problems the tree survives
+/// (duplicate keys, a second document) come back beside it, so they are reported
+/// together with the schema's.
+pub fn parse(text: &str) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut builder = Builder::default();
     for event in Parser::new_from_str(text) {
         match event {
@@ -159,17 +161,15 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
             }
         }
     }
-    if !builder.problems.is_empty() {
-        return Err(builder.problems);
-    }
-    Ok(builder.root.unwrap_or(Node {
+    let root = builder.root.unwrap_or(Node {
         kind: Kind::Null,
         pos: Pos {
             line: 1,
             col: 1,
             len: 1,
         },
-    }))
+    });
+    Ok((root, builder.problems))
 }
 
 enum Open {
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn scalars_follow_the_core_schema_and_quotes_make_strings() {
-        let n =
+        let (n, _) =
             parse("a: 1\nb: '1'\nc: true\nd: ~\ne: 1.5\nf: hello\ng: 12345678901234\n").unwrap();
         let v = n.to_json();
         assert_eq!(
@@ -349,7 +349,7 @@ mod tests {
 
     #[test]
     fn positions_point_at_keys_and_values() {
-        let n = parse("steps:\n  - call: zendesk\n    path: /x\n").unwrap();
+        let (n, _) = parse("steps:\n  - call: zendesk\n    path: /x\n").unwrap();
         let Kind::Seq(steps) = &n.get("steps").unwrap().kind else {
             panic!()
         };
@@ -361,7 +361,7 @@ mod tests {
 
     #[test]
     fn duplicate_keys_and_syntax_errors_are_located() {
-        let errs = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+        let (_, errs) = parse("a: 1\nb: 2\na: 3\n").unwrap();
         assert_eq!(errs[0].pos.line, 3);
         assert!(errs[0].message.contains("duplicate key `a`"));
         let errs = parse("a: [1, 2\nb: 3\n").unwrap_err();
@@ -370,7 +370,7 @@ mod tests {
 
     #[test]
     fn anchors_and_aliases_copy_the_node() {
-        let n = parse("a: &x {k: 1}\nb: *x\n").unwrap();
+        let (n, _) = parse("a: &x {k: 1}\nb: *x\n").unwrap();
         assert_eq!(
             n.to_json(),
             serde_json::json!({"a": {"k": 1}, "b": {"k": 1}})
