@@ -24,6 +24,28 @@ pub struct Cli {
 pub enum Command {
     /// Run every fake vendor until stopped (Ctrl-C or SIGTERM).
     Serve(ServeArgs),
+    /// Run scenario files and folders; exit 0 all passed, 1 a scenario failed, 2
+    /// could not run.
+    Run(RunArgs),
+    /// Print the JSON Schema of scenario files (for yaml-language-server and editors).
+    Schema,
+}
+
+/// Options of `fakedesk run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files, or folders searched for `*.yaml` and `*.yml`.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Scenarios run at once (each has its own fakes on OS-chosen ports).
+    #[arg(long, short = 'j', default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    /// Write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Accept this run's traffic as the snapshots instead of comparing.
+    #[arg(long)]
+    pub update_snapshots: bool,
 }
 
 /// Options of `fakedesk serve`.

@@ -13,6 +13,7 @@
 //! - [`vendors`]: the [`vendors::Vendor`] trait, the registry, one folder per vendor.
 //! - [`journal`]: the bounded, ordered record of every exchange.
 //! - [`server`]: listeners, the record layer and the control API.
+//! - [`scenario`]: scenario files, their runner, snapshots and reports.
 //! - [`clock`], [`ids`], [`ratelimit`]: injected time, deterministic ids, budgets.
 //!
 //! The vendor stores, wire types, journal and rate-limit windows perform no I/O and
@@ -88,6 +89,29 @@ pub async fn serve(args: ServeArgs, started: Instant) -> Result<(), Error> {
     wait_for_signal().await?;
     running.shutdown().await;
     Ok(())
+}
+
+/// `fakedesk run`: runs the scenarios until done or until SIGINT/SIGTERM (which stops
+/// every SUT before returning). Returns the exit code.
+pub async fn run_scenarios(args: cli::RunArgs) -> i32 {
+    let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
+    let request = scenario::RunRequest {
+        paths: args.paths,
+        jobs: usize::from(args.jobs),
+        junit: args.junit,
+        update_snapshots: args.update_snapshots,
+    };
+    let run = scenario::run_all(&request, cancel);
+    tokio::pin!(run);
+    tokio::select! {
+        code = &mut run => code,
+        Ok(()) = wait_for_signal() => {
+            eprintln!("interrupted: stopping every scenario and its SUT");
+            let _ = cancel_tx.send(true);
+            run.await;
+            scenario::EXIT_ERROR
+        }
+    }
 }
 
 /// The table `serve` prints: each vendor's URL and seeded credentials.

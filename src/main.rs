@@ -29,6 +29,18 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(fakedesk::serve(args, started)),
+        Command::Run(args) => {
+            let code = runtime.block_on(fakedesk::run_scenarios(args));
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
+        Command::Schema => {
+            let schema = fakedesk::scenario::model::schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
+            return ExitCode::SUCCESS;
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,906 @@
+//! Running one scenario: fresh fakes on OS-chosen ports, the SUT, the steps, the
+//! snapshot, and the cleanup that always happens (even on failure or interrupt).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+use tokio::sync::watch;
+
+use super::interp::Scope;
+use super::load::Loaded;
+use super::matching::{Mismatch, partial};
+use super::model::{
+    AssertStep, CallAuth, CallStep, DirectionName, ExpectStep, SendStep, SnapshotKind, Step,
+    SutPort,
+};
+use super::report::{Outcome, ScenarioReport, StepReport, StepStatus};
+use super::snapshot::{self, Checked, Redactor};
+use super::sut::{Ready, Sut, SutError, SutSpec};
+use crate::clock::SystemClock;
+use crate::config::{FileConfig, Overrides, RunConfig};
+use crate::journal::{Direction, Entry};
+use crate::server::{self, Harness, Running};
+
+/// How scenarios are run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Write snapshots instead of comparing them.
+    pub update_snapshots: bool,
+}
+
+/// Default deadline of an `expect` step.
+pub const DEFAULT_WITHIN: Duration = Duration::from_secs(5);
+/// Default wait for the SUT to be ready.
+pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default grace between SIGTERM and SIGKILL.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often `expect` and `assert ... within` look again.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Runs one scenario to its end. `cancel` turning true stops it between or inside
+/// steps; the SUT is stopped and the fakes shut down in every case.
+pub async fn run(
+    loaded: &Loaded,
+    opts: &RunOptions,
+    cancel: watch::Receiver<bool>,
+) -> ScenarioReport {
+    let started = Instant::now();
+    let mut report = ScenarioReport {
+        file: loaded.path.clone(),
+        name: loaded.name.clone(),
+        steps: Vec::new(),
+        outcome: Outcome::Passed,
+        duration: Duration::ZERO,
+        sut_output: String::new(),
+    };
+    let mut scope = Scope::new();
+    let sut_port = match loaded.scenario.sut.as_ref().and_then(|s| s.port) {
+        Some(SutPort::Fixed(p)) => Some(p),
+        Some(SutPort::Auto(_)) => match free_port() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                report.outcome =
+                    Outcome::Error(format!("cannot find a free port for the SUT: {e}"));
+                return report;
+            }
+        },
+        None => None,
+    };
+    if loaded.scenario.sut.is_some() {
+        scope.set(
+            "sut",
+            match sut_port {
+                Some(p) => json!({"port": p, "url": format!("http://127.0.0.1:{p}")}),
+                None => json!({}),
+            },
+        );
+    }
+    let running = match start_fakes(loaded, &mut scope).await {
+        Ok(r) => r,
+        Err(e) => {
+            report.outcome = Outcome::Error(e);
+            report.duration = started.elapsed();
+            return report;
+        }
+    };
+    let mut runner = Runner {
+        running: &running,
+        harness: running.harness.clone(),
+        scope,
+        consumed: HashSet::new(),
+        client: reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_default(),
+        cancel,
+    };
+    runner.scope.set("fakedesk", fakes_scope(&running));
+    let dir = loaded
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+
+    let mut sut = None;
+    if let Some(spec) = &loaded.scenario.sut {
+        match runner.start_sut(spec, &dir, sut_port).await {
+            Ok(s) => sut = Some(s),
+            Err(outcome) => report.outcome = outcome,
+        }
+    }
+    if report.outcome == Outcome::Passed {
+        runner.steps(loaded, &mut report, &mut sut).await;
+    }
+    if report.outcome == Outcome::Passed
+        && loaded.scenario.snapshot == Some(SnapshotKind::Traffic)
+        && let Err(message) = runner.snapshot(loaded, opts)
+    {
+        report.outcome = Outcome::Failed(message);
+    }
+    if let Some(s) = sut {
+        report.sut_output = s.stop().await;
+    }
+    drop(runner);
+    running.shutdown().await;
+    report.duration = started.elapsed();
+    report
+}
+
+/// Binds the fakes on OS-chosen ports, then builds them from the scenario's vendor
+/// settings with `${fakedesk.<vendor>.url}`, `${sut...}` and `${env...}` filled in.
+async fn start_fakes(loaded: &Loaded, scope: &mut Scope) -> Result<Running, String> {
+    let ephemeral = Overrides {
+        ephemeral_ports: true,
+        ..Overrides::default()
+    };
+    let bare = RunConfig::build(FileConfig::default(), &ephemeral).map_err(|e| e.to_string())?;
+    let listeners = server::bind_all(&bare)
+        .await
+        .map_err(|e| format!("cannot start the fakes: {e}"))?;
+    let urls: Map<String, Value> = listeners
+        .addrs()
+        .iter()
+        .map(|(name, a)| ((*name).to_owned(), json!({"url": format!("http://{a}")})))
+        .collect();
+    scope.set("fakedesk", Value::Object(urls));
+    scope.keep_unknown = true;
+    let vendors = scope.value(&loaded.vendors);
+    scope.keep_unknown = false;
+    let vendors = vendors.map_err(|e| format!("vendor settings: {e}"))?;
+    let vendors = if vendors.is_null() {
+        Default::default()
+    } else {
+        serde_json::from_value(vendors).map_err(|e| format!("vendor settings: {e}"))?
+    };
+    let file = FileConfig {
+        vendors,
+        seed: loaded.scenario.seed,
+        ..FileConfig::default()
+    };
+    let config = RunConfig::build(file, &ephemeral).map_err(|e| e.to_string())?;
+    let harness = Harness::new(config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    Ok(server::serve_on(harness, listeners))
+}
+
+/// `fakedesk.<vendor>.url`, `fakedesk.<vendor>.<credential>`, `fakedesk.control.url`.
+fn fakes_scope(running: &Running) -> Value {
+    let mut m = Map::new();
+    m.insert("control".into(), json!({"url": running.url("control")}));
+    for v in &running.harness.vendors {
+        let mut o = Map::new();
+        o.insert("url".into(), Value::String(running.url(v.name())));
+        for c in v.credentials() {
+            o.insert(c.key.to_lowercase(), Value::String(c.value));
+        }
+        m.insert(v.name().into(), Value::Object(o));
+    }
+    Value::Object(m)
+}
+
+struct Runner<'a> {
+    running: &'a Running,
+    harness: Arc<Harness>,
+    scope: Scope,
+    consumed: HashSet<u64>,
+    client: reqwest::Client,
+    cancel: watch::Receiver<bool>,
+}
+
+/// Why a step did not pass.
+type StepResult = Result<(), String>;
+
+impl Runner<'_> {
+    async fn start_sut(
+        &mut self,
+        spec: &super::model::Sut,
+        dir: &Path,
+        port: Option<u16>,
+    ) -> Result<Sut, Outcome> {
+        let text = |s: &str| {
+            self.scope
+                .text(s)
+                .map_err(|e| Outcome::Error(format!("sut: {e}")))
+        };
+        let cwd = match &spec.cwd {
+            Some(c) => dir.join(text(c)?),
+            None => dir.to_path_buf(),
+        };
+        let mut command = text(&spec.command)?;
+        if command.contains('/') && Path::new(&command).is_relative() {
+            command = cwd.join(&command).to_string_lossy().into_owned();
+        }
+        let mut env: Vec<(String, String)> = self
+            .harness
+            .env_lines()
+            .iter()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        if let Some(p) = port {
+            env.push(("PORT".into(), p.to_string()));
+        }
+        for (k, v) in &spec.env {
+            env.push((k.clone(), text(v)?));
+        }
+        let ready = match &spec.ready {
+            Some(r) => match (&r.http, &r.tcp) {
+                (Some(u), _) => Some(Ready::Http(text(u)?)),
+                (None, Some(a)) => Some(Ready::Tcp(text(a)?)),
+                (None, None) => None,
+            },
+            None => None,
+        };
+        let sut_spec = SutSpec {
+            command,
+            args: spec
+                .args
+                .iter()
+                .map(|a| text(a))
+                .collect::<Result<_, _>>()?,
+            cwd: Some(cwd),
+            env,
+            ready,
+            ready_timeout: spec
+                .ready
+                .as_ref()
+                .and_then(|r| r.timeout)
+                .map_or(DEFAULT_READY_TIMEOUT, |d| d.0),
+            stop_timeout: spec.stop_timeout.map_or(DEFAULT_STOP_TIMEOUT, |d| d.0),
+        };
+        let mut cancel = self.cancel.clone();
+        tokio::select! {
+            r = Sut::start(&sut_spec) => r.map_err(|e| match e {
+                SutError::Spawn { .. } => Outcome::Error(e.to_string()),
+                other => Outcome::Failed(other.to_string()),
+            }),
+            _ = cancel.wait_for(|c| *c) => Err(Outcome::Error("interrupted".into())),
+        }
+    }
+
+    async fn steps(&mut self, loaded: &Loaded, report: &mut ScenarioReport, sut: &mut Option<Sut>) {
+        for (i, step) in loaded.scenario.steps.iter().enumerate() {
+            let index = i + 1;
+            if report.outcome != Outcome::Passed {
+                report.steps.push(StepReport {
+                    index,
+                    label: self.label(step),
+                    status: StepStatus::Skipped,
+                    duration: Duration::ZERO,
+                });
+                continue;
+            }
+            let started = Instant::now();
+            let label = self.label(step);
+            let mut cancel = self.cancel.clone();
+            let result = tokio::select! {
+                r = self.step(step) => r,
+                _ = cancel.wait_for(|c| *c) => Err("interrupted".to_owned()),
+            };
+            let status = match result {
+                Ok(()) => StepStatus::Passed,
+                Err(mut message) => {
+                    if let Some(s) = sut.as_mut()
+                        && let Some(status) = s.try_exit_status()
+                    {
+                        message.push_str(&format!(
+                            "\nthe SUT is no longer running: it exited with {status}"
+                        ));
+                    }
+                    report.outcome = if message == "interrupted" {
+                        Outcome::Error(message.clone())
+                    } else {
+                        Outcome::Failed(format!("step {index} ({label}) failed:\n{message}"))
+                    };
+                    StepStatus::Failed(message)
+                }
+            };
+            report.steps.push(StepReport {
+                index,
+                label,
+                status,
+                duration: started.elapsed(),
+            });
+        }
+    }
+
+    /// A one-line description of a step, interpolated as far as possible.
+    fn label(&self, step: &Step) -> String {
+        let text = |s: &str| self.scope.text(s).unwrap_or_else(|_| s.to_owned());
+        let name = match step {
+            Step::Call(s) => s.name.as_deref(),
+            Step::Send(s) => s.name.as_deref(),
+            Step::Expect(s) => s.name.as_deref(),
+            Step::Assert(s) => s.name.as_deref(),
+            Step::Wait(s) => s.name.as_deref(),
+        };
+        let what = match step {
+            Step::Call(s) => format!("call {} {} {}", s.call.0, call_method(s), text(&s.path)),
+            Step::Send(s) => format!("send {}", s.send.0),
+            Step::Expect(s) => {
+                let mut l = format!(
+                    "expect {} {}",
+                    s.expect.0,
+                    match s.direction.unwrap_or(DirectionName::Inbound) {
+                        DirectionName::Inbound => "inbound",
+                        DirectionName::Outbound => "outbound",
+                    }
+                );
+                if let Some(m) = &s.method {
+                    l.push(' ');
+                    l.push_str(&m.to_uppercase());
+                }
+                if let Some(p) = &s.path {
+                    l.push(' ');
+                    l.push_str(&text(p));
+                }
+                l
+            }
+            Step::Assert(s) => format!("assert {} state", s.assert.0),
+            Step::Wait(s) => format!("wait {} ms", s.wait.0.as_millis()),
+        };
+        match name {
+            Some(n) => format!("{} ({what})", text(n)),
+            None => what,
+        }
+    }
+
+    async fn step(&mut self, step: &Step) -> StepResult {
+        match step {
+            Step::Call(s) => self.call(s).await,
+            Step::Send(s) => self.send(s).await,
+            Step::Expect(s) => self.expect(s).await,
+            Step::Assert(s) => self.assert(s).await,
+            Step::Wait(s) => {
+                tokio::time::sleep(s.wait.0).await;
+                Ok(())
+            }
+        }
+    }
+
+    async fn call(&mut self, s: &CallStep) -> StepResult {
+        let vendor = self
+            .harness
+            .vendor(&s.call.0)
+            .ok_or_else(|| format!("unknown vendor `{}`", s.call.0))?
+            .clone();
+        let path = self.scope.text(&s.path)?;
+        let url = format!("{}{}", self.running.url(vendor.name()), path);
+        let method = reqwest::Method::from_bytes(call_method(s).as_bytes())
+            .map_err(|_| format!("`{}` is not an HTTP method", call_method(s)))?;
+        let mut req = self.client.request(method, &url);
+        let mut has_auth = false;
+        for (k, v) in &s.headers {
+            has_auth |= k.eq_ignore_ascii_case("authorization");
+            req = req.header(k.as_str(), self.scope.text(v)?);
+        }
+        if !has_auth
+            && s.auth.unwrap_or(CallAuth::Seeded) == CallAuth::Seeded
+            && let Some(a) = vendor.seeded_authorization()
+        {
+            req = req.header("authorization", a);
+        }
+        if let Some(body) = &s.body {
+            let body = self.scope.value(body)?;
+            req = req
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let res = req
+            .send()
+            .await
+            .map_err(|e| format!("the call failed: {e}"))?;
+        let status = res.status().as_u16();
+        let headers = header_map(res.headers());
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| format!("reading the reply failed: {e}"))?;
+        let body = body_value(&bytes);
+        let ok = match s.status {
+            Some(want) => status == want,
+            None => (200..300).contains(&status),
+        };
+        if let Some(name) = &s.capture {
+            self.scope.set(
+                name,
+                json!({"status": status, "headers": headers, "body": body}),
+            );
+        }
+        if ok {
+            return Ok(());
+        }
+        let want = s
+            .status
+            .map_or_else(|| "a 2xx status".to_owned(), |w| format!("status {w}"));
+        Err(format!(
+            "expected {want}, got {status}\nreply body:\n{}",
+            indent(&pretty(&body), 2)
+        ))
+    }
+
+    async fn send(&mut self, s: &SendStep) -> StepResult {
+        let (vendor, action) = s.send.split();
+        let url = format!("{}/{vendor}/actions/{action}", self.running.url("control"));
+        let args = match &s.with {
+            Some(w) => self.scope.value(w)?,
+            None => json!({}),
+        };
+        let res = self
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(args.to_string())
+            .send()
+            .await
+            .map_err(|e| format!("the action failed: {e}"))?;
+        let status = res.status().as_u16();
+        let bytes = res.bytes().await.map_err(|e| e.to_string())?;
+        let body = body_value(&bytes);
+        if !(200..300).contains(&status) {
+            return Err(format!(
+                "{vendor} refused `{action}` ({status}):\n{}",
+                indent(&pretty(&body), 2)
+            ));
+        }
+        if let Some(name) = &s.capture {
+            self.scope.set(name, body);
+        }
+        Ok(())
+    }
+
+    async fn expect(&mut self, s: &ExpectStep) -> StepResult {
+        let want = Want::new(s, &self.scope)?;
+        let count = s.count.unwrap_or(1) as usize;
+        let within = s.within.map_or(DEFAULT_WITHIN, |d| d.0);
+        let deadline = Instant::now() + within;
+        loop {
+            let candidates = self.candidates(&want);
+            let matched: Vec<&Arc<Entry>> = candidates
+                .iter()
+                .filter(|e| want.mismatches(e).is_empty())
+                .collect();
+            if count == 0 && !matched.is_empty() {
+                return Err(format!(
+                    "expected no matching exchange, but got:\n{}",
+                    matched
+                        .iter()
+                        .map(|e| format!("  {}", summary(e)))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ));
+            }
+            if count > 0 && matched.len() >= count {
+                let taken: Vec<Arc<Entry>> = matched.into_iter().take(count).cloned().collect();
+                for e in &taken {
+                    self.consumed.insert(e.seq);
+                }
+                if let Some(name) = &s.capture {
+                    self.scope.set(name, capture(&taken[0]));
+                }
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                if count == 0 {
+                    return Ok(());
+                }
+                return Err(self.explain_expect(&want, count, matched.len(), within));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    fn candidates(&self, want: &Want) -> Vec<Arc<Entry>> {
+        self.harness
+            .journal
+            .entries(&crate::journal::Filter {
+                vendor: Some(want.vendor.clone()),
+                ..Default::default()
+            })
+            .into_iter()
+            .filter(|e| e.exchange.direction == want.direction && !self.consumed.contains(&e.seq))
+            .collect()
+    }
+
+    fn explain_expect(&self, want: &Want, count: usize, found: usize, within: Duration) -> String {
+        let dir = direction_word(want.direction);
+        let mut out = format!(
+            "no {} {dir} exchange matched within {} (wanted {count}, found {found})\n",
+            want.vendor,
+            human(within)
+        );
+        let all = self
+            .harness
+            .journal
+            .entries(&crate::journal::Filter::default());
+        let pool: Vec<&Arc<Entry>> = all
+            .iter()
+            .filter(|e| e.exchange.vendor == want.vendor && !self.consumed.contains(&e.seq))
+            .collect();
+        let closest = pool
+            .iter()
+            .map(|e| (e, want.mismatches(e)))
+            .filter(|(_, m)| !m.is_empty())
+            .min_by_key(|(e, m)| (m.len(), u64::MAX - e.seq));
+        match closest {
+            Some((e, m)) => {
+                out.push_str(&format!("closest: {}\n", summary(e)));
+                for x in m {
+                    out.push_str(&format!("  {x}\n"));
+                }
+            }
+            None => out.push_str(&format!(
+                "nothing {} {dir} was received\n",
+                if want.direction == Direction::Inbound {
+                    format!("reached fake {}", want.vendor)
+                } else {
+                    format!("left fake {}", want.vendor)
+                }
+            )),
+        }
+        out.push_str(&format!(
+            "received ({} exchange{} in the journal, * = matched by an earlier expect):\n",
+            all.len(),
+            if all.len() == 1 { "" } else { "s" }
+        ));
+        const SHOWN: usize = 30;
+        for e in all.iter().rev().take(SHOWN).rev() {
+            let mark = if self.consumed.contains(&e.seq) {
+                "*"
+            } else {
+                " "
+            };
+            out.push_str(&format!(" {mark}{}\n", summary(e)));
+        }
+        if all.len() > SHOWN {
+            out.push_str(&format!("  … and {} earlier\n", all.len() - SHOWN));
+        }
+        out.trim_end().to_owned()
+    }
+
+    async fn assert(&mut self, s: &AssertStep) -> StepResult {
+        let vendor = self
+            .harness
+            .vendor(&s.assert.0)
+            .ok_or_else(|| format!("unknown vendor `{}`", s.assert.0))?
+            .clone();
+        let pattern = self.scope.value(&s.pattern)?;
+        let deadline = Instant::now() + s.within.map_or(Duration::ZERO, |d| d.0);
+        loop {
+            let state = vendor.state();
+            let m = partial("", &pattern, Some(&state));
+            if m.is_empty() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(explain_assert(vendor.name(), &pattern, &state, &m));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    fn snapshot(&self, loaded: &Loaded, opts: &RunOptions) -> Result<(), String> {
+        let mut urls: Vec<(String, String)> = self
+            .running
+            .addrs
+            .keys()
+            .map(|name| (self.running.url(name), format!("fakedesk.{name}.url")))
+            .collect();
+        if let Ok(Value::String(u)) = self.scope.lookup("sut.url") {
+            urls.push((u, "sut.url".to_owned()));
+        }
+        let mut redactor = Redactor::new(urls);
+        let entries = self
+            .harness
+            .journal
+            .entries(&crate::journal::Filter::default());
+        let content = snapshot::traffic(&entries, &mut redactor);
+        let snap = loaded.path.with_extension("snap");
+        let source = loaded
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match snapshot::check(&snap, &source, &content, opts.update_snapshots) {
+            Ok(Checked::Matched | Checked::Written) => Ok(()),
+            Ok(Checked::New { pending }) => Err(format!(
+                "no traffic snapshot yet; wrote {}\nreview it with `cargo insta review`, or accept it with `fakedesk run --update-snapshots`",
+                pending.display()
+            )),
+            Ok(Checked::Mismatch { diff, pending }) => Err(format!(
+                "the traffic differs from {} (- stored, + this run):\n{diff}\nwrote {}; review with `cargo insta review`, or accept with `fakedesk run --update-snapshots`",
+                snap.display(),
+                pending.display()
+            )),
+            Err(e) => Err(format!("cannot check the snapshot {}: {e}", snap.display())),
+        }
+    }
+}
+
+/// What an `expect` step wants, interpolated once.
+struct Want {
+    vendor: String,
+    direction: Direction,
+    method: Option<String>,
+    path: Option<String>,
+    query: BTreeMap<String, String>,
+    headers: BTreeMap<String, String>,
+    body: Option<Value>,
+    status: Option<u16>,
+}
+
+impl Want {
+    fn new(s: &ExpectStep, scope: &Scope) -> Result<Self, String> {
+        let map = |m: &BTreeMap<String, String>| -> Result<BTreeMap<String, String>, String> {
+            m.iter()
+                .map(|(k, v)| Ok((scope.text(k)?, scope.text(v)?)))
+                .collect()
+        };
+        Ok(Self {
+            vendor: s.expect.0.clone(),
+            direction: match s.direction.unwrap_or(DirectionName::Inbound) {
+                DirectionName::Inbound => Direction::Inbound,
+                DirectionName::Outbound => Direction::Outbound,
+            },
+            method: s.method.as_ref().map(|m| m.to_uppercase()),
+            path: s.path.as_deref().map(|p| scope.text(p)).transpose()?,
+            query: map(&s.query)?,
+            headers: map(&s.headers)?,
+            body: s.body.as_ref().map(|b| scope.value(b)).transpose()?,
+            status: s.status,
+        })
+    }
+
+    /// What differs between this want and an entry (empty: it matches).
+    fn mismatches(&self, e: &Entry) -> Vec<Mismatch> {
+        let x = &e.exchange;
+        let mut out = Vec::new();
+        let mut differ = |path: &str, expected: Value, actual: Option<Value>| {
+            out.push(Mismatch {
+                path: path.to_owned(),
+                expected,
+                actual,
+            });
+        };
+        if x.direction != self.direction {
+            differ(
+                "direction",
+                json!(direction_word(self.direction)),
+                Some(json!(direction_word(x.direction))),
+            );
+        }
+        if let Some(m) = &self.method
+            && !m.eq_ignore_ascii_case(&x.request.method)
+        {
+            differ("method", json!(m), Some(json!(x.request.method)));
+        }
+        if let Some(p) = &self.path
+            && !glob(p, &x.request.path)
+        {
+            differ("path", json!(p), Some(json!(x.request.path)));
+        }
+        if !self.query.is_empty() {
+            let pairs: Vec<(String, String)> =
+                form_urlencoded::parse(x.request.query.as_deref().unwrap_or_default().as_bytes())
+                    .into_owned()
+                    .collect();
+            for (k, v) in &self.query {
+                let got = pairs.iter().find(|(pk, _)| pk == k).map(|(_, pv)| pv);
+                if !got.is_some_and(|g| glob(v, g)) {
+                    differ(&format!("query.{k}"), json!(v), got.map(|g| json!(g)));
+                }
+            }
+        }
+        for (k, v) in &self.headers {
+            let got = x.request.headers.get(k);
+            if !got.is_some_and(|g| glob(v, g)) {
+                differ(
+                    &format!("headers.{}", k.to_lowercase()),
+                    json!(v),
+                    got.map(|g| json!(g)),
+                );
+            }
+        }
+        if let Some(status) = self.status {
+            let got = x.response.as_ref().map(|r| r.status);
+            if got != Some(status) {
+                differ("status", json!(status), got.map(|g| json!(g)));
+            }
+        }
+        if let Some(pattern) = &self.body {
+            let actual = x.request.body.json().or_else(|| {
+                std::str::from_utf8(&x.request.body.0)
+                    .ok()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::String(s.to_owned()))
+            });
+            out.extend(partial("body", pattern, actual.as_ref()));
+        }
+        out
+    }
+}
+
+/// `*` matches any run of characters; everything else literally.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn call_method(s: &CallStep) -> String {
+    s.method.as_ref().map_or_else(
+        || if s.body.is_some() { "POST" } else { "GET" }.to_owned(),
+        |m| m.to_uppercase(),
+    )
+}
+
+fn direction_word(d: Direction) -> &'static str {
+    match d {
+        Direction::Inbound => "inbound",
+        Direction::Outbound => "outbound",
+    }
+}
+
+/// `#4 outbound POST http://127.0.0.1:5000/hooks → 200 (attempt 1)`.
+fn summary(e: &Entry) -> String {
+    let x = &e.exchange;
+    let target = match &x.outbound {
+        Some(o) => o.url.clone(),
+        None => match &x.request.query {
+            Some(q) => format!("{}?{q}", x.request.path),
+            None => x.request.path.clone(),
+        },
+    };
+    let result = match (&x.response, &x.error) {
+        (Some(r), _) => r.status.to_string(),
+        (None, Some(err)) => format!("no reply: {err}"),
+        (None, None) => "no reply".to_owned(),
+    };
+    let attempt = x
+        .outbound
+        .as_ref()
+        .filter(|o| o.attempt > 1)
+        .map_or_else(String::new, |o| format!(" (attempt {})", o.attempt));
+    format!(
+        "#{} {} {} {} {target} → {result}{attempt}",
+        e.seq,
+        x.vendor,
+        direction_word(x.direction),
+        x.request.method
+    )
+}
+
+/// What an `expect` captures: the request that arrived, and the reply it got.
+fn capture(e: &Entry) -> Value {
+    let x = &e.exchange;
+    let query: Map<String, Value> =
+        form_urlencoded::parse(x.request.query.as_deref().unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+    json!({
+        "seq": e.seq,
+        "vendor": x.vendor,
+        "direction": direction_word(x.direction),
+        "method": x.request.method,
+        "path": x.request.path,
+        "url": x.outbound.as_ref().map(|o| o.url.clone()),
+        "query": query,
+        "headers": serde_json::to_value(&x.request.headers).unwrap_or_default(),
+        "body": serde_json::to_value(&x.request.body).unwrap_or_default(),
+        "status": x.response.as_ref().map(|r| r.status),
+        "response": x.response.as_ref().map(|r| json!({
+            "headers": serde_json::to_value(&r.headers).unwrap_or_default(),
+            "body": serde_json::to_value(&r.body).unwrap_or_default(),
+        })),
+    })
+}
+
+fn explain_assert(vendor: &str, pattern: &Value, state: &Value, m: &[Mismatch]) -> String {
+    let mut out = format!("{vendor}'s state does not match:\n");
+    for x in m {
+        out.push_str(&format!("  {x}\n"));
+    }
+    if let (Value::Object(p), Value::Object(s)) = (pattern, state) {
+        out.push_str("the state (the parts the pattern names):\n");
+        for k in p.keys() {
+            let v = s.get(k).cloned().unwrap_or(Value::Null);
+            out.push_str(&indent(&format!("{k}: {}", pretty(&v)), 2));
+            out.push('\n');
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+fn header_map(h: &reqwest::header::HeaderMap) -> Value {
+    let mut m = Map::new();
+    for (k, v) in h {
+        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        match m.get_mut(k.as_str()) {
+            Some(Value::String(existing)) => {
+                existing.push_str(", ");
+                existing.push_str(&v);
+            }
+            _ => {
+                m.insert(k.as_str().to_owned(), Value::String(v));
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+fn body_value(bytes: &[u8]) -> Value {
+    if bytes.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// Pretty JSON, cut after 60 lines.
+fn pretty(v: &Value) -> String {
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= 60 {
+        return text;
+    }
+    format!(
+        "{}\n… ({} more lines)",
+        lines[..60].join("\n"),
+        lines.len() - 60
+    )
+}
+
+fn indent(text: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    text.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `5s`, `250ms`.
+pub fn human(d: Duration) -> String {
+    if d.as_millis().is_multiple_of(1000) {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_any_run_of_characters() {
+        assert!(glob("/api/v2/tickets/*.json", "/api/v2/tickets/123.json"));
+        assert!(glob("*", ""));
+        assert!(glob("a*b*c", "a-b-c"));
+        assert!(!glob("a*b*c", "a-c-b"));
+        assert!(glob("/x", "/x"));
+        assert!(!glob("/x", "/xy"));
+        assert!(!glob("ab*ba", "aba"));
+    }
+}
