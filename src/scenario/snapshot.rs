@@ -16,9 +16,10 @@
 //!
 //! - **ids** → `[id:N]`: values (strings or numbers, also inside arrays) of JSON keys
 //!   named `id`, `ids`, or ending in `_id`, `_ids`, `Id`, `Ids` (and headers ending in
-//!   `-id`, such as `x-zendesk-webhook-id`); integers, and runs of digits inside
-//!   strings, of 10 or more digits anywhere; UUIDs and ULIDs (26 Crockford base32
-//!   characters) anywhere inside strings; an outbound call's `delivery`. An id learnt
+//!   `-id`, such as `x-zendesk-webhook-id`, but not fakedesk's `x-request-id` counter);
+//!   integers, and runs of digits inside strings, of 10 or more digits anywhere; UUIDs
+//!   and ULIDs (26 Crockford base32 characters) anywhere inside strings; an outbound
+//!   call's `delivery`. An id learnt
 //!   from a key is also replaced where it is a whole path segment (or the stem of one,
 //!   as in `1.json`, or one item of a comma-separated list), a query value, or in URLs
 //!   and header values such as `location`, also when the path comes before the body
@@ -29,9 +30,11 @@
 //!   `2026-11-23 10:00:00 +0000` form), HTTP dates (`date` header), and numbers or
 //!   numeric strings of 9 or more digits (epoch seconds or milliseconds) under keys
 //!   that name times: `time`, `timestamp`, `date`, `datetime`, `created`, `updated`,
-//!   `deleted`, `modified`, `expires`, `expiry`, and keys ending in `_at`, `_time`,
-//!   `_timestamp`, `_date`, `At`, `Time`, `Timestamp`, `Date` (headers such as
-//!   `x-zendesk-webhook-signature-timestamp` included). Date-only values are kept.
+//!   `deleted`, `modified`, `expires`, `expiry`, `reset`, and keys ending in `_at`,
+//!   `_time`, `_timestamp`, `_date`, `_reset`, `At`, `Time`, `Timestamp`, `Date`. A
+//!   header so named (`x-zendesk-webhook-signature-timestamp`, Braze's
+//!   `x-ratelimit-reset` epoch second, Zendesk's `ratelimit-reset` seconds to go)
+//!   becomes `[time:N]` whatever its value. Date-only values are kept.
 //! - **signatures** → `[signature:N]`: values of headers (and JSON keys) whose name
 //!   contains `signature` or `hmac`.
 //! - **tokens and secrets** → `[token:N]`: `authorization` and `proxy-authorization`
@@ -45,8 +48,9 @@
 //!   `127.0.0.1:<port>`, `localhost:<port>`, `0.0.0.0:<port>` or `[::1]:<port>` keeps
 //!   its host and gets `[port:N]`.
 //! - **Dropped**: an entry's `started_at` and `duration_us`, and the headers
-//!   `content-length`, `user-agent`, `connection` and `accept-encoding`: they vary from
-//!   run to run and tell a reviewer nothing.
+//!   `content-length`, `user-agent`, `connection`, `accept-encoding` and `x-runtime`
+//!   (Zendesk's processing time): they vary from run to run and tell a reviewer
+//!   nothing.
 //!
 //! Key rules win over the scanning of text, and among key rules ids come first, then
 //! times, signatures and tokens (`token_id` is an id, `token_expires_at` a time).
@@ -129,6 +133,7 @@ const DROPPED_HEADERS: &[&str] = &[
     "user-agent",
     "connection",
     "accept-encoding",
+    "x-runtime",
 ];
 
 /// What a placeholder stands for.
@@ -188,9 +193,10 @@ fn classify_key(key: &str) -> KeyClass {
         "modified",
         "expires",
         "expiry",
+        "reset",
     ];
     if TIME_NAMES.contains(&lower.as_str())
-        || ["_at", "_time", "_timestamp", "_date"]
+        || ["_at", "_time", "_timestamp", "_date", "_reset"]
             .iter()
             .any(|s| lower.ends_with(s))
         || ["At", "Time", "Timestamp", "Date"].iter().any(|s| camel(s))
@@ -212,6 +218,17 @@ fn classify_key(key: &str) -> KeyClass {
         return KeyClass::Token;
     }
     KeyClass::Plain
+}
+
+/// What a header's name says about its value. fakedesk's `x-request-id` is a
+/// per-response counter, not the id of anything: as an id it would share placeholders
+/// with unrelated small ids (a vendor's UUID request ids are still caught by shape).
+fn header_class(name: &str) -> KeyClass {
+    if name.eq_ignore_ascii_case("x-request-id") {
+        KeyClass::Plain
+    } else {
+        classify_key(name)
+    }
 }
 
 /// Volatile values found by scanning text; the first alternative that matches at a
@@ -357,7 +374,7 @@ impl Redactor {
         headers.extend(x.response.as_ref().map(|r| &r.headers));
         for h in headers {
             for (name, value) in h.iter() {
-                if classify_key(name) == KeyClass::Id {
+                if header_class(name) == KeyClass::Id {
                     self.learn_id(value);
                 }
             }
@@ -536,7 +553,7 @@ impl Redactor {
                 _ => self.placeholder(Kind::Token, value),
             };
         }
-        match classify_key(name) {
+        match header_class(name) {
             KeyClass::Time => self.placeholder(Kind::Time, value),
             KeyClass::Plain => self.text(value),
             class => self.keyed_str(value, class),
@@ -1029,6 +1046,7 @@ mod tests {
                     ("location", &ticket_url),
                     ("date", "Mon, 23 Nov 2026 10:00:00 GMT"),
                     ("x-rate-limit", "700"),
+                    ("x-runtime", "0.000713"),
                     ("content-length", "512"),
                 ]),
                 body: json_body(&json!({
@@ -1250,6 +1268,7 @@ mod tests {
             "duration_us",
             "content-length",
             "user-agent",
+            "x-runtime",
             "curl/8.5.0",
             "41234",
             "8088",
@@ -1323,6 +1342,14 @@ mod tests {
         assert_eq!(
             r.header("date", "Mon, 23 Nov 2026 10:00:00 GMT"),
             "[time:1]"
+        );
+        assert_eq!(r.header("x-ratelimit-reset", "1764000060"), "[time:2]");
+        assert_eq!(r.header("ratelimit-reset", "42"), "[time:3]");
+        assert_eq!(r.header("x-zendesk-account-id", "17"), "[id:1]");
+        assert_eq!(r.header("x-request-id", "17"), "17");
+        assert_eq!(
+            r.header("x-request-id", "9f1c3a52-8a0e-4c0b-9b1e-2f0d4c6e8a10"),
+            "[id:2]"
         );
     }
 
