@@ -122,19 +122,31 @@ impl fmt::Display for Diagnostics {
     }
 }
 
-/// Levenshtein distance between two short strings (keys, names).
+/// Edit distance between two short strings (keys, names), counting a swap of two
+/// neighbouring characters as one edit (`nmae` is one edit from `name`).
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
@@ -172,6 +184,7 @@ mod tests {
         assert_eq!(did_you_mean("heders", keys), Some("headers"));
         assert_eq!(did_you_mean("Path", keys), Some("path"));
         assert_eq!(did_you_mean("zebra", keys), None);
+        assert_eq!(did_you_mean("nmae", ["name", "seed"]), Some("name"));
         assert_eq!(
             did_you_mean("zendsk", ["zendesk", "braze"]),
             Some("zendesk")

@@ -278,7 +278,7 @@ pub struct VendorName(pub String);
 
 impl JsonSchema for VendorName {
     fn schema_name() -> Cow<'static, str> {
-        "VendorName".into()
+        "Vendor".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
@@ -303,7 +303,7 @@ impl ActionName {
 
 impl JsonSchema for ActionName {
     fn schema_name() -> Cow<'static, str> {
-        "ActionName".into()
+        "Action".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({

@@ -117,7 +117,9 @@ impl<'a> Validator<'a> {
                     .map(|t| type_name(t))
                     .collect();
                 let hint = match (&node.kind, types.as_slice()) {
-                    (Kind::Str(_), ["integer" | "number", ..]) => {
+                    (Kind::Str(s), ["integer" | "number", ..])
+                        if s.trim().parse::<f64>().is_ok() =>
+                    {
                         Some("write the number without quotes".to_owned())
                     }
                     (Kind::Number(_) | Kind::Bool(_), ["string", ..]) => {
@@ -341,6 +343,7 @@ impl<'a> Validator<'a> {
             }
         }
         let mut best: Option<Vec<Diagnostic>> = None;
+        let mut expected = Vec::new();
         for b in &live {
             let mut sub = Validator {
                 root: self.root,
@@ -350,11 +353,58 @@ impl<'a> Validator<'a> {
             if sub.out.is_empty() {
                 return;
             }
+            expected.push(self.expectation(b));
             if best.as_ref().is_none_or(|x| sub.out.len() < x.len()) {
                 best = Some(sub.out);
             }
         }
+        if !matches!(node.kind, Kind::Map(_) | Kind::Seq(_)) && expected.iter().all(Option::is_some)
+        {
+            let expected: Vec<String> = expected.into_iter().flatten().collect();
+            self.problem(
+                node.pos,
+                format!(
+                    "wrong value for {what}: expected {}, found {}",
+                    expected.join(" or "),
+                    node.describe()
+                ),
+                None,
+            );
+            return;
+        }
         self.out.extend(best.unwrap_or_default());
+    }
+
+    /// What a schema accepts, in words, for scalar unions: `an integer`, `` `auto` ``.
+    fn expectation(&self, schema: &'a Value) -> Option<String> {
+        let (s, _) = self.resolve(schema);
+        if let Some(branches) = s
+            .get("anyOf")
+            .or_else(|| s.get("oneOf"))
+            .and_then(Value::as_array)
+        {
+            let words: Option<Vec<String>> = branches.iter().map(|b| self.expectation(b)).collect();
+            return words.map(|w| w.join(" or "));
+        }
+        if let Some(c) = s.get("const") {
+            return Some(
+                c.as_str()
+                    .map_or_else(|| c.to_string(), |t| format!("`{t}`")),
+            );
+        }
+        if let Some(e) = s.get("enum").and_then(Value::as_array) {
+            let names: Vec<&str> = e.iter().filter_map(Value::as_str).collect();
+            return Some(one_of(&names));
+        }
+        let t = s.get("type")?.as_str()?;
+        let mut words = type_name(t).to_owned();
+        if let (Some(min), Some(max)) = (
+            s.get("minimum").and_then(Value::as_f64),
+            s.get("maximum").and_then(Value::as_f64),
+        ) {
+            words.push_str(&format!(" from {min} to {max}"));
+        }
+        Some(words)
     }
 }
 
@@ -395,11 +445,11 @@ mod tests {
         let expect = [
             "1:1 unknown key `nme` in the scenario | did you mean `name`?",
             "3:5 unknown step `cal` | did you mean `call`?",
-            "5:11 unknown vendor name `zendsk` | did you mean `zendesk`?",
+            "5:11 unknown vendor `zendsk` | did you mean `zendesk`?",
             "7:5 unknown key `stauts` in call step | did you mean `status`?",
             "8:11 `soon` is not a duration | write e.g. 500ms, 5s, 1.5s or 2m",
-            "10:12 wrong type for `count`: expected an integer, found the string \"two\" | write the number without quotes",
-            "11:11 unknown action name `braze.campain` | did you mean `braze.campaign`?",
+            "10:12 wrong type for `count`: expected an integer, found the string \"two\" | ",
+            "11:11 unknown action `braze.campain` | did you mean `braze.campaign`?",
             "12:11 unknown snapshot kind `trafic` | did you mean `traffic`?",
         ];
         for e in expect {

@@ -156,7 +156,7 @@ pub fn parse(text: &str) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnostic>> {
                 let m = e.marker();
                 return Err(vec![
                     Diagnostic::new(pos(m, 1), format!("YAML syntax error: {}", e.info()))
-                        .hint("check the indentation and quoting around this place"),
+                        .hint("check the indentation here, and brackets or quotes left open above"),
                 ]);
             }
         }

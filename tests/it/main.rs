@@ -19,6 +19,7 @@ mod common;
 mod control;
 mod flows;
 mod properties;
+mod scenario_files;
 mod scenario_sut;
 mod serve;
 mod zendesk_errors;
