@@ -19,7 +19,7 @@ use super::model::{
 use super::report::{Outcome, ScenarioReport, StepReport, StepStatus};
 use super::snapshot::{self, Checked, Redactor};
 use super::sut::{Ready, Sut, SutError, SutSpec};
-use crate::clock::SystemClock;
+use crate::clock::ManualClock;
 use crate::config::{FileConfig, Overrides, RunConfig};
 use crate::journal::{Direction, Entry};
 use crate::server::{self, Harness, Running};
@@ -78,7 +78,16 @@ pub async fn run(
             },
         );
     }
-    let running = match start_fakes(loaded, &mut scope).await {
+    // The fakes' clock starts at the current minute and moves one second per step,
+    // so timestamps, the signatures over them and rate-limit windows repeat from run
+    // to run.
+    let now = time::OffsetDateTime::now_utc();
+    let minute = now
+        .replace_second(0)
+        .and_then(|t| t.replace_nanosecond(0))
+        .unwrap_or(now);
+    let clock = Arc::new(ManualClock::new(minute));
+    let running = match start_fakes(loaded, &mut scope, clock.clone()).await {
         Ok(r) => r,
         Err(e) => {
             report.outcome = Outcome::Error(e);
@@ -91,6 +100,7 @@ pub async fn run(
         harness: running.harness.clone(),
         scope,
         consumed: HashSet::new(),
+        clock,
         client: reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(30))
@@ -133,7 +143,11 @@ pub async fn run(
 
 /// Binds the fakes on OS-chosen ports, then builds them from the scenario's vendor
 /// settings with `${fakedesk.<vendor>.url}`, `${sut...}` and `${env...}` filled in.
-async fn start_fakes(loaded: &Loaded, scope: &mut Scope) -> Result<Running, String> {
+async fn start_fakes(
+    loaded: &Loaded,
+    scope: &mut Scope,
+    clock: Arc<ManualClock>,
+) -> Result<Running, String> {
     let ephemeral = Overrides {
         ephemeral_ports: true,
         ..Overrides::default()
@@ -163,7 +177,7 @@ async fn start_fakes(loaded: &Loaded, scope: &mut Scope) -> Result<Running, Stri
         ..FileConfig::default()
     };
     let config = RunConfig::build(file, &ephemeral).map_err(|e| e.to_string())?;
-    let harness = Harness::new(config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    let harness = Harness::new(config, clock).map_err(|e| e.to_string())?;
     Ok(server::serve_on(harness, listeners))
 }
 
@@ -187,6 +201,7 @@ struct Runner<'a> {
     harness: Arc<Harness>,
     scope: Scope,
     consumed: HashSet<u64>,
+    clock: Arc<ManualClock>,
     client: reqwest::Client,
     cancel: watch::Receiver<bool>,
 }
@@ -273,6 +288,9 @@ impl Runner<'_> {
                     duration: Duration::ZERO,
                 });
                 continue;
+            }
+            if index > 1 {
+                self.clock.advance(Duration::from_secs(1));
             }
             let started = Instant::now();
             let label = self.label(step);

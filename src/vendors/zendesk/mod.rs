@@ -442,11 +442,14 @@ impl Zendesk {
             base_delay: Duration::from_millis(self.settings.webhooks.retry_base_delay_ms),
         };
         let timeout = Duration::from_millis(self.settings.webhooks.timeout_ms);
+        // The first attempt is signed with the time the trigger fired, each retry
+        // with the time it is sent.
+        let fired = clock.now();
         tokio::spawn(async move {
             let id = invocation.invocation_id.clone();
             sender
-                .deliver(REGISTRATION.name, &id, timeout, &policy, |_| {
-                    invocation.request(clock.now())
+                .deliver(REGISTRATION.name, &id, timeout, &policy, |attempt| {
+                    invocation.request(if attempt == 1 { fired } else { clock.now() })
                 })
                 .await
         });
