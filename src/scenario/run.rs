@@ -835,15 +835,34 @@ fn explain_assert(vendor: &str, pattern: &Value, state: &Value, m: &[Mismatch]) 
     for x in m {
         out.push_str(&format!("  {x}\n"));
     }
-    if let (Value::Object(p), Value::Object(s)) = (pattern, state) {
-        out.push_str("the state (the parts the pattern names):\n");
-        for k in p.keys() {
-            let v = s.get(k).cloned().unwrap_or(Value::Null);
-            out.push_str(&indent(&format!("{k}: {}", pretty(&v)), 2));
-            out.push('\n');
-        }
+    out.push_str("the state, where the pattern looks (closest items, named keys):\n");
+    out.push_str(&indent(&pretty(&project(pattern, state)), 2));
+    out
+}
+
+/// The parts of `actual` that `pattern` names: for objects their keys, for lists the
+/// closest item to each pattern item. What a reader compares with the pattern.
+fn project(pattern: &Value, actual: &Value) -> Value {
+    match (pattern, actual) {
+        (Value::Object(p), Value::Object(a)) => Value::Object(
+            p.iter()
+                .map(|(k, pv)| {
+                    let v = a.get(k).map_or(Value::Null, |av| project(pv, av));
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        (Value::Array(p), Value::Array(a)) if !a.is_empty() => Value::Array(
+            p.iter()
+                .filter_map(|pv| {
+                    a.iter()
+                        .min_by_key(|av| partial("", pv, Some(av)).len())
+                        .map(|av| project(pv, av))
+                })
+                .collect(),
+        ),
+        _ => actual.clone(),
     }
-    out.trim_end().to_owned()
 }
 
 fn header_map(h: &reqwest::header::HeaderMap) -> Value {

@@ -269,3 +269,38 @@ pub(crate) async fn received(
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
+
+/// The slack allowed on top of a timeout before a test calls it a hang.
+pub(crate) const SLACK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether process `pid` is gone: no such process, or a zombie (dead, waiting for a
+/// parent that is not us to reap it).
+#[cfg(unix)]
+pub(crate) fn is_gone(pid: i32) -> bool {
+    use nix::errno::Errno;
+    use nix::sys::signal::kill;
+    use nix::unistd::Pid;
+    if kill(Pid::from_raw(pid), None) == Err(Errno::ESRCH) {
+        return true;
+    }
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
+/// Asserts that `pid` is gone, allowing [`SLACK`] for reaping.
+#[cfg(unix)]
+pub(crate) async fn assert_gone(pid: i32, what: &str) {
+    let deadline = std::time::Instant::now() + SLACK;
+    while !is_gone(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} (pid {pid}) is still running"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -20,6 +20,7 @@ mod control;
 mod flows;
 mod properties;
 mod scenario_files;
+mod scenario_runs;
 mod scenario_sut;
 mod serve;
 mod zendesk_errors;

@@ -14,12 +14,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use fakedesk::scenario::sut::{Ready, Sut, SutError, SutSpec};
-use nix::errno::Errno;
-use nix::sys::signal::kill;
-use nix::unistd::Pid;
 
-/// The slack allowed on top of a timeout before a test calls it a hang.
-const SLACK: Duration = Duration::from_secs(5);
+use crate::common::{SLACK, assert_gone};
 
 fn script(text: &str) -> SutSpec {
     SutSpec {
@@ -57,32 +53,6 @@ async fn wait_for_number(sut: &Sut, prefix: &str) -> i32 {
             Instant::now() < deadline,
             "no `{prefix}` line; output: {}",
             sut.output()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn is_gone(pid: i32) -> bool {
-    if kill(Pid::from_raw(pid), None) == Err(Errno::ESRCH) {
-        return true;
-    }
-    // A zombie has exited; only its parent (here, maybe init) has yet to reap it.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            stat.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
-}
-
-/// Asserts that `pid` is gone, allowing a few seconds for reaping.
-async fn assert_gone(pid: i32, what: &str) {
-    let deadline = Instant::now() + SLACK;
-    while !is_gone(pid) {
-        assert!(
-            Instant::now() < deadline,
-            "{what} (pid {pid}) is still running"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
