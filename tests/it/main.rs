@@ -11,6 +11,10 @@
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
 //! - `serve`: the `fakedesk serve` binary end to end.
+//! - `scenario_files`: scenario diagnostics (broken fixtures), the JSON Schema, and
+//!   property tests of interpolation and matching.
+//! - `scenario_runs`: scenarios run end to end, `fakedesk run`, the shipped examples.
+//! - `scenario_sut`: the system-under-test process lifecycle.
 //!
 //! Shared setup lives in `common`.
 
