@@ -380,12 +380,15 @@ impl Runner<'_> {
         }
     }
 
+    fn vendor(&self, name: &str) -> Result<Arc<dyn crate::vendors::Vendor>, String> {
+        self.harness
+            .vendor(name)
+            .cloned()
+            .ok_or_else(|| format!("unknown vendor `{name}`"))
+    }
+
     async fn call(&mut self, s: &CallStep) -> StepResult {
-        let vendor = self
-            .harness
-            .vendor(&s.call.0)
-            .ok_or_else(|| format!("unknown vendor `{}`", s.call.0))?
-            .clone();
+        let vendor = self.vendor(&s.call.0)?;
         let path = self.scope.text(&s.path)?;
         let url = format!("{}{}", self.running.url(vendor.name()), path);
         let method = reqwest::Method::from_bytes(call_method(s).as_bytes())
@@ -581,11 +584,7 @@ impl Runner<'_> {
     }
 
     async fn assert(&mut self, s: &AssertStep) -> StepResult {
-        let vendor = self
-            .harness
-            .vendor(&s.assert.0)
-            .ok_or_else(|| format!("unknown vendor `{}`", s.assert.0))?
-            .clone();
+        let vendor = self.vendor(&s.assert.0)?;
         let pattern = self.scope.value(&s.pattern)?;
         let deadline = Instant::now() + s.within.map_or(Duration::ZERO, |d| d.0);
         loop {

@@ -128,24 +128,12 @@ fn the_schema_accepts_good_scenarios_and_rejects_typos() {
     );
 }
 
+/// JSON whose strings and keys are full of `${`, `}`, dots and `:-`.
 fn arb_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| json!(f)),
-        ".{0,12}".prop_map(Value::String),
-        "[a-z$\\{\\}.:\\-0-9]{0,16}".prop_map(Value::String),
-    ];
-    leaf.prop_recursive(4, 32, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z$\\{\\}.]{0,6}", inner, 0..6)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+    crate::common::json_with(
+        prop_oneof![".{0,12}", "[a-z$\\{\\}.:\\-0-9]{0,16}"],
+        "[a-z$\\{\\}.]{0,6}",
+    )
 }
 
 proptest! {
