@@ -146,6 +146,7 @@ fn actor(caller: Caller, headers: &HeaderMap, peer: Option<SocketAddr>) -> Actor
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         ip_address: peer.map_or_else(|| "127.0.0.1".to_owned(), |p| p.ip().to_string()),
+        channel: "api",
     }
 }
 
@@ -605,6 +606,7 @@ fn ui_actor(z: &Zendesk, store: &Store, body: &Value) -> Result<Actor, ZendeskEr
         user_id,
         client: Some("Zendesk agent interface".to_owned()),
         ip_address: "127.0.0.1".to_owned(),
+        channel: "web",
     })
 }
 

@@ -88,8 +88,14 @@ pub struct Via {
 impl Via {
     /// The `via` of an API call, as captured.
     pub fn api() -> Self {
+        Self::of("api")
+    }
+
+    /// The `via` of a change made through `channel` (`api`, or `web` for the agent
+    /// interface).
+    pub fn of(channel: &str) -> Self {
         Self {
-            channel: "api".to_owned(),
+            channel: channel.to_owned(),
             source: json!({"from": {}, "to": {}, "rel": null}),
         }
     }
@@ -207,6 +213,9 @@ pub struct Actor {
     pub client: Option<String>,
     /// Caller address, recorded as `metadata.system.ip_address`.
     pub ip_address: String,
+    /// The `via.channel` of what the actor changes: `api`, or `web` for the agent
+    /// interface (scenario actions).
+    pub channel: &'static str,
 }
 
 impl Actor {
@@ -545,7 +554,7 @@ impl Store {
         let mut ticket = Ticket {
             id,
             external_id: None,
-            via: Via::api(),
+            via: Via::of(actor.channel),
             created_at: now,
             updated_at: now,
             kind: None,
@@ -919,7 +928,7 @@ impl Store {
                 public: comment.public.unwrap_or(true),
                 attachments: Vec::new(),
                 audit_id,
-                via: Via::api(),
+                via: Via::of(actor.channel),
                 metadata: actor.metadata(),
                 created_at: now,
             };
@@ -962,7 +971,7 @@ impl Store {
             author_id: actor.user_id,
             metadata: actor.metadata(),
             events,
-            via: Via::api(),
+            via: Via::of(actor.channel),
         });
         audit_id
     }

@@ -516,6 +516,7 @@ mod tests {
             user_id: admin,
             client: None,
             ip_address: "127.0.0.1".to_owned(),
+            channel: "api",
         };
         let create =
             TicketInput::parse(&json!({"comment": {"body": "b"}}), UnknownFields::Reject).unwrap();
