@@ -151,7 +151,8 @@ pub struct CallStep {
     /// `seeded` (default): the vendor's seeded credentials; `none`: no authorization.
     #[serde(default)]
     pub auth: Option<CallAuth>,
-    /// JSON body.
+    /// The body: JSON, or a string sent as written (`text/plain` unless a
+    /// `content-type` header says otherwise).
     #[serde(default)]
     pub body: Option<Value>,
     /// The status the call must answer (default: any 2xx).

@@ -394,9 +394,9 @@ impl Runner<'_> {
         let method = reqwest::Method::from_bytes(call_method(s).as_bytes())
             .map_err(|_| format!("`{}` is not an HTTP method", call_method(s)))?;
         let mut req = self.client.request(method, &url);
-        let mut has_auth = false;
+        let has = |name: &str| s.headers.keys().any(|k| k.eq_ignore_ascii_case(name));
+        let has_auth = has("authorization");
         for (k, v) in &s.headers {
-            has_auth |= k.eq_ignore_ascii_case("authorization");
             req = req.header(k.as_str(), self.scope.text(v)?);
         }
         if !has_auth
@@ -406,10 +406,16 @@ impl Runner<'_> {
             req = req.header("authorization", a);
         }
         if let Some(body) = &s.body {
-            let body = self.scope.value(body)?;
-            req = req
-                .header("content-type", "application/json")
-                .body(body.to_string());
+            // A string is sent as written (a form, XML, a deliberately broken body);
+            // anything else as JSON.
+            let (text, kind) = match self.scope.value(body)? {
+                Value::String(text) => (text, "text/plain; charset=utf-8"),
+                other => (other.to_string(), "application/json"),
+            };
+            if !has("content-type") {
+                req = req.header("content-type", kind);
+            }
+            req = req.body(text);
         }
         let res = req
             .send()

@@ -390,3 +390,27 @@ async fn an_interrupted_run_stops_its_sut_and_exits_2() {
     assert_eq!(status.code(), Some(2));
     assert_gone(sut, "the SUT").await;
 }
+
+#[tokio::test]
+async fn a_string_body_is_sent_as_written() {
+    let r = run_text(
+        "raw-body",
+        r#"
+steps:
+  - call: zendesk
+    method: POST
+    path: /api/v2/tickets.json
+    headers: { content-type: application/json }
+    body: '{"ticket": {"subject": '
+    status: 400
+    as: refused
+  - expect: zendesk
+    path: /api/v2/tickets.json
+    headers: { content-type: application/json }
+    body: '{"ticket": {"subject": '
+    status: 400
+"#,
+    )
+    .await;
+    assert!(r.passed(), "{}", render(&r, Paint(false)));
+}
