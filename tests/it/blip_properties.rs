@@ -137,7 +137,7 @@ pub(crate) fn ticket() -> impl Strategy<Value = Ticket> {
         ),
         (
             proptest::option::of("[a-z]{1,8}%40example\\.com@blip\\.ai"),
-            proptest::option::of(date.clone()),
+            proptest::option::of(date),
             proptest::option::of(proptest::collection::vec(text(), 0..3)),
             proptest::option::of(1u64..1000),
             proptest::option::of(content()),
