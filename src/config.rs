@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::journal::DEFAULT_CAPACITY;
-use crate::vendors::{self, braze::BrazeSettings, zendesk::ZendeskSettings};
+use crate::vendors::{self, blip::BlipSettings, braze::BrazeSettings, zendesk::ZendeskSettings};
 
 /// Default port of the control API (vendors follow it: zendesk on 4711, ...).
 pub const DEFAULT_CONTROL_PORT: u16 = 4710;
@@ -75,6 +75,8 @@ pub struct VendorsFile {
     pub zendesk: Option<ZendeskSettings>,
     /// Fake Braze.
     pub braze: Option<BrazeSettings>,
+    /// Fake Take Blip.
+    pub blip: Option<BlipSettings>,
 }
 
 /// Settings given on the command line; they win over the file.
@@ -119,6 +121,8 @@ pub struct RunConfig {
     pub zendesk: ZendeskSettings,
     /// Fake Braze's settings.
     pub braze: BrazeSettings,
+    /// Fake Blip's settings.
+    pub blip: BlipSettings,
 }
 
 impl RunConfig {
@@ -142,8 +146,13 @@ impl RunConfig {
         problems.extend(zendesk.problems());
         let braze = file.vendors.braze.unwrap_or_default();
         problems.extend(braze.problems());
-        let file_ports: BTreeMap<&str, Option<u16>> =
-            BTreeMap::from([("zendesk", zendesk.port), ("braze", braze.port)]);
+        let blip = file.vendors.blip.unwrap_or_default();
+        problems.extend(blip.problems());
+        let file_ports: BTreeMap<&str, Option<u16>> = BTreeMap::from([
+            ("zendesk", zendesk.port),
+            ("braze", braze.port),
+            ("blip", blip.port),
+        ]);
         let mut ports = BTreeMap::new();
         for reg in vendors::REGISTRY {
             let default = if o.ephemeral_ports {
@@ -223,6 +232,7 @@ impl RunConfig {
             seed: o.seed.or(file.seed).unwrap_or(0),
             zendesk,
             braze,
+            blip,
         })
     }
 }

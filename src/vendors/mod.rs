@@ -7,6 +7,7 @@
 //!
 //! Adding a vendor is a new folder and one line in [`REGISTRY`].
 
+pub mod blip;
 pub mod braze;
 pub mod zendesk;
 
@@ -131,7 +132,11 @@ pub struct Action {
 }
 
 /// Every vendor fakedesk serves, in the order they are listed.
-pub const REGISTRY: &[Registration] = &[zendesk::REGISTRATION, braze::REGISTRATION];
+pub const REGISTRY: &[Registration] = &[
+    zendesk::REGISTRATION,
+    braze::REGISTRATION,
+    blip::REGISTRATION,
+];
 
 /// The registration of the vendor called `name`.
 pub fn find(name: &str) -> Option<&'static Registration> {

@@ -7,6 +7,8 @@
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
+//! - `blip`: Take Blip over real sockets: the custom attendance channel, the guide's envelopes, errors.
+//! - `blip_properties`: generators of valid Blip envelopes and property tests with them.
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
@@ -18,6 +20,8 @@
 //!
 //! Shared setup lives in `common`.
 
+mod blip;
+mod blip_properties;
 mod braze;
 mod common;
 mod control;
