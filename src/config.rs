@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::journal::DEFAULT_CAPACITY;
-use crate::vendors::{self, braze::BrazeSettings, zendesk::ZendeskSettings};
+use crate::vendors::{
+    self, braze::BrazeSettings, freshchat::FreshchatSettings, mammut::MammutSettings,
+    zendesk::ZendeskSettings,
+};
 
 /// Default port of the control API (vendors follow it: zendesk on 4711, ...).
 pub const DEFAULT_CONTROL_PORT: u16 = 4710;
@@ -75,6 +78,10 @@ pub struct VendorsFile {
     pub zendesk: Option<ZendeskSettings>,
     /// Fake Braze.
     pub braze: Option<BrazeSettings>,
+    /// Fake Freshchat.
+    pub freshchat: Option<FreshchatSettings>,
+    /// Fake Mammut.
+    pub mammut: Option<MammutSettings>,
 }
 
 /// Settings given on the command line; they win over the file.
@@ -119,6 +126,10 @@ pub struct RunConfig {
     pub zendesk: ZendeskSettings,
     /// Fake Braze's settings.
     pub braze: BrazeSettings,
+    /// Fake Freshchat's settings.
+    pub freshchat: FreshchatSettings,
+    /// Fake Mammut's settings.
+    pub mammut: MammutSettings,
 }
 
 impl RunConfig {
@@ -142,8 +153,16 @@ impl RunConfig {
         problems.extend(zendesk.problems());
         let braze = file.vendors.braze.unwrap_or_default();
         problems.extend(braze.problems());
-        let file_ports: BTreeMap<&str, Option<u16>> =
-            BTreeMap::from([("zendesk", zendesk.port), ("braze", braze.port)]);
+        let freshchat = file.vendors.freshchat.unwrap_or_default();
+        problems.extend(freshchat.problems());
+        let mammut = file.vendors.mammut.unwrap_or_default();
+        problems.extend(mammut.problems());
+        let file_ports: BTreeMap<&str, Option<u16>> = BTreeMap::from([
+            ("zendesk", zendesk.port),
+            ("braze", braze.port),
+            ("freshchat", freshchat.port),
+            ("mammut", mammut.port),
+        ]);
         let mut ports = BTreeMap::new();
         for reg in vendors::REGISTRY {
             let default = if o.ephemeral_ports {
@@ -223,6 +242,8 @@ impl RunConfig {
             seed: o.seed.or(file.seed).unwrap_or(0),
             zendesk,
             braze,
+            freshchat,
+            mammut,
         })
     }
 }
