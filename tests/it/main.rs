@@ -7,6 +7,9 @@
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
+//! - `freshchat`: Freshchat's API and signed webhooks, and fake Mammut (graph API, bot).
+//! - `freshchat_props`: generated Freshchat webhook payloads (signed, round-trip) and
+//!   no 5xx from the Freshchat and Mammut routers.
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
@@ -22,6 +25,8 @@ mod braze;
 mod common;
 mod control;
 mod flows;
+mod freshchat;
+mod freshchat_props;
 mod properties;
 mod scenario_files;
 mod scenario_runs;

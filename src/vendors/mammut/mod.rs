@@ -104,7 +104,7 @@ impl Default for MammutSettings {
                     answer: "We are open Monday to Friday, 9:00 to 18:00.".to_owned(),
                 },
                 Knowledge {
-                    when: vec!["hello".to_owned(), "hi".to_owned(), "hola".to_owned()],
+                    when: vec!["hello".to_owned(), "hola".to_owned()],
                     answer: "Hello! I am the Mammut bot. How can I help?".to_owned(),
                 },
             ],
