@@ -76,7 +76,15 @@ async fn serve_writes_the_env_file_serves_zendesk_and_stops_on_sigterm() {
             "FAKEDESK_ZENDESK_PASSWORD",
             "FAKEDESK_ZENDESK_OAUTH_TOKEN",
             "FAKEDESK_BRAZE_URL",
-            "FAKEDESK_BRAZE_API_KEY"
+            "FAKEDESK_BRAZE_API_KEY",
+            "FAKEDESK_FRESHCHAT_URL",
+            "FAKEDESK_FRESHCHAT_TOKEN",
+            "FAKEDESK_FRESHCHAT_APP_ID",
+            "FAKEDESK_FRESHCHAT_AGENT_ID",
+            "FAKEDESK_FRESHCHAT_USER_ID",
+            "FAKEDESK_FRESHCHAT_CHANNEL_ID",
+            "FAKEDESK_FRESHCHAT_GROUP_ID",
+            "FAKEDESK_MAMMUT_URL"
         ]
     );
     let var = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
