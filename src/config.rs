@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::journal::DEFAULT_CAPACITY;
-use crate::vendors::{self, blip::BlipSettings, braze::BrazeSettings, zendesk::ZendeskSettings};
+use crate::vendors::{
+    self, blip::BlipSettings, braze::BrazeSettings, freshchat::FreshchatSettings,
+    mammut::MammutSettings, zendesk::ZendeskSettings,
+};
 
 /// Default port of the control API (vendors follow it: zendesk on 4711, ...).
 pub const DEFAULT_CONTROL_PORT: u16 = 4710;
@@ -75,6 +78,10 @@ pub struct VendorsFile {
     pub zendesk: Option<ZendeskSettings>,
     /// Fake Braze.
     pub braze: Option<BrazeSettings>,
+    /// Fake Freshchat.
+    pub freshchat: Option<FreshchatSettings>,
+    /// Fake Mammut.
+    pub mammut: Option<MammutSettings>,
     /// Fake Take Blip.
     pub blip: Option<BlipSettings>,
 }
@@ -121,6 +128,10 @@ pub struct RunConfig {
     pub zendesk: ZendeskSettings,
     /// Fake Braze's settings.
     pub braze: BrazeSettings,
+    /// Fake Freshchat's settings.
+    pub freshchat: FreshchatSettings,
+    /// Fake Mammut's settings.
+    pub mammut: MammutSettings,
     /// Fake Blip's settings.
     pub blip: BlipSettings,
 }
@@ -146,11 +157,17 @@ impl RunConfig {
         problems.extend(zendesk.problems());
         let braze = file.vendors.braze.unwrap_or_default();
         problems.extend(braze.problems());
+        let freshchat = file.vendors.freshchat.unwrap_or_default();
+        problems.extend(freshchat.problems());
+        let mammut = file.vendors.mammut.unwrap_or_default();
+        problems.extend(mammut.problems());
         let blip = file.vendors.blip.unwrap_or_default();
         problems.extend(blip.problems());
         let file_ports: BTreeMap<&str, Option<u16>> = BTreeMap::from([
             ("zendesk", zendesk.port),
             ("braze", braze.port),
+            ("freshchat", freshchat.port),
+            ("mammut", mammut.port),
             ("blip", blip.port),
         ]);
         let mut ports = BTreeMap::new();
@@ -232,6 +249,8 @@ impl RunConfig {
             seed: o.seed.or(file.seed).unwrap_or(0),
             zendesk,
             braze,
+            freshchat,
+            mammut,
             blip,
         })
     }

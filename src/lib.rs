@@ -142,6 +142,11 @@ pub fn banner(h: &Harness, started: Instant) -> String {
             creds.join(" ")
         ));
     }
+    for v in &h.vendors {
+        for note in v.notes() {
+            out.push_str(&format!("\n{note}\n"));
+        }
+    }
     out.push_str("\nPress Ctrl-C to stop.\n");
     out
 }

@@ -13,7 +13,7 @@ pub mod record;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -25,7 +25,7 @@ use crate::config::{ConfigError, RunConfig};
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, Sender};
 use crate::template::Templates;
-use crate::vendors::{self, Vendor, VendorCtx};
+use crate::vendors::{self, Peers, Vendor, VendorCtx};
 
 /// What a run shares: configuration, clock, journal and the vendors.
 pub struct Harness {
@@ -37,7 +37,7 @@ pub struct Harness {
     pub journal: Arc<Journal>,
     /// The fake vendors, in registry order.
     pub vendors: Vec<Arc<dyn Vendor>>,
-    addrs: OnceLock<BTreeMap<&'static str, SocketAddr>>,
+    peers: Arc<Peers>,
 }
 
 /// Why serving failed.
@@ -77,11 +77,13 @@ impl Harness {
                 clock: clock.clone(),
             },
         };
+        let peers = Arc::new(Peers::default());
         let ctx = VendorCtx {
             clock: clock.clone(),
             config: config.clone(),
             sender,
             templates: Arc::new(Templates::new()),
+            peers: peers.clone(),
         };
         let vendors = vendors::REGISTRY
             .iter()
@@ -92,7 +94,7 @@ impl Harness {
             config,
             clock,
             vendors,
-            addrs: OnceLock::new(),
+            peers,
         }))
     }
 
@@ -120,7 +122,7 @@ impl Harness {
 
     /// `http://ADDR` of a vendor (or `control`), once bound.
     pub fn url(&self, name: &str) -> Option<String> {
-        self.addrs.get()?.get(name).map(|a| format!("http://{a}"))
+        self.peers.url(name)
     }
 
     /// The env file's lines: URLs, then each vendor's seeded credentials.
@@ -236,7 +238,7 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
         vendors: bound,
         addrs,
     } = listeners;
-    let _ = harness.addrs.set(addrs.clone());
+    harness.peers.set_addrs(addrs.clone());
     let listeners: Vec<(Arc<dyn Vendor>, TcpListener)> = bound
         .into_iter()
         .filter_map(|(name, l)| harness.vendor(name).map(|v| (v.clone(), l)))

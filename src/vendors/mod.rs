@@ -9,9 +9,13 @@
 
 pub mod blip;
 pub mod braze;
+pub mod freshchat;
+pub mod mammut;
 pub mod zendesk;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -78,6 +82,46 @@ pub struct VendorCtx {
     pub sender: Sender,
     /// The shared Liquid parser.
     pub templates: Arc<Templates>,
+    /// What the fakes know of each other: addresses and published values.
+    pub peers: Arc<Peers>,
+}
+
+/// What the fakes of one run know of each other: every listener's address once
+/// bound, and values one vendor publishes for another (fake Freshchat's public
+/// key, which fake Mammut verifies webhooks with).
+#[derive(Debug, Default)]
+pub struct Peers {
+    addrs: OnceLock<BTreeMap<&'static str, SocketAddr>>,
+    published: Mutex<BTreeMap<String, String>>,
+}
+
+impl Peers {
+    /// Records the bound addresses (once; later calls change nothing).
+    pub fn set_addrs(&self, addrs: BTreeMap<&'static str, SocketAddr>) {
+        let _ = self.addrs.set(addrs);
+    }
+
+    /// `http://ADDR` of a vendor (or `control`), once bound.
+    pub fn url(&self, name: &str) -> Option<String> {
+        self.addrs.get()?.get(name).map(|a| format!("http://{a}"))
+    }
+
+    /// Publishes `value` under `key` (`freshchat.public_key_pem`).
+    pub fn publish(&self, key: &str, value: String) {
+        self.published
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_owned(), value);
+    }
+
+    /// A published value.
+    pub fn published(&self, key: &str) -> Option<String> {
+        self.published
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+    }
 }
 
 /// A running fake vendor.
@@ -104,6 +148,10 @@ pub trait Vendor: Send + Sync + 'static {
     /// send unless told otherwise.
     fn seeded_authorization(&self) -> Option<String> {
         None
+    }
+    /// Lines `serve` prints under its table (fake Freshchat's public key).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
     }
 }
 
@@ -135,6 +183,8 @@ pub struct Action {
 pub const REGISTRY: &[Registration] = &[
     zendesk::REGISTRATION,
     braze::REGISTRATION,
+    freshchat::REGISTRATION,
+    mammut::REGISTRATION,
     blip::REGISTRATION,
 ];
 

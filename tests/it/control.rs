@@ -56,6 +56,8 @@ async fn every_listener_binds_127_0_0_1_on_its_own_os_chosen_port() {
         json!([
             {"name": "zendesk", "url": r.url("zendesk")},
             {"name": "braze", "url": r.url("braze")},
+            {"name": "freshchat", "url": r.url("freshchat")},
+            {"name": "mammut", "url": r.url("mammut")},
             {"name": "blip", "url": r.url("blip")}
         ])
     );
@@ -149,7 +151,10 @@ async fn journal_filters_by_vendor_since_and_limit_and_rejects_bad_parameters() 
     assert!(j["error"].as_str().unwrap().contains("since"));
     let (status, j) = get(format!("{control}/journal?vendor=zendsk")).await;
     assert_eq!(status, 404);
-    assert_eq!(j["hint"]["known"], json!(["zendesk", "braze", "blip"]));
+    assert_eq!(
+        j["hint"]["known"],
+        json!(["zendesk", "braze", "freshchat", "mammut", "blip"])
+    );
     r.shutdown().await;
 }
 

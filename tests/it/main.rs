@@ -9,6 +9,9 @@
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `blip`: Take Blip over real sockets: the custom attendance channel, the guide's envelopes, errors.
 //! - `blip_properties`: generators of valid Blip envelopes and property tests with them.
+//! - `freshchat`: Freshchat's API and signed webhooks, and fake Mammut (graph API, bot).
+//! - `freshchat_props`: generated Freshchat webhook payloads (signed, round-trip) and
+//!   no 5xx from the Freshchat and Mammut routers.
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
@@ -26,6 +29,8 @@ mod braze;
 mod common;
 mod control;
 mod flows;
+mod freshchat;
+mod freshchat_props;
 mod properties;
 mod scenario_files;
 mod scenario_runs;

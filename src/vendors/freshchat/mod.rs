@@ -1,0 +1,657 @@
+//! Fake Freshchat: the REST API v2 (REFERENCE 3.1 to 3.7) and RSA-signed webhooks
+//! (REFERENCE 3.8).
+//!
+//! Requests pass, outermost first: the harness's record layer, then `gate` (the
+//! bearer API token), then the routes in [`api`], served under both `/v2` and
+//! `/api/v2`. State lives in [`store`], free of I/O; every change there produces
+//! webhook events, which [`Freshchat::flush`] signs and queues. One worker per
+//! account sends the queue in order, with [`webhook::FreshchatRetry`].
+
+pub mod api;
+pub mod error;
+pub mod store;
+pub mod webhook;
+pub mod wire;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use tokio::sync::watch;
+
+use self::error::FreshchatError;
+use self::store::{DeliveryRecord, Store};
+use self::webhook::{Actor, SigningKey};
+use self::wire::Property;
+use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
+use crate::config::ConfigError;
+
+/// How the harness builds fake Freshchat.
+pub const REGISTRATION: Registration = Registration {
+    name: "freshchat",
+    default_port: 4713,
+    build,
+    actions: &[
+        Action {
+            name: "user_message",
+            summary: "a customer writes: `text` (or `message_parts`), optional `conversation_id` (default: a new conversation), `user_id`, `channel_id`; fires `message_create` (and `conversation_reopen` on a resolved one) and waits for the webhooks unless `wait: false`",
+        },
+        Action {
+            name: "agent_message",
+            summary: "an agent writes from the inbox: `conversation_id`, `text` (or `message_parts`), optional `agent_id`, `private`; fires `message_create`",
+        },
+        Action {
+            name: "assign",
+            summary: "an agent assigns a conversation: `conversation_id`, `agent_id` and/or `group_id` (or `group` by name), optional `by` (the assigning agent); fires `conversation_assignment`",
+        },
+        Action {
+            name: "resolve",
+            summary: "an agent resolves a conversation: `conversation_id`, optional `by`; fires `conversation_resolution`",
+        },
+        Action {
+            name: "reopen",
+            summary: "an agent reopens a conversation: `conversation_id`, optional `by`; fires `conversation_reopen`",
+        },
+        Action {
+            name: "webhook",
+            summary: "Admin → Webhooks: `url` (the account's one webhook URL) and/or `enabled`",
+        },
+    ],
+};
+
+fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
+    let s = &ctx.config.freshchat;
+    let key = match &s.private_key_pem {
+        Some(pem) => SigningKey::from_pem(pem).map_err(|e| {
+            ConfigError::Invalid(vec![format!("vendors.freshchat.private_key_pem: {e}")])
+        })?,
+        None => SigningKey::generated(),
+    };
+    ctx.peers.publish(PUBLIC_KEY_PEER, key.public_pem());
+    Ok(Arc::new(Freshchat::new(ctx.clone(), key)))
+}
+
+/// Where fake Freshchat publishes its public key for the other fakes.
+pub const PUBLIC_KEY_PEER: &str = "freshchat.public_key_pem";
+
+/// The path of fake Mammut's Freshchat channel, where webhooks go by default.
+pub const MAMMUT_CHANNEL_PATH: &str = "/channels/freshchat/";
+
+/// Settings of fake Freshchat (the `vendors.freshchat` section).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct FreshchatSettings {
+    /// Listening port (0: chosen by the OS).
+    pub port: Option<u16>,
+    /// The API token (`Authorization: Bearer <token>`).
+    pub api_token: String,
+    /// The account's APP ID.
+    pub app_id: String,
+    /// Agents; the bot is one of them.
+    pub agents: Vec<AgentSeed>,
+    /// The agent the bot answers as (printed as `FAKEDESK_FRESHCHAT_AGENT_ID`).
+    pub bot_agent_id: String,
+    /// The agent changes made through the API are reported as (UNKNOWN whom
+    /// Freshchat names: the token belongs to an admin).
+    pub api_actor_id: String,
+    /// Customers.
+    pub users: Vec<UserSeed>,
+    /// Channels (topics); conversations go to the first unless told otherwise.
+    pub channels: Vec<ChannelSeed>,
+    /// Groups.
+    pub groups: Vec<GroupSeed>,
+    /// The webhook (Admin → Webhooks).
+    pub webhook: WebhookSettings,
+    /// The RSA private key webhooks are signed with, in PEM (PKCS#1 or PKCS#8);
+    /// unset: an RSA-2048 key generated at start (once per process).
+    pub private_key_pem: Option<String>,
+    /// Most items per page of a list (UNVERIFIED: 100).
+    pub max_items_per_page: usize,
+}
+
+/// A seeded agent.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSeed {
+    /// UUID.
+    pub id: String,
+    /// Email.
+    pub email: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: String,
+}
+
+/// A seeded customer.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserSeed {
+    /// UUID.
+    pub id: String,
+    /// Email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// First name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// The integrator's id.
+    #[serde(default)]
+    pub reference_id: Option<String>,
+    /// `[{name, value}]`.
+    #[serde(default)]
+    pub properties: Vec<Property>,
+}
+
+/// A seeded channel (topic).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSeed {
+    /// UUID.
+    pub id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A seeded group.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSeed {
+    /// UUID.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Agent ids.
+    #[serde(default)]
+    pub agents: Vec<String>,
+}
+
+/// How webhooks are sent (REFERENCE 3.8; the retry policy is UNKNOWN).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Whether webhooks are sent.
+    pub enabled: bool,
+    /// The account's one webhook URL; unset: fake Mammut's Freshchat channel
+    /// (`${fakedesk.mammut.url}/channels/freshchat/`).
+    pub url: Option<String>,
+    /// The events sent (default all four).
+    pub events: Vec<String>,
+    /// `X-Freshchat-Payload-Version` (UNVERIFIED: `1`).
+    pub payload_version: String,
+    /// Per-attempt timeout in milliseconds.
+    pub timeout_ms: u64,
+    /// Retries after the first attempt (UNKNOWN).
+    pub max_retries: u32,
+    /// The wait before the first retry, in milliseconds (UNKNOWN).
+    pub retry_base_delay_ms: u64,
+    /// How much each wait grows (UNKNOWN).
+    pub retry_factor: u32,
+}
+
+const ADMIN_ID: &str = "f5c4a000-0000-4000-8000-0000000000a1";
+const BOT_ID: &str = "f5c4a000-0000-4000-8000-0000000000b0";
+
+impl Default for FreshchatSettings {
+    fn default() -> Self {
+        Self {
+            port: None,
+            api_token: "eyJhbGciOiJSUzI1NiJ9.ZmFrZWRlc2stZnJlc2hjaGF0.fakedesk0freshchat0api0token"
+                .to_owned(),
+            app_id: "f5c4a000-0000-4000-8000-000000000001".to_owned(),
+            agents: vec![
+                AgentSeed {
+                    id: ADMIN_ID.to_owned(),
+                    email: "admin@fakedesk.test".to_owned(),
+                    first_name: "Ada".to_owned(),
+                    last_name: "Admin".to_owned(),
+                },
+                AgentSeed {
+                    id: BOT_ID.to_owned(),
+                    email: "bot@fakedesk.test".to_owned(),
+                    first_name: "Mammut".to_owned(),
+                    last_name: "Bot".to_owned(),
+                },
+            ],
+            bot_agent_id: BOT_ID.to_owned(),
+            api_actor_id: ADMIN_ID.to_owned(),
+            users: vec![UserSeed {
+                id: "f5c4a000-0000-4000-8000-0000000000c1".to_owned(),
+                email: Some("ana@example.com".to_owned()),
+                first_name: Some("Ana".to_owned()),
+                last_name: Some("Souza".to_owned()),
+                reference_id: Some("ext-1".to_owned()),
+                properties: Vec::new(),
+            }],
+            channels: vec![ChannelSeed {
+                id: "f5c4a000-0000-4000-8000-0000000000d1".to_owned(),
+                name: "Inbox".to_owned(),
+            }],
+            groups: vec![
+                GroupSeed {
+                    id: "f5c4a000-0000-4000-8000-0000000000e1".to_owned(),
+                    name: "Mammut Bot Support team".to_owned(),
+                    description: "Conversations the bot could not answer".to_owned(),
+                    agents: vec![ADMIN_ID.to_owned()],
+                },
+                GroupSeed {
+                    id: "f5c4a000-0000-4000-8000-0000000000e2".to_owned(),
+                    name: "Sales".to_owned(),
+                    description: String::new(),
+                    agents: Vec::new(),
+                },
+            ],
+            webhook: WebhookSettings::default(),
+            private_key_pem: None,
+            max_items_per_page: 100,
+        }
+    }
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            url: None,
+            events: webhook::EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+            payload_version: "1".to_owned(),
+            timeout_ms: 10_000,
+            max_retries: 3,
+            retry_base_delay_ms: 1_000,
+            retry_factor: 2,
+        }
+    }
+}
+
+impl FreshchatSettings {
+    /// Problems that would make the fake unusable, each as one sentence.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let at = "vendors.freshchat";
+        if self.api_token.trim().is_empty() || self.api_token.contains(char::is_whitespace) {
+            out.push(format!("{at}.api_token: empty or has spaces"));
+        }
+        if !self.agents.iter().any(|a| a.id == self.bot_agent_id) {
+            out.push(format!(
+                "{at}.bot_agent_id: `{}` is not one of the agents",
+                self.bot_agent_id
+            ));
+        }
+        if !self.agents.iter().any(|a| a.id == self.api_actor_id) {
+            out.push(format!(
+                "{at}.api_actor_id: `{}` is not one of the agents",
+                self.api_actor_id
+            ));
+        }
+        if self.channels.is_empty() {
+            out.push(format!("{at}.channels: give at least one channel"));
+        }
+        for e in &self.webhook.events {
+            if !webhook::EVENTS.contains(&e.as_str()) {
+                out.push(format!(
+                    "{at}.webhook.events: unknown event `{e}` (known: {})",
+                    webhook::EVENTS.join(", ")
+                ));
+            }
+        }
+        if self.webhook.timeout_ms == 0 {
+            out.push(format!("{at}.webhook.timeout_ms must be at least 1"));
+        }
+        if self.max_items_per_page == 0 {
+            out.push(format!("{at}.max_items_per_page must be at least 1"));
+        }
+        let mut ids: Vec<&str> = Vec::new();
+        let all = self
+            .agents
+            .iter()
+            .map(|a| &a.id)
+            .chain(self.users.iter().map(|u| &u.id))
+            .chain(self.channels.iter().map(|c| &c.id))
+            .chain(self.groups.iter().map(|g| &g.id));
+        for id in all {
+            if ids.contains(&id.as_str()) {
+                out.push(format!("{at}: id `{id}` is used twice"));
+            }
+            ids.push(id);
+        }
+        out
+    }
+}
+
+/// One queued webhook delivery.
+#[derive(Debug, Clone)]
+struct Job {
+    delivery: String,
+    url: String,
+    body: Bytes,
+    signature: String,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    running: bool,
+}
+
+/// Fake Freshchat: settings, state, signing key and the webhook queue.
+pub struct Freshchat {
+    ctx: VendorCtx,
+    settings: FreshchatSettings,
+    key: SigningKey,
+    store: Mutex<Store>,
+    queue: Mutex<Queue>,
+    pending: watch::Sender<usize>,
+}
+
+impl Freshchat {
+    /// Fake Freshchat in its seeded state, signing with `key`.
+    pub fn new(ctx: VendorCtx, key: SigningKey) -> Self {
+        let settings = ctx.config.freshchat.clone();
+        Self {
+            store: Mutex::new(Store::seeded(&settings, ctx.config.seed)),
+            queue: Mutex::new(Queue::default()),
+            pending: watch::Sender::new(0),
+            settings,
+            key,
+            ctx,
+        }
+    }
+
+    /// The store, locked. Never held across an `.await`.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &FreshchatSettings {
+        &self.settings
+    }
+
+    /// The signing key.
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// The current time, from the run's clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.ctx.clock.now()
+    }
+
+    /// Who API changes are reported as.
+    pub fn api_actor(&self) -> Actor {
+        Actor {
+            actor_type: "agent".to_owned(),
+            actor_id: self.settings.api_actor_id.clone(),
+        }
+    }
+
+    /// Where webhooks go now, if anywhere.
+    pub fn webhook_url(&self) -> Option<String> {
+        let store = self.store();
+        if !store.webhook_enabled {
+            return None;
+        }
+        store.webhook_url.clone().or_else(|| {
+            self.ctx
+                .peers
+                .url("mammut")
+                .map(|u| format!("{u}{MAMMUT_CHANNEL_PATH}"))
+        })
+    }
+
+    /// Signs and queues the events the store produced since the last flush; the
+    /// account's worker sends them in order.
+    pub fn flush(self: &Arc<Self>) {
+        let url = self.webhook_url();
+        let jobs: Vec<Job> = {
+            let mut store = self.store();
+            let events = std::mem::take(&mut store.events);
+            let Some(url) = url else {
+                return;
+            };
+            events
+                .into_iter()
+                .filter(|e| self.settings.webhook.events.iter().any(|x| x == e.action))
+                .map(|e| {
+                    let body = Bytes::from(e.payload.to_string());
+                    let delivery = store.uuid();
+                    store.deliveries.push(DeliveryRecord {
+                        delivery: delivery.clone(),
+                        action: e.action,
+                        url: url.clone(),
+                        status: "queued",
+                        attempts: 0,
+                    });
+                    Job {
+                        signature: self.key.sign(&body),
+                        delivery,
+                        url: url.clone(),
+                        body,
+                    }
+                })
+                .collect()
+        };
+        if jobs.is_empty() {
+            return;
+        }
+        self.pending.send_modify(|n| *n += jobs.len());
+        let start = {
+            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            q.jobs.extend(jobs);
+            !std::mem::replace(&mut q.running, true)
+        };
+        if start {
+            tokio::spawn(self.clone().work());
+        }
+    }
+
+    async fn work(self: Arc<Self>) {
+        loop {
+            let job = {
+                let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                match q.jobs.pop_front() {
+                    Some(j) => j,
+                    None => {
+                        q.running = false;
+                        return;
+                    }
+                }
+            };
+            self.send(job).await;
+            self.pending.send_modify(|n| *n = n.saturating_sub(1));
+        }
+    }
+
+    async fn send(&self, job: Job) {
+        let s = &self.settings.webhook;
+        let policy = webhook::FreshchatRetry::from_settings(s);
+        let timeout = Duration::from_millis(s.timeout_ms);
+        let delivery = self
+            .ctx
+            .sender
+            .deliver(REGISTRATION.name, &job.delivery, timeout, &policy, |n| {
+                webhook::request(&job.url, &job.body, &job.signature, &s.payload_version, n)
+            })
+            .await;
+        let mut store = self.store();
+        if let Some(r) = store
+            .deliveries
+            .iter_mut()
+            .find(|r| r.delivery == job.delivery)
+        {
+            r.status = if delivery.delivered() {
+                "delivered"
+            } else {
+                "failed"
+            };
+            r.attempts = delivery.attempts.len();
+        }
+    }
+
+    /// Waits (at most `limit`) until every queued webhook has been sent.
+    pub async fn idle(&self, limit: Duration) -> bool {
+        let mut rx = self.pending.subscribe();
+        tokio::time::timeout(limit, rx.wait_for(|n| *n == 0))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+}
+
+impl Vendor for Freshchat {
+    fn name(&self) -> &'static str {
+        REGISTRATION.name
+    }
+
+    fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .nest("/v2", api::routes())
+            .nest("/api/v2", api::routes())
+            .fallback(api::no_route)
+            .with_state(self.clone())
+            .layer(axum::middleware::from_fn_with_state(self, gate))
+    }
+
+    fn state(&self) -> Value {
+        let store = self.store();
+        json!({
+            "app_id": store.app_id,
+            "users": store.users,
+            "agents": store.agents,
+            "groups": store.groups,
+            "channels": store.channels,
+            "conversations": store.conversations,
+            "webhook": {"url": store.webhook_url, "enabled": store.webhook_enabled},
+            "deliveries": store.deliveries,
+        })
+    }
+
+    fn reset(&self) {
+        *self.store() = Store::seeded(&self.settings, self.ctx.config.seed);
+    }
+
+    fn reject(&self, rejection: Rejection) -> Response {
+        match rejection {
+            Rejection::BodyTooLarge(limit) => FreshchatError::PayloadTooLarge(limit),
+            Rejection::BodyUnreadable => {
+                FreshchatError::BadRequest("Unable to read the request body".to_owned())
+            }
+        }
+        .into_response()
+    }
+
+    fn credentials(&self) -> Vec<Credential> {
+        let s = &self.settings;
+        let first = |v: Option<&String>| v.cloned().unwrap_or_default();
+        vec![
+            Credential {
+                key: "TOKEN",
+                value: s.api_token.clone(),
+            },
+            Credential {
+                key: "APP_ID",
+                value: s.app_id.clone(),
+            },
+            Credential {
+                key: "AGENT_ID",
+                value: s.bot_agent_id.clone(),
+            },
+            Credential {
+                key: "USER_ID",
+                value: first(s.users.first().map(|u| &u.id)),
+            },
+            Credential {
+                key: "CHANNEL_ID",
+                value: first(s.channels.first().map(|c| &c.id)),
+            },
+            Credential {
+                key: "GROUP_ID",
+                value: first(s.groups.first().map(|g| &g.id)),
+            },
+        ]
+    }
+
+    fn control(self: Arc<Self>) -> Option<Router> {
+        Some(api::control_routes().with_state(self))
+    }
+
+    fn seeded_authorization(&self) -> Option<String> {
+        Some(format!("Bearer {}", self.settings.api_token))
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![format!(
+            "freshchat webhook public key (also GET /freshchat/public-key on the control port):\n{}",
+            self.key.public_pem().trim_end()
+        )]
+    }
+}
+
+/// The API token: `Authorization: Bearer <token>` (\[DOC\]), else 401.
+async fn gate(State(f): State<Arc<Freshchat>>, req: Request, next: Next) -> Response {
+    let ok = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.trim().split_once(' '))
+        .is_some_and(|(scheme, token)| {
+            scheme.eq_ignore_ascii_case("bearer") && token.trim() == f.settings.api_token
+        });
+    if ok {
+        next.run(req).await
+    } else {
+        FreshchatError::Unauthorized.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FileConfig, Overrides, RunConfig, parse};
+    use std::path::Path;
+
+    #[test]
+    fn default_settings_have_no_problems_and_bad_ones_are_named() {
+        assert!(FreshchatSettings::default().problems().is_empty());
+        let mut s = FreshchatSettings {
+            bot_agent_id: "nobody".to_owned(),
+            ..FreshchatSettings::default()
+        };
+        s.webhook.events.push("ticket_created".to_owned());
+        let problems = s.problems();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("bot_agent_id"));
+        assert!(problems[1].contains("ticket_created"));
+    }
+
+    #[test]
+    fn freshchat_listens_on_4713_by_default_and_reads_its_config_section() {
+        let c = RunConfig::build(FileConfig::default(), &Overrides::default()).unwrap();
+        assert_eq!((c.ports["freshchat"], c.ports["mammut"]), (4713, 4714));
+        let file = parse(
+            Path::new("c.yaml"),
+            "vendors:\n  freshchat:\n    port: 5713\n    api_token: t1\n    webhook:\n      url: http://127.0.0.1:1/hook\n      max_retries: 0\n",
+        )
+        .unwrap();
+        let c = RunConfig::build(file, &Overrides::default()).unwrap();
+        assert_eq!(c.ports["freshchat"], 5713);
+        assert_eq!(c.freshchat.api_token, "t1");
+        assert_eq!(c.freshchat.webhook.max_retries, 0);
+        assert_eq!(c.freshchat.webhook.events.len(), 4);
+    }
+}

@@ -1,0 +1,869 @@
+//! Freshchat's state and lifecycle rules (REFERENCE 3.5 to 3.7): users, agents,
+//! groups, channels, conversations with their messages, and the webhook events each
+//! change produces. Plain data, no I/O: the vendor signs and sends the events.
+//!
+//! Conversation status: `new` → `assigned` (an agent is assigned) → `resolved` →
+//! `reopened` (a user writes, or someone reopens it) → `assigned` | `resolved`. No
+//! state is terminal. Assigning only a group keeps the status (UNVERIFIED).
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use super::FreshchatSettings;
+use super::error::FreshchatError;
+use super::webhook::{self, Actor, Assignment};
+use super::wire::{self, Agent, Channel, Group, Message, User, opt_str};
+use crate::clock::iso_millis;
+use crate::ids::{IdGen, Sequence};
+
+/// The statuses a conversation can have.
+pub const STATUSES: &[&str] = &["new", "assigned", "resolved", "reopened"];
+
+/// A conversation and its messages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conversation {
+    /// UUID.
+    pub conversation_id: String,
+    /// Numeric id (Freshchat's `freshchat_conversation_id` too).
+    pub conversation_internal_id: u64,
+    /// The account's APP ID.
+    pub app_id: String,
+    /// `new`, `assigned`, `resolved` or `reopened`.
+    pub status: String,
+    /// The channel (topic).
+    pub channel_id: String,
+    /// The assigned agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_agent_id: Option<String>,
+    /// The assigned group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_group_id: Option<String>,
+    /// The customer.
+    pub user_id: String,
+    /// Custom properties.
+    pub properties: Map<String, Value>,
+    /// ISO-8601 with milliseconds.
+    pub created_time: String,
+    /// ISO-8601 with milliseconds.
+    pub updated_time: String,
+    /// The first half of every `interaction_id` of the conversation.
+    #[serde(skip)]
+    pub interaction: u64,
+    /// Messages, oldest first.
+    pub messages: Vec<Message>,
+}
+
+impl Conversation {
+    /// The API's view (REFERENCE 3.5: the PUT response's fields).
+    pub fn view(&self, base_url: &str) -> Value {
+        let mut v = json!({
+            "conversation_id": self.conversation_id,
+            "freshchat_conversation_id": self.conversation_internal_id,
+            "conversation_internal_id": self.conversation_internal_id,
+            "app_id": self.app_id,
+            "status": self.status,
+            "channel_id": self.channel_id,
+            "skill_id": 0,
+            "url": format!("{base_url}/a/{}/open/conversation/{}", self.app_id, self.conversation_internal_id),
+            "created_time": self.created_time,
+            "updated_time": self.updated_time,
+            "user_id": self.user_id,
+            "users": [{"id": self.user_id}],
+            "properties": self.properties,
+        });
+        if let Some(g) = &self.assigned_group_id {
+            v["assigned_group_id"] = json!(g);
+        }
+        if let Some(a) = &self.assigned_agent_id {
+            v["assigned_agent_id"] = json!(a);
+            v["agents"] = json!([{"id": a}]);
+        }
+        v
+    }
+
+    fn interaction_id(&self, at: OffsetDateTime) -> String {
+        let ms = at.unix_timestamp_nanos() / 1_000_000;
+        format!("{}-{ms}", self.interaction)
+    }
+}
+
+/// A webhook event, ready to be serialized, signed and sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// `message_create`, `conversation_assignment`, ...
+    pub action: &'static str,
+    /// The whole envelope.
+    pub payload: Value,
+}
+
+/// How a delivery went, for `GET /state/freshchat`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryRecord {
+    /// Groups the attempts in the journal.
+    pub delivery: String,
+    /// The event.
+    pub action: &'static str,
+    /// The URL.
+    pub url: String,
+    /// `queued`, `delivered` or `failed`.
+    pub status: &'static str,
+    /// How many attempts were made.
+    pub attempts: usize,
+}
+
+/// Everything fake Freshchat holds.
+#[derive(Debug, Clone)]
+pub struct Store {
+    ids: IdGen,
+    internal_ids: Sequence,
+    /// The account's APP ID.
+    pub app_id: String,
+    /// Customers, in creation order.
+    pub users: Vec<User>,
+    /// Agents (the bot among them).
+    pub agents: Vec<Agent>,
+    /// Groups.
+    pub groups: Vec<Group>,
+    /// Channels (topics).
+    pub channels: Vec<Channel>,
+    /// Conversations, in creation order.
+    pub conversations: Vec<Conversation>,
+    /// Events produced and not yet handed to the sender.
+    pub events: Vec<Event>,
+    /// Webhook deliveries, in the order they were queued.
+    pub deliveries: Vec<DeliveryRecord>,
+    /// Where webhooks go (`None`: fake Mammut's Freshchat channel).
+    pub webhook_url: Option<String>,
+    /// Whether webhooks are sent at all.
+    pub webhook_enabled: bool,
+}
+
+/// The time seeded objects were created (stable across runs).
+const SEEDED_TIME: &str = "2024-01-01T00:00:00.000Z";
+
+fn not_found(what: &'static str) -> FreshchatError {
+    if what == "AGENT" {
+        FreshchatError::AgentNotFound
+    } else {
+        FreshchatError::NotFound(what)
+    }
+}
+
+impl Store {
+    /// The seeded account of `settings`.
+    pub fn seeded(s: &FreshchatSettings, seed: u64) -> Self {
+        let t = SEEDED_TIME.to_owned();
+        let users = s
+            .users
+            .iter()
+            .map(|u| User {
+                id: u.id.clone(),
+                created_time: t.clone(),
+                updated_time: t.clone(),
+                email: u.email.clone(),
+                first_name: u.first_name.clone(),
+                last_name: u.last_name.clone(),
+                phone: None,
+                avatar: None,
+                reference_id: u.reference_id.clone(),
+                properties: u.properties.clone(),
+                social_profiles: Vec::new(),
+            })
+            .collect();
+        let agents = s
+            .agents
+            .iter()
+            .map(|a| Agent {
+                id: a.id.clone(),
+                email: a.email.clone(),
+                first_name: a.first_name.clone(),
+                last_name: a.last_name.clone(),
+                avatar: json!({"url": ""}),
+                availability_status: "AVAILABLE".to_owned(),
+                routing_type: "INTELLIASSIGN".to_owned(),
+                groups: s
+                    .groups
+                    .iter()
+                    .filter(|g| g.agents.contains(&a.id))
+                    .map(|g| g.id.clone())
+                    .collect(),
+                is_deactivated: false,
+                locale: "en".to_owned(),
+                timezone: "UTC".to_owned(),
+                social_profiles: Vec::new(),
+            })
+            .collect();
+        let groups = s
+            .groups
+            .iter()
+            .map(|g| Group {
+                id: g.id.clone(),
+                name: g.name.clone(),
+                description: g.description.clone(),
+                routing_type: "INTELLIASSIGN".to_owned(),
+                agents: g.agents.clone(),
+            })
+            .collect();
+        let channels = s
+            .channels
+            .iter()
+            .map(|c| Channel {
+                id: c.id.clone(),
+                icon: json!({"url": ""}),
+                updated_time: t.clone(),
+                enabled: true,
+                public: true,
+                name: c.name.clone(),
+                tags: Vec::new(),
+                locale: "en".to_owned(),
+            })
+            .collect();
+        Self {
+            ids: IdGen::new(seed ^ 0xF8E5_11C4),
+            internal_ids: Sequence::new(1_000_001, 1),
+            app_id: s.app_id.clone(),
+            users,
+            agents,
+            groups,
+            channels,
+            conversations: Vec::new(),
+            events: Vec::new(),
+            deliveries: Vec::new(),
+            webhook_url: s.webhook.url.clone(),
+            webhook_enabled: s.webhook.enabled,
+        }
+    }
+
+    /// A UUID v4-shaped id from the seeded generator.
+    pub fn uuid(&mut self) -> String {
+        let h = self.ids.hex(32);
+        let variant = ["8", "9", "a", "b"][usize::from(h.as_bytes()[16] % 4)];
+        format!(
+            "{}-{}-4{}-{variant}{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..]
+        )
+    }
+
+    /// A user by id.
+    pub fn user(&self, id: &str) -> Result<&User, FreshchatError> {
+        self.users
+            .iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| not_found("USER"))
+    }
+
+    /// An agent by id.
+    pub fn agent(&self, id: &str) -> Result<&Agent, FreshchatError> {
+        self.agents
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| not_found("AGENT"))
+    }
+
+    /// A group by id.
+    pub fn group(&self, id: &str) -> Result<&Group, FreshchatError> {
+        self.groups
+            .iter()
+            .find(|g| g.id == id)
+            .ok_or_else(|| not_found("GROUP"))
+    }
+
+    /// A conversation by id.
+    pub fn conversation(&self, id: &str) -> Result<&Conversation, FreshchatError> {
+        self.conversations
+            .iter()
+            .find(|c| c.conversation_id == id)
+            .ok_or_else(|| not_found("CONVERSATION"))
+    }
+
+    fn conversation_index(&self, id: &str) -> Result<usize, FreshchatError> {
+        self.conversations
+            .iter()
+            .position(|c| c.conversation_id == id)
+            .ok_or_else(|| not_found("CONVERSATION"))
+    }
+
+    /// `POST /v2/users`: every field optional; `properties` is `[{name, value}]`.
+    pub fn create_user(
+        &mut self,
+        body: &Map<String, Value>,
+        now: OffsetDateTime,
+    ) -> Result<User, FreshchatError> {
+        let t = iso_millis(now);
+        let mut u = User {
+            id: self.uuid(),
+            created_time: t.clone(),
+            updated_time: t,
+            email: None,
+            first_name: None,
+            last_name: None,
+            phone: None,
+            avatar: None,
+            reference_id: None,
+            properties: Vec::new(),
+            social_profiles: Vec::new(),
+        };
+        apply_user(&mut u, body)?;
+        self.users.push(u.clone());
+        Ok(u)
+    }
+
+    /// `PUT /v2/users/{id}`: the fields given replace the stored ones.
+    pub fn update_user(
+        &mut self,
+        id: &str,
+        body: &Map<String, Value>,
+        now: OffsetDateTime,
+    ) -> Result<User, FreshchatError> {
+        let u = self
+            .users
+            .iter_mut()
+            .find(|u| u.id == id)
+            .ok_or_else(|| not_found("USER"))?;
+        apply_user(u, body)?;
+        u.updated_time = iso_millis(now);
+        Ok(u.clone())
+    }
+
+    /// `POST /v2/conversations`: a conversation for the first of `users` on
+    /// `channel_id` (default: the first channel), with its first `messages`; each
+    /// message is a `message_create` event.
+    pub fn create_conversation(
+        &mut self,
+        body: &Map<String, Value>,
+        now: OffsetDateTime,
+    ) -> Result<usize, FreshchatError> {
+        let user_id = match body.get("users") {
+            Some(Value::Array(us)) => us
+                .first()
+                .and_then(|u| u.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            Some(_) => {
+                return Err(FreshchatError::BadRequest(
+                    "users must be an array of {\"id\": ...}".to_owned(),
+                ));
+            }
+            None => None,
+        };
+        let user_id = user_id.or(opt_str(body, "user_id")?).ok_or_else(|| {
+            FreshchatError::BadRequest(
+                "users is required: [{\"id\": \"<user id>\"}] names the customer".to_owned(),
+            )
+        })?;
+        self.user(&user_id)?;
+        let channel_id =
+            match opt_str(body, "channel_id")? {
+                Some(c) => c,
+                None => self.channels.first().map(|c| c.id.clone()).ok_or_else(|| {
+                    FreshchatError::BadRequest("channel_id is required".to_owned())
+                })?,
+            };
+        if !self.channels.iter().any(|c| c.id == channel_id) {
+            return Err(not_found("CHANNEL"));
+        }
+        if let Some(app) = opt_str(body, "app_id")?
+            && app != self.app_id
+        {
+            return Err(FreshchatError::BadRequest(format!(
+                "app_id `{app}` is not this account's APP ID"
+            )));
+        }
+        let messages = match body.get("messages") {
+            None => Vec::new(),
+            Some(Value::Array(ms)) => ms.clone(),
+            Some(_) => {
+                return Err(FreshchatError::BadRequest(
+                    "messages must be an array".to_owned(),
+                ));
+            }
+        };
+        let properties = match body.get("properties") {
+            None => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(Value::Array(pairs)) => pairs
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.get("name")?.as_str()?.to_owned(),
+                        p.get("value").cloned().unwrap_or(Value::Null),
+                    ))
+                })
+                .collect(),
+            Some(_) => {
+                return Err(FreshchatError::BadRequest(
+                    "properties must be an object".to_owned(),
+                ));
+            }
+        };
+        let t = iso_millis(now);
+        let c = Conversation {
+            conversation_id: self.uuid(),
+            conversation_internal_id: self.internal_ids.next_id(),
+            app_id: self.app_id.clone(),
+            status: "new".to_owned(),
+            channel_id,
+            assigned_agent_id: None,
+            assigned_group_id: None,
+            user_id,
+            properties,
+            created_time: t.clone(),
+            updated_time: t,
+            interaction: self.ids.range(100_000_000_000_000, 999_999_999_999_999),
+            messages: Vec::new(),
+        };
+        // Check every message before storing anything.
+        let inputs = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                m.as_object()
+                    .ok_or_else(|| {
+                        FreshchatError::BadRequest(format!("messages[{i}] must be an object"))
+                    })
+                    .and_then(|m| self.message_input(m, &c))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.conversations.push(c);
+        let i = self.conversations.len() - 1;
+        for input in inputs {
+            self.add_message(i, input, now);
+        }
+        Ok(i)
+    }
+
+    /// Checks a message body against the conversation it goes to.
+    fn message_input(
+        &self,
+        body: &Map<String, Value>,
+        c: &Conversation,
+    ) -> Result<MessageInput, FreshchatError> {
+        let parts = wire::check_parts(body.get("message_parts"))?;
+        let actor_type = opt_str(body, "actor_type")?.ok_or_else(|| {
+            FreshchatError::BadRequest(format!(
+                "actor_type is required ({})",
+                wire::ACTOR_TYPES.join(", ")
+            ))
+        })?;
+        if !wire::ACTOR_TYPES.contains(&actor_type.as_str()) {
+            return Err(FreshchatError::BadRequest(format!(
+                "actor_type `{actor_type}` is not one of {}",
+                wire::ACTOR_TYPES.join(", ")
+            )));
+        }
+        let actor_id = match (opt_str(body, "actor_id")?, actor_type.as_str()) {
+            (Some(id), _) => id,
+            (None, "user") => c.user_id.clone(),
+            (None, "system") => String::new(),
+            (None, _) => {
+                return Err(FreshchatError::BadRequest(
+                    "actor_id is required for agent and bot messages".to_owned(),
+                ));
+            }
+        };
+        match actor_type.as_str() {
+            "user" => {
+                self.user(&actor_id)?;
+            }
+            "agent" => {
+                self.agent(&actor_id)?;
+            }
+            _ => {}
+        }
+        let message_type = opt_str(body, "message_type")?.unwrap_or_else(|| "normal".to_owned());
+        if !matches!(message_type.as_str(), "normal" | "private") {
+            return Err(FreshchatError::BadRequest(format!(
+                "message_type `{message_type}` is not one of normal, private"
+            )));
+        }
+        let reply_parts = match body.get("reply_parts") {
+            None => None,
+            Some(Value::Array(p)) => Some(p.clone()),
+            Some(_) => {
+                return Err(FreshchatError::BadRequest(
+                    "reply_parts must be an array".to_owned(),
+                ));
+            }
+        };
+        Ok(MessageInput {
+            parts,
+            reply_parts,
+            actor_type,
+            actor_id,
+            message_type,
+            user_id: opt_str(body, "user_id")?.unwrap_or_else(|| c.user_id.clone()),
+            meta_data: body.get("meta_data").cloned(),
+            in_reply_to: body.get("in_reply_to").cloned(),
+        })
+    }
+
+    /// Stores a checked message and produces its events: a user writing in a
+    /// resolved conversation reopens it first.
+    fn add_message(&mut self, i: usize, m: MessageInput, now: OffsetDateTime) -> Message {
+        let id = self.uuid();
+        let t = iso_millis(now);
+        let actor = Actor {
+            actor_type: m.actor_type.clone(),
+            actor_id: m.actor_id.clone(),
+        };
+        if m.actor_type == "user" && self.conversations[i].status == "resolved" {
+            self.set_status(i, "reopened", &actor, now);
+        }
+        let c = &mut self.conversations[i];
+        let message = Message {
+            message_parts: m.parts,
+            reply_parts: m.reply_parts,
+            app_id: c.app_id.clone(),
+            actor_id: m.actor_id,
+            id,
+            channel_id: c.channel_id.clone(),
+            conversation_id: c.conversation_id.clone(),
+            interaction_id: c.interaction_id(now),
+            message_type: m.message_type,
+            actor_type: m.actor_type,
+            created_time: t.clone(),
+            user_id: m.user_id,
+            message_source: "API".to_owned(),
+            meta_data: m.meta_data,
+            in_reply_to: m.in_reply_to,
+        };
+        c.messages.push(message.clone());
+        c.updated_time = t.clone();
+        self.events.push(Event {
+            action: "message_create",
+            payload: webhook::envelope(
+                "message_create",
+                &actor,
+                &t,
+                webhook::message_data(&message),
+            ),
+        });
+        message
+    }
+
+    /// `POST /v2/conversations/{id}/messages`.
+    pub fn post_message(
+        &mut self,
+        conversation_id: &str,
+        body: &Map<String, Value>,
+        now: OffsetDateTime,
+    ) -> Result<Message, FreshchatError> {
+        let i = self.conversation_index(conversation_id)?;
+        let input = self.message_input(body, &self.conversations[i])?;
+        Ok(self.add_message(i, input, now))
+    }
+
+    fn set_status(&mut self, i: usize, status: &str, actor: &Actor, now: OffsetDateTime) {
+        let t = iso_millis(now);
+        let c = &mut self.conversations[i];
+        c.status = status.to_owned();
+        c.updated_time = t.clone();
+        let view = webhook::conversation_view(c);
+        let interaction = c.interaction_id(now);
+        let (action, data) = match status {
+            "resolved" => (
+                "conversation_resolution",
+                webhook::resolve_data(actor, view, &interaction),
+            ),
+            _ => (
+                "conversation_reopen",
+                webhook::reopen_data(actor, view, &interaction),
+            ),
+        };
+        self.events.push(Event {
+            action,
+            payload: webhook::envelope(action, actor, &t, data),
+        });
+    }
+
+    /// `PUT /v2/conversations/{id}`: `status`, `assigned_agent_id`,
+    /// `assigned_group_id`, `properties`. An assignment is a
+    /// `conversation_assignment` event; resolving and reopening are theirs.
+    pub fn update_conversation(
+        &mut self,
+        conversation_id: &str,
+        body: &Map<String, Value>,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<usize, FreshchatError> {
+        let i = self.conversation_index(conversation_id)?;
+        let status = opt_str(body, "status")?;
+        if let Some(s) = &status
+            && !STATUSES.contains(&s.as_str())
+        {
+            return Err(FreshchatError::BadRequest(format!(
+                "status `{s}` is not one of {}",
+                STATUSES.join(", ")
+            )));
+        }
+        let agent = opt_str(body, "assigned_agent_id")?;
+        if let Some(a) = &agent {
+            self.agent(a)?;
+        }
+        let group = opt_str(body, "assigned_group_id")?;
+        if let Some(g) = &group {
+            self.group(g)?;
+        }
+        let properties = match body.get("properties") {
+            None => None,
+            Some(Value::Object(m)) => Some(m.clone()),
+            Some(_) => {
+                return Err(FreshchatError::BadRequest(
+                    "properties must be an object".to_owned(),
+                ));
+            }
+        };
+        let c = &self.conversations[i];
+        if status.as_deref() == Some("assigned") && agent.is_none() && c.assigned_agent_id.is_none()
+        {
+            return Err(FreshchatError::BadRequest(
+                "status assigned needs assigned_agent_id".to_owned(),
+            ));
+        }
+        let t = iso_millis(now);
+        let c = &mut self.conversations[i];
+        if let Some(p) = properties {
+            c.properties.extend(p);
+        }
+        c.updated_time = t.clone();
+        let changed_agent = agent.is_some() && agent != c.assigned_agent_id;
+        let changed_group = group.is_some() && group != c.assigned_group_id;
+        if changed_agent || changed_group {
+            let a = Assignment {
+                from_agent_id: c.assigned_agent_id.clone().unwrap_or_default(),
+                from_group_id: c.assigned_group_id.clone().unwrap_or_default(),
+                to_agent_id: agent
+                    .clone()
+                    .or_else(|| c.assigned_agent_id.clone())
+                    .unwrap_or_default(),
+                to_group_id: group
+                    .clone()
+                    .or_else(|| c.assigned_group_id.clone())
+                    .unwrap_or_default(),
+            };
+            if changed_agent {
+                c.assigned_agent_id = agent;
+                c.status = "assigned".to_owned();
+            }
+            if changed_group {
+                c.assigned_group_id = group;
+            }
+            let view = webhook::conversation_view(c);
+            let interaction = c.interaction_id(now);
+            self.events.push(Event {
+                action: "conversation_assignment",
+                payload: webhook::envelope(
+                    "conversation_assignment",
+                    actor,
+                    &t,
+                    webhook::assignment_data(actor, &a, view, &interaction),
+                ),
+            });
+        }
+        let current = self.conversations[i].status.clone();
+        match status.as_deref() {
+            Some("resolved") if current != "resolved" => {
+                self.set_status(i, "resolved", actor, now);
+            }
+            Some("reopened") if current == "resolved" => {
+                self.set_status(i, "reopened", actor, now);
+            }
+            Some(s @ ("new" | "assigned")) if current != s && !changed_agent => {
+                self.conversations[i].status = s.to_owned();
+            }
+            _ => {}
+        }
+        Ok(i)
+    }
+}
+
+/// A message body after its checks.
+#[derive(Debug, Clone)]
+struct MessageInput {
+    parts: Vec<Value>,
+    reply_parts: Option<Vec<Value>>,
+    actor_type: String,
+    actor_id: String,
+    message_type: String,
+    user_id: String,
+    meta_data: Option<Value>,
+    in_reply_to: Option<Value>,
+}
+
+fn apply_user(u: &mut User, body: &Map<String, Value>) -> Result<(), FreshchatError> {
+    let fields: [(&str, &mut Option<String>); 5] = [
+        ("email", &mut u.email),
+        ("first_name", &mut u.first_name),
+        ("last_name", &mut u.last_name),
+        ("phone", &mut u.phone),
+        ("reference_id", &mut u.reference_id),
+    ];
+    for (key, slot) in fields {
+        if let Some(v) = opt_str(body, key)? {
+            *slot = Some(v);
+        }
+    }
+    if let Some(a) = body.get("avatar") {
+        u.avatar = Some(a.clone());
+    }
+    match body.get("properties") {
+        None => {}
+        Some(Value::Array(ps)) => {
+            for (i, p) in ps.iter().enumerate() {
+                let (Some(name), Some(value)) = (
+                    p.get("name").and_then(Value::as_str),
+                    p.get("value").map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    }),
+                ) else {
+                    return Err(FreshchatError::BadRequest(format!(
+                        "properties[{i}] must be {{\"name\": ..., \"value\": ...}}"
+                    )));
+                };
+                u.properties.retain(|q| q.name != name);
+                u.properties.push(wire::Property {
+                    name: name.to_owned(),
+                    value,
+                });
+            }
+        }
+        Some(_) => {
+            return Err(FreshchatError::BadRequest(
+                "properties must be an array of {\"name\": ..., \"value\": ...}".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2024-02-08 17:44:38.250 UTC);
+
+    fn store() -> Store {
+        Store::seeded(&FreshchatSettings::default(), 0)
+    }
+
+    fn body(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn conversation(s: &mut Store) -> String {
+        let user = s.users[0].id.clone();
+        let i = s
+            .create_conversation(
+                &body(json!({"users": [{"id": user}], "messages": [{"message_parts": [{"text": {"content": "hi"}}], "actor_type": "user", "actor_id": user}]})),
+                NOW,
+            )
+            .unwrap();
+        s.conversations[i].conversation_id.clone()
+    }
+
+    #[test]
+    fn ids_are_uuid_v4_shaped() {
+        let id = store().uuid();
+        let re = regex::Regex::new(
+            "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+        )
+        .unwrap();
+        assert!(re.is_match(&id), "{id}");
+    }
+
+    #[test]
+    fn a_new_conversation_with_a_message_is_one_message_create() {
+        let mut s = store();
+        let id = conversation(&mut s);
+        let c = s.conversation(&id).unwrap();
+        assert_eq!((c.status.as_str(), c.messages.len()), ("new", 1));
+        assert_eq!(s.events.len(), 1);
+        assert_eq!(s.events[0].action, "message_create");
+        assert_eq!(
+            s.events[0].payload["data"]["message"]["created_time"],
+            "2024-02-08T17:44:38.250Z"
+        );
+    }
+
+    #[test]
+    fn assign_resolve_and_a_user_message_reopens() {
+        let mut s = store();
+        let id = conversation(&mut s);
+        s.events.clear();
+        let agent = Actor {
+            actor_type: "agent".to_owned(),
+            actor_id: s.agents[0].id.clone(),
+        };
+        let a = s.agents[0].id.clone();
+        s.update_conversation(&id, &body(json!({"assigned_agent_id": a})), &agent, NOW)
+            .unwrap();
+        assert_eq!(s.conversation(&id).unwrap().status, "assigned");
+        s.update_conversation(&id, &body(json!({"status": "resolved"})), &agent, NOW)
+            .unwrap();
+        let user = s.users[0].id.clone();
+        s.post_message(
+            &id,
+            &body(json!({"message_parts": [{"text": {"content": "again"}}], "actor_type": "user", "actor_id": user})),
+            NOW,
+        )
+        .unwrap();
+        let actions: Vec<&str> = s.events.iter().map(|e| e.action).collect();
+        assert_eq!(
+            actions,
+            [
+                "conversation_assignment",
+                "conversation_resolution",
+                "conversation_reopen",
+                "message_create"
+            ]
+        );
+        assert_eq!(s.conversation(&id).unwrap().status, "reopened");
+        assert_eq!(s.events[2].payload["data"]["reopen"]["reopener"], "user");
+    }
+
+    #[test]
+    fn assigning_only_a_group_keeps_the_status() {
+        let mut s = store();
+        let id = conversation(&mut s);
+        let g = s.groups[0].id.clone();
+        let actor = Actor {
+            actor_type: "agent".to_owned(),
+            actor_id: s.agents[1].id.clone(),
+        };
+        s.update_conversation(&id, &body(json!({"assigned_group_id": g})), &actor, NOW)
+            .unwrap();
+        let c = s.conversation(&id).unwrap();
+        assert_eq!(c.status, "new");
+        assert_eq!(c.assigned_group_id.as_deref(), Some(g.as_str()));
+        let e = s.events.last().unwrap();
+        assert_eq!(e.payload["data"]["assignment"]["to_group_id"], json!(g));
+        assert_eq!(e.payload["data"]["assignment"]["from_agent_id"], "");
+    }
+
+    #[test]
+    fn bad_updates_are_refused_without_changes() {
+        let mut s = store();
+        let id = conversation(&mut s);
+        let before = s.conversations.clone();
+        let actor = Actor {
+            actor_type: "system".to_owned(),
+            actor_id: String::new(),
+        };
+        for b in [
+            json!({"status": "closed"}),
+            json!({"assigned_agent_id": "nope"}),
+            json!({"status": "assigned"}),
+            json!({"assigned_group_id": 5}),
+        ] {
+            assert!(s.update_conversation(&id, &body(b), &actor, NOW).is_err());
+        }
+        assert_eq!(s.conversations, before);
+    }
+}

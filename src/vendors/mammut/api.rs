@@ -1,0 +1,412 @@
+//! Handlers of fake Mammut: the graph user endpoints (path forms exactly as the
+//! Freshchat guide shows them, colons included), and the Freshchat channel, where
+//! the bot reads webhooks and answers through the Freshchat API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::Response;
+use axum::routing::post;
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+
+use super::Mammut;
+use super::error::MammutError;
+use super::store::{Decision, FreshchatLink, Received, Thought};
+use super::wire;
+use crate::clock::iso_seconds;
+use crate::outbound::{Outcome, Outgoing, RetryPolicy};
+use crate::vendors::freshchat::{PUBLIC_KEY_PEER, webhook as fc_webhook};
+
+type M = State<Arc<Mammut>>;
+type Reply = Result<Response, MammutError>;
+
+/// Every route: the Freshchat channel (and the guide's `/channels/sms/`), and the
+/// graph paths, parsed by hand because their segments hold colons.
+pub fn routes() -> Router<Arc<Mammut>> {
+    Router::new()
+        .route("/channels/freshchat/", post(channel))
+        .route("/channels/freshchat", post(channel))
+        .route("/channels/sms/", post(channel))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(graph)
+}
+
+async fn method_not_allowed() -> MammutError {
+    MammutError::MethodNotAllowed
+}
+
+fn ok(body: &Value) -> Reply {
+    Ok(crate::vendors::json_reply(
+        StatusCode::OK,
+        "application/json",
+        body,
+    ))
+}
+
+/// A graph path: `/app:{app}/graph/user` or `/app:{app}/graph/user:{id}`.
+#[derive(Debug, PartialEq, Eq)]
+enum GraphPath {
+    Users,
+    User(u64),
+}
+
+fn graph_path(app: &str, path: &str) -> Result<GraphPath, MammutError> {
+    let nope = || MammutError::NotFound(format!("no such endpoint: {path}"));
+    let rest = path
+        .strip_prefix("/app:")
+        .and_then(|r| r.strip_prefix(app))
+        .and_then(|r| r.strip_prefix("/graph/user"))
+        .ok_or_else(nope)?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() {
+        return Ok(GraphPath::Users);
+    }
+    let id = rest.strip_prefix(':').ok_or_else(nope)?;
+    id.parse()
+        .map(GraphPath::User)
+        .map_err(|_| MammutError::BadRequest(format!("`{id}` is not a vertex id (an integer)")))
+}
+
+async fn graph(State(m): M, method: Method, uri: Uri, RawQuery(q): RawQuery, body: Bytes) -> Reply {
+    match (graph_path(&m.settings().app, uri.path())?, method) {
+        (GraphPath::Users, Method::POST) => create_user(&m, &body),
+        (GraphPath::User(id), Method::POST) => update_user(&m, id, q.as_deref()),
+        (GraphPath::User(id), Method::GET) => read_user(&m, id),
+        _ => Err(MammutError::MethodNotAllowed),
+    }
+}
+
+/// `POST /app:mammut-1/graph/user` (REFERENCE 4.2): 200 with a TaskResult.
+fn create_user(m: &Mammut, body: &[u8]) -> Reply {
+    let body: Map<String, Value> = match serde_json::from_slice(body) {
+        Ok(Value::Object(o)) => o,
+        Ok(_) => {
+            return Err(MammutError::BadRequest(
+                "the body must be a JSON object".to_owned(),
+            ));
+        }
+        Err(e) => {
+            return Err(MammutError::BadRequest(format!(
+                "the body is not valid JSON: {e}"
+            )));
+        }
+    };
+    let id = m
+        .store()
+        .create_user(body)
+        .map_err(MammutError::BadRequest)?;
+    ok(&wire::task_result(id))
+}
+
+/// `POST /app:mammut-1/graph/user:{id}?freshchat-actor-id=...` (REFERENCE 4.3):
+/// the query's properties are set; the body is ignored, as the plugin's empty one is.
+fn update_user(m: &Mammut, id: u64, q: Option<&str>) -> Reply {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), wire::unquote(&v).to_owned()))
+        .collect();
+    m.store().update_user(id, pairs).map_err(|e| {
+        if e.contains("does not exist") {
+            MammutError::NotFound(e)
+        } else {
+            MammutError::BadRequest(e)
+        }
+    })?;
+    ok(&wire::task_result(id))
+}
+
+/// `GET /app:mammut-1/graph/user:{id}`: the vertex and its properties.
+fn read_user(m: &Mammut, id: u64) -> Reply {
+    let store = m.store();
+    let u = store
+        .users
+        .iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| MammutError::NotFound(format!("user:{id} does not exist")))?;
+    ok(&wire::user_read(u.id, &u.properties))
+}
+
+// ---- the Freshchat channel ---------------------------------------------------------
+
+/// Calls to Freshchat are not retried: the bot gives up and records why.
+struct Once;
+
+impl RetryPolicy for Once {
+    fn next_delay(&self, _attempt: u32, _outcome: &Outcome) -> Option<Duration> {
+        None
+    }
+}
+
+/// One call to the Freshchat API as the bot, journaled as Mammut's outbound
+/// traffic; the JSON answer, or why there is none.
+async fn call_freshchat(
+    m: &Mammut,
+    link: &FreshchatLink,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, String> {
+    let base = link
+        .api_url
+        .clone()
+        .or_else(|| m.settings().freshchat_api_url.clone())
+        .or_else(|| m.ctx().peers.url("freshchat").map(|u| format!("{u}/v2")))
+        .ok_or("no Freshchat API URL")?;
+    let mut headers = HeaderMap::new();
+    let auth = HeaderValue::from_str(&format!("Bearer {}", link.access_token))
+        .map_err(|_| "the access token is not a valid header value")?;
+    headers.insert(header::AUTHORIZATION, auth);
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    let bytes = match body {
+        Some(b) => {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Bytes::from(b.to_string())
+        }
+        None => Bytes::new(),
+    };
+    let req = Outgoing {
+        method,
+        url: format!("{}{path}", base.trim_end_matches('/')),
+        headers,
+        body: bytes,
+    };
+    let delivery = m
+        .ctx()
+        .sender
+        .deliver("mammut", path, Duration::from_secs(10), &Once, |_| {
+            req.clone()
+        })
+        .await;
+    match delivery.attempts.last() {
+        Some(Outcome::Answered(a)) if (200..300).contains(&a.status) => {
+            Ok(serde_json::from_slice(&a.body).unwrap_or(Value::Null))
+        }
+        Some(Outcome::Answered(a)) => Err(format!("Freshchat answered {}", a.status)),
+        Some(Outcome::TimedOut) => Err("Freshchat timed out".to_owned()),
+        Some(Outcome::Failed(why)) => Err(why.clone()),
+        None => Err("no attempt".to_owned()),
+    }
+}
+
+fn verify(m: &Mammut, headers: &HeaderMap, body: &[u8]) -> Result<(), MammutError> {
+    if !m.settings().verify_signatures {
+        return Ok(());
+    }
+    let pem = m
+        .settings()
+        .freshchat_public_key_pem
+        .clone()
+        .or_else(|| m.ctx().peers.published(PUBLIC_KEY_PEER))
+        .unwrap_or_default();
+    let Some(sig) = headers
+        .get(fc_webhook::SIGNATURE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Err(MammutError::BadSignature(
+            "missing X-Freshchat-Signature".to_owned(),
+        ));
+    };
+    if fc_webhook::verify(&pem, body, sig) {
+        Ok(())
+    } else {
+        Err(MammutError::BadSignature(
+            "X-Freshchat-Signature does not verify with the Freshchat public key".to_owned(),
+        ))
+    }
+}
+
+/// `POST /channels/freshchat/`: a Freshchat webhook. The bot verifies it, finds
+/// the bot of the message's account, applies [`super::store::decide`], and acts
+/// before answering 200, so the whole exchange is nested in the delivery.
+async fn channel(State(m): M, headers: HeaderMap, body: Bytes) -> Reply {
+    verify(&m, &headers, &body)?;
+    let payload: Value = serde_json::from_slice(&body)
+        .map_err(|e| MammutError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let action = payload
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let message = payload.pointer("/data/message");
+    let field = |k: &str| {
+        message
+            .and_then(|msg| msg.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let conversation_id = field("conversation_id");
+    let record = |outcome: String| {
+        m.store().received.push(Received {
+            action: action.clone(),
+            conversation_id: conversation_id.clone(),
+            outcome,
+        });
+    };
+    let decision = store_decide(&m, &payload);
+    let (Some(app_id), Some(cid)) = (field("app_id"), conversation_id.clone()) else {
+        record(ignored(&decision));
+        return ok(&json!({"status": "Success"}));
+    };
+    let bot = m.store().bot_for(&app_id);
+    let Some((bot_id, link)) = bot else {
+        record("ignored: no bot serves this Freshchat APP ID".to_owned());
+        return ok(&json!({"status": "Success"}));
+    };
+    let user_id = field("user_id");
+    let outcome = match decision {
+        Decision::Ignore(why) => format!("ignored: {why}"),
+        Decision::Answer { answer, .. } => {
+            match post_text(&m, &link, &cid, user_id.as_deref(), &answer).await {
+                Ok(()) => "answered".to_owned(),
+                Err(e) => format!("answer failed: {e}"),
+            }
+        }
+        Decision::Learn { site, text } => {
+            learn(&m, bot_id, &link, &cid, user_id.as_deref(), site, text).await
+        }
+    };
+    record(outcome);
+    ok(&json!({"status": "Success"}))
+}
+
+fn store_decide(m: &Mammut, payload: &Value) -> Decision {
+    let s = m.settings();
+    super::store::decide(payload, &s.sites, &s.knowledge)
+}
+
+fn ignored(d: &Decision) -> String {
+    match d {
+        Decision::Ignore(why) => format!("ignored: {why}"),
+        _ => "ignored: no conversation".to_owned(),
+    }
+}
+
+async fn post_text(
+    m: &Mammut,
+    link: &FreshchatLink,
+    cid: &str,
+    user_id: Option<&str>,
+    text: &str,
+) -> Result<(), String> {
+    let mut body = json!({
+        "message_parts": [{"text": {"content": text}}],
+        "message_type": "normal",
+        "actor_type": "agent",
+        "actor_id": link.actor_id,
+    });
+    if let Some(u) = user_id {
+        body["user_id"] = json!(u);
+    }
+    call_freshchat(
+        m,
+        link,
+        Method::POST,
+        &format!("/conversations/{cid}/messages"),
+        Some(body),
+    )
+    .await
+    .map(drop)
+}
+
+/// A Thought Offer To Be Learned: recorded; the fallback answer posted; and the
+/// conversation assigned to the bot's group, looked up by name.
+async fn learn(
+    m: &Mammut,
+    bot_id: u64,
+    link: &FreshchatLink,
+    cid: &str,
+    user_id: Option<&str>,
+    site: Option<String>,
+    text: String,
+) -> String {
+    let mut outcome = "learning".to_owned();
+    let fallback = m.settings().fallback_answer.clone();
+    if !fallback.is_empty()
+        && let Err(e) = post_text(m, link, cid, user_id, &fallback).await
+    {
+        outcome = format!("learning; fallback answer failed: {e}");
+    }
+    let mut group_id = None;
+    if let Some(name) = &link.group_name {
+        match assign_group(m, link, cid, name).await {
+            Ok(g) => group_id = Some(g),
+            Err(e) => outcome = format!("learning; group assignment failed: {e}"),
+        }
+    }
+    let now = iso_seconds(m.ctx().clock.now()).replace('Z', "+00:00");
+    let mut store = m.store();
+    let id = store.next_id();
+    store.thoughts.push(Thought {
+        id,
+        thought_type: "thought-offer-to-be-learned",
+        bot_id,
+        conversation_id: cid.to_owned(),
+        text,
+        site,
+        assigned_group_id: group_id,
+        creation_date: now,
+    });
+    outcome
+}
+
+async fn assign_group(
+    m: &Mammut,
+    link: &FreshchatLink,
+    cid: &str,
+    name: &str,
+) -> Result<String, String> {
+    let groups = call_freshchat(m, link, Method::GET, "/groups?items_per_page=100", None).await?;
+    let id = groups
+        .get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|g| {
+            g.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .and_then(|g| g.get("id").and_then(Value::as_str))
+        .ok_or_else(|| format!("no Freshchat group named `{name}`"))?
+        .to_owned();
+    call_freshchat(
+        m,
+        link,
+        Method::PUT,
+        &format!("/conversations/{cid}"),
+        Some(json!({"assigned_group_id": id})),
+    )
+    .await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_paths_are_read_as_the_guide_writes_them() {
+        assert_eq!(
+            graph_path("mammut-1", "/app:mammut-1/graph/user").unwrap(),
+            GraphPath::Users
+        );
+        assert_eq!(
+            graph_path("mammut-1", "/app:mammut-1/graph/user:125678").unwrap(),
+            GraphPath::User(125_678)
+        );
+        assert!(matches!(
+            graph_path("mammut-1", "/app:mammut-1/graph/user:abc"),
+            Err(MammutError::BadRequest(_))
+        ));
+        assert!(matches!(
+            graph_path("mammut-1", "/app:mammut-2/graph/user"),
+            Err(MammutError::NotFound(_))
+        ));
+    }
+}
