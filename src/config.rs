@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::journal::DEFAULT_CAPACITY;
-use crate::vendors::{self, braze::BrazeSettings, zendesk::ZendeskSettings};
+use crate::vendors::{
+    self, braze::BrazeSettings, ferndesk::FerndeskSettings, smartsupp::SmartsuppSettings,
+    zendesk::ZendeskSettings,
+};
 
 /// Default port of the control API (vendors follow it: zendesk on 4711, ...).
 pub const DEFAULT_CONTROL_PORT: u16 = 4710;
@@ -75,6 +78,10 @@ pub struct VendorsFile {
     pub zendesk: Option<ZendeskSettings>,
     /// Fake Braze.
     pub braze: Option<BrazeSettings>,
+    /// Fake Smartsupp.
+    pub smartsupp: Option<SmartsuppSettings>,
+    /// Fake Ferndesk.
+    pub ferndesk: Option<FerndeskSettings>,
 }
 
 /// Settings given on the command line; they win over the file.
@@ -119,6 +126,10 @@ pub struct RunConfig {
     pub zendesk: ZendeskSettings,
     /// Fake Braze's settings.
     pub braze: BrazeSettings,
+    /// Fake Smartsupp's settings.
+    pub smartsupp: SmartsuppSettings,
+    /// Fake Ferndesk's settings.
+    pub ferndesk: FerndeskSettings,
 }
 
 impl RunConfig {
@@ -142,8 +153,16 @@ impl RunConfig {
         problems.extend(zendesk.problems());
         let braze = file.vendors.braze.unwrap_or_default();
         problems.extend(braze.problems());
-        let file_ports: BTreeMap<&str, Option<u16>> =
-            BTreeMap::from([("zendesk", zendesk.port), ("braze", braze.port)]);
+        let smartsupp = file.vendors.smartsupp.unwrap_or_default();
+        problems.extend(smartsupp.problems());
+        let ferndesk = file.vendors.ferndesk.unwrap_or_default();
+        problems.extend(ferndesk.problems());
+        let file_ports: BTreeMap<&str, Option<u16>> = BTreeMap::from([
+            ("zendesk", zendesk.port),
+            ("braze", braze.port),
+            ("smartsupp", smartsupp.port),
+            ("ferndesk", ferndesk.port),
+        ]);
         let mut ports = BTreeMap::new();
         for reg in vendors::REGISTRY {
             let default = if o.ephemeral_ports {
@@ -223,6 +242,8 @@ impl RunConfig {
             seed: o.seed.or(file.seed).unwrap_or(0),
             zendesk,
             braze,
+            smartsupp,
+            ferndesk,
         })
     }
 }

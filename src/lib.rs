@@ -114,6 +114,72 @@ pub async fn run_scenarios(args: cli::RunArgs) -> i32 {
     }
 }
 
+/// `fakedesk check-endpoint`: one `GET` of a custom support endpoint, checked as
+/// Ferndesk would ingest it; prints the report (text or JSON) and returns the exit
+/// code: 0 ingestible, 1 problems, 2 could not check.
+pub async fn check_endpoint(args: cli::CheckEndpointArgs) -> i32 {
+    use crate::outbound::{HttpTransport, Outgoing, Transport};
+    use crate::vendors::ferndesk::{check, wire};
+    let url = match args.start_date {
+        Some(d) => wire::with_start_date(&args.url, d),
+        None => args.url.clone(),
+    };
+    let start = match args.start_date {
+        Some(d) => Some(d),
+        None => match wire::start_date_of(&url) {
+            Ok(d) => d,
+            Err(bad) => {
+                eprintln!("error: the URL's startDate `{bad}` is not a date such as 2025-01-01");
+                return 2;
+            }
+        },
+    };
+    let fetch = match reqwest::Url::parse(&url) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                axum::http::header::ACCEPT,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            let outcome = HttpTransport::default()
+                .send(
+                    Outgoing {
+                        method: axum::http::Method::GET,
+                        url: url.clone(),
+                        headers,
+                        body: bytes::Bytes::new(),
+                    },
+                    std::time::Duration::from_secs(args.timeout),
+                )
+                .await;
+            check::Fetch::from_outcome(&outcome, args.timeout)
+        }
+        Ok(u) => check::Fetch::Unreachable {
+            kind: check::Unreachable::Other,
+            detail: format!(
+                "`{}` URLs cannot be fetched: give an http:// or https:// URL",
+                u.scheme()
+            ),
+        },
+        Err(e) => check::Fetch::Unreachable {
+            kind: check::Unreachable::Other,
+            detail: format!(
+                "`{url}` is not a URL ({e}): give one such as https://company.com/support-endpoint.json"
+            ),
+        },
+    };
+    let report = check::check(&url, &fetch, start, check::IngestRule::AllOrNothing);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        print!("{}", check::render_text(&report));
+    }
+    report.exit_code()
+}
+
 /// The table `serve` prints: each vendor's URL and seeded credentials.
 pub fn banner(h: &Harness, started: Instant) -> String {
     let mut out = format!(

@@ -8,6 +8,8 @@
 //! Adding a vendor is a new folder and one line in [`REGISTRY`].
 
 pub mod braze;
+pub mod ferndesk;
+pub mod smartsupp;
 pub mod zendesk;
 
 use std::sync::Arc;
@@ -131,7 +133,12 @@ pub struct Action {
 }
 
 /// Every vendor fakedesk serves, in the order they are listed.
-pub const REGISTRY: &[Registration] = &[zendesk::REGISTRATION, braze::REGISTRATION];
+pub const REGISTRY: &[Registration] = &[
+    zendesk::REGISTRATION,
+    braze::REGISTRATION,
+    smartsupp::REGISTRATION,
+    ferndesk::REGISTRATION,
+];
 
 /// The registration of the vendor called `name`.
 pub fn find(name: &str) -> Option<&'static Registration> {

@@ -7,6 +7,9 @@
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
+//! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
+//! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and
+//!   the fake custom support endpoint.
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
@@ -21,12 +24,14 @@
 mod braze;
 mod common;
 mod control;
+mod ferndesk;
 mod flows;
 mod properties;
 mod scenario_files;
 mod scenario_runs;
 mod scenario_sut;
 mod serve;
+mod smartsupp;
 mod zendesk_errors;
 mod zendesk_snapshots;
 mod zendesk_tickets;
