@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{VendorFake, received, vendor_with};
+use crate::common::{VendorFake, received, unused_port, vendor_with};
 
 const DOCS: &str = include_str!("../../fixtures/vendors/smartsupp/hook_example.json");
 const HELP_CENTER: &str =
@@ -166,7 +166,7 @@ async fn a_finished_chat_is_consistent_and_kept_in_state() {
 
 #[tokio::test]
 async fn a_chat_that_contradicts_its_kind_is_refused_with_reasons() {
-    let s = smartsupp("http://127.0.0.1:9/hook", "");
+    let s = smartsupp(&format!("http://127.0.0.1:{}/hook", unused_port()), "");
     let r = s
         .control(
             "POST",
@@ -315,4 +315,168 @@ async fn the_vendor_port_answers_with_smartsupps_error_envelope() {
     assert_eq!(r.status, 404);
     assert_eq!(r.json["code"], "not_found");
     assert!(r.json["message"].is_string());
+}
+
+// ---- properties -------------------------------------------------------------
+
+mod properties {
+    use fakedesk::vendors::smartsupp::HookStyle;
+    use fakedesk::vendors::smartsupp::store::{
+        Author, ChatIds, ChatKind, ChatSpec, Line, generate, spec_problems,
+    };
+    use fakedesk::vendors::smartsupp::webhook::{HMAC_HEADER, webhook_request};
+    use fakedesk::vendors::smartsupp::wire::{DOCUMENTED_EVENTS, EventCallback};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::hex_hmac;
+
+    /// Scripts that fit `kind`: visitor first, agent lines only in finished chats.
+    fn spec(kind: ChatKind) -> impl Strategy<Value = ChatSpec> {
+        let author = match kind {
+            ChatKind::Finished => prop_oneof![
+                Just(Author::Visitor),
+                Just(Author::Agent),
+                Just(Author::Trigger)
+            ]
+            .boxed(),
+            _ => prop_oneof![Just(Author::Visitor), Just(Author::Trigger)].boxed(),
+        };
+        let line = (
+            author,
+            "[A-Za-z0-9 ,.?!]{0,40}",
+            proptest::option::of(0u64..120_000),
+        )
+            .prop_map(|(from, text, after_ms)| Line {
+                from,
+                text,
+                after_ms,
+                trigger: None,
+            });
+        (
+            "[A-Za-z ,.?!]{0,20}",
+            proptest::collection::vec(line, 0..8),
+            proptest::option::of(1i64..=5),
+            any::<bool>(),
+        )
+            .prop_map(move |(first, rest, rating, agent_closes)| {
+                let mut lines = vec![Line {
+                    from: Author::Visitor,
+                    text: first,
+                    after_ms: None,
+                    trigger: None,
+                }];
+                lines.extend(rest);
+                if kind == ChatKind::Finished && !lines.iter().any(|l| l.from == Author::Agent) {
+                    lines.push(Line {
+                        from: Author::Agent,
+                        text: "Hello".to_owned(),
+                        after_ms: Some(3_000),
+                        trigger: None,
+                    });
+                }
+                let mut s = ChatSpec {
+                    messages: Some(lines),
+                    rating,
+                    ..ChatSpec::default()
+                };
+                if agent_closes {
+                    s.closed_by = fakedesk::vendors::smartsupp::store::ClosedBy::Agent;
+                }
+                s
+            })
+    }
+
+    fn kind_and_spec() -> impl Strategy<Value = (ChatKind, ChatSpec)> {
+        prop_oneof![
+            spec(ChatKind::Finished).prop_map(|s| (ChatKind::Finished, s)),
+            spec(ChatKind::Missed).prop_map(|s| (ChatKind::Missed, s)),
+            spec(ChatKind::Offline).prop_map(|s| (ChatKind::Offline, s)),
+        ]
+    }
+
+    fn words(s: &str) -> u64 {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() > 1)
+            .count() as u64
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn generated_conversations_are_internally_consistent(
+            (kind, spec) in kind_and_spec(),
+            begin in 1_400_000_000_000i64..1_900_000_000_000,
+            help_center in any::<bool>(),
+        ) {
+            prop_assert!(spec_problems(kind, &spec).is_empty());
+            let style = if help_center { HookStyle::HelpCenter } else { HookStyle::Developers };
+            let ids = ChatIds { chat: 9, visitor: 8, visitor_key: "abc".to_owned() };
+            let p = generate(kind, &spec, 208, &ids, begin, style);
+            let doc: Value = serde_json::to_value(&p).unwrap();
+            let msgs = doc["messages"].as_array().unwrap();
+            let c = &doc["channel"];
+            let at = |m: &Value| m["sentAt"].as_i64().unwrap();
+            // Times: ordered, bounded by beginAt and endAt, duration in whole seconds.
+            prop_assert!(msgs.windows(2).all(|w| at(&w[0]) <= at(&w[1])));
+            prop_assert_eq!(doc["beginAt"].as_i64(), Some(at(&msgs[0])));
+            prop_assert_eq!(doc["endAt"].as_i64(), Some(at(msgs.last().unwrap())));
+            prop_assert_eq!(c["duration"].as_i64().unwrap(), (at(msgs.last().unwrap()) - at(&msgs[0])) / 1000);
+            // Counts.
+            let closing = |m: &Value| m["type"] == "system" && m["content"].as_str().unwrap().starts_with("close.");
+            prop_assert_eq!(c["messagesCount"].as_u64().unwrap(), msgs.iter().filter(|m| !closing(m)).count() as u64);
+            let w: u64 = msgs.iter().filter(|m| m["type"] != "system").map(|m| words(m["content"].as_str().unwrap())).sum();
+            prop_assert_eq!(c["wordsCount"].as_u64().unwrap(), w);
+            // Answers and flags.
+            let answer = |m: &Value| m["type"] == "agent" && m["triggeredBy"].is_null();
+            let answered = msgs.iter().any(answer);
+            let first_visitor = msgs.iter().find(|m| m["type"] == "visitor").map(at).unwrap();
+            let first_answer = msgs.iter().find(|m| answer(m)).map(at);
+            prop_assert_eq!(c["firstResponse"].as_i64().unwrap(), first_answer.map_or(0, |a| (a - first_visitor) / 1000));
+            prop_assert!(c["avgResponse"].as_i64().unwrap() >= 0);
+            prop_assert_eq!(c["isMissed"].as_bool().unwrap(), !answered);
+            prop_assert_eq!(c["isChat"].as_bool().unwrap(), answered);
+            prop_assert_eq!(c["isTriggered"].as_bool().unwrap(), msgs.iter().any(|m| !m["triggeredBy"].is_null()));
+            prop_assert_eq!(c["isOffline"].as_bool().unwrap(), kind == ChatKind::Offline);
+            prop_assert_eq!(c["isCompleted"].as_bool().unwrap(), kind == ChatKind::Finished);
+            prop_assert_eq!(c["ratingDesc"].is_null(), c["rating"].is_null());
+            // System messages: one join before the first answer; a finished chat ends closed.
+            let joins: Vec<usize> = msgs.iter().enumerate().filter(|(_, m)| m["content"] == "agent.join" && m["type"] == "system").map(|(i, _)| i).collect();
+            let first_answer_at = msgs.iter().position(answer);
+            match first_answer_at {
+                Some(i) => prop_assert_eq!(joins, vec![i - 1]),
+                None => prop_assert!(joins.is_empty()),
+            }
+            prop_assert_eq!(closing(msgs.last().unwrap()), kind == ChatKind::Finished);
+            // Senders: the same visitor key on every visitor message.
+            let visitor_from: Vec<&Value> = msgs.iter().filter(|m| m["type"] == "visitor").map(|m| &m["from"]).collect();
+            let want = if help_center { json!("visitor:abc") } else { json!("abc") };
+            prop_assert!(visitor_from.iter().all(|f| **f == want));
+        }
+
+        #[test]
+        fn webhook_events_are_signed_over_the_exact_body(
+            event in proptest::sample::select(DOCUMENTED_EVENTS),
+            data in crate::common::json_with(".{0,12}".prop_map(|s: String| s), "[a-z_]{1,8}"),
+            secret in "[!-~]{1,40}",
+        ) {
+            let ev = EventCallback {
+                kind: "event_callback".to_owned(),
+                event: event.to_owned(),
+                timestamp: "2020-08-08T07:53:18.825Z".to_owned(),
+                account_id: "881987".to_owned(),
+                app_id: "ap40qUkYi".to_owned(),
+                data,
+            };
+            let req = webhook_request("http://127.0.0.1:1/h", &ev, &secret, "");
+            prop_assert_eq!(req.headers[HMAC_HEADER].to_str().unwrap(), hex_hmac(&secret, &req.body));
+            let back: EventCallback = serde_json::from_slice(&req.body).unwrap();
+            prop_assert_eq!((&back.kind, &back.event, &back.account_id, &back.app_id), (&ev.kind, &ev.event, &ev.account_id, &ev.app_id));
+            // `data` as given, verbatim (comparing parsed floats would test serde_json's rounding).
+            let text = String::from_utf8_lossy(&req.body).into_owned();
+            let data_text = format!(",\"data\":{}}}", serde_json::to_string(&ev.data).unwrap());
+            prop_assert!(text.ends_with(&data_text), "{}", text);
+        }
+    }
 }
