@@ -275,7 +275,7 @@ fn new_chat(
         ));
     }
     let begin_ms = i64::try_from(s.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
-    let ids = s.store().chat_ids(begin_ms);
+    let ids = s.store().chat_ids();
     Ok(store::generate(
         kind,
         &spec,

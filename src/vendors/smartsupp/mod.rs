@@ -198,7 +198,13 @@ impl SmartsuppSettings {
             ("hook.url", &self.hook.url),
             ("webhooks.url", &self.webhooks.url),
         ] {
-            if !url.is_empty() && !url.starts_with("http://") && !url.starts_with("https://") {
+            // Scenario files are checked before `${sut.url}` and the like are filled in.
+            let templated = url.starts_with("${");
+            if !url.is_empty()
+                && !templated
+                && !url.starts_with("http://")
+                && !url.starts_with("https://")
+            {
                 out.push(format!(
                     "vendors.smartsupp.{name}: `{url}` is not an http(s) URL"
                 ));

@@ -559,17 +559,22 @@ impl Store {
     }
 
     /// Ids for a new chat.
-    pub fn chat_ids(&mut self, begin_ms: i64) -> ChatIds {
+    pub fn chat_ids(&mut self) -> ChatIds {
         const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         let chat = self.next_chat;
         self.next_chat += 1;
         let visitor = self.next_visitor;
         self.next_visitor += 1;
-        // The documented key: 35 letters and digits, then the epoch milliseconds.
+        // Shaped as the documented key: 35 letters and digits, then 13 digits.
         let mut key: String = (0..35)
             .map(|_| ALNUM[(self.ids.next_u64() % ALNUM.len() as u64) as usize] as char)
             .collect();
-        key.push_str(&begin_ms.to_string());
+        key.push_str(
+            &self
+                .ids
+                .range(1_000_000_000_000, 2_000_000_000_000)
+                .to_string(),
+        );
         ChatIds {
             chat,
             visitor,
