@@ -53,7 +53,12 @@ async fn every_listener_binds_127_0_0_1_on_its_own_os_chosen_port() {
     assert_eq!(health["status"], "ok");
     assert_eq!(
         health["vendors"],
-        json!([{"name": "zendesk", "url": r.url("zendesk")}, {"name": "braze", "url": r.url("braze")}])
+        json!([
+            {"name": "zendesk", "url": r.url("zendesk")},
+            {"name": "braze", "url": r.url("braze")},
+            {"name": "smartsupp", "url": r.url("smartsupp")},
+            {"name": "ferndesk", "url": r.url("ferndesk")}
+        ])
     );
     r.shutdown().await;
 }
@@ -145,7 +150,10 @@ async fn journal_filters_by_vendor_since_and_limit_and_rejects_bad_parameters() 
     assert!(j["error"].as_str().unwrap().contains("since"));
     let (status, j) = get(format!("{control}/journal?vendor=zendsk")).await;
     assert_eq!(status, 404);
-    assert_eq!(j["hint"]["known"], json!(["zendesk", "braze"]));
+    assert_eq!(
+        j["hint"]["known"],
+        json!(["zendesk", "braze", "smartsupp", "ferndesk"])
+    );
     r.shutdown().await;
 }
 

@@ -76,7 +76,11 @@ async fn serve_writes_the_env_file_serves_zendesk_and_stops_on_sigterm() {
             "FAKEDESK_ZENDESK_PASSWORD",
             "FAKEDESK_ZENDESK_OAUTH_TOKEN",
             "FAKEDESK_BRAZE_URL",
-            "FAKEDESK_BRAZE_API_KEY"
+            "FAKEDESK_BRAZE_API_KEY",
+            "FAKEDESK_SMARTSUPP_URL",
+            "FAKEDESK_SMARTSUPP_CLIENT_SECRET",
+            "FAKEDESK_SMARTSUPP_APP_ID",
+            "FAKEDESK_FERNDESK_URL"
         ]
     );
     let var = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();

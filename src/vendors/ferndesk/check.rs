@@ -268,34 +268,59 @@ fn excerpt(bytes: &[u8], max: usize) -> String {
 }
 
 /// Parses an ISO-8601 timestamp with a time zone (RFC 3339), explaining the usual
-/// mistakes.
+/// mistakes and, where the intent is clear, giving the corrected value.
 pub fn parse_timestamp(v: &Value) -> Result<OffsetDateTime, String> {
     let example = "write it like 2023-10-27T14:30:00Z";
+    let shown = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
     match v {
         Value::String(s) => {
             if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
                 return Ok(t);
             }
-            let has_time = s.contains('T') || s.contains(' ');
-            if !has_time && s.len() == 10 && s.chars().nth(4) == Some('-') {
-                Err(format!("`{s}` is a date without a time: {example}"))
-            } else if has_time && OffsetDateTime::parse(&format!("{s}Z"), &Rfc3339).is_ok() {
-                Err(format!(
-                    "`{s}` has no time zone: add `Z` for UTC ({example})"
-                ))
-            } else if s.contains(' ')
-                && OffsetDateTime::parse(&s.replacen(' ', "T", 1), &Rfc3339).is_ok()
-            {
-                Err(format!(
-                    "`{s}` separates date and time with a space: use `T` ({example})"
-                ))
-            } else {
-                Err(format!("`{s}` is not an ISO-8601 timestamp: {example}"))
+            let with_t = s.trim().replacen(' ', "T", 1);
+            let spaced = with_t != s.trim();
+            if let Ok(t) = OffsetDateTime::parse(&with_t, &Rfc3339) {
+                return Err(format!(
+                    "`{s}` separates date and time with a space: write `{}`",
+                    shown(t)
+                ));
             }
+            if let Ok(t) = OffsetDateTime::parse(&format!("{with_t}Z"), &Rfc3339) {
+                let also = if spaced {
+                    ", and uses a space instead of `T`"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "`{s}` has no time zone{also}: if it is UTC, write `{}`",
+                    shown(t)
+                ));
+            }
+            if let Ok(t) = OffsetDateTime::parse(&format!("{with_t}T00:00:00Z"), &Rfc3339) {
+                return Err(format!(
+                    "`{s}` is a date without a time: write a full timestamp such as `{}`",
+                    shown(t)
+                ));
+            }
+            Err(format!("`{s}` is not an ISO-8601 timestamp: {example}"))
         }
-        Value::Number(n) => Err(format!(
-            "is the number {n} (epoch time?); timestamps are ISO-8601 strings: {example}"
-        )),
+        Value::Number(n) => {
+            let as_time = n.as_i64().and_then(|n| {
+                let nanos = if n.abs() >= 100_000_000_000 {
+                    i128::from(n) * 1_000_000
+                } else {
+                    i128::from(n) * 1_000_000_000
+                };
+                OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+            });
+            Err(match as_time {
+                Some(t) => format!(
+                    "is the number {n}; timestamps are ISO-8601 strings: if it is epoch time, write `{}`",
+                    shown(t)
+                ),
+                None => format!("is the number {n}; timestamps are ISO-8601 strings: {example}"),
+            })
+        }
         other => Err(format!(
             "is {}; timestamps are ISO-8601 strings: {example}",
             kind(other)
@@ -549,9 +574,14 @@ fn check_document(
     let errors = f.0.iter().filter(|x| x.severity == Severity::Error).count();
     s.text = if any_error && take.is_empty() {
         format!(
-            "Ferndesk would ingest nothing: {} of {} have errors, and a document in the wrong format is not ingested. Fix the {} above.",
-            plural(list.len() - valid.len(), "conversation", "conversations"),
-            list.len(),
+            "Ferndesk would ingest nothing: {} of {} {} errors, and a document in the wrong format is not ingested. Fix the {} above.",
+            list.len() - valid.len(),
+            plural(list.len(), "conversation", "conversations"),
+            if list.len() - valid.len() == 1 {
+                "has"
+            } else {
+                "have"
+            },
             plural(errors, "error", "errors"),
         )
     } else {
@@ -728,7 +758,7 @@ fn check_conversation(conv: &Value, p: &str, start_date: Option<Date>, f: &mut F
             let hint = if role == "support_agent" {
                 " (the guide's example uses `support_agent`, its text says `agent`; how Ferndesk treats it is unknown, so prefer `agent`)"
             } else {
-                ""
+                ": use `user` for the customer's messages and `agent` for your team's; how Ferndesk treats other roles is unknown"
             };
             f.warn(
                 format!("{q}/role"),
@@ -797,7 +827,9 @@ pub fn render_text(r: &Report) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let at = if f.pointer.is_empty() {
+        let at = if f.pointer.is_empty() && r.status.is_none() {
+            "(the request)".to_owned()
+        } else if f.pointer.is_empty() {
             "(the response)".to_owned()
         } else {
             f.pointer.clone()
@@ -895,6 +927,15 @@ mod tests {
         );
         assert!(r.findings[1].message.contains("date without a time"));
         assert!(r.findings[5].message.contains("no time zone"));
+        assert!(
+            r.findings[5].message.contains("`2023-10-27T14:30:00Z`"),
+            "gives the fixed value"
+        );
+        assert!(
+            r.findings[3].message.contains("`2023-10-27T14:25:00Z`"),
+            "epoch seconds shown as ISO: {}",
+            r.findings[3].message
+        );
         assert_eq!(r.summary.ingested_conversations, 0);
         assert_eq!(r.exit_code(), 1);
     }
