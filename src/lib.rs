@@ -94,6 +94,9 @@ pub async fn serve(args: ServeArgs, started: Instant) -> Result<(), Error> {
 /// `fakedesk run`: runs the scenarios until done or until SIGINT/SIGTERM (which stops
 /// every SUT before returning). Returns the exit code.
 pub async fn run_scenarios(args: cli::RunArgs) -> i32 {
+    // Handlers first: a signal that arrives while the fakes or a SUT start must stop
+    // the run, not kill fakedesk outright.
+    let signals = shutdown_signals();
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let request = scenario::RunRequest {
         paths: args.paths,
@@ -105,7 +108,7 @@ pub async fn run_scenarios(args: cli::RunArgs) -> i32 {
     tokio::pin!(run);
     tokio::select! {
         code = &mut run => code,
-        Ok(()) = wait_for_signal() => {
+        Ok(()) = signals => {
             eprintln!("interrupted: stopping every scenario and its SUT");
             let _ = cancel_tx.send(true);
             run.await;
@@ -213,19 +216,31 @@ pub fn banner(h: &Harness, started: Instant) -> String {
 }
 
 async fn wait_for_signal() -> Result<(), Error> {
+    shutdown_signals().await
+}
+
+/// Installs the SIGINT and SIGTERM handlers now; the future resolves on the first
+/// signal (or fails at once when the handlers cannot be installed).
+fn shutdown_signals() -> impl std::future::Future<Output = Result<(), Error>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).map_err(Error::Signals)?;
-        let mut int = signal(SignalKind::interrupt()).map_err(Error::Signals)?;
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        let handlers = signal(SignalKind::terminate())
+            .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
+            .map_err(Error::Signals);
+        async move {
+            let (mut term, mut int) = handlers?;
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            Ok(())
         }
     }
     #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await.map_err(Error::Signals)?;
-    Ok(())
+    async {
+        tokio::signal::ctrl_c().await.map_err(Error::Signals)
+    }
 }
 
 /// The README's examples are compiled as doctests where they are Rust.
