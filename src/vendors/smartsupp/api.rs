@@ -274,15 +274,21 @@ fn new_chat(
             json!(problems),
         ));
     }
-    let begin_ms = i64::try_from(s.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    // The export is sent when the chat ends: its last message is now.
+    let now_ms = i64::try_from(s.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
     let ids = s.store().chat_ids();
+    let (account, style) = (s.settings().account_id, s.settings().hook.style);
+    let span = {
+        let p = store::generate(kind, &spec, account, &ids, 0, style);
+        p.end_at - p.begin_at
+    };
     Ok(store::generate(
         kind,
         &spec,
-        s.settings().account_id,
+        account,
         &ids,
-        begin_ms,
-        s.settings().hook.style,
+        now_ms.saturating_sub(span),
+        style,
     ))
 }
 
