@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::journal::DEFAULT_CAPACITY;
 use crate::vendors::{
-    self, braze::BrazeSettings, ferndesk::FerndeskSettings, smartsupp::SmartsuppSettings,
-    zendesk::ZendeskSettings,
+    self, blip::BlipSettings, braze::BrazeSettings, ferndesk::FerndeskSettings,
+    smartsupp::SmartsuppSettings, zendesk::ZendeskSettings,
 };
 
 /// Default port of the control API (vendors follow it: zendesk on 4711, ...).
@@ -80,6 +80,8 @@ pub struct VendorsFile {
     pub braze: Option<BrazeSettings>,
     /// Fake Smartsupp.
     pub smartsupp: Option<SmartsuppSettings>,
+    /// Fake Take Blip.
+    pub blip: Option<BlipSettings>,
     /// Fake Ferndesk.
     pub ferndesk: Option<FerndeskSettings>,
 }
@@ -128,6 +130,8 @@ pub struct RunConfig {
     pub braze: BrazeSettings,
     /// Fake Smartsupp's settings.
     pub smartsupp: SmartsuppSettings,
+    /// Fake Blip's settings.
+    pub blip: BlipSettings,
     /// Fake Ferndesk's settings.
     pub ferndesk: FerndeskSettings,
 }
@@ -155,12 +159,15 @@ impl RunConfig {
         problems.extend(braze.problems());
         let smartsupp = file.vendors.smartsupp.unwrap_or_default();
         problems.extend(smartsupp.problems());
+        let blip = file.vendors.blip.unwrap_or_default();
+        problems.extend(blip.problems());
         let ferndesk = file.vendors.ferndesk.unwrap_or_default();
         problems.extend(ferndesk.problems());
         let file_ports: BTreeMap<&str, Option<u16>> = BTreeMap::from([
             ("zendesk", zendesk.port),
             ("braze", braze.port),
             ("smartsupp", smartsupp.port),
+            ("blip", blip.port),
             ("ferndesk", ferndesk.port),
         ]);
         let mut ports = BTreeMap::new();
@@ -243,6 +250,7 @@ impl RunConfig {
             zendesk,
             braze,
             smartsupp,
+            blip,
             ferndesk,
         })
     }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::diag::{Diagnostic, Diagnostics, Pos, did_you_mean};
-use super::interp::{Piece, pieces, root_name};
+use super::interp::{Piece, Scope, pieces, root_name};
 use super::model::{self, Scenario};
 use super::validate::validate;
 use super::yaml::{self, Kind, Node};
@@ -84,11 +84,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
         )])
     })?;
     let mut problems = Vec::new();
-    let file = FileConfig {
-        vendors: scenario.vendors.clone(),
-        ..FileConfig::default()
-    };
-    if let Err(e) = RunConfig::build(file, &Overrides::default()) {
+    if let Err(e) = check_vendor_settings(node.get("vendors")) {
         let at = node.key("vendors").map_or(node.pos, |k| k.pos);
         problems.push(Diagnostic::new(at, format!("vendor settings: {e}")));
     }
@@ -108,6 +104,36 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
             .get("vendors")
             .map_or(serde_json::Value::Null, Node::to_json),
     })
+}
+
+/// Builds the vendors from their settings as a run would, with stand-in URLs for the
+/// fakes and the SUT (the real ones exist only once the run binds them).
+fn check_vendor_settings(vendors: Option<&Node>) -> Result<(), String> {
+    let Some(vendors) = vendors else {
+        return Ok(());
+    };
+    let stand_in = serde_json::json!({"url": "http://127.0.0.1:1", "port": 1});
+    let mut scope = Scope::new();
+    scope.keep_unknown = true;
+    scope.set("sut", stand_in.clone());
+    scope.set(
+        "fakedesk",
+        serde_json::Value::Object(
+            vendors::names()
+                .into_iter()
+                .chain(["control"])
+                .map(|n| (n.to_owned(), stand_in.clone()))
+                .collect(),
+        ),
+    );
+    let value = scope.value(&vendors.to_json())?;
+    let vendors = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let file = FileConfig {
+        vendors,
+        ..FileConfig::default()
+    };
+    RunConfig::build(file, &Overrides::default()).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// Checks every `${...}`: it must be closed, and name something defined by then:

@@ -7,6 +7,7 @@
 //!
 //! Adding a vendor is a new folder and one line in [`REGISTRY`].
 
+pub mod blip;
 pub mod braze;
 pub mod ferndesk;
 pub mod smartsupp;
@@ -137,6 +138,7 @@ pub const REGISTRY: &[Registration] = &[
     zendesk::REGISTRATION,
     braze::REGISTRATION,
     smartsupp::REGISTRATION,
+    blip::REGISTRATION,
     ferndesk::REGISTRATION,
 ];
 

@@ -57,6 +57,7 @@ async fn every_listener_binds_127_0_0_1_on_its_own_os_chosen_port() {
             {"name": "zendesk", "url": r.url("zendesk")},
             {"name": "braze", "url": r.url("braze")},
             {"name": "smartsupp", "url": r.url("smartsupp")},
+            {"name": "blip", "url": r.url("blip")},
             {"name": "ferndesk", "url": r.url("ferndesk")}
         ])
     );
@@ -152,7 +153,7 @@ async fn journal_filters_by_vendor_since_and_limit_and_rejects_bad_parameters() 
     assert_eq!(status, 404);
     assert_eq!(
         j["hint"]["known"],
-        json!(["zendesk", "braze", "smartsupp", "ferndesk"])
+        json!(["zendesk", "braze", "smartsupp", "blip", "ferndesk"])
     );
     r.shutdown().await;
 }

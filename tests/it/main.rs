@@ -10,6 +10,8 @@
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
 //! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and
 //!   the fake custom support endpoint.
+//! - `blip`: Take Blip over real sockets: the custom attendance channel, the guide's envelopes, errors.
+//! - `blip_properties`: generators of valid Blip envelopes and property tests with them.
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
@@ -21,6 +23,8 @@
 //!
 //! Shared setup lives in `common`.
 
+mod blip;
+mod blip_properties;
 mod braze;
 mod common;
 mod control;

@@ -80,11 +80,16 @@ async fn serve_writes_the_env_file_serves_zendesk_and_stops_on_sigterm() {
             "FAKEDESK_SMARTSUPP_URL",
             "FAKEDESK_SMARTSUPP_CLIENT_SECRET",
             "FAKEDESK_SMARTSUPP_APP_ID",
+            "FAKEDESK_BLIP_URL",
+            "FAKEDESK_BLIP_BOT",
+            "FAKEDESK_BLIP_KEY",
             "FAKEDESK_FERNDESK_URL"
         ]
     );
     let var = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();
     assert!(var("FAKEDESK_ZENDESK_URL").starts_with("http://127.0.0.1:"));
+    assert_eq!(var("FAKEDESK_BLIP_BOT"), "fakedeskbot");
+    assert!(!var("FAKEDESK_BLIP_KEY").starts_with("Key "));
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())

@@ -524,3 +524,75 @@ async fn a_receiver_slower_than_the_timeout_is_a_journaled_timeout_and_is_retrie
     let errors = journaled_errors(&z, 6).await;
     assert_eq!(errors, vec!["timed out".to_owned(); 6]);
 }
+
+#[tokio::test]
+async fn seeded_webhooks_and_triggers_push_without_api_calls_and_survive_a_reset() {
+    let receiver = MockServer::start().await;
+    let secret = "seeded-secret-known-to-the-receiver";
+    Mock::given(method("POST"))
+        .and(path("/hooks"))
+        .and(ValidZendeskSignature {
+            secret: secret.to_owned(),
+        })
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let endpoint = format!("{}/hooks", receiver.uri());
+    let z = fake_with(|c| {
+        c.zendesk.seed_webhooks = vec![json!({
+            "name": "Receiver", "endpoint": endpoint, "http_method": "POST",
+            "request_format": "json", "status": "active",
+            "subscriptions": ["conditional_ticket_events"],
+            "signing_secret": {"secret": secret},
+        })];
+        c.zendesk.seed_triggers = vec![json!({
+            "title": "New tickets out",
+            "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}]},
+            "actions": [{"field": "notification_webhook", "value": ["Receiver", "{\"id\": \"{{ticket.id}}\"}"]}],
+        })];
+    });
+    let webhooks = z.call("GET", "/api/v2/webhooks", None).await;
+    assert_eq!(webhooks.json["webhooks"][0]["name"], "Receiver");
+    assert_eq!(webhooks.json["webhooks"][0]["endpoint"], json!(endpoint));
+    let triggers = z.call("GET", "/api/v2/triggers.json", None).await;
+    let hook_id = webhooks.json["webhooks"][0]["id"].clone();
+    assert_eq!(
+        triggers.json["triggers"][0]["actions"][0]["value"][0], hook_id,
+        "the trigger names the seeded webhook by its id"
+    );
+    let id = z.ticket("Seeded push").await;
+    let got = received(&receiver, 1).await;
+    let body: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body, json!({"id": id.to_string()}));
+
+    z.harness.vendor("zendesk").unwrap().reset();
+    let after = z.call("GET", "/api/v2/webhooks", None).await;
+    assert_eq!(
+        after.json["webhooks"][0]["id"], hook_id,
+        "a reset seeds the same webhook"
+    );
+}
+
+#[test]
+fn seeds_that_the_apis_would_refuse_are_configuration_errors() {
+    let mut c = fakedesk::config::RunConfig::ephemeral();
+    c.zendesk.seed_webhooks = vec![json!({"name": "No endpoint"})];
+    c.zendesk.seed_triggers = vec![json!({
+        "title": "Points nowhere",
+        "conditions": {"all": [{"field": "status", "operator": "value", "value": "solved"}]},
+        "actions": [{"field": "notification_webhook", "value": ["Missing", "{}"]}],
+    })];
+    let problems = c.zendesk.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("vendors.zendesk.seed_webhooks[0]: ") && p.contains("endpoint")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("vendors.zendesk.seed_triggers[0]: ") && p.contains("Missing")),
+        "{problems:?}"
+    );
+}

@@ -51,7 +51,7 @@ pub enum ZendeskError {
     #[error("invalid endpoint")]
     InvalidEndpoint,
     /// 422: validation failed.
-    #[error("record invalid: {0:?}")]
+    #[error("{}", .0.values().flatten().map(|e| e.description.as_str()).collect::<Vec<_>>().join("; "))]
     RecordInvalid(Details),
     /// 400: a bulk call with more than 100 items.
     #[error("too many values")]

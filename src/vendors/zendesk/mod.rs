@@ -84,6 +84,16 @@ pub struct ZendeskSettings {
     pub users: Vec<SeedUser>,
     /// How webhook deliveries behave.
     pub webhooks: WebhookSettings,
+    /// Webhooks that exist from the start, each as the Webhooks API's `webhook`
+    /// object (`name`, `endpoint`, `http_method`, `request_format`, `subscriptions`,
+    /// `authentication`, and `signing_secret: {secret: ...}` to fix the secret): where
+    /// Zendesk pushes to, without API calls.
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
+    pub seed_webhooks: Vec<serde_json::Value>,
+    /// Triggers that exist from the start, each as the Triggers API's `trigger`
+    /// object; a `notification_webhook` action may name a seeded webhook by its name.
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
+    pub seed_triggers: Vec<serde_json::Value>,
 }
 
 /// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
@@ -165,6 +175,8 @@ impl Default for ZendeskSettings {
             unknown_fields: UnknownFields::default(),
             auto_assign_on_solve: false,
             webhooks: WebhookSettings::default(),
+            seed_webhooks: Vec::new(),
+            seed_triggers: Vec::new(),
             users: vec![SeedUser {
                 name: "Fakedesk Admin".to_owned(),
                 email: "admin@fakedesk.test".to_owned(),
@@ -214,6 +226,15 @@ impl ZendeskSettings {
         }
         if self.first_ticket_id == 0 {
             out.push("vendors.zendesk.first_ticket_id: ticket ids start at 1 or more".to_owned());
+        }
+        if !self.seed_webhooks.is_empty() || !self.seed_triggers.is_empty() {
+            let bare = Self {
+                seed_webhooks: Vec::new(),
+                seed_triggers: Vec::new(),
+                ..self.clone()
+            };
+            let now = time::OffsetDateTime::UNIX_EPOCH;
+            out.extend(Store::seeded(&bare, 0, now).seed_hooks(self, now));
         }
         out
     }

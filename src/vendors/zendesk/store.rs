@@ -304,7 +304,50 @@ impl Store {
             };
             store.users.insert(id, user);
         }
+        // `ZendeskSettings::problems` has reported what does not seed.
+        let _ = store.seed_hooks(settings, now);
         store
+    }
+
+    /// Creates the configured webhooks and triggers, as their APIs would; returns
+    /// what could not be created, one sentence each.
+    pub fn seed_hooks(&mut self, settings: &ZendeskSettings, now: OffsetDateTime) -> Vec<String> {
+        let mut problems = Vec::new();
+        let actor = self.users.keys().next().copied().unwrap_or_default();
+        let mut names: Vec<(String, String)> = Vec::new();
+        for (i, raw) in settings.seed_webhooks.iter().enumerate() {
+            match WebhookInput::parse(raw, true) {
+                Ok(input) => {
+                    let w = self.create_webhook(input, actor, now);
+                    names.push((w.name.clone(), w.id.clone()));
+                }
+                Err(p) => problems.extend(
+                    p.iter()
+                        .map(|p| format!("vendors.zendesk.seed_webhooks[{i}]: {}", p.detail)),
+                ),
+            }
+        }
+        for (i, raw) in settings.seed_triggers.iter().enumerate() {
+            let mut raw = raw.clone();
+            // A notification_webhook action may name a seeded webhook.
+            if let Some(actions) = raw.get_mut("actions").and_then(Value::as_array_mut) {
+                for a in actions {
+                    if let Some(first) = a.get_mut("value").and_then(|v| v.get_mut(0))
+                        && let Some((_, id)) = names
+                            .iter()
+                            .find(|(n, _)| Some(n.as_str()) == first.as_str())
+                    {
+                        *first = Value::String(id.clone());
+                    }
+                }
+            }
+            let created = TriggerInput::parse(&raw, |id| self.webhooks.contains_key(id))
+                .and_then(|input| self.create_trigger(input, now));
+            if let Err(e) = created {
+                problems.push(format!("vendors.zendesk.seed_triggers[{i}]: {e}"));
+            }
+        }
+        problems
     }
 
     /// The user whose credentials these are.
