@@ -29,6 +29,33 @@ pub enum Command {
     Run(RunArgs),
     /// Print the JSON Schema of scenario files (for yaml-language-server and editors).
     Schema,
+    /// Check a custom support endpoint as Ferndesk would ingest it; exit 0
+    /// ingestible, 1 problems, 2 could not check.
+    CheckEndpoint(CheckEndpointArgs),
+}
+
+/// Options of `fakedesk check-endpoint`.
+#[derive(Debug, Args)]
+pub struct CheckEndpointArgs {
+    /// The endpoint's URL (Ferndesk's "Source URL"), e.g.
+    /// https://company.com/support-endpoint.json
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Set the `startDate` query parameter (YYYY-MM-DD) and warn about
+    /// conversations older than it.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub start_date: Option<time::Date>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+}
+
+fn parse_date(s: &str) -> Result<time::Date, String> {
+    crate::vendors::ferndesk::wire::parse_start_date(s)
+        .ok_or_else(|| format!("`{s}` is not a date such as 2025-01-01"))
 }
 
 /// Options of `fakedesk run`.
@@ -117,6 +144,37 @@ mod tests {
     fn the_cli_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn check_endpoint_takes_a_url_a_start_date_and_json() {
+        let cli = Cli::try_parse_from([
+            "fakedesk",
+            "check-endpoint",
+            "http://127.0.0.1:1/s.json",
+            "--start-date",
+            "2025-01-01",
+            "--json",
+        ])
+        .unwrap();
+        let Command::CheckEndpoint(a) = cli.command else {
+            panic!("expected check-endpoint")
+        };
+        assert_eq!(
+            a.start_date.map(|d| d.to_string()).as_deref(),
+            Some("2025-01-01")
+        );
+        assert!(a.json);
+        assert!(
+            Cli::try_parse_from([
+                "fakedesk",
+                "check-endpoint",
+                "u",
+                "--start-date",
+                "01/01/2025"
+            ])
+            .is_err()
+        );
     }
 
     #[test]

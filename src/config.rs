@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use crate::journal::DEFAULT_CAPACITY;
 use crate::vendors::{
-    self, blip::BlipSettings, braze::BrazeSettings, freshchat::FreshchatSettings,
-    mammut::MammutSettings, zendesk::ZendeskSettings,
+    self, blip::BlipSettings, braze::BrazeSettings, ferndesk::FerndeskSettings,
+    freshchat::FreshchatSettings, mammut::MammutSettings, smartsupp::SmartsuppSettings,
+    zendesk::ZendeskSettings,
 };
 
 /// Default port of the control API (vendors follow it: zendesk on 4711, ...).
@@ -82,8 +83,12 @@ pub struct VendorsFile {
     pub freshchat: Option<FreshchatSettings>,
     /// Fake Mammut.
     pub mammut: Option<MammutSettings>,
+    /// Fake Smartsupp.
+    pub smartsupp: Option<SmartsuppSettings>,
     /// Fake Take Blip.
     pub blip: Option<BlipSettings>,
+    /// Fake Ferndesk.
+    pub ferndesk: Option<FerndeskSettings>,
 }
 
 /// Settings given on the command line; they win over the file.
@@ -132,8 +137,12 @@ pub struct RunConfig {
     pub freshchat: FreshchatSettings,
     /// Fake Mammut's settings.
     pub mammut: MammutSettings,
+    /// Fake Smartsupp's settings.
+    pub smartsupp: SmartsuppSettings,
     /// Fake Blip's settings.
     pub blip: BlipSettings,
+    /// Fake Ferndesk's settings.
+    pub ferndesk: FerndeskSettings,
 }
 
 impl RunConfig {
@@ -161,14 +170,20 @@ impl RunConfig {
         problems.extend(freshchat.problems());
         let mammut = file.vendors.mammut.unwrap_or_default();
         problems.extend(mammut.problems());
+        let smartsupp = file.vendors.smartsupp.unwrap_or_default();
+        problems.extend(smartsupp.problems());
         let blip = file.vendors.blip.unwrap_or_default();
         problems.extend(blip.problems());
+        let ferndesk = file.vendors.ferndesk.unwrap_or_default();
+        problems.extend(ferndesk.problems());
         let file_ports: BTreeMap<&str, Option<u16>> = BTreeMap::from([
             ("zendesk", zendesk.port),
             ("braze", braze.port),
             ("freshchat", freshchat.port),
             ("mammut", mammut.port),
+            ("smartsupp", smartsupp.port),
             ("blip", blip.port),
+            ("ferndesk", ferndesk.port),
         ]);
         let mut ports = BTreeMap::new();
         for reg in vendors::REGISTRY {
@@ -251,7 +266,9 @@ impl RunConfig {
             braze,
             freshchat,
             mammut,
+            smartsupp,
             blip,
+            ferndesk,
         })
     }
 }

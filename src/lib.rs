@@ -94,6 +94,9 @@ pub async fn serve(args: ServeArgs, started: Instant) -> Result<(), Error> {
 /// `fakedesk run`: runs the scenarios until done or until SIGINT/SIGTERM (which stops
 /// every SUT before returning). Returns the exit code.
 pub async fn run_scenarios(args: cli::RunArgs) -> i32 {
+    // Handlers first: a signal that arrives while the fakes or a SUT start must stop
+    // the run, not kill fakedesk outright.
+    let signals = shutdown_signals();
     let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
     let request = scenario::RunRequest {
         paths: args.paths,
@@ -105,13 +108,79 @@ pub async fn run_scenarios(args: cli::RunArgs) -> i32 {
     tokio::pin!(run);
     tokio::select! {
         code = &mut run => code,
-        Ok(()) = wait_for_signal() => {
+        Ok(()) = signals => {
             eprintln!("interrupted: stopping every scenario and its SUT");
             let _ = cancel_tx.send(true);
             run.await;
             scenario::EXIT_ERROR
         }
     }
+}
+
+/// `fakedesk check-endpoint`: one `GET` of a custom support endpoint, checked as
+/// Ferndesk would ingest it; prints the report (text or JSON) and returns the exit
+/// code: 0 ingestible, 1 problems, 2 could not check.
+pub async fn check_endpoint(args: cli::CheckEndpointArgs) -> i32 {
+    use crate::outbound::{HttpTransport, Outgoing, Transport};
+    use crate::vendors::ferndesk::{check, wire};
+    let url = match args.start_date {
+        Some(d) => wire::with_start_date(&args.url, d),
+        None => args.url.clone(),
+    };
+    let start = match args.start_date {
+        Some(d) => Some(d),
+        None => match wire::start_date_of(&url) {
+            Ok(d) => d,
+            Err(bad) => {
+                eprintln!("error: the URL's startDate `{bad}` is not a date such as 2025-01-01");
+                return 2;
+            }
+        },
+    };
+    let fetch = match reqwest::Url::parse(&url) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                axum::http::header::ACCEPT,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            let outcome = HttpTransport::default()
+                .send(
+                    Outgoing {
+                        method: axum::http::Method::GET,
+                        url: url.clone(),
+                        headers,
+                        body: bytes::Bytes::new(),
+                    },
+                    std::time::Duration::from_secs(args.timeout),
+                )
+                .await;
+            check::Fetch::from_outcome(&outcome, args.timeout)
+        }
+        Ok(u) => check::Fetch::Unreachable {
+            kind: check::Unreachable::Other,
+            detail: format!(
+                "`{}` URLs cannot be fetched: give an http:// or https:// URL",
+                u.scheme()
+            ),
+        },
+        Err(e) => check::Fetch::Unreachable {
+            kind: check::Unreachable::Other,
+            detail: format!(
+                "`{url}` is not a URL ({e}): give one such as https://company.com/support-endpoint.json"
+            ),
+        },
+    };
+    let report = check::check(&url, &fetch, start, check::IngestRule::AllOrNothing);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        print!("{}", check::render_text(&report));
+    }
+    report.exit_code()
 }
 
 /// The table `serve` prints: each vendor's URL and seeded credentials.
@@ -152,19 +221,31 @@ pub fn banner(h: &Harness, started: Instant) -> String {
 }
 
 async fn wait_for_signal() -> Result<(), Error> {
+    shutdown_signals().await
+}
+
+/// Installs the SIGINT and SIGTERM handlers now; the future resolves on the first
+/// signal (or fails at once when the handlers cannot be installed).
+fn shutdown_signals() -> impl std::future::Future<Output = Result<(), Error>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).map_err(Error::Signals)?;
-        let mut int = signal(SignalKind::interrupt()).map_err(Error::Signals)?;
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        let handlers = signal(SignalKind::terminate())
+            .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
+            .map_err(Error::Signals);
+        async move {
+            let (mut term, mut int) = handlers?;
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            Ok(())
         }
     }
     #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await.map_err(Error::Signals)?;
-    Ok(())
+    async {
+        tokio::signal::ctrl_c().await.map_err(Error::Signals)
+    }
 }
 
 /// The README's examples are compiled as doctests where they are Rust.

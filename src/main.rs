@@ -33,6 +33,10 @@ fn main() -> ExitCode {
             let code = runtime.block_on(fakedesk::run_scenarios(args));
             return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
+        Command::CheckEndpoint(args) => {
+            let code = runtime.block_on(fakedesk::check_endpoint(args));
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
         Command::Schema => {
             let schema = fakedesk::scenario::model::schema();
             println!(

@@ -9,8 +9,10 @@
 
 pub mod blip;
 pub mod braze;
+pub mod ferndesk;
 pub mod freshchat;
 pub mod mammut;
+pub mod smartsupp;
 pub mod zendesk;
 
 use std::collections::BTreeMap;
@@ -185,7 +187,9 @@ pub const REGISTRY: &[Registration] = &[
     braze::REGISTRATION,
     freshchat::REGISTRATION,
     mammut::REGISTRATION,
+    smartsupp::REGISTRATION,
     blip::REGISTRATION,
+    ferndesk::REGISTRATION,
 ];
 
 /// The registration of the vendor called `name`.

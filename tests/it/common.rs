@@ -180,6 +180,23 @@ pub(crate) fn braze_with(tweak: impl FnOnce(&mut RunConfig)) -> BrazeFake {
     }
 }
 
+/// Any vendor seen as [`BrazeFake`] sees Braze: its port's router (in `api`), the
+/// control API router, and the clock.
+pub(crate) type VendorFake = BrazeFake;
+
+/// Fakes with `tweak` applied, seen from vendor `name`'s side.
+pub(crate) fn vendor_with(name: &str, tweak: impl FnOnce(&mut RunConfig)) -> VendorFake {
+    let (harness, clock) = harness_with(tweak);
+    let api = harness.vendor_app(harness.vendor(name).expect("the vendor is registered"));
+    let control = fakedesk::server::control::router(harness.clone());
+    BrazeFake {
+        harness,
+        api,
+        control,
+        clock,
+    }
+}
+
 /// A JSON request to `host`, with an optional `Authorization` value.
 fn json_request(
     method: &str,
@@ -327,4 +344,10 @@ pub(crate) fn json_with(
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+/// A port nobody listens on (bound by the OS, then released).
+pub(crate) fn unused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
 }

@@ -58,7 +58,9 @@ async fn every_listener_binds_127_0_0_1_on_its_own_os_chosen_port() {
             {"name": "braze", "url": r.url("braze")},
             {"name": "freshchat", "url": r.url("freshchat")},
             {"name": "mammut", "url": r.url("mammut")},
-            {"name": "blip", "url": r.url("blip")}
+            {"name": "smartsupp", "url": r.url("smartsupp")},
+            {"name": "blip", "url": r.url("blip")},
+            {"name": "ferndesk", "url": r.url("ferndesk")}
         ])
     );
     r.shutdown().await;
@@ -153,7 +155,15 @@ async fn journal_filters_by_vendor_since_and_limit_and_rejects_bad_parameters() 
     assert_eq!(status, 404);
     assert_eq!(
         j["hint"]["known"],
-        json!(["zendesk", "braze", "freshchat", "mammut", "blip"])
+        json!([
+            "zendesk",
+            "braze",
+            "freshchat",
+            "mammut",
+            "smartsupp",
+            "blip",
+            "ferndesk"
+        ])
     );
     r.shutdown().await;
 }

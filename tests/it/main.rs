@@ -7,6 +7,9 @@
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
+//! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
+//! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and
+//!   the fake custom support endpoint.
 //! - `blip`: Take Blip over real sockets: the custom attendance channel, the guide's envelopes, errors.
 //! - `blip_properties`: generators of valid Blip envelopes and property tests with them.
 //! - `freshchat`: Freshchat's API and signed webhooks, and fake Mammut (graph API, bot).
@@ -28,6 +31,7 @@ mod blip_properties;
 mod braze;
 mod common;
 mod control;
+mod ferndesk;
 mod flows;
 mod freshchat;
 mod freshchat_props;
@@ -36,6 +40,7 @@ mod scenario_files;
 mod scenario_runs;
 mod scenario_sut;
 mod serve;
+mod smartsupp;
 mod zendesk_errors;
 mod zendesk_snapshots;
 mod zendesk_tickets;

@@ -155,3 +155,72 @@ proptest! {
         }
     }
 }
+
+fn vendor_path(prefixes: &'static [&'static str]) -> impl Strategy<Value = String> {
+    (
+        proptest::sample::select(prefixes),
+        proptest::collection::vec("[a-zA-Z0-9_.%-]{0,10}", 0..3),
+        prop_oneof![
+            Just(String::new()),
+            "(startDate|page|q)=[a-zA-Z0-9%-]{0,12}".prop_map(|q| format!("?{q}")),
+        ],
+    )
+        .prop_map(|(p, segs, q)| {
+            let mut s = p.to_owned();
+            for seg in segs {
+                s.push('/');
+                s.push_str(&seg);
+            }
+            format!("{s}{q}")
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn smartsupp_and_ferndesk_ports_never_answer_5xx(
+        vendor in prop_oneof![Just("smartsupp"), Just("ferndesk")],
+        requests in proptest::collection::vec((method(), vendor_path(&["/", "/support-endpoint.json", "/v2/conversations", "/v2/conversations/1/messages"]), body()), 1..5),
+    ) {
+        let rt = runtime();
+        let f = crate::common::vendor_with(vendor, |_| {});
+        for (method, path, body) in requests {
+            let r = rt.block_on(f.raw(method, &path, None, Body::from(body)));
+            prop_assert!(r.status < 500, "{} {} {} -> {} {}", vendor, method, path, r.status, r.text);
+            if method != "HEAD" {
+                prop_assert!(r.json.is_object(), "{} {} -> non-JSON {}", method, path, r.text);
+            }
+        }
+    }
+
+    #[test]
+    fn smartsupp_and_ferndesk_actions_never_answer_5xx(
+        action in prop_oneof![
+            Just("/smartsupp/actions/chat_finished"), Just("/smartsupp/actions/chat_missed"),
+            Just("/smartsupp/actions/offline_message"), Just("/smartsupp/actions/hook"),
+            Just("/smartsupp/actions/webhook"), Just("/ferndesk/actions/pull")
+        ],
+        body in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..64),
+            json_value().prop_map(|v| v.to_string().into_bytes()),
+        ],
+    ) {
+        let rt = runtime();
+        // Nothing listens on that port: deliveries fail fast, without retries.
+        let port = crate::common::unused_port();
+        let f = crate::common::vendor_with("smartsupp", |c| {
+            c.smartsupp.hook.url = format!("http://127.0.0.1:{port}/hook");
+            c.smartsupp.webhooks.url = format!("http://127.0.0.1:{port}/webhooks");
+            c.smartsupp.webhooks.max_retries = 0;
+        });
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri(action)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let r = rt.block_on(crate::common::oneshot(&f.control, req));
+        prop_assert!(r.status < 500, "{} -> {} {}", action, r.status, r.text);
+    }
+}

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use fakedesk::scenario::sut::{Ready, Sut, SutError, SutSpec};
 
-use crate::common::{SLACK, assert_gone};
+use crate::common::{SLACK, assert_gone, unused_port};
 
 fn script(text: &str) -> SutSpec {
     SutSpec {
@@ -27,12 +27,6 @@ fn script(text: &str) -> SutSpec {
         ready_timeout: Duration::from_secs(5),
         stop_timeout: Duration::from_secs(2),
     }
-}
-
-/// A port nobody listens on (bound by the OS, then released).
-fn unused_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
 }
 
 /// The number after `prefix` at the start of a line of `text`.

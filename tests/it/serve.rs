@@ -85,9 +85,13 @@ async fn serve_writes_the_env_file_serves_zendesk_and_stops_on_sigterm() {
             "FAKEDESK_FRESHCHAT_CHANNEL_ID",
             "FAKEDESK_FRESHCHAT_GROUP_ID",
             "FAKEDESK_MAMMUT_URL",
+            "FAKEDESK_SMARTSUPP_URL",
+            "FAKEDESK_SMARTSUPP_CLIENT_SECRET",
+            "FAKEDESK_SMARTSUPP_APP_ID",
             "FAKEDESK_BLIP_URL",
             "FAKEDESK_BLIP_BOT",
-            "FAKEDESK_BLIP_KEY"
+            "FAKEDESK_BLIP_KEY",
+            "FAKEDESK_FERNDESK_URL"
         ]
     );
     let var = |k: &str| env.iter().find(|(key, _)| key == k).unwrap().1.clone();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,7 +14,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::Freshchat;
-use super::error::{FreshchatError, FreshchatJson, json_response, parse_object};
+use super::error::{FreshchatError, FreshchatJson, IdPath, json_response, parse_object};
 use super::webhook::Actor;
 use super::wire::Page;
 
@@ -144,22 +144,18 @@ async fn lookup_user(State(f): F, RawQuery(raw): RawQuery) -> Reply {
     ok(user)
 }
 
-async fn get_user(State(f): F, Path(id): Path<String>) -> Reply {
+async fn get_user(State(f): F, IdPath(id): IdPath) -> Reply {
     ok(f.store().user(&id)?)
 }
 
-async fn update_user(
-    State(f): F,
-    Path(id): Path<String>,
-    FreshchatJson(body): FreshchatJson,
-) -> Reply {
+async fn update_user(State(f): F, IdPath(id): IdPath, FreshchatJson(body): FreshchatJson) -> Reply {
     let now = f.now();
     let user = f.store().update_user(&id, &body, now)?;
     ok(&user)
 }
 
 /// `GET /v2/users/{id}/conversations`: `{"conversations": [{id, status}]}`.
-async fn user_conversations(State(f): F, Path(id): Path<String>) -> Reply {
+async fn user_conversations(State(f): F, IdPath(id): IdPath) -> Reply {
     let store = f.store();
     store.user(&id)?;
     let list: Vec<Value> = store
@@ -179,7 +175,7 @@ async fn list_agents(State(f): F, uri: OriginalUri, RawQuery(raw): RawQuery) -> 
     page_of(&f, agents, "agents", &q, uri.path())
 }
 
-async fn get_agent(State(f): F, Path(id): Path<String>) -> Reply {
+async fn get_agent(State(f): F, IdPath(id): IdPath) -> Reply {
     ok(f.store().agent(&id)?)
 }
 
@@ -196,7 +192,7 @@ async fn list_groups(State(f): F, uri: OriginalUri, RawQuery(raw): RawQuery) -> 
     page_of(&f, groups, "groups", &q, uri.path())
 }
 
-async fn get_group(State(f): F, Path(id): Path<String>) -> Reply {
+async fn get_group(State(f): F, IdPath(id): IdPath) -> Reply {
     ok(f.store().group(&id)?)
 }
 
@@ -239,7 +235,7 @@ async fn create_conversation(
 async fn get_conversation(
     State(f): F,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Reply {
     ok(&f.store().conversation(&id)?.view(&base_url(&headers)))
 }
@@ -248,7 +244,7 @@ async fn get_conversation(
 async fn update_conversation(
     State(f): F,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     FreshchatJson(body): FreshchatJson,
 ) -> Reply {
     let now = f.now();
@@ -267,7 +263,7 @@ async fn update_conversation(
 async fn list_messages(
     State(f): F,
     uri: OriginalUri,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     RawQuery(raw): RawQuery,
 ) -> Reply {
     let q = query(raw.as_deref());
@@ -291,7 +287,7 @@ async fn list_messages(
 /// `POST /v2/conversations/{id}/messages` (REFERENCE 3.6): the message.
 async fn post_message(
     State(f): F,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     FreshchatJson(body): FreshchatJson,
 ) -> Reply {
     let now = f.now();

@@ -2,8 +2,9 @@
 //! "AGENT_NOT_FOUND", "message": "This agent does not exist"}`, with the HTTP status
 //! in `code`; and the extractor that gives even a malformed body that envelope.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
@@ -195,5 +196,23 @@ mod tests {
             let err = parse_object(body).unwrap_err();
             assert_eq!(err.status_and_body().0, StatusCode::BAD_REQUEST);
         }
+    }
+}
+
+/// An id from the path. A path that does not decode (invalid UTF-8) is Freshchat's
+/// 400, not axum's plain-text rejection.
+#[derive(Debug, Clone)]
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = FreshchatError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Self(id))
+            .map_err(|_| {
+                FreshchatError::BadRequest("the id in the path is not valid UTF-8".to_owned())
+            })
     }
 }
