@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prove that popular, unmodified client libraries work against the fake:
-# zenpy (PyPI) and node-zendesk (npm) for Zendesk, braze-api (npm) for Braze.
+# zenpy (PyPI) and node-zendesk (npm) for Zendesk, braze-api (npm) for Braze,
+# blip-sdk with its HTTP transport lime-transport-http (npm) for Take Blip.
 #
 #   bash tests/clients/run.sh
 #
@@ -9,7 +10,8 @@
 # `fakedesk serve --ephemeral-ports` and a webhook receiver
 # (tests/clients/receiver.py, which checks Zendesk webhook signatures itself),
 # resets the fake before each flow and runs tests/clients/zenpy_flow.py,
-# tests/clients/node_zendesk_flow.js and tests/clients/braze_flow.js. Only
+# tests/clients/node_zendesk_flow.js, tests/clients/braze_flow.js and
+# tests/clients/blip_sdk_flow.js. Only
 # 127.0.0.1 is contacted, apart from the package registries for the installs.
 #
 # Exit codes: 0 all flows passed; 1 a step failed; 3 nothing failed but a
@@ -22,6 +24,8 @@ set -euo pipefail
 ZENPY_VERSION="2.0.57"
 NODE_ZENDESK_VERSION="6.0.1"
 BRAZE_API_VERSION="2.13.4"
+BLIP_SDK_VERSION="10.0.1"
+LIME_TRANSPORT_HTTP_VERSION="3.1.1"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -146,7 +150,23 @@ else
   SKIPPED+=(braze-api)
 fi
 
-if [ "$ZENPY_OK" = 0 ] && [ "$NODE_OK" = 0 ] && [ "$BRAZE_OK" = 0 ]; then
+BLIP_OK=0
+mkdir -p "$TMP/npm-blip"
+if "$NPM" install --prefix "$TMP/npm-blip" --no-audit --no-fund --no-package-lock \
+  --loglevel=error --fetch-timeout=30000 --fetch-retries=2 \
+  "blip-sdk@$BLIP_SDK_VERSION" "lime-transport-http@$LIME_TRANSPORT_HTTP_VERSION" \
+  >"$ART/npm-blip.log" 2>&1 &&
+  [ -d "$TMP/npm-blip/node_modules/blip-sdk" ] &&
+  [ -d "$TMP/npm-blip/node_modules/lime-transport-http" ]; then
+  BLIP_OK=1
+  echo "PASS install blip-sdk@$BLIP_SDK_VERSION lime-transport-http@$LIME_TRANSPORT_HTTP_VERSION"
+else
+  tail -n 5 "$ART/npm-blip.log" 2>/dev/null || true
+  echo "SKIPPED: could not install blip-sdk and lime-transport-http"
+  SKIPPED+=(blip-sdk)
+fi
+
+if [ "$ZENPY_OK" = 0 ] && [ "$NODE_OK" = 0 ] && [ "$BRAZE_OK" = 0 ] && [ "$BLIP_OK" = 0 ]; then
   echo "clients: 0 passed, 0 failed"
   echo "SKIPPED: could not install ${SKIPPED[*]}"
   exit 3
@@ -161,7 +181,8 @@ env_ready() {
   local k
   for k in FAKEDESK_ZENDESK_URL FAKEDESK_ZENDESK_EMAIL FAKEDESK_ZENDESK_TOKEN \
     FAKEDESK_ZENDESK_PASSWORD FAKEDESK_ZENDESK_OAUTH_TOKEN FAKEDESK_CONTROL_URL \
-    FAKEDESK_BRAZE_URL FAKEDESK_BRAZE_API_KEY; do
+    FAKEDESK_BRAZE_URL FAKEDESK_BRAZE_API_KEY FAKEDESK_BLIP_URL FAKEDESK_BLIP_BOT \
+    FAKEDESK_BLIP_KEY; do
     grep -q "^$k=" "$TMP/env" || return 1
   done
 }
@@ -179,7 +200,8 @@ set -a
 # shellcheck disable=SC1091
 . "$TMP/env"
 set +a
-for u in "$FAKEDESK_ZENDESK_URL" "$FAKEDESK_BRAZE_URL" "$FAKEDESK_CONTROL_URL"; do
+for u in "$FAKEDESK_ZENDESK_URL" "$FAKEDESK_BRAZE_URL" "$FAKEDESK_BLIP_URL" \
+  "$FAKEDESK_CONTROL_URL"; do
   case "$u" in
     http://127.0.0.1:*) ;;
     *)
@@ -188,7 +210,7 @@ for u in "$FAKEDESK_ZENDESK_URL" "$FAKEDESK_BRAZE_URL" "$FAKEDESK_CONTROL_URL"; 
       ;;
   esac
 done
-echo "PASS start: fakedesk zendesk at $FAKEDESK_ZENDESK_URL, braze at $FAKEDESK_BRAZE_URL"
+echo "PASS start: fakedesk zendesk at $FAKEDESK_ZENDESK_URL, braze at $FAKEDESK_BRAZE_URL, blip at $FAKEDESK_BLIP_URL"
 
 # POST /reset or GET /journal on the control API, with the stdlib (no curl needed).
 control() {
@@ -271,6 +293,9 @@ if [ "$NODE_OK" = 1 ]; then
 fi
 if [ "$BRAZE_OK" = 1 ]; then
   NODE_PATH="$TMP/npm-braze/node_modules" run_flow braze-api "$NODE" "$HERE/braze_flow.js"
+fi
+if [ "$BLIP_OK" = 1 ]; then
+  NODE_PATH="$TMP/npm-blip/node_modules" run_flow blip-sdk "$NODE" "$HERE/blip_sdk_flow.js"
 fi
 stop_receiver
 

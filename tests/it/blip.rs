@@ -357,6 +357,16 @@ async fn the_guides_flow_runs_end_to_end_and_a_closed_ticket_stays_closed() {
         state["bot_inbox"][0]["content"]["context"]["value"]["id"],
         json!(id)
     );
+    // The state lists the failed notifications too.
+    let listed: Vec<(&Value, &Value)> = state["failed"]
+        .as_array()
+        .expect("failed is a list")
+        .iter()
+        .map(|n| (&n["id"], &n["reason"]["code"]))
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.contains(&(&json!("m2"), &json!(66))), "{listed:?}");
+    assert!(listed.contains(&(&json!("m3"), &json!(42))), "{listed:?}");
     // And the customer cannot write on it any more.
     let (status, _) = b
         .action("customer_message", json!({"ticket": id, "text": "?"}))

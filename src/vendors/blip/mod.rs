@@ -333,6 +333,7 @@ impl Vendor for Blip {
             "bot_inbox": store.bot_inbox,
             "sent": store.sent,
             "notifications": store.notifications,
+            "failed": store.failed,
         })
     }
 
