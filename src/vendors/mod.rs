@@ -53,6 +53,64 @@ pub fn json_reply<T: serde::Serialize + ?Sized>(
         .into_response()
 }
 
+/// A control-API error: `{"error": ..., "hint": ...}`, as the rest of the control API.
+/// Every vendor's control routes (its scenario actions) answer with it.
+#[derive(Debug)]
+pub struct ControlError {
+    status: StatusCode,
+    message: String,
+    hint: serde_json::Value,
+}
+
+impl ControlError {
+    /// An error with its status, message and a hint (what would work).
+    pub fn new(status: StatusCode, message: impl Into<String>, hint: serde_json::Value) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            hint,
+        }
+    }
+
+    /// A 400.
+    pub fn bad(message: impl Into<String>, hint: serde_json::Value) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message, hint)
+    }
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(serde_json::json!({"error": self.message, "hint": self.hint})),
+        )
+            .into_response()
+    }
+}
+
+/// What a control handler answers.
+pub type Control = Result<Response, ControlError>;
+
+/// A control request's body as a JSON object; an empty body is `{}`.
+pub fn control_body(
+    bytes: &[u8],
+) -> Result<serde_json::Map<String, serde_json::Value>, ControlError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Map::new());
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(serde_json::Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ControlError::bad(
+            "the body must be a JSON object",
+            serde_json::Value::Null,
+        )),
+        Err(e) => Err(ControlError::bad(
+            format!("the body is not valid JSON: {e}"),
+            serde_json::Value::Null,
+        )),
+    }
+}
+
 /// A request the transport refused before any handler saw it. Each vendor turns it
 /// into its own error envelope, so even these look like the vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,6 +24,7 @@ use super::wire::{
 use super::{Blip, Caller};
 use crate::clock::iso_millis;
 use crate::outbound::Outcome;
+use crate::vendors::{Control, ControlError, control_body};
 
 type B = State<Arc<Blip>>;
 
@@ -631,57 +632,8 @@ pub fn control_routes() -> Router<Arc<Blip>> {
         .route("/attendance", post(stand_in_attendance))
 }
 
-/// A control-API error: `{"error": ..., "hint": ...}`, as the rest of the control API.
-#[derive(Debug)]
-pub struct ControlError {
-    status: StatusCode,
-    message: String,
-    hint: Value,
-}
-
-impl ControlError {
-    fn new(status: StatusCode, message: impl Into<String>, hint: Value) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            hint,
-        }
-    }
-}
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({"error": self.message, "hint": self.hint})),
-        )
-            .into_response()
-    }
-}
-
-type Control = Result<Response, ControlError>;
-
-fn control_body(bytes: &[u8]) -> Result<Map<String, Value>, ControlError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ControlError::new(
-            StatusCode::BAD_REQUEST,
-            "the body must be a JSON object",
-            Value::Null,
-        )),
-        Err(e) => Err(ControlError::new(
-            StatusCode::BAD_REQUEST,
-            format!("the body is not valid JSON: {e}"),
-            Value::Null,
-        )),
-    }
-}
-
 fn bad(message: impl Into<String>, hint: Value) -> ControlError {
-    ControlError::new(StatusCode::BAD_REQUEST, message, hint)
+    ControlError::bad(message, hint)
 }
 
 /// `text`, or `type` and `content`, checked as LIME checks a message.

@@ -18,6 +18,7 @@ use super::store::SendRecord;
 use super::webhook::{self, BrazeRetry, Campaign, Recipient};
 use super::wire::{self, Identifier, STANDARD_ATTRIBUTES, UserAlias};
 use crate::outbound::{Delivery, Outcome};
+use crate::vendors::{Control, ControlError, control_body};
 
 type B = State<Arc<Braze>>;
 type Reply = Result<Response, BrazeError>;
@@ -109,36 +110,6 @@ pub fn control_routes() -> Router<Arc<Braze>> {
         .method_not_allowed_fallback(control_method_not_allowed)
 }
 
-/// A control-API error: `{"error": ..., "hint": ...}`, as the rest of the control API.
-#[derive(Debug)]
-pub struct ControlError {
-    status: StatusCode,
-    message: String,
-    hint: Value,
-}
-
-impl ControlError {
-    fn new(status: StatusCode, message: impl Into<String>, hint: Value) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            hint,
-        }
-    }
-}
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            axum::Json(json!({"error": self.message, "hint": self.hint})),
-        )
-            .into_response()
-    }
-}
-
-type Control = Result<Response, ControlError>;
-
 async fn control_method_not_allowed() -> ControlError {
     ControlError::new(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -147,25 +118,6 @@ async fn control_method_not_allowed() -> ControlError {
             "GET|POST /braze/campaigns, GET /braze/campaigns/{id}, POST /braze/campaigns/{id}/send"
         ),
     )
-}
-
-fn control_body(bytes: &[u8]) -> Result<Map<String, Value>, ControlError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ControlError::new(
-            StatusCode::BAD_REQUEST,
-            "the body must be a JSON object",
-            Value::Null,
-        )),
-        Err(e) => Err(ControlError::new(
-            StatusCode::BAD_REQUEST,
-            format!("the body is not valid JSON: {e}"),
-            Value::Null,
-        )),
-    }
 }
 
 fn campaign(b: &Braze, id: &str) -> Result<Campaign, ControlError> {

@@ -14,9 +14,18 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::Freshchat;
-use super::error::{FreshchatError, FreshchatJson, IdPath, json_response, parse_object};
+use super::error::{FreshchatError, FreshchatJson, IdPath, json_response};
 use super::webhook::Actor;
 use super::wire::Page;
+use crate::vendors::{Control, ControlError, control_body};
+
+impl From<FreshchatError> for ControlError {
+    fn from(e: FreshchatError) -> Self {
+        let (status, body) = e.status_and_body();
+        let message = body["message"].as_str().unwrap_or_default().to_owned();
+        Self::new(status, message, body)
+    }
+}
 
 type F = State<Arc<Freshchat>>;
 type Reply = Result<Response, FreshchatError>;
@@ -311,44 +320,6 @@ pub fn control_routes() -> Router<Arc<Freshchat>> {
         .route("/actions/webhook", post(set_webhook))
 }
 
-/// A control-API error: `{"error": ..., "hint": ...}`.
-#[derive(Debug)]
-pub struct ControlError {
-    status: StatusCode,
-    message: String,
-    hint: Value,
-}
-
-impl ControlError {
-    fn new(status: StatusCode, message: impl Into<String>, hint: Value) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            hint,
-        }
-    }
-}
-
-impl From<FreshchatError> for ControlError {
-    fn from(e: FreshchatError) -> Self {
-        let (status, body) = e.status_and_body();
-        let message = body["message"].as_str().unwrap_or_default().to_owned();
-        Self::new(status, message, body)
-    }
-}
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            axum::Json(json!({"error": self.message, "hint": self.hint})),
-        )
-            .into_response()
-    }
-}
-
-type Control = Result<Response, ControlError>;
-
 /// `GET /freshchat/public-key`: the PEM receivers verify with, as Admin →
 /// Webhooks shows it (`RSA PUBLIC KEY`); `?format=spki` for `PUBLIC KEY`.
 async fn public_key(State(f): F, RawQuery(raw): RawQuery) -> Response {
@@ -371,14 +342,6 @@ async fn show_webhook(State(f): F) -> Response {
         "public_key": f.key().public_pem(),
     }))
     .into_response()
-}
-
-fn control_body(bytes: &[u8]) -> Result<Map<String, Value>, ControlError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    parse_object(bytes)
-        .map_err(|e| ControlError::new(StatusCode::BAD_REQUEST, e.to_string(), Value::Null))
 }
 
 fn text_str(body: &Map<String, Value>, key: &str) -> Option<String> {

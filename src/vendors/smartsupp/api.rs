@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::post;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
@@ -19,6 +19,7 @@ use super::webhook::{self, Redeliver};
 use super::wire::{self, EventCallback, HookPayload};
 use crate::clock::iso_millis;
 use crate::outbound::{Outcome, Outgoing};
+use crate::vendors::{Control, ControlError, control_body};
 
 type S = State<Arc<Smartsupp>>;
 
@@ -44,31 +45,8 @@ pub fn control_routes() -> Router<Arc<Smartsupp>> {
         .route("/actions/webhook", post(webhook_action))
 }
 
-/// A control-API error: `{"error": ..., "hint": ...}`.
-#[derive(Debug)]
-pub struct ControlError(StatusCode, String, Value);
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        (self.0, axum::Json(json!({"error": self.1, "hint": self.2}))).into_response()
-    }
-}
-
 fn bad(message: impl Into<String>, hint: Value) -> ControlError {
-    ControlError(StatusCode::BAD_REQUEST, message.into(), hint)
-}
-
-type Control = Result<Response, ControlError>;
-
-fn control_body(bytes: &[u8]) -> Result<Map<String, Value>, ControlError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(bad("the body must be a JSON object", Value::Null)),
-        Err(e) => Err(bad(format!("the body is not valid JSON: {e}"), Value::Null)),
-    }
+    ControlError::bad(message, hint)
 }
 
 /// The delivery options every action takes: `url` and `wait`.
@@ -226,7 +204,7 @@ async fn dispatch(
             "sent": sent,
         }))
         .into_response()),
-        Err(e) => Err(ControlError(
+        Err(e) => Err(ControlError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("the delivery task failed: {e}"),
             Value::Null,
@@ -268,7 +246,7 @@ fn new_chat(
     })?;
     let problems = store::spec_problems(kind, &spec);
     if !problems.is_empty() {
-        return Err(ControlError(
+        return Err(ControlError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "the chat does not fit the action".to_owned(),
             json!(problems),
@@ -378,7 +356,7 @@ async fn webhook_action(State(s): S, body: Bytes) -> Control {
                 let n = id.as_u64().or_else(|| id.as_str()?.parse().ok());
                 let found = n.and_then(|n| store.chat(n).cloned());
                 found.ok_or_else(|| {
-                    ControlError(
+                    ControlError::new(
                         StatusCode::NOT_FOUND,
                         format!("no chat {id} was sent"),
                         json!({"known": store.chats.iter().map(|c| c.channel.id).collect::<Vec<_>>()}),
