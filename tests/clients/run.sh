@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prove that popular, unmodified client libraries work against the fake:
 # zenpy (PyPI) and node-zendesk (npm) for Zendesk, braze-api (npm) for Braze,
-# blip-sdk with its HTTP transport lime-transport-http (npm) for Take Blip.
+# blip-sdk with its HTTP transport lime-transport-http (npm) for Take Blip,
+# freshchat (PyPI) for the Freshchat API v2.
 #
 #   bash tests/clients/run.sh
 #
@@ -10,8 +11,8 @@
 # `fakedesk serve --ephemeral-ports` and a webhook receiver
 # (tests/clients/receiver.py, which checks Zendesk webhook signatures itself),
 # resets the fake before each flow and runs tests/clients/zenpy_flow.py,
-# tests/clients/node_zendesk_flow.js, tests/clients/braze_flow.js and
-# tests/clients/blip_sdk_flow.js. Only
+# tests/clients/node_zendesk_flow.js, tests/clients/braze_flow.js,
+# tests/clients/blip_sdk_flow.js and tests/clients/freshchat_flow.py. Only
 # 127.0.0.1 is contacted, apart from the package registries for the installs.
 #
 # Exit codes: 0 all flows passed; 1 a step failed; 3 nothing failed but a
@@ -26,6 +27,11 @@ NODE_ZENDESK_VERSION="6.0.1"
 BRAZE_API_VERSION="2.13.4"
 BLIP_SDK_VERSION="10.0.1"
 LIME_TRANSPORT_HTTP_VERSION="3.1.1"
+# freshchat declares pycrypto, which no longer builds on current Pythons and is
+# only imported by its webhook module (unused here): it is installed without
+# its declared dependencies, then with the two its client needs.
+FRESHCHAT_VERSION="0.6.0"
+FRESHCHAT_DEPS=("aiohttp>=3.6,<4" "cafeteria>=0.19,<2")
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -166,7 +172,24 @@ else
   SKIPPED+=(blip-sdk)
 fi
 
-if [ "$ZENPY_OK" = 0 ] && [ "$NODE_OK" = 0 ] && [ "$BRAZE_OK" = 0 ] && [ "$BLIP_OK" = 0 ]; then
+FRESHCHAT_OK=0
+if "$PYTHON" -m venv "$TMP/venv-freshchat" >"$ART/venv-freshchat.log" 2>&1 &&
+  "$TMP/venv-freshchat/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --no-input --timeout 30 --retries 2 --no-deps "freshchat==$FRESHCHAT_VERSION" \
+    >"$ART/pip-freshchat.log" 2>&1 &&
+  "$TMP/venv-freshchat/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --no-input --timeout 30 --retries 2 "${FRESHCHAT_DEPS[@]}" \
+    >>"$ART/pip-freshchat.log" 2>&1; then
+  FRESHCHAT_OK=1
+  echo "PASS install freshchat==$FRESHCHAT_VERSION"
+else
+  tail -n 5 "$ART/pip-freshchat.log" "$ART/venv-freshchat.log" 2>/dev/null || true
+  echo "SKIPPED: could not install freshchat"
+  SKIPPED+=(freshchat)
+fi
+
+if [ "$ZENPY_OK" = 0 ] && [ "$NODE_OK" = 0 ] && [ "$BRAZE_OK" = 0 ] && [ "$BLIP_OK" = 0 ] &&
+  [ "$FRESHCHAT_OK" = 0 ]; then
   echo "clients: 0 passed, 0 failed"
   echo "SKIPPED: could not install ${SKIPPED[*]}"
   exit 3
@@ -182,7 +205,8 @@ env_ready() {
   for k in FAKEDESK_ZENDESK_URL FAKEDESK_ZENDESK_EMAIL FAKEDESK_ZENDESK_TOKEN \
     FAKEDESK_ZENDESK_PASSWORD FAKEDESK_ZENDESK_OAUTH_TOKEN FAKEDESK_CONTROL_URL \
     FAKEDESK_BRAZE_URL FAKEDESK_BRAZE_API_KEY FAKEDESK_BLIP_URL FAKEDESK_BLIP_BOT \
-    FAKEDESK_BLIP_KEY; do
+    FAKEDESK_BLIP_KEY FAKEDESK_FRESHCHAT_URL FAKEDESK_FRESHCHAT_TOKEN \
+    FAKEDESK_FRESHCHAT_APP_ID FAKEDESK_FRESHCHAT_CHANNEL_ID; do
     grep -q "^$k=" "$TMP/env" || return 1
   done
 }
@@ -201,7 +225,7 @@ set -a
 . "$TMP/env"
 set +a
 for u in "$FAKEDESK_ZENDESK_URL" "$FAKEDESK_BRAZE_URL" "$FAKEDESK_BLIP_URL" \
-  "$FAKEDESK_CONTROL_URL"; do
+  "$FAKEDESK_FRESHCHAT_URL" "$FAKEDESK_CONTROL_URL"; do
   case "$u" in
     http://127.0.0.1:*) ;;
     *)
@@ -210,7 +234,7 @@ for u in "$FAKEDESK_ZENDESK_URL" "$FAKEDESK_BRAZE_URL" "$FAKEDESK_BLIP_URL" \
       ;;
   esac
 done
-echo "PASS start: fakedesk zendesk at $FAKEDESK_ZENDESK_URL, braze at $FAKEDESK_BRAZE_URL, blip at $FAKEDESK_BLIP_URL"
+echo "PASS start: fakedesk zendesk at $FAKEDESK_ZENDESK_URL, braze at $FAKEDESK_BRAZE_URL, blip at $FAKEDESK_BLIP_URL, freshchat at $FAKEDESK_FRESHCHAT_URL"
 
 # POST /reset or GET /journal on the control API, with the stdlib (no curl needed).
 control() {
@@ -296,6 +320,9 @@ if [ "$BRAZE_OK" = 1 ]; then
 fi
 if [ "$BLIP_OK" = 1 ]; then
   NODE_PATH="$TMP/npm-blip/node_modules" run_flow blip-sdk "$NODE" "$HERE/blip_sdk_flow.js"
+fi
+if [ "$FRESHCHAT_OK" = 1 ]; then
+  run_flow freshchat "$TMP/venv-freshchat/bin/python" "$HERE/freshchat_flow.py"
 fi
 stop_receiver
 
