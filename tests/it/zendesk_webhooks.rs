@@ -346,12 +346,23 @@ async fn solving_a_ticket_fires_the_trigger_with_signed_headers_auth_and_rendere
     );
     receiver.verify().await;
 
-    // The delivery is journaled as outbound traffic with the receiver's answer.
-    let entries = z.harness.journal.entries(&Default::default());
-    let out = entries
-        .iter()
-        .find(|e| e.exchange.direction == fakedesk::journal::Direction::Outbound)
-        .unwrap();
+    // The delivery is journaled as outbound traffic with the receiver's answer, once
+    // the sender has read that answer (just after the receiver recorded the request).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let out = loop {
+        let entries = z.harness.journal.entries(&Default::default());
+        if let Some(e) = entries
+            .iter()
+            .find(|e| e.exchange.direction == fakedesk::journal::Direction::Outbound)
+        {
+            break e.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the delivery was never journaled"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
     let o = out.exchange.outbound.as_ref().unwrap();
     assert_eq!(
         (o.url.clone(), o.attempt),
@@ -514,15 +525,21 @@ async fn a_receiver_slower_than_the_timeout_is_a_journaled_timeout_and_is_retrie
     let (hook, _) = create_webhook(&z, &format!("{}/slow", receiver.uri()), json!({"type": "api_key", "data": {"name": "X-Api-Key", "value": "k1"}, "add_position": "header"})).await;
     on_create(&z, "t", &hook, "{}").await;
     z.ticket("x").await;
-    let got = received(&receiver, 6).await;
-    assert_eq!(got.len(), 6, "first try and 5 retries");
+    // The journal is the record of attempts: on a loaded machine an attempt can time
+    // out before the receiver has even read it.
+    let errors = journaled_errors(&z, 6).await;
+    assert_eq!(
+        errors,
+        vec!["timed out".to_owned(); 6],
+        "first try and 5 retries"
+    );
+    let got = received(&receiver, 1).await;
+    assert!(!got.is_empty());
     assert!(
         got.iter()
             .all(|r| r.headers.get("x-api-key").is_some_and(|v| v == "k1")),
         "api_key auth on every attempt"
     );
-    let errors = journaled_errors(&z, 6).await;
-    assert_eq!(errors, vec!["timed out".to_owned(); 6]);
 }
 
 #[tokio::test]
