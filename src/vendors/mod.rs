@@ -15,6 +15,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
@@ -28,20 +29,36 @@ pub fn json_reply<T: serde::Serialize + ?Sized>(
     content_type: &'static str,
     body: &T,
 ) -> Response {
+    match json_bytes(body) {
+        Ok(bytes) => bytes_reply(status, content_type, bytes),
+        Err(e) => serialization_bug(&e),
+    }
+}
+
+/// `body` as compact JSON.
+pub fn json_bytes<T: serde::Serialize + ?Sized>(body: &T) -> Result<Bytes, serde_json::Error> {
     // Most replies are an object or a page: start big enough to rarely regrow.
     let mut bytes = Vec::with_capacity(2048);
-    if let Err(e) = serde_json::to_writer(&mut bytes, body) {
-        // Serializing our own types cannot fail (no maps with non-string keys).
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("fakedesk bug: {e}"),
-        )
-            .into_response();
-    }
+    serde_json::to_writer(&mut bytes, body)?;
+    Ok(bytes.into())
+}
+
+/// A reply of already serialized bytes with the given content type.
+pub fn bytes_reply(status: StatusCode, content_type: &'static str, bytes: Bytes) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
         bytes,
+    )
+        .into_response()
+}
+
+/// The answer when one of our own values fails to serialize, which cannot happen
+/// (there are no maps with non-string keys).
+pub fn serialization_bug(e: &serde_json::Error) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("fakedesk bug: {e}"),
     )
         .into_response()
 }

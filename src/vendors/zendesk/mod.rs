@@ -302,6 +302,25 @@ impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
     }
 }
 
+/// The host the client called, as [`BaseUrl`] names it, without building the URL.
+#[derive(Debug, Clone)]
+pub struct Host(Option<HeaderValue>);
+
+impl Host {
+    /// The host name (`localhost` when the request names none).
+    pub fn as_str(&self) -> &str {
+        host_name(self.0.as_ref())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Host {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.headers.get(header::HOST).cloned()))
+    }
+}
+
 /// The authenticated caller, put in request extensions by [`gate`].
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(pub u64);
@@ -626,11 +645,12 @@ impl RouteJson for Router<Arc<Zendesk>> {
 
 /// The base URL of the host the client called, for absolute links.
 pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}")
+    format!("http://{}", host_name(headers.get(header::HOST)))
+}
+
+/// The host named by a `Host` header, `localhost` without a usable one.
+fn host_name(host: Option<&HeaderValue>) -> &str {
+    host.and_then(|h| h.to_str().ok()).unwrap_or("localhost")
 }
 
 #[cfg(test)]
