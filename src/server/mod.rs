@@ -112,10 +112,7 @@ impl Harness {
         vendor
             .clone()
             .router()
-            .layer(axum::middleware::from_fn_with_state(
-                recorder,
-                record::record,
-            ))
+            .layer(record::RecordLayer::new(recorder))
     }
 
     /// `http://ADDR` of a vendor (or `control`), once bound.
