@@ -111,8 +111,7 @@ impl Harness {
         };
         vendor
             .clone()
-            .router()
-            .layer(record::RecordLayer::new(recorder))
+            .recorded_router(record::RecordLayer::new(recorder))
     }
 
     /// `http://ADDR` of a vendor (or `control`), once bound.

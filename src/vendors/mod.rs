@@ -20,6 +20,7 @@ use bytes::Bytes;
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
 use crate::outbound::Sender;
+use crate::server::record::RecordLayer;
 use crate::template::Templates;
 
 /// A JSON reply with the vendor's own content type (Zendesk adds a charset, Braze
@@ -102,6 +103,13 @@ pub trait Vendor: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// The vendor's public API, serving only the vendor's own paths.
     fn router(self: Arc<Self>) -> Router;
+    /// [`Vendor::router`] with the harness's record layer around every route: what
+    /// the vendor's port serves. A vendor with its own layer around its routes
+    /// overrides this to apply both in one `Router::layer` call: each call adds a
+    /// boxed route level that axum clones on every request.
+    fn recorded_router(self: Arc<Self>, record: RecordLayer) -> Router {
+        self.router().layer(record)
+    }
     /// Everything the vendor holds, for `GET /state/{vendor}`.
     fn state(&self) -> serde_json::Value;
     /// Forgets every change since start: back to the seeded state.

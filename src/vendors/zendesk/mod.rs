@@ -27,7 +27,7 @@ use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::MethodRouter;
+use axum::routing::{MethodRouter, Route};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
@@ -39,6 +39,7 @@ use self::wire::{Role, UnknownFields};
 use super::{Credential as Exported, Registration, Rejection, Vendor, VendorCtx};
 use crate::config::ConfigError;
 use crate::ratelimit::{Decision, Window};
+use crate::server::record::RecordLayer;
 use crate::template::Dialect;
 
 /// How the harness builds fake Zendesk.
@@ -486,18 +487,41 @@ impl Zendesk {
     }
 }
 
+impl Zendesk {
+    /// Every route, each wrapped in `layer` (the gate, and the record layer when
+    /// recorded).
+    fn routes<L>(self: Arc<Self>, layer: L) -> Router
+    where
+        L: Layer<Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request, Response = Response, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        api::routes()
+            .merge(admin_api::routes())
+            .fallback(api::invalid_endpoint)
+            .method_not_allowed_fallback(api::invalid_endpoint)
+            .layer(layer)
+            .with_state(self)
+    }
+}
+
 impl Vendor for Zendesk {
     fn name(&self) -> &'static str {
         REGISTRATION.name
     }
 
     fn router(self: Arc<Self>) -> Router {
-        api::routes()
-            .merge(admin_api::routes())
-            .fallback(api::invalid_endpoint)
-            .method_not_allowed_fallback(api::invalid_endpoint)
-            .layer(GateLayer(self.clone()))
-            .with_state(self)
+        let gate = GateLayer(self.clone());
+        self.routes(gate)
+    }
+
+    fn recorded_router(self: Arc<Self>, record: RecordLayer) -> Router {
+        let gate = GateLayer(self.clone());
+        self.routes((record, gate))
     }
 
     fn state(&self) -> serde_json::Value {
