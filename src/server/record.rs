@@ -216,11 +216,43 @@ async fn read_limited(body: AxumBody, limit: usize) -> Read {
 }
 
 /// A response body as one `Bytes`. Handlers answer with complete bodies, so this
-/// only gathers what is there; a single chunk is kept as is (no copy). A body that
-/// fails is recorded and sent as empty.
-async fn gather(body: AxumBody) -> Bytes {
-    body.collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default()
+/// only gathers what is there; a body of one chunk (every handler's) is kept as it
+/// is, without copying or collecting. A body that fails is recorded and sent as
+/// empty.
+async fn gather(mut body: AxumBody) -> Bytes {
+    let first = match body.frame().await {
+        None | Some(Err(_)) => return Bytes::new(),
+        // A frame that is not data is trailers, which are not kept.
+        Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
+    };
+    if body.is_end_stream() {
+        return first;
+    }
+    match body.collect().await {
+        Ok(rest) => [first, rest.to_bytes()].concat().into(),
+        Err(_) => Bytes::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+    use http_body_util::Full;
+
+    #[tokio::test]
+    async fn a_one_chunk_body_is_kept_without_a_copy() {
+        let bytes = Bytes::from(vec![b'x'; 1000]);
+        let gathered = gather(AxumBody::from(bytes.clone())).await;
+        assert_eq!(gathered, bytes);
+        assert_eq!(gathered.as_ptr(), bytes.as_ptr());
+        assert!(gather(AxumBody::empty()).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn trailers_after_the_data_are_dropped() {
+        let body = Full::new(Bytes::from_static(b"data"))
+            .with_trailers(async { Some(Ok(HeaderMap::new())) });
+        assert_eq!(&gather(AxumBody::new(body)).await[..], b"data");
+    }
 }
