@@ -351,7 +351,11 @@ impl Zendesk {
         let settings = ctx.config.zendesk.clone();
         let store = Store::seeded(&settings, ctx.config.seed, ctx.clock.now());
         let known_auth = known_authorizations(&settings, &store);
-        let per_minute = HeaderValue::from(settings.rate_limit.per_minute);
+        // Leaked once per fake (a few bytes): a static value is cloned into every
+        // answer without touching a reference count that all workers share.
+        let per_minute: &'static str =
+            Box::leak(settings.rate_limit.per_minute.to_string().into_boxed_str());
+        let per_minute = HeaderValue::from_static(per_minute);
         Self {
             known_auth,
             idle_limit_headers: (
@@ -719,9 +723,9 @@ impl Zendesk {
         // With limits off the values never change: reuse them (a clone shares the bytes).
         let (limit, remaining, reset) = match decision {
             Some(d) => (
-                HeaderValue::from(d.limit),
-                HeaderValue::from(d.remaining),
-                HeaderValue::from(d.reset_secs),
+                decimal(d.limit.into()),
+                decimal(d.remaining.into()),
+                decimal(d.reset_secs.into()),
             ),
             None => self.idle_limit_headers.clone(),
         };
@@ -741,7 +745,7 @@ impl Zendesk {
             X_ZENDESK_ORIGIN_SERVER,
             HeaderValue::from_static("fakedesk"),
         );
-        h.insert(X_REQUEST_ID, HeaderValue::from(n));
+        h.insert(X_REQUEST_ID, decimal(n));
         h.insert(X_RUNTIME, runtime(started.elapsed()));
         res
     }
@@ -750,28 +754,39 @@ impl Zendesk {
 /// `x-runtime`: seconds with six decimals, e.g. `0.000123`. Written digit by digit:
 /// `format!` and its `String` cost about four times as much, on every request.
 fn runtime(elapsed: Duration) -> HeaderValue {
-    // Filled from the end: six digits of microseconds, the dot, then the seconds
-    // (at most 20 digits).
     let mut buf = [0u8; 27];
-    let mut i = buf.len();
-    let mut micros = elapsed.subsec_micros();
-    for _ in 0..6 {
-        i -= 1;
-        buf[i] = b'0' + (micros % 10) as u8;
-        micros /= 10;
+    let mut start = write_digits(&mut buf, u64::from(elapsed.subsec_micros()));
+    // Zero-pad the microseconds to six digits.
+    while buf.len() - start < 6 {
+        start -= 1;
+        buf[start] = b'0';
     }
-    i -= 1;
-    buf[i] = b'.';
-    let mut secs = elapsed.as_secs();
+    start -= 1;
+    buf[start] = b'.';
+    let start = write_digits(&mut buf[..start], elapsed.as_secs());
+    HeaderValue::from_bytes(&buf[start..]).expect("digits and a dot are a valid header value")
+}
+
+/// `n` in decimal. `HeaderValue::from(u64)` allocates twice (a buffer, then a
+/// shared handle to it); this allocates once.
+fn decimal(n: u64) -> HeaderValue {
+    let mut buf = [0u8; 20];
+    let start = write_digits(&mut buf, n);
+    HeaderValue::from_bytes(&buf[start..]).expect("digits are a valid header value")
+}
+
+/// Writes `n` in decimal at the end of `buf` (20 bytes suffice); returns where it
+/// starts.
+fn write_digits(buf: &mut [u8], mut n: u64) -> usize {
+    let mut start = buf.len();
     loop {
-        i -= 1;
-        buf[i] = b'0' + (secs % 10) as u8;
-        secs /= 10;
-        if secs == 0 {
-            break;
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return start;
         }
     }
-    HeaderValue::from_bytes(&buf[i..]).expect("digits and a dot are a valid header value")
 }
 
 /// Registers routes the way Zendesk serves them: every path with and without
@@ -853,6 +868,13 @@ mod tests {
             shown(Duration::MAX),
             format!("{}.{:06}", u64::MAX, Duration::MAX.subsec_micros())
         );
+    }
+
+    #[test]
+    fn decimal_values_are_plain_digits() {
+        for n in [0, 7, 10, 1234, u64::MAX] {
+            assert_eq!(decimal(n), HeaderValue::from(n));
+        }
     }
 
     #[test]
