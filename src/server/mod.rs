@@ -113,11 +113,7 @@ impl Harness {
         };
         vendor
             .clone()
-            .router()
-            .layer(axum::middleware::from_fn_with_state(
-                recorder,
-                record::record,
-            ))
+            .recorded_router(record::RecordLayer::new(recorder))
     }
 
     /// `http://ADDR` of a vendor (or `control`), once bound.

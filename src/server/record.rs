@@ -5,16 +5,26 @@
 //! including rate-limit and authentication refusals. A body over the configured
 //! limit never reaches the vendor: the vendor's own "too large" error answers it, and
 //! the journal keeps the body's start, marked truncated.
+//!
+//! It is applied with `Router::layer`, so it wraps each route inside axum's routing:
+//! what it records is the vendor's answer before axum adds `content-length` (and
+//! `allow`), and a `HEAD` answer's body before axum drops it.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::body::Body as AxumBody;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::body::{Body as AxumBody, HttpBody as _};
+use axum::extract::Request;
+use axum::http::request::Parts;
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
+use time::OffsetDateTime;
+use tower::{Layer, Service};
 
 use crate::clock::Clock;
 use crate::journal::{Body, Direction, Exchange, Headers, Journal, RequestRecord, ResponseRecord};
@@ -36,6 +46,146 @@ pub struct Recorder {
     pub max_body: usize,
 }
 
+/// The record layer, for `Router::layer`.
+#[derive(Clone)]
+pub struct RecordLayer(Arc<Recorder>);
+
+impl RecordLayer {
+    /// Records into `recorder`'s journal.
+    pub fn new(recorder: Recorder) -> Self {
+        Self(Arc::new(recorder))
+    }
+}
+
+impl<S> Layer<S> for RecordLayer {
+    type Service = Record<S>;
+
+    fn layer(&self, inner: S) -> Record<S> {
+        Record {
+            inner,
+            recorder: self.0.clone(),
+        }
+    }
+}
+
+/// The record layer around one route.
+#[derive(Clone)]
+pub struct Record<S> {
+    inner: S,
+    recorder: Arc<Recorder>,
+}
+
+type BoxFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+impl<S> Service<Request> for Record<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> BoxFuture {
+        let recorder = self.recorder.clone();
+        let started = Started::now(recorder.clock.as_ref());
+        if req.body().size_hint().exact() == Some(0) {
+            // Nothing to read first (most GETs): call the route now, which spares
+            // cloning it (a clone of a route allocates).
+            let (parts, _) = req.into_parts();
+            let request = request_record(&parts, Bytes::new(), false);
+            let response = self
+                .inner
+                .call(Request::from_parts(parts, AxumBody::empty()));
+            return Box::pin(async move {
+                let response = response.await?;
+                Ok(recorder.finish(request, response, started).await)
+            });
+        }
+        // The body must be read before the route sees the request: call a clone
+        // then, and keep the service that was polled ready (tower's usual swap).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            let max = recorder.max_body;
+            let (body, truncated, refusal) = match read_limited(body, max).await {
+                Read::Whole(b) => (b, false, None),
+                Read::TooLarge(b) => (b, true, Some(Rejection::BodyTooLarge(max))),
+                Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
+            };
+            let request = request_record(&parts, body.clone(), truncated);
+            let response = match refusal {
+                Some(why) => recorder.vendor.reject(why),
+                None => {
+                    inner
+                        .call(Request::from_parts(parts, AxumBody::from(body)))
+                        .await?
+                }
+            };
+            Ok(recorder.finish(request, response, started).await)
+        })
+    }
+}
+
+/// When an exchange began, on the run's clock and on the monotonic one.
+struct Started {
+    at: OffsetDateTime,
+    instant: Instant,
+}
+
+impl Started {
+    fn now(clock: &dyn Clock) -> Self {
+        Self {
+            at: clock.now(),
+            instant: Instant::now(),
+        }
+    }
+}
+
+fn request_record(parts: &Parts, body: Bytes, truncated: bool) -> RequestRecord {
+    RequestRecord {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: Headers::from_map(&parts.headers),
+        body: Body(body),
+        truncated,
+    }
+}
+
+impl Recorder {
+    /// Journals the exchange and hands the response on, its body gathered once.
+    async fn finish(
+        &self,
+        request: RequestRecord,
+        response: Response,
+        started: Started,
+    ) -> Response {
+        let (parts, body) = response.into_parts();
+        let body = gather(body).await;
+        self.journal.record(Exchange {
+            vendor: self.vendor.name(),
+            direction: Direction::Inbound,
+            request,
+            response: Some(ResponseRecord {
+                status: parts.status.as_u16(),
+                headers: Headers::from_map(&parts.headers),
+                body: Body(body.clone()),
+            }),
+            error: None,
+            outbound: None,
+            started_at: started.at,
+            duration_us: u64::try_from(started.instant.elapsed().as_micros()).unwrap_or(u64::MAX),
+        });
+        Response::from_parts(parts, AxumBody::from(body))
+    }
+}
+
 enum Read {
     Whole(Bytes),
     TooLarge(Bytes),
@@ -43,7 +193,6 @@ enum Read {
 }
 
 async fn read_limited(body: AxumBody, limit: usize) -> Read {
-    use axum::body::HttpBody as _;
     if body.size_hint().exact() == Some(0) {
         return Read::Whole(Bytes::new());
     }
@@ -66,51 +215,44 @@ async fn read_limited(body: AxumBody, limit: usize) -> Read {
     Read::Whole(buf.freeze())
 }
 
-/// The middleware function (use with `axum::middleware::from_fn_with_state`).
-pub async fn record(State(r): State<Recorder>, req: Request, next: Next) -> Response {
-    let started_at = r.clock.now();
-    let t0 = Instant::now();
-    let (parts, body) = req.into_parts();
-    let (body, truncated, refusal) = match read_limited(body, r.max_body).await {
-        Read::Whole(b) => (b, false, None),
-        Read::TooLarge(b) => (b, true, Some(Rejection::BodyTooLarge(r.max_body))),
-        Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
+/// A response body as one `Bytes`. Handlers answer with complete bodies, so this
+/// only gathers what is there; a body of one chunk (every handler's) is kept as it
+/// is, without copying or collecting. A body that fails is recorded and sent as
+/// empty.
+async fn gather(mut body: AxumBody) -> Bytes {
+    let first = match body.frame().await {
+        None | Some(Err(_)) => return Bytes::new(),
+        // A frame that is not data is trailers, which are not kept.
+        Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
     };
-    let request = RequestRecord {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: Headers::from_map(&parts.headers),
-        body: Body(body.clone()),
-        truncated,
-    };
-    let response = match refusal {
-        Some(why) => r.vendor.reject(why),
-        None => {
-            next.run(Request::from_parts(parts, AxumBody::from(body)))
-                .await
-        }
-    };
-    let (rparts, rbody) = response.into_parts();
-    // Handlers answer with complete bodies, so this only gathers what is there.
-    let rbytes = rbody
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
-    r.journal.record(Exchange {
-        vendor: r.vendor.name(),
-        direction: Direction::Inbound,
-        request,
-        response: Some(ResponseRecord {
-            status: rparts.status.as_u16(),
-            headers: Headers::from_map(&rparts.headers),
-            body: Body(rbytes.clone()),
-        }),
-        error: None,
-        outbound: None,
-        started_at,
-        duration_us: u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX),
-    });
-    Response::from_parts(rparts, AxumBody::from(rbytes))
+    if body.is_end_stream() {
+        return first;
+    }
+    match body.collect().await {
+        Ok(rest) => [first, rest.to_bytes()].concat().into(),
+        Err(_) => Bytes::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+    use http_body_util::Full;
+
+    #[tokio::test]
+    async fn a_one_chunk_body_is_kept_without_a_copy() {
+        let bytes = Bytes::from(vec![b'x'; 1000]);
+        let gathered = gather(AxumBody::from(bytes.clone())).await;
+        assert_eq!(gathered, bytes);
+        assert_eq!(gathered.as_ptr(), bytes.as_ptr());
+        assert!(gather(AxumBody::empty()).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn trailers_after_the_data_are_dropped() {
+        let body = Full::new(Bytes::from_static(b"data"))
+            .with_trailers(async { Some(Ok(HeaderMap::new())) });
+        assert_eq!(&gather(AxumBody::new(body)).await[..], b"data");
+    }
 }

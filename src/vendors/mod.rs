@@ -20,12 +20,15 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
+use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
 use crate::outbound::Sender;
+use crate::server::record::RecordLayer;
 use crate::template::Templates;
 
 /// A JSON reply with the vendor's own content type (Zendesk adds a charset, Braze
@@ -35,20 +38,38 @@ pub fn json_reply<T: serde::Serialize + ?Sized>(
     content_type: &'static str,
     body: &T,
 ) -> Response {
+    match json_bytes(body) {
+        Ok(bytes) => bytes_reply(status, content_type, bytes),
+        Err(e) => serialization_bug(&e),
+    }
+}
+
+/// `body` as compact JSON.
+pub fn json_bytes<T: serde::Serialize + ?Sized>(body: &T) -> Result<Bytes, serde_json::Error> {
     // Most replies are an object or a page: start big enough to rarely regrow.
     let mut bytes = Vec::with_capacity(2048);
-    if let Err(e) = serde_json::to_writer(&mut bytes, body) {
-        // Serializing our own types cannot fail (no maps with non-string keys).
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("fakedesk bug: {e}"),
-        )
-            .into_response();
-    }
+    serde_json::to_writer(&mut bytes, body)?;
+    Ok(bytes.into())
+}
+
+/// A reply of already serialized bytes with the given content type.
+pub fn bytes_reply(status: StatusCode, content_type: &'static str, bytes: Bytes) -> Response {
+    let mut res = Response::new(Body::from(bytes));
+    *res.status_mut() = status;
+    // Room for the headers vendors add to every reply (Zendesk adds ten), so the
+    // map is allocated once rather than grown and rehashed.
+    let headers = res.headers_mut();
+    headers.reserve(16);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+/// The answer when one of our own values fails to serialize, which cannot happen
+/// (there are no maps with non-string keys).
+pub fn serialization_bug(e: &serde_json::Error) -> Response {
     (
-        status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        bytes,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("fakedesk bug: {e}"),
     )
         .into_response()
 }
@@ -190,6 +211,13 @@ pub trait Vendor: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// The vendor's public API, serving only the vendor's own paths.
     fn router(self: Arc<Self>) -> Router;
+    /// [`Vendor::router`] with the harness's record layer around every route: what
+    /// the vendor's port serves. A vendor with its own layer around its routes
+    /// overrides this to apply both in one `Router::layer` call: each call adds a
+    /// boxed route level that axum clones on every request.
+    fn recorded_router(self: Arc<Self>, record: RecordLayer) -> Router {
+        self.router().layer(record)
+    }
     /// Everything the vendor holds, for `GET /state/{vendor}`.
     fn state(&self) -> serde_json::Value;
     /// Forgets every change since start: back to the seeded state.

@@ -711,3 +711,37 @@ async fn an_update_with_a_requester_object_changes_the_requester() {
         .await;
     assert_eq!(user.json["user"]["email"], "new@example.com");
 }
+
+#[tokio::test]
+async fn showing_a_ticket_reflects_every_write_and_the_host_called() {
+    let z = fake();
+    let id = z.ticket("before").await;
+    let path = format!("/api/v2/tickets/{id}.json");
+    let first = z.call("GET", &path, None).await;
+    assert_eq!(first.json["ticket"]["subject"], "before");
+    assert_eq!(z.call("GET", &path, None).await.text, first.text);
+
+    let r = z
+        .call("PUT", &path, Some(json!({"ticket": {"subject": "after"}})))
+        .await;
+    assert_eq!(r.status, 200);
+    let shown = z.call("GET", &path, None).await;
+    assert_eq!(shown.json["ticket"], r.json["ticket"]);
+    assert_eq!(shown.json["ticket"]["subject"], "after");
+
+    let other_host = axum::http::Request::builder()
+        .uri(&path)
+        .header("host", "elsewhere.test:8080")
+        .header("authorization", crate::common::token_auth())
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let elsewhere = crate::common::oneshot(&z.zendesk, other_host).await;
+    assert_eq!(
+        elsewhere.json["ticket"]["url"],
+        format!("http://elsewhere.test:8080/api/v2/tickets/{id}.json")
+    );
+    assert_eq!(z.call("GET", &path, None).await.text, shown.text);
+
+    assert_eq!(z.call("DELETE", &path, None).await.status, 204);
+    assert_eq!(z.call("GET", &path, None).await.status, 404);
+}

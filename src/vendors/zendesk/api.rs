@@ -16,9 +16,10 @@ use std::net::SocketAddr;
 use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::page;
 use super::store::{Actor, Audit, Comment, Job, Store, Ticket, User};
-use super::wire::{TicketInput, UserInput, api_warning, json_response};
-use super::{BaseUrl, Caller, RouteJson, Zendesk, base_url};
+use super::wire::{CONTENT_TYPE_JSON, TicketInput, UserInput, api_warning, json_response};
+use super::{BaseUrl, Caller, Host, RouteJson, Zendesk, base_url};
 use crate::clock::iso_seconds;
+use crate::vendors::{bytes_reply, json_bytes, serialization_bug};
 
 type Z = State<Arc<Zendesk>>;
 type Reply = Result<Response, ZendeskError>;
@@ -215,19 +216,23 @@ async fn create_ticket(
     Ok(with_warning(res, warning))
 }
 
-async fn show_ticket(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
+async fn show_ticket(State(z): Z, IdParam(id): IdParam, host: Host) -> Reply {
     let store = z.store_read();
     let ticket = store.ticket(id)?;
     #[derive(Serialize)]
     struct One<'a> {
         ticket: TicketOut<'a>,
     }
-    Ok(json_response(
-        StatusCode::OK,
-        &One {
+    let reply = ticket.reply.get_or_render(host.as_str(), || {
+        let base = format!("http://{}", host.as_str());
+        json_bytes(&One {
             ticket: TicketOut::new(&base, ticket),
-        },
-    ))
+        })
+    });
+    Ok(match reply {
+        Ok(bytes) => bytes_reply(StatusCode::OK, CONTENT_TYPE_JSON, bytes),
+        Err(e) => serialization_bug(&e),
+    })
 }
 
 async fn update_ticket(

@@ -1,6 +1,6 @@
 //! Fake Zendesk Support API (REFERENCE section 1).
 //!
-//! Requests pass, outermost first: the harness's record layer, then [`gate`] (the
+//! Requests pass, outermost first: the harness's record layer, then the gate (the
 //! account's rate limit, authentication, Zendesk's common headers), then the routes in
 //! [`api`] and [`admin_api`], each served with and without `.json` ([`RouteJson`]). The state and lifecycle rules live in
 //! [`store`], free of I/O.
@@ -14,20 +14,24 @@ pub mod triggers;
 pub mod webhook;
 pub mod wire;
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::MethodRouter;
+use axum::routing::{MethodRouter, Route};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
+use tower::{Layer, Service};
 
 use self::error::ZendeskError;
 use self::store::Store;
@@ -35,6 +39,7 @@ use self::wire::{Role, UnknownFields};
 use super::{Credential as Exported, Registration, Rejection, Vendor, VendorCtx};
 use crate::config::ConfigError;
 use crate::ratelimit::{Decision, Window};
+use crate::server::record::RecordLayer;
 use crate::template::Dialect;
 
 /// How the harness builds fake Zendesk.
@@ -333,7 +338,26 @@ impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
     }
 }
 
-/// The authenticated caller, put in request extensions by [`gate`].
+/// The host the client called, as [`BaseUrl`] names it, without building the URL.
+#[derive(Debug, Clone)]
+pub struct Host(Option<HeaderValue>);
+
+impl Host {
+    /// The host name (`localhost` when the request names none).
+    pub fn as_str(&self) -> &str {
+        host_name(self.0.as_ref())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Host {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.headers.get(header::HOST).cloned()))
+    }
+}
+
+/// The authenticated caller, put in request extensions by the gate (`GateLayer`).
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(pub u64);
 
@@ -358,7 +382,11 @@ impl Zendesk {
         let settings = ctx.config.zendesk.clone();
         let store = Store::seeded(&settings, ctx.config.seed, ctx.clock.now());
         let known_auth = known_authorizations(&settings, &store);
-        let per_minute = HeaderValue::from(settings.rate_limit.per_minute);
+        // Leaked once per fake (a few bytes): a static value is cloned into every
+        // answer without touching a reference count that all workers share.
+        let per_minute: &'static str =
+            Box::leak(settings.rate_limit.per_minute.to_string().into_boxed_str());
+        let per_minute = HeaderValue::from_static(per_minute);
         Self {
             known_auth,
             idle_limit_headers: (
@@ -497,18 +525,41 @@ impl Zendesk {
     }
 }
 
+impl Zendesk {
+    /// Every route, each wrapped in `layer` (the gate, and the record layer when
+    /// recorded).
+    fn routes<L>(self: Arc<Self>, layer: L) -> Router
+    where
+        L: Layer<Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request, Response = Response, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        api::routes()
+            .merge(admin_api::routes())
+            .fallback(api::invalid_endpoint)
+            .method_not_allowed_fallback(api::invalid_endpoint)
+            .layer(layer)
+            .with_state(self)
+    }
+}
+
 impl Vendor for Zendesk {
     fn name(&self) -> &'static str {
         REGISTRATION.name
     }
 
     fn router(self: Arc<Self>) -> Router {
-        api::routes()
-            .merge(admin_api::routes())
-            .fallback(api::invalid_endpoint)
-            .method_not_allowed_fallback(api::invalid_endpoint)
-            .layer(axum::middleware::from_fn_with_state(self.clone(), gate))
-            .with_state(self)
+        let gate = GateLayer(self.clone());
+        self.routes(gate)
+    }
+
+    fn recorded_router(self: Arc<Self>, record: RecordLayer) -> Router {
+        let gate = GateLayer(self.clone());
+        self.routes((record, gate))
     }
 
     fn state(&self) -> serde_json::Value {
@@ -592,62 +643,195 @@ const X_ZENDESK_APPLICATION_VERSION: HeaderName =
 const X_ZENDESK_ORIGIN_SERVER: HeaderName = HeaderName::from_static("x-zendesk-origin-server");
 
 /// Everything every request goes through before its route: the account's rate
-/// limit (429 before anything else), `.json` stripping, authentication (401), and
-/// Zendesk's common response headers.
-async fn gate(State(z): State<Arc<Zendesk>>, mut req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let decision = z.hit(&z.limiter);
-    let mut res = if decision.is_some_and(|d| !d.allowed) {
-        ZendeskError::RateLimited(decision.map_or(60, |d| d.reset_secs)).into_response()
-    } else {
-        match z.caller(req.headers().get(header::AUTHORIZATION)) {
-            Some(id) => {
-                req.extensions_mut().insert(Caller(id));
-                // Only writes change tickets, so only they can fire triggers.
-                let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
-                let res = next.run(req).await;
-                if writes {
-                    z.fire_triggers();
+/// limit (429 before anything else), authentication (401), and Zendesk's common
+/// response headers. A tower layer, for `Router::layer`.
+///
+/// Hand-written rather than `axum::middleware::from_fn`, which boxes a future and
+/// clones the route per request: every check here is synchronous, so [`GateFuture`]
+/// only waits for the route.
+#[derive(Clone)]
+struct GateLayer(Arc<Zendesk>);
+
+impl<S> Layer<S> for GateLayer {
+    type Service = Gate<S>;
+
+    fn layer(&self, inner: S) -> Gate<S> {
+        Gate {
+            zendesk: self.0.clone(),
+            inner,
+        }
+    }
+}
+
+/// [`GateLayer`] around one route.
+#[derive(Clone)]
+struct Gate<S> {
+    zendesk: Arc<Zendesk>,
+    inner: S,
+}
+
+impl<S> Service<Request> for Gate<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    // axum's route futures are `Unpin`; requiring it keeps `GateFuture` simple.
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = GateFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let started = Instant::now();
+        let z = &self.zendesk;
+        let decision = z.hit(&z.limiter);
+        let answer = if decision.is_some_and(|d| !d.allowed) {
+            let reset = decision.map_or(60, |d| d.reset_secs);
+            Answer::Refused(Some(ZendeskError::RateLimited(reset).into_response()))
+        } else {
+            match z.caller(req.headers().get(header::AUTHORIZATION)) {
+                Some(id) => {
+                    req.extensions_mut().insert(Caller(id));
+                    // Only writes change tickets, so only they can fire triggers.
+                    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+                    Answer::Route {
+                        future: self.inner.call(req),
+                        writes,
+                    }
+                }
+                None => Answer::Refused(Some(ZendeskError::Unauthorized.into_response())),
+            }
+        };
+        GateFuture {
+            zendesk: z.clone(),
+            answer,
+            decision,
+            started,
+        }
+    }
+}
+
+/// The answer of [`Gate`]: the route's, with Zendesk's common headers added.
+struct GateFuture<F> {
+    zendesk: Arc<Zendesk>,
+    answer: Answer<F>,
+    decision: Option<Decision>,
+    started: Instant,
+}
+
+enum Answer<F> {
+    /// Refused before the route (taken when the future completes).
+    Refused(Option<Response>),
+    /// Waiting for the route.
+    Route { future: F, writes: bool },
+}
+
+impl<F> Future for GateFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>> + Unpin,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let res = match &mut this.answer {
+            Answer::Refused(res) => res.take().expect("GateFuture polled after completion"),
+            Answer::Route { future, writes } => {
+                let res = ready!(Pin::new(future).poll(cx))?;
+                if *writes {
+                    this.zendesk.fire_triggers();
                 }
                 res
             }
-            None => ZendeskError::Unauthorized.into_response(),
-        }
-    };
-    let n = z.requests.fetch_add(1, Ordering::Relaxed);
-    // With limits off the values never change: reuse them (a clone shares the bytes).
-    let (limit, remaining, reset) = match decision {
-        Some(d) => (
-            HeaderValue::from(d.limit),
-            HeaderValue::from(d.remaining),
-            HeaderValue::from(d.reset_secs),
-        ),
-        None => z.idle_limit_headers.clone(),
-    };
-    let h = res.headers_mut();
-    h.reserve(12);
-    h.insert(RATELIMIT_LIMIT, limit.clone());
-    h.insert(RATELIMIT_REMAINING, remaining.clone());
-    h.insert(RATELIMIT_RESET, reset);
-    h.insert(X_RATE_LIMIT, limit);
-    h.insert(X_RATE_LIMIT_REMAINING, remaining);
-    h.insert(X_ZENDESK_API_VERSION, HeaderValue::from_static("v2"));
-    h.insert(
-        X_ZENDESK_APPLICATION_VERSION,
-        HeaderValue::from_static("v19942"),
-    );
-    h.insert(
-        X_ZENDESK_ORIGIN_SERVER,
-        HeaderValue::from_static("fakedesk"),
-    );
-    h.insert(X_REQUEST_ID, HeaderValue::from(n));
-    let micros = started.elapsed().as_micros();
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000))
-    {
-        h.insert(X_RUNTIME, v);
+        };
+        Poll::Ready(Ok(this.zendesk.common_headers(
+            res,
+            this.decision,
+            this.started,
+        )))
     }
-    res
+}
+
+impl Zendesk {
+    /// Adds the headers every Zendesk answer carries: rate limit, versions, request
+    /// id and runtime.
+    fn common_headers(
+        &self,
+        mut res: Response,
+        decision: Option<Decision>,
+        started: Instant,
+    ) -> Response {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        // With limits off the values never change: reuse them (a clone shares the bytes).
+        let (limit, remaining, reset) = match decision {
+            Some(d) => (
+                decimal(d.limit.into()),
+                decimal(d.remaining.into()),
+                decimal(d.reset_secs.into()),
+            ),
+            None => self.idle_limit_headers.clone(),
+        };
+        let h = res.headers_mut();
+        h.reserve(12);
+        h.insert(RATELIMIT_LIMIT, limit.clone());
+        h.insert(RATELIMIT_REMAINING, remaining.clone());
+        h.insert(RATELIMIT_RESET, reset);
+        h.insert(X_RATE_LIMIT, limit);
+        h.insert(X_RATE_LIMIT_REMAINING, remaining);
+        h.insert(X_ZENDESK_API_VERSION, HeaderValue::from_static("v2"));
+        h.insert(
+            X_ZENDESK_APPLICATION_VERSION,
+            HeaderValue::from_static("v19942"),
+        );
+        h.insert(
+            X_ZENDESK_ORIGIN_SERVER,
+            HeaderValue::from_static("fakedesk"),
+        );
+        h.insert(X_REQUEST_ID, decimal(n));
+        h.insert(X_RUNTIME, runtime(started.elapsed()));
+        res
+    }
+}
+
+/// `x-runtime`: seconds with six decimals, e.g. `0.000123`. Written digit by digit:
+/// `format!` and its `String` cost about four times as much, on every request.
+fn runtime(elapsed: Duration) -> HeaderValue {
+    let mut buf = [0u8; 27];
+    let mut start = write_digits(&mut buf, u64::from(elapsed.subsec_micros()));
+    // Zero-pad the microseconds to six digits.
+    while buf.len() - start < 6 {
+        start -= 1;
+        buf[start] = b'0';
+    }
+    start -= 1;
+    buf[start] = b'.';
+    let start = write_digits(&mut buf[..start], elapsed.as_secs());
+    HeaderValue::from_bytes(&buf[start..]).expect("digits and a dot are a valid header value")
+}
+
+/// `n` in decimal. `HeaderValue::from(u64)` allocates twice (a buffer, then a
+/// shared handle to it); this allocates once.
+fn decimal(n: u64) -> HeaderValue {
+    let mut buf = [0u8; 20];
+    let start = write_digits(&mut buf, n);
+    HeaderValue::from_bytes(&buf[start..]).expect("digits are a valid header value")
+}
+
+/// Writes `n` in decimal at the end of `buf` (20 bytes suffice); returns where it
+/// starts.
+fn write_digits(buf: &mut [u8], mut n: u64) -> usize {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return start;
+        }
+    }
 }
 
 /// Registers routes the way Zendesk serves them: every path with and without
@@ -671,11 +855,12 @@ impl RouteJson for Router<Arc<Zendesk>> {
 
 /// The base URL of the host the client called, for absolute links.
 pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}")
+    format!("http://{}", host_name(headers.get(header::HOST)))
+}
+
+/// The host named by a `Host` header, `localhost` without a usable one.
+fn host_name(host: Option<&HeaderValue>) -> &str {
+    host.and_then(|h| h.to_str().ok()).unwrap_or("localhost")
 }
 
 #[cfg(test)]
@@ -715,6 +900,26 @@ mod tests {
         assert_eq!(Credential::parse("Digest abc"), None);
         assert_eq!(Credential::parse("Basic !!!"), None);
         assert_eq!(Credential::parse(""), None);
+    }
+
+    #[test]
+    fn runtime_is_seconds_with_six_decimals() {
+        let shown = |d: Duration| runtime(d).to_str().unwrap().to_owned();
+        assert_eq!(shown(Duration::ZERO), "0.000000");
+        assert_eq!(shown(Duration::from_micros(123)), "0.000123");
+        assert_eq!(shown(Duration::from_nanos(1_234_567_890)), "1.234567");
+        assert_eq!(shown(Duration::from_secs(42)), "42.000000");
+        assert_eq!(
+            shown(Duration::MAX),
+            format!("{}.{:06}", u64::MAX, Duration::MAX.subsec_micros())
+        );
+    }
+
+    #[test]
+    fn decimal_values_are_plain_digits() {
+        for n in [0, 7, 10, 1234, u64::MAX] {
+            assert_eq!(decimal(n), HeaderValue::from(n));
+        }
     }
 
     #[test]

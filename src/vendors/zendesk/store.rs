@@ -2,6 +2,10 @@
 //! their comments and audits, deleted tickets and job statuses. Plain data, no I/O.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -186,6 +190,55 @@ pub struct Ticket {
     pub comments: Vec<Comment>,
     #[serde(skip)]
     pub audits: Vec<Audit>,
+    /// The ticket's `GET` reply, once rendered.
+    #[serde(skip)]
+    pub reply: RenderedReply,
+}
+
+/// A reply rendered from the value that holds it, kept so that repeated reads copy
+/// a `Bytes` handle instead of serializing again (showing a ticket is the hottest
+/// route).
+///
+/// A clone starts empty. Writes never edit a stored ticket in place: they edit a
+/// clone and insert it, so a changed ticket never carries a stale reply. The reply
+/// names the host the client called (its links), so it is kept for the first host
+/// only; other hosts are rendered every time.
+#[derive(Default)]
+pub struct RenderedReply(OnceLock<(Box<str>, Bytes)>);
+
+impl RenderedReply {
+    /// The reply for `host`: the kept bytes, or those `render` makes (kept when
+    /// nothing is kept yet).
+    pub fn get_or_render<E>(
+        &self,
+        host: &str,
+        render: impl FnOnce() -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
+        if let Some((kept_host, bytes)) = self.0.get()
+            && **kept_host == *host
+        {
+            return Ok(bytes.clone());
+        }
+        let bytes = render()?;
+        // Another reader may have kept its rendering meanwhile: the same bytes.
+        let _ = self.0.set((host.into(), bytes.clone()));
+        Ok(bytes)
+    }
+}
+
+impl Clone for RenderedReply {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl fmt::Debug for RenderedReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0.get() {
+            Some(_) => "RenderedReply(kept)",
+            None => "RenderedReply(empty)",
+        })
+    }
 }
 
 /// One item of a bulk job's `results`.
@@ -638,6 +691,7 @@ impl Store {
             from_messaging_channel: false,
             comments: Vec::new(),
             audits: Vec::new(),
+            reply: RenderedReply::default(),
         };
         let before = Value::Null;
         self.apply_fields(&mut ticket, &input)?;
