@@ -79,14 +79,17 @@ pub fn serve_config(args: &ServeArgs) -> Result<RunConfig, ConfigError> {
 /// `fakedesk serve`: binds every fake, writes the env file, prints the URL table,
 /// and serves until SIGINT or SIGTERM.
 pub async fn serve(args: ServeArgs, started: Instant) -> Result<(), Error> {
+    // Handlers first: a client may stop us as soon as the env file appears.
+    let signals = shutdown_signals();
     let config = serve_config(&args)?;
     let harness = Harness::new(config, Arc::new(clock::SystemClock))?;
     let running = server::start(harness.clone()).await?;
     if let Some(path) = &args.env_file {
         server::write_env_file(path, &harness.env_lines())?;
     }
-    print!("{}", banner(&harness, started));
-    wait_for_signal().await?;
+    let ready = started.elapsed();
+    print!("{}", banner(&harness, ready));
+    signals.await?;
     running.shutdown().await;
     Ok(())
 }
@@ -184,11 +187,11 @@ pub async fn check_endpoint(args: cli::CheckEndpointArgs) -> i32 {
 }
 
 /// The table `serve` prints: each vendor's URL and seeded credentials.
-pub fn banner(h: &Harness, started: Instant) -> String {
+pub fn banner(h: &Harness, ready: std::time::Duration) -> String {
     let mut out = format!(
         "fakedesk {} ready in {} ms\n\n  {:<10} {:<24} {}\n",
         env!("CARGO_PKG_VERSION"),
-        started.elapsed().as_millis(),
+        ready.as_millis(),
         "VENDOR",
         "URL",
         "CREDENTIALS"
@@ -218,10 +221,6 @@ pub fn banner(h: &Harness, started: Instant) -> String {
     }
     out.push_str("\nPress Ctrl-C to stop.\n");
     out
-}
-
-async fn wait_for_signal() -> Result<(), Error> {
-    shutdown_signals().await
 }
 
 /// Installs the SIGINT and SIGTERM handlers now; the future resolves on the first

@@ -71,12 +71,23 @@ pub const REGISTRATION: Registration = Registration {
 fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
     let s = &ctx.config.freshchat;
     let key = match &s.private_key_pem {
-        Some(pem) => SigningKey::from_pem(pem).map_err(|e| {
-            ConfigError::Invalid(vec![format!("vendors.freshchat.private_key_pem: {e}")])
-        })?,
-        None => SigningKey::generated(),
+        Some(pem) => {
+            let key = SigningKey::from_pem(pem).map_err(|e| {
+                ConfigError::Invalid(vec![format!("vendors.freshchat.private_key_pem: {e}")])
+            })?;
+            ctx.peers.publish(PUBLIC_KEY_PEER, key.public_pem());
+            Some(key)
+        }
+        None => {
+            // Generating an RSA key takes tens of milliseconds: do it beside binding
+            // and serving, so start-up stays fast; whoever needs the key first waits.
+            let peers = ctx.peers.clone();
+            std::thread::spawn(move || {
+                peers.publish(PUBLIC_KEY_PEER, SigningKey::shared().public_pem());
+            });
+            None
+        }
     };
-    ctx.peers.publish(PUBLIC_KEY_PEER, key.public_pem());
     Ok(Arc::new(Freshchat::new(ctx.clone(), key)))
 }
 
@@ -353,15 +364,17 @@ struct Queue {
 pub struct Freshchat {
     ctx: VendorCtx,
     settings: FreshchatSettings,
-    key: SigningKey,
+    /// The configured key; `None`: the process's generated key.
+    key: Option<SigningKey>,
     store: Mutex<Store>,
     queue: Mutex<Queue>,
     pending: watch::Sender<usize>,
 }
 
 impl Freshchat {
-    /// Fake Freshchat in its seeded state, signing with `key`.
-    pub fn new(ctx: VendorCtx, key: SigningKey) -> Self {
+    /// Fake Freshchat in its seeded state, signing with `key` (`None`: the process's
+    /// generated key).
+    pub fn new(ctx: VendorCtx, key: Option<SigningKey>) -> Self {
         let settings = ctx.config.freshchat.clone();
         Self {
             store: Mutex::new(Store::seeded(&settings, ctx.config.seed)),
@@ -385,7 +398,7 @@ impl Freshchat {
 
     /// The signing key.
     pub fn key(&self) -> &SigningKey {
-        &self.key
+        self.key.as_ref().unwrap_or_else(|| SigningKey::shared())
     }
 
     /// The current time, from the run's clock.
@@ -439,7 +452,7 @@ impl Freshchat {
                         attempts: 0,
                     });
                     Job {
-                        signature: self.key.sign(&body),
+                        signature: self.key().sign(&body),
                         delivery,
                         url: url.clone(),
                         body,
@@ -597,7 +610,7 @@ impl Vendor for Freshchat {
     fn notes(&self) -> Vec<String> {
         vec![format!(
             "freshchat webhook public key (also GET /freshchat/public-key on the control port):\n{}",
-            self.key.public_pem().trim_end()
+            self.key().public_pem().trim_end()
         )]
     }
 }

@@ -173,6 +173,12 @@ impl SigningKey {
     /// A fresh RSA-2048 key from the operating system's randomness, generated once
     /// per process (big-integer work is slow, and a fake needs no fresh key per run).
     pub fn generated() -> Self {
+        Self::shared().clone()
+    }
+
+    /// The process's generated key; the first caller generates it (tens of
+    /// milliseconds in a release build) and concurrent callers wait for it.
+    pub fn shared() -> &'static Self {
         static KEY: OnceLock<SigningKey> = OnceLock::new();
         KEY.get_or_init(|| {
             let mut rng = getrandom::SysRng;
@@ -180,7 +186,6 @@ impl SigningKey {
                 .expect("the operating system provides randomness for an RSA key");
             Self { private }
         })
-        .clone()
     }
 
     /// The public half.

@@ -203,7 +203,8 @@ fn verify(m: &Mammut, headers: &HeaderMap, body: &[u8]) -> Result<(), MammutErro
         .freshchat_public_key_pem
         .clone()
         .or_else(|| m.ctx().peers.published(PUBLIC_KEY_PEER))
-        .unwrap_or_default();
+        // Not published yet: fake Freshchat is still generating its key.
+        .unwrap_or_else(|| fc_webhook::SigningKey::shared().public_pem());
     let Some(sig) = headers
         .get(fc_webhook::SIGNATURE)
         .and_then(|v| v.to_str().ok())
