@@ -66,24 +66,30 @@ pub fn end_of_attendance(t: &Ticket, id: &str) -> Value {
 /// The POST of one envelope to the channel's URL, with the authentication key in
 /// the configured header when there is one.
 pub fn request(s: &AttendanceSettings, body: &Value) -> Outgoing {
+    request_bytes(&s.url, &s.key_header, &s.key, Bytes::from(body.to_string()))
+}
+
+/// The POST of these exact bytes to `url`, with `key` (when not empty) in the
+/// header `key_header`.
+pub fn request_bytes(url: &str, key_header: &str, key: &str, body: Bytes) -> Outgoing {
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if !s.key.is_empty()
+    if !key.is_empty()
         && let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(s.key_header.as_bytes()),
-            HeaderValue::from_str(&s.key),
+            HeaderName::from_bytes(key_header.as_bytes()),
+            HeaderValue::from_str(key),
         )
     {
         headers.insert(name, value);
     }
     Outgoing {
         method: Method::POST,
-        url: s.url.clone(),
+        url: url.to_owned(),
         headers,
-        body: Bytes::from(body.to_string()),
+        body,
     }
 }
 

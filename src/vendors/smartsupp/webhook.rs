@@ -51,12 +51,8 @@ fn json_headers(user_agent: &str) -> HeaderMap {
 
 /// The hook request for one conversation: the export as JSON, unsigned.
 pub fn hook_request(url: &str, payload: &HookPayload, user_agent: &str) -> Outgoing {
-    Outgoing {
-        method: Method::POST,
-        url: url.to_owned(),
-        headers: json_headers(user_agent),
-        body: Bytes::from(serde_json::to_vec(payload).unwrap_or_default()),
-    }
+    let body = Bytes::from(serde_json::to_vec(payload).unwrap_or_default());
+    hook_request_bytes(url, body, user_agent)
 }
 
 /// The webhook request for one event, signed over exactly the bytes sent.
@@ -66,7 +62,12 @@ pub fn webhook_request(
     secret: &str,
     user_agent: &str,
 ) -> Outgoing {
-    let body = serde_json::to_vec(event).unwrap_or_default();
+    let body = Bytes::from(serde_json::to_vec(event).unwrap_or_default());
+    signed_request(url, body, secret, user_agent)
+}
+
+/// A webhook request with these exact body bytes, signed over them.
+pub fn signed_request(url: &str, body: Bytes, secret: &str, user_agent: &str) -> Outgoing {
     let mut headers = json_headers(user_agent);
     if let Ok(v) = HeaderValue::from_str(&hmac_hex(secret, &body)) {
         headers.insert(HeaderName::from_static(HMAC_HEADER), v);
@@ -75,7 +76,17 @@ pub fn webhook_request(
         method: Method::POST,
         url: url.to_owned(),
         headers,
-        body: Bytes::from(body),
+        body,
+    }
+}
+
+/// A hook request with these exact body bytes (unsigned, as the hook is).
+pub fn hook_request_bytes(url: &str, body: Bytes, user_agent: &str) -> Outgoing {
+    Outgoing {
+        method: Method::POST,
+        url: url.to_owned(),
+        headers: json_headers(user_agent),
+        body,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
@@ -399,6 +399,45 @@ pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// What identifies and signs one invocation.
+#[derive(Debug, Clone, Copy)]
+pub struct Signed<'a> {
+    /// `x-zendesk-account-id`.
+    pub account_id: u64,
+    /// `x-zendesk-webhook-id`.
+    pub webhook_id: &'a str,
+    /// `x-zendesk-webhook-invocation-id`.
+    pub invocation_id: &'a str,
+    /// The webhook's signing secret.
+    pub secret: &'a str,
+    /// `x-zendesk-webhook-signature-timestamp`, also signed.
+    pub timestamp: &'a str,
+}
+
+/// The headers Zendesk sends with every invocation (REFERENCE 1.11), the signature
+/// computed over `body` as sent; the content type only when there is a body.
+pub fn invocation_headers(s: &Signed<'_>, body: &[u8], content_type: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    let mut put = |k: &'static str, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert(HeaderName::from_static(k), v);
+        }
+    };
+    put("x-zendesk-account-id", &s.account_id.to_string());
+    put("x-zendesk-webhook-id", s.webhook_id);
+    put("x-zendesk-webhook-invocation-id", s.invocation_id);
+    put(
+        "x-zendesk-webhook-signature",
+        &signature(s.secret, s.timestamp, body),
+    );
+    put("x-zendesk-webhook-signature-timestamp", s.timestamp);
+    put("user-agent", "Zendesk Webhook");
+    if !body.is_empty() {
+        put("content-type", content_type);
+    }
+    h
+}
+
 /// One invocation of a webhook, ready to send: everything but the signature
 /// timestamp, which each attempt takes anew.
 #[derive(Debug, Clone)]
@@ -423,31 +462,29 @@ impl Invocation {
         } else {
             self.body.clone()
         };
-        let mut h = HeaderMap::new();
-        let mut put = |k: &str, v: &str| {
-            if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::from_str(v)) {
-                h.insert(k, v);
-            }
+        let content_type = match w.request_format.as_str() {
+            "xml" => "application/xml",
+            "form_encoded" => "application/x-www-form-urlencoded",
+            _ => "application/json",
         };
-        put("x-zendesk-account-id", &self.account_id.to_string());
-        put("x-zendesk-webhook-id", &w.id);
-        put("x-zendesk-webhook-invocation-id", &self.invocation_id);
-        put(
-            "x-zendesk-webhook-signature",
-            &signature(&w.secret, &timestamp, &body),
+        let mut h = invocation_headers(
+            &Signed {
+                account_id: self.account_id,
+                webhook_id: &w.id,
+                invocation_id: &self.invocation_id,
+                secret: &w.secret,
+                timestamp: &timestamp,
+            },
+            &body,
+            content_type,
         );
-        put("x-zendesk-webhook-signature-timestamp", &timestamp);
-        put("user-agent", "Zendesk Webhook");
-        if !body.is_empty() {
-            let content_type = match w.request_format.as_str() {
-                "xml" => "application/xml",
-                "form_encoded" => "application/x-www-form-urlencoded",
-                _ => "application/json",
-            };
-            put(header::CONTENT_TYPE.as_str(), content_type);
-        }
-        if let Some((name, value)) = w.auth.header() {
-            put(&name.to_ascii_lowercase(), &value);
+        if let Some((name, value)) = w.auth.header()
+            && let (Ok(k), Ok(v)) = (
+                HeaderName::try_from(name.to_ascii_lowercase()),
+                HeaderValue::from_str(&value),
+            )
+        {
+            h.insert(k, v);
         }
         Outgoing {
             method: Method::from_bytes(w.http_method.as_bytes()).unwrap_or(Method::POST),

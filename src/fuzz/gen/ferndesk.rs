@@ -1,0 +1,9 @@
+//! ferndesk payloads (placeholder: being written).
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+/// Placeholder.
+pub fn document() -> BoxedStrategy<Value> {
+    Just(json!({})).boxed()
+}
