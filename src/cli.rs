@@ -32,6 +32,91 @@ pub enum Command {
     /// Check a custom support endpoint as Ferndesk would ingest it; exit 0
     /// ingestible, 1 problems, 2 could not check.
     CheckEndpoint(CheckEndpointArgs),
+    /// Send generated vendor payloads to a receiver and shrink the first one it
+    /// mishandles; exit 0 no failure, 1 a failure (written as a scenario), 2 could
+    /// not run.
+    Fuzz(FuzzArgs),
+}
+
+/// Options of `fakedesk fuzz`.
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// What to send, as vendor.payload (see --list).
+    #[arg(value_name = "VENDOR.PAYLOAD", required_unless_present = "list")]
+    pub payload: Option<String>,
+    /// The receiver's URL.
+    #[arg(long, value_name = "URL", required_unless_present = "list")]
+    pub target: Option<String>,
+    /// List the payloads, how each is signed, and the default secrets and keys.
+    #[arg(long)]
+    pub list: bool,
+    /// `valid`: only what the vendor really sends; `hostile`: each payload with one
+    /// thing a parser must survive (wrong types, missing fields, duplicate keys,
+    /// deep nesting, invalid UTF-8, truncation, bad signatures, stale timestamps).
+    #[arg(long, value_enum, default_value_t = FuzzMode::Valid)]
+    pub mode: FuzzMode,
+    /// What every reply must be: `2xx`, `4xx`, `not 5xx`, `200`, or several joined
+    /// with `or` [default: 2xx for valid, 4xx for hostile].
+    #[arg(long, value_name = "REPLY")]
+    pub expect: Option<String>,
+    /// Seed of the generator (default: a random one, printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Most cases to send, shrinking not counted.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    pub cases: u32,
+    /// Longest wait for one reply (`500ms`, `5s`, or seconds).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Longest the whole run may take, shrinking included.
+    #[arg(long, default_value = "2m", value_parser = parse_duration)]
+    pub max_time: std::time::Duration,
+    /// Most shrinking steps.
+    #[arg(long, default_value_t = 2000)]
+    pub max_shrinks: u32,
+    /// Signing secret (Zendesk), client secret (Smartsupp) or channel key (Blip)
+    /// [default: see --list].
+    #[arg(long, env = "FAKEDESK_FUZZ_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// Freshchat's RSA private key, PEM [default: a bundled test key, see --list].
+    #[arg(long, value_name = "FILE")]
+    pub private_key: Option<PathBuf>,
+    /// A header added to every request, as `Name: value`. Repeatable.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// Where to write the scenario replaying a failure [default:
+    /// fuzz-VENDOR.PAYLOAD-SEED.yaml].
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+}
+
+/// `fakedesk fuzz --mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FuzzMode {
+    /// What the vendor really sends.
+    Valid,
+    /// Plus what a parser must survive.
+    Hostile,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = match s.trim().parse::<u64>() {
+        Ok(secs) => Some(std::time::Duration::from_secs(secs)),
+        Err(_) => crate::scenario::model::Dur::parse(s).map(|d| d.0),
+    };
+    d.filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("`{s}` is not a duration such as 500ms, 5s or 2m"))
+}
+
+fn parse_header(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once(':')
+        .ok_or_else(|| format!("expected `Name: value`, got `{s}`"))?;
+    let (k, v) = (k.trim(), v.trim());
+    axum::http::HeaderName::try_from(k).map_err(|_| format!("`{k}` is not a header name"))?;
+    axum::http::HeaderValue::from_str(v)
+        .map_err(|_| format!("the value of `{k}` cannot be sent"))?;
+    Ok((k.to_owned(), v.to_owned()))
 }
 
 /// Options of `fakedesk check-endpoint`.
@@ -144,6 +229,49 @@ mod tests {
     fn the_cli_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn fuzz_takes_a_payload_a_target_and_bounds() {
+        let cli = Cli::try_parse_from([
+            "fakedesk",
+            "fuzz",
+            "freshchat.webhook",
+            "--target",
+            "http://127.0.0.1:1/h",
+            "--mode",
+            "hostile",
+            "--expect",
+            "not 5xx",
+            "--seed",
+            "7",
+            "--cases",
+            "9",
+            "--timeout",
+            "250ms",
+            "--max-time",
+            "30",
+            "-H",
+            "X-Api-Key: k",
+        ])
+        .unwrap();
+        let Command::Fuzz(a) = cli.command else {
+            panic!("not fuzz")
+        };
+        assert_eq!(a.payload.as_deref(), Some("freshchat.webhook"));
+        assert_eq!(a.mode, FuzzMode::Hostile);
+        assert_eq!(a.expect.as_deref(), Some("not 5xx"));
+        assert_eq!((a.seed, a.cases), (Some(7), 9));
+        assert_eq!(a.timeout, std::time::Duration::from_millis(250));
+        assert_eq!(a.max_time, std::time::Duration::from_secs(30));
+        assert_eq!(a.headers, [("X-Api-Key".to_owned(), "k".to_owned())]);
+        // Without --list, the payload and the target are required.
+        assert!(Cli::try_parse_from(["fakedesk", "fuzz", "freshchat.webhook"]).is_err());
+        assert!(Cli::try_parse_from(["fakedesk", "fuzz", "--list"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["fakedesk", "fuzz", "x.y", "--target", "u", "--timeout", "0"])
+                .is_err()
+        );
     }
 
     #[test]

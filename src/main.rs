@@ -37,6 +37,12 @@ fn main() -> ExitCode {
             let code = runtime.block_on(fakedesk::check_endpoint(args));
             return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
+        Command::Fuzz(args) => {
+            // The run drives its own single-threaded runtime.
+            drop(runtime);
+            let code = fakedesk::fuzz::command::main(args);
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
         Command::Schema => {
             let schema = fakedesk::scenario::model::schema();
             println!(

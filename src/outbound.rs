@@ -83,6 +83,16 @@ pub trait RetryPolicy: Send + Sync {
     fn next_delay(&self, attempt: u32, outcome: &Outcome) -> Option<Duration>;
 }
 
+/// One attempt, whatever happens (a pull, a bot's call, a replayed payload).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRetry;
+
+impl RetryPolicy for NoRetry {
+    fn next_delay(&self, _attempt: u32, _outcome: &Outcome) -> Option<Duration> {
+        None
+    }
+}
+
 /// Sends one request and reports how it ended.
 pub trait Transport: Send + Sync {
     /// Sends `req`, giving up after `timeout`.

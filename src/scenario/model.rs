@@ -113,8 +113,8 @@ pub struct Ready {
     pub timeout: Option<Dur>,
 }
 
-/// One step. Each has exactly one of the keys `call`, `send`, `expect`, `assert` or
-/// `wait`, which says what kind of step it is.
+/// One step. Each has exactly one of the keys `call`, `send`, `deliver`, `expect`,
+/// `assert` or `wait`, which says what kind of step it is.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Step {
@@ -122,6 +122,8 @@ pub enum Step {
     Call(CallStep),
     /// A fake vendor pushes or pulls (a campaign, a ticket update in the agent UI).
     Send(SendStep),
+    /// One exact payload sent as a vendor sends it (what `fakedesk fuzz` replays).
+    Deliver(DeliverStep),
     /// Wait until matching traffic is journaled.
     Expect(ExpectStep),
     /// Partial match on a vendor's state.
@@ -189,6 +191,63 @@ pub struct SendStep {
     /// Capture what the action returns under this name.
     #[serde(default, rename = "as")]
     pub capture: Option<String>,
+}
+
+/// `deliver: VENDOR.PAYLOAD`: send these exact body bytes to a URL the way the
+/// vendor sends that payload (its headers, its signature computed now over the
+/// bytes), journal the exchange as the vendor's outbound traffic, and check the reply.
+/// `fakedesk fuzz` writes its shrunk failures as such steps.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverStep {
+    /// The payload kind, as `fakedesk fuzz --list` names it.
+    pub deliver: PayloadName,
+    /// A label for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The receiver's URL, e.g. `${sut.url}/webhooks/freshchat`.
+    pub to: String,
+    /// The body, byte for byte once `${...}` is filled in (`$${` for a literal `${`).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The body in base64, for bodies that are not UTF-8.
+    #[serde(default)]
+    pub body_base64: Option<String>,
+    /// `valid` (default): signed as the vendor signs; `bad`: a signature that does
+    /// not verify.
+    #[serde(default)]
+    pub signature: Option<SignatureKind>,
+    /// Sign with a timestamp this long ago (a stale Zendesk signature).
+    #[serde(default)]
+    pub signed_ago: Option<Dur>,
+    /// The signing secret (Zendesk, Smartsupp) or channel key (Blip); default the
+    /// one `fakedesk fuzz` uses.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Freshchat's RSA private key, a PEM file relative to the scenario; default the
+    /// bundled test key.
+    #[serde(default)]
+    pub private_key: Option<String>,
+    /// Headers added to the vendor's own (interpolated).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// What the reply's status must be: `2xx` (default), `4xx`, `not 5xx`, `200`,
+    /// or several joined with `or`.
+    #[serde(default)]
+    pub reply: Option<String>,
+    /// Longest wait for the reply (default 10s).
+    #[serde(default)]
+    pub timeout: Option<Dur>,
+}
+
+/// How a `deliver` step signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureKind {
+    /// As the vendor signs.
+    Valid,
+    /// A well-formed signature that does not verify.
+    Bad,
 }
 
 /// `expect: VENDOR`: wait until enough matching exchanges are journaled. Each
@@ -315,6 +374,28 @@ impl JsonSchema for ActionName {
     }
 }
 
+/// `vendor.payload`, as `fakedesk fuzz --list` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct PayloadName(pub String);
+
+impl JsonSchema for PayloadName {
+    fn schema_name() -> Cow<'static, str> {
+        "Payload".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<&str> = crate::fuzz::target::TARGETS
+            .iter()
+            .map(|t| t.name)
+            .collect();
+        json_schema!({
+            "description": "A payload a fake vendor sends, as vendor.payload.",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
 /// A duration: `250ms`, `5s`, `2m`, or a number of milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dur(pub Duration);
@@ -395,6 +476,8 @@ mod tests {
         for word in [
             "\"call\"",
             "\"send\"",
+            "\"deliver\"",
+            "\"freshchat.webhook\"",
             "\"expect\"",
             "\"assert\"",
             "\"wait\"",

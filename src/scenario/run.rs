@@ -13,8 +13,8 @@ use super::interp::Scope;
 use super::load::Loaded;
 use super::matching::{Mismatch, partial};
 use super::model::{
-    AssertStep, CallAuth, CallStep, DirectionName, ExpectStep, SendStep, SnapshotKind, Step,
-    SutPort,
+    AssertStep, CallAuth, CallStep, DeliverStep, DirectionName, ExpectStep, SendStep,
+    SignatureKind, SnapshotKind, Step, SutPort,
 };
 use super::report::{Outcome, ScenarioReport, StepReport, StepStatus};
 use super::snapshot::{self, Checked, Redactor};
@@ -107,14 +107,15 @@ pub async fn run(
             .build()
             .unwrap_or_default(),
         cancel,
+        dir: loaded
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
     };
     runner.scope.set("fakedesk", fakes_scope(&running));
-    let dir = loaded
-        .path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
+    let dir = runner.dir.clone();
 
     let mut sut = None;
     if let Some(spec) = &loaded.scenario.sut {
@@ -204,6 +205,8 @@ struct Runner<'a> {
     clock: Arc<ManualClock>,
     client: reqwest::Client,
     cancel: watch::Receiver<bool>,
+    /// The scenario file's folder (relative paths in steps start there).
+    dir: std::path::PathBuf,
 }
 
 /// Why a step did not pass.
@@ -332,6 +335,7 @@ impl Runner<'_> {
         let name = match step {
             Step::Call(s) => s.name.as_deref(),
             Step::Send(s) => s.name.as_deref(),
+            Step::Deliver(s) => s.name.as_deref(),
             Step::Expect(s) => s.name.as_deref(),
             Step::Assert(s) => s.name.as_deref(),
             Step::Wait(s) => s.name.as_deref(),
@@ -339,6 +343,7 @@ impl Runner<'_> {
         let what = match step {
             Step::Call(s) => format!("call {} {} {}", s.call.0, call_method(s), text(&s.path)),
             Step::Send(s) => format!("send {}", s.send.0),
+            Step::Deliver(s) => format!("deliver {} to {}", s.deliver.0, text(&s.to)),
             Step::Expect(s) => {
                 let mut l = format!(
                     "expect {} {}",
@@ -371,6 +376,7 @@ impl Runner<'_> {
         match step {
             Step::Call(s) => self.call(s).await,
             Step::Send(s) => self.send(s).await,
+            Step::Deliver(s) => self.deliver(s).await,
             Step::Expect(s) => self.expect(s).await,
             Step::Assert(s) => self.assert(s).await,
             Step::Wait(s) => {
@@ -448,6 +454,86 @@ impl Runner<'_> {
             "expected {want}, got {status}\nreply body:\n{}",
             indent(&pretty(&body), 2)
         ))
+    }
+
+    async fn deliver(&mut self, s: &DeliverStep) -> StepResult {
+        use crate::fuzz::{case, expect::Expect, run as fuzz, target};
+        use base64::Engine as _;
+        let t = target::find(&s.deliver.0)?;
+        let url = self.scope.text(&s.to)?;
+        let body = match (&s.body, &s.body_base64) {
+            (Some(text), None) => self.scope.text(text)?.into_bytes(),
+            (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+                .decode(self.scope.text(b64)?.trim())
+                .map_err(|e| format!("body_base64 is not base64: {e}"))?,
+            (None, None) => Vec::new(),
+            (Some(_), Some(_)) => return Err("give either body or body_base64, not both".into()),
+        };
+        let signing = match (s.signature, s.signed_ago) {
+            (Some(SignatureKind::Bad), _) => case::Signing::Bad,
+            (_, Some(ago)) => case::Signing::Stale(ago.0.as_secs()),
+            _ => case::Signing::Valid,
+        };
+        let freshchat = match &s.private_key {
+            Some(path) => {
+                let file = self.dir.join(self.scope.text(path)?);
+                let pem = std::fs::read_to_string(&file)
+                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                Some(
+                    crate::vendors::freshchat::webhook::SigningKey::from_pem(&pem)
+                        .map_err(|e| format!("{}: {e}", file.display()))?,
+                )
+            }
+            None => None,
+        };
+        let keys = target::Keys {
+            secret: s.secret.clone(),
+            freshchat,
+        };
+        let mut extra = Vec::new();
+        for (k, v) in &s.headers {
+            let name = axum::http::HeaderName::try_from(k.as_str())
+                .map_err(|_| format!("`{k}` is not a header name"))?;
+            let value = axum::http::HeaderValue::from_str(&self.scope.text(v)?)
+                .map_err(|_| format!("the value of header `{k}` cannot be sent"))?;
+            extra.push((name, value));
+        }
+        let expect: Expect = s.reply.as_deref().unwrap_or("2xx").parse()?;
+        let timeout = s.timeout.map_or(Duration::from_secs(10), |d| d.0);
+        let rendered = case::Rendered {
+            body,
+            signing,
+            mutation: String::new(),
+            must_reject: false,
+        };
+        let (req, _) = fuzz::request(t, &keys, &url, &extra, &rendered, self.harness.clock.now());
+        let vendor = t.name.split_once('.').map_or(t.name, |(v, _)| v);
+        let recorder = crate::outbound::Recorder {
+            journal: self.harness.journal.clone(),
+            clock: self.harness.clock.clone(),
+        };
+        let delivery = crate::outbound::deliver(
+            &crate::outbound::HttpTransport::default(),
+            &recorder,
+            vendor,
+            "deliver",
+            timeout,
+            &crate::outbound::NoRetry,
+            |_| req.clone(),
+        )
+        .await;
+        let outcome = delivery
+            .attempts
+            .last()
+            .cloned()
+            .unwrap_or(crate::outbound::Outcome::TimedOut);
+        fuzz::judge(&expect, timeout, &outcome).map_err(|why| match &outcome {
+            crate::outbound::Outcome::Answered(a) => format!(
+                "the receiver {why}\nreply body:\n{}",
+                indent(&pretty(&body_value(&a.body)), 2)
+            ),
+            _ => format!("the receiver {why}"),
+        })
     }
 
     async fn send(&mut self, s: &SendStep) -> StepResult {

@@ -16,7 +16,7 @@ use super::Ferndesk;
 use super::check::{self, Fetch};
 use super::error::EndpointError;
 use super::wire;
-use crate::outbound::{Outcome, Outgoing, RetryPolicy};
+use crate::outbound::{NoRetry, Outcome, Outgoing};
 use crate::vendors::json_reply;
 
 type F = State<Arc<Ferndesk>>;
@@ -66,13 +66,6 @@ fn control_error(status: StatusCode, message: impl Into<String>, hint: Value) ->
         axum::Json(json!({"error": message.into(), "hint": hint})),
     )
         .into_response()
-}
-
-struct Once;
-impl RetryPolicy for Once {
-    fn next_delay(&self, _attempt: u32, _outcome: &Outcome) -> Option<Duration> {
-        None
-    }
 }
 
 /// `ferndesk.pull`: one `GET` of `url` (journaled as outbound traffic), checked;
@@ -170,7 +163,7 @@ async fn pull(State(f): F, body: Bytes) -> Response {
                     "ferndesk",
                     &delivery_id,
                     Duration::from_millis(timeout_ms),
-                    &Once,
+                    &NoRetry,
                     |_| request.clone(),
                 )
                 .await

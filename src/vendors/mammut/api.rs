@@ -18,7 +18,7 @@ use super::error::MammutError;
 use super::store::{Decision, FreshchatLink, Received, Thought};
 use super::wire;
 use crate::clock::iso_seconds;
-use crate::outbound::{Outcome, Outgoing, RetryPolicy};
+use crate::outbound::{NoRetry, Outcome, Outgoing};
 use crate::vendors::freshchat::{PUBLIC_KEY_PEER, webhook as fc_webhook};
 
 type M = State<Arc<Mammut>>;
@@ -131,15 +131,6 @@ fn read_user(m: &Mammut, id: u64) -> Reply {
 
 // ---- the Freshchat channel ---------------------------------------------------------
 
-/// Calls to Freshchat are not retried: the bot gives up and records why.
-struct Once;
-
-impl RetryPolicy for Once {
-    fn next_delay(&self, _attempt: u32, _outcome: &Outcome) -> Option<Duration> {
-        None
-    }
-}
-
 /// One call to the Freshchat API as the bot, journaled as Mammut's outbound
 /// traffic; the JSON answer, or why there is none.
 async fn call_freshchat(
@@ -179,7 +170,7 @@ async fn call_freshchat(
     let delivery = m
         .ctx()
         .sender
-        .deliver("mammut", path, Duration::from_secs(10), &Once, |_| {
+        .deliver("mammut", path, Duration::from_secs(10), &NoRetry, |_| {
             req.clone()
         })
         .await;

@@ -1,0 +1,202 @@
+//! A webhook receiver as integrators write them, with bugs planted for `fakedesk fuzz`
+//! to find (and a `--fixed` switch that removes them).
+//!
+//! - `POST /freshchat` takes Freshchat's webhooks. It verifies `X-Freshchat-Signature`
+//!   (RSA PKCS#1 v1.5 SHA-256 over the exact body) with the public key of fakedesk's
+//!   bundled fuzzing test key, or `FRESHCHAT_PUBLIC_KEY` (PEM) when set; a bad
+//!   signature gets 401. It reads the envelope into typed structs (400 when it
+//!   cannot) and, for `message_create`, logs the first line of the message's first
+//!   part.
+//!   **Planted bug:** it takes `message_parts[0]` without looking, so a message with no
+//!   parts (which Freshchat may send) panics the handler and the connection drops.
+//! - `POST /zendesk` takes Zendesk webhooks. It checks
+//!   `X-Zendesk-Webhook-Signature` (base64 HMAC-SHA256 of timestamp + body) with the
+//!   secret `ZENDESK_SECRET` (default: the docs' test secret, as `fakedesk fuzz`
+//!   uses), and answers 200 for any JSON object.
+//!   **Planted bug:** it never looks at how old the signature timestamp is, so a
+//!   replayed request from hours ago is accepted. With `--fixed` it refuses one
+//!   older than five minutes with 401.
+//!
+//! Run it with `cargo run --example webhook_receiver -- [--fixed] [--port N]`; it
+//! prints `listening on http://127.0.0.1:PORT` and stops on Ctrl-C or SIGTERM. Then:
+//!
+//! ```text
+//! fakedesk fuzz freshchat.message_create --target http://127.0.0.1:PORT/freshchat
+//! fakedesk fuzz zendesk.webhook --mode hostile --target http://127.0.0.1:PORT/zendesk
+//! ```
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use fakedesk::fuzz::target;
+use fakedesk::vendors::freshchat::webhook::verify;
+use fakedesk::vendors::zendesk::webhook::signature;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// How the receiver behaves.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Without the planted bugs.
+    pub fixed: bool,
+    /// Freshchat's public key, PEM.
+    pub freshchat_public_key: String,
+    /// Zendesk's signing secret.
+    pub zendesk_secret: String,
+}
+
+impl Settings {
+    /// From the environment, falling back to what `fakedesk fuzz` signs with.
+    pub fn from_env(fixed: bool) -> Self {
+        Self {
+            fixed,
+            freshchat_public_key: std::env::var("FRESHCHAT_PUBLIC_KEY")
+                .unwrap_or_else(|_| target::test_public_key_pem()),
+            zendesk_secret: std::env::var("ZENDESK_SECRET")
+                .unwrap_or_else(|_| target::Scheme::ZendeskHmac.default_secret().to_owned()),
+        }
+    }
+}
+
+type Reply = (StatusCode, &'static str);
+
+#[derive(Deserialize)]
+struct Envelope {
+    action: String,
+    actor: Actor,
+    data: Data,
+}
+
+#[derive(Deserialize)]
+struct Actor {
+    actor_type: String,
+}
+
+#[derive(Deserialize)]
+struct Data {
+    message: Option<Message>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    message_parts: Vec<Part>,
+    conversation_id: String,
+}
+
+#[derive(Deserialize)]
+struct Part {
+    text: Option<Text>,
+}
+
+#[derive(Deserialize)]
+struct Text {
+    content: String,
+}
+
+async fn freshchat(State(s): State<Arc<Settings>>, headers: HeaderMap, body: Bytes) -> Reply {
+    let sig = headers
+        .get("x-freshchat-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !verify(&s.freshchat_public_key, &body, sig) {
+        return (StatusCode::UNAUTHORIZED, "bad signature");
+    }
+    let Ok(event) = serde_json::from_slice::<Envelope>(&body) else {
+        return (StatusCode::BAD_REQUEST, "unreadable event");
+    };
+    if event.action != "message_create" {
+        return (StatusCode::OK, "ignored");
+    }
+    let Some(message) = event.data.message else {
+        return (StatusCode::BAD_REQUEST, "message_create without a message");
+    };
+    let first = if s.fixed {
+        message.message_parts.first()
+    } else {
+        // The planted bug: Freshchat may send a message without parts.
+        Some(&message.message_parts[0])
+    };
+    let line = first
+        .and_then(|p| p.text.as_ref())
+        .map(|t| t.content.lines().next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    println!(
+        "{} in {}: {line}",
+        event.actor.actor_type, message.conversation_id
+    );
+    (StatusCode::OK, "ok")
+}
+
+async fn zendesk(State(s): State<Arc<Settings>>, headers: HeaderMap, body: Bytes) -> Reply {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let timestamp = header("x-zendesk-webhook-signature-timestamp");
+    if header("x-zendesk-webhook-signature") != signature(&s.zendesk_secret, &timestamp, &body) {
+        return (StatusCode::UNAUTHORIZED, "bad signature");
+    }
+    if s.fixed {
+        let fresh = OffsetDateTime::parse(&timestamp, &Rfc3339)
+            .is_ok_and(|t| (OffsetDateTime::now_utc() - t).whole_seconds().abs() <= 300);
+        if !fresh {
+            return (StatusCode::UNAUTHORIZED, "stale signature");
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Object(_)) => (StatusCode::OK, "ok"),
+        _ => (StatusCode::BAD_REQUEST, "not a JSON object"),
+    }
+}
+
+/// The receiver's routes.
+pub fn router(settings: Settings) -> Router {
+    Router::new()
+        .route("/freshchat", post(freshchat))
+        .route("/zendesk", post(zendesk))
+        .with_state(Arc::new(settings))
+}
+
+async fn shutdown() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let fixed = args.iter().any(|a| a == "--fixed");
+    let port = args
+        .iter()
+        .position(|a| a == "--port")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or(0);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!(
+        "listening on http://{}{}",
+        listener.local_addr()?,
+        if fixed { " (fixed)" } else { "" }
+    );
+    axum::serve(listener, router(Settings::from_env(fixed)))
+        .with_graceful_shutdown(shutdown())
+        .await
+}

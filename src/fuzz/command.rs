@@ -1,0 +1,330 @@
+//! `fakedesk fuzz`: the command line around [`super::run`]. Exit codes: 0 no failure,
+//! 1 a failure (printed and written as a replay scenario), 2 could not run.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use axum::http::{HeaderName, HeaderValue};
+
+use super::expect::Expect;
+use super::replay::{self, ReplayInfo};
+use super::run::{self, Attempt, Event, Mode, Options, Report};
+use super::target::{self, Keys, TARGETS};
+use crate::cli::{FuzzArgs, FuzzMode};
+use crate::outbound::Outcome;
+use crate::vendors::freshchat::webhook::SigningKey;
+
+/// Runs `fakedesk fuzz`; returns the exit code.
+pub fn main(args: FuzzArgs) -> i32 {
+    if args.list {
+        print!("{}", list());
+        return 0;
+    }
+    match prepare(&args).and_then(|opts| reachable(&opts.url, opts.timeout).map(|()| opts)) {
+        Ok(opts) => execute(&args, &opts),
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+/// `--list`: the payloads, their signing, and the default secrets and key.
+pub fn list() -> String {
+    let mut out = String::from("Payloads (fakedesk fuzz VENDOR.PAYLOAD --target URL):\n");
+    for t in TARGETS {
+        let _ = writeln!(out, "  {:<36} {}", t.name, t.summary);
+        let _ = writeln!(out, "  {:<36} signed: {}", "", t.scheme.describe());
+    }
+    out.push_str("\nDefault secrets (override with --secret):\n");
+    for (vendor, scheme) in [
+        ("zendesk", target::Scheme::ZendeskHmac),
+        ("smartsupp.webhook", target::Scheme::SmartsuppHmac),
+        ("blip", target::Scheme::BlipKey),
+    ] {
+        let _ = writeln!(out, "  {vendor:<18} {}", scheme.default_secret());
+    }
+    out.push_str(
+        "\nFreshchat payloads are signed with a bundled test key unless --private-key is given;\n\
+         configure your receiver with its public key:\n\n",
+    );
+    out.push_str(&target::test_public_key_pem());
+    out
+}
+
+/// Whether anything listens at `url`'s host and port, so that an address typo is
+/// told as such rather than shrunk as a failure of the receiver.
+fn reachable(url: &str, timeout: std::time::Duration) -> Result<(), String> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let u = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+    let host = u.host_str().unwrap_or_default();
+    let port = u.port_or_known_default().unwrap_or(80);
+    let addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?;
+    let mut last = format!("{host} has no address");
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, timeout) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = format!("nothing accepts connections at {a}: {e}"),
+        }
+    }
+    Err(format!("cannot reach the target: {last}"))
+}
+
+fn prepare(args: &FuzzArgs) -> Result<Options, String> {
+    let name = args.payload.as_deref().unwrap_or_default();
+    let target = target::find(name)?;
+    let url = args.target.clone().unwrap_or_default();
+    match reqwest::Url::parse(&url) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+        _ => return Err(format!("`{url}` is not an http(s) URL")),
+    }
+    let mode = match args.mode {
+        FuzzMode::Valid => Mode::Valid,
+        FuzzMode::Hostile => Mode::Hostile,
+    };
+    let expect = match &args.expect {
+        Some(e) => Some(e.parse::<Expect>()?),
+        None => None,
+    };
+    let freshchat = match &args.private_key {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Some(SigningKey::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let headers = args
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let name = HeaderName::try_from(k.as_str()).map_err(|e| e.to_string())?;
+            let value = HeaderValue::from_str(v).map_err(|e| e.to_string())?;
+            Ok((name, value))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let seed = match args.seed {
+        Some(s) => s,
+        None => {
+            let mut b = [0u8; 8];
+            getrandom::fill(&mut b).map_err(|e| format!("no randomness for a seed: {e}"))?;
+            u64::from_le_bytes(b) % 1_000_000_000
+        }
+    };
+    Ok(Options {
+        target,
+        url,
+        mode,
+        expect,
+        seed,
+        cases: args.cases,
+        timeout: args.timeout,
+        max_time: args.max_time,
+        max_shrink_iters: args.max_shrinks,
+        keys: Keys {
+            secret: args.secret.clone(),
+            freshchat,
+        },
+        headers,
+    })
+}
+
+fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
+    println!(
+        "fuzzing {} with {} ({} mode): up to {} cases, seed {}, each reply {} within {} ms, at most {} s",
+        opts.url,
+        opts.target.name,
+        opts.mode.as_str(),
+        opts.cases,
+        opts.seed,
+        run::expectation_summary(opts.expect.as_ref(), opts.mode),
+        opts.timeout.as_millis(),
+        opts.max_time.as_secs(),
+    );
+    let mut on_event = |e: Event<'_>| match e {
+        Event::Failed(a) => {
+            println!(
+                "case failed: the receiver {}; shrinking it against the receiver...",
+                verdict(opts, a)
+            );
+        }
+        Event::Shrunk(n) => {
+            if n.is_power_of_two() {
+                println!("  {n} smaller failing cases so far");
+            }
+        }
+    };
+    let report = match run::run(opts, &mut on_event) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot run: {e}");
+            return 2;
+        }
+    };
+    if let Some(why) = &report.aborted {
+        eprintln!("error: the run stopped: {why}");
+        return 2;
+    }
+    let code = match &report.failure {
+        None => {
+            println!();
+            println!("passed: no case failed");
+            0
+        }
+        Some(f) => {
+            println!();
+            println!("FAILED: {}", opts.target.name);
+            if f.receiver_down {
+                println!(
+                    "(the receiver stopped accepting connections while shrinking: it may have crashed; \
+                     the case below is the smallest found before that)"
+                );
+            }
+            println!(
+                "minimal case, after {} smaller failing case{}:",
+                f.shrinks,
+                if f.shrinks == 1 { "" } else { "s" }
+            );
+            print!("{}", describe(opts, &f.minimal));
+            let path = args.replay.clone().unwrap_or_else(|| {
+                PathBuf::from(format!("fuzz-{}-{}.yaml", opts.target.name, opts.seed))
+            });
+            let why = verdict(opts, &f.minimal);
+            let headers: Vec<(String, String)> = args.headers.clone();
+            let private_key = args.private_key.as_ref().map(|p| {
+                std::path::absolute(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .display()
+                    .to_string()
+            });
+            let text = replay::scenario(
+                &ReplayInfo {
+                    target: opts.target.name,
+                    mode: opts.mode,
+                    seed: opts.seed,
+                    expect: &expected(opts, &f.minimal).to_string(),
+                    why: &why,
+                    secret: args.secret.as_deref(),
+                    private_key: private_key.as_deref(),
+                    headers: &headers,
+                    timeout_ms: opts.timeout.as_millis(),
+                },
+                &f.minimal,
+            );
+            match std::fs::write(&path, text) {
+                Ok(()) => println!(
+                    "\nreplay: {} (run it with `fakedesk run {}`)",
+                    path.display(),
+                    path.display()
+                ),
+                Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
+            }
+            1
+        }
+    };
+    println!("{}", summary(opts, &report));
+    let _ = std::io::stdout().flush();
+    code
+}
+
+/// What the reply to `a` had to be.
+fn expected(opts: &Options, a: &Attempt) -> Expect {
+    run::expectation(opts.expect.as_ref(), &a.rendered)
+}
+
+/// What the receiver did, as a phrase: "answered 500 (expected 2xx)".
+fn verdict(opts: &Options, a: &Attempt) -> String {
+    run::judge(&expected(opts, a), opts.timeout, &a.outcome)
+        .err()
+        .unwrap_or_else(|| "passed".to_owned())
+}
+
+/// The last line: cases, failures, seed, rate.
+pub fn summary(opts: &Options, r: &Report) -> String {
+    let mut s = format!(
+        "{} case{} run, {} failure{}, seed {}, {} requests in {:.1} s ({:.0} req/s)",
+        r.cases_run,
+        if r.cases_run == 1 { "" } else { "s" },
+        u8::from(r.failure.is_some()),
+        if r.failure.is_some() { "" } else { "s" },
+        opts.seed,
+        r.requests,
+        r.elapsed.as_secs_f64(),
+        r.rate()
+    );
+    if r.out_of_time {
+        let _ = write!(s, "; stopped by --max-time {} s", opts.max_time.as_secs());
+    }
+    s
+}
+
+/// The request and the reply of an attempt, for people.
+pub fn describe(opts: &Options, a: &Attempt) -> String {
+    let mut out = String::new();
+    if !a.rendered.mutation.is_empty() {
+        let _ = writeln!(out, "  mutation: {}", a.rendered.mutation);
+    }
+    let _ = writeln!(out, "  {} {}", a.request.method, a.request.url);
+    for (k, v) in &a.request.headers {
+        let _ = writeln!(out, "  {k}: {}", String::from_utf8_lossy(v.as_bytes()));
+    }
+    let _ = writeln!(out, "  body ({} bytes):", a.rendered.body.len());
+    let _ = writeln!(out, "{}", indent(&shown(&a.rendered.body), 4));
+    match &a.outcome {
+        Outcome::Answered(ans) => {
+            let _ = writeln!(
+                out,
+                "  reply: {} (expected {})",
+                ans.status,
+                expected(opts, a)
+            );
+            if !ans.body.is_empty() {
+                let _ = writeln!(out, "{}", indent(&shown(&ans.body), 4));
+            }
+        }
+        other => {
+            let _ = writeln!(
+                out,
+                "  reply: none, the receiver {}",
+                run::judge(&expected(opts, a), opts.timeout, other)
+                    .err()
+                    .unwrap_or_default()
+            );
+        }
+    }
+    out
+}
+
+/// Bytes for a terminal: pretty JSON when that shows them faithfully (they are
+/// JSON as serde_json writes it, so nothing such as a duplicate key or an escape is
+/// lost), else the text itself (lossy for non-UTF-8), cut when long.
+fn shown(bytes: &[u8]) -> String {
+    const MAX: usize = 4000;
+    if bytes.len() <= MAX
+        && let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && serde_json::to_vec(&v).is_ok_and(|again| again == bytes)
+    {
+        return serde_json::to_string_pretty(&v).unwrap_or_default();
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let cut: String = text.chars().take(MAX).collect();
+    if cut.len() < text.len() {
+        format!(
+            "{cut}… ({} more bytes; the replay scenario has them all)",
+            text.len() - cut.len()
+        )
+    } else {
+        cut
+    }
+}
+
+fn indent(s: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    s.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
