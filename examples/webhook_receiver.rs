@@ -41,18 +41,18 @@ use time::format_description::well_known::Rfc3339;
 
 /// How the receiver behaves.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Without the planted bugs.
-    pub fixed: bool,
+    pub(crate) fixed: bool,
     /// Freshchat's public key, PEM.
-    pub freshchat_public_key: String,
+    pub(crate) freshchat_public_key: String,
     /// Zendesk's signing secret.
-    pub zendesk_secret: String,
+    pub(crate) zendesk_secret: String,
 }
 
 impl Settings {
     /// From the environment, falling back to what `fakedesk fuzz` signs with.
-    pub fn from_env(fixed: bool) -> Self {
+    pub(crate) fn from_env(fixed: bool) -> Self {
         Self {
             fixed,
             freshchat_public_key: std::env::var("FRESHCHAT_PUBLIC_KEY")
@@ -158,7 +158,7 @@ async fn zendesk(State(s): State<Arc<Settings>>, headers: HeaderMap, body: Bytes
 }
 
 /// The receiver's routes.
-pub fn router(settings: Settings) -> Router {
+pub(crate) fn router(settings: Settings) -> Router {
     Router::new()
         .route("/freshchat", post(freshchat))
         .route("/zendesk", post(zendesk))

@@ -15,6 +15,8 @@
 //! - `freshchat`: Freshchat's API and signed webhooks, and fake Mammut (graph API, bot).
 //! - `freshchat_props`: generated Freshchat webhook payloads (signed, round-trip) and
 //!   no 5xx from the Freshchat and Mammut routers.
+//! - `fuzz`: `fakedesk fuzz` against live receivers (the example with planted bugs),
+//!   its replay scenarios, and the signing of every fuzzed payload.
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
@@ -35,6 +37,7 @@ mod ferndesk;
 mod flows;
 mod freshchat;
 mod freshchat_props;
+mod fuzz;
 mod properties;
 mod scenario_files;
 mod scenario_runs;
