@@ -1,7 +1,7 @@
-//! Generators of valid Blip envelopes (tickets in every status, messages of many
-//! LIME types, Desk commands) and the property tests that use them: round trips,
+//! Property tests of fake Blip over valid envelopes (tickets in every status and
+//! message contents from the library's generators, Desk commands): round trips,
 //! and no 5xx or panic from fake Blip whatever it is sent. Case counts are bounded
-//! for a 2-core CI. The strategies are `pub(crate)` so fuzzing can reuse them.
+//! for a 2-core CI.
 
 use std::sync::Arc;
 
@@ -10,6 +10,8 @@ use axum::body::Body;
 use axum::http::Request;
 use fakedesk::clock::ManualClock;
 use fakedesk::config::RunConfig;
+use fakedesk::fuzz::r#gen::blip::{content, identity, ticket_resource as ticket};
+use fakedesk::fuzz::r#gen::text;
 use fakedesk::server::Harness;
 use fakedesk::vendors::blip::wire::{self, Ticket, TicketStatus};
 use proptest::prelude::*;
@@ -55,130 +57,6 @@ async fn request(
         req = req.header("authorization", a);
     }
     oneshot(router, req.body(Body::from(body)).expect("request")).await
-}
-
-/// Text as customers write it: unicode, emoji, empty, and very long.
-pub(crate) fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "\\PC{0,40}",
-        Just(String::new()),
-        Just("Olá, ação! 你好 👋🏽 مرحبا".to_owned()),
-        ("\\PC{1,4}", 2_000usize..20_000).prop_map(|(s, n)| s.repeat(n / s.len().max(1))),
-    ]
-}
-
-/// An identity: `name@domain`.
-pub(crate) fn identity() -> impl Strategy<Value = String> {
-    (
-        "[0-9]{6,14}",
-        prop_oneof![
-            Just("wa.gw.msging.net"),
-            Just("messenger.gw.msging.net"),
-            Just("0mn.io"),
-            Just("tunnel.msging.net"),
-        ],
-    )
-        .prop_map(|(n, d)| format!("{n}@{d}"))
-}
-
-/// `(type, content)` of a LIME message: text, media links, chat states,
-/// redirects, JSON documents and other MIME types.
-pub(crate) fn content() -> impl Strategy<Value = (String, Value)> {
-    prop_oneof![
-        text().prop_map(|t| ("text/plain".to_owned(), json!(t))),
-        (
-            "https://example\\.com/[a-z]{1,8}\\.(jpg|png|pdf)",
-            proptest::option::of(text()),
-            proptest::option::of(0u64..10_000_000)
-        )
-            .prop_map(|(uri, title, size)| {
-                let mut c = json!({"type": "image/jpeg", "uri": uri});
-                if let Some(t) = title {
-                    c["title"] = json!(t);
-                }
-                if let Some(s) = size {
-                    c["size"] = json!(s);
-                }
-                ("application/vnd.lime.media-link+json".to_owned(), c)
-            }),
-        prop_oneof![
-            Just("starting"),
-            Just("composing"),
-            Just("paused"),
-            Just("deleting"),
-            Just("gone")
-        ]
-        .prop_map(|s| (
-            "application/vnd.lime.chatstate+json".to_owned(),
-            json!({"state": s})
-        )),
-        identity().prop_map(|to| (
-            "application/vnd.lime.redirect+json".to_owned(),
-            json!({"address": to})
-        )),
-        (text(), proptest::collection::vec(text(), 0..4)).prop_map(|(t, opts)| (
-            "application/vnd.lime.select+json".to_owned(),
-            json!({"text": t, "options": opts.iter().map(|o| json!({"text": o})).collect::<Vec<_>>()})
-        )),
-        text().prop_map(|t| ("text/html".to_owned(), json!(t))),
-    ]
-}
-
-/// A ticket in any status, with optional fields present or absent.
-pub(crate) fn ticket() -> impl Strategy<Value = Ticket> {
-    let status = proptest::sample::select(TicketStatus::ALL.to_vec());
-    let date = Just("2019-12-04T13:45:25.664Z".to_owned());
-    (
-        (
-            "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            1u64..100_000,
-            status,
-            identity(),
-        ),
-        (
-            proptest::option::of("[a-z]{1,8}%40example\\.com@blip\\.ai"),
-            proptest::option::of(date),
-            proptest::option::of(proptest::collection::vec(text(), 0..3)),
-            proptest::option::of(1u64..1000),
-            proptest::option::of(content()),
-            proptest::option::of("[A-Za-z ]{1,12}"),
-        ),
-    )
-        .prop_map(
-            |((id, seq, status, customer), (agent, open, tags, parent, input, team))| Ticket {
-                id: id.clone(),
-                sequential_id: seq,
-                sequential_suffix: None,
-                routing_owner_identity: None,
-                owner_identity: "fakedeskbot@msging.net".to_owned(),
-                customer_domain: wire::domain_of(&customer),
-                customer_identity: customer,
-                agent_identity: agent,
-                provider: "Webhook".to_owned(),
-                status,
-                storage_date: "2019-12-04T13:45:25.664Z".to_owned(),
-                expiration_date: None,
-                open_date: open,
-                close_date: status
-                    .is_closed()
-                    .then(|| "2019-12-04T14:00:00.000Z".to_owned()),
-                status_date: None,
-                first_response_date: None,
-                external_id: Some(id),
-                rating: 0,
-                team,
-                unread_messages: 0,
-                queue_position: None,
-                closed: status.is_closed(),
-                closed_by: None,
-                tags,
-                average_agent_response_time: None,
-                parent_sequential_id: parent,
-                customer_input: input
-                    .map_or_else(|| json!({}), |(t, v)| wire::document_container(&t, &v)),
-                priority: 0,
-            },
-        )
 }
 
 /// A message envelope to `to`, with optional fields present or absent.

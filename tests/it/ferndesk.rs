@@ -2,6 +2,7 @@
 //! check-endpoint`), the `ferndesk.pull` action, and the fake endpoint.
 
 use axum::body::Body;
+use fakedesk::fuzz::r#gen::ferndesk::{document, document_of};
 use fakedesk::vendors::ferndesk::check::{Fetch, IngestRule, Severity, Verdict, check};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -238,52 +239,6 @@ async fn check_endpoint_exits_0_1_or_2_and_names_each_problem() {
 
 // ---- properties -------------------------------------------------------------
 
-fn ts(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
-
-/// Valid documents: unique ids, known roles, plain text, `lastMessageAt` the newest
-/// message's time.
-fn valid_document() -> impl Strategy<Value = Value> {
-    let message = (
-        "[a-z0-9]{1,6}",
-        prop_oneof![Just("user"), Just("agent")],
-        "[A-Za-z][A-Za-z ,.?!]{0,30}",
-        0i64..100_000,
-    );
-    let conversation = (
-        proptest::collection::vec(message, 1..5),
-        1_600_000_000i64..1_800_000_000,
-        proptest::option::of("[a-z]{1,8}"),
-    );
-    proptest::collection::vec(conversation, 0..5).prop_map(|convs| {
-        let list: Vec<Value> = convs
-            .into_iter()
-            .enumerate()
-            .map(|(i, (msgs, start, url))| {
-                let mut t = start;
-                let messages: Vec<Value> = msgs
-                    .into_iter()
-                    .enumerate()
-                    .map(|(j, (id, role, content, gap))| {
-                        t += gap;
-                        json!({"id": format!("m{j}_{id}"), "role": role, "content": content, "createdAt": ts(t)})
-                    })
-                    .collect();
-                let mut c = json!({"id": format!("conv_{i}"), "lastMessageAt": ts(t), "messages": messages});
-                if let Some(u) = url {
-                    c["url"] = json!(format!("https://support.example.com/{u}"));
-                }
-                c
-            })
-            .collect();
-        json!({"conversations": list})
-    })
-}
-
 fn ok(doc: &Value) -> Fetch {
     Fetch::Answered {
         status: 200,
@@ -306,21 +261,27 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_valid_document_is_ingestible_without_findings(doc in valid_document()) {
+    fn every_valid_document_is_ingestible_without_errors(doc in document()) {
         let r = check("u", &ok(&doc), None, IngestRule::AllOrNothing);
         let n = doc["conversations"].as_array().unwrap().len();
-        if n == 0 {
-            prop_assert_eq!(r.verdict, Verdict::Ingestible);
-        } else {
-            prop_assert!(r.findings.is_empty(), "{:?}", r.findings);
-            prop_assert_eq!(r.summary.ingested_conversations, n);
+        prop_assert_eq!(r.verdict, Verdict::Ingestible);
+        prop_assert_eq!(r.count(Severity::Error), 0, "{:?}", r.findings);
+        prop_assert_eq!(r.summary.ingested_conversations, n);
+        // Warnings only where the contract is silent: the guide example's role,
+        // empty or markup-like text, empty lists.
+        for f in &r.findings {
+            let open = f.pointer.ends_with("/role")
+                || f.pointer.ends_with("/content")
+                || f.pointer.ends_with("/messages")
+                || f.pointer == "/conversations";
+            prop_assert!(open, "{:?}", f);
         }
         prop_assert_eq!(r.exit_code(), 0);
     }
 
     #[test]
     fn every_single_mutation_is_reported_at_its_pointer(
-        doc in valid_document().prop_filter("has a conversation", |d| !d["conversations"].as_array().unwrap().is_empty()),
+        doc in document_of(1..5, 1..6),
         pick in any::<prop::sample::Index>(),
         pick_msg in any::<prop::sample::Index>(),
         on_message in any::<bool>(),

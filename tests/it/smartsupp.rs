@@ -320,80 +320,15 @@ async fn the_vendor_port_answers_with_smartsupps_error_envelope() {
 // ---- properties -------------------------------------------------------------
 
 mod properties {
+    use fakedesk::fuzz::r#gen::smartsupp::kind_and_spec;
     use fakedesk::vendors::smartsupp::HookStyle;
-    use fakedesk::vendors::smartsupp::store::{
-        Author, ChatIds, ChatKind, ChatSpec, Line, generate, spec_problems,
-    };
+    use fakedesk::vendors::smartsupp::store::{ChatIds, ChatKind, generate, spec_problems};
     use fakedesk::vendors::smartsupp::webhook::{HMAC_HEADER, webhook_request};
     use fakedesk::vendors::smartsupp::wire::{DOCUMENTED_EVENTS, EventCallback};
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
     use super::hex_hmac;
-
-    /// Scripts that fit `kind`: visitor first, agent lines only in finished chats.
-    fn spec(kind: ChatKind) -> impl Strategy<Value = ChatSpec> {
-        let author = match kind {
-            ChatKind::Finished => prop_oneof![
-                Just(Author::Visitor),
-                Just(Author::Agent),
-                Just(Author::Trigger)
-            ]
-            .boxed(),
-            _ => prop_oneof![Just(Author::Visitor), Just(Author::Trigger)].boxed(),
-        };
-        let line = (
-            author,
-            "[A-Za-z0-9 ,.?!]{0,40}",
-            proptest::option::of(0u64..120_000),
-        )
-            .prop_map(|(from, text, after_ms)| Line {
-                from,
-                text,
-                after_ms,
-                trigger: None,
-            });
-        (
-            "[A-Za-z ,.?!]{0,20}",
-            proptest::collection::vec(line, 0..8),
-            proptest::option::of(1i64..=5),
-            any::<bool>(),
-        )
-            .prop_map(move |(first, rest, rating, agent_closes)| {
-                let mut lines = vec![Line {
-                    from: Author::Visitor,
-                    text: first,
-                    after_ms: None,
-                    trigger: None,
-                }];
-                lines.extend(rest);
-                if kind == ChatKind::Finished && !lines.iter().any(|l| l.from == Author::Agent) {
-                    lines.push(Line {
-                        from: Author::Agent,
-                        text: "Hello".to_owned(),
-                        after_ms: Some(3_000),
-                        trigger: None,
-                    });
-                }
-                let mut s = ChatSpec {
-                    messages: Some(lines),
-                    rating,
-                    ..ChatSpec::default()
-                };
-                if agent_closes {
-                    s.closed_by = fakedesk::vendors::smartsupp::store::ClosedBy::Agent;
-                }
-                s
-            })
-    }
-
-    fn kind_and_spec() -> impl Strategy<Value = (ChatKind, ChatSpec)> {
-        prop_oneof![
-            spec(ChatKind::Finished).prop_map(|s| (ChatKind::Finished, s)),
-            spec(ChatKind::Missed).prop_map(|s| (ChatKind::Missed, s)),
-            spec(ChatKind::Offline).prop_map(|s| (ChatKind::Offline, s)),
-        ]
-    }
 
     fn words(s: &str) -> u64 {
         s.split(|c: char| !c.is_alphanumeric())

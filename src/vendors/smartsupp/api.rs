@@ -95,12 +95,6 @@ fn target(given: Option<String>, configured: &str, setting: &str) -> Result<Stri
     Ok(url)
 }
 
-fn iso_ms(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    iso_millis(t)
-}
-
 fn attempt_json(n: usize, outcome: &Outcome) -> Value {
     match outcome {
         Outcome::Answered(a) => json!({"attempt": n + 1, "status": a.status}),
@@ -374,19 +368,7 @@ async fn webhook_action(State(s): S, body: Bytes) -> Control {
             },
         }
     };
-    let iso = |ms: i64| iso_ms(ms);
-    let mut data = if event.starts_with("conversation.") {
-        let mut d = json!({"conversation": webhook::conversation_object(&chat, &iso)});
-        webhook::merge(&mut d, &webhook::event_extras(&event, &chat, &iso));
-        d
-    } else {
-        let key = event.split('.').next().unwrap_or("contact");
-        json!({ key: {
-            "id": chat.visitor.id.to_string(),
-            "name": chat.visitor.name,
-            "email": chat.visitor.email,
-        }})
-    };
+    let mut data = webhook::event_data(&event, &chat, &webhook::iso_ms);
     if let Some(p) = &patch {
         webhook::merge(&mut data, p);
     }

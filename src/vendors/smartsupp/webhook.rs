@@ -213,6 +213,30 @@ pub fn event_extras(event: &str, chat: &HookPayload, iso: &dyn Fn(i64) -> String
     }
 }
 
+/// `data` of an event about `chat`: for a conversation event the conversation
+/// object with the event's extras, otherwise the contact or visitor it names.
+pub fn event_data(event: &str, chat: &HookPayload, iso: &dyn Fn(i64) -> String) -> Value {
+    if event.starts_with("conversation.") {
+        let mut d = json!({"conversation": conversation_object(chat, iso)});
+        merge(&mut d, &event_extras(event, chat, iso));
+        d
+    } else {
+        let key = event.split('.').next().unwrap_or("contact");
+        json!({ key: {
+            "id": chat.visitor.id.to_string(),
+            "name": chat.visitor.name,
+            "email": chat.visitor.email,
+        }})
+    }
+}
+
+/// Epoch milliseconds as the webhooks write times: ISO-8601 UTC with milliseconds.
+pub fn iso_ms(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    crate::clock::iso_millis(t)
+}
+
 /// Merges `patch` into `base`: objects key by key, anything else replaced.
 pub fn merge(base: &mut Value, patch: &Value) {
     match (base, patch) {
