@@ -16,6 +16,21 @@
 //!   **Planted bug:** it never looks at how old the signature timestamp is, so a
 //!   replayed request from hours ago is accepted. With `--fixed` it refuses one
 //!   older than five minutes with 401.
+//! - `POST /smartsupp/hook` takes Smartsupp's chat exports and files each under the
+//!   visitor's e-mail address.
+//!   **Planted bug:** it unwraps `visitor.email`, which Smartsupp sends as `null`
+//!   when the visitor gave none.
+//! - `POST /smartsupp/webhook` checks `X-Smartsupp-Hmac` (hex HMAC-SHA256 of the body,
+//!   secret `SMARTSUPP_SECRET`, default `YOUR_CLIENT_SECRET`) and reads the
+//!   `event_callback` envelope.
+//! - `POST /blip` takes a custom attendance channel's pushes: the key in
+//!   `Authorization` (`BLIP_KEY`, default `fakedesk-channel-key`), then a LIME message
+//!   whose `from` names the ticket.
+//! - `POST /braze` and `POST /ferndesk` take a campaign's JSON body and a custom
+//!   support endpoint's document.
+//!
+//! Each answers 200 when it took the request, 401 for bad credentials and 400 for a
+//! body it cannot read.
 //!
 //! Run it with `cargo run --example webhook_receiver -- [--fixed] [--port N]`; it
 //! prints `listening on http://127.0.0.1:PORT` and stops on Ctrl-C or SIGTERM. Then:
@@ -48,6 +63,10 @@ pub(crate) struct Settings {
     pub(crate) freshchat_public_key: String,
     /// Zendesk's signing secret.
     pub(crate) zendesk_secret: String,
+    /// Smartsupp's client secret.
+    pub(crate) smartsupp_secret: String,
+    /// Blip's channel key.
+    pub(crate) blip_key: String,
 }
 
 impl Settings {
@@ -59,6 +78,10 @@ impl Settings {
                 .unwrap_or_else(|_| target::test_public_key_pem()),
             zendesk_secret: std::env::var("ZENDESK_SECRET")
                 .unwrap_or_else(|_| target::Scheme::ZendeskHmac.default_secret().to_owned()),
+            smartsupp_secret: std::env::var("SMARTSUPP_SECRET")
+                .unwrap_or_else(|_| target::Scheme::SmartsuppHmac.default_secret().to_owned()),
+            blip_key: std::env::var("BLIP_KEY")
+                .unwrap_or_else(|_| target::Scheme::BlipKey.default_secret().to_owned()),
         }
     }
 }
@@ -157,11 +180,118 @@ async fn zendesk(State(s): State<Arc<Settings>>, headers: HeaderMap, body: Bytes
     }
 }
 
+#[derive(Deserialize)]
+struct Export {
+    visitor: Visitor,
+    messages: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Visitor {
+    email: Option<String>,
+}
+
+async fn smartsupp_hook(State(s): State<Arc<Settings>>, body: Bytes) -> Reply {
+    let Ok(export) = serde_json::from_slice::<Export>(&body) else {
+        return (StatusCode::BAD_REQUEST, "unreadable export");
+    };
+    let email = if s.fixed {
+        export.visitor.email.unwrap_or_default()
+    } else {
+        // The planted bug: Smartsupp sends `"email": null` for anonymous visitors.
+        export.visitor.email.unwrap()
+    };
+    println!("{} messages from {email}", export.messages.len());
+    (StatusCode::OK, "ok")
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    #[serde(rename = "type")]
+    kind: String,
+    event: String,
+    data: serde_json::Map<String, serde_json::Value>,
+}
+
+async fn smartsupp_webhook(
+    State(s): State<Arc<Settings>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let given = headers
+        .get("x-smartsupp-hmac")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if given != fakedesk::vendors::smartsupp::webhook::hmac_hex(&s.smartsupp_secret, &body) {
+        return (StatusCode::FORBIDDEN, "Invalid request hmac signature");
+    }
+    match serde_json::from_slice::<Callback>(&body) {
+        Ok(c) if c.kind == "event_callback" => {
+            println!("{} ({} data keys)", c.event, c.data.len());
+            (StatusCode::OK, "ok")
+        }
+        _ => (StatusCode::BAD_REQUEST, "not an event_callback"),
+    }
+}
+
+#[derive(Deserialize)]
+struct LimeMessage {
+    id: String,
+    from: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+async fn blip(State(s): State<Arc<Settings>>, headers: HeaderMap, body: Bytes) -> Reply {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(s.blip_key.as_str()) {
+        return (StatusCode::UNAUTHORIZED, "bad key");
+    }
+    let Ok(m) = serde_json::from_slice::<LimeMessage>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not a LIME message");
+    };
+    let ticket = m.from.split('@').next().unwrap_or_default();
+    println!("{} {} for ticket {ticket}", m.kind, m.id);
+    (StatusCode::OK, "ok")
+}
+
+async fn json_object(body: Bytes) -> Reply {
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Object(_)) => (StatusCode::OK, "ok"),
+        _ => (StatusCode::BAD_REQUEST, "not a JSON object"),
+    }
+}
+
+#[derive(Deserialize)]
+struct Document {
+    conversations: Vec<Conversation>,
+}
+
+#[derive(Deserialize)]
+struct Conversation {
+    id: String,
+    messages: Vec<serde_json::Value>,
+}
+
+async fn ferndesk(body: Bytes) -> Reply {
+    let Ok(d) = serde_json::from_slice::<Document>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not a support endpoint document");
+    };
+    for c in &d.conversations {
+        println!("{}: {} messages", c.id, c.messages.len());
+    }
+    (StatusCode::OK, "ok")
+}
+
 /// The receiver's routes.
 pub(crate) fn router(settings: Settings) -> Router {
     Router::new()
         .route("/freshchat", post(freshchat))
         .route("/zendesk", post(zendesk))
+        .route("/smartsupp/hook", post(smartsupp_hook))
+        .route("/smartsupp/webhook", post(smartsupp_webhook))
+        .route("/blip", post(blip))
+        .route("/braze", post(json_object))
+        .route("/ferndesk", post(ferndesk))
         .with_state(Arc::new(settings))
 }
 

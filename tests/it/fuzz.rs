@@ -160,37 +160,84 @@ async fn hostile_mode_finds_a_receiver_that_takes_stale_signatures() {
     assert!(age.whole_seconds() >= 301, "{sent}");
 }
 
+/// Where the example receiver takes each payload.
+fn route(payload: &str) -> &'static str {
+    match payload {
+        "smartsupp.hook" => "smartsupp/hook",
+        "smartsupp.webhook" => "smartsupp/webhook",
+        p => match p.split('.').next().unwrap() {
+            "zendesk" => "zendesk",
+            "freshchat" => "freshchat",
+            "blip" => "blip",
+            "braze" => "braze",
+            "ferndesk" => "ferndesk",
+            other => panic!("no route for {other}"),
+        },
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_correct_receiver_passes_bounded_runs_in_both_modes() {
+async fn a_correct_receiver_passes_bounded_runs_of_every_payload_in_both_modes() {
     let addr = receiver(true).await;
-    for (payload, path) in [
-        ("freshchat.webhook", "freshchat"),
-        ("zendesk.webhook", "zendesk"),
-    ] {
+    for t in TARGETS {
         for mode in [Mode::Valid, Mode::Hostile] {
-            let report = fuzz(options(
-                payload,
-                format!("http://{addr}/{path}"),
-                mode,
-                3,
-                48,
-            ))
-            .await;
+            let url = format!("http://{addr}/{}", route(t.name));
+            let report = fuzz(options(t.name, url, mode, 3, 24)).await;
             assert!(
                 report.failure.is_none(),
-                "{payload} {mode:?}: {:?}",
+                "{} {mode:?}: {:?}",
+                t.name,
                 report
                     .failure
                     .map(|f| (f.minimal.rendered.mutation, f.minimal.outcome))
             );
             assert_eq!(
                 (report.cases_run, report.requests),
-                (48, 48),
-                "{payload} {mode:?}"
+                (24, 24),
+                "{} {mode:?}",
+                t.name
             );
             assert!(!report.out_of_time);
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_null_the_vendor_really_sends_is_found_and_the_rest_shrunk_away() {
+    let addr = receiver(false).await;
+    let report = fuzz(options(
+        "smartsupp.hook",
+        format!("http://{addr}/smartsupp/hook"),
+        Mode::Valid,
+        8,
+        256,
+    ))
+    .await;
+    let m = minimal_payload(&report);
+    assert_eq!(m["visitor"]["email"], Value::Null, "{m:#}");
+    // Everything else shrunk away: no pages, every typed message empty, the
+    // smallest ids and times.
+    assert_eq!(m["paths"], json!([]), "{m:#}");
+    for msg in m["messages"].as_array().unwrap() {
+        if msg["type"] != "system" {
+            assert_eq!(msg["content"], "", "{m:#}");
+        }
+    }
+    assert_eq!(
+        (&m["accountId"], &m["beginAt"]),
+        (&json!(1), &json!(1_420_070_400_000u64)),
+        "{m:#}"
+    );
+    // A visitor who gave an e-mail address is fine, even with the buggy receiver.
+    let mut with_email = m.clone();
+    with_email["visitor"]["email"] = json!("a@example.com");
+    let res = reqwest::Client::new()
+        .post(format!("http://{addr}/smartsupp/hook"))
+        .json(&with_email)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
