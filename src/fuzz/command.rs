@@ -208,6 +208,8 @@ fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
                     expect: &expected(opts, &f.minimal).to_string(),
                     why: &why,
                     secret: args.secret.as_deref(),
+                    secret_from_env: args.secret.is_some()
+                        && std::env::var("FAKEDESK_FUZZ_SECRET").ok() == args.secret,
                     private_key: private_key.as_deref(),
                     headers: &headers,
                     timeout_ms: opts.timeout.as_millis(),

@@ -25,6 +25,9 @@ pub struct ReplayInfo<'a> {
     pub why: &'a str,
     /// The secret given on the command line, if any.
     pub secret: Option<&'a str>,
+    /// The secret came from `FAKEDESK_FUZZ_SECRET`: the scenario refers to that
+    /// variable instead of holding the value.
+    pub secret_from_env: bool,
     /// The private key file given on the command line, if any.
     pub private_key: Option<&'a str>,
     /// Headers given on the command line, as written.
@@ -79,7 +82,9 @@ pub fn scenario(info: &ReplayInfo<'_>, minimal: &Attempt) -> String {
             let _ = writeln!(y, "    signed_ago: {age}s");
         }
     }
-    if let Some(s) = info.secret {
+    if info.secret_from_env {
+        y.push_str("    secret: \"${env.FAKEDESK_FUZZ_SECRET}\"\n");
+    } else if let Some(s) = info.secret {
         let _ = writeln!(y, "    secret: {}", quote(&escape_refs(s)));
     }
     if let Some(k) = info.private_key {
@@ -166,6 +171,92 @@ mod tests {
             let back: One = serde_saphyr::from_str(&yaml).unwrap();
             assert_eq!(back.s, s);
         }
+    }
+
+    fn attempt(body: &[u8], signing: Signing) -> Attempt {
+        Attempt {
+            case: crate::fuzz::case::Case {
+                payload: serde_json::Value::Null,
+                mutation: None,
+            },
+            rendered: crate::fuzz::case::Rendered {
+                body: body.to_vec(),
+                signing,
+                mutation: "something".to_owned(),
+                must_reject: true,
+            },
+            signed_at: time::OffsetDateTime::UNIX_EPOCH,
+            request: crate::outbound::Outgoing {
+                method: axum::http::Method::POST,
+                url: "http://127.0.0.1:9/hook?a=${x}".to_owned(),
+                headers: Default::default(),
+                body: bytes::Bytes::copy_from_slice(body),
+            },
+            outcome: crate::outbound::Outcome::TimedOut,
+        }
+    }
+
+    fn info(secret_from_env: bool) -> ReplayInfo<'static> {
+        ReplayInfo {
+            target: "zendesk.webhook",
+            mode: Mode::Hostile,
+            seed: 9,
+            expect: "4xx",
+            why: "answered 200 (expected 4xx)",
+            secret: Some("s${e}cret"),
+            secret_from_env,
+            private_key: None,
+            headers: &[],
+            timeout_ms: 250,
+        }
+    }
+
+    fn deliver_step(yaml: &str) -> crate::scenario::model::DeliverStep {
+        let loaded = crate::scenario::load::parse(std::path::Path::new("replay.yaml"), yaml)
+            .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+        match &loaded.scenario.steps[..] {
+            [crate::scenario::model::Step::Deliver(d)] => d.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_scenario_loads_and_holds_the_exact_request() {
+        let body = b"{\"a\":\"\xff ${not a ref}\"}";
+        let d = deliver_step(&scenario(&info(false), &attempt(body, Signing::Stale(900))));
+        assert_eq!(d.deliver.0, "zendesk.webhook");
+        // Not UTF-8: base64, byte for byte.
+        assert_eq!(d.body, None);
+        let b64 = d.body_base64.unwrap();
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
+            body
+        );
+        assert_eq!(d.signed_ago.map(|a| a.0.as_secs()), Some(900));
+        assert_eq!(d.signature, None);
+        // `${` in the URL and the secret is escaped, so interpolation gives them back.
+        assert_eq!(d.to, "http://127.0.0.1:9/hook?a=$${x}");
+        assert_eq!(d.secret.as_deref(), Some("s$${e}cret"));
+        assert_eq!(d.reply.as_deref(), Some("4xx"));
+        assert_eq!(d.timeout.map(|t| t.0.as_millis()), Some(250));
+    }
+
+    #[test]
+    fn a_text_body_is_kept_as_text_and_a_bad_signature_is_named() {
+        let body = "{\"say\":\"héllo ${x}\"}";
+        let d = deliver_step(&scenario(
+            &info(true),
+            &attempt(body.as_bytes(), Signing::Bad),
+        ));
+        assert_eq!(d.body.as_deref(), Some("{\"say\":\"héllo $${x}\"}"));
+        assert_eq!(
+            d.signature,
+            Some(crate::scenario::model::SignatureKind::Bad)
+        );
+        // A secret from the environment is referred to, not written down.
+        assert_eq!(d.secret.as_deref(), Some("${env.FAKEDESK_FUZZ_SECRET}"));
     }
 
     #[test]

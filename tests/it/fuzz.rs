@@ -297,6 +297,7 @@ async fn the_replay_scenario_fails_while_the_bug_is_there_and_passes_once_fixed(
             expect: "2xx",
             why: "did not answer",
             secret: None,
+            secret_from_env: false,
             private_key: None,
             headers: &[],
             timeout_ms: 5000,
