@@ -316,6 +316,20 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
+        /// Closing and rating find the conversation finished; every other
+        /// conversation event finds it open, not yet finished.
+        #[test]
+        fn a_conversation_is_open_unless_the_event_closes_or_rates_it(v in webhook()) {
+            let event = v["event"].as_str().unwrap();
+            if let Some(c) = v["data"].get("conversation") {
+                let closing = crate::vendors::smartsupp::webhook::CLOSED_EVENTS.contains(&event);
+                prop_assert_eq!(&c["status"], if closing { "closed" } else { "open" }, "{}", event);
+                prop_assert_eq!(c["finished_at"].is_null(), !closing, "{}", event);
+            } else {
+                prop_assert!(!event.starts_with("conversation."), "{}", event);
+            }
+        }
+
         #[test]
         fn hooks_are_conversation_exports_as_documented(v in hook()) {
             let p: HookPayload = serde_json::from_value(v.clone()).unwrap();

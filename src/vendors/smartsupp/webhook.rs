@@ -217,7 +217,14 @@ pub fn event_extras(event: &str, chat: &HookPayload, iso: &dyn Fn(i64) -> String
 /// object with the event's extras, otherwise the contact or visitor it names.
 pub fn event_data(event: &str, chat: &HookPayload, iso: &dyn Fn(i64) -> String) -> Value {
     if event.starts_with("conversation.") {
-        let mut d = json!({"conversation": conversation_object(chat, iso)});
+        let mut conversation = conversation_object(chat, iso);
+        // Only closing and rating happen to a finished conversation; the other
+        // events happen while it is open.
+        if !CLOSED_EVENTS.contains(&event) {
+            conversation["status"] = json!("open");
+            conversation["finished_at"] = Value::Null;
+        }
+        let mut d = json!({ "conversation": conversation });
         merge(&mut d, &event_extras(event, chat, iso));
         d
     } else {
@@ -229,6 +236,13 @@ pub fn event_data(event: &str, chat: &HookPayload, iso: &dyn Fn(i64) -> String) 
         }})
     }
 }
+
+/// The conversation events that find it finished (the rest find it open).
+pub const CLOSED_EVENTS: &[&str] = &[
+    "conversation.closed",
+    "conversation.closed_by_contact",
+    "conversation.rated",
+];
 
 /// Epoch milliseconds as the webhooks write times: ISO-8601 UTC with milliseconds.
 pub fn iso_ms(ms: i64) -> String {
