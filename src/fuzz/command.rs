@@ -268,6 +268,11 @@ pub fn describe(opts: &Options, a: &Attempt) -> String {
     let mut out = String::new();
     if !a.rendered.mutation.is_empty() {
         let _ = writeln!(out, "  mutation: {}", a.rendered.mutation);
+    } else if opts.mode == Mode::Hostile {
+        let _ = writeln!(
+            out,
+            "  mutation: none (the payload as the vendor sends it fails too)"
+        );
     }
     let _ = writeln!(out, "  {} {}", a.request.method, a.request.url);
     for (k, v) in &a.request.headers {

@@ -128,6 +128,27 @@ async fn a_planted_parser_bug_is_found_and_shrunk_to_an_empty_message_parts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_hostile_mode_a_bug_of_the_plain_payload_is_reported_without_a_mutation() {
+    // The buggy Freshchat handler also fails on some mutated payloads, but the
+    // mutation has nothing to do with it: shrinking drops it.
+    let addr = receiver(false).await;
+    let report = fuzz(options(
+        "freshchat.message_create",
+        format!("http://{addr}/freshchat"),
+        Mode::Hostile,
+        21,
+        256,
+    ))
+    .await;
+    let f = report.failure.as_ref().expect("the planted bug is found");
+    assert_eq!(f.minimal.case.mutation, None);
+    assert_eq!(
+        minimal_payload(&report)["data"]["message"]["message_parts"],
+        json!([])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_mode_finds_a_receiver_that_takes_stale_signatures() {
     let addr = receiver(false).await;
     let report = fuzz(options(
