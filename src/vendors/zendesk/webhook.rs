@@ -528,6 +528,7 @@ pub fn as_map(v: &Value) -> Map<String, Value> {
 mod tests {
     use super::*;
     use crate::outbound::Answer;
+    use axum::http::header;
     use time::macros::datetime;
 
     #[test]
