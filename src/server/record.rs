@@ -14,7 +14,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
 use axum::body::{Body as AxumBody, HttpBody as _};
@@ -80,37 +80,42 @@ type BoxFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Sen
 impl<S> Service<Request> for Record<S>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    // axum's route futures (and the vendors' gates around them) are `Unpin`;
+    // requiring it keeps `RecordFuture` free of pin projections.
+    S::Future: Send + Unpin + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = BoxFuture;
+    type Future = RecordFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> BoxFuture {
+    fn call(&mut self, req: Request) -> RecordFuture<S::Future> {
         let recorder = self.recorder.clone();
         let started = Started::now(recorder.clock.as_ref());
         if req.body().size_hint().exact() == Some(0) {
             // Nothing to read first (most GETs): call the route now, which spares
-            // cloning it (a clone of a route allocates).
+            // cloning it (a clone of a route allocates), and wait for it without
+            // boxing a future.
             let (parts, _) = req.into_parts();
             let request = request_record(&parts, Bytes::new(), false);
-            let response = self
+            let route = self
                 .inner
                 .call(Request::from_parts(parts, AxumBody::empty()));
-            return Box::pin(async move {
-                let response = response.await?;
-                Ok(recorder.finish(request, response, started).await)
+            return RecordFuture(State::Route {
+                route,
+                recorder,
+                request,
+                started,
             });
         }
         // The body must be read before the route sees the request: call a clone
         // then, and keep the service that was polled ready (tower's usual swap).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
+        RecordFuture(State::Boxed(Box::pin(async move {
             let (parts, body) = req.into_parts();
             let max = recorder.max_body;
             let (body, truncated, refusal) = match read_limited(body, max).await {
@@ -128,7 +133,82 @@ where
                 }
             };
             Ok(recorder.finish(request, response, started).await)
-        })
+        })))
+    }
+}
+
+/// The answer of [`Record`]: the route's, once journaled.
+pub struct RecordFuture<F>(State<F>);
+
+enum State<F> {
+    /// Waiting for the route (a request without a body).
+    Route {
+        route: F,
+        recorder: Arc<Recorder>,
+        request: RequestRecord,
+        started: Started,
+    },
+    /// Anything else that may wait: reading the request body first, or a response
+    /// body that is not complete at once.
+    Boxed(BoxFuture),
+    /// Answered.
+    Done,
+}
+
+impl<F> Future for RecordFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>> + Unpin,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let state = &mut self.get_mut().0;
+        let response = match state {
+            State::Boxed(future) => return future.as_mut().poll(cx),
+            State::Done => panic!("RecordFuture polled after completion"),
+            State::Route { route, .. } => ready!(Pin::new(route).poll(cx))?,
+        };
+        let State::Route {
+            recorder,
+            request,
+            started,
+            ..
+        } = std::mem::replace(state, State::Done)
+        else {
+            unreachable!("the route answered")
+        };
+        // As `gather`, without a future of its own when the body is complete at
+        // once (every handler's is).
+        let (parts, mut body) = response.into_parts();
+        let rest = match Pin::new(&mut body).poll_frame(cx) {
+            Poll::Ready(None | Some(Err(_))) => None,
+            Poll::Ready(Some(Ok(frame))) => {
+                // A frame that is not data is trailers, which are not kept.
+                let first = frame.into_data().unwrap_or_default();
+                if body.is_end_stream() {
+                    return Poll::Ready(Ok(recorder.complete(request, parts, first, started)));
+                }
+                Some(Box::pin(async move {
+                    match body.collect().await {
+                        Ok(rest) => [first, rest.to_bytes()].concat().into(),
+                        Err(_) => Bytes::new(),
+                    }
+                })
+                    as Pin<Box<dyn Future<Output = Bytes> + Send>>)
+            }
+            Poll::Pending => Some(Box::pin(gather(body)) as _),
+        };
+        let Some(rest) = rest else {
+            return Poll::Ready(Ok(recorder.complete(request, parts, Bytes::new(), started)));
+        };
+        *state = State::Boxed(Box::pin(async move {
+            let body = rest.await;
+            Ok(recorder.complete(request, parts, body, started))
+        }));
+        let State::Boxed(future) = state else {
+            unreachable!("just boxed")
+        };
+        future.as_mut().poll(cx)
     }
 }
 
@@ -168,6 +248,17 @@ impl Recorder {
     ) -> Response {
         let (parts, body) = response.into_parts();
         let body = gather(body).await;
+        self.complete(request, parts, body, started)
+    }
+
+    /// Journals the exchange whose response body is `body`, and hands it on.
+    fn complete(
+        &self,
+        request: RequestRecord,
+        parts: axum::http::response::Parts,
+        body: Bytes,
+        started: Started,
+    ) -> Response {
         self.journal.record(Exchange {
             vendor: self.vendor.name(),
             direction: Direction::Inbound,

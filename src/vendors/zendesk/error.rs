@@ -194,8 +194,13 @@ impl<S: Send + Sync> FromRequestParts<S> for IdParam {
     type Rejection = ZendeskError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let KeyParam(raw) = KeyParam::from_request_parts(parts, state).await?;
-        raw.parse()
+        // As `KeyParam`, but parsed in place rather than copied into a new string.
+        let Ok(Path(raw)) = Path::<String>::from_request_parts(parts, state).await else {
+            return Err(ZendeskError::RecordNotFound);
+        };
+        raw.strip_suffix(".json")
+            .unwrap_or(&raw)
+            .parse()
             .map(Self)
             .map_err(|_| ZendeskError::RecordNotFound)
     }
