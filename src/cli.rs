@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Overrides;
+use crate::fuzz::run::Mode;
 
 /// Faithful fake servers of customer-support vendors, for offline integration tests.
 #[derive(Debug, Parser)]
@@ -53,8 +54,8 @@ pub struct FuzzArgs {
     /// `valid`: only what the vendor really sends; `hostile`: each payload with one
     /// thing a parser must survive (wrong types, missing fields, duplicate keys,
     /// deep nesting, invalid UTF-8, truncation, bad signatures, stale timestamps).
-    #[arg(long, value_enum, default_value_t = FuzzMode::Valid)]
-    pub mode: FuzzMode,
+    #[arg(long, value_enum, default_value_t = Mode::Valid)]
+    pub mode: Mode,
     /// What every reply must be: `2xx`, `4xx`, `not 5xx`, `200`, or several joined
     /// with `or` [default: 2xx for valid, 4xx for hostile].
     #[arg(long, value_name = "REPLY")]
@@ -88,15 +89,6 @@ pub struct FuzzArgs {
     /// fuzz-VENDOR.PAYLOAD-SEED.yaml].
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
-}
-
-/// `fakedesk fuzz --mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FuzzMode {
-    /// What the vendor really sends.
-    Valid,
-    /// Plus what a parser must survive.
-    Hostile,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -259,7 +251,7 @@ mod tests {
             panic!("not fuzz")
         };
         assert_eq!(a.payload.as_deref(), Some("freshchat.webhook"));
-        assert_eq!(a.mode, FuzzMode::Hostile);
+        assert_eq!(a.mode, Mode::Hostile);
         assert_eq!(a.expect.as_deref(), Some("not 5xx"));
         assert_eq!((a.seed, a.cases), (Some(7), 9));
         assert_eq!(a.timeout, std::time::Duration::from_millis(250));

@@ -11,7 +11,7 @@ use super::expect::Expect;
 use super::replay::{self, ReplayInfo};
 use super::run::{self, Attempt, Event, Mode, Options, Report};
 use super::target::{self, Keys, TARGETS};
-use crate::cli::{FuzzArgs, FuzzMode};
+use crate::cli::FuzzArgs;
 use crate::outbound::Outcome;
 use crate::vendors::freshchat::webhook::SigningKey;
 
@@ -78,13 +78,16 @@ fn prepare(args: &FuzzArgs) -> Result<Options, String> {
     let target = target::find(name)?;
     let url = args.target.clone().unwrap_or_default();
     match reqwest::Url::parse(&url) {
-        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
-        _ => return Err(format!("`{url}` is not an http(s) URL")),
+        Ok(u) if u.scheme() == "http" => {}
+        // Receivers under test listen locally; fakedesk speaks plain HTTP only.
+        Ok(u) if u.scheme() == "https" => {
+            return Err(format!(
+                "`{url}`: fakedesk sends plain HTTP; point it at the receiver's http:// address"
+            ));
+        }
+        _ => return Err(format!("`{url}` is not an http URL")),
     }
-    let mode = match args.mode {
-        FuzzMode::Valid => Mode::Valid,
-        FuzzMode::Hostile => Mode::Hostile,
-    };
+    let mode = args.mode;
     let expect = match &args.expect {
         Some(e) => Some(e.parse::<Expect>()?),
         None => None,

@@ -19,12 +19,12 @@ use super::expect::Expect;
 use super::target::{Keys, Target};
 use crate::outbound::{HttpTransport, Outcome, Outgoing, Transport};
 
-/// Which payloads to send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which payloads to send (`fakedesk fuzz --mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
     /// Only what the vendor can really send.
     Valid,
-    /// Each payload with one mutation a parser must survive.
+    /// Nine payloads in ten with one mutation a parser must survive.
     Hostile,
 }
 
@@ -191,7 +191,7 @@ pub fn cases(target: &Target, mode: Mode) -> BoxedStrategy<Case> {
 /// The request of one rendered case, signed as `rendered.signing` says, at
 /// `now` (or earlier for a stale case).
 pub fn request(
-    opts_target: &Target,
+    target: &Target,
     keys: &Keys,
     url: &str,
     extra: &[(HeaderName, HeaderValue)],
@@ -202,9 +202,9 @@ pub fn request(
         Signing::Stale(age) => now - Duration::from_secs(age),
         _ => now,
     };
-    let mut req = opts_target.request(keys, url, Bytes::from(rendered.body.clone()), signed_at);
+    let mut req = target.request(keys, url, Bytes::from(rendered.body.clone()), signed_at);
     if rendered.signing == Signing::Bad
-        && let Some(name) = opts_target.scheme.signature_header()
+        && let Some(name) = target.scheme.signature_header()
     {
         let spoiled = req
             .headers
