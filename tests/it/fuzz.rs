@@ -573,6 +573,16 @@ async fn the_binary_reports_shrinks_writes_the_replay_and_uses_its_exit_codes() 
     .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the target"));
+    let out = run(s(&[
+        "fuzz",
+        "freshchat.webhook",
+        "--target",
+        "https://127.0.0.1:1/",
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("plain HTTP"));
     let out = run(s(&["fuzz", "freshchat.webhok", "--target", &url]))
         .await
         .unwrap();
