@@ -333,20 +333,8 @@ mod tests {
     use super::*;
     use crate::vendors::blip::wire::{Node, check_content, is_media_type, parse_message};
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+    use proptest::test_runner::{Config, TestRunner};
     use time::format_description::well_known::Rfc3339;
-
-    fn minimal(s: BoxedStrategy<Value>) -> Value {
-        let mut runner = TestRunner::new(Config {
-            cases: 1,
-            max_shrink_iters: 1_000_000,
-            ..Config::default()
-        });
-        match runner.run(&s, |_| Err(TestCaseError::fail("always"))) {
-            Err(TestError::Fail(_, v)) => v,
-            other => panic!("the property always fails: {other:?}"),
-        }
-    }
 
     /// The envelope as a LIME message: the channel's envelopes have no `to`, so
     /// the receiver's own node is added, as a receiver would read it.
@@ -454,7 +442,7 @@ mod tests {
 
     #[test]
     fn tickets_shrink_to_a_bare_ticket() {
-        let v = minimal(ticket());
+        let v = crate::fuzz::r#gen::minimal(&ticket());
         let c = v["content"].as_object().unwrap();
         assert_eq!(c["status"], "None", "{v}");
         assert_eq!(c["customerInput"], json!({}), "{v}");
@@ -473,7 +461,7 @@ mod tests {
 
     #[test]
     fn messages_shrink_to_empty_text() {
-        let v = minimal(message());
+        let v = crate::fuzz::r#gen::minimal(&message());
         assert_eq!(v["type"], "text/plain", "{v}");
         assert_eq!(v["content"], "", "{v}");
         assert!(v.to_string().len() < 200, "{v}");

@@ -181,3 +181,31 @@ pub fn custom_fields() -> BoxedStrategy<Map<String, Value>> {
         .prop_map(|m| m.into_iter().collect())
         .boxed()
 }
+
+/// What shrinking reaches for a property that always fails: the payload a fuzz
+/// failure that does not depend on the payload at all shrinks to.
+#[cfg(test)]
+pub(crate) fn minimal<T: std::fmt::Debug + Clone>(s: &impl Strategy<Value = T>) -> T {
+    use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+    let mut runner = TestRunner::new(Config {
+        cases: 1,
+        max_shrink_iters: 1_000_000,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    match runner.run(s, |_| Err(TestCaseError::fail("always"))) {
+        Err(TestError::Fail(_, v)) => v,
+        other => panic!("the property always fails: {other:?}"),
+    }
+}
+
+/// An object's keys, sorted (none for anything else).
+#[cfg(test)]
+pub(crate) fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    k.sort_unstable();
+    k
+}

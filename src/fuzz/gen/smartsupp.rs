@@ -288,21 +288,8 @@ pub fn webhook() -> BoxedStrategy<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
-
-    fn minimal(s: BoxedStrategy<Value>) -> Value {
-        let mut runner = TestRunner::new(Config {
-            cases: 1,
-            max_shrink_iters: 1_000_000,
-            ..Config::default()
-        });
-        match runner.run(&s, |_| Err(TestCaseError::fail("always"))) {
-            Err(TestError::Fail(_, v)) => v,
-            other => panic!("the property always fails: {other:?}"),
-        }
-    }
 
     fn millis(v: &Value) -> OffsetDateTime {
         let s = v.as_str().unwrap_or_default();
@@ -410,7 +397,7 @@ mod tests {
 
     #[test]
     fn hooks_shrink_to_one_empty_message() {
-        let v = minimal(hook());
+        let v = crate::fuzz::r#gen::minimal(&hook());
         let msgs = v["messages"].as_array().unwrap();
         assert_eq!(msgs.len(), 1, "{v}");
         assert_eq!(msgs[0]["content"], "", "{v}");
@@ -423,7 +410,7 @@ mod tests {
 
     #[test]
     fn webhooks_shrink_to_the_first_event_of_a_small_chat() {
-        let v = minimal(webhook());
+        let v = crate::fuzz::r#gen::minimal(&webhook());
         assert_eq!(v["event"], DOCUMENTED_EVENTS[0], "{v}");
         assert_eq!(
             v["data"]["conversation"]["variables"],

@@ -458,7 +458,8 @@ pub fn event() -> BoxedStrategy<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+    use crate::fuzz::r#gen::keys;
+    use proptest::test_runner::TestRunner;
 
     const STATUSES: [&str; 6] = ["new", "open", "pending", "hold", "solved", "closed"];
 
@@ -481,33 +482,11 @@ mod tests {
             .is_some_and(|n| (1..100_000_000_000_000).contains(&n))
     }
 
-    fn keys(v: &Value) -> Vec<&str> {
-        let mut k: Vec<&str> = v
-            .as_object()
-            .map(|o| o.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        k.sort_unstable();
-        k
-    }
-
     /// The status Zendesk ends at: closed through solved, new with an assignee open.
     fn expected_status(case: &TicketCase) -> &'static str {
         match case.status {
             Status::New if case.assigned => "open",
             s => s.as_str(),
-        }
-    }
-
-    fn minimal(strategy: &BoxedStrategy<Value>) -> Value {
-        let mut runner = TestRunner::new(Config {
-            cases: 1,
-            max_shrink_iters: 1_000_000,
-            failure_persistence: None,
-            ..Config::default()
-        });
-        match runner.run(strategy, |_| Err(TestCaseError::fail("always"))) {
-            Err(TestError::Fail(_, v)) => v,
-            other => panic!("the property cannot pass: {other:?}"),
         }
     }
 
@@ -630,7 +609,7 @@ mod tests {
 
     #[test]
     fn webhooks_shrink_to_the_reference_body_of_a_bare_ticket() {
-        let v = minimal(&webhook());
+        let v = crate::fuzz::r#gen::minimal(&webhook());
         assert_eq!(keys(&v), ["requester", "status", "ticket_id"], "{v}");
         assert_eq!(v["ticket_id"], "1", "{v}");
         assert_eq!(
@@ -643,7 +622,7 @@ mod tests {
 
     #[test]
     fn events_shrink_to_a_created_event_of_a_bare_ticket() {
-        let v = minimal(&event());
+        let v = crate::fuzz::r#gen::minimal(&event());
         assert_eq!(v["type"], "zen:event-type:ticket.created", "{v}");
         assert_eq!(v["event"], json!({}), "{v}");
         let d = &v["detail"];
