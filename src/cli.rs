@@ -51,13 +51,15 @@ pub struct FuzzArgs {
     /// List the payloads, how each is signed, and the default secrets and keys.
     #[arg(long)]
     pub list: bool,
-    /// `valid`: only what the vendor really sends; `hostile`: each payload with one
-    /// thing a parser must survive (wrong types, missing fields, duplicate keys,
-    /// deep nesting, invalid UTF-8, truncation, bad signatures, stale timestamps).
+    /// `valid`: only what the vendor really sends; `hostile`: nine payloads in ten
+    /// with one thing a parser must survive (wrong types, missing fields, duplicate
+    /// keys, deep nesting, invalid UTF-8, truncation, bad signatures, stale
+    /// timestamps).
     #[arg(long, value_enum, default_value_t = Mode::Valid)]
     pub mode: Mode,
     /// What every reply must be: `2xx`, `4xx`, `not 5xx`, `200`, or several joined
-    /// with `or` [default: 2xx for valid, 4xx for hostile].
+    /// with `or` [default: 2xx for the vendor's payloads; for mutated ones 4xx when
+    /// the signature is bad or stale or the body cut, else not 5xx].
     #[arg(long, value_name = "REPLY")]
     pub expect: Option<String>,
     /// Seed of the generator (default: a random one, printed).
