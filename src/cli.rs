@@ -117,7 +117,7 @@ fn parse_header(s: &str) -> Result<(String, String), String> {
 #[derive(Debug, Args)]
 pub struct CheckEndpointArgs {
     /// The endpoint's URL (Ferndesk's "Source URL"), e.g.
-    /// https://company.com/support-endpoint.json
+    /// <https://company.com/support-endpoint.json>
     #[arg(value_name = "URL")]
     pub url: String,
     /// Set the `startDate` query parameter (YYYY-MM-DD) and warn about

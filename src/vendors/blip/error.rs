@@ -8,7 +8,7 @@
 //!
 //! Vendor quirk: Blip's docs give the status codes but not these bodies; each is a
 //! LIME-shaped failure `{"status":"failure","reason":{code,description}}` with the
-//! envelope's `id` and `method` when they could be read [UNVERIFIED].
+//! envelope's `id` and `method` when they could be read \[UNVERIFIED\].
 
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;

@@ -236,7 +236,7 @@ impl BlipSettings {
     }
 }
 
-/// The bot a request authenticated as, put in request extensions by [`gate`].
+/// The bot a request authenticated as, put in request extensions by its gate.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Arc<Bot>);
 

@@ -237,7 +237,7 @@ pub struct Page {
 
 impl Page {
     /// Reads `page` and `items_per_page` from a query (defaults 1 and 10; at most
-    /// `max` per page [UNVERIFIED]).
+    /// `max` per page \[UNVERIFIED\]).
     pub fn from_query(query: &[(String, String)], max: usize) -> Result<Self, FreshchatError> {
         let number = |key: &str, default: usize| -> Result<usize, FreshchatError> {
             match query.iter().find(|(k, _)| k == key) {

@@ -23,7 +23,7 @@
 //!
 //! Vendor quirk: the documented example shows `isMissed: false` and
 //! `isCompleted: true` although its last visitor message is unanswered, against the
-//! field table's wording; these rules follow the example [UNVERIFIED].
+//! field table's wording; these rules follow the example \[UNVERIFIED\].
 
 use std::collections::BTreeMap;
 

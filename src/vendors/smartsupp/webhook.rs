@@ -2,8 +2,8 @@
 //! (REFERENCE 5.3), their signature and their retry rules. No I/O.
 //!
 //! - The hook is one unsigned `POST` of the conversation export, `Content-Type:
-//!   application/json` [UNVERIFIED]; no retry is documented, so by default there is
-//!   none (`hook.max_retries` adds some) [UNKNOWN].
+//!   application/json` \[UNVERIFIED\]; no retry is documented, so by default there is
+//!   none (`hook.max_retries` adds some) \[UNKNOWN\].
 //! - A webhook is a `POST` of the `event_callback` envelope with `X-Smartsupp-Hmac`,
 //!   the hex HMAC-SHA256 of the raw body keyed with the app's client secret. "When
 //!   reply is not 200 OK Smartsupp will try to re-deliver the webhook again later":

@@ -9,7 +9,7 @@ use super::error::ZendeskError;
 
 /// The largest page either scheme serves.
 pub const MAX_PAGE_SIZE: usize = 100;
-/// Offset pagination stops at 100 pages ([DOC] pagination page).
+/// Offset pagination stops at 100 pages (\[DOC\] pagination page).
 pub const MAX_OFFSET_PAGE: usize = 100;
 
 /// Which page the client asked for.
