@@ -293,3 +293,32 @@ async fn concurrent_clients_are_all_journaled_exactly_once() {
     );
     r.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_write_over_a_socket_records_the_clients_address_in_the_audit() {
+    // The client connects from 127.0.0.2 (any 127/8 address is loopback), so the
+    // address recorded can only come from the connection, not from a default.
+    let r = running(|_| {}).await;
+    let from = std::net::IpAddr::from([127, 0, 0, 2]);
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .local_address(from)
+        .build()
+        .unwrap();
+    let res = client
+        .post(format!("{}/api/v2/tickets.json", r.url("zendesk")))
+        .basic_auth(
+            "admin@fakedesk.test/token",
+            Some("fakedesk0zendesk0api0token0000000000000"),
+        )
+        .json(&json!({"ticket": {"subject": "from afar", "comment": {"body": "hi"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["audit"]["metadata"]["system"]["ip_address"], "127.0.0.2",
+        "{body:#}"
+    );
+}

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -87,7 +86,7 @@ fn parse_webhook(body: &Value, full: bool) -> Result<WebhookInput, ZendeskError>
 
 async fn create_webhook(
     State(z): Z,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     body: Result<ZendeskJson, ZendeskError>,
 ) -> Reply {
     let ZendeskJson(body) =
@@ -180,7 +179,7 @@ async fn change_webhook(
 
 async fn update_webhook(
     State(z): Z,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     KeyParam(id): KeyParam,
     body: Result<ZendeskJson, ZendeskError>,
 ) -> Reply {
@@ -189,7 +188,7 @@ async fn update_webhook(
 
 async fn patch_webhook(
     State(z): Z,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     KeyParam(id): KeyParam,
     body: Result<ZendeskJson, ZendeskError>,
 ) -> Reply {

@@ -194,7 +194,7 @@ fn ticket_and_audit<'a>(
 
 async fn create_ticket(
     State(z): Z,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     ZendeskJson(body): ZendeskJson,
@@ -237,7 +237,7 @@ async fn show_ticket(State(z): Z, IdParam(id): IdParam, host: Host) -> Reply {
 
 async fn update_ticket(
     State(z): Z,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     IdParam(id): IdParam,
     headers: HeaderMap,
@@ -367,7 +367,7 @@ fn failure_text(e: &ZendeskError) -> String {
 
 async fn create_many(
     State(z): Z,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     ZendeskJson(body): ZendeskJson,
@@ -394,7 +394,7 @@ async fn create_many(
 
 async fn update_many(
     State(z): Z,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
@@ -527,7 +527,7 @@ async fn show_user(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) ->
     Ok(user_reply(StatusCode::OK, &base, store.user(id)?, None))
 }
 
-async fn me(State(z): Z, Extension(caller): Extension<Caller>, BaseUrl(base): BaseUrl) -> Reply {
+async fn me(State(z): Z, caller: Caller, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     Ok(user_reply(
         StatusCode::OK,
