@@ -196,7 +196,6 @@ fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
                 PathBuf::from(format!("fuzz-{}-{}.yaml", opts.target.name, opts.seed))
             });
             let why = verdict(opts, &f.minimal);
-            let headers: Vec<(String, String)> = args.headers.clone();
             let private_key = args.private_key.as_ref().map(|p| {
                 std::path::absolute(p)
                     .unwrap_or_else(|_| p.clone())
@@ -214,7 +213,7 @@ fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
                     secret_from_env: args.secret.is_some()
                         && std::env::var("FAKEDESK_FUZZ_SECRET").ok() == args.secret,
                     private_key: private_key.as_deref(),
-                    headers: &headers,
+                    headers: &args.headers,
                     timeout_ms: opts.timeout.as_millis(),
                 },
                 &f.minimal,
