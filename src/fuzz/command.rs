@@ -187,7 +187,9 @@ fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
                 );
             }
             println!(
-                "minimal case, after {} smaller failing case{}:",
+                "minimal case, {} bytes (the first failing case had {}), after {} smaller failing case{}:",
+                f.minimal.rendered.body.len(),
+                f.first.rendered.body.len(),
                 f.shrinks,
                 if f.shrinks == 1 { "" } else { "s" }
             );
