@@ -44,6 +44,8 @@
 //! `GET /health`; the channel's URL is `http://127.0.0.1:PORT/blip` (see
 //! `scenarios/blip-attendance-platform.yaml`).
 
+mod support;
+
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -279,22 +281,6 @@ async fn blip_push(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
     }
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let (port, config) = match config() {
@@ -320,20 +306,5 @@ async fn main() -> std::process::ExitCode {
         .route("/health", get(|| async { "ok" }))
         .route("/blip", post(blip_push))
         .with_state(app);
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("blip_attendance: cannot listen on 127.0.0.1:{port}: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    println!("blip_attendance listening on http://127.0.0.1:{port}");
-    if let Err(e) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
-        .await
-    {
-        eprintln!("blip_attendance: {e}");
-        return std::process::ExitCode::from(1);
-    }
-    std::process::ExitCode::SUCCESS
+    support::serve("blip_attendance", port, router).await
 }

@@ -37,6 +37,8 @@
 //! /health`; Freshchat's webhook URL is `http://127.0.0.1:PORT/freshchat` (see
 //! `scenarios/freshchat-own-bot.yaml`).
 
+mod support;
+
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -277,22 +279,6 @@ async fn freshchat_webhook(
     }
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let (port, config) = match config() {
@@ -325,20 +311,5 @@ async fn main() -> std::process::ExitCode {
         .route("/health", get(|| async { "ok" }))
         .route("/freshchat", post(freshchat_webhook))
         .with_state(app);
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("freshchat_bot: cannot listen on 127.0.0.1:{port}: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    println!("freshchat_bot listening on http://127.0.0.1:{port}");
-    if let Err(e) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
-        .await
-    {
-        eprintln!("freshchat_bot: {e}");
-        return std::process::ExitCode::from(1);
-    }
-    std::process::ExitCode::SUCCESS
+    support::serve("freshchat_bot", port, router).await
 }

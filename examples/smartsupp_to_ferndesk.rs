@@ -26,6 +26,8 @@
 //! as `fakedesk serve --env-file` writes it). It prints one line once it listens
 //! and stops cleanly on SIGTERM or Ctrl-C.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -210,22 +212,6 @@ async fn events(State(app): State<Arc<App>>) -> Response {
     .into_response()
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let var = |name: &str| {
@@ -257,20 +243,5 @@ async fn main() -> std::process::ExitCode {
         .route("/support-endpoint.json", get(support_endpoint))
         .route("/naive-endpoint.json", get(naive_endpoint))
         .with_state(app);
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("smartsupp_to_ferndesk: cannot listen on 127.0.0.1:{port}: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    println!("smartsupp_to_ferndesk listening on http://127.0.0.1:{port}");
-    if let Err(e) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
-        .await
-    {
-        eprintln!("smartsupp_to_ferndesk: {e}");
-        return std::process::ExitCode::from(1);
-    }
-    std::process::ExitCode::SUCCESS
+    support::serve("smartsupp_to_ferndesk", port, router).await
 }

@@ -33,12 +33,15 @@
 //! body it cannot read.
 //!
 //! Run it with `cargo run --example webhook_receiver -- [--fixed] [--port N]`; it
-//! prints `listening on http://127.0.0.1:PORT` and stops on Ctrl-C or SIGTERM. Then:
+//! prints `webhook_receiver listening on http://127.0.0.1:PORT` and stops on Ctrl-C or
+//! SIGTERM. Then:
 //!
 //! ```text
 //! fakedesk fuzz freshchat.message_create --target http://127.0.0.1:PORT/freshchat
 //! fakedesk fuzz zendesk.webhook --mode hostile --target http://127.0.0.1:PORT/zendesk
 //! ```
+
+mod support;
 
 use std::sync::Arc;
 
@@ -295,23 +298,8 @@ pub(crate) fn router(settings: Settings) -> Router {
         .with_state(Arc::new(settings))
 }
 
-async fn shutdown() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let fixed = args.iter().any(|a| a == "--fixed");
     let port = args
@@ -320,13 +308,8 @@ async fn main() -> std::io::Result<()> {
         .and_then(|i| args.get(i + 1))
         .and_then(|p| p.parse::<u16>().ok())
         .unwrap_or(0);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!(
-        "listening on http://{}{}",
-        listener.local_addr()?,
-        if fixed { " (fixed)" } else { "" }
-    );
-    axum::serve(listener, router(Settings::from_env(fixed)))
-        .with_graceful_shutdown(shutdown())
-        .await
+    if fixed {
+        println!("webhook_receiver: --fixed, the planted bugs are removed");
+    }
+    support::serve("webhook_receiver", port, router(Settings::from_env(fixed))).await
 }

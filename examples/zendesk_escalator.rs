@@ -29,6 +29,8 @@
 //! created with "Urgent" in its subject comes back with priority urgent and the
 //! `escalated` tag.
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -210,22 +212,6 @@ async fn zendesk_hook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
     }
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let (port, zendesk) = match config() {
@@ -251,20 +237,5 @@ async fn main() -> std::process::ExitCode {
         .route("/health", get(|| async { "ok" }))
         .route("/hooks/zendesk", post(zendesk_hook))
         .with_state(app);
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("zendesk_escalator: cannot listen on 127.0.0.1:{port}: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    println!("zendesk_escalator listening on http://127.0.0.1:{port}");
-    if let Err(e) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
-        .await
-    {
-        eprintln!("zendesk_escalator: {e}");
-        return std::process::ExitCode::from(1);
-    }
-    std::process::ExitCode::SUCCESS
+    support::serve("zendesk_escalator", port, router).await
 }
