@@ -96,10 +96,17 @@ pub struct FuzzArgs {
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let d = match s.trim().parse::<u64>() {
         Ok(secs) => Some(std::time::Duration::from_secs(secs)),
-        Err(_) => crate::scenario::model::Dur::parse(s).map(|d| d.0),
+        Err(_) => crate::clock::parse_duration(s),
     };
     d.filter(|d| !d.is_zero())
         .ok_or_else(|| format!("`{s}` is not a duration such as 500ms, 5s or 2m"))
+}
+
+fn parse_duration_or_zero(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim() {
+        "0" | "0s" | "0ms" => Ok(std::time::Duration::ZERO),
+        _ => parse_duration(s),
+    }
 }
 
 fn parse_header(s: &str) -> Result<(String, String), String> {
@@ -178,9 +185,34 @@ pub struct ServeArgs {
     /// Most journal entries kept; older ones are evicted and counted.
     #[arg(long)]
     pub journal_capacity: Option<usize>,
+    /// Most bytes the journal's entries store (headers, bodies) [default: 64 MiB];
+    /// older entries are evicted and counted.
+    #[arg(long, value_name = "BYTES")]
+    pub journal_bytes: Option<usize>,
+    /// Longest body a journal entry stores whole [default: 256 KiB]; a longer one
+    /// keeps its start and its original length.
+    #[arg(long, value_name = "BYTES")]
+    pub journal_body_bytes: Option<usize>,
     /// Largest request body a fake accepts, in bytes.
     #[arg(long)]
     pub max_body_bytes: Option<usize>,
+    /// Longest wait for a request's header, from its first byte [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub header_timeout: Option<std::time::Duration>,
+    /// Longest pause while a request body arrives [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub body_timeout: Option<std::time::Duration>,
+    /// Longest idle time of a kept-alive connection [default: 60s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub keep_alive_timeout: Option<std::time::Duration>,
+    /// Time in-flight requests and deliveries get to finish on SIGINT/SIGTERM
+    /// [default: 5s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_or_zero)]
+    pub shutdown_timeout: Option<std::time::Duration>,
+    /// Bearer token every control API request must carry (written to the env file
+    /// as FAKEDESK_CONTROL_TOKEN); required to bind a non-loopback address.
+    #[arg(long, env = "FAKEDESK_CONTROL_TOKEN", hide_env_values = true)]
+    pub control_token: Option<String>,
     /// Switch off every vendor's rate limits.
     #[arg(long)]
     pub no_rate_limits: bool,
@@ -198,7 +230,14 @@ impl ServeArgs {
             ports: self.ports.clone(),
             ephemeral_ports: self.ephemeral_ports,
             journal_capacity: self.journal_capacity,
+            journal_bytes: self.journal_bytes,
+            journal_body_bytes: self.journal_body_bytes,
             max_body_bytes: self.max_body_bytes,
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            keep_alive_timeout: self.keep_alive_timeout,
+            shutdown_timeout: self.shutdown_timeout,
+            control_token: self.control_token.clone(),
             no_rate_limits: self.no_rate_limits,
             seed: self.seed,
         }

@@ -72,6 +72,23 @@ pub fn iso_millis(t: OffsetDateTime) -> String {
     format!("{}.{millis:03}Z", base.trim_end_matches('Z'))
 }
 
+/// Parses a duration written as `250ms`, `5s`, `1.5s` or `2m` (under a day).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit_ms) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60_000.0)
+    } else {
+        return None;
+    };
+    let n: f64 = number.trim().parse().ok()?;
+    (n.is_finite() && n >= 0.0 && n * unit_ms < 86_400_000.0)
+        .then(|| Duration::from_micros((n * unit_ms * 1000.0).round() as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
-use crate::journal::DEFAULT_CAPACITY;
+use crate::journal::{DEFAULT_CAPACITY, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRY_BODY, Limits};
 use crate::vendors::{
     self, blip::BlipSettings, braze::BrazeSettings, ferndesk::FerndeskSettings,
     freshchat::FreshchatSettings, mammut::MammutSettings, smartsupp::SmartsuppSettings,
@@ -18,6 +19,59 @@ use crate::vendors::{
 pub const DEFAULT_CONTROL_PORT: u16 = 4710;
 /// Default largest request body a fake accepts.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// Default longest wait for a request's header, from its first byte (or from the
+/// connection's opening).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default longest pause while a request body arrives.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default longest idle time of a kept-alive connection between requests.
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time in-flight requests and deliveries get to finish at shutdown.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a connection may stall before it is answered 408 or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// A request's header must be complete within this, from its first byte.
+    pub header: Duration,
+    /// A request body may pause at most this long between two pieces.
+    pub body: Duration,
+    /// A kept-alive connection is closed after this long without a request.
+    pub keep_alive: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            header: DEFAULT_HEADER_TIMEOUT,
+            body: DEFAULT_BODY_TIMEOUT,
+            keep_alive: DEFAULT_KEEP_ALIVE_TIMEOUT,
+        }
+    }
+}
+
+/// A duration in the config file: `500ms`, `10s`, `2m`, or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigDuration(pub Duration);
+
+impl<'de> Deserialize<'de> for ConfigDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Secs(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Secs(n) => Ok(Self(Duration::from_secs(n))),
+            Raw::Text(t) => crate::clock::parse_duration(&t).map(Self).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{t}` is not a duration such as 500ms, 10s or 2m"
+                ))
+            }),
+        }
+    }
+}
 
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -62,8 +116,22 @@ pub struct FileConfig {
     pub seed: Option<u64>,
     /// Journal bound in entries (default 10 000).
     pub journal_capacity: Option<usize>,
+    /// Journal bound in stored bytes (default 64 MiB).
+    pub journal_bytes: Option<usize>,
+    /// Longest body a journal entry stores whole (default 256 KiB).
+    pub journal_body_bytes: Option<usize>,
     /// Largest request body accepted (default 2 MiB).
     pub max_body_bytes: Option<usize>,
+    /// Request-header read timeout (default 10s).
+    pub header_timeout: Option<ConfigDuration>,
+    /// Request-body idle timeout (default 10s).
+    pub body_timeout: Option<ConfigDuration>,
+    /// Keep-alive idle timeout (default 60s).
+    pub keep_alive_timeout: Option<ConfigDuration>,
+    /// Time in-flight work gets at shutdown (default 5s).
+    pub shutdown_timeout: Option<ConfigDuration>,
+    /// Bearer token the control API requires (default: none).
+    pub control_token: Option<String>,
     /// Master switch for every vendor's rate limits (default true).
     pub rate_limits: Option<bool>,
     /// Per-vendor settings.
@@ -104,8 +172,22 @@ pub struct Overrides {
     pub ephemeral_ports: bool,
     /// `--journal-capacity`.
     pub journal_capacity: Option<usize>,
+    /// `--journal-bytes`.
+    pub journal_bytes: Option<usize>,
+    /// `--journal-body-bytes`.
+    pub journal_body_bytes: Option<usize>,
     /// `--max-body-bytes`.
     pub max_body_bytes: Option<usize>,
+    /// `--header-timeout`.
+    pub header_timeout: Option<Duration>,
+    /// `--body-timeout`.
+    pub body_timeout: Option<Duration>,
+    /// `--keep-alive-timeout`.
+    pub keep_alive_timeout: Option<Duration>,
+    /// `--shutdown-timeout`.
+    pub shutdown_timeout: Option<Duration>,
+    /// `--control-token` (or `FAKEDESK_CONTROL_TOKEN`).
+    pub control_token: Option<String>,
     /// `--no-rate-limits`.
     pub no_rate_limits: bool,
     /// `--seed`.
@@ -123,8 +205,18 @@ pub struct RunConfig {
     pub ports: BTreeMap<&'static str, u16>,
     /// Journal bound in entries.
     pub journal_capacity: usize,
+    /// Journal bound in stored bytes.
+    pub journal_bytes: usize,
+    /// Longest body a journal entry stores whole.
+    pub journal_body_bytes: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Read timeouts of every listener.
+    pub timeouts: Timeouts,
+    /// Time in-flight requests and deliveries get to finish at shutdown.
+    pub shutdown_timeout: Duration,
+    /// Bearer token every control request must carry, when set.
+    pub control_token: Option<String>,
     /// Master switch for rate limits.
     pub rate_limits: bool,
     /// Seed for ids.
@@ -156,6 +248,15 @@ impl RunConfig {
             },
         )
         .expect("the defaults are valid")
+    }
+
+    /// The journal's bounds.
+    pub fn journal_limits(&self) -> Limits {
+        Limits {
+            capacity: self.journal_capacity,
+            max_bytes: self.journal_bytes,
+            max_entry_body: self.journal_body_bytes,
+        }
     }
 
     /// Merges the file (if any) with the overrides and validates the result,
@@ -248,18 +349,79 @@ impl RunConfig {
                 "max_body_bytes {max_body_bytes} is too small: vendors need at least 1024"
             ));
         }
+        let journal_bytes = o
+            .journal_bytes
+            .or(file.journal_bytes)
+            .unwrap_or(DEFAULT_MAX_BYTES);
+        if journal_bytes < 64 * 1024 {
+            problems.push(format!(
+                "journal_bytes {journal_bytes} is too small: at least 65536"
+            ));
+        }
+        let journal_body_bytes = o
+            .journal_body_bytes
+            .or(file.journal_body_bytes)
+            .unwrap_or(DEFAULT_MAX_ENTRY_BODY);
+        let mut duration = |cli: Option<Duration>, file: Option<ConfigDuration>, default, key| {
+            let d = cli.or(file.map(|d| d.0)).unwrap_or(default);
+            if d.is_zero() {
+                problems.push(format!("{key} must be above 0"));
+                return default;
+            }
+            d
+        };
+        let timeouts = Timeouts {
+            header: duration(
+                o.header_timeout,
+                file.header_timeout,
+                DEFAULT_HEADER_TIMEOUT,
+                "header_timeout",
+            ),
+            body: duration(
+                o.body_timeout,
+                file.body_timeout,
+                DEFAULT_BODY_TIMEOUT,
+                "body_timeout",
+            ),
+            keep_alive: duration(
+                o.keep_alive_timeout,
+                file.keep_alive_timeout,
+                DEFAULT_KEEP_ALIVE_TIMEOUT,
+                "keep_alive_timeout",
+            ),
+        };
+        let shutdown_timeout = o
+            .shutdown_timeout
+            .or(file.shutdown_timeout.map(|d| d.0))
+            .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
+        let control_token = o
+            .control_token
+            .clone()
+            .or(file.control_token)
+            .filter(|t| !t.is_empty());
+        let bind = o
+            .bind
+            .or(file.bind)
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        if !bind.is_loopback() && control_token.is_none() {
+            problems.push(format!(
+                "bind {bind} is not a loopback address: the control API (reset, state, vendor actions) would be open to anyone who can reach it; set --control-token (or FAKEDESK_CONTROL_TOKEN, or control_token in the file), or bind 127.0.0.1"
+            ));
+        }
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }
         Ok(Self {
-            bind: o
-                .bind
-                .or(file.bind)
-                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            bind,
             control_port,
             ports,
             journal_capacity,
+            journal_bytes,
+            journal_body_bytes,
             max_body_bytes,
+            timeouts,
+            shutdown_timeout,
+            control_token,
             rate_limits: !o.no_rate_limits && file.rate_limits.unwrap_or(true),
             seed: o.seed.or(file.seed).unwrap_or(0),
             zendesk,

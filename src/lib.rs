@@ -83,6 +83,12 @@ pub async fn serve(args: ServeArgs, started: Instant) -> Result<(), Error> {
     // Handlers first: a client may stop us as soon as the env file appears.
     let signals = shutdown_signals();
     let config = serve_config(&args)?;
+    if !config.bind.is_loopback() {
+        eprintln!(
+            "warning: binding {}: every fake and the control API (token required) can be reached from other machines",
+            config.bind
+        );
+    }
     let harness = Harness::new(config, Arc::new(clock::SystemClock))?;
     let running = server::start(harness.clone()).await?;
     if let Some(path) = &args.env_file {
@@ -91,7 +97,19 @@ pub async fn serve(args: ServeArgs, started: Instant) -> Result<(), Error> {
     let ready = started.elapsed();
     print!("{}", banner(&harness, ready));
     signals.await?;
-    running.shutdown().await;
+    let in_flight = harness.in_flight().len();
+    let stopped = running.shutdown().await;
+    if !stopped.drained {
+        eprintln!(
+            "stopped after the shutdown timeout ({:?}): open connections were closed{}",
+            harness.config.shutdown_timeout,
+            if in_flight > 0 {
+                " and unfinished deliveries journaled as cancelled"
+            } else {
+                ""
+            }
+        );
+    }
     Ok(())
 }
 

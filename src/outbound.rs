@@ -164,6 +164,75 @@ pub struct Recorder {
     pub journal: Arc<Journal>,
     /// The run's clock (entry timestamps).
     pub clock: Arc<dyn Clock>,
+    /// The run's deliveries in progress, which shutdown waits for or cancels.
+    pub in_flight: InFlight,
+}
+
+/// The deliveries in progress: counted, awaited and cancelled together at shutdown.
+#[derive(Clone, Default)]
+pub struct InFlight(Arc<InFlightInner>);
+
+#[derive(Default)]
+struct InFlightInner {
+    count: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+    cancel: tokio::sync::watch::Sender<bool>,
+}
+
+/// Counts one delivery in progress until dropped.
+struct InFlightGuard(InFlight);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering;
+        if self.0.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// Why a cancelled attempt has no answer.
+pub const CANCELLED: &str = "cancelled: fakedesk shut down before the delivery finished";
+
+impl InFlight {
+    fn enter(&self) -> InFlightGuard {
+        self.0
+            .count
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        InFlightGuard(self.clone())
+    }
+
+    /// Deliveries in progress now.
+    pub fn len(&self) -> usize {
+        self.0.count.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Whether no delivery is in progress.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Resolves once no delivery is in progress.
+    pub async fn idle(&self) {
+        loop {
+            let notified = self.0.idle.notified();
+            if self.is_empty() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Cuts every delivery short, now and from now on: each journals its attempt
+    /// in progress (or the next one) as cancelled and ends.
+    pub fn cancel(&self) {
+        self.0.cancel.send_replace(true);
+    }
+
+    async fn cancelled(&self) {
+        let mut rx = self.0.cancel.subscribe();
+        let _ = rx.wait_for(|c| *c).await;
+    }
 }
 
 /// The real transport and the journal, as every vendor gets them.
@@ -224,12 +293,27 @@ pub async fn deliver<T: Transport>(
     policy: &dyn RetryPolicy,
     mut build: impl FnMut(u32) -> Outgoing,
 ) -> Delivery {
+    let _counted = recorder.in_flight.enter();
+    let cancelled = recorder.in_flight.cancelled();
+    tokio::pin!(cancelled);
     let mut attempts = Vec::new();
+    let mut cut = false;
     for attempt in 1u32.. {
         let req = build(attempt);
         let started_at = recorder.clock.now();
         let t0 = Instant::now();
-        let outcome = transport.send(req.clone(), timeout).await;
+        let outcome = if cut {
+            Outcome::Failed(CANCELLED.to_owned())
+        } else {
+            tokio::select! {
+                biased;
+                () = &mut cancelled => {
+                    cut = true;
+                    Outcome::Failed(CANCELLED.to_owned())
+                }
+                outcome = transport.send(req.clone(), timeout) => outcome,
+            }
+        };
         recorder.journal.record(exchange(
             vendor,
             delivery_id,
@@ -239,11 +323,18 @@ pub async fn deliver<T: Transport>(
             started_at,
             t0.elapsed(),
         ));
+        if cut {
+            attempts.push(outcome);
+            break;
+        }
         let delay = policy.next_delay(attempt, &outcome);
         attempts.push(outcome);
-        match delay {
-            Some(d) => tokio::time::sleep(d).await,
-            None => break,
+        let Some(d) = delay else { break };
+        tokio::select! {
+            biased;
+            // The next attempt is journaled as cancelled at once.
+            () = &mut cancelled => cut = true,
+            () = tokio::time::sleep(d) => {}
         }
     }
     Delivery { attempts }
@@ -345,7 +436,52 @@ mod tests {
             clock: Arc::new(crate::clock::ManualClock::new(
                 datetime!(2024-01-01 00:00:00 UTC),
             )),
+            in_flight: InFlight::default(),
         }
+    }
+
+    /// Never answers.
+    struct Silent;
+
+    impl Transport for Silent {
+        async fn send(&self, _req: Outgoing, _timeout: Duration) -> Outcome {
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_delivery_journals_its_attempt_as_cancelled_and_ends() {
+        let rec = recorder();
+        let in_flight = rec.in_flight.clone();
+        let task = tokio::spawn({
+            let rec = rec.clone();
+            async move {
+                deliver(
+                    &Silent,
+                    &rec,
+                    "test",
+                    "d1",
+                    Duration::from_secs(3600),
+                    &UpToThree,
+                    |_| Outgoing {
+                        method: Method::POST,
+                        url: "http://127.0.0.1:9/hook".to_owned(),
+                        headers: HeaderMap::new(),
+                        body: Bytes::new(),
+                    },
+                )
+                .await
+            }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(in_flight.len(), 1);
+        in_flight.cancel();
+        let delivery = task.await.unwrap();
+        assert_eq!(delivery.attempts, [Outcome::Failed(CANCELLED.to_owned())]);
+        in_flight.idle().await;
+        let entries = rec.journal.entries(&Default::default());
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].exchange.error.as_deref(), Some(CANCELLED));
     }
 
     #[tokio::test(start_paused = true)]

@@ -103,6 +103,11 @@ impl Headers {
         self.0.lines().filter_map(|l| l.split_once(": "))
     }
 
+    /// Bytes stored for the headers.
+    pub fn byte_len(&self) -> usize {
+        self.0.len()
+    }
+
     /// The first value of `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.iter()
@@ -199,6 +204,48 @@ pub struct Entry {
     pub seq: u64,
     /// The exchange itself.
     pub exchange: Exchange,
+    /// The request body's length when only its start is stored (the journal's
+    /// per-entry body cap).
+    pub request_body_len: Option<u64>,
+    /// The response body's length when only its start is stored.
+    pub response_body_len: Option<u64>,
+}
+
+/// Bytes an entry costs beyond its variable parts (the entry, its `Arc`, the
+/// records and their boxes), so many tiny entries still count.
+const ENTRY_OVERHEAD: usize = 256;
+
+impl Entry {
+    /// An entry whose bodies are stored whole.
+    pub fn new(seq: u64, exchange: Exchange) -> Self {
+        Self {
+            seq,
+            exchange,
+            request_body_len: None,
+            response_body_len: None,
+        }
+    }
+
+    /// Bytes the entry stores: headers, bodies, path, query, URL and error, plus a
+    /// fixed overhead. The journal's byte budget counts these.
+    pub fn stored_bytes(&self) -> usize {
+        let x = &self.exchange;
+        let r = &x.request;
+        let request = r.method.len()
+            + r.path.len()
+            + r.query.as_ref().map_or(0, String::len)
+            + r.headers.byte_len()
+            + r.body.0.len();
+        let response = x
+            .response
+            .as_ref()
+            .map_or(0, |r| r.headers.byte_len() + r.body.0.len());
+        let outbound = x
+            .outbound
+            .as_ref()
+            .map_or(0, |o| o.url.len() + o.delivery.len());
+        ENTRY_OVERHEAD + request + response + outbound + x.error.as_ref().map_or(0, String::len)
+    }
 }
 
 impl Serialize for Entry {
@@ -218,8 +265,13 @@ impl Serialize for Entry {
         }
         m.serialize_entry("started_at", &iso_millis(x.started_at))?;
         m.serialize_entry("duration_us", &x.duration_us)?;
-        m.serialize_entry("request", &RequestView(&x.request))?;
-        m.serialize_entry("response", &x.response)?;
+        m.serialize_entry("request", &RequestView(&x.request, self.request_body_len))?;
+        m.serialize_entry(
+            "response",
+            &x.response
+                .as_ref()
+                .map(|r| ResponseView(r, self.response_body_len)),
+        )?;
         if let Some(err) = &x.error {
             m.serialize_entry("error", err)?;
         }
@@ -227,16 +279,37 @@ impl Serialize for Entry {
     }
 }
 
-/// The request without the fields already shown at the entry's top level.
-struct RequestView<'a>(&'a RequestRecord);
+/// The request without the fields already shown at the entry's top level, and
+/// with the body's original length when only its start is stored.
+struct RequestView<'a>(&'a RequestRecord, Option<u64>);
 
 impl Serialize for RequestView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("headers", &self.0.headers)?;
         m.serialize_entry("body", &self.0.body)?;
-        if self.0.truncated {
+        if self.0.truncated || self.1.is_some() {
             m.serialize_entry("truncated", &true)?;
+        }
+        if let Some(len) = self.1 {
+            m.serialize_entry("original_length", &len)?;
+        }
+        m.end()
+    }
+}
+
+/// The response, with the body's original length when only its start is stored.
+struct ResponseView<'a>(&'a ResponseRecord, Option<u64>);
+
+impl Serialize for ResponseView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("status", &self.0.status)?;
+        m.serialize_entry("headers", &self.0.headers)?;
+        m.serialize_entry("body", &self.0.body)?;
+        if let Some(len) = self.1 {
+            m.serialize_entry("truncated", &true)?;
+            m.serialize_entry("original_length", &len)?;
         }
         m.end()
     }

@@ -403,19 +403,7 @@ pub struct Dur(pub Duration);
 impl Dur {
     /// Parses `250ms`, `5s`, `1.5s`, `2m`.
     pub fn parse(text: &str) -> Option<Self> {
-        let text = text.trim();
-        let (number, unit_ms) = if let Some(n) = text.strip_suffix("ms") {
-            (n, 1.0)
-        } else if let Some(n) = text.strip_suffix('s') {
-            (n, 1000.0)
-        } else if let Some(n) = text.strip_suffix('m') {
-            (n, 60_000.0)
-        } else {
-            return None;
-        };
-        let n: f64 = number.trim().parse().ok()?;
-        (n.is_finite() && n >= 0.0 && n * unit_ms < 86_400_000.0)
-            .then(|| Self(Duration::from_micros((n * unit_ms * 1000.0).round() as u64)))
+        crate::clock::parse_duration(text).map(Self)
     }
 }
 

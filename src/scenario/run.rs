@@ -137,7 +137,8 @@ pub async fn run(
         report.sut_output = s.stop().await;
     }
     drop(runner);
-    running.shutdown().await;
+    // The scenario is over: nothing in flight matters any more.
+    running.shutdown_within(Duration::ZERO).await;
     report.duration = started.elapsed();
     report
 }
@@ -511,6 +512,7 @@ impl Runner<'_> {
         let recorder = crate::outbound::Recorder {
             journal: self.harness.journal.clone(),
             clock: self.harness.clock.clone(),
+            in_flight: self.harness.in_flight().clone(),
         };
         let delivery = crate::outbound::deliver(
             &crate::outbound::HttpTransport::default(),

@@ -617,13 +617,13 @@ impl Redactor {
             status: None,
             headers: self.headers(&x.request.headers),
             body: self.body(&x.request.body, &x.request.headers),
-            truncated: x.request.truncated,
+            truncated: x.request.truncated || e.request_body_len.is_some(),
         };
         let response = x.response.as_ref().map(|r| Half {
             status: Some(r.status),
             headers: self.headers(&r.headers),
             body: self.body(&r.body, &r.headers),
-            truncated: false,
+            truncated: e.response_body_len.is_some(),
         });
         let error = x.error.as_deref().map(|err| self.text(err));
         let target = match (&url, &query) {
@@ -1011,7 +1011,7 @@ mod tests {
     }
 
     fn entry(seq: u64, exchange: Exchange) -> Arc<Entry> {
-        Arc::new(Entry { seq, exchange })
+        Arc::new(Entry::new(seq, exchange))
     }
 
     /// `POST /api/v2/tickets.json` as fake Zendesk journals it.

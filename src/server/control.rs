@@ -1,6 +1,8 @@
 //! The control API, on its own port: health, journal, vendor state, reset.
 //!
-//! Every reply is JSON, errors included.
+//! Every reply is JSON, errors included. [`app`] is what the port serves: the
+//! routes of [`router`] (add new ones there) behind the guard (`Host`, `Origin`,
+//! token, JSON bodies, body size and timeout), which covers every route.
 
 use std::sync::Arc;
 
@@ -12,7 +14,34 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::Harness;
+use super::guard::{self, Policy};
+use super::journal_body::JournalBody;
+use super::stall::{ControlStall, wire_bytes};
 use crate::journal::Filter;
+
+/// Entries `GET /journal` returns when no `limit` is given.
+pub const DEFAULT_JOURNAL_LIMIT: usize = 1_000;
+
+/// The control port's app: every route of [`router`] behind the guard.
+pub fn app(h: Arc<Harness>) -> Router {
+    let policy = Arc::new(Policy {
+        bound: h.config.bind,
+        token: h.config.control_token.clone(),
+        max_body: h.config.max_body_bytes,
+        body_timeout: h.config.timeouts.body,
+    });
+    router(h).layer(axum::middleware::from_fn_with_state(policy, guard::guard))
+}
+
+/// The control port's 408 for a request whose header stalls.
+pub fn stall_reply() -> ControlStall {
+    let response = error(
+        StatusCode::REQUEST_TIMEOUT,
+        "request header not complete within the header timeout".to_owned(),
+        json!("see --header-timeout"),
+    );
+    ControlStall(wire_bytes(response).0)
+}
 
 /// The control API's routes.
 pub fn router(h: Arc<Harness>) -> Router {
@@ -36,7 +65,7 @@ pub fn router(h: Arc<Harness>) -> Router {
 type H = State<Arc<Harness>>;
 
 fn error(status: StatusCode, message: String, hint: Value) -> Response {
-    (status, axum::Json(json!({"error": message, "hint": hint}))).into_response()
+    guard::error(status, &message, hint)
 }
 
 async fn not_found() -> Response {
@@ -65,7 +94,10 @@ async fn health(State(h): H) -> Response {
 }
 
 fn parse_filter(raw: Option<&str>) -> Result<Filter, String> {
-    let mut f = Filter::default();
+    let mut f = Filter {
+        limit: Some(DEFAULT_JOURNAL_LIMIT),
+        ..Filter::default()
+    };
     for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         let number = |what: &str| {
             v.parse::<u64>()
@@ -93,11 +125,15 @@ async fn journal(State(h): H, RawQuery(q): RawQuery) -> Response {
     if let Some(v) = filter.vendor.as_deref().filter(|v| h.vendor(v).is_none()) {
         return unknown_vendor(&h, v);
     }
-    let entries = h.journal.entries(&filter);
-    let next_since = entries
-        .last()
-        .map_or_else(|| filter.since.unwrap_or(1), |e| e.seq + 1);
-    axum::Json(json!({"entries": entries, "next_since": next_since, "stats": h.journal.stats()}))
+    let page = h.journal.page(&filter);
+    let body = JournalBody::new(page, &h.journal.stats());
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        axum::body::Body::new(body),
+    )
         .into_response()
 }
 

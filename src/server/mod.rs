@@ -5,25 +5,34 @@
 //! anything is served and the env file is written only once all are bound.
 //!
 //! Layer order around a vendor router, outermost first: [`record`] (journal), then
-//! the vendor's own gate (rate limit, authentication), then its routes.
+//! the vendor's own gate (rate limit, authentication), then its routes. Every
+//! connection is served by [`conn::serve_connection`] (read timeouts, draining).
 
+pub mod conn;
 pub mod control;
+mod guard;
+mod journal_body;
 pub mod record;
+pub mod stall;
+pub mod timed_io;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+
+use self::conn::{Life, Port};
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
 use crate::journal::Journal;
-use crate::outbound::{self, HttpTransport, Sender};
+use crate::outbound::{self, HttpTransport, InFlight, Sender};
 use crate::template::Templates;
 use crate::vendors::{self, Peers, Vendor, VendorCtx};
 
@@ -38,13 +47,14 @@ pub struct Harness {
     /// The fake vendors, in registry order.
     pub vendors: Vec<Arc<dyn Vendor>>,
     peers: Arc<Peers>,
+    in_flight: InFlight,
 }
 
 /// Why serving failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// A listener could not be bound.
-    #[error("cannot bind {what} listener on {addr}")]
+    #[error("cannot bind {what} listener on {addr}{}", bind_hint(what, *addr, source))]
     Bind {
         /// `control` or the vendor name.
         what: String,
@@ -65,16 +75,34 @@ pub enum ServeError {
     },
 }
 
+/// What to do about a port that is taken.
+fn bind_hint(what: &str, addr: SocketAddr, source: &std::io::Error) -> String {
+    if source.kind() != std::io::ErrorKind::AddrInUse {
+        return String::new();
+    }
+    let port = addr.port();
+    let moved = if what == "control" {
+        "--control-port N".to_owned()
+    } else {
+        format!("--port {what}=N")
+    };
+    format!(
+        ": port {port} ({what}) is already in use, perhaps by another fakedesk\n  hint: pass --ephemeral-ports to let the OS choose every port (the env file lists them), or {moved} to move {what} alone"
+    )
+}
+
 impl Harness {
     /// Builds every registered vendor in its seeded state.
     pub fn new(config: RunConfig, clock: Arc<dyn Clock>) -> Result<Arc<Self>, ConfigError> {
         let config = Arc::new(config);
-        let journal = Arc::new(Journal::new(config.journal_capacity));
+        let journal = Arc::new(Journal::with_limits(config.journal_limits()));
+        let in_flight = InFlight::default();
         let sender = Sender {
             transport: HttpTransport::default(),
             recorder: outbound::Recorder {
                 journal: journal.clone(),
                 clock: clock.clone(),
+                in_flight: in_flight.clone(),
             },
         };
         let peers = Arc::new(Peers::default());
@@ -95,7 +123,13 @@ impl Harness {
             clock,
             vendors,
             peers,
+            in_flight,
         }))
+    }
+
+    /// The outbound deliveries in progress.
+    pub fn in_flight(&self) -> &InFlight {
+        &self.in_flight
     }
 
     /// The vendor called `name`.
@@ -110,6 +144,7 @@ impl Harness {
             vendor: vendor.clone(),
             clock: self.clock.clone(),
             max_body: self.config.max_body_bytes,
+            body_timeout: self.config.timeouts.body,
         };
         vendor
             .clone()
@@ -126,6 +161,9 @@ impl Harness {
         let mut lines = Vec::new();
         if let Some(u) = self.url("control") {
             lines.push(format!("FAKEDESK_CONTROL_URL={u}"));
+        }
+        if let Some(token) = &self.config.control_token {
+            lines.push(format!("FAKEDESK_CONTROL_TOKEN={token}"));
         }
         for v in &self.vendors {
             let prefix = format!("FAKEDESK_{}", v.name().to_uppercase());
@@ -146,8 +184,17 @@ pub struct Running {
     pub harness: Arc<Harness>,
     /// Bound address per vendor name, and `control`.
     pub addrs: BTreeMap<&'static str, SocketAddr>,
-    stop: watch::Sender<bool>,
+    life: watch::Sender<Life>,
     tasks: JoinSet<()>,
+    open: mpsc::Receiver<()>,
+}
+
+/// How a shutdown went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Whether everything in flight finished within the grace period (otherwise
+    /// connections were cut and deliveries cancelled).
+    pub drained: bool,
 }
 
 impl Running {
@@ -159,10 +206,33 @@ impl Running {
             .unwrap_or_default()
     }
 
-    /// Stops accepting, lets in-flight requests finish, and waits for every server.
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
+    /// Stops within the configured shutdown timeout; see [`Self::shutdown_within`].
+    pub async fn shutdown(self) -> Stopped {
+        let grace = self.harness.config.shutdown_timeout;
+        self.shutdown_within(grace).await
+    }
+
+    /// Stops accepting, lets requests in progress and outbound deliveries finish for
+    /// up to `grace`, then cuts every connection and cancels every delivery (each
+    /// journals its attempt as cancelled). Returns soon after `grace` whatever
+    /// clients do.
+    pub async fn shutdown_within(mut self, grace: Duration) -> Stopped {
+        let _ = self.life.send(Life::Draining);
         while self.tasks.join_next().await.is_some() {}
+        let in_flight = self.harness.in_flight.clone();
+        let open = &mut self.open;
+        let mut settled = async move || {
+            while open.recv().await.is_some() {}
+            in_flight.idle().await;
+        };
+        let drained = tokio::time::timeout(grace, settled()).await.is_ok();
+        if !drained {
+            let _ = self.life.send(Life::Cut);
+            self.harness.in_flight.cancel();
+            // Cut connections end at once; cancelled deliveries journal and end.
+            let _ = tokio::time::timeout(Duration::from_millis(500), settled()).await;
+        }
+        Stopped { drained }
     }
 }
 
@@ -235,92 +305,47 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
         addrs,
     } = listeners;
     harness.peers.set_addrs(addrs.clone());
-    let listeners: Vec<(Arc<dyn Vendor>, TcpListener)> = bound
-        .into_iter()
-        .filter_map(|(name, l)| harness.vendor(name).map(|v| (v.clone(), l)))
-        .collect();
-
-    let (stop, stopped) = watch::channel(false);
+    let (life, watching) = watch::channel(Life::Serving);
+    let (open_tx, open) = mpsc::channel(1);
     let mut tasks = JoinSet::new();
-    let mut serve = |listener: TcpListener, app: Router| {
-        let mut stopped = stopped.clone();
-        tasks.spawn(async move {
-            let service = PeerOnWrites::make(app);
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, service)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!("server stopped: {e}");
-            }
-        });
+    let mut serve = |listener: TcpListener, port: Port| {
+        let accept = conn::accept_loop(listener, Arc::new(port), watching.clone(), open_tx.clone());
+        tasks.spawn(accept);
     };
-    serve(control, control::router(harness.clone()));
-    for (v, l) in listeners {
-        serve(l, harness.vendor_app(&v));
+    let timeouts = harness.config.timeouts;
+    serve(
+        control,
+        Port {
+            router: control::app(harness.clone()),
+            timeouts,
+            stall: Arc::new(control::stall_reply()),
+        },
+    );
+    for (name, listener) in bound {
+        let Some(v) = harness.vendor(name) else {
+            continue;
+        };
+        let stall = stall::VendorStall::new(
+            v,
+            harness.journal.clone(),
+            harness.clock.clone(),
+            timeouts.header,
+        );
+        serve(
+            listener,
+            Port {
+                router: harness.vendor_app(v),
+                timeouts,
+                stall: Arc::new(stall),
+            },
+        );
     }
     Running {
         harness,
         addrs,
-        stop,
+        life,
         tasks,
-    }
-}
-
-/// The router behind one connection, which puts the client's address
-/// (`ConnectInfo<SocketAddr>`) in the extensions of writes only: they record it
-/// (Zendesk's audit `metadata.system.ip_address`), while reads, most of the
-/// traffic under load, are spared allocating an extension map for it.
-#[derive(Clone)]
-struct PeerOnWrites {
-    router: Router,
-    peer: SocketAddr,
-}
-
-impl PeerOnWrites {
-    /// The make-service `axum::serve` calls for every accepted connection.
-    fn make(
-        router: Router,
-    ) -> impl for<'a> tower::Service<
-        axum::serve::IncomingStream<'a, TcpListener>,
-        Response = Self,
-        Error = std::convert::Infallible,
-        Future = std::future::Ready<Result<Self, std::convert::Infallible>>,
-    > + Clone
-    + Send
-    + 'static {
-        tower::service_fn(
-            move |stream: axum::serve::IncomingStream<'_, TcpListener>| {
-                std::future::ready(Ok(Self {
-                    router: router.clone(),
-                    peer: *stream.remote_addr(),
-                }))
-            },
-        )
-    }
-}
-
-impl tower::Service<axum::extract::Request> for PeerOnWrites {
-    type Response = axum::response::Response;
-    type Error = std::convert::Infallible;
-    type Future = <Router as tower::Service<axum::extract::Request>>::Future;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        tower::Service::<axum::extract::Request>::poll_ready(&mut self.router, cx)
-    }
-
-    fn call(&mut self, mut req: axum::extract::Request) -> Self::Future {
-        use axum::http::Method;
-        if !matches!(*req.method(), Method::GET | Method::HEAD) {
-            req.extensions_mut()
-                .insert(axum::extract::ConnectInfo(self.peer));
-        }
-        self.router.call(req)
+        open,
     }
 }
 

@@ -4,7 +4,9 @@
 //! It sits outermost, so what it records is exactly what the client sent and saw,
 //! including rate-limit and authentication refusals. A body over the configured
 //! limit never reaches the vendor: the vendor's own "too large" error answers it, and
-//! the journal keeps the body's start, marked truncated.
+//! the journal keeps a copy of the body's start, marked truncated (never a slice of
+//! the buffered body, which would keep all of it alive). A body that pauses longer
+//! than the body timeout is answered with the vendor's own error, status 408.
 //!
 //! It is applied with `Router::layer`, so it wraps each route inside axum's routing:
 //! what it records is the vendor's answer before axum adds `content-length` (and
@@ -15,7 +17,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body as AxumBody, HttpBody as _};
 use axum::extract::Request;
@@ -44,6 +46,8 @@ pub struct Recorder {
     pub clock: Arc<dyn Clock>,
     /// Largest request body accepted.
     pub max_body: usize,
+    /// Longest pause while the request body arrives.
+    pub body_timeout: Duration,
 }
 
 /// The record layer, for `Router::layer`.
@@ -118,11 +122,13 @@ where
         RecordFuture(State::Boxed(Box::pin(async move {
             let (parts, body) = req.into_parts();
             let max = recorder.max_body;
-            let (body, truncated, refusal) = match read_limited(body, max).await {
-                Read::Whole(b) => (b, false, None),
-                Read::TooLarge(b) => (b, true, Some(Rejection::BodyTooLarge(max))),
-                Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
-            };
+            let (body, truncated, refusal) =
+                match read_limited(body, max, recorder.body_timeout).await {
+                    Read::Whole(b) => (b, false, None),
+                    Read::TooLarge(b) => (b, true, Some(Rejection::BodyTooLarge(max))),
+                    Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
+                    Read::Stalled(b) => (b, true, Some(Rejection::TimedOut)),
+                };
             let request = request_record(&parts, body.clone(), truncated);
             let response = match refusal {
                 Some(why) => recorder.vendor.reject(why),
@@ -277,33 +283,49 @@ impl Recorder {
     }
 }
 
-enum Read {
+/// How reading a request body ended.
+pub(crate) enum Read {
+    /// All of it.
     Whole(Bytes),
+    /// Over the limit: a copy of the start.
     TooLarge(Bytes),
+    /// The client hung up mid-body: what had arrived.
     Broken(Bytes),
+    /// Paused longer than the body timeout: what had arrived.
+    Stalled(Bytes),
 }
 
-async fn read_limited(body: AxumBody, limit: usize) -> Read {
+/// Reads `body` whole, at most `limit` bytes, waiting at most `idle` for each piece.
+pub(crate) async fn read_limited(body: AxumBody, limit: usize, idle: Duration) -> Read {
     if body.size_hint().exact() == Some(0) {
         return Read::Whole(Bytes::new());
     }
     let mut body = body;
-    let mut buf = BytesMut::new();
-    while let Some(frame) = body.frame().await {
+    // A declared length sizes the buffer exactly, so what is kept is what is stored.
+    let hint = usize::try_from(body.size_hint().lower()).unwrap_or(usize::MAX);
+    let mut buf = BytesMut::with_capacity(hint.min(limit));
+    loop {
+        let frame = match tokio::time::timeout(idle, body.frame()).await {
+            Err(_) => return Read::Stalled(buf.freeze()),
+            Ok(None) => return Read::Whole(buf.freeze()),
+            Ok(Some(frame)) => frame,
+        };
         let Ok(frame) = frame else {
             return Read::Broken(buf.freeze());
         };
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > limit {
-                let keep = TRUNCATED_KEEP.saturating_sub(buf.len()).min(data.len());
-                buf.extend_from_slice(&data[..keep]);
-                buf.truncate(TRUNCATED_KEEP);
-                return Read::TooLarge(buf.freeze());
+                // A copy, so the buffer read so far (up to the limit) is freed.
+                let keep = TRUNCATED_KEEP.min(buf.len());
+                let mut start = BytesMut::with_capacity(TRUNCATED_KEEP);
+                start.extend_from_slice(&buf[..keep]);
+                let more = (TRUNCATED_KEEP - keep).min(data.len());
+                start.extend_from_slice(&data[..more]);
+                return Read::TooLarge(start.freeze());
             }
             buf.extend_from_slice(&data);
         }
     }
-    Read::Whole(buf.freeze())
 }
 
 /// A response body as one `Bytes`. Handlers answer with complete bodies, so this
@@ -338,6 +360,59 @@ mod tests {
         assert_eq!(gathered, bytes);
         assert_eq!(gathered.as_ptr(), bytes.as_ptr());
         assert!(gather(AxumBody::empty()).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_oversized_body_keeps_a_copy_of_its_start_not_the_buffer() {
+        let body = AxumBody::new(Scripted {
+            chunks: (0..40).map(|_| Bytes::from(vec![b'x'; 100_000])).collect(),
+            then_stall: false,
+        });
+        let Read::TooLarge(kept) = read_limited(body, 2_000_000, Duration::from_secs(5)).await
+        else {
+            panic!("expected TooLarge")
+        };
+        assert_eq!(kept.len(), TRUNCATED_KEEP);
+        // The kept bytes are not a view into the larger buffer read so far: the
+        // allocation they keep alive is no bigger than what they hold.
+        let owned = kept.try_into_mut().expect("nothing else shares the copy");
+        assert!(owned.capacity() <= TRUNCATED_KEEP, "{}", owned.capacity());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_pauses_past_the_timeout_is_stalled() {
+        let body = AxumBody::new(Scripted {
+            chunks: [Bytes::from_static(b"{\"half\":")].into(),
+            then_stall: true,
+        });
+        let started = tokio::time::Instant::now();
+        let Read::Stalled(kept) = read_limited(body, 1024, Duration::from_secs(10)).await else {
+            panic!("expected Stalled")
+        };
+        assert_eq!(&kept[..], b"{\"half\":");
+        assert_eq!(started.elapsed(), Duration::from_secs(10));
+    }
+
+    /// A body of these chunks, then the end or a pause that never ends.
+    struct Scripted {
+        chunks: std::collections::VecDeque<Bytes>,
+        then_stall: bool,
+    }
+
+    impl axum::body::HttpBody for Scripted {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+            match self.chunks.pop_front() {
+                Some(c) => Poll::Ready(Some(Ok(http_body::Frame::data(c)))),
+                None if self.then_stall => Poll::Pending,
+                None => Poll::Ready(None),
+            }
+        }
     }
 
     #[tokio::test]

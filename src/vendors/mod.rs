@@ -140,6 +140,19 @@ pub enum Rejection {
     BodyTooLarge(usize),
     /// The body could not be read at all (client hung up mid-body).
     BodyUnreadable,
+    /// The request stalled past a read timeout (its body paused too long, or its
+    /// header never completed). Answered 408 with the vendor's envelope.
+    TimedOut,
+}
+
+/// The message of a 408 in every vendor's envelope.
+pub const TIMED_OUT: &str = "Request timed out: the request stopped arriving";
+
+/// A vendor's error `response` as a 408: the real vendors' fronts answer a stalled
+/// request with 408 (UNVERIFIED which envelope they use; the vendor's own is kept).
+pub fn request_timeout(mut response: axum::response::Response) -> axum::response::Response {
+    *response.status_mut() = axum::http::StatusCode::REQUEST_TIMEOUT;
+    response
 }
 
 /// A value a vendor hands its users at start: printed by `serve` and written to the

@@ -343,6 +343,11 @@ impl Vendor for Blip {
 
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
+            Rejection::TimedOut => {
+                return super::request_timeout(
+                    BlipError::malformed(None, super::TIMED_OUT).into_response(),
+                );
+            }
             Rejection::BodyTooLarge(limit) => BlipError::PayloadTooLarge(limit),
             Rejection::BodyUnreadable => BlipError::malformed(None, "Unable to read the body"),
         }

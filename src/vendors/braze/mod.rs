@@ -439,6 +439,11 @@ impl Vendor for Braze {
 
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
+            Rejection::TimedOut => {
+                return super::request_timeout(
+                    BrazeError::BadSyntax(super::TIMED_OUT.to_owned()).into_response(),
+                );
+            }
             Rejection::BodyTooLarge(limit) => BrazeError::PayloadTooLarge(limit),
             Rejection::BodyUnreadable => {
                 BrazeError::BadSyntax("Unable to read request body".to_owned())

@@ -189,6 +189,9 @@ impl Vendor for Ferndesk {
 
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
+            Rejection::TimedOut => {
+                return super::request_timeout(EndpointError::BadRequest.into_response());
+            }
             Rejection::BodyTooLarge(limit) => EndpointError::PayloadTooLarge(limit),
             Rejection::BodyUnreadable => EndpointError::BadRequest,
         }

@@ -560,6 +560,11 @@ impl Vendor for Freshchat {
 
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
+            Rejection::TimedOut => {
+                return super::request_timeout(
+                    FreshchatError::BadRequest(super::TIMED_OUT.to_owned()).into_response(),
+                );
+            }
             Rejection::BodyTooLarge(limit) => FreshchatError::PayloadTooLarge(limit),
             Rejection::BodyUnreadable => {
                 FreshchatError::BadRequest("Unable to read the request body".to_owned())

@@ -202,6 +202,11 @@ impl Vendor for Mammut {
 
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
+            Rejection::TimedOut => {
+                return super::request_timeout(
+                    MammutError::BadRequest(super::TIMED_OUT.to_owned()).into_response(),
+                );
+            }
             Rejection::BodyTooLarge(limit) => MammutError::PayloadTooLarge(limit),
             Rejection::BodyUnreadable => {
                 MammutError::BadRequest("Unable to read the request body".to_owned())

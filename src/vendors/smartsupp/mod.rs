@@ -277,6 +277,11 @@ impl Vendor for Smartsupp {
 
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
+            Rejection::TimedOut => {
+                return super::request_timeout(
+                    SmartsuppError::BadRequest(super::TIMED_OUT.to_owned()).into_response(),
+                );
+            }
             Rejection::BodyTooLarge(limit) => SmartsuppError::PayloadTooLarge(limit),
             Rejection::BodyUnreadable => {
                 SmartsuppError::BadRequest("Unable to read request body".to_owned())

@@ -602,6 +602,11 @@ impl Vendor for Zendesk {
 
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
+            Rejection::TimedOut => {
+                return super::request_timeout(
+                    ZendeskError::BadRequest(super::TIMED_OUT.to_owned()).into_response(),
+                );
+            }
             Rejection::BodyTooLarge(limit) => ZendeskError::PayloadTooLarge(limit),
             Rejection::BodyUnreadable => {
                 ZendeskError::BadRequest("Unable to read request body".to_owned())
