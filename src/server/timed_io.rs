@@ -29,11 +29,26 @@ use tokio::time::{Instant, Sleep};
 
 use crate::config::Timeouts;
 
-/// Requests the service has started and finished answering on one connection.
-#[derive(Debug, Default)]
+/// Requests the service has started and finished answering on one connection,
+/// and when the last one finished.
+#[derive(Debug)]
 pub struct ConnState {
+    opened: Instant,
     started: AtomicU64,
     finished: AtomicU64,
+    /// Nanoseconds from `opened` to the last answer's end.
+    finished_at: AtomicU64,
+}
+
+impl Default for ConnState {
+    fn default() -> Self {
+        Self {
+            opened: Instant::now(),
+            started: AtomicU64::new(0),
+            finished: AtomicU64::new(0),
+            finished_at: AtomicU64::new(0),
+        }
+    }
 }
 
 impl ConnState {
@@ -45,9 +60,13 @@ impl ConnState {
 
     fn counts(&self) -> (u64, u64) {
         (
-            self.started.load(Ordering::Relaxed),
-            self.finished.load(Ordering::Relaxed),
+            self.started.load(Ordering::Acquire),
+            self.finished.load(Ordering::Acquire),
         )
+    }
+
+    fn last_finished(&self) -> Instant {
+        self.opened + std::time::Duration::from_nanos(self.finished_at.load(Ordering::Relaxed))
     }
 }
 
@@ -57,7 +76,9 @@ pub struct Finished(Arc<ConnState>);
 
 impl Drop for Finished {
     fn drop(&mut self) {
-        self.0.finished.fetch_add(1, Ordering::Relaxed);
+        let at = u64::try_from(self.0.opened.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.0.finished_at.store(at, Ordering::Relaxed);
+        self.0.finished.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -136,7 +157,7 @@ impl<IO> TimedIo<IO> {
         }
         if matches!(self.phase, Phase::Busy) && !busy {
             self.phase = Phase::Waiting {
-                since: Instant::now(),
+                since: self.state.last_finished(),
                 fresh: false,
             };
         }
@@ -158,12 +179,16 @@ impl<IO> TimedIo<IO> {
         self.prefix_len += take;
     }
 
-    /// The deadline of the current phase, if it has one.
-    fn deadline(&self) -> Option<Instant> {
+    /// The deadline of the current phase, and whether passing it ends the phase
+    /// (rather than only calling for another look).
+    fn deadline(&self) -> Option<(Instant, bool)> {
         match self.phase {
-            Phase::Waiting { since, fresh: true } => Some(since + self.timeouts.header),
-            Phase::Waiting { since, .. } => Some(since + self.timeouts.keep_alive),
-            Phase::Head { since } => Some(since + self.timeouts.header),
+            Phase::Waiting { since, fresh: true } => Some((since + self.timeouts.header, true)),
+            Phase::Waiting { since, .. } => Some((since + self.timeouts.keep_alive, true)),
+            Phase::Head { since } => Some((since + self.timeouts.header, true)),
+            // The answer may end without this stream being read again: look again
+            // by then, so the keep-alive deadline starts (from the answer's end).
+            Phase::Busy => Some((Instant::now() + self.timeouts.keep_alive, false)),
             _ => None,
         }
     }
@@ -221,14 +246,14 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TimedIo<IO> {
                 }
                 return Poll::Ready(result);
             }
-            let Some(deadline) = this.deadline() else {
+            let Some((deadline, ends)) = this.deadline() else {
                 return Poll::Pending;
             };
-            if Instant::now() >= deadline {
+            if ends && Instant::now() >= deadline {
                 this.expire();
                 continue;
             }
-            if this.sleep.is_elapsed() || this.sleep.deadline() > deadline {
+            if this.sleep.is_elapsed() || (ends && this.sleep.deadline() > deadline) {
                 this.sleep.as_mut().reset(deadline);
             }
             if this.sleep.as_mut().poll(cx).is_pending() {

@@ -20,6 +20,7 @@
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
+//! - `reliability`: read timeouts, shutdown deadline, control API guard, journal bounds.
 //! - `serve`: the `fakedesk serve` binary end to end.
 //! - `scenario_files`: scenario diagnostics (broken fixtures), the JSON Schema, and
 //!   property tests of interpolation and matching.
@@ -39,6 +40,7 @@ mod freshchat;
 mod freshchat_props;
 mod fuzz;
 mod properties;
+mod reliability;
 mod scenario_files;
 mod scenario_runs;
 mod scenario_sut;
