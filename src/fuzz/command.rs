@@ -2,7 +2,7 @@
 //! 1 a failure (printed and written as a replay scenario), 2 could not run.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use axum::http::{HeaderName, HeaderValue};
@@ -147,8 +147,14 @@ fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
         opts.timeout.as_millis(),
         opts.max_time.as_secs(),
     );
+    let progress_shown = std::io::stderr().is_terminal();
+    let mut shown_progress = false;
     let mut on_event = |e: Event<'_>| match e {
         Event::Failed(a) => {
+            if shown_progress {
+                eprintln!();
+                shown_progress = false;
+            }
             println!(
                 "case failed: the receiver {}; shrinking it against the receiver...",
                 verdict(opts, a)
@@ -159,8 +165,28 @@ fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
                 println!("  {n} smaller failing cases so far");
             }
         }
+        Event::Progress {
+            cases_run,
+            failures,
+            requests,
+            elapsed,
+        } => {
+            if progress_shown {
+                eprint!(
+                    "\r  {cases_run} cases, {failures} failing, {:.0} req/s, {:.0} s ",
+                    requests as f64 / elapsed.as_secs_f64().max(1e-9),
+                    elapsed.as_secs_f64()
+                );
+                shown_progress = true;
+            }
+        }
     };
-    let report = match run::run(opts, &mut on_event) {
+    let result = run::run(opts, &mut on_event);
+    if shown_progress {
+        // The progress line ends; the summary follows on stdout.
+        eprintln!();
+    }
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot run: {e}");

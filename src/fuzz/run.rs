@@ -159,7 +159,21 @@ pub enum Event<'a> {
     Failed(&'a Attempt),
     /// Shrinking found a smaller failing case.
     Shrunk(u32),
+    /// At most once a second: how far the run is.
+    Progress {
+        /// Cases sent so far (shrinking not counted).
+        cases_run: u32,
+        /// Failing cases so far (the first and the smaller ones shrinking found).
+        failures: u32,
+        /// Requests sent so far, shrinking included.
+        requests: u64,
+        /// Time since the run began.
+        elapsed: Duration,
+    },
 }
+
+/// How often [`Event::Progress`] is sent.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 /// Whether `outcome` satisfies `expect`; the reason when it does not.
 pub fn judge(expect: &Expect, timeout: Duration, outcome: &Outcome) -> Result<(), String> {
@@ -248,6 +262,25 @@ struct State {
     shrinks: u32,
     receiver_down: bool,
     out_of_time: bool,
+    last_progress: Option<Instant>,
+}
+
+impl State {
+    /// The progress event, when one is due.
+    fn progress(&mut self, started: Instant) -> Option<Event<'static>> {
+        let now = Instant::now();
+        let last = self.last_progress.unwrap_or(started);
+        if now.duration_since(last) < PROGRESS_EVERY {
+            return None;
+        }
+        self.last_progress = Some(now);
+        Some(Event::Progress {
+            cases_run: self.cases_run,
+            failures: u32::from(self.first.is_some()) + self.shrinks,
+            requests: self.requests,
+            elapsed: now.duration_since(started),
+        })
+    }
 }
 
 /// Runs the fuzzing described by `opts`. Blocking: it drives its own
@@ -264,6 +297,9 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> std::io::Resu
         cases: opts.cases,
         max_shrink_iters: opts.max_shrink_iters,
         max_shrink_time: u32::try_from(opts.max_time.as_millis()).unwrap_or(u32::MAX),
+        // The test rejects a case only when the time is up: that ends the run at
+        // once instead of generating every remaining case for nothing.
+        max_global_rejects: 0,
         failure_persistence: None,
         source_file: None,
         ..Config::default()
@@ -281,7 +317,15 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> std::io::Resu
         let left = deadline.saturating_duration_since(Instant::now());
         if left < Duration::from_millis(20) {
             state.borrow_mut().out_of_time = true;
-            return Ok(());
+            return if shrinking {
+                Ok(())
+            } else {
+                Err(TestCaseError::reject("out of time"))
+            };
+        }
+        let due = state.borrow_mut().progress(started);
+        if let Some(event) = due {
+            (events.borrow_mut())(event);
         }
         let wait = opts.timeout.min(left);
         let rendered = c.render();
@@ -342,6 +386,7 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> std::io::Resu
     });
     let st = state.into_inner();
     let aborted = match &result {
+        Err(TestError::Abort(_)) if st.out_of_time => None,
         Err(TestError::Abort(why)) => Some(why.to_string()),
         _ => None,
     };

@@ -369,12 +369,12 @@ mod tests {
             max_entry_body: 100_000,
         });
         for _ in 0..5 {
-            j.record(with_body(3_000));
+            j.record(with_body(4_000));
         }
         let one = j.entries(&Filter::default())[0].stored_bytes();
-        assert!(one > 3_000, "the body counts: {one}");
+        assert!(one > 4_000, "the body counts: {one}");
         let stats = j.stats();
-        // Three entries of a little over 3000 bytes each do not fit in 10 000.
+        // Three entries of a little over 4000 bytes each do not fit in 10 000.
         assert_eq!(stats.len, 2);
         assert!(stats.bytes <= 10_000 && stats.bytes == 2 * one);
         assert_eq!(
