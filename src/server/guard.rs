@@ -6,7 +6,7 @@
 //! (403; stops DNS rebinding); an `Origin`, when sent, must be one too (403; stops
 //! cross-site requests that carry no body); the bearer token, when one is set
 //! (401); a body must be `application/json` (415; a cross-site form cannot send
-//! that without asking first). The body is then read whole, at most
+//! that without asking first; an empty one from another site has its `Origin`). The body is then read whole, at most
 //! `max_body_bytes` (413) with the body timeout between pieces (408). Errors that
 //! are not JSON (an extractor's plain-text rejection) are wrapped as JSON.
 
@@ -171,7 +171,6 @@ fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
 
 fn has_body(headers: &HeaderMap) -> bool {
     headers.contains_key(header::TRANSFER_ENCODING)
-        || headers.contains_key(header::CONTENT_TYPE)
         || headers
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())

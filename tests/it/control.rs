@@ -175,9 +175,21 @@ async fn a_full_journal_evicts_the_oldest_and_says_how_many() {
         zendesk(&r, reqwest::Method::GET, "/api/v2/users/me.json", None).await;
     }
     let (_, j) = get(format!("{}/journal", r.url("control"))).await;
+    let stats = &j["stats"];
     assert_eq!(
-        j["stats"],
-        json!({"len": 3, "capacity": 3, "evicted": 2, "next_seq": 6})
+        [
+            &stats["len"],
+            &stats["capacity"],
+            &stats["evicted"],
+            &stats["next_seq"]
+        ],
+        [3, 3, 2, 6]
+    );
+    assert_eq!(stats["evicted_by"]["capacity"]["count"], 2);
+    assert!(stats["evicted_by"]["capacity"]["bytes"].as_u64().unwrap() > 0);
+    assert_eq!(
+        stats["evicted_by"]["bytes"],
+        json!({"count": 0, "bytes": 0})
     );
     assert_eq!(j["entries"][0]["seq"], 3);
     r.shutdown().await;
