@@ -59,12 +59,12 @@ def rss(pid, key="VmRSS"):
             return int(line.split()[1]) / 1024
     return 0.0
 
-def exchange(addr, raw, timeout=10):
-    """Sends raw bytes, returns the status of the reply (0: none)."""
+def exchange(addr, raw, timeout=15):
+    """Sends raw bytes, returns the status of the reply (0: none, e.g. the server
+    answered early and reset the connection while the body was still being sent)."""
     with socket.create_connection(addr, timeout=timeout) as s:
         try:
             s.sendall(raw)
-            s.shutdown(socket.SHUT_WR)
         except OSError:
             pass
         data = b""
@@ -230,10 +230,14 @@ def sigterm_deliveries(binary, tmp, args):
         def post(path, doc):
             req = urllib.request.Request(base + path, data=json.dumps(doc).encode(),
                                          headers={"Content-Type": "application/json"})
-            opener.open(req, timeout=10).read()
+            try:
+                opener.open(req, timeout=30).read()
+            except OSError:
+                pass  # an action that waits for its delivery ends with the server
         post("/freshchat/actions/webhook", {"url": url})
         for i in range(5):
-            post("/freshchat/actions/user_message", {"text": f"hello {i}"})
+            threading.Thread(target=post, args=("/freshchat/actions/user_message",
+                                                {"text": f"hello {i}"}), daemon=True).start()
         deadline = time.monotonic() + 10
         while len(held) < 5 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -280,7 +284,8 @@ PY
 py() { python3 "$TMP/rel.py" "$@"; }
 verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)"; then echo ok; else echo MISSED; fi; }
 
-ARGS=(--no-rate-limits --header-timeout "${HEADER_TIMEOUT}s" --shutdown-timeout "${SHUTDOWN_TIMEOUT}s")
+ARGS=(--no-rate-limits --header-timeout "${HEADER_TIMEOUT}s" --body-timeout "${HEADER_TIMEOUT}s"
+    --shutdown-timeout "${SHUTDOWN_TIMEOUT}s")
 log "starting fakedesk"
 "$BIN" serve --ephemeral-ports --env-file "$TMP/f.env" "${ARGS[@]}" >"$TMP/f.out" 2>"$TMP/f.err" &
 PID=$!

@@ -263,6 +263,15 @@ impl RunConfig {
     /// reporting every problem at once.
     pub fn build(file: FileConfig, o: &Overrides) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
+        // First, while `file` is whole.
+        let Bounds {
+            journal_bytes,
+            journal_body_bytes,
+            timeouts,
+            shutdown_timeout,
+            control_token,
+            bind,
+        } = limits(&file, o, &mut problems);
         let zendesk = file.vendors.zendesk.unwrap_or_default();
         problems.extend(zendesk.problems());
         let braze = file.vendors.braze.unwrap_or_default();
@@ -349,65 +358,6 @@ impl RunConfig {
                 "max_body_bytes {max_body_bytes} is too small: vendors need at least 1024"
             ));
         }
-        let journal_bytes = o
-            .journal_bytes
-            .or(file.journal_bytes)
-            .unwrap_or(DEFAULT_MAX_BYTES);
-        if journal_bytes < 64 * 1024 {
-            problems.push(format!(
-                "journal_bytes {journal_bytes} is too small: at least 65536"
-            ));
-        }
-        let journal_body_bytes = o
-            .journal_body_bytes
-            .or(file.journal_body_bytes)
-            .unwrap_or(DEFAULT_MAX_ENTRY_BODY);
-        let mut duration = |cli: Option<Duration>, file: Option<ConfigDuration>, default, key| {
-            let d = cli.or(file.map(|d| d.0)).unwrap_or(default);
-            if d.is_zero() {
-                problems.push(format!("{key} must be above 0"));
-                return default;
-            }
-            d
-        };
-        let timeouts = Timeouts {
-            header: duration(
-                o.header_timeout,
-                file.header_timeout,
-                DEFAULT_HEADER_TIMEOUT,
-                "header_timeout",
-            ),
-            body: duration(
-                o.body_timeout,
-                file.body_timeout,
-                DEFAULT_BODY_TIMEOUT,
-                "body_timeout",
-            ),
-            keep_alive: duration(
-                o.keep_alive_timeout,
-                file.keep_alive_timeout,
-                DEFAULT_KEEP_ALIVE_TIMEOUT,
-                "keep_alive_timeout",
-            ),
-        };
-        let shutdown_timeout = o
-            .shutdown_timeout
-            .or(file.shutdown_timeout.map(|d| d.0))
-            .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
-        let control_token = o
-            .control_token
-            .clone()
-            .or(file.control_token)
-            .filter(|t| !t.is_empty());
-        let bind = o
-            .bind
-            .or(file.bind)
-            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        if !bind.is_loopback() && control_token.is_none() {
-            problems.push(format!(
-                "bind {bind} is not a loopback address: the control API (reset, state, vendor actions) would be open to anyone who can reach it; set --control-token (or FAKEDESK_CONTROL_TOKEN, or control_token in the file), or bind 127.0.0.1"
-            ));
-        }
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }
@@ -432,6 +382,87 @@ impl RunConfig {
             blip,
             ferndesk,
         })
+    }
+}
+
+/// The journal's byte bounds, the timeouts and the control API's exposure.
+struct Bounds {
+    journal_bytes: usize,
+    journal_body_bytes: usize,
+    timeouts: Timeouts,
+    shutdown_timeout: Duration,
+    control_token: Option<String>,
+    bind: IpAddr,
+}
+
+/// Merges and checks [`Bounds`]'s settings, adding what is wrong to `problems`.
+fn limits(file: &FileConfig, o: &Overrides, problems: &mut Vec<String>) -> Bounds {
+    let journal_bytes = o
+        .journal_bytes
+        .or(file.journal_bytes)
+        .unwrap_or(DEFAULT_MAX_BYTES);
+    if journal_bytes < 64 * 1024 {
+        problems.push(format!(
+            "journal_bytes {journal_bytes} is too small: at least 65536"
+        ));
+    }
+    let journal_body_bytes = o
+        .journal_body_bytes
+        .or(file.journal_body_bytes)
+        .unwrap_or(DEFAULT_MAX_ENTRY_BODY);
+    let mut duration = |cli: Option<Duration>, file: Option<ConfigDuration>, default, key| {
+        let d = cli.or(file.map(|d| d.0)).unwrap_or(default);
+        if d.is_zero() {
+            problems.push(format!("{key} must be above 0"));
+            return default;
+        }
+        d
+    };
+    let timeouts = Timeouts {
+        header: duration(
+            o.header_timeout,
+            file.header_timeout,
+            DEFAULT_HEADER_TIMEOUT,
+            "header_timeout",
+        ),
+        body: duration(
+            o.body_timeout,
+            file.body_timeout,
+            DEFAULT_BODY_TIMEOUT,
+            "body_timeout",
+        ),
+        keep_alive: duration(
+            o.keep_alive_timeout,
+            file.keep_alive_timeout,
+            DEFAULT_KEEP_ALIVE_TIMEOUT,
+            "keep_alive_timeout",
+        ),
+    };
+    let shutdown_timeout = o
+        .shutdown_timeout
+        .or(file.shutdown_timeout.map(|d| d.0))
+        .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
+    let control_token = o
+        .control_token
+        .clone()
+        .or_else(|| file.control_token.clone())
+        .filter(|t| !t.is_empty());
+    let bind = o
+        .bind
+        .or(file.bind)
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    if !bind.is_loopback() && control_token.is_none() {
+        problems.push(format!(
+                "bind {bind} is not a loopback address: the control API (reset, state, vendor actions) would be open to anyone who can reach it; set --control-token (or FAKEDESK_CONTROL_TOKEN, or control_token in the file), or bind 127.0.0.1"
+            ));
+    }
+    Bounds {
+        journal_bytes,
+        journal_body_bytes,
+        timeouts,
+        shutdown_timeout,
+        control_token,
+        bind,
     }
 }
 
@@ -505,6 +536,32 @@ mod tests {
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("unknown vendor `zendsk`"));
         assert!(problems[1].contains("port 4710 is given to both control and zendesk"));
+    }
+
+    #[test]
+    fn a_non_loopback_bind_needs_a_control_token_and_timeouts_read_as_durations() {
+        let file = parse(
+            Path::new("c.yaml"),
+            "bind: 0.0.0.0\nheader_timeout: 500ms\nkeep_alive_timeout: 90\njournal_bytes: 1048576\n",
+        )
+        .unwrap();
+        let Err(ConfigError::Invalid(problems)) = RunConfig::build(file, &Overrides::default())
+        else {
+            panic!("expected Invalid");
+        };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("--control-token"), "{problems:?}");
+        let file = parse(
+            Path::new("c.yaml"),
+            "bind: 0.0.0.0\nheader_timeout: 500ms\nkeep_alive_timeout: 90\ncontrol_token: t\n",
+        )
+        .unwrap();
+        let c = RunConfig::build(file, &Overrides::default()).unwrap();
+        assert_eq!(c.timeouts.header, Duration::from_millis(500));
+        assert_eq!(c.timeouts.keep_alive, Duration::from_secs(90));
+        assert_eq!(c.timeouts.body, DEFAULT_BODY_TIMEOUT);
+        assert_eq!(c.control_token.as_deref(), Some("t"));
+        assert_eq!(c.journal_bytes, DEFAULT_MAX_BYTES);
     }
 
     #[test]

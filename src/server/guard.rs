@@ -44,7 +44,7 @@ pub(super) fn error(status: StatusCode, message: &str, hint: Value) -> Response 
 
 /// The guard, for `axum::middleware::from_fn_with_state`.
 pub(super) async fn guard(State(policy): State<Arc<Policy>>, req: Request, next: Next) -> Response {
-    if let Err(refusal) = policy.admit(req.headers()) {
+    if let Some(refusal) = policy.refusal(req.headers()) {
         return refusal;
     }
     let (parts, body) = req.into_parts();
@@ -79,12 +79,13 @@ pub(super) async fn guard(State(policy): State<Arc<Policy>>, req: Request, next:
 }
 
 impl Policy {
-    /// Host, Origin, token and content type, in that order.
-    fn admit(&self, headers: &HeaderMap) -> Result<(), Response> {
+    /// Why the request is refused, checking Host, Origin, token and content type in
+    /// that order; `None` when it may proceed.
+    fn refusal(&self, headers: &HeaderMap) -> Option<Response> {
         if let Some(host) = headers.get(header::HOST)
             && !self.local_host(host.to_str().unwrap_or_default())
         {
-            return Err(error(
+            return Some(error(
                 StatusCode::FORBIDDEN,
                 "the Host header is not this machine",
                 json!(
@@ -95,7 +96,7 @@ impl Policy {
         if let Some(origin) = headers.get(header::ORIGIN)
             && !self.local_origin(origin)
         {
-            return Err(error(
+            return Some(error(
                 StatusCode::FORBIDDEN,
                 "cross-origin requests to the control API are refused",
                 json!("call the control API from a local tool or page, not from another site"),
@@ -111,16 +112,16 @@ impl Policy {
             );
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return Err(r);
+            return Some(r);
         }
         if has_body(headers) && !is_json(headers.get(header::CONTENT_TYPE)) {
-            return Err(error(
+            return Some(error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "control request bodies must be JSON",
                 json!("send Content-Type: application/json"),
             ));
         }
-        Ok(())
+        None
     }
 
     /// `localhost`, a loopback address, the bound address, or (bound to every

@@ -590,3 +590,38 @@ async fn the_binary_reports_shrinks_writes_the_replay_and_uses_its_exit_codes() 
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `freshchat.webhook`"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_time_ends_a_long_run_promptly_and_says_so() {
+    let addr = receiver(true).await;
+    let mut opts = options(
+        "zendesk.webhook",
+        format!("http://{addr}/zendesk"),
+        Mode::Valid,
+        5,
+        1_000_000,
+    );
+    opts.max_time = Duration::from_millis(2200);
+    let started = std::time::Instant::now();
+    let (report, opts, progress) = tokio::task::spawn_blocking(move || {
+        let mut progress = 0;
+        let report = run::run(&opts, &mut |e| {
+            if matches!(e, run::Event::Progress { .. }) {
+                progress += 1;
+            }
+        })
+        .unwrap();
+        (report, opts, progress)
+    })
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    // Generation stops at the deadline instead of drawing every remaining case.
+    assert!(took < Duration::from_millis(3200), "{took:?}");
+    // A progress report at most once a second.
+    assert!((1..=2).contains(&progress), "{progress}");
+    assert!(report.out_of_time && report.aborted.is_none() && report.failure.is_none());
+    assert!(report.cases_run > 0 && report.cases_run < 1_000_000);
+    let summary = fakedesk::fuzz::command::summary(&opts, &report);
+    assert!(summary.contains("stopped by --max-time"), "{summary}");
+}

@@ -228,4 +228,24 @@ fn a_port_already_in_use_is_a_clear_error() {
         err.contains(&format!("cannot bind zendesk listener on 127.0.0.1:{port}")),
         "{err}"
     );
+    // It names the port and the vendor, and says what to do.
+    for needle in [
+        format!("port {port} (zendesk) is already in use"),
+        "--ephemeral-ports".to_owned(),
+        "--port zendesk=N".to_owned(),
+    ] {
+        assert!(err.contains(&needle), "missing {needle:?} in {err}");
+    }
+}
+
+#[test]
+fn a_non_loopback_bind_without_a_control_token_is_refused() {
+    let out = bin()
+        .args(["serve", "--ephemeral-ports", "--bind", "0.0.0.0"])
+        .env_remove("FAKEDESK_CONTROL_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--control-token"), "{err}");
 }
