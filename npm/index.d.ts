@@ -30,10 +30,22 @@ export interface JournalOptions {
 export interface JournalEntry {
   seq: number;
   vendor: string;
+  /** inbound: your code called the fake; outbound: the fake called your code. */
   direction: 'inbound' | 'outbound';
-  request: { method: string; path: string; query?: string | null; headers: Record<string, string>; body: Json };
-  response?: { status: number; headers: Record<string, string>; body: Json } | null;
-  [key: string]: Json | undefined;
+  method: string;
+  path: string;
+  query: string | null;
+  started_at: string;
+  duration_us: number;
+  /** Outbound only: the URL called, the attempt (from 1) and the delivery id. */
+  url?: string;
+  attempt?: number;
+  delivery?: string;
+  /** JSON bodies as JSON, other text as a string, binary as {"base64": ...}. */
+  request: { headers: Record<string, string>; body: Json; truncated?: boolean };
+  response: { status: number; headers: Record<string, string>; body: Json } | null;
+  /** Outbound only: why no answer came. */
+  error?: string;
 }
 
 /** What expect() waits for; every key is optional. */

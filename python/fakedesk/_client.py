@@ -175,6 +175,7 @@ class Fakedesk:
             ExpectationFailed: nothing matched in time; the message shows the
                 closest exchange and its differences.
         """
+        __tracebackhide__ = True  # pytest shows the caller's line, not this one
         ask: Dict[str, Json] = {"vendor": vendor, "direction": direction, "within": _duration(within), "count": count}
         for key, value in (("method", method), ("path", path), ("body", body), ("status", status), ("query", query), ("headers", headers), ("since", since)):
             if value is not None:
@@ -191,6 +192,7 @@ class Fakedesk:
         Raises:
             ExpectationFailed: the scenario failed; the message is its report.
         """
+        __tracebackhide__ = True
         from ._server import find_binary
 
         exe = find_binary(self._binary)
