@@ -71,18 +71,6 @@ impl Want {
         {
             differ("path", json!(p), Some(json!(x.request.path)));
         }
-        if !self.query.is_empty() {
-            let pairs: Vec<(String, String)> =
-                form_urlencoded::parse(x.request.query.as_deref().unwrap_or_default().as_bytes())
-                    .into_owned()
-                    .collect();
-            for (k, v) in &self.query {
-                let got = pairs.iter().find(|(pk, _)| pk == k).map(|(_, pv)| pv);
-                if !got.is_some_and(|g| glob(v, g)) {
-                    differ(&format!("query.{k}"), json!(v), got.map(|g| json!(g)));
-                }
-            }
-        }
         for (k, v) in &self.headers {
             let got = x.request.headers.get(k);
             if !got.is_some_and(|g| glob(v, g)) {
@@ -99,6 +87,7 @@ impl Want {
                 differ("status", json!(status), got.map(|g| json!(g)));
             }
         }
+        out.extend(self.query_mismatches(e));
         if let Some(pattern) = &self.body {
             let actual = x.request.body.json().or_else(|| {
                 std::str::from_utf8(&x.request.body.0)
@@ -107,6 +96,28 @@ impl Want {
                     .map(|s| Value::String(s.to_owned()))
             });
             out.extend(partial("body", pattern, actual.as_ref()));
+        }
+        out
+    }
+
+    fn query_mismatches(&self, e: &Entry) -> Vec<Mismatch> {
+        if self.query.is_empty() {
+            return Vec::new();
+        }
+        let query = e.exchange.request.query.as_deref().unwrap_or_default();
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let mut out = Vec::new();
+        for (k, v) in &self.query {
+            let got = pairs.iter().find(|(pk, _)| pk == k).map(|(_, pv)| pv);
+            if !got.is_some_and(|g| glob(v, g)) {
+                out.push(Mismatch {
+                    path: format!("query.{k}"),
+                    expected: json!(v),
+                    actual: got.map(|g| json!(g)),
+                });
+            }
         }
         out
     }
