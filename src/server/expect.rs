@@ -73,11 +73,17 @@ struct Ask {
     since: Option<u64>,
 }
 
-fn bad(message: String) -> Response {
-    error(StatusCode::BAD_REQUEST, message, Value::Null)
+/// Why a request was refused: a 400 with this message, or an unknown vendor (404).
+enum Refused {
+    Bad(String),
+    UnknownVendor(String),
 }
 
-fn parse(h: &Harness, body: &[u8]) -> Result<Ask, Response> {
+fn bad(message: String) -> Refused {
+    Refused::Bad(message)
+}
+
+fn parse(h: &Harness, body: &[u8]) -> Result<Ask, Refused> {
     let shape = |why: String| {
         bad(format!(
             "the body must be a JSON object such as {{\"vendor\": \"zendesk\", \"path\": \"/api/v2/tickets.json\"}}: {why}"
@@ -89,7 +95,7 @@ fn parse(h: &Harness, body: &[u8]) -> Result<Ask, Response> {
     }
     let r: Request = serde_json::from_value(value).map_err(|e| shape(e.to_string()))?;
     if h.vendor(&r.vendor).is_none() {
-        return Err(unknown_vendor(h, &r.vendor));
+        return Err(Refused::UnknownVendor(r.vendor));
     }
     let direction = match r.direction.as_deref() {
         None | Some("inbound") => Direction::Inbound,
@@ -132,7 +138,8 @@ fn parse(h: &Harness, body: &[u8]) -> Result<Ask, Response> {
 pub(super) async fn expect(State(h): State<Arc<Harness>>, body: Bytes) -> Response {
     let ask = match parse(&h, &body) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(Refused::Bad(message)) => return error(StatusCode::BAD_REQUEST, message, Value::Null),
+        Err(Refused::UnknownVendor(name)) => return unknown_vendor(&h, &name),
     };
     let filter = Filter {
         since: ask.since,
