@@ -6,6 +6,7 @@
 #
 #   bash tests/packages/run.sh
 #
+# - the clients' own tests (python/tests, npm/test: a stub control API);
 # - examples/python with pytest (the `fakedesk` fixture), and mypy over the
 #   example to check the package's type hints (py.typed);
 # - examples/node with node's test runner, Jest and Vitest, and tsc over a file
@@ -43,6 +44,8 @@ echo "-- Python: install the wheel into a fresh virtual environment"
 got="$(PATH="$TMP/venv/bin:/usr/bin:/bin" fakedesk --version)"
 [ "$got" = "fakedesk $VERSION" ] || { echo "FAIL: fakedesk --version says '$got', expected 'fakedesk $VERSION'"; exit 1; }
 "$TMP/venv/bin/python" -c "import fakedesk; assert fakedesk.__version__ == '$VERSION', fakedesk.__version__"
+cp -R python/tests "$TMP/client-tests"
+(cd "$TMP/client-tests" && "$TMP/venv/bin/python" -m pytest -q -p no:cacheprovider)
 cp -R examples/python "$TMP/py"
 (cd "$TMP/py" && "$TMP/venv/bin/python" -m pytest -q -p no:cacheprovider)
 (cd "$TMP/py" && "$TMP/venv/bin/python" -m mypy --strict --no-incremental --cache-dir=/dev/null escalator.py test_escalator.py)
@@ -52,7 +55,8 @@ cp -R examples/node "$TMP/node"
 (cd "$TMP/node" && "$NPM" install "${NPM_FLAGS[@]}" --no-package-lock "$TARBALL" \
   "jest@$JEST_VERSION" "vitest@$VITEST_VERSION" "typescript@$TYPESCRIPT_VERSION")
 (cd "$TMP/node" && [ "$(node -p 'require("fakedesk/package.json").version')" = "$VERSION" ])
-(cd "$TMP/node" && node --test test/node/)
+mkdir -p "$TMP/node/test/client" && cp npm/test/*.test.js "$TMP/node/test/client/"
+(cd "$TMP/node" && node --test test/client/ test/node/)
 (cd "$TMP/node" && npx --no-install jest --ci)
 (cd "$TMP/node" && npx --no-install vitest run)
 (cd "$TMP/node" && npx --no-install tsc --noEmit --strict --module nodenext --moduleResolution nodenext \
