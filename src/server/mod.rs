@@ -10,6 +10,7 @@
 
 pub mod conn;
 pub mod control;
+mod expect;
 mod guard;
 mod journal_body;
 pub mod record;
