@@ -8,6 +8,7 @@
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
+//! - `smartsupp_rest`: Smartsupp's public REST API v2 and its consistency with the hook and webhooks.
 //! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and
 //!   the fake custom support endpoint.
 //! - `blip`: Take Blip over real sockets: the custom attendance channel, the guide's envelopes, errors.
@@ -44,6 +45,7 @@ mod scenario_runs;
 mod scenario_sut;
 mod serve;
 mod smartsupp;
+mod smartsupp_rest;
 mod zendesk_errors;
 mod zendesk_snapshots;
 mod zendesk_tickets;
