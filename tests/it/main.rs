@@ -7,6 +7,7 @@
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
+//! - `braze_api`: Braze's user, send and export endpoints beyond `/users/track`.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
 //! - `smartsupp_rest`: Smartsupp's public REST API v2 and its consistency with the hook and webhooks.
 //! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and
@@ -32,6 +33,7 @@
 mod blip;
 mod blip_properties;
 mod braze;
+mod braze_api;
 mod common;
 mod control;
 mod ferndesk;

@@ -90,11 +90,7 @@ pub fn messages(chat: &HookPayload, conv: &Conv) -> Vec<(i64, Value)> {
             reply = (true, first, json!((m.sent_at - since).max(0) / 1000));
             first = false;
         }
-        let agent = if m.kind == "visitor" {
-            None
-        } else {
-            agent_of(&m.from)
-        };
+        let agent = (m.kind != "visitor").then(|| agent_of(&m.from)).flatten();
         out.push((
             m.sent_at,
             json!({
