@@ -511,6 +511,95 @@ async fn new_endpoints_need_their_permission_and_count_in_their_pool() {
     assert_eq!(r.status, 201, "other pools are untouched");
 }
 
+#[tokio::test]
+async fn scheduled_sends_go_out_when_the_clock_reaches_them() {
+    let server = receiver().await;
+    let b = braze_with(fast);
+    track(
+        &b,
+        json!({"attributes": [{"external_id": "u1", "first_name": "Ana"}]}),
+    )
+    .await;
+    let hook =
+        json!({"webhook": {"url": format!("{}/later", server.uri()), "body": "{{${first_name}}}"}});
+    let r = b
+        .post(
+            "/messages/schedule/create",
+            json!({"external_user_ids": ["u1"], "messages": hook,
+        "schedule": {"time": "2024-02-08T18:44:38Z"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let schedule = r.json["schedule_id"].as_str().unwrap().to_owned();
+    assert_eq!(schedule.len(), 36, "a UUID");
+    assert_eq!(r.json["dispatch_id"].as_str().unwrap().len(), 32);
+    let dropped = b
+        .post(
+            "/messages/schedule/create",
+            json!({"external_user_ids": ["u1"], "messages": hook,
+        "schedule": {"time": "2024-02-08T18:00:00Z"}}),
+        )
+        .await;
+    let dropped_id = dropped.json["schedule_id"].as_str().unwrap().to_owned();
+    let r = b
+        .post(
+            "/messages/schedule/delete",
+            json!({"schedule_id": dropped_id}),
+        )
+        .await;
+    assert_eq!((r.status, r.json), (201, json!({"message": "success"})));
+    let r = b
+        .post(
+            "/messages/schedule/update",
+            json!({"schedule_id": "nope", "schedule": {"time": "2024-02-08T19:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json),
+        (400, json!({"message": "Invalid schedule_id"}))
+    );
+    let r = b
+        .post(
+            "/messages/schedule/create",
+            json!({"external_user_ids": ["u1"], "messages": hook, "schedule": {"time": "soon"}}),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    b.clock.advance(std::time::Duration::from_secs(30 * 60));
+    assert_eq!(
+        b.post("/users/export/ids", json!({"external_ids": ["u1"]}))
+            .await
+            .status,
+        201
+    );
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "not due yet; the deleted one never"
+    );
+    b.clock.advance(std::time::Duration::from_secs(40 * 60));
+    assert_eq!(
+        b.post("/users/export/ids", json!({"external_ids": ["u1"]}))
+            .await
+            .status,
+        201
+    );
+    let got = received(&server, 1).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(String::from_utf8_lossy(&got[0].body), "Ana");
+    let s = state(&b).await;
+    let statuses: Vec<&str> = s["schedules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["sent", "deleted"]);
+    assert_eq!(
+        s["dispatches"][0]["dispatch_id"], s["schedules"][0]["dispatch_id"],
+        "sent as the dispatch create answered"
+    );
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

@@ -16,7 +16,7 @@ use super::error::{BrazeError, BrazeJson, json_response};
 use super::store::SendRecord;
 use super::webhook::{self, BrazeRetry, Campaign, Recipient};
 use super::wire::{self, Identifier, STANDARD_ATTRIBUTES, UserAlias};
-use super::{Braze, exports, messaging, users};
+use super::{Braze, exports, messaging, schedules, users};
 use crate::outbound::{Delivery, Outcome};
 use crate::vendors::{Control, ControlError, control_body};
 
@@ -40,6 +40,42 @@ pub fn routes() -> Router<Arc<Braze>> {
         .route("/campaigns/trigger/send", post(messaging::campaign_trigger))
         .route("/canvas/trigger/send", post(messaging::canvas_trigger))
         .route("/sends/id/create", post(messaging::send_id_create))
+        .route(
+            "/messages/schedule/create",
+            post(schedules::messages_create),
+        )
+        .route(
+            "/messages/schedule/update",
+            post(schedules::messages_update),
+        )
+        .route(
+            "/messages/schedule/delete",
+            post(schedules::messages_delete),
+        )
+        .route(
+            "/campaigns/trigger/schedule/create",
+            post(schedules::campaign_create),
+        )
+        .route(
+            "/campaigns/trigger/schedule/update",
+            post(schedules::campaign_update),
+        )
+        .route(
+            "/campaigns/trigger/schedule/delete",
+            post(schedules::campaign_delete),
+        )
+        .route(
+            "/canvas/trigger/schedule/create",
+            post(schedules::canvas_create),
+        )
+        .route(
+            "/canvas/trigger/schedule/update",
+            post(schedules::canvas_update),
+        )
+        .route(
+            "/canvas/trigger/schedule/delete",
+            post(schedules::canvas_delete),
+        )
         .route("/campaigns/list", get(exports::campaigns))
         .route("/campaigns/details", get(exports::campaign_details))
         .route("/canvas/list", get(exports::canvases))

@@ -65,6 +65,51 @@ pub const ROUTES: &[Route] = &[
     ),
     r("/canvas/trigger/send", "canvas.trigger.send", Pool::Hourly),
     r("/sends/id/create", "sends.id.create", Pool::SendIds),
+    r(
+        "/messages/schedule/create",
+        "messages.schedule.create",
+        Pool::Hourly,
+    ),
+    r(
+        "/messages/schedule/update",
+        "messages.schedule.update",
+        Pool::Hourly,
+    ),
+    r(
+        "/messages/schedule/delete",
+        "messages.schedule.delete",
+        Pool::Hourly,
+    ),
+    r(
+        "/campaigns/trigger/schedule/create",
+        "campaigns.trigger.schedule.create",
+        Pool::Hourly,
+    ),
+    r(
+        "/campaigns/trigger/schedule/update",
+        "campaigns.trigger.schedule.update",
+        Pool::Hourly,
+    ),
+    r(
+        "/campaigns/trigger/schedule/delete",
+        "campaigns.trigger.schedule.delete",
+        Pool::Hourly,
+    ),
+    r(
+        "/canvas/trigger/schedule/create",
+        "canvas.trigger.schedule.create",
+        Pool::Hourly,
+    ),
+    r(
+        "/canvas/trigger/schedule/update",
+        "canvas.trigger.schedule.update",
+        Pool::Hourly,
+    ),
+    r(
+        "/canvas/trigger/schedule/delete",
+        "canvas.trigger.schedule.delete",
+        Pool::Hourly,
+    ),
     r("/campaigns/list", "campaigns.list", Pool::Hourly),
     r("/campaigns/details", "campaigns.details", Pool::Hourly),
     r("/canvas/list", "canvas.list", Pool::Hourly),

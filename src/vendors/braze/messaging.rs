@@ -317,9 +317,14 @@ fn send_targets(b: &Braze, body: &Map<String, Value>) -> Result<Vec<Target>, Bra
     Ok(targets)
 }
 
-/// `POST /messages/send`.
-pub async fn messages_send(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
-    let targets = send_targets(&b, &body)?;
+/// Sends a `/messages/send` body as dispatch `dispatch_id`.
+pub fn send_messages(
+    b: &Arc<Braze>,
+    body: &Map<String, Value>,
+    dispatch_id: String,
+    endpoint: &'static str,
+) -> Result<String, BrazeError> {
+    let targets = send_targets(b, body)?;
     let campaign_id = body
         .get("campaign_id")
         .and_then(Value::as_str)
@@ -346,21 +351,20 @@ pub async fn messages_send(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
             )
         })
         .transpose()?;
-    let dispatch_id = b.store().hex_id(32);
     let mut records = Vec::new();
     for t in &targets {
         for (channel, o) in messages {
             records.push(match (&webhook, channel.as_str()) {
-                (Some(c), "webhook") => send_webhook(&b, c, t, &dispatch_id, &json!({})),
-                _ => send_other(&b, channel, o, t, &dispatch_id),
+                (Some(c), "webhook") => send_webhook(b, c, t, &dispatch_id, &json!({})),
+                _ => send_other(b, channel, o, t, &dispatch_id),
             });
         }
     }
     let id = record(
-        &b,
+        b,
         Dispatch {
             dispatch_id,
-            endpoint: "/messages/send",
+            endpoint,
             campaign_id,
             canvas_id: None,
             send_id: body
@@ -368,12 +372,10 @@ pub async fn messages_send(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             messages: records,
+            error: None,
         },
     );
-    Ok(json_response(
-        StatusCode::CREATED,
-        &json!({"dispatch_id": id, "message": "success"}),
-    ))
+    Ok(id)
 }
 
 /// The `recipients` of a trigger send, with each one's properties (`key`:
@@ -478,10 +480,15 @@ fn track_attributes(
     Ok(())
 }
 
-/// `POST /campaigns/trigger/send`: an API-triggered campaign (configured or made
+/// `/campaigns/trigger/send` (and its schedules): an API-triggered campaign (configured or made
 /// through the control API), `{{api_trigger_properties.${key}}}` from the top-level
 /// and per-recipient `trigger_properties`.
-pub async fn campaign_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
+pub fn trigger_campaign(
+    b: &Arc<Braze>,
+    body: &Map<String, Value>,
+    dispatch_id: String,
+    endpoint: &'static str,
+) -> Result<String, BrazeError> {
     let Some(id) = body.get("campaign_id").and_then(Value::as_str) else {
         return Err(bad(
             "campaign_id must be a string of the campaign api identifier",
@@ -490,17 +497,16 @@ pub async fn campaign_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply 
     let Some(campaign) = b.store().campaign(id).cloned() else {
         return Err(bad("Invalid Campaign ID"));
     };
-    let targets = recipients(&b, &body, &["trigger_properties"])?;
-    let dispatch_id = b.store().hex_id(32);
+    let targets = recipients(b, body, &["trigger_properties"])?;
     let records = targets
         .iter()
-        .map(|t| send_webhook(&b, &campaign, t, &dispatch_id, &json!({})))
+        .map(|t| send_webhook(b, &campaign, t, &dispatch_id, &json!({})))
         .collect();
     let id = record(
-        &b,
+        b,
         Dispatch {
             dispatch_id,
-            endpoint: "/campaigns/trigger/send",
+            endpoint,
             campaign_id: Some(campaign.id),
             canvas_id: None,
             send_id: body
@@ -508,18 +514,21 @@ pub async fn campaign_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply 
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             messages: records,
+            error: None,
         },
     );
-    Ok(json_response(
-        StatusCode::CREATED,
-        &json!({"dispatch_id": id, "message": "success"}),
-    ))
+    Ok(id)
 }
 
-/// `POST /canvas/trigger/send`: an API-triggered Canvas's webhook step, with
+/// `/canvas/trigger/send` (and its schedules): an API-triggered Canvas's webhook step, with
 /// `context` or the older `canvas_entry_properties` (both accepted, both readable
 /// in Liquid as `{{context.${key}}}` and `{{canvas_entry_properties.${key}}}`).
-pub async fn canvas_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
+pub fn trigger_canvas(
+    b: &Arc<Braze>,
+    body: &Map<String, Value>,
+    dispatch_id: String,
+    endpoint: &'static str,
+) -> Result<String, BrazeError> {
     let Some(id) = body.get("canvas_id").and_then(Value::as_str) else {
         return Err(bad(
             "canvas_id must be a string of the Canvas api identifier",
@@ -530,8 +539,7 @@ pub async fn canvas_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
             "canvas_id must be a string of the Canvas api identifier",
         ));
     };
-    let targets = recipients(&b, &body, &["context", "canvas_entry_properties"])?;
-    let dispatch_id = b.store().hex_id(32);
+    let targets = recipients(b, body, &["context", "canvas_entry_properties"])?;
     let records = targets
         .iter()
         .map(|t| {
@@ -540,24 +548,22 @@ pub async fn canvas_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
                 "canvas_entry_properties": t.properties,
                 "canvas": {"name": canvas.name, "api_id": canvas.id},
             });
-            send_webhook(&b, &canvas, t, &dispatch_id, &extra)
+            send_webhook(b, &canvas, t, &dispatch_id, &extra)
         })
         .collect();
     let id = record(
-        &b,
+        b,
         Dispatch {
             dispatch_id,
-            endpoint: "/canvas/trigger/send",
+            endpoint,
             campaign_id: None,
             canvas_id: Some(canvas.id),
             send_id: None,
             messages: records,
+            error: None,
         },
     );
-    Ok(json_response(
-        StatusCode::CREATED,
-        &json!({"dispatch_id": id, "message": "success"}),
-    ))
+    Ok(id)
 }
 
 /// `POST /sends/id/create`: 201 `{"message": "success", "send_id": ...}` (status
@@ -585,4 +591,39 @@ pub async fn send_id_create(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
         StatusCode::CREATED,
         &json!({"message": "success", "send_id": send_id}),
     ))
+}
+
+fn created(dispatch_id: &str) -> Response {
+    json_response(
+        StatusCode::CREATED,
+        &json!({"dispatch_id": dispatch_id, "message": "success"}),
+    )
+}
+
+/// `POST /messages/send`.
+pub async fn messages_send(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
+    let d = b.store().hex_id(32);
+    Ok(created(&send_messages(&b, &body, d, "/messages/send")?))
+}
+
+/// `POST /campaigns/trigger/send`.
+pub async fn campaign_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
+    let d = b.store().hex_id(32);
+    Ok(created(&trigger_campaign(
+        &b,
+        &body,
+        d,
+        "/campaigns/trigger/send",
+    )?))
+}
+
+/// `POST /canvas/trigger/send`.
+pub async fn canvas_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
+    let d = b.store().hex_id(32);
+    Ok(created(&trigger_canvas(
+        &b,
+        &body,
+        d,
+        "/canvas/trigger/send",
+    )?))
 }

@@ -1,5 +1,6 @@
-//! Fake Braze: the REST API's `/users/track` and `/users/export/ids`, and webhook
-//! campaigns (REFERENCE section 2).
+//! Fake Braze: the REST API (`/users/track` and `/users/export/ids` in [`api`]; the
+//! other user endpoints in [`users`], sends in [`messaging`] and [`schedules`],
+//! exports in [`exports`]), and webhook campaigns (REFERENCE section 2).
 //!
 //! Requests pass, outermost first: the harness's record layer, then `gate` (the
 //! endpoint's rate-limit window, the REST API key and its permission, the
@@ -13,6 +14,7 @@ pub mod endpoints;
 pub mod error;
 pub mod exports;
 pub mod messaging;
+pub mod schedules;
 pub mod state;
 pub mod store;
 pub mod users;
@@ -520,6 +522,7 @@ impl Vendor for Braze {
             "dispatches": store.api.dispatches,
             "deprecated_external_ids": store.api.deprecated_ids,
             "send_ids": store.api.send_ids,
+            "schedules": store.api.schedules,
         })
     }
 
@@ -590,10 +593,12 @@ async fn api_key(req: Request) -> (Option<String>, Request) {
     (from_body, Request::from_parts(parts, Body::from(bytes)))
 }
 
-/// Everything every request goes through before its route: the endpoint's
+/// Everything every request goes through before its route: the scheduled sends
+/// that have come due go out first, then the endpoint's
 /// rate-limit window (429 before anything else), the REST API key (401) and its
 /// permission (403), and the `X-RateLimit-*` headers on every reply (\[DOC\]).
 async fn gate(State(b): State<Arc<Braze>>, req: Request, next: Next) -> Response {
+    schedules::run_due(&b);
     let endpoint = Endpoint::of(req.uri().path());
     let now = b.now();
     let decision = b.hit(endpoint, now);

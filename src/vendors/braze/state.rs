@@ -51,6 +51,32 @@ pub struct Dispatch {
     pub send_id: Option<String>,
     /// Per recipient and channel.
     pub messages: Vec<MessageRecord>,
+    /// Why a scheduled send could not go out when it was due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A scheduled send (`/messages/schedule/*`, `/campaigns/trigger/schedule/*`,
+/// `/canvas/trigger/schedule/*`), sent once the run's clock reaches its time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Schedule {
+    /// A UUID (\[CAPTURE\]).
+    pub schedule_id: String,
+    /// The dispatch it will send as.
+    pub dispatch_id: String,
+    /// The send endpoint it stands for, e.g. `/messages/send`.
+    pub endpoint: &'static str,
+    /// The send's body (without `schedule`).
+    pub body: serde_json::Map<String, Value>,
+    /// When it is due.
+    #[serde(serialize_with = "iso")]
+    pub time: time::OffsetDateTime,
+    /// `scheduled`, `sent` or `deleted`.
+    pub status: &'static str,
+}
+
+fn iso<S: serde::Serializer>(t: &time::OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::clock::iso_millis(*t))
 }
 
 /// Everything the REST API beyond `/users/track` keeps.
@@ -64,4 +90,6 @@ pub struct ApiState {
     pub dispatches: Vec<Dispatch>,
     /// `(campaign_id, send_id)` pairs created by `/sends/id/create`.
     pub send_ids: Vec<(String, String)>,
+    /// Scheduled sends, oldest first.
+    pub schedules: Vec<Schedule>,
 }
