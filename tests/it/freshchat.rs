@@ -494,3 +494,39 @@ async fn the_bot_refuses_a_webhook_whose_signature_does_not_verify() {
     assert_eq!(res.status(), 401);
     r.shutdown().await;
 }
+
+#[tokio::test]
+async fn conversation_fields_are_listed_not_taken_for_a_conversation_id() {
+    let r = running(|_| {}).await;
+    for base in ["/v2", "/api/v2"] {
+        let (status, body) = fc(
+            &r,
+            reqwest::Method::GET,
+            &format!("{base}/conversations/fields"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let fields = body
+            .as_array()
+            .expect("a top-level array, as Freshchat answers");
+        let priority = fields
+            .iter()
+            .find(|f| f["name"] == "priority")
+            .expect("the built-in priority");
+        let values: Vec<&Value> = priority["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["value"])
+            .collect();
+        assert_eq!(values, ["Low", "Medium", "High", "Urgent"]);
+        assert_eq!(priority["custom"], false);
+    }
+    let (status, body) = fc(&r, reqwest::Method::GET, "/v2/conversations/nope", None).await;
+    assert_eq!(
+        (status, &body["status"]),
+        (404, &serde_json::json!("CONVERSATION_NOT_FOUND")),
+        "{body}"
+    );
+}

@@ -7,7 +7,9 @@
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
+//! - `braze_api`: Braze's user, send and export endpoints beyond `/users/track`.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
+//! - `smartsupp_rest`: Smartsupp's public REST API v2 and its consistency with the hook and webhooks.
 //! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and
 //!   the fake custom support endpoint.
 //! - `blip`: Take Blip over real sockets: the custom attendance channel, the guide's envelopes, errors.
@@ -33,6 +35,7 @@
 mod blip;
 mod blip_properties;
 mod braze;
+mod braze_api;
 mod common;
 mod control;
 mod control_expect;
@@ -48,6 +51,7 @@ mod scenario_runs;
 mod scenario_sut;
 mod serve;
 mod smartsupp;
+mod smartsupp_rest;
 mod zendesk_errors;
 mod zendesk_snapshots;
 mod zendesk_tickets;

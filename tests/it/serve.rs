@@ -86,6 +86,7 @@ async fn serve_writes_the_env_file_serves_zendesk_and_stops_on_sigterm() {
             "FAKEDESK_FRESHCHAT_GROUP_ID",
             "FAKEDESK_MAMMUT_URL",
             "FAKEDESK_SMARTSUPP_URL",
+            "FAKEDESK_SMARTSUPP_TOKEN",
             "FAKEDESK_SMARTSUPP_CLIENT_SECRET",
             "FAKEDESK_SMARTSUPP_APP_ID",
             "FAKEDESK_BLIP_URL",

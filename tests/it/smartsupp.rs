@@ -312,8 +312,8 @@ async fn unknown_and_unsubscribed_events_are_not_sent() {
 async fn the_vendor_port_answers_with_smartsupps_error_envelope() {
     let s = smartsupp("", "");
     let r = s.raw("GET", "/v2/conversations", None, Body::empty()).await;
-    assert_eq!(r.status, 404);
-    assert_eq!(r.json["code"], "not_found");
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json["code"], "unauthorized");
     assert!(r.json["message"].is_string());
 }
 

@@ -12,11 +12,11 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
 use super::store::SendRecord;
 use super::webhook::{self, BrazeRetry, Campaign, Recipient};
 use super::wire::{self, Identifier, STANDARD_ATTRIBUTES, UserAlias};
+use super::{Braze, exports, messaging, schedules, users};
 use crate::outbound::{Delivery, Outcome};
 use crate::vendors::{Control, ControlError, control_body};
 
@@ -28,6 +28,61 @@ pub fn routes() -> Router<Arc<Braze>> {
     Router::new()
         .route("/users/track", post(users_track))
         .route("/users/export/ids", post(users_export_ids))
+        .route("/users/delete", post(users::delete))
+        .route("/users/identify", post(users::identify))
+        .route("/users/alias/new", post(users::alias_new))
+        .route("/users/alias/update", post(users::alias_update))
+        .route("/users/merge", post(users::merge))
+        .route("/users/external_ids/rename", post(users::rename))
+        .route("/users/external_ids/remove", post(users::remove_ids))
+        .route("/users/track/sync", post(users::track_sync))
+        .route("/messages/send", post(messaging::messages_send))
+        .route("/campaigns/trigger/send", post(messaging::campaign_trigger))
+        .route("/canvas/trigger/send", post(messaging::canvas_trigger))
+        .route("/sends/id/create", post(messaging::send_id_create))
+        .route(
+            "/messages/schedule/create",
+            post(schedules::messages_create),
+        )
+        .route(
+            "/messages/schedule/update",
+            post(schedules::messages_update),
+        )
+        .route(
+            "/messages/schedule/delete",
+            post(schedules::messages_delete),
+        )
+        .route(
+            "/campaigns/trigger/schedule/create",
+            post(schedules::campaign_create),
+        )
+        .route(
+            "/campaigns/trigger/schedule/update",
+            post(schedules::campaign_update),
+        )
+        .route(
+            "/campaigns/trigger/schedule/delete",
+            post(schedules::campaign_delete),
+        )
+        .route(
+            "/canvas/trigger/schedule/create",
+            post(schedules::canvas_create),
+        )
+        .route(
+            "/canvas/trigger/schedule/update",
+            post(schedules::canvas_update),
+        )
+        .route(
+            "/canvas/trigger/schedule/delete",
+            post(schedules::canvas_delete),
+        )
+        .route("/campaigns/list", get(exports::campaigns))
+        .route("/campaigns/details", get(exports::campaign_details))
+        .route("/canvas/list", get(exports::canvases))
+        .route("/canvas/details", get(exports::canvas_details))
+        .route("/segments/list", get(exports::segments))
+        .route("/events/list", get(exports::events))
+        .route("/purchases/product_list", get(exports::products))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
 }
@@ -106,6 +161,7 @@ pub fn control_routes() -> Router<Arc<Braze>> {
         .route("/campaigns", get(list_campaigns).post(create_campaign))
         .route("/campaigns/{id}", get(show_campaign))
         .route("/campaigns/{id}/send", post(send_campaign))
+        .route("/canvases", get(list_canvases).post(create_canvas))
         .route("/actions/campaign", post(campaign_action))
         .method_not_allowed_fallback(control_method_not_allowed)
 }
@@ -174,6 +230,43 @@ async fn create_campaign(State(b): B, body: Bytes) -> Control {
         axum::Json(json!({"campaign": store.campaigns[i]})),
     )
         .into_response())
+}
+
+async fn list_canvases(State(b): B) -> Response {
+    axum::Json(json!({"canvases": b.store().api.canvases})).into_response()
+}
+
+/// `POST /braze/canvases`: an API-triggered Canvas with one webhook step, given as
+/// a campaign is; 201 with its id.
+async fn create_canvas(State(b): B, body: Bytes) -> Control {
+    let body = control_body(&body)?;
+    let mut canvas: Campaign = serde_json::from_value(Value::Object(body)).map_err(|e| {
+        ControlError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("not a Canvas: {e}"),
+            json!("fields: id, name, url, method, headers, request_format, body, pairs"),
+        )
+    })?;
+    let problems = canvas.problems("canvas", &b.ctx().templates);
+    if !problems.is_empty() {
+        return Err(ControlError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the Canvas is not usable",
+            json!(problems),
+        ));
+    }
+    let mut store = b.store();
+    if canvas.id.is_empty() {
+        canvas.id = store.uuid();
+    } else if store.api.canvases.iter().any(|c| c.id == canvas.id) {
+        return Err(ControlError::new(
+            StatusCode::CONFLICT,
+            format!("Canvas `{}` already exists", canvas.id),
+            Value::Null,
+        ));
+    }
+    store.api.canvases.push(canvas.clone());
+    Ok((StatusCode::CREATED, axum::Json(json!({"canvas": canvas}))).into_response())
 }
 
 /// Who a send is for: a stored profile, or a user given inline.
@@ -256,7 +349,11 @@ fn attempt_json(n: usize, outcome: &Outcome) -> Value {
 }
 
 /// Runs one delivery to its end and records how it went.
-async fn deliver(b: Arc<Braze>, id: String, request: crate::outbound::Outgoing) -> Delivery {
+pub(super) async fn deliver(
+    b: Arc<Braze>,
+    id: String,
+    request: crate::outbound::Outgoing,
+) -> Delivery {
     let s = &b.settings().webhooks;
     let policy = BrazeRetry::from_settings(s);
     let timeout = Duration::from_millis(s.timeout_ms);
@@ -337,7 +434,16 @@ async fn send(b: Arc<Braze>, id: &str, body: Map<String, Value>, wait: bool) -> 
         props("event_properties"),
         props("trigger_properties"),
     );
-    let rendered = campaign
+    if let Some(reason) = super::abort::campaign_aborts(&campaign, &b.ctx().templates, &globals) {
+        return Ok(axum::Json(json!({
+            "delivery": null,
+            "campaign": {"id": campaign.id, "name": campaign.name},
+            "delivered": false,
+            "aborted": {"abort_type": "liquid_abort_message", "abort_log": reason},
+        }))
+        .into_response());
+    }
+    let rendered = super::abort::without_tag(&campaign)
         .render(
             &b.ctx().templates,
             &globals,

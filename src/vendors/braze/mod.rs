@@ -1,5 +1,6 @@
-//! Fake Braze: the REST API's `/users/track` and `/users/export/ids`, and webhook
-//! campaigns (REFERENCE section 2).
+//! Fake Braze: the REST API (`/users/track` and `/users/export/ids` in [`api`]; the
+//! other user endpoints in [`users`], sends in [`messaging`] and [`schedules`],
+//! exports in [`exports`]), and webhook campaigns (REFERENCE section 2).
 //!
 //! Requests pass, outermost first: the harness's record layer, then `gate` (the
 //! endpoint's rate-limit window, the REST API key and its permission, the
@@ -7,12 +8,20 @@
 //! campaigns live in [`store`], free of I/O; campaigns render and retry as
 //! [`webhook`] describes, and are sent from the control API (`/braze/...`).
 
+pub mod abort;
 pub mod api;
+pub mod endpoints;
 pub mod error;
+pub mod exports;
+pub mod messaging;
+pub mod schedules;
+pub mod state;
 pub mod store;
+pub mod users;
 pub mod webhook;
 pub mod wire;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
@@ -25,6 +34,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use self::endpoints::Pool;
 use self::error::BrazeError;
 use self::store::Store;
 use self::webhook::Campaign;
@@ -45,11 +55,16 @@ pub const REGISTRATION: Registration = Registration {
 
 fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
     let campaigns = &ctx.config.braze.campaigns;
-    let problems: Vec<String> = campaigns
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| c.problems(&format!("vendors.braze.campaigns[{i}]"), &ctx.templates))
-        .collect();
+    let canvases = &ctx.config.braze.canvases;
+    let problems: Vec<String> =
+        campaigns
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.problems(&format!("vendors.braze.campaigns[{i}]"), &ctx.templates))
+            .chain(canvases.iter().enumerate().flat_map(|(i, c)| {
+                c.problems(&format!("vendors.braze.canvases[{i}]"), &ctx.templates)
+            }))
+            .collect();
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));
     }
@@ -77,8 +92,10 @@ pub struct BrazeSettings {
     pub messages: Messages,
     /// How campaign webhooks are delivered.
     pub webhooks: WebhookSettings,
-    /// Webhook campaigns that exist from the start.
+    /// Webhook campaigns that exist from the start (API-triggered ones too).
     pub campaigns: Vec<Campaign>,
+    /// API-triggered Canvases that exist from the start, each one webhook step.
+    pub canvases: Vec<Campaign>,
 }
 
 /// A REST API key and what it may call.
@@ -95,7 +112,9 @@ pub struct ApiKey {
 fn default_permissions() -> Vec<String> {
     DEFAULT_PERMISSIONS
         .iter()
-        .map(|p| (*p).to_owned())
+        .copied()
+        .chain(endpoints::permissions())
+        .map(str::to_owned)
         .collect()
 }
 
@@ -111,6 +130,16 @@ pub struct RateLimitSettings {
     pub users_export_ids: Budget,
     /// Every other path: 250,000 per hour.
     pub other: Budget,
+    /// `/users/delete`, `/identify`, `/alias/*`, `/merge`: 20,000 per minute, shared.
+    pub user_data: Budget,
+    /// `/users/external_ids/rename` and `/remove`: 1,000 per minute.
+    pub external_ids: Budget,
+    /// `/users/track/sync`: 500 per minute.
+    pub users_track_sync: Budget,
+    /// `/events/list` and `/purchases/product_list`: 1,000 per hour, shared.
+    pub events_list: Budget,
+    /// `/sends/id/create`: 100 per day.
+    pub sends_id_create: Budget,
 }
 
 /// `requests` per window of `window_secs`.
@@ -166,6 +195,7 @@ impl Default for BrazeSettings {
             messages: Messages::default(),
             webhooks: WebhookSettings::default(),
             campaigns: Vec::new(),
+            canvases: Vec::new(),
         }
     }
 }
@@ -185,6 +215,26 @@ impl Default for RateLimitSettings {
             other: Budget {
                 requests: 250_000,
                 window_secs: 3_600,
+            },
+            user_data: Budget {
+                requests: 20_000,
+                window_secs: 60,
+            },
+            external_ids: Budget {
+                requests: 1_000,
+                window_secs: 60,
+            },
+            users_track_sync: Budget {
+                requests: 500,
+                window_secs: 60,
+            },
+            events_list: Budget {
+                requests: 1_000,
+                window_secs: 3_600,
+            },
+            sends_id_create: Budget {
+                requests: 100,
+                window_secs: 86_400,
             },
         }
     }
@@ -242,6 +292,11 @@ impl BrazeSettings {
             ("users_track", self.rate_limit.users_track),
             ("users_export_ids", self.rate_limit.users_export_ids),
             ("other", self.rate_limit.other),
+            ("user_data", self.rate_limit.user_data),
+            ("external_ids", self.rate_limit.external_ids),
+            ("users_track_sync", self.rate_limit.users_track_sync),
+            ("events_list", self.rate_limit.events_list),
+            ("sends_id_create", self.rate_limit.sends_id_create),
         ];
         for (name, b) in budgets {
             if b.requests == 0 || b.window_secs == 0 {
@@ -280,6 +335,8 @@ pub enum Endpoint {
     UsersTrack,
     /// `POST /users/export/ids`.
     UsersExportIds,
+    /// An endpoint of [`endpoints::ROUTES`].
+    Listed(&'static endpoints::Route),
     /// Anything else (answered 404).
     Other,
 }
@@ -290,7 +347,7 @@ impl Endpoint {
         match path {
             "/users/track" => Self::UsersTrack,
             "/users/export/ids" => Self::UsersExportIds,
-            _ => Self::Other,
+            p => endpoints::find(p).map_or(Self::Other, Self::Listed),
         }
     }
 
@@ -299,6 +356,7 @@ impl Endpoint {
         match self {
             Self::UsersTrack => Some("users.track"),
             Self::UsersExportIds => Some("users.export.ids"),
+            Self::Listed(r) => Some(r.permission),
             Self::Other => None,
         }
     }
@@ -307,6 +365,14 @@ impl Endpoint {
         match self {
             Self::UsersTrack => r.users_track,
             Self::UsersExportIds => r.users_export_ids,
+            Self::Listed(route) => match route.pool {
+                Pool::UserData => r.user_data,
+                Pool::ExternalIds => r.external_ids,
+                Pool::TrackSync => r.users_track_sync,
+                Pool::EventsList => r.events_list,
+                Pool::SendIds => r.sends_id_create,
+                Pool::Hourly => r.other,
+            },
             Self::Other => r.other,
         }
     }
@@ -318,6 +384,8 @@ struct Limiters {
     users_track: Window,
     users_export_ids: Window,
     other: Window,
+    pools: BTreeMap<Pool, Window>,
+    settings: RateLimitSettings,
 }
 
 impl Limiters {
@@ -327,6 +395,8 @@ impl Limiters {
             users_track: w(r.users_track),
             users_export_ids: w(r.users_export_ids),
             other: w(r.other),
+            pools: BTreeMap::new(),
+            settings: r.clone(),
         }
     }
 
@@ -334,9 +404,29 @@ impl Limiters {
         match e {
             Endpoint::UsersTrack => &mut self.users_track,
             Endpoint::UsersExportIds => &mut self.users_export_ids,
-            Endpoint::Other => &mut self.other,
+            Endpoint::Listed(r) if r.pool != Pool::Hourly => {
+                let b = e.budget(&self.settings);
+                self.pools
+                    .entry(r.pool)
+                    .or_insert_with(|| Window::new(b.requests, b.window_secs))
+            }
+            Endpoint::Listed(_) | Endpoint::Other => &mut self.other,
         }
     }
+}
+
+/// The seeded store: the configured campaigns and Canvases.
+fn seeded(ctx: &VendorCtx) -> Store {
+    let s = &ctx.config.braze;
+    let mut store = Store::seeded(ctx.config.seed, &s.campaigns);
+    for c in &s.canvases {
+        let mut c = c.clone();
+        if c.id.is_empty() {
+            c.id = store.uuid();
+        }
+        store.api.canvases.push(c);
+    }
+    store
 }
 
 /// Fake Braze: settings, state and the workspace's rate-limit windows.
@@ -352,7 +442,7 @@ impl Braze {
     pub fn new(ctx: VendorCtx) -> Self {
         let settings = ctx.config.braze.clone();
         Self {
-            store: Mutex::new(Store::seeded(ctx.config.seed, &settings.campaigns)),
+            store: Mutex::new(seeded(&ctx)),
             limiters: Mutex::new(Limiters::new(&settings.rate_limit)),
             settings,
             ctx,
@@ -428,11 +518,16 @@ impl Vendor for Braze {
             "users": store.profiles,
             "campaigns": store.campaigns,
             "sends": store.sends,
+            "canvases": store.api.canvases,
+            "dispatches": store.api.dispatches,
+            "deprecated_external_ids": store.api.deprecated_ids,
+            "send_ids": store.api.send_ids,
+            "schedules": store.api.schedules,
         })
     }
 
     fn reset(&self) {
-        *self.store() = Store::seeded(self.ctx.config.seed, &self.settings.campaigns);
+        *self.store() = seeded(&self.ctx);
         *self.limiters.lock().unwrap_or_else(|p| p.into_inner()) =
             Limiters::new(&self.settings.rate_limit);
     }
@@ -503,10 +598,12 @@ async fn api_key(req: Request) -> (Option<String>, Request) {
     (from_body, Request::from_parts(parts, Body::from(bytes)))
 }
 
-/// Everything every request goes through before its route: the endpoint's
+/// Everything every request goes through before its route: the scheduled sends
+/// that have come due go out first, then the endpoint's
 /// rate-limit window (429 before anything else), the REST API key (401) and its
 /// permission (403), and the `X-RateLimit-*` headers on every reply (\[DOC\]).
 async fn gate(State(b): State<Arc<Braze>>, req: Request, next: Next) -> Response {
+    schedules::run_due(&b);
     let endpoint = Endpoint::of(req.uri().path());
     let now = b.now();
     let decision = b.hit(endpoint, now);
@@ -596,6 +693,10 @@ mod tests {
             Endpoint::of("/users/export/ids").permission(),
             Some("users.export.ids")
         );
-        assert_eq!(Endpoint::of("/users/track/sync"), Endpoint::Other);
+        assert_eq!(
+            Endpoint::of("/users/track/sync").permission(),
+            Some("users.track.sync")
+        );
+        assert_eq!(Endpoint::of("/users/nothing"), Endpoint::Other);
     }
 }

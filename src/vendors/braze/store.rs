@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use time::OffsetDateTime;
 
+use super::state::ApiState;
 use super::webhook::Campaign;
 use super::wire::{
     AttributesInput, CustomOp, EventInput, Identifier, MinorError, PurchaseInput, TrackRequest,
@@ -124,6 +125,8 @@ pub struct Store {
     pub campaigns: Vec<Campaign>,
     /// Campaign sends, oldest first.
     pub sends: Vec<SendRecord>,
+    /// What the REST API beyond `/users/track` keeps.
+    pub api: ApiState,
 }
 
 impl Store {
@@ -135,6 +138,7 @@ impl Store {
             profiles: Vec::new(),
             campaigns: Vec::new(),
             sends: Vec::new(),
+            api: ApiState::default(),
         };
         for c in campaigns {
             store.add_campaign(c.clone());
@@ -186,7 +190,10 @@ impl Store {
                 .map(|(i, _)| i)
         };
         match who {
-            Identifier::ExternalId(id) => by(&|p| p.external_id.as_deref() == Some(id)),
+            Identifier::ExternalId(id) => {
+                let renamed = self.api.deprecated_ids.get(id);
+                by(&|p| p.external_id.as_deref() == Some(id) || renamed == Some(&p.braze_id))
+            }
             Identifier::BrazeId(id) => by(&|p| &p.braze_id == id),
             Identifier::Alias(a) => by(&|p| p.user_aliases.contains(a)),
             Identifier::Email(e) => by(&|p| {
@@ -199,7 +206,7 @@ impl Store {
 
     /// The profile `who` names, created when missing and `create` allows. A braze_id
     /// never creates: Braze assigns those.
-    fn find_or_create(
+    pub fn find_or_create(
         &mut self,
         who: &Identifier,
         create: bool,

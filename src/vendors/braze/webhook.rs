@@ -138,7 +138,7 @@ impl Campaign {
         // (Render errors depend on the user's data: they are reported at send.)
         for (part, source) in self.templates() {
             if let Err(e @ TemplateError::Parse(_)) =
-                templates.render(Dialect::Braze, source, &json!({}))
+                templates.render(Dialect::Braze, &super::abort::rewrite(source), &json!({}))
             {
                 out.push(format!("{at}.{part}: {e}"));
             }
@@ -290,6 +290,15 @@ pub fn globals(
         "api_trigger_properties": trigger_properties,
         "campaign": {"name": campaign.name, "api_id": campaign.id, "dispatch_id": dispatch_id},
     })
+}
+
+/// Adds the top-level keys of `extra` to `globals` (Canvas `context`, ...).
+pub fn merge_globals(globals: &mut Value, extra: &Value) {
+    if let (Some(g), Some(e)) = (globals.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            g.insert(k.clone(), v.clone());
+        }
+    }
 }
 
 /// Braze's retry rules (\[DOC\] REFERENCE 2.4): retry on 408, 429, 5xx, timeouts and

@@ -43,6 +43,7 @@ pub fn routes() -> Router<Arc<Freshchat>> {
         .route("/groups/{id}", get(get_group))
         .route("/channels", get(list_channels))
         .route("/conversations", post(create_conversation))
+        .route("/conversations/fields", get(super::fields::list))
         .route(
             "/conversations/{id}",
             get(get_conversation).put(update_conversation),

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod error;
+pub mod fields;
 pub mod store;
 pub mod webhook;
 pub mod wire;

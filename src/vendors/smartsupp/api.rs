@@ -1,5 +1,5 @@
-//! Handlers of fake Smartsupp: the vendor port (nothing but Smartsupp's 404), and
-//! the control actions that push hooks and webhooks to the system under test.
+//! Handlers of fake Smartsupp: the vendor port (the REST API of [`super::rest`]),
+//! and the control actions that push hooks and webhooks to the system under test.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +13,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::Smartsupp;
-use super::error::SmartsuppError;
+use super::rest::convo;
 use super::store::{self, ChatKind, ChatSpec, DeliveryRecord};
 use super::webhook::{self, Redeliver};
 use super::wire::{self, EventCallback, HookPayload};
@@ -23,22 +23,16 @@ use crate::vendors::{Control, ControlError, control_body};
 
 type S = State<Arc<Smartsupp>>;
 
-/// The vendor port: Smartsupp's public REST API is not faked, so every request gets
-/// its 404 envelope.
+/// The vendor port: the public REST API v2.
 pub fn routes() -> Router<Arc<Smartsupp>> {
-    Router::new()
-        .fallback(not_found)
-        .method_not_allowed_fallback(not_found)
-}
-
-async fn not_found() -> SmartsuppError {
-    SmartsuppError::NotFound
+    super::rest::routes()
 }
 
 /// The control actions, nested under `/smartsupp` on the control port.
 pub fn control_routes() -> Router<Arc<Smartsupp>> {
     Router::new()
         .route("/actions/chat_finished", post(chat_finished))
+        .route("/actions/chat_started", post(chat_started))
         .route("/actions/chat_missed", post(chat_missed))
         .route("/actions/offline_message", post(offline_message))
         .route("/actions/hook", post(hook_action))
@@ -276,6 +270,51 @@ async fn chat_finished(State(s): S, body: Bytes) -> Control {
     chat(s, ChatKind::Finished, body).await
 }
 
+/// `smartsupp.chat_started`: a visitor writes (and maybe an agent answers); the
+/// conversation stays open for the REST API, and `conversation.opened` goes to the
+/// webhook URL when one is set. Its export goes to the hook when it is closed.
+async fn chat_started(State(s): S, body: Bytes) -> Control {
+    let mut body = control_body(&body)?;
+    let opts = options(&mut body)?;
+    let answered = body
+        .get("messages")
+        .and_then(Value::as_array)
+        .is_some_and(|l| l.iter().any(|m| m["from"] == "agent"));
+    let kind = if answered {
+        ChatKind::Finished
+    } else {
+        ChatKind::Missed
+    };
+    let mut payload = new_chat(&s, kind, body)?;
+    convo::reopen(&mut payload);
+    let id = payload.channel.id;
+    let conversation = {
+        let mut store = s.store();
+        let conv = crate::vendors::smartsupp::rest::state::Conv::open(
+            crate::vendors::smartsupp::rest::state::agent_ids(&payload)
+                .into_iter()
+                .next(),
+        );
+        let object = convo::conversation(&payload, &conv);
+        store.rest.convs.insert(id, conv);
+        store.chats.push(payload.clone());
+        object
+    };
+    let opened = {
+        let s = s.clone();
+        async move { emit(s, id, "conversation.opened", None).await }
+    };
+    if opts.wait {
+        opened.await;
+    } else {
+        tokio::spawn(opened);
+    }
+    Ok(
+        axum::Json(json!({"chat": id, "conversation": conversation, "sent": payload}))
+            .into_response(),
+    )
+}
+
 /// `smartsupp.chat_missed`.
 async fn chat_missed(State(s): S, body: Bytes) -> Control {
     chat(s, ChatKind::Missed, body).await
@@ -368,8 +407,32 @@ async fn webhook_action(State(s): S, body: Bytes) -> Control {
             },
         }
     };
-    let mut data = webhook::event_data(&event, &chat, &webhook::iso_ms);
-    if let Some(p) = &patch {
+    let (record, request, sent) = event_delivery(&s, event, &chat, patch.as_ref(), url);
+    dispatch(s, Channel::Webhook, record, request, opts.wait, sent).await
+}
+
+/// The delivery of one event about `chat`: its record, request and body. A
+/// conversation the REST API knows is described as the API shows it now.
+fn event_delivery(
+    s: &Smartsupp,
+    event: String,
+    chat: &HookPayload,
+    patch: Option<&Value>,
+    url: String,
+) -> (DeliveryRecord, Outgoing, Value) {
+    let mut data = {
+        let store = s.store();
+        match store.rest.convs.get(&chat.channel.id) {
+            Some(conv) => webhook::event_data_with(
+                &event,
+                chat,
+                convo::conversation(chat, conv),
+                &webhook::iso_ms,
+            ),
+            None => webhook::event_data(&event, chat, &webhook::iso_ms),
+        }
+    };
+    if let Some(p) = patch {
         webhook::merge(&mut data, p);
     }
     let st = s.settings();
@@ -396,5 +459,41 @@ async fn webhook_action(State(s): S, body: Bytes) -> Control {
         attempts: Vec::new(),
     };
     let sent = serde_json::to_value(&envelope).unwrap_or(Value::Null);
-    dispatch(s, Channel::Webhook, record, request, opts.wait, sent).await
+    (record, request, sent)
+}
+
+/// What a change made through the REST API sends by itself: the event about the
+/// chat to the webhook URL (when one is set and the event subscribed), and, for a
+/// chat that ended, its export to the hook URL (when one is set). Not awaited.
+pub(crate) async fn emit(s: Arc<Smartsupp>, chat_id: u64, event: &str, patch: Option<Value>) {
+    let Some(chat) = s.store().chat(chat_id).cloned() else {
+        return;
+    };
+    let (hook_url, webhook_url, subscribed) = {
+        let st = s.settings();
+        let events = &st.webhooks.events;
+        (
+            st.hook.url.clone(),
+            st.webhooks.url.clone(),
+            events.is_empty() || events.iter().any(|e| e == event),
+        )
+    };
+    if event == "conversation.closed" && !hook_url.is_empty() {
+        let request = webhook::hook_request(&hook_url, &chat, &s.settings().hook.user_agent);
+        let record = DeliveryRecord {
+            delivery: s.store().delivery_id(),
+            event: "hook".to_owned(),
+            chat_id: Some(json!(chat.channel.id)),
+            url: hook_url,
+            status: "in_progress",
+            attempts: Vec::new(),
+        };
+        let sent = serde_json::to_value(&chat).unwrap_or(Value::Null);
+        let _ = dispatch(s.clone(), Channel::Hook, record, request, false, sent).await;
+    }
+    if !webhook_url.is_empty() && subscribed {
+        let (record, request, sent) =
+            event_delivery(&s, event.to_owned(), &chat, patch.as_ref(), webhook_url);
+        let _ = dispatch(s, Channel::Webhook, record, request, false, sent).await;
+    }
 }

@@ -1,7 +1,8 @@
 //! Smartsupp's error envelope (REFERENCE 5.2, schema `error_payload` of the Core API
-//! spec): `{"code": "...", "message": "..."}`. Whether the public API uses exactly
-//! this shape is UNVERIFIED. Fake Smartsupp serves none of the REST API, so every
-//! request to its port gets one of these.
+//! spec): `{"code": "...", "message": "..."}`, with `errors[]` on schema validation.
+//! The codes `invalid_parameters` and `not_implemented` (400 for an unknown route)
+//! are captured from the public REST API v2; the others follow the internal spec's
+//! examples \[UNVERIFIED\].
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -12,9 +13,24 @@ use crate::vendors::json_reply;
 /// The errors fake Smartsupp answers with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SmartsuppError {
-    /// 404: the path is not served.
-    #[error("not found")]
-    NotFound,
+    /// 404: an unknown id (`"Conversation not found"`).
+    #[error("{0} not found")]
+    Missing(&'static str),
+    /// 400: a route or method the public API does not implement.
+    #[error("not implemented")]
+    NotImplemented,
+    /// 401: no bearer token, or one the account does not know.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// 422: well-formed but invalid data.
+    #[error("invalid parameters: {0}")]
+    Invalid(String),
+    /// 400: schema validation, with `errors[]`: (path, message).
+    #[error("bad request at {0}: {1}")]
+    Validation(String, String),
+    /// 429: the token's budget is spent; the value is `Retry-After` in seconds.
+    #[error("too many requests")]
+    TooManyRequests(u32),
     /// 400: the body could not be read.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -27,11 +43,43 @@ impl SmartsuppError {
     /// The status and the `error_payload` body.
     pub fn status_and_body(&self) -> (StatusCode, serde_json::Value) {
         let (status, code, message) = match self {
-            Self::NotFound => (
+            Self::Missing(what) => (
                 StatusCode::NOT_FOUND,
                 "not_found",
-                "Not found: fake Smartsupp pushes hooks and webhooks and serves no REST API"
-                    .to_owned(),
+                format!("{what} not found"),
+            ),
+            Self::NotImplemented => (
+                StatusCode::BAD_REQUEST,
+                "not_implemented",
+                "Requested url or method not implemented".to_owned(),
+            ),
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "The API key was not authorised".to_owned(),
+            ),
+            Self::Invalid(why) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_parameters",
+                why.clone(),
+            ),
+            Self::Validation(path, why) => {
+                let body = json!({
+                    "code": "bad_request",
+                    "message": "Invalid parameters",
+                    "errors": [{
+                        "path": path,
+                        "code": "openapi.requestValidation",
+                        "message": why,
+                        "location": "body",
+                    }],
+                });
+                return (StatusCode::BAD_REQUEST, body);
+            }
+            Self::TooManyRequests(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "Too many requests".to_owned(),
             ),
             Self::BadRequest(why) => (StatusCode::BAD_REQUEST, "bad_request", why.clone()),
             Self::PayloadTooLarge(limit) => (
@@ -47,7 +95,13 @@ impl SmartsuppError {
 impl IntoResponse for SmartsuppError {
     fn into_response(self) -> Response {
         let (status, body) = self.status_and_body();
-        json_reply(status, "application/json; charset=utf-8", &body)
+        let mut res = json_reply(status, "application/json; charset=utf-8", &body);
+        if let Self::TooManyRequests(secs) = self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        res
     }
 }
 
@@ -57,9 +111,17 @@ mod tests {
 
     #[test]
     fn errors_have_the_error_payload_shape() {
-        let (status, body) = SmartsuppError::NotFound.status_and_body();
+        let (status, body) = SmartsuppError::Missing("Conversation").status_and_body();
         assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(body["code"], "not_found");
-        assert!(body["message"].is_string());
+        assert_eq!(
+            body,
+            json!({"code": "not_found", "message": "Conversation not found"})
+        );
+        let (status, body) = SmartsuppError::NotImplemented.status_and_body();
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body["code"], "not_implemented",
+            "captured: unknown routes are 400"
+        );
     }
 }

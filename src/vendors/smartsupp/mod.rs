@@ -1,7 +1,7 @@
 //! Fake Smartsupp: the POST hook that exports every finished chat, missed chat and
 //! offline message, and the REST webhooks with `X-Smartsupp-Hmac` (REFERENCE
-//! section 5). Both push to the system under test; the SUT never calls Smartsupp,
-//! so the vendor port answers every request with Smartsupp's 404 envelope.
+//! section 5), both pushed to the system under test; and the public REST API v2
+//! ([`rest`]) that reads and changes the same conversations.
 //!
 //! Conversations come from the generator in [`store`], which derives every
 //! statistic and flag from the messages; deliveries are built and signed by
@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod error;
+pub mod rest;
 pub mod store;
 pub mod webhook;
 pub mod wire;
@@ -35,6 +36,10 @@ pub const REGISTRATION: Registration = Registration {
         Action {
             name: "chat_finished",
             summary: "a chat ends: POST its conversation export to the hook URL; optional `visitor`, `agent`, `messages` (lines `{from: visitor|agent|trigger, text, after_ms, trigger}`), `rating`, `rating_desc`, `paths`, `closed_by`, `url`, `wait` (default true)",
+        },
+        Action {
+            name: "chat_started",
+            summary: "a visitor starts a chat that stays open for the REST API (arguments as `chat_finished`; agent lines make it served); its export goes to the hook when it is closed",
         },
         Action {
             name: "chat_missed",
@@ -86,6 +91,8 @@ pub struct SmartsuppSettings {
     pub hook: HookSettings,
     /// The REST webhooks.
     pub webhooks: WebhookSettings,
+    /// The public REST API v2: tokens, rate limit, agents.
+    pub api: rest::ApiSettings,
 }
 
 /// Where and how conversation exports are posted.
@@ -138,6 +145,7 @@ impl Default for SmartsuppSettings {
             account_id: 208,
             hook: HookSettings::default(),
             webhooks: WebhookSettings::default(),
+            api: rest::ApiSettings::default(),
         }
     }
 }
@@ -174,7 +182,7 @@ impl Default for WebhookSettings {
 impl SmartsuppSettings {
     /// Problems that would make the fake unusable, each as one sentence.
     pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.api.problems();
         if self.webhooks.client_secret.is_empty() {
             out.push("vendors.smartsupp.webhooks.client_secret: give a secret, webhooks are signed with it".to_owned());
         }
@@ -214,6 +222,16 @@ impl SmartsuppSettings {
     }
 }
 
+/// The seeded store, with the configured agents.
+fn seeded(ctx: &VendorCtx) -> Store {
+    let mut store = Store::seeded(ctx.config.seed);
+    store
+        .rest
+        .agents
+        .clone_from(&ctx.config.smartsupp.api.agents);
+    store
+}
+
 /// Fake Smartsupp: settings and state.
 pub struct Smartsupp {
     ctx: VendorCtx,
@@ -226,7 +244,7 @@ impl Smartsupp {
     pub fn new(ctx: VendorCtx) -> Self {
         Self {
             settings: ctx.config.smartsupp.clone(),
-            store: Mutex::new(Store::seeded(ctx.config.seed)),
+            store: Mutex::new(seeded(&ctx)),
             ctx,
         }
     }
@@ -258,7 +276,9 @@ impl Vendor for Smartsupp {
     }
 
     fn router(self: Arc<Self>) -> Router {
-        api::routes().with_state(self)
+        api::routes()
+            .with_state(self.clone())
+            .layer(axum::middleware::from_fn_with_state(self, rest::gate))
     }
 
     fn state(&self) -> Value {
@@ -268,11 +288,12 @@ impl Vendor for Smartsupp {
             "chats": store.chats,
             "hooks": store.hooks,
             "webhooks": store.webhooks,
+            "rest": store.rest.to_json(),
         })
     }
 
     fn reset(&self) {
-        *self.store() = Store::seeded(self.ctx.config.seed);
+        *self.store() = seeded(&self.ctx);
     }
 
     fn reject(&self, rejection: Rejection) -> Response {
@@ -290,8 +311,26 @@ impl Vendor for Smartsupp {
         .into_response()
     }
 
+    fn seeded_authorization(&self) -> Option<String> {
+        self.settings
+            .api
+            .tokens
+            .first()
+            .map(|t| format!("Bearer {t}"))
+    }
+
     fn credentials(&self) -> Vec<Credential> {
         vec![
+            Credential {
+                key: "TOKEN",
+                value: self
+                    .settings
+                    .api
+                    .tokens
+                    .first()
+                    .cloned()
+                    .unwrap_or_default(),
+            },
             Credential {
                 key: "CLIENT_SECRET",
                 value: self.settings.webhooks.client_secret.clone(),

@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::HookStyle;
+use super::rest::state::{RestState, default_agents};
 use super::wire::{Channel, HookPayload, Message, PathVisit, Variable, Visitor};
 use crate::ids::IdGen;
 
@@ -543,6 +544,8 @@ pub struct Store {
     pub hooks: Vec<DeliveryRecord>,
     /// Webhook deliveries.
     pub webhooks: Vec<DeliveryRecord>,
+    /// What the public REST API adds: statuses, contacts, agents, notes.
+    pub rest: RestState,
 }
 
 impl Store {
@@ -555,7 +558,21 @@ impl Store {
             chats: Vec::new(),
             hooks: Vec::new(),
             webhooks: Vec::new(),
+            rest: RestState::seeded(default_agents()),
         }
+    }
+
+    /// A new contact's id, from the visitors' sequence (a visitor's contact shares
+    /// its id).
+    pub fn contact_id(&mut self) -> u64 {
+        let id = self.next_visitor;
+        self.next_visitor += 1;
+        id
+    }
+
+    /// The chat with this id, to change it.
+    pub fn chat_mut(&mut self, id: u64) -> Option<&mut HookPayload> {
+        self.chats.iter_mut().find(|c| c.channel.id == id)
     }
 
     /// Ids for a new chat.

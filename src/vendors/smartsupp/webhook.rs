@@ -166,6 +166,22 @@ pub fn conversation_object(chat: &HookPayload, iso: &dyn Fn(i64) -> String) -> V
     })
 }
 
+/// The id of message `i` of a chat: `<chat>-<sentAt>`, with `-<n>` added when `n`
+/// earlier messages share the millisecond. The REST API lists messages under the
+/// same ids.
+pub fn message_id(chat: &HookPayload, i: usize) -> String {
+    let at = chat.messages[i].sent_at;
+    let twins = chat.messages[..i]
+        .iter()
+        .filter(|m| m.sent_at == at)
+        .count();
+    if twins == 0 {
+        format!("{}-{at}", chat.channel.id)
+    } else {
+        format!("{}-{at}-{twins}", chat.channel.id)
+    }
+}
+
 /// The event-specific part of `data` for a conversation event, beside
 /// `conversation` (\[3P/UNVERIFIED\]).
 pub fn event_extras(event: &str, chat: &HookPayload, iso: &dyn Fn(i64) -> String) -> Value {
@@ -180,14 +196,19 @@ pub fn event_extras(event: &str, chat: &HookPayload, iso: &dyn Fn(i64) -> String
         })
         .unwrap_or(Value::Null);
     let message = |sub_type: &str| {
-        let m = chat.messages.iter().rev().find(|m| match sub_type {
-            "agent" => m.kind == "agent" && m.triggered_by.is_none(),
-            "contact" => m.kind == "visitor",
-            _ => m.kind == "agent" && m.triggered_by.is_some(),
-        });
-        m.map_or(Value::Null, |m| {
+        let m = chat
+            .messages
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, m)| match sub_type {
+                "agent" => m.kind == "agent" && m.triggered_by.is_none(),
+                "contact" => m.kind == "visitor",
+                _ => m.kind == "agent" && m.triggered_by.is_some(),
+            });
+        m.map_or(Value::Null, |(i, m)| {
             json!({
-                "id": format!("{}-{}", chat.channel.id, m.sent_at),
+                "id": message_id(chat, i),
                 "type": "message",
                 "sub_type": sub_type,
                 "content": {"type": "text", "text": m.content},
@@ -216,14 +237,25 @@ pub fn event_extras(event: &str, chat: &HookPayload, iso: &dyn Fn(i64) -> String
 /// `data` of an event about `chat`: for a conversation event the conversation
 /// object with the event's extras, otherwise the contact or visitor it names.
 pub fn event_data(event: &str, chat: &HookPayload, iso: &dyn Fn(i64) -> String) -> Value {
+    let mut conversation = conversation_object(chat, iso);
+    // Only closing and rating happen to a finished conversation; the other
+    // events happen while it is open.
+    if !CLOSED_EVENTS.contains(&event) {
+        conversation["status"] = json!("open");
+        conversation["finished_at"] = Value::Null;
+    }
+    event_data_with(event, chat, conversation, iso)
+}
+
+/// [`event_data`] with the conversation object given (as the REST API shows it
+/// now, for a conversation the API has changed).
+pub fn event_data_with(
+    event: &str,
+    chat: &HookPayload,
+    conversation: Value,
+    iso: &dyn Fn(i64) -> String,
+) -> Value {
     if event.starts_with("conversation.") {
-        let mut conversation = conversation_object(chat, iso);
-        // Only closing and rating happen to a finished conversation; the other
-        // events happen while it is open.
-        if !CLOSED_EVENTS.contains(&event) {
-            conversation["status"] = json!("open");
-            conversation["finished_at"] = Value::Null;
-        }
         let mut d = json!({ "conversation": conversation });
         merge(&mut d, &event_extras(event, chat, iso));
         d

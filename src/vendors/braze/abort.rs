@@ -1,0 +1,136 @@
+//! Braze Liquid's `{% abort_message %}` (REFERENCE braze-rest 9): when the tag runs,
+//! the message is not sent to that user on any channel, and the abort is recorded
+//! with `abort_type: liquid_abort_message` and its reason (default
+//! `{% abort_message %} called`).
+//!
+//! The shared Liquid engine does not know the tag, so it is rewritten before
+//! rendering into a marker the engine prints as text: only a tag on a branch that
+//! runs leaves its marker in the output.
+
+use serde_json::Value;
+
+use super::webhook::Campaign;
+use crate::template::{Dialect, Templates};
+
+const MARK: &str = "@@fakedesk-abort-message@@";
+
+/// The reason logged when the tag gives none (\[DOC\]).
+pub const DEFAULT_LOG: &str = "{% abort_message %} called";
+
+/// `source` with every `{% abort_message %}`, `{% abort_message() %}` and
+/// `{% abort_message('why') %}` replaced by its marker.
+pub fn rewrite(source: &str) -> String {
+    let mut out = String::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("{%") {
+        let Some(len) = rest[start..].find("%}") else {
+            break;
+        };
+        let tag = &rest[start + 2..start + len];
+        let inner = tag
+            .trim()
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim();
+        out.push_str(&rest[..start]);
+        if let Some(args) = inner.strip_prefix("abort_message") {
+            let reason = args
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+                .trim_matches(|c| c == '\'' || c == '"');
+            out.push_str(MARK);
+            out.push_str(&reason.replace(['{', '}', '%'], ""));
+            out.push_str(MARK);
+        } else {
+            out.push_str(&rest[start..start + len + 2]);
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The abort's reason, when `rendered` ran the tag.
+pub fn aborted(rendered: &str) -> Option<String> {
+    let start = rendered.find(MARK)? + MARK.len();
+    let reason = rendered[start..].split(MARK).next().unwrap_or_default();
+    Some(if reason.is_empty() {
+        DEFAULT_LOG.to_owned()
+    } else {
+        reason.to_owned()
+    })
+}
+
+/// Renders one template with the tag understood: `Ok(Err(reason))` when it aborts.
+pub fn render(
+    templates: &Templates,
+    source: &str,
+    globals: &Value,
+) -> Result<Result<String, String>, String> {
+    let text = templates
+        .render(Dialect::Braze, &rewrite(source), globals)
+        .map_err(|e| e.to_string())?;
+    Ok(match aborted(&text) {
+        Some(reason) => Err(reason),
+        None => Ok(text),
+    })
+}
+
+/// Whether any template of the campaign aborts for these globals, and why.
+pub fn campaign_aborts(c: &Campaign, templates: &Templates, globals: &Value) -> Option<String> {
+    let parts = std::iter::once(&c.url)
+        .chain(c.headers.values())
+        .chain(std::iter::once(&c.body))
+        .chain(c.pairs.values());
+    for source in parts.filter(|s| s.contains("abort_message")) {
+        if let Ok(Err(reason)) = render(templates, source, globals) {
+            return Some(reason);
+        }
+    }
+    None
+}
+
+/// A campaign whose templates no longer hold the tag (so a send renders cleanly
+/// once [`campaign_aborts`] said it does not abort).
+pub fn without_tag(c: &Campaign) -> Campaign {
+    let strip = |s: &String| {
+        if s.contains("abort_message") {
+            rewrite(s).replace(MARK, "")
+        } else {
+            s.clone()
+        }
+    };
+    let mut c = c.clone();
+    c.url = strip(&c.url);
+    c.body = strip(&c.body);
+    for v in c.headers.values_mut().chain(c.pairs.values_mut()) {
+        *v = strip(v);
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_a_tag_on_a_branch_that_runs_aborts() {
+        let t = Templates::new();
+        let src = "{% if ${first_name} == blank %}{% abort_message('no name') %}{% endif %}Hi {{${first_name}}}";
+        assert_eq!(
+            render(&t, src, &json!({"first_name": null})),
+            Ok(Err("no name".to_owned()))
+        );
+        assert_eq!(
+            render(&t, src, &json!({"first_name": "Ana"})),
+            Ok(Ok("Hi Ana".to_owned()))
+        );
+        assert_eq!(
+            render(&t, "{% abort_message() %}", &json!({})),
+            Ok(Err(DEFAULT_LOG.to_owned()))
+        );
+    }
+}
