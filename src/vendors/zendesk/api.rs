@@ -262,7 +262,8 @@ async fn update_ticket(
 }
 
 async fn delete_ticket(State(z): Z, IdParam(id): IdParam) -> Reply {
-    z.store().delete_ticket(id)?;
+    let now = z.now();
+    z.store().delete_ticket(id, now)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -439,7 +440,7 @@ async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl
     let mut store = z.store();
     let results = ids
         .iter()
-        .map(|&id| match store.delete_ticket(id) {
+        .map(|&id| match store.delete_ticket(id, now) {
             Ok(()) => json!({"action": "destroy", "status": "Deleted", "success": true, "id": id}),
             Err(e) => json!({"action": "destroy", "status": "Failed", "success": false, "id": id, "error": "TicketDeleteFailed", "details": failure_text(&e)}),
         })

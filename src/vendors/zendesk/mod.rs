@@ -7,8 +7,12 @@
 
 pub mod admin_api;
 pub mod api;
+pub mod changelog;
 pub mod error;
+pub mod export;
+pub mod org;
 pub mod page;
+pub mod search;
 pub mod store;
 pub mod triggers;
 pub mod webhook;
@@ -99,6 +103,8 @@ pub struct ZendeskSettings {
     /// object; a `notification_webhook` action may name a seeded webhook by its name.
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub seed_triggers: Vec<serde_json::Value>,
+    /// How the incremental exports behave.
+    pub incremental: export::IncrementalSettings,
 }
 
 /// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
@@ -182,6 +188,7 @@ impl Default for ZendeskSettings {
             webhooks: WebhookSettings::default(),
             seed_webhooks: Vec::new(),
             seed_triggers: Vec::new(),
+            incremental: export::IncrementalSettings::default(),
             users: vec![SeedUser {
                 name: "Fakedesk Admin".to_owned(),
                 email: "admin@fakedesk.test".to_owned(),
@@ -225,6 +232,14 @@ impl ZendeskSettings {
         }
         if self.rate_limit.per_minute == 0 || self.rate_limit.tickets_index_per_minute == 0 {
             out.push("vendors.zendesk.rate_limit: budgets must be at least 1 (set enabled: false to switch limits off)".to_owned());
+        }
+        if self.incremental.per_minute == 0 {
+            out.push("vendors.zendesk.incremental.per_minute must be at least 1".to_owned());
+        }
+        if axum::http::StatusCode::from_u16(self.incremental.too_recent_status).is_err() {
+            out.push(
+                "vendors.zendesk.incremental.too_recent_status is not an HTTP status".to_owned(),
+            );
         }
         if self.webhooks.timeout_ms == 0 {
             out.push("vendors.zendesk.webhooks.timeout_ms must be at least 1".to_owned());
@@ -388,6 +403,7 @@ pub struct Zendesk {
     store: RwLock<Store>,
     limiter: Mutex<Window>,
     tickets_index: Mutex<Window>,
+    incremental: Mutex<Window>,
     requests: AtomicU64,
 }
 
@@ -416,6 +432,7 @@ impl Zendesk {
                 settings.rate_limit.tickets_index_per_minute,
                 60,
             )),
+            incremental: Mutex::new(Window::new(settings.incremental.per_minute, 60)),
             store: RwLock::new(store),
             requests: AtomicU64::new(0),
             settings,
@@ -448,6 +465,11 @@ impl Zendesk {
     /// Counts a list-tickets call against its own budget (`zendesk-ratelimit-tickets-index`).
     pub fn hit_tickets_index(&self) -> Option<Decision> {
         self.hit(&self.tickets_index)
+    }
+
+    /// Counts an incremental export call against the exports' own budget.
+    pub fn hit_incremental(&self) -> Option<Decision> {
+        self.hit(&self.incremental)
     }
 
     /// Runs the triggers over every ticket change committed since the last run, and
@@ -557,6 +579,9 @@ impl Zendesk {
     {
         api::routes()
             .merge(admin_api::routes())
+            .merge(export::routes())
+            .merge(search::routes())
+            .merge(org::routes())
             .fallback(api::invalid_endpoint)
             .method_not_allowed_fallback(api::invalid_endpoint)
             .layer(layer)
@@ -589,6 +614,7 @@ impl Vendor for Zendesk {
             "job_statuses": store.jobs.keys().collect::<Vec<_>>(),
             "webhooks": store.webhooks.values().map(webhook::WebhookOut::from).collect::<Vec<_>>(),
             "triggers": store.triggers.values().collect::<Vec<_>>(),
+            "organizations": store.organizations.values().map(|o| org::OrgOut::new(&base, o)).collect::<Vec<_>>(),
         })
     }
 
@@ -598,6 +624,8 @@ impl Vendor for Zendesk {
             Window::new(self.settings.rate_limit.per_minute, 60);
         *self.tickets_index.lock().unwrap_or_else(|p| p.into_inner()) =
             Window::new(self.settings.rate_limit.tickets_index_per_minute, 60);
+        *self.incremental.lock().unwrap_or_else(|p| p.into_inner()) =
+            Window::new(self.settings.incremental.per_minute, 60);
     }
 
     fn reject(&self, rejection: Rejection) -> Response {
