@@ -5,6 +5,9 @@
 //! - `zendesk_users`: user endpoints.
 //! - `zendesk_errors`: authentication, error envelopes, bad input, rate limits.
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
+//! - `zendesk_exports`: incremental exports and the change log behind them.
+//! - `zendesk_search`: search, search count and search export.
+//! - `zendesk_breadth_props`: property test: exports, search and state agree.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
@@ -45,6 +48,7 @@ mod scenario_sut;
 mod serve;
 mod smartsupp;
 mod zendesk_errors;
+mod zendesk_exports;
 mod zendesk_snapshots;
 mod zendesk_tickets;
 mod zendesk_users;
