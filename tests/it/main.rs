@@ -49,6 +49,7 @@ mod serve;
 mod smartsupp;
 mod zendesk_errors;
 mod zendesk_exports;
+mod zendesk_search;
 mod zendesk_snapshots;
 mod zendesk_tickets;
 mod zendesk_users;
