@@ -47,6 +47,7 @@ mod scenario_runs;
 mod scenario_sut;
 mod serve;
 mod smartsupp;
+mod zendesk_breadth_props;
 mod zendesk_errors;
 mod zendesk_exports;
 mod zendesk_search;
