@@ -6,6 +6,7 @@
 //! - `zendesk_errors`: authentication, error envelopes, bad input, rate limits.
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_exports`: incremental exports and the change log behind them.
+//! - `zendesk_requests`: the Requests API and end users' 403 on agent endpoints.
 //! - `zendesk_search`: search, search count and search export.
 //! - `zendesk_breadth_props`: property test: exports, search and state agree.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
@@ -50,6 +51,7 @@ mod smartsupp;
 mod zendesk_breadth_props;
 mod zendesk_errors;
 mod zendesk_exports;
+mod zendesk_requests;
 mod zendesk_search;
 mod zendesk_snapshots;
 mod zendesk_tickets;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod org;
 pub mod page;
+pub mod requests;
 pub mod search;
 pub mod store;
 pub mod triggers;
@@ -553,6 +554,16 @@ impl Zendesk {
         self.store_read().authenticate(&credential)
     }
 
+    /// Whether `id` is an end user calling an agent endpoint (403).
+    fn refused_end_user(&self, id: u64, method: &Method, path: &str) -> bool {
+        let end_user = self
+            .store_read()
+            .users
+            .get(&id)
+            .is_some_and(|u| !u.role.is_staff());
+        end_user && !requests::end_user_may(method, path)
+    }
+
     /// The settings in force.
     pub fn settings(&self) -> &ZendeskSettings {
         &self.settings
@@ -582,6 +593,7 @@ impl Zendesk {
             .merge(export::routes())
             .merge(search::routes())
             .merge(org::routes())
+            .merge(requests::routes())
             .fallback(api::invalid_endpoint)
             .method_not_allowed_fallback(api::invalid_endpoint)
             .layer(layer)
@@ -738,6 +750,9 @@ where
             Answer::Refused(Some(ZendeskError::RateLimited(reset).into_response()))
         } else {
             match z.caller(req.headers().get(header::AUTHORIZATION)) {
+                Some(id) if z.refused_end_user(id, req.method(), req.uri().path()) => {
+                    Answer::Refused(Some(ZendeskError::Forbidden.into_response()))
+                }
                 Some(_) => {
                     // Only writes change tickets, so only they can fire triggers.
                     let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
