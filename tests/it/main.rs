@@ -9,6 +9,7 @@
 //! - `zendesk_requests`: the Requests API and end users' 403 on agent endpoints.
 //! - `zendesk_search`: search, search count and search export.
 //! - `zendesk_breadth_props`: property test: exports, search and state agree.
+//! - `zendesk_ticket_limits`: `?async=true` ticket creation and the per-ticket update limit.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
@@ -54,6 +55,7 @@ mod zendesk_exports;
 mod zendesk_requests;
 mod zendesk_search;
 mod zendesk_snapshots;
+mod zendesk_ticket_limits;
 mod zendesk_tickets;
 mod zendesk_users;
 mod zendesk_webhooks;

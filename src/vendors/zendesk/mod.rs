@@ -7,6 +7,7 @@
 
 pub mod admin_api;
 pub mod api;
+pub mod burst;
 pub mod changelog;
 pub mod error;
 pub mod export;
@@ -106,6 +107,8 @@ pub struct ZendeskSettings {
     pub seed_triggers: Vec<serde_json::Value>,
     /// How the incremental exports behave.
     pub incremental: export::IncrementalSettings,
+    /// The per-ticket update limits (429 beyond them).
+    pub ticket_update_limits: burst::UpdateLimits,
 }
 
 /// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
@@ -190,6 +193,7 @@ impl Default for ZendeskSettings {
             seed_webhooks: Vec::new(),
             seed_triggers: Vec::new(),
             incremental: export::IncrementalSettings::default(),
+            ticket_update_limits: burst::UpdateLimits::default(),
             users: vec![SeedUser {
                 name: "Fakedesk Admin".to_owned(),
                 email: "admin@fakedesk.test".to_owned(),
@@ -466,6 +470,23 @@ impl Zendesk {
     /// Counts a list-tickets call against its own budget (`zendesk-ratelimit-tickets-index`).
     pub fn hit_tickets_index(&self) -> Option<Decision> {
         self.hit(&self.tickets_index)
+    }
+
+    /// Counts an update of a ticket by a user against the per-ticket limits.
+    pub fn hit_ticket_update(
+        &self,
+        store: &mut Store,
+        ticket: u64,
+        user: u64,
+    ) -> Result<(), ZendeskError> {
+        if !self.limits_on() || !store.tickets.contains_key(&ticket) {
+            return Ok(());
+        }
+        let limits = &self.settings.ticket_update_limits;
+        store
+            .update_burst
+            .hit(ticket, user, self.now(), limits)
+            .map_err(ZendeskError::RateLimited)
     }
 
     /// Counts an incremental export call against the exports' own budget.

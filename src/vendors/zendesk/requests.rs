@@ -404,8 +404,10 @@ async fn update(
     let now = z.now();
     let mut store = z.store();
     let ticket = visible(&store, id, caller.0)?;
+    let solvable = solvable_by(ticket, caller.0);
+    z.hit_ticket_update(&mut store, id, caller.0)?;
     // DOC: `solved` only takes when `can_be_solved_by_me`; otherwise nothing changes.
-    if r.get("solved") == Some(&json!(true)) && solvable_by(ticket, caller.0) {
+    if r.get("solved") == Some(&json!(true)) && solvable {
         input.status = Some(Status::Solved);
     }
     if let Some(ccs) = resolve_ccs(&mut store, r, now)? {

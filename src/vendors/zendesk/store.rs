@@ -301,6 +301,8 @@ pub struct Store {
     pub log: ChangeLog,
     /// Organizations by id.
     pub organizations: BTreeMap<u64, Organization>,
+    /// Recent ticket updates per user, for the per-ticket update limit.
+    pub update_burst: super::burst::UpdateBurst,
     next_ticket_id: u64,
     /// The default custom status of each status category, in [`Status::ALL`] order.
     custom_statuses: Vec<u64>,
@@ -343,6 +345,7 @@ impl Store {
             changes: Vec::new(),
             log: ChangeLog::default(),
             organizations: BTreeMap::new(),
+            update_burst: Default::default(),
             next_ticket_id: settings.first_ticket_id,
             ids,
             rng,
@@ -798,6 +801,7 @@ impl Store {
             .remove(&id)
             .ok_or(ZendeskError::RecordNotFound)?;
         self.deleted_tickets.insert(id, ticket);
+        self.update_burst.forget(id);
         self.log.record(now, Kind::Ticket, id, Op::Deleted);
         Ok(())
     }
