@@ -5,6 +5,7 @@
 //! - `zendesk_users`: user endpoints.
 //! - `zendesk_errors`: authentication, error envelopes, bad input, rate limits.
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
+//! - `zendesk_events`: event-subscription webhooks (`zen:event-type:*`).
 //! - `zendesk_exports`: incremental exports and the change log behind them.
 //! - `zendesk_requests`: the Requests API and end users' 403 on agent endpoints.
 //! - `zendesk_search`: search, search count and search export.
@@ -51,6 +52,7 @@ mod serve;
 mod smartsupp;
 mod zendesk_breadth_props;
 mod zendesk_errors;
+mod zendesk_events;
 mod zendesk_exports;
 mod zendesk_requests;
 mod zendesk_search;

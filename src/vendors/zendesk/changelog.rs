@@ -201,6 +201,11 @@ impl ChangeLog {
         self.indexes[kind.slot()].order.len()
     }
 
+    /// The time of the latest change.
+    pub fn last_at(&self) -> Option<OffsetDateTime> {
+        self.last_at
+    }
+
     /// The sequence number the next change gets.
     pub fn next_seq(&self) -> u64 {
         self.next_seq

@@ -10,6 +10,7 @@ pub mod api;
 pub mod burst;
 pub mod changelog;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod org;
 pub mod page;
@@ -530,7 +531,7 @@ impl Zendesk {
                     found.push((hook.clone(), body));
                 }
             }
-            found
+            let mut out = found
                 .into_iter()
                 .map(|(webhook, body)| webhook::Invocation {
                     webhook,
@@ -538,7 +539,11 @@ impl Zendesk {
                     account_id: self.settings.account_id,
                     body: body.into(),
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            let records = store.log.drain_pending();
+            let account = (self.settings.account_id, self.settings.subdomain.as_str());
+            out.extend(events::invocations(&mut store, &changes, &records, account));
+            out
         };
         for invocation in invocations {
             self.spawn_delivery(invocation);

@@ -371,6 +371,8 @@ impl Store {
         }
         // `ZendeskSettings::problems` has reported what does not seed.
         let _ = store.seed_hooks(settings, now);
+        // From here on, changes also feed event-subscription webhooks.
+        store.log.set_queue(true);
         store
     }
 
@@ -804,6 +806,11 @@ impl Store {
         self.update_burst.forget(id);
         self.log.record(now, Kind::Ticket, id, Op::Deleted);
         Ok(())
+    }
+
+    /// `n` random hex digits from the account's seeded generator.
+    pub fn random_hex(&mut self, n: usize) -> String {
+        self.rng.hex(n)
     }
 
     /// A fresh record id from the account's id sequence.
