@@ -42,6 +42,7 @@ vendors:
     incremental:
       # Export what was just seeded without waiting out Zendesk's minute.
       lag_secs: 0
+      min_start_age_secs: 0
 YAML
 
 cat >"$TMP/bench.py" <<'PY'
