@@ -195,7 +195,8 @@ pub fn parse_when(value: &str, now: OffsetDateTime) -> Option<When> {
         "year" | "y" => Duration::days(365),
         _ => return None,
     };
-    Some(When::At(now - unit.checked_mul(i32::try_from(n).ok()?)?))
+    now.checked_sub(unit.checked_mul(i32::try_from(n).ok()?)?)
+        .map(When::At)
 }
 
 /// Whether `t` satisfies `cmp` against `when`: a day compares as the whole day
@@ -209,7 +210,7 @@ pub fn compare_time(t: OffsetDateTime, cmp: Cmp, when: When) -> bool {
             Cmp::Le => t <= x,
         },
         When::Day(start) => {
-            let end = start + Duration::days(1);
+            let end = start.checked_add(Duration::days(1)).unwrap_or(start);
             match cmp {
                 Cmp::Eq => t >= start && t < end,
                 Cmp::Gt => t >= end,
@@ -307,6 +308,22 @@ mod tests {
         assert!(parse("-\"x y\"").terms[0].negated);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        #[test]
+        fn any_text_parses_and_any_value_reads_as_a_date_or_not(text in "[-a-z0-9:<>=\" *.é]{0,40}") {
+            let now = datetime!(2024-02-08 17:44:38 UTC);
+            for t in parse(&text).terms {
+                if let TermKind::Field { value, .. } = t.kind {
+                    if let Some(w) = parse_when(&value, now) {
+                        let _ = compare_time(now, Cmp::Eq, w);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn dates_absolute_whole_days_and_relative() {
         let now = datetime!(2024-02-08 17:44:38 UTC);
@@ -328,5 +345,8 @@ mod tests {
         );
         assert_eq!(parse_when("soon", now), None);
         assert_eq!(parse_when("99999999999days", now), None);
+        assert_eq!(parse_when("2000000years", now), None);
+        let last = parse_when("9999-12-31", now).unwrap();
+        assert!(!compare_time(now, Cmp::Gt, last));
     }
 }
