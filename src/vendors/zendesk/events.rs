@@ -95,7 +95,7 @@ fn subscribers<'a>(store: &'a Store, kind: &str) -> Vec<&'a Webhook> {
     store
         .webhooks
         .values()
-        .filter(|w| w.status == "active" && w.subscriptions.iter().any(|s| *s == wanted))
+        .filter(|w| w.status == "active" && w.subscriptions.contains(&wanted))
         .collect()
 }
 

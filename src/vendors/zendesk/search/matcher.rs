@@ -299,7 +299,7 @@ fn holds(r: Record<'_>, p: &Pred) -> bool {
             let t = match field {
                 TimeField::Created => Some(r.created()),
                 TimeField::Updated => Some(r.updated()),
-                TimeField::Solved => ticket.and_then(|t| solved_at(t)),
+                TimeField::Solved => ticket.and_then(solved_at),
             };
             t.is_some_and(|t| compare_time(t, *cmp, *when))
         }
@@ -310,7 +310,8 @@ fn holds(r: Record<'_>, p: &Pred) -> bool {
                 f.id == *id
                     && match &f.value {
                         serde_json::Value::String(s) => s.eq_ignore_ascii_case(value),
-                        other => other.to_string() == *value,
+                        other => serde_json::from_str::<serde_json::Value>(value)
+                            .is_ok_and(|v| v == *other),
                     }
             })
         }),

@@ -315,10 +315,10 @@ mod tests {
         fn any_text_parses_and_any_value_reads_as_a_date_or_not(text in "[-a-z0-9:<>=\" *.é]{0,40}") {
             let now = datetime!(2024-02-08 17:44:38 UTC);
             for t in parse(&text).terms {
-                if let TermKind::Field { value, .. } = t.kind {
-                    if let Some(w) = parse_when(&value, now) {
-                        let _ = compare_time(now, Cmp::Eq, w);
-                    }
+                if let TermKind::Field { value, .. } = t.kind
+                    && let Some(w) = parse_when(&value, now)
+                {
+                    let _ = compare_time(now, Cmp::Eq, w);
                 }
             }
         }
