@@ -99,6 +99,55 @@ fn subscribers<'a>(store: &'a Store, kind: &str) -> Vec<&'a Webhook> {
         .collect()
 }
 
+/// One event to deliver: subject, type, `detail`, `event`.
+type Found = (String, &'static str, Value, Value);
+
+fn record_detail(store: &Store, base: &str, c: &Change) -> (&'static str, Value) {
+    let detail = match c.kind {
+        Kind::User => store
+            .users
+            .get(&c.id)
+            .map(|u| serde_json::to_value(UserOut::new(base, u))),
+        Kind::Organization => store
+            .organizations
+            .get(&c.id)
+            .map(|o| serde_json::to_value(OrgOut::new(base, o))),
+        _ => store
+            .deleted_tickets
+            .get(&c.id)
+            .map(|t| serde_json::to_value(TicketOut::new(base, t))),
+    };
+    let subject = match c.kind {
+        Kind::User => "user",
+        Kind::Organization => "organization",
+        _ => "ticket",
+    };
+    let detail = detail
+        .and_then(Result::ok)
+        .unwrap_or_else(|| json!({"id": c.id}));
+    (subject, detail)
+}
+
+fn found(store: &Store, base: &str, tickets: &[TicketChange], records: &[Change]) -> Vec<Found> {
+    let mut out = Vec::new();
+    for c in tickets {
+        let Some(t) = store.tickets.get(&c.ticket_id) else {
+            continue;
+        };
+        let detail = serde_json::to_value(TicketOut::new(base, t)).unwrap_or_default();
+        for (kind, event) in ticket_events(c) {
+            out.push((format!("zen:ticket:{}", t.id), kind, detail.clone(), event));
+        }
+    }
+    for c in records {
+        if let Some(kind) = record_event(c) {
+            let (subject, detail) = record_detail(store, base, c);
+            out.push((format!("zen:{subject}:{}", c.id), kind, detail, json!({})));
+        }
+    }
+    out
+}
+
 /// Every delivery the changes call for.
 pub fn invocations(
     store: &mut Store,
@@ -115,51 +164,9 @@ pub fn invocations(
         return Vec::new();
     }
     let base = format!("https://{subdomain}.zendesk.com");
-    let mut found: Vec<(String, &'static str, Value, Value)> = Vec::new();
-    for c in tickets {
-        let Some(t) = store.tickets.get(&c.ticket_id) else {
-            continue;
-        };
-        let detail = serde_json::to_value(TicketOut::new(&base, t)).unwrap_or_default();
-        for (kind, event) in ticket_events(c) {
-            found.push((format!("zen:ticket:{}", t.id), kind, detail.clone(), event));
-        }
-    }
-    for c in records {
-        let Some(kind) = record_event(c) else {
-            continue;
-        };
-        let (subject, detail) = match c.kind {
-            Kind::User => (
-                "user",
-                store
-                    .users
-                    .get(&c.id)
-                    .map(|u| serde_json::to_value(UserOut::new(&base, u))),
-            ),
-            Kind::Organization => (
-                "organization",
-                store
-                    .organizations
-                    .get(&c.id)
-                    .map(|o| serde_json::to_value(OrgOut::new(&base, o))),
-            ),
-            _ => (
-                "ticket",
-                store
-                    .deleted_tickets
-                    .get(&c.id)
-                    .map(|t| serde_json::to_value(TicketOut::new(&base, t))),
-            ),
-        };
-        let detail = detail
-            .and_then(Result::ok)
-            .unwrap_or_else(|| json!({"id": c.id}));
-        found.push((format!("zen:{subject}:{}", c.id), kind, detail, json!({})));
-    }
     let time = store.log.last_at();
     let mut out = Vec::new();
-    for (subject, kind, detail, event) in found {
+    for (subject, kind, detail, event) in found(store, &base, tickets, records) {
         let hooks: Vec<Webhook> = subscribers(store, kind).into_iter().cloned().collect();
         for webhook in hooks {
             let body = json!({

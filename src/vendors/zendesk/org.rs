@@ -98,19 +98,14 @@ fn opt_string(v: &Value, field: &str) -> Option<Option<String>> {
 }
 
 impl Store {
-    /// Applies the fields of an `organization` body; `created` says whether the
-    /// organization is new (the name is then required).
-    fn apply_org(
+    /// Sets the name from `body`: required on create, never blank, unique
+    /// (ignoring case).
+    fn check_name(
         &self,
         org: &mut Organization,
         body: &Value,
         created: bool,
     ) -> Result<(), ZendeskError> {
-        if !body.is_object() {
-            return Err(ZendeskError::BadRequest(
-                "organization must be an object".to_owned(),
-            ));
-        }
         if let Some(name) = body.get("name") {
             let name = name.as_str().map(str::trim).unwrap_or_default();
             if name.is_empty() {
@@ -139,6 +134,23 @@ impl Store {
                 "DuplicateValue",
             ));
         }
+        Ok(())
+    }
+
+    /// Applies the fields of an `organization` body; `created` says whether the
+    /// organization is new (the name is then required).
+    fn apply_org(
+        &self,
+        org: &mut Organization,
+        body: &Value,
+        created: bool,
+    ) -> Result<(), ZendeskError> {
+        if !body.is_object() {
+            return Err(ZendeskError::BadRequest(
+                "organization must be an object".to_owned(),
+            ));
+        }
+        self.check_name(org, body, created)?;
         if let Some(x) = opt_string(body, "external_id") {
             org.external_id = x;
         }

@@ -276,24 +276,13 @@ fn holds(r: Record<'_>, p: &Pred) -> bool {
                 Role3::Requester => Some(t.requester_id),
                 Role3::Submitter => Some(t.submitter_id),
             };
-            match (v, ids) {
-                (None, None) => true,
-                (Some(v), Some(ids)) => ids.contains(&v),
-                _ => false,
-            }
+            refers(v, ids.as_deref())
         }),
-        Pred::Org(ids) => {
-            let v = match r {
-                Record::Ticket(t) => t.organization_id,
-                Record::User(u) => u.organization_id,
-                Record::Org(_) => return false,
-            };
-            match (v, ids) {
-                (None, None) => true,
-                (Some(v), Some(ids)) => ids.contains(&v),
-                _ => false,
-            }
-        }
+        Pred::Org(ids) => match r {
+            Record::Ticket(t) => refers(t.organization_id, ids.as_deref()),
+            Record::User(u) => refers(u.organization_id, ids.as_deref()),
+            Record::Org(_) => false,
+        },
         Pred::Group(g) => ticket.is_some_and(|t| t.group_id == *g),
         Pred::Time(field, cmp, when) => {
             let t = match field {
@@ -305,17 +294,30 @@ fn holds(r: Record<'_>, p: &Pred) -> bool {
         }
         Pred::Text(field, needle) => text_holds(r, *field, needle),
         Pred::Attr(name, value) => attr_holds(r, name, value),
-        Pred::Custom(id, value) => ticket.is_some_and(|t| {
-            t.custom_fields.iter().any(|f| {
-                f.id == *id
-                    && match &f.value {
-                        serde_json::Value::String(s) => s.eq_ignore_ascii_case(value),
-                        other => serde_json::from_str::<serde_json::Value>(value)
-                            .is_ok_and(|v| v == *other),
-                    }
-            })
-        }),
+        Pred::Custom(id, value) => ticket.is_some_and(|t| custom_holds(t, *id, value)),
     }
+}
+
+/// A reference (`None`: the property is empty) against the wanted ids (`None`: the
+/// query said `none`).
+fn refers(v: Option<u64>, ids: Option<&[u64]>) -> bool {
+    match (v, ids) {
+        (None, None) => true,
+        (Some(v), Some(ids)) => ids.contains(&v),
+        _ => false,
+    }
+}
+
+fn custom_holds(t: &Ticket, id: u64, value: &str) -> bool {
+    t.custom_fields.iter().any(|f| {
+        f.id == id
+            && match &f.value {
+                serde_json::Value::String(s) => s.eq_ignore_ascii_case(value),
+                other => {
+                    serde_json::from_str::<serde_json::Value>(value).is_ok_and(|v| v == *other)
+                }
+            }
+    })
 }
 
 fn attr_holds(r: Record<'_>, name: &str, value: &str) -> bool {
