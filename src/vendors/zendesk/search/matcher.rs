@@ -344,12 +344,19 @@ pub fn word_in(hay: &str, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
     }
-    let hay = hay.to_lowercase();
-    hay.match_indices(needle).any(|(i, _)| {
-        hay[..i]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric())
+    if !hay.is_ascii() || !needle.is_ascii() {
+        let hay = hay.to_lowercase();
+        return hay.match_indices(needle).any(|(i, _)| {
+            hay[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+        });
+    }
+    // ASCII (nearly every record): compare in place, without a lower-cased copy.
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    (0..h.len().saturating_sub(n.len() - 1)).any(|i| {
+        (i == 0 || !h[i - 1].is_ascii_alphanumeric()) && h[i..i + n.len()].eq_ignore_ascii_case(n)
     })
 }
 
@@ -395,6 +402,9 @@ mod tests {
         assert!(word_in("printer on fire", "print*"));
         assert!(word_in("the printer is on fire", "printer is"));
         assert!(!word_in("printer", "fire"));
+        assert!(word_in("PRINTER", "printer"));
+        assert!(!word_in("pr", "printer"));
+        assert!(word_in("Ünïcode Drucker", "drucker"));
     }
 
     #[test]

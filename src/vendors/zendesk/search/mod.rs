@@ -108,6 +108,25 @@ fn matching<'a>(
     out
 }
 
+/// A `/search` page, serialized straight into the reply.
+#[derive(Serialize)]
+struct SearchPage<'a> {
+    results: Vec<Hit<'a>>,
+    facets: (),
+    next_page: Option<String>,
+    previous_page: Option<String>,
+    count: usize,
+}
+
+/// A `/search/export` page.
+#[derive(Serialize)]
+struct ExportPage<'a> {
+    results: Vec<Hit<'a>>,
+    facets: (),
+    meta: Value,
+    links: Value,
+}
+
 /// A result: the record as its own endpoint shows it, plus `result_type`.
 #[derive(Serialize)]
 struct Hit<'a> {
@@ -238,13 +257,13 @@ async fn search(
         .map(|r| hit(&base, *r))
         .collect();
     let more = end < found.len().min(RESULT_WINDOW);
-    let body = json!({
-        "results": hits,
-        "facets": null,
-        "next_page": more.then(|| search_link(&base, &q, page + 1)),
-        "previous_page": (page > 1).then(|| search_link(&base, &q, page - 1)),
-        "count": found.len(),
-    });
+    let body = SearchPage {
+        results: hits,
+        facets: (),
+        next_page: more.then(|| search_link(&base, &q, page + 1)),
+        previous_page: (page > 1).then(|| search_link(&base, &q, page - 1)),
+        count: found.len(),
+    };
     Ok(json_response(StatusCode::OK, &body))
 }
 
@@ -325,12 +344,12 @@ async fn export(
             .append_pair("query", text);
         format!("{base}/api/v2/search/export.json?{}", s.finish())
     });
-    let hits: Vec<Hit<'_>> = page.iter().map(|r| hit(&base, *r)).collect();
-    let body = json!({
-        "results": hits,
-        "facets": null,
-        "meta": {"has_more": has_more, "after_cursor": cursor, "before_cursor": null},
-        "links": {"prev": null, "next": next},
-    });
+    let results: Vec<Hit<'_>> = page.iter().map(|r| hit(&base, *r)).collect();
+    let body = ExportPage {
+        results,
+        facets: (),
+        meta: json!({"has_more": has_more, "after_cursor": cursor, "before_cursor": null}),
+        links: json!({"prev": null, "next": next}),
+    };
     Ok(json_response(StatusCode::OK, &body))
 }
