@@ -5,6 +5,12 @@
 //! - `zendesk_users`: user endpoints.
 //! - `zendesk_errors`: authentication, error envelopes, bad input, rate limits.
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
+//! - `zendesk_events`: event-subscription webhooks (`zen:event-type:*`).
+//! - `zendesk_exports`: incremental exports and the change log behind them.
+//! - `zendesk_requests`: the Requests API and end users' 403 on agent endpoints.
+//! - `zendesk_search`: search, search count and search export.
+//! - `zendesk_breadth_props`: property test: exports, search and state agree.
+//! - `zendesk_ticket_limits`: `?async=true` ticket creation and the per-ticket update limit.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `braze_api`: Braze's user, send and export endpoints beyond `/users/track`.
@@ -52,8 +58,14 @@ mod scenario_sut;
 mod serve;
 mod smartsupp;
 mod smartsupp_rest;
+mod zendesk_breadth_props;
 mod zendesk_errors;
+mod zendesk_events;
+mod zendesk_exports;
+mod zendesk_requests;
+mod zendesk_search;
 mod zendesk_snapshots;
+mod zendesk_ticket_limits;
 mod zendesk_tickets;
 mod zendesk_users;
 mod zendesk_webhooks;

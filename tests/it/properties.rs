@@ -26,12 +26,18 @@ fn path() -> impl Strategy<Value = String> {
         Just("/api/v2/users/search".to_owned()),
         Just("/api/v2/users/create_or_update".to_owned()),
         Just("/api/v2/job_statuses/V3-x".to_owned()),
+        Just("/api/v2/incremental/tickets/cursor".to_owned()),
+        Just("/api/v2/incremental/ticket_events".to_owned()),
+        Just("/api/v2/search".to_owned()),
+        Just("/api/v2/search/export".to_owned()),
+        Just("/api/v2/requests".to_owned()),
+        Just("/api/v2/organizations".to_owned()),
         Just(String::new()),
     ];
     let segment = "[a-zA-Z0-9_.%\\[\\]-]{0,12}";
     let query = prop_oneof![
         Just(String::new()),
-        "(page|per_page|page\\[size\\]|page\\[after\\]|page\\[before\\]|ids|query|external_id)=[a-zA-Z0-9,=%-]{0,24}".prop_map(|q| format!("?{q}")),
+        "(page|per_page|page\\[size\\]|page\\[after\\]|page\\[before\\]|ids|query|external_id|start_time|cursor|filter\\[type\\]|include)=[a-zA-Z0-9,=%:-]{0,24}".prop_map(|q| format!("?{q}")),
     ];
     (
         prefix,

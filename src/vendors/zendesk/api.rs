@@ -197,6 +197,7 @@ async fn create_ticket(
     caller: Caller,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
     let input = TicketInput::parse(root(&body, "ticket")?, z.settings().unknown_fields)?;
@@ -206,6 +207,15 @@ async fn create_ticket(
     let mut store = z.store();
     let (id, audit_id) =
         store.create_ticket(&actor(caller, &headers, peer.map(|c| c.0.0)), input, now)?;
+    if query_pairs(q.as_deref())
+        .iter()
+        .any(|(k, v)| k == "async" && v == "true")
+    {
+        return Ok(with_warning(
+            async_created(&mut store, &base, id, now),
+            warning,
+        ));
+    }
     let mut res = json_response(
         StatusCode::CREATED,
         &ticket_and_audit(&store, &base, id, audit_id)?,
@@ -248,6 +258,7 @@ async fn update_ticket(
     let base = base_url(&headers);
     let now = z.now();
     let mut store = z.store();
+    z.hit_ticket_update(&mut store, id, caller.0)?;
     let audit_id = store.update_ticket(
         &actor(caller, &headers, peer.map(|c| c.0.0)),
         id,
@@ -262,7 +273,8 @@ async fn update_ticket(
 }
 
 async fn delete_ticket(State(z): Z, IdParam(id): IdParam) -> Reply {
-    z.store().delete_ticket(id)?;
+    let now = z.now();
+    z.store().delete_ticket(id, now)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -439,7 +451,7 @@ async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl
     let mut store = z.store();
     let results = ids
         .iter()
-        .map(|&id| match store.delete_ticket(id) {
+        .map(|&id| match store.delete_ticket(id, now) {
             Ok(()) => json!({"action": "destroy", "status": "Deleted", "success": true, "id": id}),
             Err(e) => json!({"action": "destroy", "status": "Failed", "success": false, "id": id, "error": "TicketDeleteFailed", "details": failure_text(&e)}),
         })
@@ -455,18 +467,37 @@ async fn show_job(State(z): Z, KeyParam(id): KeyParam, BaseUrl(base): BaseUrl) -
     Ok(job_reply(&base, job, true))
 }
 
+/// `POST /tickets?async=true`: \[DOC\] "the quicker response will contain the id of
+/// the ticket to be created as well as a job_status object ... no other ticket
+/// information". The fake creates the ticket at once; the job reads `queued`, then
+/// `completed` when polled. Status 202 and the job type are UNVERIFIED.
+fn async_created(store: &mut Store, base: &str, id: u64, now: time::OffsetDateTime) -> Response {
+    let account_id = store.account_id();
+    let results = vec![json!({"index": 0, "id": id, "account_id": account_id})];
+    let job = store.add_job("Create Ticket", 1, results, now);
+    let body =
+        json!({"ticket": {"id": id}, "job_status": job_status(base, &store.jobs[&job], false)});
+    json_response(StatusCode::ACCEPTED, &body)
+}
+
 /// A job status: `queued` right after the bulk call, `completed` when polled.
 fn job_reply(base: &str, job: &Job, polled: bool) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({"job_status": job_status(base, job, polled)}),
+    )
+}
+
+fn job_status(base: &str, job: &Job, polled: bool) -> Value {
     let url = format!("{base}/api/v2/job_statuses/{}.json", job.id);
-    let body = if polled {
+    if polled {
         let at = iso_seconds(job.completed_at)
             .replace('T', " ")
             .replace('Z', " +0000");
-        json!({"job_status": {"id": job.id, "job_type": job.job_type, "url": url, "total": job.total, "progress": job.total, "status": "completed", "message": format!("Completed at {at}"), "results": job.results}})
+        json!({"id": job.id, "job_type": job.job_type, "url": url, "total": job.total, "progress": job.total, "status": "completed", "message": format!("Completed at {at}"), "results": job.results})
     } else {
-        json!({"job_status": {"id": job.id, "job_type": job.job_type, "url": url, "total": job.total, "progress": null, "status": "queued", "message": null, "results": null}})
-    };
-    json_response(StatusCode::OK, &body)
+        json!({"id": job.id, "job_type": job.job_type, "url": url, "total": job.total, "progress": null, "status": "queued", "message": null, "results": null})
+    }
 }
 
 fn user_reply(status: StatusCode, base: &str, user: &User, warning: Option<String>) -> Response {

@@ -68,6 +68,17 @@ pub enum ZendeskError {
     /// 429: the per-minute budget is spent.
     #[error("rate limited for {0} s")]
     RateLimited(u32),
+    /// Any other `{"error": ..., "description": ...}` body with its status (search
+    /// and export errors).
+    #[error("{status} {error}: {description}")]
+    Plain {
+        /// HTTP status.
+        status: u16,
+        /// The `error` code.
+        error: &'static str,
+        /// The `description`.
+        description: String,
+    },
     /// The newer APIs' (Webhooks) JSON:API-style errors: `{"errors":[{code,title,detail}]}`.
     #[error("{status}: {problems:?}")]
     Problems {
@@ -135,6 +146,14 @@ impl ZendeskError {
                 json!({"error": "RequestTooLarge", "description": format!("Request body must not exceed {limit} bytes")}),
             ),
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, Value::Null),
+            Self::Plain {
+                status,
+                error,
+                description,
+            } => (
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+                json!({"error": error, "description": description}),
+            ),
             Self::Problems { status, problems } => (
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
                 json!({ "errors": problems }),

@@ -7,8 +7,15 @@
 
 pub mod admin_api;
 pub mod api;
+pub mod burst;
+pub mod changelog;
 pub mod error;
+pub mod events;
+pub mod export;
+pub mod org;
 pub mod page;
+pub mod requests;
+pub mod search;
 pub mod store;
 pub mod triggers;
 pub mod webhook;
@@ -99,6 +106,10 @@ pub struct ZendeskSettings {
     /// object; a `notification_webhook` action may name a seeded webhook by its name.
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub seed_triggers: Vec<serde_json::Value>,
+    /// How the incremental exports behave.
+    pub incremental: export::IncrementalSettings,
+    /// The per-ticket update limits (429 beyond them).
+    pub ticket_update_limits: burst::UpdateLimits,
 }
 
 /// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
@@ -182,6 +193,8 @@ impl Default for ZendeskSettings {
             webhooks: WebhookSettings::default(),
             seed_webhooks: Vec::new(),
             seed_triggers: Vec::new(),
+            incremental: export::IncrementalSettings::default(),
+            ticket_update_limits: burst::UpdateLimits::default(),
             users: vec![SeedUser {
                 name: "Fakedesk Admin".to_owned(),
                 email: "admin@fakedesk.test".to_owned(),
@@ -225,6 +238,14 @@ impl ZendeskSettings {
         }
         if self.rate_limit.per_minute == 0 || self.rate_limit.tickets_index_per_minute == 0 {
             out.push("vendors.zendesk.rate_limit: budgets must be at least 1 (set enabled: false to switch limits off)".to_owned());
+        }
+        if self.incremental.per_minute == 0 {
+            out.push("vendors.zendesk.incremental.per_minute must be at least 1".to_owned());
+        }
+        if axum::http::StatusCode::from_u16(self.incremental.too_recent_status).is_err() {
+            out.push(
+                "vendors.zendesk.incremental.too_recent_status is not an HTTP status".to_owned(),
+            );
         }
         if self.webhooks.timeout_ms == 0 {
             out.push("vendors.zendesk.webhooks.timeout_ms must be at least 1".to_owned());
@@ -388,6 +409,7 @@ pub struct Zendesk {
     store: RwLock<Store>,
     limiter: Mutex<Window>,
     tickets_index: Mutex<Window>,
+    incremental: Mutex<Window>,
     requests: AtomicU64,
 }
 
@@ -416,6 +438,7 @@ impl Zendesk {
                 settings.rate_limit.tickets_index_per_minute,
                 60,
             )),
+            incremental: Mutex::new(Window::new(settings.incremental.per_minute, 60)),
             store: RwLock::new(store),
             requests: AtomicU64::new(0),
             settings,
@@ -448,6 +471,28 @@ impl Zendesk {
     /// Counts a list-tickets call against its own budget (`zendesk-ratelimit-tickets-index`).
     pub fn hit_tickets_index(&self) -> Option<Decision> {
         self.hit(&self.tickets_index)
+    }
+
+    /// Counts an update of a ticket by a user against the per-ticket limits.
+    pub fn hit_ticket_update(
+        &self,
+        store: &mut Store,
+        ticket: u64,
+        user: u64,
+    ) -> Result<(), ZendeskError> {
+        if !self.limits_on() || !store.tickets.contains_key(&ticket) {
+            return Ok(());
+        }
+        let limits = &self.settings.ticket_update_limits;
+        store
+            .update_burst
+            .hit(ticket, user, self.now(), limits)
+            .map_err(ZendeskError::RateLimited)
+    }
+
+    /// Counts an incremental export call against the exports' own budget.
+    pub fn hit_incremental(&self) -> Option<Decision> {
+        self.hit(&self.incremental)
     }
 
     /// Runs the triggers over every ticket change committed since the last run, and
@@ -486,7 +531,7 @@ impl Zendesk {
                     found.push((hook.clone(), body));
                 }
             }
-            found
+            let mut out = found
                 .into_iter()
                 .map(|(webhook, body)| webhook::Invocation {
                     webhook,
@@ -494,7 +539,11 @@ impl Zendesk {
                     account_id: self.settings.account_id,
                     body: body.into(),
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            let records = store.log.drain_pending();
+            let account = (self.settings.account_id, self.settings.subdomain.as_str());
+            out.extend(events::invocations(&mut store, &changes, &records, account));
+            out
         };
         for invocation in invocations {
             self.spawn_delivery(invocation);
@@ -531,6 +580,16 @@ impl Zendesk {
         self.store_read().authenticate(&credential)
     }
 
+    /// Whether `id` is an end user calling an agent endpoint (403).
+    fn refused_end_user(&self, id: u64, method: &Method, path: &str) -> bool {
+        let end_user = self
+            .store_read()
+            .users
+            .get(&id)
+            .is_some_and(|u| !u.role.is_staff());
+        end_user && !requests::end_user_may(method, path)
+    }
+
     /// The settings in force.
     pub fn settings(&self) -> &ZendeskSettings {
         &self.settings
@@ -557,6 +616,10 @@ impl Zendesk {
     {
         api::routes()
             .merge(admin_api::routes())
+            .merge(export::routes())
+            .merge(search::routes())
+            .merge(org::routes())
+            .merge(requests::routes())
             .fallback(api::invalid_endpoint)
             .method_not_allowed_fallback(api::invalid_endpoint)
             .layer(layer)
@@ -589,6 +652,7 @@ impl Vendor for Zendesk {
             "job_statuses": store.jobs.keys().collect::<Vec<_>>(),
             "webhooks": store.webhooks.values().map(webhook::WebhookOut::from).collect::<Vec<_>>(),
             "triggers": store.triggers.values().collect::<Vec<_>>(),
+            "organizations": store.organizations.values().map(|o| org::OrgOut::new(&base, o)).collect::<Vec<_>>(),
         })
     }
 
@@ -598,6 +662,8 @@ impl Vendor for Zendesk {
             Window::new(self.settings.rate_limit.per_minute, 60);
         *self.tickets_index.lock().unwrap_or_else(|p| p.into_inner()) =
             Window::new(self.settings.rate_limit.tickets_index_per_minute, 60);
+        *self.incremental.lock().unwrap_or_else(|p| p.into_inner()) =
+            Window::new(self.settings.incremental.per_minute, 60);
     }
 
     fn reject(&self, rejection: Rejection) -> Response {
@@ -715,6 +781,9 @@ where
             Answer::Refused(Some(ZendeskError::RateLimited(reset).into_response()))
         } else {
             match z.caller(req.headers().get(header::AUTHORIZATION)) {
+                Some(id) if z.refused_end_user(id, req.method(), req.uri().path()) => {
+                    Answer::Refused(Some(ZendeskError::Forbidden.into_response()))
+                }
                 Some(_) => {
                     // Only writes change tickets, so only they can fire triggers.
                     let writes = !matches!(*req.method(), Method::GET | Method::HEAD);

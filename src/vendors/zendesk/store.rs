@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::ZendeskSettings;
+use super::changelog::{ChangeLog, Kind, Op};
 use super::error::ZendeskError;
+use super::org::Organization;
 use super::triggers::{TicketChange, Trigger, TriggerInput};
 use super::webhook::{Webhook, WebhookInput};
 use super::wire::{
@@ -295,6 +297,12 @@ pub struct Store {
     pub triggers: BTreeMap<u64, Trigger>,
     /// Ticket changes committed since triggers last ran (drained by the vendor).
     pub changes: Vec<TicketChange>,
+    /// Every change of tickets, users and organizations, in order.
+    pub log: ChangeLog,
+    /// Organizations by id.
+    pub organizations: BTreeMap<u64, Organization>,
+    /// Recent ticket updates per user, for the per-ticket update limit.
+    pub update_burst: super::burst::UpdateBurst,
     next_ticket_id: u64,
     /// The default custom status of each status category, in [`Status::ALL`] order.
     custom_statuses: Vec<u64>,
@@ -335,6 +343,9 @@ impl Store {
             webhooks: BTreeMap::new(),
             triggers: BTreeMap::new(),
             changes: Vec::new(),
+            log: ChangeLog::default(),
+            organizations: BTreeMap::new(),
+            update_burst: Default::default(),
             next_ticket_id: settings.first_ticket_id,
             ids,
             rng,
@@ -356,9 +367,12 @@ impl Store {
                 oauth_token: seed_user.oauth_token.clone(),
             };
             store.users.insert(id, user);
+            store.log.record(now, Kind::User, id, Op::Created);
         }
         // `ZendeskSettings::problems` has reported what does not seed.
         let _ = store.seed_hooks(settings, now);
+        // From here on, changes also feed event-subscription webhooks.
+        store.log.set_queue(true);
         store
     }
 
@@ -488,6 +502,7 @@ impl Store {
         );
         self.users.insert(id, user);
         self.apply_user(id, input, now);
+        self.log.record(now, Kind::User, id, Op::Created);
         Ok(id)
     }
 
@@ -509,6 +524,7 @@ impl Store {
         match existing {
             Some(id) => {
                 self.apply_user(id, input, now);
+                self.log.record(now, Kind::User, id, Op::Updated);
                 Ok((id, false))
             }
             None => self.create_user(input, now).map(|id| (id, true)),
@@ -525,6 +541,7 @@ impl Store {
         self.user(id)?;
         self.check_email_free(input.email.as_deref(), Some(id))?;
         self.apply_user(id, input, now);
+        self.log.record(now, Kind::User, id, Op::Updated);
         Ok(())
     }
 
@@ -616,6 +633,7 @@ impl Store {
             user.locale_id = l;
         }
         self.users.insert(id, user);
+        self.log.record(now, Kind::User, id, Op::Created);
         Ok(id)
     }
 
@@ -779,13 +797,25 @@ impl Store {
     }
 
     /// Deletes a ticket (closed ones too); it moves to the deleted tickets.
-    pub fn delete_ticket(&mut self, id: u64) -> Result<(), ZendeskError> {
+    pub fn delete_ticket(&mut self, id: u64, now: OffsetDateTime) -> Result<(), ZendeskError> {
         let ticket = self
             .tickets
             .remove(&id)
             .ok_or(ZendeskError::RecordNotFound)?;
         self.deleted_tickets.insert(id, ticket);
+        self.update_burst.forget(id);
+        self.log.record(now, Kind::Ticket, id, Op::Deleted);
         Ok(())
+    }
+
+    /// `n` random hex digits from the account's seeded generator.
+    pub fn random_hex(&mut self, n: usize) -> String {
+        self.rng.hex(n)
+    }
+
+    /// A fresh record id from the account's id sequence.
+    pub fn next_id(&mut self) -> u64 {
+        self.ids.next_id()
     }
 
     /// Records a finished bulk job and returns its id (`V3-` and 32 hex digits).
@@ -1070,6 +1100,14 @@ impl Store {
             events,
             via: Via::of(actor.channel),
         });
+        let op = if before.is_null() {
+            Op::Created
+        } else {
+            Op::Updated
+        };
+        self.log.record(now, Kind::Ticket, t.id, op);
+        self.log
+            .record_owned(now, Kind::TicketEvent, audit_id, t.id, Op::Created);
         audit_id
     }
 }
