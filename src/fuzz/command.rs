@@ -78,15 +78,10 @@ fn prepare(args: &FuzzArgs) -> Result<Options, String> {
     let target = target::find(name)?;
     let url = args.target.clone().unwrap_or_default();
     match reqwest::Url::parse(&url) {
-        Ok(u) if u.scheme() == "http" => {}
-        // Receivers under test listen locally; fakedesk speaks plain HTTP only.
-        Ok(u) if u.scheme() == "https" => {
-            return Err(format!(
-                "`{url}`: fakedesk sends plain HTTP; point it at the receiver's http:// address"
-            ));
-        }
-        _ => return Err(format!("`{url}` is not an http URL")),
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+        _ => return Err(format!("`{url}` is not an http:// or https:// URL")),
     }
+    let trust = args.trust.trust()?;
     let mode = args.mode;
     let expect = match &args.expect {
         Some(e) => Some(e.parse::<Expect>()?),
@@ -132,6 +127,7 @@ fn prepare(args: &FuzzArgs) -> Result<Options, String> {
             freshchat,
         },
         headers,
+        trust,
     })
 }
 

@@ -24,6 +24,10 @@ use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, Sender};
+use crate::tls::accept::TlsListener;
+use crate::tls::ca::LocalCa;
+use crate::tls::{LeafResolver, Trust};
+use axum::serve::Listener;
 use crate::template::Templates;
 use crate::vendors::{self, Peers, Vendor, VendorCtx};
 
@@ -37,6 +41,10 @@ pub struct Harness {
     pub journal: Arc<Journal>,
     /// The fake vendors, in registry order.
     pub vendors: Vec<Arc<dyn Vendor>>,
+    /// fakedesk's own CA, when this run signs certificates (`--tls`, the proxy).
+    pub ca: Option<Arc<LocalCa>>,
+    /// The client every outbound request goes through.
+    pub transport: HttpTransport,
     peers: Arc<Peers>,
 }
 
@@ -70,14 +78,16 @@ impl Harness {
     pub fn new(config: RunConfig, clock: Arc<dyn Clock>) -> Result<Arc<Self>, ConfigError> {
         let config = Arc::new(config);
         let journal = Arc::new(Journal::new(config.journal_capacity));
+        let (ca, transport) = tls_of(&config)?;
         let sender = Sender {
-            transport: HttpTransport::default(),
+            transport: transport.clone(),
             recorder: outbound::Recorder {
                 journal: journal.clone(),
                 clock: clock.clone(),
             },
         };
         let peers = Arc::new(Peers::default());
+        peers.set_tls(config.tls.serve);
         let ctx = VendorCtx {
             clock: clock.clone(),
             config: config.clone(),
@@ -94,6 +104,8 @@ impl Harness {
             config,
             clock,
             vendors,
+            ca,
+            transport,
             peers,
         }))
     }
@@ -127,6 +139,12 @@ impl Harness {
         if let Some(u) = self.url("control") {
             lines.push(format!("FAKEDESK_CONTROL_URL={u}"));
         }
+        if let Some(u) = self.url("proxy") {
+            lines.push(format!("FAKEDESK_PROXY_URL={u}"));
+        }
+        if let Some(ca) = &self.ca {
+            lines.push(format!("FAKEDESK_CA_CERT={}", ca.cert_path().display()));
+        }
         for v in &self.vendors {
             let prefix = format!("FAKEDESK_{}", v.name().to_uppercase());
             if let Some(u) = self.url(v.name()) {
@@ -140,6 +158,48 @@ impl Harness {
     }
 }
 
+/// The local CA when the run signs certificates, and the outbound client trusting
+/// the system roots, that CA (or the stored one) and every `--ca-cert` file.
+fn tls_of(config: &RunConfig) -> Result<(Option<Arc<LocalCa>>, HttpTransport), ConfigError> {
+    let tls = &config.tls;
+    let ca = if tls.needs_ca() {
+        let ca = LocalCa::load_or_create(&tls.dir).map_err(|e| {
+            ConfigError::Invalid(vec![format!(
+                "fakedesk's CA in {}: {e} (choose another place with --tls-dir)",
+                tls.dir.display()
+            )])
+        })?;
+        Some(Arc::new(ca))
+    } else {
+        None
+    };
+    let trust = Trust::for_run(&tls.ca_certs, &tls.dir, ca.as_deref())
+        .map_err(|e| ConfigError::Invalid(vec![e]))?;
+    Ok((ca, HttpTransport::new(&trust)))
+}
+
+/// The server side of `--tls`: a leaf per requested name, and for clients that
+/// send no name (an IP address) one covering the local names and the vendors'
+/// hostnames.
+fn inbound_tls(h: &Harness) -> Option<Arc<rustls::ServerConfig>> {
+    let ca = h.ca.as_ref().filter(|_| h.config.tls.serve)?;
+    let names: Vec<String> = h
+        .vendors
+        .iter()
+        .flat_map(|v| h.config.tls.hosts.patterns_of(v.name()))
+        .filter(|p| !p.trim_start_matches("*.").contains('*'))
+        .map(str::to_owned)
+        .collect();
+    let fallback = ca
+        .local_leaf(&names)
+        .map_err(|e| tracing::error!("cannot sign the local certificate: {e}"))
+        .ok();
+    Some(crate::tls::server_config(Arc::new(LeafResolver::new(
+        ca.clone(),
+        fallback,
+    ))))
+}
+
 /// A running set of listeners.
 pub struct Running {
     /// The shared state.
@@ -151,12 +211,9 @@ pub struct Running {
 }
 
 impl Running {
-    /// `http://ADDR` of a vendor or `control`.
+    /// `http://ADDR` of a vendor (`https://` under `--tls`), `control` or `proxy`.
     pub fn url(&self, name: &str) -> String {
-        self.addrs
-            .get(name)
-            .map(|a| format!("http://{a}"))
-            .unwrap_or_default()
+        self.harness.url(name).unwrap_or_default()
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for every server.
@@ -180,6 +237,7 @@ async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, ServeError> {
 /// the vendors' own settings (a scenario's Braze campaign posting to fake Zendesk).
 pub struct Listeners {
     control: TcpListener,
+    proxy: Option<TcpListener>,
     vendors: Vec<(&'static str, TcpListener)>,
     addrs: BTreeMap<&'static str, SocketAddr>,
 }
@@ -209,13 +267,21 @@ pub async fn bind_all(cfg: &RunConfig) -> Result<Listeners, ServeError> {
             source,
         })
     };
+    let proxy = match cfg.tls.proxy_port {
+        Some(port) => Some(bind("proxy", SocketAddr::new(cfg.bind, port)).await?),
+        None => None,
+    };
     let mut addrs = BTreeMap::new();
     addrs.insert("control", local(&control, "control")?);
+    if let Some(p) = &proxy {
+        addrs.insert("proxy", local(p, "proxy")?);
+    }
     for (name, l) in &vendors {
         addrs.insert(*name, local(l, name)?);
     }
     Ok(Listeners {
         control,
+        proxy,
         vendors,
         addrs,
     })
@@ -231,6 +297,7 @@ pub async fn start(harness: Arc<Harness>) -> Result<Running, ServeError> {
 pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
     let Listeners {
         control,
+        proxy,
         vendors: bound,
         addrs,
     } = listeners;
@@ -242,24 +309,39 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
 
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    let mut serve = |listener: TcpListener, app: Router| {
-        let mut stopped = stopped.clone();
-        tasks.spawn(async move {
-            let service = PeerOnWrites::make(app);
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, service)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!("server stopped: {e}");
-            }
-        });
-    };
-    serve(control, control::router(harness.clone()));
+    spawn_server(&mut tasks, control, control::router(harness.clone()), &stopped);
+    let tls = inbound_tls(&harness);
     for (v, l) in listeners {
-        serve(l, harness.vendor_app(&v));
+        let app = harness.vendor_app(&v);
+        match &tls {
+            Some(config) => spawn_server(
+                &mut tasks,
+                TlsListener::new(l, config.clone()),
+                app,
+                &stopped,
+            ),
+            None => spawn_server(&mut tasks, l, app, &stopped),
+        }
+    }
+    if let Some(l) = proxy {
+        match &harness.ca {
+            Some(ca) => {
+                let apps = harness
+                    .vendors
+                    .iter()
+                    .map(|v| (v.name(), harness.vendor_app(v)))
+                    .collect();
+                let proxy = crate::proxy::Proxy::new(
+                    harness.config.tls.hosts.clone(),
+                    apps,
+                    ca.clone(),
+                    harness.journal.clone(),
+                    harness.clock.clone(),
+                );
+                tasks.spawn(crate::proxy::serve(l, proxy, stopped.clone()));
+            }
+            None => tracing::error!("the proxy needs fakedesk's CA; it is not running"),
+        }
     }
     Running {
         harness,
@@ -267,6 +349,30 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
         stop,
         tasks,
     }
+}
+
+/// Serves `app` on `listener` until `stopped` turns true.
+fn spawn_server<L>(
+    tasks: &mut JoinSet<()>,
+    listener: L,
+    app: Router,
+    stopped: &watch::Receiver<bool>,
+) where
+    L: Listener<Addr = SocketAddr>,
+{
+    let mut stopped = stopped.clone();
+    tasks.spawn(async move {
+        let service = PeerOnWrites::make::<L>(app);
+        let shutdown = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!("server stopped: {e}");
+        }
+    });
 }
 
 /// The router behind one connection, which puts the client's address
@@ -281,10 +387,10 @@ struct PeerOnWrites {
 
 impl PeerOnWrites {
     /// The make-service `axum::serve` calls for every accepted connection.
-    fn make(
+    fn make<L: Listener<Addr = SocketAddr>>(
         router: Router,
     ) -> impl for<'a> tower::Service<
-        axum::serve::IncomingStream<'a, TcpListener>,
+        axum::serve::IncomingStream<'a, L>,
         Response = Self,
         Error = std::convert::Infallible,
         Future = std::future::Ready<Result<Self, std::convert::Infallible>>,
@@ -292,7 +398,7 @@ impl PeerOnWrites {
     + Send
     + 'static {
         tower::service_fn(
-            move |stream: axum::serve::IncomingStream<'_, TcpListener>| {
+            move |stream: axum::serve::IncomingStream<'_, L>| {
                 std::future::ready(Ok(Self {
                     router: router.clone(),
                     peer: *stream.remote_addr(),

@@ -167,12 +167,18 @@ pub struct VendorCtx {
     pub peers: Arc<Peers>,
 }
 
+/// The account a request's hostname names (`acme` in `acme.zendesk.com`), attached
+/// by the proxy from its host map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostAccount(pub String);
+
 /// What the fakes of one run know of each other: every listener's address once
 /// bound, and values one vendor publishes for another (fake Freshchat's public
 /// key, which fake Mammut verifies webhooks with).
 #[derive(Debug, Default)]
 pub struct Peers {
     addrs: OnceLock<BTreeMap<&'static str, SocketAddr>>,
+    tls: std::sync::atomic::AtomicBool,
     published: Mutex<BTreeMap<String, String>>,
 }
 
@@ -182,9 +188,18 @@ impl Peers {
         let _ = self.addrs.set(addrs);
     }
 
-    /// `http://ADDR` of a vendor (or `control`), once bound.
+    /// Vendor ports speak https from now on (`serve --tls`).
+    pub fn set_tls(&self, on: bool) {
+        self.tls.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `http://ADDR` of a vendor (`https://` under `--tls`), or of `control` or
+    /// `proxy` (always http), once bound.
     pub fn url(&self, name: &str) -> Option<String> {
-        self.addrs.get()?.get(name).map(|a| format!("http://{a}"))
+        let tls = self.tls.load(std::sync::atomic::Ordering::Relaxed)
+            && !matches!(name, "control" | "proxy");
+        let scheme = if tls { "https" } else { "http" };
+        self.addrs.get()?.get(name).map(|a| format!("{scheme}://{a}"))
     }
 
     /// Publishes `value` under `key` (`freshchat.public_key_pem`).
