@@ -193,7 +193,8 @@ fn inbound_tls(h: &Harness) -> Option<Arc<rustls::ServerConfig>> {
     let fallback = ca
         .local_leaf(&names)
         .map_err(|e| tracing::error!("cannot sign the local certificate: {e}"))
-        .ok();
+        .ok()
+        .map(Arc::new);
     Some(crate::tls::server_config(Arc::new(LeafResolver::new(
         ca.clone(),
         fallback,

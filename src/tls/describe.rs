@@ -10,14 +10,14 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         if let Some(t) = err.downcast_ref::<TlsError>() {
             return Some(name(t));
         }
-        // `io::Error::source` skips the error it wraps; look at it directly.
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(t) = inner.downcast_ref::<TlsError>()
-        {
-            return Some(name(t));
-        }
-        cur = err.source();
+        // `io::Error::source` skips the error it wraps (which may be another
+        // `io::Error`): step into it directly.
+        cur = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     None
 }
@@ -74,7 +74,13 @@ mod tests {
 
     #[test]
     fn certificate_failures_are_named() {
-        let wrap = |c| std::io::Error::other(TlsError::InvalidCertificate(c));
+        // As hyper-rustls reports it: an io::Error inside an io::Error.
+        let wrap = |c| {
+            std::io::Error::other(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                TlsError::InvalidCertificate(c),
+            ))
+        };
         let unknown = wrap(CertificateError::UnknownIssuer);
         assert!(describe(&unknown).unwrap().contains("unknown issuer"));
         let name = wrap(CertificateError::NotValidForName);

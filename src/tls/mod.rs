@@ -149,11 +149,8 @@ pub struct LeafResolver {
 
 impl LeafResolver {
     /// A resolver signing with `ca`, serving `fallback` when there is no SNI.
-    pub fn new(ca: Arc<ca::LocalCa>, fallback: Option<rustls::sign::CertifiedKey>) -> Self {
-        Self {
-            ca,
-            fallback: fallback.map(Arc::new),
-        }
+    pub fn new(ca: Arc<ca::LocalCa>, fallback: Option<Arc<rustls::sign::CertifiedKey>>) -> Self {
+        Self { ca, fallback }
     }
 
     /// The leaf for `name` (no SNI: the fallback).
