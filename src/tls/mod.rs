@@ -125,6 +125,28 @@ impl Trust {
     }
 }
 
+/// One TLS handshake with `host` at `addr`, trusting `trust`: Ok, or the failure
+/// in plain words.
+pub async fn handshake(
+    host: &str,
+    addr: std::net::SocketAddr,
+    trust: &Trust,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
+    let name = rustls_pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|e| format!("`{host}` cannot be checked over TLS: {e}"))?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(trust.client_config()));
+    let attempt = async {
+        let tcp = tokio::net::TcpStream::connect(addr).await?;
+        connector.connect(name, tcp).await
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(describe(&e).unwrap_or_else(|| format!("TLS handshake failed: {e}"))),
+        Err(_) => Err("the TLS handshake timed out".to_owned()),
+    }
+}
+
 /// A server configuration whose certificate comes from `resolver`, speaking HTTP/1.1.
 pub fn server_config(
     resolver: Arc<dyn rustls::server::ResolvesServerCert>,

@@ -259,3 +259,48 @@ async fn check_endpoint_fetches_https_and_names_an_untrusted_certificate() {
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+async fn fuzz(args: &[&str]) -> (i32, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_fakedesk"))
+        .arg("fuzz")
+        .args(args)
+        .output()
+        .await
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn fuzz_sends_to_https_receivers_and_names_an_untrusted_certificate() {
+    let receiver_dir = tls_dir("fuzz-receiver");
+    let (endpoint, receiver_ca, seen) = https_receiver(&receiver_dir).await;
+    let empty = tls_dir("fuzz-empty");
+    let common = [
+        "zendesk.webhook",
+        "--target",
+        &endpoint,
+        "--cases",
+        "3",
+        "--seed",
+        "1",
+        "--tls-dir",
+        empty.to_str().unwrap(),
+    ];
+    let (code, text) = fuzz(&common).await;
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("unknown issuer"), "{text}");
+    assert!(seen.lock().unwrap().is_empty());
+    let mut trusted = common.to_vec();
+    trusted.extend(["--ca-cert", receiver_ca.to_str().unwrap()]);
+    let (code, text) = fuzz(&trusted).await;
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(seen.lock().unwrap().len(), 3, "{text}");
+    let _ = std::fs::remove_dir_all(&receiver_dir);
+}
