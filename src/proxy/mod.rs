@@ -126,7 +126,9 @@ impl Proxy {
             let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let (app, route, host) = (app.clone(), route.clone(), host.clone());
                 async move {
-                    let res = serve_one(app, &route, &host, req.map(Body::new), peer).await;
+                    let mut req = req.map(Body::new);
+                    crate::vendors::mark_https(req.headers_mut());
+                    let res = serve_one(app, &route, &host, req, peer).await;
                     Ok::<_, Infallible>(res)
                 }
             });

@@ -318,7 +318,12 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
             Some(config) => spawn_server(
                 &mut tasks,
                 TlsListener::new(l, config.clone()),
-                app,
+                app.layer(tower::util::MapRequestLayer::new(
+                    |mut req: axum::extract::Request| {
+                        vendors::mark_https(req.headers_mut());
+                        req
+                    },
+                )),
                 &stopped,
             ),
             None => spawn_server(&mut tasks, l, app, &stopped),

@@ -167,6 +167,24 @@ pub struct VendorCtx {
     pub peers: Arc<Peers>,
 }
 
+/// `https` when the request arrived over TLS (fakedesk's TLS termination adds
+/// `X-Forwarded-Proto: https`, as a TLS-terminating load balancer does), else
+/// `http`: the scheme of the absolute links a fake builds.
+pub fn scheme_of(headers: &axum::http::HeaderMap) -> &'static str {
+    match headers.get("x-forwarded-proto") {
+        Some(v) if v.as_bytes().eq_ignore_ascii_case(b"https") => "https",
+        _ => "http",
+    }
+}
+
+/// Marks a request as arrived over TLS, for [`scheme_of`].
+pub fn mark_https(headers: &mut axum::http::HeaderMap) {
+    headers.insert(
+        "x-forwarded-proto",
+        axum::http::HeaderValue::from_static("https"),
+    );
+}
+
 /// The account a request's hostname names (`acme` in `acme.zendesk.com`), attached
 /// by the proxy from its host map.
 #[derive(Debug, Clone, PartialEq, Eq)]

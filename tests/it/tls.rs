@@ -67,6 +67,19 @@ async fn tls_ports_speak_https_with_a_certificate_from_the_local_ca() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    // Absolute links name the scheme the client used.
+    let created: serde_json::Value = client_trusting(&ca, None)
+        .post(format!("{url}/api/v2/tickets.json"))
+        .header("authorization", token_auth())
+        .json(&json!({"ticket": {"subject": "s", "comment": {"body": "b"}}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link = created["ticket"]["url"].as_str().unwrap();
+    assert!(link.starts_with(&format!("{url}/api/v2/tickets/")), "{link}");
     // By name too: the leaf for `localhost` is signed on demand.
     let by_name = url.replace("127.0.0.1", "localhost");
     let res = client_trusting(&ca, None)

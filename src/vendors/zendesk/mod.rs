@@ -933,7 +933,11 @@ impl RouteJson for Router<Arc<Zendesk>> {
 
 /// The base URL of the host the client called, for absolute links.
 pub fn base_url(headers: &HeaderMap) -> String {
-    format!("http://{}", host_name(headers.get(header::HOST)))
+    format!(
+        "{}://{}",
+        super::scheme_of(headers),
+        host_name(headers.get(header::HOST))
+    )
 }
 
 /// The host named by a `Host` header, `localhost` without a usable one.
