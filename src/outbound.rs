@@ -300,6 +300,7 @@ fn exchange(
             headers: Headers::from_map(&headers),
             body: Body(req.body),
             truncated: false,
+            account: None,
         },
         response,
         error,

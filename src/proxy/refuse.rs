@@ -68,6 +68,7 @@ fn answer(proxy: &Proxy, req: &Request<()>, host: &str, req_body: Bytes) -> Resp
             headers: Headers::from_map(req.headers()),
             body: JBody(req_body),
             truncated: false,
+            account: None,
         },
         response: Some(ResponseRecord {
             status: REFUSED.as_u16(),

@@ -255,6 +255,21 @@ pub trait Vendor: Send + Sync + 'static {
     fn state(&self) -> serde_json::Value;
     /// Forgets every change since start: back to the seeded state.
     fn reset(&self);
+    /// The account a request is for (Zendesk: its subdomain), as journal entries
+    /// carry it; `None` for vendors without accounts.
+    fn account_of(&self, _parts: &axum::http::request::Parts) -> Option<Arc<str>> {
+        None
+    }
+    /// The state of one account, for `GET /state/{vendor}?subdomain=`; `None` when
+    /// the vendor has no accounts or the name is not one.
+    fn account_state(self: Arc<Self>, _account: &str) -> Option<serde_json::Value> {
+        None
+    }
+    /// Resets one account only, for `POST /reset?subdomain=`; false when the
+    /// vendor has no accounts.
+    fn reset_account(&self, _account: &str) -> bool {
+        false
+    }
     /// The vendor's own answer to a request the transport refused.
     fn reject(&self, rejection: Rejection) -> Response;
     /// The seeded credentials to print and export.

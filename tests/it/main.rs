@@ -46,6 +46,7 @@ mod scenario_sut;
 mod serve;
 mod smartsupp;
 mod tls;
+mod zendesk_accounts;
 mod zendesk_errors;
 mod zendesk_snapshots;
 mod zendesk_tickets;
