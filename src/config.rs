@@ -284,11 +284,10 @@ impl RunConfig {
                 "max_body_bytes {max_body_bytes} is too small: vendors need at least 1024"
             ));
         }
-        let hosts = crate::proxy::hosts::HostMap::build(&file.proxy_hosts)
-            .unwrap_or_else(|p| {
-                problems.extend(p);
-                crate::proxy::hosts::HostMap::default()
-            });
+        let hosts = crate::proxy::hosts::HostMap::build(&file.proxy_hosts).unwrap_or_else(|p| {
+            problems.extend(p);
+            crate::proxy::hosts::HostMap::default()
+        });
         for f in &o.ca_certs {
             if !f.is_file() {
                 problems.push(format!("--ca-cert {}: no such file", f.display()));

@@ -21,7 +21,9 @@ pub fn main(args: FuzzArgs) -> i32 {
         print!("{}", list());
         return 0;
     }
-    match prepare(&args).and_then(|opts| reachable(&opts.url, opts.timeout, &opts.trust).map(|()| opts)) {
+    match prepare(&args)
+        .and_then(|opts| reachable(&opts.url, opts.timeout, &opts.trust).map(|()| opts))
+    {
         Ok(opts) => execute(&args, &opts),
         Err(e) => {
             eprintln!("error: {e}");

@@ -153,7 +153,7 @@ mod tests {
                 headers: Headers::default(),
                 body: Body::default(),
                 truncated: false,
-            account: None,
+                account: None,
             },
             response: None,
             error: None,

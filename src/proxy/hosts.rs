@@ -24,7 +24,10 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
         ],
     ),
     // Take Blip: the HTTP API host, legacy and per-contract.
-    ("blip", &["msging.net", "http.msging.net", "*.http.msging.net"]),
+    (
+        "blip",
+        &["msging.net", "http.msging.net", "*.http.msging.net"],
+    ),
     ("smartsupp", &["api.smartsupp.com"]),
     ("mammut", &["api.mammut.io"]),
 ];
@@ -110,7 +113,7 @@ impl HostMap {
     pub fn build(overrides: &BTreeMap<String, Vec<String>>) -> Result<Self, Vec<String>> {
         let mut problems = Vec::new();
         let mut patterns = Vec::new();
-        for (name, _) in overrides {
+        for name in overrides.keys() {
             if !crate::vendors::REGISTRY.iter().any(|r| r.name == name) {
                 problems.push(format!(
                     "proxy_hosts: unknown vendor `{name}` (known: {})",
@@ -146,9 +149,9 @@ impl HostMap {
     pub fn route(&self, host: &str) -> Option<Route> {
         let host = strip_port(host).trim_end_matches('.').to_ascii_lowercase();
         let labels: Vec<&str> = host.split('.').collect();
-        self.patterns.iter().find_map(|(vendor, p)| {
-            p.matches(&labels).map(|account| Route { vendor, account })
-        })
+        self.patterns
+            .iter()
+            .find_map(|(vendor, p)| p.matches(&labels).map(|account| Route { vendor, account }))
     }
 
     /// Every pattern of `vendor`, as written (`*.zendesk.com`).
@@ -228,7 +231,10 @@ mod tests {
         .unwrap();
         assert_eq!(map.route("acme.zendesk.com"), None);
         assert_eq!(
-            map.route("acme.support.example").unwrap().account.as_deref(),
+            map.route("acme.support.example")
+                .unwrap()
+                .account
+                .as_deref(),
             Some("acme")
         );
         let bad = HostMap::build(&BTreeMap::from([

@@ -109,8 +109,7 @@ impl Proxy {
             .unwrap_or_default();
         let host = hosts::strip_port(&authority).to_owned();
         let Some((route, app)) = self.route(&host) else {
-            let proxy = self.clone();
-            return refuse::refuse_now(proxy.as_ref(), &req, &authority);
+            return refuse::refuse_now(self.as_ref(), &req, &authority);
         };
         let tls = self.tls.clone();
         tokio::spawn(async move {

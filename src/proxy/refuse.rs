@@ -5,9 +5,7 @@ use axum::http::{HeaderMap, HeaderValue, Request, Response, header};
 use bytes::Bytes;
 
 use super::{Proxy, REFUSED};
-use crate::journal::{
-    Body as JBody, Direction, Exchange, Headers, RequestRecord, ResponseRecord,
-};
+use crate::journal::{Body as JBody, Direction, Exchange, Headers, RequestRecord, ResponseRecord};
 
 /// The answer's body.
 fn body(host: &str) -> Bytes {
@@ -28,7 +26,9 @@ fn body(host: &str) -> Bytes {
 /// Refuses a plain proxy request after reading its body (for the journal).
 pub(super) async fn refuse(proxy: &Proxy, req: Request<Body>, host: &str) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
     let req = Request::from_parts(parts, ());
     answer(proxy, &req, host, bytes)
 }
@@ -52,10 +52,9 @@ fn answer(proxy: &Proxy, req: &Request<()>, host: &str, req_body: Bytes) -> Resp
         HeaderValue::from_static("application/json"),
     );
     let (path, query) = match req.uri().path_and_query() {
-        Some(pq) if req.uri().scheme().is_some() || req.uri().path() != "/" => (
-            pq.path().to_owned(),
-            pq.query().map(str::to_owned),
-        ),
+        Some(pq) if req.uri().scheme().is_some() || req.uri().path() != "/" => {
+            (pq.path().to_owned(), pq.query().map(str::to_owned))
+        }
         _ => (req.uri().to_string(), None),
     };
     proxy.journal.record(Exchange {
@@ -75,7 +74,10 @@ fn answer(proxy: &Proxy, req: &Request<()>, host: &str, req_body: Bytes) -> Resp
             headers: Headers::from_map(&headers),
             body: JBody(body.clone()),
         }),
-        error: Some(format!("{} is not faked; nothing was forwarded", super::hosts::strip_port(host))),
+        error: Some(format!(
+            "{} is not faked; nothing was forwarded",
+            super::hosts::strip_port(host)
+        )),
         outbound: None,
         started_at,
         duration_us: 0,

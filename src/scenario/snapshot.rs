@@ -1040,7 +1040,7 @@ mod tests {
                     "comment": {"body": "The smoke is very colorful."},
                 }})),
                 truncated: false,
-            account: None,
+                account: None,
             },
             response: Some(ResponseRecord {
                 status: 201,
@@ -1108,7 +1108,7 @@ mod tests {
                 ]),
                 body: json_body(&json!({"ticket": "7", "status": "Solved"})),
                 truncated: false,
-            account: None,
+                account: None,
             },
             response: Some(ResponseRecord {
                 status: 200,

@@ -132,7 +132,9 @@ async fn state(State(h): H, Path(vendor): Path<String>, RawQuery(q): RawQuery) -
             Some(state) => axum::Json(state).into_response(),
             None => error(
                 StatusCode::BAD_REQUEST,
-                format!("`{vendor}` has no account `{sub}` (subdomains are letters, digits and hyphens; only zendesk has accounts)"),
+                format!(
+                    "`{vendor}` has no account `{sub}` (subdomains are letters, digits and hyphens; only zendesk has accounts)"
+                ),
                 json!({}),
             ),
         },

@@ -24,12 +24,12 @@ use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, Sender};
+use crate::template::Templates;
 use crate::tls::accept::TlsListener;
 use crate::tls::ca::LocalCa;
 use crate::tls::{LeafResolver, Trust};
-use axum::serve::Listener;
-use crate::template::Templates;
 use crate::vendors::{self, Peers, Vendor, VendorCtx};
+use axum::serve::Listener;
 
 /// What a run shares: configuration, clock, journal and the vendors.
 pub struct Harness {
@@ -310,7 +310,12 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
 
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    spawn_server(&mut tasks, control, control::router(harness.clone()), &stopped);
+    spawn_server(
+        &mut tasks,
+        control,
+        control::router(harness.clone()),
+        &stopped,
+    );
     let tls = inbound_tls(&harness);
     for (v, l) in listeners {
         let app = harness.vendor_app(&v);
@@ -403,14 +408,12 @@ impl PeerOnWrites {
     > + Clone
     + Send
     + 'static {
-        tower::service_fn(
-            move |stream: axum::serve::IncomingStream<'_, L>| {
-                std::future::ready(Ok(Self {
-                    router: router.clone(),
-                    peer: *stream.remote_addr(),
-                }))
-            },
-        )
+        tower::service_fn(move |stream: axum::serve::IncomingStream<'_, L>| {
+            std::future::ready(Ok(Self {
+                router: router.clone(),
+                peer: *stream.remote_addr(),
+            }))
+        })
     }
 }
 

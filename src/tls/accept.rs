@@ -67,7 +67,7 @@ pub struct TlsStream<IO> {
 }
 
 enum State<IO> {
-    Handshake(Accept<IO>),
+    Handshake(Box<Accept<IO>>),
     Ready(Box<server::TlsStream<IO>>),
     Failed,
 }
@@ -76,13 +76,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
     /// A connection whose handshake is `accept`.
     pub fn new(accept: Accept<IO>) -> Self {
         Self {
-            state: State::Handshake(accept),
+            state: State::Handshake(Box::new(accept)),
         }
     }
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<&mut server::TlsStream<IO>>> {
         if let State::Handshake(accept) = &mut self.state {
-            match ready!(Pin::new(accept).poll(cx)) {
+            match ready!(Pin::new(accept.as_mut()).poll(cx)) {
                 Ok(s) => self.state = State::Ready(Box::new(s)),
                 Err(e) => {
                     tracing::debug!("TLS handshake with a client failed: {e}");

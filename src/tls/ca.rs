@@ -162,7 +162,10 @@ impl LocalCa {
             })
             .collect();
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, names.first().cloned().unwrap_or_default());
+        dn.push(
+            DnType::CommonName,
+            names.first().cloned().unwrap_or_default(),
+        );
         p.distinguished_name = dn;
         let now = time::OffsetDateTime::now_utc();
         p.not_before = now - time::Duration::days(1);

@@ -9,8 +9,8 @@
 
 pub mod accept;
 pub mod ca;
-mod howto;
 mod describe;
+mod howto;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -94,8 +94,8 @@ impl Trust {
     pub fn add_file(&mut self, path: &Path) -> Result<(), String> {
         let bytes = std::fs::read(path)
             .map_err(|e| format!("--ca-cert {}: cannot read it: {e}", path.display()))?;
-        let certs = pem_certificates(&bytes)
-            .map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
+        let certs =
+            pem_certificates(&bytes).map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
         self.extra.extend(certs);
         Ok(())
     }

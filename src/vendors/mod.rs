@@ -217,7 +217,10 @@ impl Peers {
         let tls = self.tls.load(std::sync::atomic::Ordering::Relaxed)
             && !matches!(name, "control" | "proxy");
         let scheme = if tls { "https" } else { "http" };
-        self.addrs.get()?.get(name).map(|a| format!("{scheme}://{a}"))
+        self.addrs
+            .get()?
+            .get(name)
+            .map(|a| format!("{scheme}://{a}"))
     }
 
     /// Publishes `value` under `key` (`freshchat.public_key_pem`).

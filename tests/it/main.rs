@@ -6,6 +6,10 @@
 //! - `zendesk_errors`: authentication, error envelopes, bad input, rate limits.
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
+//! - `zendesk_accounts`: accounts by subdomain, `/state` and `/reset` per subdomain.
+//! - `tls`: `serve --tls`, https receivers with private CAs (`--ca-cert`),
+//!   `check-endpoint` and `fuzz` over https, TLS failures in plain words.
+//! - `proxy`: `serve --proxy-port`: the vendors' hostnames, and the 502 for others.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
 //! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and

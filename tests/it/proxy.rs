@@ -19,7 +19,10 @@ async fn the_vendors_hostnames_reach_their_fakes_through_the_proxy() {
     let proxy = running.url("proxy");
     assert!(proxy.starts_with("http://127.0.0.1:"), "{proxy}");
     let env = running.harness.env_lines().join("\n");
-    assert!(env.contains(&format!("FAKEDESK_PROXY_URL={proxy}")), "{env}");
+    assert!(
+        env.contains(&format!("FAKEDESK_PROXY_URL={proxy}")),
+        "{env}"
+    );
     let ca = dir.join(fakedesk::tls::ca::CA_CERT_FILE);
     assert!(
         env.contains(&format!("FAKEDESK_CA_CERT={}", ca.display())),

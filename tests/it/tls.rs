@@ -53,7 +53,10 @@ async fn tls_ports_speak_https_with_a_certificate_from_the_local_ca() {
     let url = running.url("zendesk");
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     let env = running.harness.env_lines().join("\n");
-    assert!(env.contains(&format!("FAKEDESK_ZENDESK_URL={url}")), "{env}");
+    assert!(
+        env.contains(&format!("FAKEDESK_ZENDESK_URL={url}")),
+        "{env}"
+    );
     assert!(
         env.contains(&format!("FAKEDESK_CA_CERT={}", ca.display())),
         "{env}"
@@ -79,7 +82,10 @@ async fn tls_ports_speak_https_with_a_certificate_from_the_local_ca() {
         .await
         .unwrap();
     let link = created["ticket"]["url"].as_str().unwrap();
-    assert!(link.starts_with(&format!("{url}/api/v2/tickets/")), "{link}");
+    assert!(
+        link.starts_with(&format!("{url}/api/v2/tickets/")),
+        "{link}"
+    );
     // By name too: the leaf for `localhost` is signed on demand.
     let by_name = url.replace("127.0.0.1", "localhost");
     let res = client_trusting(&ca, None)
@@ -136,7 +142,9 @@ async fn https_receiver(dir: &Path) -> (String, PathBuf, Seen) {
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = tcp.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(TlsListener::new(tcp, config), app).await.unwrap();
+        axum::serve(TlsListener::new(tcp, config), app)
+            .await
+            .unwrap();
     });
     (
         format!("https://127.0.0.1:{}/hook", addr.port()),
@@ -163,9 +171,13 @@ async fn webhook_on_create(z: &crate::common::Fake, endpoint: &str) -> String {
         .call("POST", "/api/v2/triggers.json", Some(json!({"trigger": {"title": "notify", "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}, "actions": [{"field": "notification_webhook", "value": [id, "{\"id\": \"{{ticket.id}}\"}"]}]}})))
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    z.call("GET", &format!("/api/v2/webhooks/{id}/signing_secret"), None)
-        .await
-        .json["signing_secret"]["secret"]
+    z.call(
+        "GET",
+        &format!("/api/v2/webhooks/{id}/signing_secret"),
+        None,
+    )
+    .await
+    .json["signing_secret"]["secret"]
         .as_str()
         .unwrap()
         .to_owned()

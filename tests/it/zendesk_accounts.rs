@@ -95,13 +95,23 @@ async fn each_subdomain_is_an_account_of_its_own() {
 #[tokio::test]
 async fn credentials_come_from_the_template_and_bad_ones_are_refused() {
     let z = fake();
-    let r = at(&z, "newco.zendesk.com", "GET", "/api/v2/users/me.json", None).await;
+    let r = at(
+        &z,
+        "newco.zendesk.com",
+        "GET",
+        "/api/v2/users/me.json",
+        None,
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["user"]["email"], "admin@fakedesk.test");
     let req = Request::builder()
         .uri("/api/v2/users/me.json")
         .header("host", "newco.zendesk.com")
-        .header("authorization", crate::common::basic("admin@fakedesk.test/token:wrong"))
+        .header(
+            "authorization",
+            crate::common::basic("admin@fakedesk.test/token:wrong"),
+        )
         .body(Body::empty())
         .unwrap();
     assert_eq!(oneshot(&z.zendesk, req).await.status, 401);
@@ -113,12 +123,7 @@ async fn state_and_reset_take_a_subdomain() {
     create(&z, "acme.zendesk.com", "acme's").await;
     create(&z, "globex.zendesk.com", "globex's").await;
     let control = fakedesk::server::control::router(z.harness.clone());
-    let get = |path: &str| {
-        Request::builder()
-            .uri(path)
-            .body(Body::empty())
-            .unwrap()
-    };
+    let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
     let state = |r: Resp| -> Vec<String> {
         r.json["tickets"]
             .as_array()
@@ -154,5 +159,8 @@ async fn state_and_reset_take_a_subdomain() {
         .unwrap();
     oneshot(&control, all).await;
     let globex = oneshot(&control, get("/state/zendesk?subdomain=globex")).await;
-    assert!(state(globex).is_empty(), "a full reset forgets every account");
+    assert!(
+        state(globex).is_empty(),
+        "a full reset forgets every account"
+    );
 }

@@ -98,9 +98,7 @@ pub fn subdomain_of<'a>(headers: &'a HeaderMap, extensions: &'a Extensions) -> O
 
 /// A subdomain Zendesk would accept: letters, digits and hyphens (no dots).
 pub fn valid_subdomain(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// The account a request was for, as the gate found it; requests for the

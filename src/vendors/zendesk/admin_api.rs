@@ -11,12 +11,12 @@ use axum::routing::get;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::accounts::Account;
 use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::page::{self, Link, PageRequest};
 use super::triggers::{Trigger, TriggerInput};
 use super::webhook::{ApiProblem, WebhookInput, WebhookOut};
 use super::wire::json_response;
-use super::accounts::Account;
 use super::{BaseUrl, Caller, RouteJson, Zendesk};
 
 type Z = Account;

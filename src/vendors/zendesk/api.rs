@@ -13,11 +13,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 
+use super::accounts::Account;
 use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::page;
 use super::store::{Actor, Audit, Comment, Job, Store, Ticket, User};
 use super::wire::{CONTENT_TYPE_JSON, TicketInput, UserInput, api_warning, json_response};
-use super::accounts::Account;
 use super::{BaseUrl, Caller, Host, RouteJson, Zendesk, base_url};
 use crate::clock::iso_seconds;
 use crate::vendors::{bytes_reply, json_bytes, serialization_bug};
@@ -477,7 +477,11 @@ fn user_reply(status: StatusCode, base: &str, user: &User, warning: Option<Strin
     )
 }
 
-async fn create_user(Account(z): Z, BaseUrl(base): BaseUrl, ZendeskJson(body): ZendeskJson) -> Reply {
+async fn create_user(
+    Account(z): Z,
+    BaseUrl(base): BaseUrl,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
     let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
     let warning = api_warning("users", "create", "user", &input.ignored);
     let now = z.now();

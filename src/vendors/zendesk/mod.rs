@@ -652,10 +652,12 @@ impl Vendor for Zendesk {
     }
 
     fn account_of(&self, parts: &Parts) -> Option<Arc<str>> {
-        Some(match accounts::subdomain_of(&parts.headers, &parts.extensions) {
-            Some(sub) if self.accounts.is_some() && sub != &*self.subdomain => Arc::from(sub),
-            _ => self.subdomain.clone(),
-        })
+        Some(
+            match accounts::subdomain_of(&parts.headers, &parts.extensions) {
+                Some(sub) if self.accounts.is_some() && sub != &*self.subdomain => Arc::from(sub),
+                _ => self.subdomain.clone(),
+            },
+        )
     }
 
     fn account_state(self: Arc<Self>, account: &str) -> Option<serde_json::Value> {
@@ -796,7 +798,10 @@ where
     fn call(&mut self, mut req: Request) -> Self::Future {
         let started = Instant::now();
         let Some(z) = self.zendesk.account_for(req.headers(), req.extensions()) else {
-            tracing::warn!("more than {} Zendesk subdomains: refused", accounts::MAX_ACCOUNTS);
+            tracing::warn!(
+                "more than {} Zendesk subdomains: refused",
+                accounts::MAX_ACCOUNTS
+            );
             return GateFuture {
                 zendesk: self.zendesk.clone(),
                 answer: Answer::Refused(Some(ZendeskError::RecordNotFound.into_response())),
