@@ -33,10 +33,48 @@ pub enum Command {
     /// Check a custom support endpoint as Ferndesk would ingest it; exit 0
     /// ingestible, 1 problems, 2 could not check.
     CheckEndpoint(CheckEndpointArgs),
+    /// Print where fakedesk's own CA certificate is (creating the CA on first use)
+    /// and how to make each ecosystem trust it.
+    Ca(CaArgs),
     /// Send generated vendor payloads to a receiver and shrink the first one it
     /// mishandles; exit 0 no failure, 1 a failure (written as a scenario), 2 could
     /// not run.
     Fuzz(FuzzArgs),
+}
+
+/// What outbound https trusts, for every command that sends requests.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TrustArgs {
+    /// A PEM file of CA certificates to trust besides the system's roots and
+    /// fakedesk's own CA: receivers and endpoints with private certificates.
+    /// Repeatable.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_certs: Vec<PathBuf>,
+    /// Where fakedesk's own CA is kept (created on first use) [default:
+    /// $XDG_DATA_HOME/fakedesk, else ~/.local/share/fakedesk].
+    #[arg(long, env = "FAKEDESK_TLS_DIR", value_name = "DIR")]
+    pub tls_dir: Option<PathBuf>,
+}
+
+impl TrustArgs {
+    /// The TLS directory, given or default.
+    pub fn dir(&self) -> PathBuf {
+        self.tls_dir.clone().unwrap_or_else(crate::tls::default_dir)
+    }
+
+    /// The system roots, fakedesk's CA when it exists, and every `--ca-cert`.
+    pub fn trust(&self) -> Result<crate::tls::Trust, String> {
+        crate::tls::Trust::for_run(&self.ca_certs, &self.dir(), None)
+    }
+}
+
+/// Options of `fakedesk ca`.
+#[derive(Debug, Args)]
+pub struct CaArgs {
+    /// Where fakedesk's own CA is kept (created on first use) [default:
+    /// $XDG_DATA_HOME/fakedesk, else ~/.local/share/fakedesk].
+    #[arg(long, env = "FAKEDESK_TLS_DIR", value_name = "DIR")]
+    pub tls_dir: Option<PathBuf>,
 }
 
 /// Options of `fakedesk fuzz`.
@@ -91,6 +129,9 @@ pub struct FuzzArgs {
     /// fuzz-VENDOR.PAYLOAD-SEED.yaml].
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
+    /// What https targets are trusted.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -137,6 +178,9 @@ pub struct CheckEndpointArgs {
     /// Seconds to wait for the answer.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+    /// What https endpoints are trusted.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 fn parse_date(s: &str) -> Result<time::Date, String> {
@@ -159,6 +203,9 @@ pub struct RunArgs {
     /// Accept this run's traffic as the snapshots instead of comparing.
     #[arg(long)]
     pub update_snapshots: bool,
+    /// What https receivers are trusted.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// Options of `fakedesk serve`.
@@ -219,6 +266,18 @@ pub struct ServeArgs {
     /// Seed for generated ids.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Serve every vendor port over https, with a certificate signed by fakedesk's
+    /// own CA (see `fakedesk ca`).
+    #[arg(long)]
+    pub tls: bool,
+    /// Run a forward proxy on this port (0: chosen by the OS) that answers the
+    /// vendors' own hostnames (acme.zendesk.com, api.freshchat.com...) with the
+    /// fakes; it never forwards anything to the internet.
+    #[arg(long, value_name = "PORT")]
+    pub proxy_port: Option<u16>,
+    /// What https receivers are trusted, and where the CA is kept.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 impl ServeArgs {
@@ -240,6 +299,10 @@ impl ServeArgs {
             control_token: self.control_token.clone(),
             no_rate_limits: self.no_rate_limits,
             seed: self.seed,
+            tls: self.tls,
+            tls_dir: self.trust.tls_dir.clone(),
+            ca_certs: self.trust.ca_certs.clone(),
+            proxy_port: self.proxy_port,
         }
     }
 }

@@ -137,6 +137,10 @@ pub struct FileConfig {
     /// Per-vendor settings.
     #[serde(default)]
     pub vendors: VendorsFile,
+    /// Hostname patterns per vendor for the proxy (`*` is one label), replacing
+    /// that vendor's defaults.
+    #[serde(default)]
+    pub proxy_hosts: BTreeMap<String, Vec<String>>,
 }
 
 /// The `vendors:` section.
@@ -192,6 +196,14 @@ pub struct Overrides {
     pub no_rate_limits: bool,
     /// `--seed`.
     pub seed: Option<u64>,
+    /// `--tls`: vendor ports speak https.
+    pub tls: bool,
+    /// `--tls-dir`: where the local CA lives.
+    pub tls_dir: Option<PathBuf>,
+    /// `--ca-cert`: PEM files outbound https trusts too.
+    pub ca_certs: Vec<PathBuf>,
+    /// `--proxy-port`: run the forward proxy on this port (0: chosen by the OS).
+    pub proxy_port: Option<u16>,
 }
 
 /// Validated settings of one run.
@@ -235,6 +247,30 @@ pub struct RunConfig {
     pub blip: BlipSettings,
     /// Fake Ferndesk's settings.
     pub ferndesk: FerndeskSettings,
+    /// https in and out, and the proxy.
+    pub tls: TlsConfig,
+}
+
+/// https in and out, and the proxy.
+#[derive(Debug, Clone)]
+pub struct TlsConfig {
+    /// Vendor ports speak https with a leaf signed by the local CA.
+    pub serve: bool,
+    /// Where the local CA is kept (created on first use).
+    pub dir: PathBuf,
+    /// PEM files outbound https trusts besides the system roots and the local CA.
+    pub ca_certs: Vec<PathBuf>,
+    /// The forward proxy's port, when it runs (0: chosen by the OS).
+    pub proxy_port: Option<u16>,
+    /// Which fake answers which hostname through the proxy.
+    pub hosts: crate::proxy::hosts::HostMap,
+}
+
+impl TlsConfig {
+    /// Whether this run needs the local CA to sign certificates.
+    pub fn needs_ca(&self) -> bool {
+        self.serve || self.proxy_port.is_some()
+    }
 }
 
 impl RunConfig {
@@ -358,10 +394,26 @@ impl RunConfig {
                 "max_body_bytes {max_body_bytes} is too small: vendors need at least 1024"
             ));
         }
+        let hosts = crate::proxy::hosts::HostMap::build(&file.proxy_hosts).unwrap_or_else(|p| {
+            problems.extend(p);
+            crate::proxy::hosts::HostMap::default()
+        });
+        for f in &o.ca_certs {
+            if !f.is_file() {
+                problems.push(format!("--ca-cert {}: no such file", f.display()));
+            }
+        }
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }
         Ok(Self {
+            tls: TlsConfig {
+                serve: o.tls,
+                dir: o.tls_dir.clone().unwrap_or_else(crate::tls::default_dir),
+                ca_certs: o.ca_certs.clone(),
+                proxy_port: o.proxy_port,
+                hosts,
+            },
             bind,
             control_port,
             ports,

@@ -41,10 +41,12 @@ pub mod fuzz;
 pub mod ids;
 pub mod journal;
 pub mod outbound;
+pub mod proxy;
 pub mod ratelimit;
 pub mod scenario;
 pub mod server;
 pub mod template;
+pub mod tls;
 pub mod vendors;
 
 use std::sync::Arc;
@@ -125,6 +127,7 @@ pub async fn run_scenarios(args: cli::RunArgs) -> i32 {
         jobs: usize::from(args.jobs),
         junit: args.junit,
         update_snapshots: args.update_snapshots,
+        trust: args.trust,
     };
     let run = scenario::run_all(&request, cancel);
     tokio::pin!(run);
@@ -166,7 +169,14 @@ pub async fn check_endpoint(args: cli::CheckEndpointArgs) -> i32 {
                 axum::http::header::ACCEPT,
                 axum::http::HeaderValue::from_static("application/json"),
             );
-            let outcome = HttpTransport::default()
+            let trust = match args.trust.trust() {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            };
+            let outcome = HttpTransport::new(&trust)
                 .send(
                     Outgoing {
                         method: axum::http::Method::GET,
@@ -203,6 +213,22 @@ pub async fn check_endpoint(args: cli::CheckEndpointArgs) -> i32 {
         print!("{}", check::render_text(&report));
     }
     report.exit_code()
+}
+
+/// `fakedesk ca`: creates the CA on first use, prints its path and how to trust
+/// it; returns the exit code (2 when the CA cannot be created or read).
+pub fn ca(args: &cli::CaArgs) -> u8 {
+    let dir = args.tls_dir.clone().unwrap_or_else(tls::default_dir);
+    match tls::ca::LocalCa::load_or_create(&dir) {
+        Ok(ca) => {
+            print!("{}", tls::trust_instructions(ca.cert_path()));
+            0
+        }
+        Err(e) => {
+            eprintln!("error: fakedesk's CA in {}: {e}", dir.display());
+            2
+        }
+    }
 }
 
 /// The table `serve` prints: each vendor's URL and seeded credentials.

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
             let code = fakedesk::fuzz::command::main(args);
             return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
+        Command::Ca(args) => return ExitCode::from(fakedesk::ca(&args)),
         Command::Schema => {
             let schema = fakedesk::scenario::model::schema();
             println!(

@@ -99,21 +99,31 @@ pub trait Transport: Send + Sync {
     fn send(&self, req: Outgoing, timeout: Duration) -> impl Future<Output = Outcome> + Send;
 }
 
-/// The real transport: HTTP/1.1 with reqwest; redirects are not followed (a 30x is
-/// an answer, as the vendors treat it).
+/// The real transport: HTTP/1.1 with reqwest over rustls; redirects are not
+/// followed (a 30x is an answer, as the vendors treat it) and proxy variables are
+/// ignored (receivers are reached directly).
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     client: reqwest::Client,
 }
 
-impl Default for HttpTransport {
-    fn default() -> Self {
+impl HttpTransport {
+    /// A transport trusting the system roots plus `trust`'s certificates.
+    pub fn new(trust: &crate::tls::Trust) -> Self {
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
+            .tls_backend_preconfigured(trust.client_config())
             .build()
-            .expect("a plain HTTP client always builds");
+            .expect("a client with a rustls configuration always builds");
         Self { client }
+    }
+}
+
+impl Default for HttpTransport {
+    /// Trusts the system roots only.
+    fn default() -> Self {
+        Self::new(&crate::tls::Trust::default())
     }
 }
 
@@ -146,7 +156,12 @@ impl Transport for HttpTransport {
     }
 }
 
+/// The failure in words: a TLS failure named plainly (unknown issuer, name
+/// mismatch, expired, handshake), anything else with its chain of causes.
 fn describe(e: &reqwest::Error) -> String {
+    if let Some(tls) = crate::tls::describe(e) {
+        return tls;
+    }
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -376,6 +391,7 @@ fn exchange(
             headers: Headers::from_map(&headers),
             body: Body(req.body),
             truncated: false,
+            account: None,
         },
         response,
         error,

@@ -21,7 +21,9 @@ pub fn main(args: FuzzArgs) -> i32 {
         print!("{}", list());
         return 0;
     }
-    match prepare(&args).and_then(|opts| reachable(&opts.url, opts.timeout).map(|()| opts)) {
+    match prepare(&args)
+        .and_then(|opts| reachable(&opts.url, opts.timeout, &opts.trust).map(|()| opts))
+    {
         Ok(opts) => execute(&args, &opts),
         Err(e) => {
             eprintln!("error: {e}");
@@ -53,9 +55,15 @@ pub fn list() -> String {
     out
 }
 
-/// Whether anything listens at `url`'s host and port, so that an address typo is
-/// told as such rather than shrunk as a failure of the receiver.
-fn reachable(url: &str, timeout: std::time::Duration) -> Result<(), String> {
+/// Whether anything listens at `url`'s host and port (and, for https, completes a
+/// TLS handshake with a trusted certificate), so that an address typo or an
+/// untrusted certificate is told as such rather than shrunk as a failure of the
+/// receiver.
+fn reachable(
+    url: &str,
+    timeout: std::time::Duration,
+    trust: &crate::tls::Trust,
+) -> Result<(), String> {
     use std::net::{TcpStream, ToSocketAddrs};
     let u = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
     let host = u.host_str().unwrap_or_default();
@@ -66,6 +74,15 @@ fn reachable(url: &str, timeout: std::time::Duration) -> Result<(), String> {
     let mut last = format!("{host} has no address");
     for a in addrs {
         match TcpStream::connect_timeout(&a, timeout) {
+            Ok(_) if u.scheme() == "https" => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                return rt
+                    .block_on(crate::tls::handshake(host, a, trust, timeout))
+                    .map_err(|e| format!("cannot reach the target over https: {e}"));
+            }
             Ok(_) => return Ok(()),
             Err(e) => last = format!("nothing accepts connections at {a}: {e}"),
         }
@@ -78,15 +95,10 @@ fn prepare(args: &FuzzArgs) -> Result<Options, String> {
     let target = target::find(name)?;
     let url = args.target.clone().unwrap_or_default();
     match reqwest::Url::parse(&url) {
-        Ok(u) if u.scheme() == "http" => {}
-        // Receivers under test listen locally; fakedesk speaks plain HTTP only.
-        Ok(u) if u.scheme() == "https" => {
-            return Err(format!(
-                "`{url}`: fakedesk sends plain HTTP; point it at the receiver's http:// address"
-            ));
-        }
-        _ => return Err(format!("`{url}` is not an http URL")),
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+        _ => return Err(format!("`{url}` is not an http:// or https:// URL")),
     }
+    let trust = args.trust.trust()?;
     let mode = args.mode;
     let expect = match &args.expect {
         Some(e) => Some(e.parse::<Expect>()?),
@@ -132,6 +144,7 @@ fn prepare(args: &FuzzArgs) -> Result<Options, String> {
             freshchat,
         },
         headers,
+        trust,
     })
 }
 

@@ -92,6 +92,8 @@ pub struct Options {
     pub keys: Keys,
     /// Headers added to every request (e.g. the receiver's own API key).
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// What an https receiver's certificate must chain to.
+    pub trust: crate::tls::Trust,
 }
 
 /// One request sent and how it ended.
@@ -290,7 +292,7 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> std::io::Resu
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let transport = HttpTransport::default();
+    let transport = HttpTransport::new(&opts.trust);
     let started = Instant::now();
     let deadline = started + opts.max_time;
     let config = Config {

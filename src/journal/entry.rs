@@ -152,6 +152,9 @@ pub struct RequestRecord {
     /// Whether the body was longer than the fake accepts and only its start is kept.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+    /// The vendor account the request was for (Zendesk: the subdomain).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<std::sync::Arc<str>>,
 }
 
 /// The response half of an exchange.
@@ -254,6 +257,9 @@ impl Serialize for Entry {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("seq", &self.seq)?;
         m.serialize_entry("vendor", x.vendor)?;
+        if let Some(a) = &x.request.account {
+            m.serialize_entry("account", a)?;
+        }
         m.serialize_entry("direction", &x.direction)?;
         m.serialize_entry("method", &x.request.method)?;
         m.serialize_entry("path", &x.request.path)?;

@@ -312,6 +312,7 @@ mod tests {
                 headers: Headers::default(),
                 body: Body::default(),
                 truncated: false,
+                account: None,
             },
             response: None,
             error: None,

@@ -53,6 +53,8 @@ pub struct RunRequest {
     pub junit: Option<PathBuf>,
     /// Accept the traffic of this run as the snapshots.
     pub update_snapshots: bool,
+    /// What outbound https trusts.
+    pub trust: crate::cli::TrustArgs,
 }
 
 /// Every scenario file under `paths`, in a stable order.
@@ -140,6 +142,7 @@ pub async fn run_all(req: &RunRequest, cancel: watch::Receiver<bool>) -> i32 {
     };
     let opts = RunOptions {
         update_snapshots: req.update_snapshots,
+        trust: req.trust.clone(),
     };
     let permits = Arc::new(Semaphore::new(req.jobs.max(1)));
     let mut tasks = JoinSet::new();

@@ -30,6 +30,9 @@ use crate::server::{self, Harness, Running};
 pub struct RunOptions {
     /// Write snapshots instead of comparing them.
     pub update_snapshots: bool,
+    /// What outbound https trusts besides the system roots (`--ca-cert`), and
+    /// where fakedesk's CA is kept.
+    pub trust: crate::cli::TrustArgs,
 }
 
 /// Default deadline of an `expect` step.
@@ -88,7 +91,7 @@ pub async fn run(
         .and_then(|t| t.replace_nanosecond(0))
         .unwrap_or(now);
     let clock = Arc::new(ManualClock::new(minute));
-    let running = match start_fakes(loaded, &mut scope, clock.clone()).await {
+    let running = match start_fakes(loaded, opts, &mut scope, clock.clone()).await {
         Ok(r) => r,
         Err(e) => {
             report.outcome = Outcome::Error(e);
@@ -148,11 +151,14 @@ pub async fn run(
 /// settings with `${fakedesk.<vendor>.url}`, `${sut...}` and `${env...}` filled in.
 async fn start_fakes(
     loaded: &Loaded,
+    opts: &RunOptions,
     scope: &mut Scope,
     clock: Arc<ManualClock>,
 ) -> Result<Running, String> {
     let ephemeral = Overrides {
         ephemeral_ports: true,
+        ca_certs: opts.trust.ca_certs.clone(),
+        tls_dir: opts.trust.tls_dir.clone(),
         ..Overrides::default()
     };
     let bare = RunConfig::build(FileConfig::default(), &ephemeral).map_err(|e| e.to_string())?;
@@ -516,7 +522,7 @@ impl Runner<'_> {
             in_flight: self.harness.in_flight().clone(),
         };
         let delivery = crate::outbound::deliver(
-            &crate::outbound::HttpTransport::default(),
+            &self.harness.transport,
             &recorder,
             vendor,
             "deliver",

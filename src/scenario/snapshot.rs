@@ -1040,6 +1040,7 @@ mod tests {
                     "comment": {"body": "The smoke is very colorful."},
                 }})),
                 truncated: false,
+                account: None,
             },
             response: Some(ResponseRecord {
                 status: 201,
@@ -1107,6 +1108,7 @@ mod tests {
                 ]),
                 body: json_body(&json!({"ticket": "7", "status": "Solved"})),
                 truncated: false,
+                account: None,
             },
             response: Some(ResponseRecord {
                 status: 200,

@@ -49,6 +49,8 @@ pub struct Port {
     pub timeouts: Timeouts,
     /// The 408 for a stalled header (journaled by it, on vendor ports).
     pub stall: Arc<dyn StallReply>,
+    /// TLS for every connection (`serve --tls`), or plain HTTP.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Accepts until the run stops serving; each connection is served on its own task,
@@ -69,7 +71,15 @@ pub async fn accept_loop(
             Ok((stream, peer)) => {
                 let (port, life, open) = (port.clone(), life.clone(), open.clone());
                 tokio::spawn(async move {
-                    serve_connection(stream, peer, &port, life).await;
+                    match &port.tls {
+                        // The handshake runs on this task, at the stream's first read.
+                        Some(tls) => {
+                            let _ = stream.set_nodelay(true);
+                            let io = crate::tls::accept::TlsStream::new(tls.accept(stream));
+                            serve_connection(io, peer, &port, life).await;
+                        }
+                        None => serve_connection(stream, peer, &port, life).await,
+                    }
                     drop(open);
                 });
             }

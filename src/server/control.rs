@@ -155,14 +155,44 @@ pub(super) fn unknown_vendor(h: &Harness, name: &str) -> Response {
     )
 }
 
-async fn state(State(h): H, Path(vendor): Path<String>) -> Response {
-    match h.vendor(&vendor) {
-        Some(v) => axum::Json(v.state()).into_response(),
-        None => unknown_vendor(&h, &vendor),
+/// `?subdomain=NAME`: one Zendesk account rather than the whole vendor.
+fn subdomain_param(query: Option<&str>) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "subdomain")
+        .map(|(_, v)| v.into_owned())
+}
+
+async fn state(State(h): H, Path(vendor): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let Some(v) = h.vendor(&vendor) else {
+        return unknown_vendor(&h, &vendor);
+    };
+    match subdomain_param(q.as_deref()) {
+        None => axum::Json(v.state()).into_response(),
+        Some(sub) => match v.clone().account_state(&sub) {
+            Some(state) => axum::Json(state).into_response(),
+            None => error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "`{vendor}` has no account `{sub}` (subdomains are letters, digits and hyphens; only zendesk has accounts)"
+                ),
+                json!({}),
+            ),
+        },
     }
 }
 
-async fn reset(State(h): H) -> Response {
+/// `POST /reset`: every vendor (every Zendesk account) and the journal;
+/// `?subdomain=NAME`: that Zendesk account only, the journal kept.
+async fn reset(State(h): H, RawQuery(q): RawQuery) -> Response {
+    if let Some(sub) = subdomain_param(q.as_deref()) {
+        let reset: Vec<&str> = h
+            .vendors
+            .iter()
+            .filter(|v| v.reset_account(&sub))
+            .map(|v| v.name())
+            .collect();
+        return axum::Json(json!({"reset": reset, "subdomain": sub})).into_response();
+    }
     for v in &h.vendors {
         v.reset();
     }

@@ -35,7 +35,11 @@ use crate::config::{ConfigError, RunConfig};
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, InFlight, Sender};
 use crate::template::Templates;
+use crate::tls::accept::TlsListener;
+use crate::tls::ca::LocalCa;
+use crate::tls::{LeafResolver, Trust};
 use crate::vendors::{self, Peers, Vendor, VendorCtx};
+use axum::serve::Listener;
 
 /// What a run shares: configuration, clock, journal and the vendors.
 pub struct Harness {
@@ -47,6 +51,10 @@ pub struct Harness {
     pub journal: Arc<Journal>,
     /// The fake vendors, in registry order.
     pub vendors: Vec<Arc<dyn Vendor>>,
+    /// fakedesk's own CA, when this run signs certificates (`--tls`, the proxy).
+    pub ca: Option<Arc<LocalCa>>,
+    /// The client every outbound request goes through.
+    pub transport: HttpTransport,
     peers: Arc<Peers>,
     in_flight: InFlight,
 }
@@ -98,8 +106,9 @@ impl Harness {
         let config = Arc::new(config);
         let journal = Arc::new(Journal::with_limits(config.journal_limits()));
         let in_flight = InFlight::default();
+        let (ca, transport) = tls_of(&config)?;
         let sender = Sender {
-            transport: HttpTransport::default(),
+            transport: transport.clone(),
             recorder: outbound::Recorder {
                 journal: journal.clone(),
                 clock: clock.clone(),
@@ -107,6 +116,7 @@ impl Harness {
             },
         };
         let peers = Arc::new(Peers::default());
+        peers.set_tls(config.tls.serve);
         let ctx = VendorCtx {
             clock: clock.clone(),
             config: config.clone(),
@@ -123,6 +133,8 @@ impl Harness {
             config,
             clock,
             vendors,
+            ca,
+            transport,
             peers,
             in_flight,
         }))
@@ -166,6 +178,12 @@ impl Harness {
         if let Some(token) = &self.config.control_token {
             lines.push(format!("FAKEDESK_CONTROL_TOKEN={token}"));
         }
+        if let Some(u) = self.url("proxy") {
+            lines.push(format!("FAKEDESK_PROXY_URL={u}"));
+        }
+        if let Some(ca) = &self.ca {
+            lines.push(format!("FAKEDESK_CA_CERT={}", ca.cert_path().display()));
+        }
         for v in &self.vendors {
             let prefix = format!("FAKEDESK_{}", v.name().to_uppercase());
             if let Some(u) = self.url(v.name()) {
@@ -177,6 +195,49 @@ impl Harness {
         }
         lines
     }
+}
+
+/// The local CA when the run signs certificates, and the outbound client trusting
+/// the system roots, that CA (or the stored one) and every `--ca-cert` file.
+fn tls_of(config: &RunConfig) -> Result<(Option<Arc<LocalCa>>, HttpTransport), ConfigError> {
+    let tls = &config.tls;
+    let ca = if tls.needs_ca() {
+        let ca = LocalCa::load_or_create(&tls.dir).map_err(|e| {
+            ConfigError::Invalid(vec![format!(
+                "fakedesk's CA in {}: {e} (choose another place with --tls-dir)",
+                tls.dir.display()
+            )])
+        })?;
+        Some(Arc::new(ca))
+    } else {
+        None
+    };
+    let trust = Trust::for_run(&tls.ca_certs, &tls.dir, ca.as_deref())
+        .map_err(|e| ConfigError::Invalid(vec![e]))?;
+    Ok((ca, HttpTransport::new(&trust)))
+}
+
+/// The server side of `--tls`: a leaf per requested name, and for clients that
+/// send no name (an IP address) one covering the local names and the vendors'
+/// hostnames.
+fn inbound_tls(h: &Harness) -> Option<Arc<rustls::ServerConfig>> {
+    let ca = h.ca.as_ref().filter(|_| h.config.tls.serve)?;
+    let names: Vec<String> = h
+        .vendors
+        .iter()
+        .flat_map(|v| h.config.tls.hosts.patterns_of(v.name()))
+        .filter(|p| !p.trim_start_matches("*.").contains('*'))
+        .map(str::to_owned)
+        .collect();
+    let fallback = ca
+        .local_leaf(&names)
+        .map_err(|e| tracing::error!("cannot sign the local certificate: {e}"))
+        .ok()
+        .map(Arc::new);
+    Some(crate::tls::server_config(Arc::new(LeafResolver::new(
+        ca.clone(),
+        fallback,
+    ))))
 }
 
 /// A running set of listeners.
@@ -199,12 +260,9 @@ pub struct Stopped {
 }
 
 impl Running {
-    /// `http://ADDR` of a vendor or `control`.
+    /// `http://ADDR` of a vendor (`https://` under `--tls`), `control` or `proxy`.
     pub fn url(&self, name: &str) -> String {
-        self.addrs
-            .get(name)
-            .map(|a| format!("http://{a}"))
-            .unwrap_or_default()
+        self.harness.url(name).unwrap_or_default()
     }
 
     /// Stops within the configured shutdown timeout; see [`Self::shutdown_within`].
@@ -251,6 +309,7 @@ async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, ServeError> {
 /// the vendors' own settings (a scenario's Braze campaign posting to fake Zendesk).
 pub struct Listeners {
     control: TcpListener,
+    proxy: Option<TcpListener>,
     vendors: Vec<(&'static str, TcpListener)>,
     addrs: BTreeMap<&'static str, SocketAddr>,
 }
@@ -280,13 +339,21 @@ pub async fn bind_all(cfg: &RunConfig) -> Result<Listeners, ServeError> {
             source,
         })
     };
+    let proxy = match cfg.tls.proxy_port {
+        Some(port) => Some(bind("proxy", SocketAddr::new(cfg.bind, port)).await?),
+        None => None,
+    };
     let mut addrs = BTreeMap::new();
     addrs.insert("control", local(&control, "control")?);
+    if let Some(p) = &proxy {
+        addrs.insert("proxy", local(p, "proxy")?);
+    }
     for (name, l) in &vendors {
         addrs.insert(*name, local(l, name)?);
     }
     Ok(Listeners {
         control,
+        proxy,
         vendors,
         addrs,
     })
@@ -302,6 +369,7 @@ pub async fn start(harness: Arc<Harness>) -> Result<Running, ServeError> {
 pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
     let Listeners {
         control,
+        proxy,
         vendors: bound,
         addrs,
     } = listeners;
@@ -309,6 +377,7 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
     let (life, watching) = watch::channel(Life::Serving);
     let (open_tx, open) = mpsc::channel(1);
     let mut tasks = JoinSet::new();
+    let tls = inbound_tls(&harness).map(tokio_rustls::TlsAcceptor::from);
     let mut serve = |listener: TcpListener, port: Port| {
         let accept = conn::accept_loop(listener, Arc::new(port), watching.clone(), open_tx.clone());
         tasks.spawn(accept);
@@ -320,6 +389,7 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
             router: control::app(harness.clone()),
             timeouts,
             stall: Arc::new(control::stall_reply()),
+            tls: None,
         },
     );
     for (name, listener) in bound {
@@ -332,14 +402,51 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
             harness.clock.clone(),
             timeouts.header,
         );
+        let mut router = harness.vendor_app(v);
+        if tls.is_some() {
+            router = router.layer(tower::util::MapRequestLayer::new(
+                |mut req: axum::extract::Request| {
+                    vendors::mark_https(req.headers_mut());
+                    req
+                },
+            ));
+        }
         serve(
             listener,
             Port {
-                router: harness.vendor_app(v),
+                router,
                 timeouts,
                 stall: Arc::new(stall),
+                tls: tls.clone(),
             },
         );
+    }
+    if let Some(l) = proxy {
+        match &harness.ca {
+            Some(ca) => {
+                let apps = harness
+                    .vendors
+                    .iter()
+                    .map(|v| (v.name(), harness.vendor_app(v)))
+                    .collect();
+                let proxy = crate::proxy::Proxy::new(
+                    harness.config.tls.hosts.clone(),
+                    apps,
+                    ca.clone(),
+                    harness.journal.clone(),
+                    harness.clock.clone(),
+                );
+                // The proxy stops accepting as soon as the run stops serving.
+                let (stop_tx, stopped) = watch::channel(false);
+                let mut life = watching.clone();
+                tasks.spawn(async move {
+                    let _ = life.wait_for(|l| *l != Life::Serving).await;
+                    let _ = stop_tx.send(true);
+                });
+                tasks.spawn(crate::proxy::serve(l, proxy, stopped));
+            }
+            None => tracing::error!("the proxy needs fakedesk's CA; it is not running"),
+        }
     }
     Running {
         harness,

@@ -104,7 +104,8 @@ where
             // cloning it (a clone of a route allocates), and wait for it without
             // boxing a future.
             let (parts, _) = req.into_parts();
-            let request = request_record(&parts, Bytes::new(), false);
+            let account = recorder.vendor.account_of(&parts);
+            let request = request_record(&parts, Bytes::new(), false, account);
             let route = self
                 .inner
                 .call(Request::from_parts(parts, AxumBody::empty()));
@@ -129,7 +130,8 @@ where
                     Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
                     Read::Stalled(b) => (b, true, Some(Rejection::TimedOut)),
                 };
-            let request = request_record(&parts, body.clone(), truncated);
+            let account = recorder.vendor.account_of(&parts);
+            let request = request_record(&parts, body.clone(), truncated, account);
             let response = match refusal {
                 Some(why) => recorder.vendor.reject(why),
                 None => {
@@ -233,7 +235,12 @@ impl Started {
     }
 }
 
-fn request_record(parts: &Parts, body: Bytes, truncated: bool) -> RequestRecord {
+fn request_record(
+    parts: &Parts,
+    body: Bytes,
+    truncated: bool,
+    account: Option<std::sync::Arc<str>>,
+) -> RequestRecord {
     RequestRecord {
         method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
@@ -241,6 +248,7 @@ fn request_record(parts: &Parts, body: Bytes, truncated: bool) -> RequestRecord 
         headers: Headers::from_map(&parts.headers),
         body: Body(body),
         truncated,
+        account,
     }
 }
 

@@ -180,12 +180,36 @@ pub struct VendorCtx {
     pub peers: Arc<Peers>,
 }
 
+/// `https` when the request arrived over TLS (fakedesk's TLS termination adds
+/// `X-Forwarded-Proto: https`, as a TLS-terminating load balancer does), else
+/// `http`: the scheme of the absolute links a fake builds.
+pub fn scheme_of(headers: &axum::http::HeaderMap) -> &'static str {
+    match headers.get("x-forwarded-proto") {
+        Some(v) if v.as_bytes().eq_ignore_ascii_case(b"https") => "https",
+        _ => "http",
+    }
+}
+
+/// Marks a request as arrived over TLS, for [`scheme_of`].
+pub fn mark_https(headers: &mut axum::http::HeaderMap) {
+    headers.insert(
+        "x-forwarded-proto",
+        axum::http::HeaderValue::from_static("https"),
+    );
+}
+
+/// The account a request's hostname names (`acme` in `acme.zendesk.com`), attached
+/// by the proxy from its host map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostAccount(pub String);
+
 /// What the fakes of one run know of each other: every listener's address once
 /// bound, and values one vendor publishes for another (fake Freshchat's public
 /// key, which fake Mammut verifies webhooks with).
 #[derive(Debug, Default)]
 pub struct Peers {
     addrs: OnceLock<BTreeMap<&'static str, SocketAddr>>,
+    tls: std::sync::atomic::AtomicBool,
     published: Mutex<BTreeMap<String, String>>,
 }
 
@@ -195,9 +219,21 @@ impl Peers {
         let _ = self.addrs.set(addrs);
     }
 
-    /// `http://ADDR` of a vendor (or `control`), once bound.
+    /// Vendor ports speak https from now on (`serve --tls`).
+    pub fn set_tls(&self, on: bool) {
+        self.tls.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `http://ADDR` of a vendor (`https://` under `--tls`), or of `control` or
+    /// `proxy` (always http), once bound.
     pub fn url(&self, name: &str) -> Option<String> {
-        self.addrs.get()?.get(name).map(|a| format!("http://{a}"))
+        let tls = self.tls.load(std::sync::atomic::Ordering::Relaxed)
+            && !matches!(name, "control" | "proxy");
+        let scheme = if tls { "https" } else { "http" };
+        self.addrs
+            .get()?
+            .get(name)
+            .map(|a| format!("{scheme}://{a}"))
     }
 
     /// Publishes `value` under `key` (`freshchat.public_key_pem`).
@@ -235,6 +271,21 @@ pub trait Vendor: Send + Sync + 'static {
     fn state(&self) -> serde_json::Value;
     /// Forgets every change since start: back to the seeded state.
     fn reset(&self);
+    /// The account a request is for (Zendesk: its subdomain), as journal entries
+    /// carry it; `None` for vendors without accounts.
+    fn account_of(&self, _parts: &axum::http::request::Parts) -> Option<Arc<str>> {
+        None
+    }
+    /// The state of one account, for `GET /state/{vendor}?subdomain=`; `None` when
+    /// the vendor has no accounts or the name is not one.
+    fn account_state(self: Arc<Self>, _account: &str) -> Option<serde_json::Value> {
+        None
+    }
+    /// Resets one account only, for `POST /reset?subdomain=`; false when the
+    /// vendor has no accounts.
+    fn reset_account(&self, _account: &str) -> bool {
+        false
+    }
     /// The vendor's own answer to a request the transport refused.
     fn reject(&self, rejection: Rejection) -> Response;
     /// The seeded credentials to print and export.

@@ -2,7 +2,10 @@
 # Prove that popular, unmodified client libraries work against the fake:
 # zenpy (PyPI) and node-zendesk (npm) for Zendesk, braze-api (npm) for Braze,
 # blip-sdk with its HTTP transport lime-transport-http (npm) for Take Blip,
-# freshchat (PyPI) for the Freshchat API v2.
+# freshchat (PyPI) for the Freshchat API v2; and, through fakedesk's proxy with
+# only HTTPS_PROXY and the CA bundle set, zenpy given just a subdomain
+# (tests/clients/zenpy_proxy_flow.py) and curl to every vendor's own hostname
+# (tests/clients/proxy_flow.sh).
 #
 #   bash tests/clients/run.sh
 #
@@ -196,7 +199,9 @@ if [ "$ZENPY_OK" = 0 ] && [ "$NODE_OK" = 0 ] && [ "$BRAZE_OK" = 0 ] && [ "$BLIP_
 fi
 
 # ---------------------------------------------------------------- fakedesk
-"$BIN" serve --ephemeral-ports --env-file "$TMP/env" >"$ART/fakedesk.log" 2>&1 &
+# The CA lives in the temp dir, never in the user's data directory.
+"$BIN" serve --ephemeral-ports --proxy-port 0 --tls-dir "$TMP/tls" --env-file "$TMP/env" \
+  >"$ART/fakedesk.log" 2>&1 &
 FAKEDESK_PID=$!
 
 env_ready() {
@@ -206,7 +211,8 @@ env_ready() {
     FAKEDESK_ZENDESK_PASSWORD FAKEDESK_ZENDESK_OAUTH_TOKEN FAKEDESK_CONTROL_URL \
     FAKEDESK_BRAZE_URL FAKEDESK_BRAZE_API_KEY FAKEDESK_BLIP_URL FAKEDESK_BLIP_BOT \
     FAKEDESK_BLIP_KEY FAKEDESK_FRESHCHAT_URL FAKEDESK_FRESHCHAT_TOKEN \
-    FAKEDESK_FRESHCHAT_APP_ID FAKEDESK_FRESHCHAT_CHANNEL_ID; do
+    FAKEDESK_FRESHCHAT_APP_ID FAKEDESK_FRESHCHAT_CHANNEL_ID FAKEDESK_PROXY_URL \
+    FAKEDESK_CA_CERT; do
     grep -q "^$k=" "$TMP/env" || return 1
   done
 }
@@ -323,6 +329,18 @@ if [ "$BLIP_OK" = 1 ]; then
 fi
 if [ "$FRESHCHAT_OK" = 1 ]; then
   run_flow freshchat "$TMP/venv-freshchat/bin/python" "$HERE/freshchat_flow.py"
+fi
+# Unmodified clients that build the vendors' real URLs: only the proxy and the
+# CA are configured, through the environment.
+if [ "$ZENPY_OK" = 1 ]; then
+  HTTPS_PROXY="$FAKEDESK_PROXY_URL" REQUESTS_CA_BUNDLE="$FAKEDESK_CA_CERT" NO_PROXY="" \
+    run_flow zenpy-proxy "$TMP/venv/bin/python" "$HERE/zenpy_proxy_flow.py"
+fi
+if command -v curl >/dev/null 2>&1; then
+  PYTHON="$PYTHON" run_flow curl-proxy bash "$HERE/proxy_flow.sh"
+else
+  echo "SKIPPED: curl is not installed, the proxy's curl flow did not run"
+  SKIPPED+=(curl)
 fi
 stop_receiver
 

@@ -50,6 +50,7 @@ fn options(payload: &str, url: String, mode: Mode, seed: u64, cases: u32) -> Opt
         max_shrink_iters: 2000,
         keys: Keys::default(),
         headers: Vec::new(),
+        trust: Default::default(),
     }
 }
 
@@ -337,6 +338,7 @@ async fn the_replay_scenario_fails_while_the_bug_is_there_and_passes_once_fixed(
                 &loaded,
                 &RunOptions {
                     update_snapshots: false,
+                    ..RunOptions::default()
                 },
                 cancel,
             )
@@ -577,12 +579,12 @@ async fn the_binary_reports_shrinks_writes_the_replay_and_uses_its_exit_codes() 
         "fuzz",
         "freshchat.webhook",
         "--target",
-        "https://127.0.0.1:1/",
+        "ftp://127.0.0.1:1/",
     ]))
     .await
     .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("plain HTTP"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an http:// or https:// URL"));
     let out = run(s(&["fuzz", "freshchat.webhok", "--target", &url]))
         .await
         .unwrap();

@@ -12,6 +12,10 @@
 //! - `zendesk_breadth_props`: property test: exports, search and state agree.
 //! - `zendesk_ticket_limits`: `?async=true` ticket creation and the per-ticket update limit.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
+//! - `zendesk_accounts`: accounts by subdomain, `/state` and `/reset` per subdomain.
+//! - `tls`: `serve --tls`, https receivers with private CAs (`--ca-cert`),
+//!   `check-endpoint` and `fuzz` over https, TLS failures in plain words.
+//! - `proxy`: `serve --proxy-port`: the vendors' hostnames, and the 502 for others.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `braze_api`: Braze's user, send and export endpoints beyond `/users/track`.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
@@ -52,6 +56,7 @@ mod freshchat_props;
 mod fuzz;
 mod properties;
 mod reliability;
+mod proxy;
 mod scenario_files;
 mod scenario_runs;
 mod scenario_sut;
@@ -59,6 +64,8 @@ mod serve;
 mod smartsupp;
 mod smartsupp_rest;
 mod zendesk_breadth_props;
+mod tls;
+mod zendesk_accounts;
 mod zendesk_errors;
 mod zendesk_events;
 mod zendesk_exports;

@@ -219,7 +219,7 @@ fn base_url(headers: &axum::http::HeaderMap) -> String {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    format!("http://{host}")
+    format!("{}://{host}", crate::vendors::scheme_of(headers))
 }
 
 /// `POST /v2/conversations` (REFERENCE 3.5): the conversation, with

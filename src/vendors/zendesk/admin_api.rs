@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::accounts::Account;
 use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::page::{self, Link, PageRequest};
 use super::triggers::{Trigger, TriggerInput};
@@ -18,7 +19,7 @@ use super::webhook::{ApiProblem, WebhookInput, WebhookOut};
 use super::wire::json_response;
 use super::{BaseUrl, Caller, RouteJson, Zendesk};
 
-type Z = State<Arc<Zendesk>>;
+type Z = Account;
 type Reply = Result<Response, ZendeskError>;
 
 /// Routes of the Webhooks and Triggers APIs.
@@ -85,7 +86,7 @@ fn parse_webhook(body: &Value, full: bool) -> Result<WebhookInput, ZendeskError>
 }
 
 async fn create_webhook(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     body: Result<ZendeskJson, ZendeskError>,
 ) -> Reply {
@@ -101,7 +102,7 @@ async fn create_webhook(
     ))
 }
 
-async fn list_webhooks(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn list_webhooks(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
@@ -144,7 +145,7 @@ async fn list_webhooks(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUr
     Ok(json_response(StatusCode::OK, &page))
 }
 
-async fn show_webhook(State(z): Z, KeyParam(id): KeyParam) -> Reply {
+async fn show_webhook(Account(z): Z, KeyParam(id): KeyParam) -> Reply {
     let store = z.store_read();
     let hook = store
         .webhooks
@@ -178,7 +179,7 @@ async fn change_webhook(
 }
 
 async fn update_webhook(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     KeyParam(id): KeyParam,
     body: Result<ZendeskJson, ZendeskError>,
@@ -187,7 +188,7 @@ async fn update_webhook(
 }
 
 async fn patch_webhook(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     KeyParam(id): KeyParam,
     body: Result<ZendeskJson, ZendeskError>,
@@ -195,7 +196,7 @@ async fn patch_webhook(
     change_webhook(&z, caller, &id, body, false).await
 }
 
-async fn delete_webhook(State(z): Z, KeyParam(id): KeyParam) -> Reply {
+async fn delete_webhook(Account(z): Z, KeyParam(id): KeyParam) -> Reply {
     let mut store = z.store();
     store
         .webhooks
@@ -211,7 +212,7 @@ fn secret_reply(secret: &str) -> Response {
     )
 }
 
-async fn show_secret(State(z): Z, KeyParam(id): KeyParam) -> Reply {
+async fn show_secret(Account(z): Z, KeyParam(id): KeyParam) -> Reply {
     let store = z.store_read();
     let hook = store
         .webhooks
@@ -220,7 +221,7 @@ async fn show_secret(State(z): Z, KeyParam(id): KeyParam) -> Reply {
     Ok(secret_reply(&hook.secret))
 }
 
-async fn reset_secret(State(z): Z, KeyParam(id): KeyParam) -> Reply {
+async fn reset_secret(Account(z): Z, KeyParam(id): KeyParam) -> Reply {
     let mut store = z.store();
     let hook = store
         .reset_signing_secret(&id)
@@ -257,7 +258,7 @@ fn trigger_input(z: &Zendesk, body: &Value) -> Result<TriggerInput, ZendeskError
 }
 
 async fn create_trigger(
-    State(z): Z,
+    Account(z): Z,
     BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
@@ -271,7 +272,7 @@ async fn create_trigger(
     ))
 }
 
-async fn list_triggers(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn list_triggers(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let query: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
@@ -295,7 +296,7 @@ async fn list_triggers(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUr
     Ok(json_response(StatusCode::OK, &page))
 }
 
-async fn show_trigger(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
+async fn show_trigger(Account(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     let t = store
         .triggers
@@ -308,7 +309,7 @@ async fn show_trigger(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl)
 }
 
 async fn update_trigger(
-    State(z): Z,
+    Account(z): Z,
     IdParam(id): IdParam,
     BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
@@ -327,7 +328,7 @@ async fn update_trigger(
     ))
 }
 
-async fn delete_trigger(State(z): Z, IdParam(id): IdParam) -> Reply {
+async fn delete_trigger(Account(z): Z, IdParam(id): IdParam) -> Reply {
     z.store()
         .triggers
         .remove(&id)

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 
+use super::accounts::Account;
 use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::page;
 use super::store::{Actor, Audit, Comment, Job, Store, Ticket, User};
@@ -21,7 +22,7 @@ use super::{BaseUrl, Caller, Host, RouteJson, Zendesk, base_url};
 use crate::clock::iso_seconds;
 use crate::vendors::{bytes_reply, json_bytes, serialization_bug};
 
-type Z = State<Arc<Zendesk>>;
+type Z = Account;
 type Reply = Result<Response, ZendeskError>;
 
 /// The most items a bulk call accepts.
@@ -193,7 +194,7 @@ fn ticket_and_audit<'a>(
 }
 
 async fn create_ticket(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
@@ -226,7 +227,7 @@ async fn create_ticket(
     Ok(with_warning(res, warning))
 }
 
-async fn show_ticket(State(z): Z, IdParam(id): IdParam, host: Host) -> Reply {
+async fn show_ticket(Account(z): Z, IdParam(id): IdParam, host: Host) -> Reply {
     let store = z.store_read();
     let ticket = store.ticket(id)?;
     #[derive(Serialize)]
@@ -246,7 +247,7 @@ async fn show_ticket(State(z): Z, IdParam(id): IdParam, host: Host) -> Reply {
 }
 
 async fn update_ticket(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     IdParam(id): IdParam,
@@ -272,13 +273,13 @@ async fn update_ticket(
     Ok(with_warning(res, warning))
 }
 
-async fn delete_ticket(State(z): Z, IdParam(id): IdParam) -> Reply {
+async fn delete_ticket(Account(z): Z, IdParam(id): IdParam) -> Reply {
     let now = z.now();
     z.store().delete_ticket(id, now)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn list_tickets(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn list_tickets(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let index = z.hit_tickets_index();
     if let Some(d) = index.filter(|d| !d.allowed) {
         return Err(ZendeskError::RateLimited(d.reset_secs));
@@ -314,7 +315,7 @@ async fn list_tickets(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl
 }
 
 async fn list_comments(
-    State(z): Z,
+    Account(z): Z,
     IdParam(id): IdParam,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -378,7 +379,7 @@ fn failure_text(e: &ZendeskError) -> String {
 }
 
 async fn create_many(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
@@ -405,7 +406,7 @@ async fn create_many(
 }
 
 async fn update_many(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     RawQuery(q): RawQuery,
@@ -443,7 +444,7 @@ async fn update_many(
     Ok(job_reply(&base_url(&headers), &store.jobs[&id], false))
 }
 
-async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn destroy_many(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let ids = ids_param(q.as_deref())?.ok_or_else(|| {
         ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned())
     })?;
@@ -461,7 +462,7 @@ async fn destroy_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl
     Ok(job_reply(&base, &store.jobs[&id], false))
 }
 
-async fn show_job(State(z): Z, KeyParam(id): KeyParam, BaseUrl(base): BaseUrl) -> Reply {
+async fn show_job(Account(z): Z, KeyParam(id): KeyParam, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     let job = store.jobs.get(&id).ok_or(ZendeskError::RecordNotFound)?;
     Ok(job_reply(&base, job, true))
@@ -507,7 +508,11 @@ fn user_reply(status: StatusCode, base: &str, user: &User, warning: Option<Strin
     )
 }
 
-async fn create_user(State(z): Z, BaseUrl(base): BaseUrl, ZendeskJson(body): ZendeskJson) -> Reply {
+async fn create_user(
+    Account(z): Z,
+    BaseUrl(base): BaseUrl,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
     let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
     let warning = api_warning("users", "create", "user", &input.ignored);
     let now = z.now();
@@ -522,7 +527,7 @@ async fn create_user(State(z): Z, BaseUrl(base): BaseUrl, ZendeskJson(body): Zen
 }
 
 async fn create_or_update_user(
-    State(z): Z,
+    Account(z): Z,
     BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
@@ -540,7 +545,7 @@ async fn create_or_update_user(
 }
 
 async fn update_user(
-    State(z): Z,
+    Account(z): Z,
     IdParam(id): IdParam,
     BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
@@ -553,12 +558,12 @@ async fn update_user(
     Ok(user_reply(StatusCode::OK, &base, store.user(id)?, warning))
 }
 
-async fn show_user(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
+async fn show_user(Account(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     Ok(user_reply(StatusCode::OK, &base, store.user(id)?, None))
 }
 
-async fn me(State(z): Z, caller: Caller, BaseUrl(base): BaseUrl) -> Reply {
+async fn me(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     Ok(user_reply(
         StatusCode::OK,
@@ -568,7 +573,7 @@ async fn me(State(z): Z, caller: Caller, BaseUrl(base): BaseUrl) -> Reply {
     ))
 }
 
-async fn list_users(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn list_users(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let query = query_pairs(q.as_deref());
     let store = z.store_read();
     let items: Vec<(u64, UserOut<'_>)> = store
@@ -580,7 +585,7 @@ async fn list_users(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) 
     Ok(json_response(StatusCode::OK, &page))
 }
 
-async fn search_users(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn search_users(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let query = query_pairs(q.as_deref());
     let get = |k: &str| {
         query
@@ -651,7 +656,7 @@ fn account_base(z: &Zendesk) -> String {
     format!("https://{}.zendesk.com", z.settings().subdomain)
 }
 
-async fn ticket_create_action(State(z): Z, ZendeskJson(body): ZendeskJson) -> Reply {
+async fn ticket_create_action(Account(z): Z, ZendeskJson(body): ZendeskJson) -> Reply {
     let input = TicketInput::parse(root(&body, "ticket")?, z.settings().unknown_fields)?;
     let base = account_base(&z);
     let res = {
@@ -667,7 +672,7 @@ async fn ticket_create_action(State(z): Z, ZendeskJson(body): ZendeskJson) -> Re
     Ok(res)
 }
 
-async fn ticket_update_action(State(z): Z, ZendeskJson(body): ZendeskJson) -> Reply {
+async fn ticket_update_action(Account(z): Z, ZendeskJson(body): ZendeskJson) -> Reply {
     let id = match body.get("id") {
         Some(Value::Number(n)) => n.as_u64(),
         Some(Value::String(s)) => s.parse().ok(),

@@ -5,6 +5,7 @@
 //! [`api`] and [`admin_api`], each served with and without `.json` ([`RouteJson`]). The state and lifecycle rules live in
 //! [`store`], free of I/O.
 
+pub mod accounts;
 pub mod admin_api;
 pub mod api;
 pub mod burst;
@@ -389,6 +390,10 @@ impl FromRequestParts<Arc<Zendesk>> for Caller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, z: &Arc<Zendesk>) -> Result<Self, Response> {
+        let z = match parts.extensions.get::<accounts::Found>() {
+            Some(accounts::Found(a)) => a,
+            None => z,
+        };
         z.caller(parts.headers.get(header::AUTHORIZATION))
             .map(Self)
             .ok_or_else(|| ZendeskError::Unauthorized.into_response())
@@ -411,12 +416,24 @@ pub struct Zendesk {
     tickets_index: Mutex<Window>,
     incremental: Mutex<Window>,
     requests: AtomicU64,
+    /// This account's subdomain, as journal entries carry it.
+    subdomain: Arc<str>,
+    /// The other subdomains' accounts (held by the configured account only).
+    accounts: Option<accounts::AccountMap>,
 }
 
 impl Zendesk {
-    /// Fake Zendesk in its seeded state.
+    /// Fake Zendesk in its seeded state: the configured account, which creates the
+    /// other subdomains' accounts on first use.
     pub fn new(ctx: VendorCtx) -> Self {
         let settings = ctx.config.zendesk.clone();
+        let mut z = Self::account(ctx, settings);
+        z.accounts = Some(accounts::AccountMap::default());
+        z
+    }
+
+    /// One account in its seeded state, as `settings` describe it.
+    fn account(ctx: VendorCtx, settings: ZendeskSettings) -> Self {
         let store = Store::seeded(&settings, ctx.config.seed, ctx.clock.now());
         let known_auth = known_authorizations(&settings, &store);
         // Leaked once per fake (a few bytes): a static value is cloned into every
@@ -441,9 +458,51 @@ impl Zendesk {
             incremental: Mutex::new(Window::new(settings.incremental.per_minute, 60)),
             store: RwLock::new(store),
             requests: AtomicU64::new(0),
+            subdomain: Arc::from(settings.subdomain.as_str()),
+            accounts: None,
             settings,
             ctx,
         }
+    }
+
+    /// The account a request is for: its subdomain's (created from the configured
+    /// account on first use), or this one. `None` when too many accounts exist.
+    pub fn account_for(
+        self: &Arc<Self>,
+        headers: &HeaderMap,
+        extensions: &axum::http::Extensions,
+    ) -> Option<Arc<Self>> {
+        match (accounts::subdomain_of(headers, extensions), &self.accounts) {
+            (Some(sub), Some(map)) if sub != &*self.subdomain => self.subdomain_account(map, sub),
+            _ => Some(self.clone()),
+        }
+    }
+
+    fn subdomain_account(
+        self: &Arc<Self>,
+        map: &accounts::AccountMap,
+        sub: &str,
+    ) -> Option<Arc<Self>> {
+        map.get_or_create(sub, || {
+            let settings = ZendeskSettings {
+                subdomain: sub.to_owned(),
+                ..self.settings.clone()
+            };
+            Self::account(self.ctx.clone(), settings)
+        })
+    }
+
+    /// The account of `subdomain` (created on first use), or this one for its own.
+    pub fn by_subdomain(self: &Arc<Self>, subdomain: &str) -> Option<Arc<Self>> {
+        match &self.accounts {
+            Some(map) if subdomain != &*self.subdomain => self.subdomain_account(map, subdomain),
+            _ => Some(self.clone()),
+        }
+    }
+
+    /// This account's subdomain.
+    pub fn subdomain(&self) -> &str {
+        &self.subdomain
     }
 
     /// The store, locked for writing. Never held across an `.await`.
@@ -656,14 +715,36 @@ impl Vendor for Zendesk {
         })
     }
 
+    fn account_of(&self, parts: &Parts) -> Option<Arc<str>> {
+        Some(
+            match accounts::subdomain_of(&parts.headers, &parts.extensions) {
+                Some(sub) if self.accounts.is_some() && sub != &*self.subdomain => Arc::from(sub),
+                _ => self.subdomain.clone(),
+            },
+        )
+    }
+
+    fn account_state(self: Arc<Self>, account: &str) -> Option<serde_json::Value> {
+        if !accounts::valid_subdomain(account) {
+            return None;
+        }
+        self.by_subdomain(account).map(|z| z.state())
+    }
+
+    fn reset_account(&self, account: &str) -> bool {
+        if account == &*self.subdomain {
+            self.reset_own();
+        } else if let Some(map) = &self.accounts {
+            map.remove(account);
+        }
+        true
+    }
+
     fn reset(&self) {
-        *self.store() = Store::seeded(&self.settings, self.ctx.config.seed, self.ctx.clock.now());
-        *self.limiter.lock().unwrap_or_else(|p| p.into_inner()) =
-            Window::new(self.settings.rate_limit.per_minute, 60);
-        *self.tickets_index.lock().unwrap_or_else(|p| p.into_inner()) =
-            Window::new(self.settings.rate_limit.tickets_index_per_minute, 60);
-        *self.incremental.lock().unwrap_or_else(|p| p.into_inner()) =
-            Window::new(self.settings.incremental.per_minute, 60);
+        self.reset_own();
+        if let Some(map) = &self.accounts {
+            map.clear();
+        }
     }
 
     fn reject(&self, rejection: Rejection) -> Response {
@@ -714,6 +795,19 @@ impl Vendor for Zendesk {
             }
         }
         out
+    }
+}
+
+impl Zendesk {
+    /// Back to this account's seeded state.
+    fn reset_own(&self) {
+        *self.store() = Store::seeded(&self.settings, self.ctx.config.seed, self.ctx.clock.now());
+        *self.limiter.lock().unwrap_or_else(|p| p.into_inner()) =
+            Window::new(self.settings.rate_limit.per_minute, 60);
+        *self.tickets_index.lock().unwrap_or_else(|p| p.into_inner()) =
+            Window::new(self.settings.rate_limit.tickets_index_per_minute, 60);
+        *self.incremental.lock().unwrap_or_else(|p| p.into_inner()) =
+            Window::new(self.settings.incremental.per_minute, 60);
     }
 }
 
@@ -772,9 +866,23 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         let started = Instant::now();
-        let z = &self.zendesk;
+        let Some(z) = self.zendesk.account_for(req.headers(), req.extensions()) else {
+            tracing::warn!(
+                "more than {} Zendesk subdomains: refused",
+                accounts::MAX_ACCOUNTS
+            );
+            return GateFuture {
+                zendesk: self.zendesk.clone(),
+                answer: Answer::Refused(Some(ZendeskError::RecordNotFound.into_response())),
+                decision: None,
+                started,
+            };
+        };
+        if !Arc::ptr_eq(&z, &self.zendesk) {
+            req.extensions_mut().insert(accounts::Found(z.clone()));
+        }
         let decision = z.hit(&z.limiter);
         let answer = if decision.is_some_and(|d| !d.allowed) {
             let reset = decision.map_or(60, |d| d.reset_secs);
@@ -796,7 +904,7 @@ where
             }
         };
         GateFuture {
-            zendesk: z.clone(),
+            zendesk: z,
             answer,
             decision,
             started,
@@ -1007,7 +1115,11 @@ impl RouteJson for Router<Arc<Zendesk>> {
 
 /// The base URL of the host the client called, for absolute links.
 pub fn base_url(headers: &HeaderMap) -> String {
-    format!("http://{}", host_name(headers.get(header::HOST)))
+    format!(
+        "{}://{}",
+        super::scheme_of(headers),
+        host_name(headers.get(header::HOST))
+    )
 }
 
 /// The host named by a `Host` header, `localhost` without a usable one.
