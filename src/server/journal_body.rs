@@ -129,6 +129,7 @@ mod tests {
                     headers: Headers::default(),
                     body: Body(Bytes::from(vec![b'x'; 1000])),
                     truncated: false,
+                    account: None,
                 },
                 response: None,
                 error: None,

@@ -35,11 +35,9 @@ use crate::config::{ConfigError, RunConfig};
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, InFlight, Sender};
 use crate::template::Templates;
-use crate::tls::accept::TlsListener;
 use crate::tls::ca::LocalCa;
 use crate::tls::{LeafResolver, Trust};
 use crate::vendors::{self, Peers, Vendor, VendorCtx};
-use axum::serve::Listener;
 
 /// What a run shares: configuration, clock, journal and the vendors.
 pub struct Harness {

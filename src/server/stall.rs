@@ -95,6 +95,7 @@ impl StallReply for VendorStall {
                 headers: Headers::default(),
                 body: Body::default(),
                 truncated: true,
+                account: None,
             },
             response: Some(self.record.clone()),
             error: Some(format!(
