@@ -37,6 +37,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod fault;
 pub mod fuzz;
 pub mod ids;
 pub mod journal;

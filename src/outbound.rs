@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use bytes::Bytes;
 
 use crate::clock::Clock;
+use crate::fault::{self, Chosen, Faults, Probe};
 use crate::journal::{
     Body, Direction, Exchange, Headers, Journal, OutboundInfo, RequestRecord, ResponseRecord,
 };
@@ -164,6 +165,8 @@ pub struct Recorder {
     pub journal: Arc<Journal>,
     /// The run's clock (entry timestamps).
     pub clock: Arc<dyn Clock>,
+    /// The run's fault rules (delivery chaos).
+    pub faults: Arc<Faults>,
 }
 
 /// The real transport and the journal, as every vendor gets them.
@@ -224,21 +227,25 @@ pub async fn deliver<T: Transport>(
     policy: &dyn RetryPolicy,
     mut build: impl FnMut(u32) -> Outgoing,
 ) -> Delivery {
+    let mut first = Some(build(1));
+    let chaos = first
+        .as_ref()
+        .and_then(|req| choose_chaos(&recorder.faults, vendor, req));
+    if let Some(c) = &chaos {
+        fault::chaos::before_first(&recorder.faults, c).await;
+    }
     let mut attempts = Vec::new();
     for attempt in 1u32.. {
-        let req = build(attempt);
-        let started_at = recorder.clock.now();
-        let t0 = Instant::now();
-        let outcome = transport.send(req.clone(), timeout).await;
-        recorder.journal.record(exchange(
-            vendor,
-            delivery_id,
-            attempt,
-            req,
-            &outcome,
-            started_at,
-            t0.elapsed(),
-        ));
+        let req = first.take().unwrap_or_else(|| build(attempt));
+        let dropped = fault::chaos::dropped(chaos.as_ref(), attempt);
+        let mark = chaos
+            .as_ref()
+            .filter(|c| fault::chaos::marks(c, attempt))
+            .map(Chosen::mark);
+        let outcome = send_one(transport, recorder, vendor, delivery_id, attempt, req, timeout, dropped, mark).await;
+        if attempt == 1 && recorder.faults.outbound_active() {
+            recorder.faults.first_attempt_sent();
+        }
         let delay = policy.next_delay(attempt, &outcome);
         attempts.push(outcome);
         match delay {
@@ -246,7 +253,65 @@ pub async fn deliver<T: Transport>(
             None => break,
         }
     }
+    if let Some(c) = chaos.as_ref().filter(|c| fault::chaos::duplicated(Some(c))) {
+        // Sent again as the vendor builds a redelivery of the same events.
+        let attempt = u32::try_from(attempts.len()).unwrap_or(u32::MAX).saturating_add(1);
+        let req = build(attempt);
+        send_one(transport, recorder, vendor, delivery_id, attempt, req, timeout, false, Some(c.mark())).await;
+    }
     Delivery { attempts }
+}
+
+/// The outbound rule for a delivery whose first attempt is `req`, if any.
+fn choose_chaos(faults: &Faults, vendor: &str, req: &Outgoing) -> Option<Chosen> {
+    if !faults.outbound_active() {
+        return None;
+    }
+    let (path, _) = split_url(&req.url);
+    faults.choose_outbound(&Probe {
+        vendor,
+        method: req.method.as_str(),
+        path: &path,
+        headers: &req.headers,
+        body: &req.body,
+    })
+}
+
+/// Sends one attempt (or, `dropped`, counts it a timeout unsent) and journals it.
+#[allow(clippy::too_many_arguments)]
+async fn send_one<T: Transport>(
+    transport: &T,
+    recorder: &Recorder,
+    vendor: &'static str,
+    delivery_id: &str,
+    attempt: u32,
+    req: Outgoing,
+    timeout: Duration,
+    dropped: bool,
+    mark: Option<crate::journal::FaultMark>,
+) -> Outcome {
+    let started_at = recorder.clock.now();
+    let t0 = Instant::now();
+    let outcome = if dropped {
+        Outcome::TimedOut
+    } else {
+        transport.send(req.clone(), timeout).await
+    };
+    let mut x = exchange(
+        vendor,
+        delivery_id,
+        attempt,
+        req,
+        &outcome,
+        started_at,
+        t0.elapsed(),
+    );
+    if dropped {
+        x.error = Some(fault::chaos::DROPPED.to_owned());
+    }
+    x.fault = mark;
+    recorder.journal.record(x);
+    outcome
 }
 
 fn exchange(
@@ -295,6 +360,7 @@ fn exchange(
         }),
         started_at,
         duration_us: u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+        fault: None,
     }
 }
 
@@ -345,6 +411,7 @@ mod tests {
             clock: Arc::new(crate::clock::ManualClock::new(
                 datetime!(2024-01-01 00:00:00 UTC),
             )),
+            faults: Arc::new(Faults::new(0)),
         }
     }
 

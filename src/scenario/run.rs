@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use super::interp::Scope;
 use super::load::Loaded;
-use super::matching::{Mismatch, partial};
+use super::matching::{Mismatch, glob, partial};
 use super::model::{
     AssertStep, CallAuth, CallStep, DeliverStep, DirectionName, ExpectStep, SendStep,
     SignatureKind, SnapshotKind, Step, SutPort,
@@ -511,6 +511,7 @@ impl Runner<'_> {
         let recorder = crate::outbound::Recorder {
             journal: self.harness.journal.clone(),
             clock: self.harness.clock.clone(),
+            faults: self.harness.faults.clone(),
         };
         let delivery = crate::outbound::deliver(
             &crate::outbound::HttpTransport::default(),
@@ -831,26 +832,6 @@ impl Want {
         }
         out
     }
-}
-
-/// `*` matches any run of characters; everything else literally.
-fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 fn call_method(s: &CallStep) -> String {

@@ -29,7 +29,9 @@ pub fn router(h: Arc<Harness>) -> Router {
         .route("/reset", post(reset))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(h)
+        .with_state(h.clone())
+        .merge(super::faults_api::routes(h.clone()))
+        .merge(super::clock_api::routes(h))
         .merge(vendor_routes)
 }
 
@@ -43,7 +45,7 @@ async fn not_found() -> Response {
     error(
         StatusCode::NOT_FOUND,
         "no such control endpoint".to_owned(),
-        json!("GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset"),
+        json!("GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, GET|POST|DELETE /faults, DELETE /faults/{id}, GET /clock, POST /clock/advance"),
     )
 }
 
@@ -126,6 +128,7 @@ async fn reset(State(h): H) -> Response {
     for v in &h.vendors {
         v.reset();
     }
+    h.faults.clear();
     h.journal.clear();
     let names: Vec<&str> = h.vendors.iter().map(|v| v.name()).collect();
     axum::Json(json!({"reset": names})).into_response()

@@ -5,9 +5,13 @@
 //! anything is served and the env file is written only once all are bound.
 //!
 //! Layer order around a vendor router, outermost first: [`record`] (journal), then
-//! the vendor's own gate (rate limit, authentication), then its routes.
+//! the fault rules ([`crate::fault`], applied inside the record layer so the journal
+//! holds what the client saw), then the vendor's own gate (rate limit,
+//! authentication), then its routes.
 
+pub mod clock_api;
 pub mod control;
+pub mod faults_api;
 pub mod record;
 
 use std::collections::BTreeMap;
@@ -22,6 +26,8 @@ use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
+use crate::fault::Faults;
+use crate::fault::conn::{SwitchedListener, Switch, Watched};
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, Sender};
 use crate::template::Templates;
@@ -37,6 +43,8 @@ pub struct Harness {
     pub journal: Arc<Journal>,
     /// The fake vendors, in registry order.
     pub vendors: Vec<Arc<dyn Vendor>>,
+    /// The fault rules in force.
+    pub faults: Arc<Faults>,
     peers: Arc<Peers>,
 }
 
@@ -70,11 +78,26 @@ impl Harness {
     pub fn new(config: RunConfig, clock: Arc<dyn Clock>) -> Result<Arc<Self>, ConfigError> {
         let config = Arc::new(config);
         let journal = Arc::new(Journal::new(config.journal_capacity));
+        let faults = Arc::new(Faults::new(config.seed));
+        let problems: Vec<String> = config
+            .faults()
+            .into_iter()
+            .filter_map(|(vendor, rule)| {
+                faults
+                    .add(vendor, rule)
+                    .err()
+                    .map(|e| format!("vendors.{vendor}.faults: {e}"))
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid(problems));
+        }
         let sender = Sender {
             transport: HttpTransport::default(),
             recorder: outbound::Recorder {
                 journal: journal.clone(),
                 clock: clock.clone(),
+                faults: faults.clone(),
             },
         };
         let peers = Arc::new(Peers::default());
@@ -94,8 +117,18 @@ impl Harness {
             config,
             clock,
             vendors,
+            faults,
             peers,
         }))
+    }
+
+    /// Lets every vendor apply its time-driven rules due by the clock's now (after
+    /// the clock moved, or on the wall clock's tick).
+    pub fn tick(&self) {
+        let now = self.clock.now();
+        for v in &self.vendors {
+            v.on_clock(now);
+        }
     }
 
     /// The vendor called `name`.
@@ -110,6 +143,7 @@ impl Harness {
             vendor: vendor.clone(),
             clock: self.clock.clone(),
             max_body: self.config.max_body_bytes,
+            faults: self.faults.clone(),
         };
         vendor
             .clone()
@@ -245,6 +279,7 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
     let mut serve = |listener: TcpListener, app: Router| {
         let mut stopped = stopped.clone();
         tasks.spawn(async move {
+            let listener = SwitchedListener(listener);
             let service = PeerOnWrites::make(app);
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
@@ -260,6 +295,9 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
     serve(control, control::router(harness.clone()));
     for (v, l) in listeners {
         serve(l, harness.vendor_app(&v));
+    }
+    if harness.clock.manual().is_none() {
+        tasks.spawn(clock_api::wall_ticker(harness.clone(), stopped.clone()));
     }
     Running {
         harness,
@@ -277,6 +315,8 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
 struct PeerOnWrites {
     router: Router,
     peer: SocketAddr,
+    /// The connection's switch, which a fault's response trips.
+    switch: Switch,
 }
 
 impl PeerOnWrites {
@@ -284,7 +324,7 @@ impl PeerOnWrites {
     fn make(
         router: Router,
     ) -> impl for<'a> tower::Service<
-        axum::serve::IncomingStream<'a, TcpListener>,
+        axum::serve::IncomingStream<'a, SwitchedListener>,
         Response = Self,
         Error = std::convert::Infallible,
         Future = std::future::Ready<Result<Self, std::convert::Infallible>>,
@@ -292,10 +332,11 @@ impl PeerOnWrites {
     + Send
     + 'static {
         tower::service_fn(
-            move |stream: axum::serve::IncomingStream<'_, TcpListener>| {
+            move |stream: axum::serve::IncomingStream<'_, SwitchedListener>| {
                 std::future::ready(Ok(Self {
                     router: router.clone(),
                     peer: *stream.remote_addr(),
+                    switch: stream.io().switch(),
                 }))
             },
         )
@@ -305,7 +346,7 @@ impl PeerOnWrites {
 impl tower::Service<axum::extract::Request> for PeerOnWrites {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
-    type Future = <Router as tower::Service<axum::extract::Request>>::Future;
+    type Future = Watched<<Router as tower::Service<axum::extract::Request>>::Future>;
 
     fn poll_ready(
         &mut self,
@@ -320,7 +361,7 @@ impl tower::Service<axum::extract::Request> for PeerOnWrites {
             req.extensions_mut()
                 .insert(axum::extract::ConnectInfo(self.peer));
         }
-        self.router.call(req)
+        Watched::new(self.router.call(req), self.switch.clone())
     }
 }
 

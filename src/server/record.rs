@@ -27,7 +27,10 @@ use time::OffsetDateTime;
 use tower::{Layer, Service};
 
 use crate::clock::Clock;
-use crate::journal::{Body, Direction, Exchange, Headers, Journal, RequestRecord, ResponseRecord};
+use crate::fault::{Faults, Probe, respond};
+use crate::journal::{
+    Body, Direction, Exchange, FaultMark, Headers, Journal, RequestRecord, ResponseRecord,
+};
 use crate::vendors::{Rejection, Vendor};
 
 /// Most bytes of an oversized body the journal keeps.
@@ -44,6 +47,8 @@ pub struct Recorder {
     pub clock: Arc<dyn Clock>,
     /// Largest request body accepted.
     pub max_body: usize,
+    /// The run's fault rules.
+    pub faults: Arc<Faults>,
 }
 
 /// The record layer, for `Router::layer`.
@@ -95,6 +100,11 @@ where
     fn call(&mut self, req: Request) -> RecordFuture<S::Future> {
         let recorder = self.recorder.clone();
         let started = Started::now(recorder.clock.as_ref());
+        if recorder.faults.inbound_active() {
+            let clone = self.inner.clone();
+            let inner = std::mem::replace(&mut self.inner, clone);
+            return RecordFuture(State::Boxed(Box::pin(recorder.faulted(inner, req, started))));
+        }
         if req.body().size_hint().exact() == Some(0) {
             // Nothing to read first (most GETs): call the route now, which spares
             // cloning it (a clone of a route allocates), and wait for it without
@@ -259,21 +269,93 @@ impl Recorder {
         body: Bytes,
         started: Started,
     ) -> Response {
+        self.journal_exchange(request, Some((&parts, body.clone())), None, None, &started);
+        Response::from_parts(parts, AxumBody::from(body))
+    }
+
+    /// Appends one inbound exchange: what the client saw (`response`: the head and
+    /// the body bytes it got; `None` for no reply, with `error` saying why).
+    fn journal_exchange(
+        &self,
+        request: RequestRecord,
+        response: Option<(&axum::http::response::Parts, Bytes)>,
+        error: Option<&str>,
+        fault: Option<FaultMark>,
+        started: &Started,
+    ) {
         self.journal.record(Exchange {
             vendor: self.vendor.name(),
             direction: Direction::Inbound,
             request,
-            response: Some(ResponseRecord {
+            response: response.map(|(parts, body)| ResponseRecord {
                 status: parts.status.as_u16(),
                 headers: Headers::from_map(&parts.headers),
-                body: Body(body.clone()),
+                body: Body(body),
             }),
-            error: None,
+            error: error.map(str::to_owned),
             outbound: None,
             started_at: started.at,
             duration_us: u64::try_from(started.instant.elapsed().as_micros()).unwrap_or(u64::MAX),
+            fault,
         });
-        Response::from_parts(parts, AxumBody::from(body))
+    }
+
+    /// The path of every request while fault rules shape inbound traffic: the body
+    /// is read first, then the first matching rule (if any) decides what happens.
+    async fn faulted<S>(
+        self: Arc<Self>,
+        mut inner: S,
+        req: Request,
+        started: Started,
+    ) -> Result<Response, Infallible>
+    where
+        S: Service<Request, Response = Response, Error = Infallible>,
+    {
+        let (parts, body) = req.into_parts();
+        let (body, truncated, refusal) = match read_limited(body, self.max_body).await {
+            Read::Whole(b) => (b, false, None),
+            Read::TooLarge(b) => (b, true, Some(Rejection::BodyTooLarge(self.max_body))),
+            Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
+        };
+        let request = request_record(&parts, body.clone(), truncated);
+        if let Some(why) = refusal {
+            return Ok(self.finish(request, self.vendor.reject(why), started).await);
+        }
+        let chosen = self.faults.choose_inbound(&Probe {
+            vendor: self.vendor.name(),
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            headers: &parts.headers,
+            body: &body,
+        });
+        let Some(chosen) = chosen else {
+            let res = inner
+                .call(Request::from_parts(parts, AxumBody::from(body)))
+                .await?;
+            return Ok(self.finish(request, res, started).await);
+        };
+        let mark = Some(chosen.mark());
+        let response = match respond::plan(&chosen, self.vendor.as_ref()) {
+            respond::Plan::NoReply { wait, kill, error } => {
+                self.journal_exchange(request, None, Some(error), mark, &started);
+                tokio::time::sleep(wait).await;
+                return Ok(respond::no_reply(kill));
+            }
+            respond::Plan::Answer(res) => (res, respond::Shape::Whole),
+            respond::Plan::Call { latency, shape } => {
+                tokio::time::sleep(latency).await;
+                let res = inner
+                    .call(Request::from_parts(parts, AxumBody::from(body)))
+                    .await?;
+                (res, shape)
+            }
+        };
+        let (res, shape) = response;
+        let (head, body) = res.into_parts();
+        let body = gather(body).await;
+        let (head, seen, wire) = respond::shape(shape, head, body);
+        self.journal_exchange(request, Some((&head, seen)), None, mark, &started);
+        Ok(wire)
     }
 }
 

@@ -65,6 +65,8 @@ fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
 pub struct BlipSettings {
     /// Listening port (0: chosen by the OS).
     pub port: Option<u16>,
+    /// Fault rules on this vendor's traffic (see the README's "Faults and time").
+    pub faults: Vec<crate::fault::FaultRule>,
     /// The bots and their keys; the first is the one `serve` prints.
     pub bots: Vec<Bot>,
     /// The team new tickets go to when none is named.
@@ -141,6 +143,7 @@ impl Default for BlipSettings {
             .encode(format!("{identifier}:ZmFrZWRlc2stYWNjZXNzLWtleQ=="));
         Self {
             port: None,
+            faults: Vec::new(),
             bots: vec![Bot { identifier, key }],
             team: "Default".to_owned(),
             attendance: AttendanceSettings::default(),
@@ -339,6 +342,10 @@ impl Vendor for Blip {
 
     fn reset(&self) {
         *self.store() = Store::seeded(self.ctx.config.seed);
+    }
+
+    fn error_reply(&self, status: axum::http::StatusCode) -> Response {
+        error::for_status(status)
     }
 
     fn reject(&self, rejection: Rejection) -> Response {
