@@ -187,6 +187,10 @@ pub struct ServeArgs {
     /// Seed for generated ids.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run on a manual clock, stopped at the start time and moved only with
+    /// `POST /clock/advance` (default: the wall clock).
+    #[arg(long)]
+    pub manual_clock: bool,
 }
 
 impl ServeArgs {

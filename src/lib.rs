@@ -84,7 +84,12 @@ pub async fn serve(args: ServeArgs, started: Instant) -> Result<(), Error> {
     // Handlers first: a client may stop us as soon as the env file appears.
     let signals = shutdown_signals();
     let config = serve_config(&args)?;
-    let harness = Harness::new(config, Arc::new(clock::SystemClock))?;
+    let wall: Arc<dyn clock::Clock> = if args.manual_clock {
+        Arc::new(clock::ManualClock::new(time::OffsetDateTime::now_utc()))
+    } else {
+        Arc::new(clock::SystemClock)
+    };
+    let harness = Harness::new(config, wall)?;
     let running = server::start(harness.clone()).await?;
     if let Some(path) = &args.env_file {
         server::write_env_file(path, &harness.env_lines())?;

@@ -97,6 +97,11 @@ impl ControlError {
     pub fn bad(message: impl Into<String>, hint: serde_json::Value) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message, hint)
     }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl IntoResponse for ControlError {

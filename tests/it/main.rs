@@ -20,6 +20,8 @@
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
+//! - `faults`: fault rules as real clients see them, vendor-shaped forced statuses.
+//! - `chaos_clock`: delivery chaos on each vendor's deliveries, and the clock's rules.
 //! - `serve`: the `fakedesk serve` binary end to end.
 //! - `scenario_files`: scenario diagnostics (broken fixtures), the JSON Schema, and
 //!   property tests of interpolation and matching.
@@ -33,6 +35,7 @@ mod blip_properties;
 mod braze;
 mod common;
 mod control;
+mod faults;
 mod ferndesk;
 mod flows;
 mod freshchat;
