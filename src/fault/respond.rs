@@ -80,7 +80,14 @@ pub fn plan(chosen: &Chosen, vendor: &dyn Vendor) -> Plan {
                 shape: Shape::Whole,
             }
         }
-        Action::Status(status) => Plan::Answer(vendor.error_reply(*status)),
+        Action::Status(status, retry_after) => {
+            let mut res = vendor.error_reply(*status);
+            if let Some(secs) = retry_after {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
+            }
+            Plan::Answer(res)
+        }
         Action::Reset => Plan::NoReply {
             wait: Duration::ZERO,
             kill: Kill::Reset,

@@ -57,6 +57,10 @@ pub struct FaultRule {
     /// `status`: the status code; the body and headers are the vendor's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// `status`: the `Retry-After` seconds to send instead of the vendor's own (a
+    /// 429 or 503 whose wait a test controls).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
     /// `truncate`: how many body bytes the client gets before the connection closes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
@@ -141,8 +145,8 @@ impl ActionKind {
 pub enum Action {
     /// A latency between the bounds (equal for a fixed one).
     Latency(Duration, Duration),
-    /// The vendor's own answer for this status.
-    Status(axum::http::StatusCode),
+    /// The vendor's own answer for this status, with this `Retry-After` if given.
+    Status(axum::http::StatusCode, Option<u32>),
     /// TCP reset before any reply.
     Reset,
     /// Close after the head.
@@ -170,7 +174,7 @@ impl Action {
     pub fn kind(&self) -> ActionKind {
         match self {
             Self::Latency(..) => ActionKind::Latency,
-            Self::Status(_) => ActionKind::Status,
+            Self::Status(..) => ActionKind::Status,
             Self::Reset => ActionKind::Reset,
             Self::Close => ActionKind::Close,
             Self::Truncate(_) => ActionKind::Truncate,
@@ -227,7 +231,7 @@ impl FaultRule {
                     .and_then(|c| axum::http::StatusCode::from_u16(c).ok())
                     .filter(|s| s.as_u16() >= 200)
                     .ok_or_else(|| format!("`status` {code} is not a status from 200 to 999"))?;
-                Action::Status(status)
+                Action::Status(status, self.retry_after)
             }
             ActionKind::Reset => Action::Reset,
             ActionKind::Close => Action::Close,
