@@ -33,6 +33,7 @@
 mod blip;
 mod blip_properties;
 mod braze;
+mod chaos_clock;
 mod common;
 mod control;
 mod faults;
