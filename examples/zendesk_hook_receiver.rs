@@ -103,15 +103,18 @@ async fn hook(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> R
     if !first_time(&app.seen, &invocation, app.idempotent) {
         return reply(StatusCode::OK, json!({"duplicate": true}));
     }
-    let status = payload["status"].as_str().unwrap_or_default().to_lowercase();
+    let status = payload["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
     app.statuses
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(status.clone());
-    if matches!(status.as_str(), "new" | "open") {
-        if let Err(e) = app.note(&ticket).await {
-            return reply(StatusCode::BAD_GATEWAY, json!({"error": e}));
-        }
+    if matches!(status.as_str(), "new" | "open")
+        && let Err(e) = app.note(&ticket).await
+    {
+        return reply(StatusCode::BAD_GATEWAY, json!({"error": e}));
     }
     reply(StatusCode::OK, json!({"processed": true}))
 }

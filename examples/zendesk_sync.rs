@@ -62,7 +62,10 @@ async fn sync(progress: Arc<Mutex<Progress>>, careless: bool) -> Result<(), Stri
     let (email, token) = (env("ZENDESK_EMAIL")?, env("ZENDESK_TOKEN")?);
     let http = reqwest::Client::new();
     for attempt in 1..=ATTEMPTS {
-        progress.lock().unwrap_or_else(PoisonError::into_inner).attempts = attempt;
+        progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .attempts = attempt;
         let res = http
             .get(&url)
             .basic_auth(format!("{email}/token"), Some(&token))
@@ -70,7 +73,10 @@ async fn sync(progress: Arc<Mutex<Progress>>, careless: bool) -> Result<(), Stri
             .await
             .map_err(|e| format!("Zendesk unreachable: {e}"))?;
         if res.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            let header = res.headers().get("retry-after").and_then(|v| v.to_str().ok());
+            let header = res
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok());
             let wait = backoff(header, careless);
             println!("429: retrying in {} ms", wait.as_millis());
             tokio::time::sleep(wait).await;
@@ -94,12 +100,9 @@ async fn status(State(p): State<Arc<Mutex<Progress>>>) -> Json<Value> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let port = match std::env::var("PORT").map(|p| p.parse::<u16>()) {
-        Ok(Ok(p)) => p,
-        _ => {
-            eprintln!("zendesk_sync: set PORT to a port number");
-            return ExitCode::from(2);
-        }
+    let Ok(Ok(port)) = std::env::var("PORT").map(|p| p.parse::<u16>()) else {
+        eprintln!("zendesk_sync: set PORT to a port number");
+        return ExitCode::from(2);
     };
     let careless = std::env::var("SYNC_IGNORES_RETRY_AFTER").is_ok_and(|v| v == "1");
     let progress = Arc::new(Mutex::new(Progress::default()));

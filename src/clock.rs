@@ -89,7 +89,7 @@ pub fn parse_span(text: &str) -> Option<Duration> {
     };
     let n: f64 = number.parse().ok()?;
     let total = n * seconds;
-    (total.is_finite() && total >= 0.0 && total <= 10.0 * 365.0 * 86_400.0)
+    (total.is_finite() && (0.0..=10.0 * 365.0 * 86_400.0).contains(&total))
         .then(|| Duration::from_secs_f64(total))
 }
 

@@ -237,12 +237,15 @@ pub async fn deliver<T: Transport>(
     let mut attempts = Vec::new();
     for attempt in 1u32.. {
         let req = first.take().unwrap_or_else(|| build(attempt));
-        let dropped = fault::chaos::dropped(chaos.as_ref(), attempt);
-        let mark = chaos
-            .as_ref()
-            .filter(|c| fault::chaos::marks(c, attempt))
-            .map(Chosen::mark);
-        let outcome = send_one(transport, recorder, vendor, delivery_id, attempt, req, timeout, dropped, mark).await;
+        let this = Attempt {
+            number: attempt,
+            dropped: fault::chaos::dropped(chaos.as_ref(), attempt),
+            mark: chaos
+                .as_ref()
+                .filter(|c| fault::chaos::marks(c, attempt))
+                .map(Chosen::mark),
+        };
+        let outcome = send_one(transport, recorder, vendor, delivery_id, req, timeout, this).await;
         if attempt == 1 && recorder.faults.outbound_active() {
             recorder.faults.first_attempt_sent();
         }
@@ -255,9 +258,24 @@ pub async fn deliver<T: Transport>(
     }
     if let Some(c) = chaos.as_ref().filter(|c| fault::chaos::duplicated(Some(c))) {
         // Sent again as the vendor builds a redelivery of the same events.
-        let attempt = u32::try_from(attempts.len()).unwrap_or(u32::MAX).saturating_add(1);
-        let req = build(attempt);
-        send_one(transport, recorder, vendor, delivery_id, attempt, req, timeout, false, Some(c.mark())).await;
+        let attempt = u32::try_from(attempts.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        let once = Attempt {
+            number: attempt,
+            dropped: false,
+            mark: Some(c.mark()),
+        };
+        send_one(
+            transport,
+            recorder,
+            vendor,
+            delivery_id,
+            build(attempt),
+            timeout,
+            once,
+        )
+        .await;
     }
     Delivery { attempts }
 }
@@ -277,19 +295,31 @@ fn choose_chaos(faults: &Faults, vendor: &str, req: &Outgoing) -> Option<Chosen>
     })
 }
 
-/// Sends one attempt (or, `dropped`, counts it a timeout unsent) and journals it.
-#[allow(clippy::too_many_arguments)]
+/// One attempt as delivery chaos shapes it.
+struct Attempt {
+    /// From 1.
+    number: u32,
+    /// Not sent: counted a timeout.
+    dropped: bool,
+    /// The journal's `fault`, if a fault touched it.
+    mark: Option<crate::journal::FaultMark>,
+}
+
+/// Sends one attempt (or, dropped, counts it a timeout unsent) and journals it.
 async fn send_one<T: Transport>(
     transport: &T,
     recorder: &Recorder,
     vendor: &'static str,
     delivery_id: &str,
-    attempt: u32,
     req: Outgoing,
     timeout: Duration,
-    dropped: bool,
-    mark: Option<crate::journal::FaultMark>,
+    attempt: Attempt,
 ) -> Outcome {
+    let Attempt {
+        number: attempt,
+        dropped,
+        mark,
+    } = attempt;
     let started_at = recorder.clock.now();
     let t0 = Instant::now();
     let outcome = if dropped {

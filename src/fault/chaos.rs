@@ -58,4 +58,3 @@ pub fn marks(chosen: &Chosen, attempt: u32) -> bool {
 
 /// What a dropped attempt journals as its error.
 pub const DROPPED: &str = "timed out (dropped by a fault)";
-

@@ -348,8 +348,11 @@ mod tests {
                         "path": "/api/v2/tickets/*", "body": {"ticket": {"status": "solved"}}})),
         )
         .unwrap();
-        f.add("zendesk", rule(json!({"action": "reset", "path": "/api/*"})))
-            .unwrap();
+        f.add(
+            "zendesk",
+            rule(json!({"action": "reset", "path": "/api/*"})),
+        )
+        .unwrap();
         let solved = br#"{"ticket":{"status":"solved","x":1}}"#;
         let open = br#"{"ticket":{"status":"open"}}"#;
         let put = |b: &'static [u8]| {
@@ -359,7 +362,8 @@ mod tests {
         assert_eq!(put(solved), Some(1));
         assert_eq!(put(open), Some(2), "the body differs: the next rule");
         assert_eq!(
-            f.choose_inbound(&probe(&h, "GET", "/health", b"")).map(|c| c.id),
+            f.choose_inbound(&probe(&h, "GET", "/health", b""))
+                .map(|c| c.id),
             None
         );
         let other = Probe {

@@ -244,8 +244,10 @@ mod tests {
 
     fn parts() -> Parts {
         let mut res = Response::new(());
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         res.into_parts().0
     }
 
@@ -262,7 +264,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_truncated_body_gives_its_bytes_then_fails() {
-        let (p, kept, wire) = shape(Shape::Truncate(4), parts(), Bytes::from_static(b"{\"a\":12345}"));
+        let (p, kept, wire) = shape(
+            Shape::Truncate(4),
+            parts(),
+            Bytes::from_static(b"{\"a\":12345}"),
+        );
         assert_eq!(&kept[..], b"{\"a\"");
         assert_eq!(p.headers[header::CONTENT_LENGTH], "11");
         let mut body = wire.into_body();

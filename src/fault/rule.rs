@@ -209,35 +209,13 @@ impl FaultRule {
             v.ok_or_else(|| format!("`{}` needs `{key}`", self.action.name()))
         };
         Ok(match self.action {
-            ActionKind::Latency => match (self.ms, self.min_ms, self.max_ms) {
-                (Some(ms), None, None) => {
-                    let d = wait(ms, "ms")?;
-                    Action::Latency(d, d)
-                }
-                (None, Some(lo), Some(hi)) if lo <= hi => {
-                    Action::Latency(wait(lo, "min_ms")?, wait(hi, "max_ms")?)
-                }
-                _ => {
-                    return Err(
-                        "`latency` needs `ms`, or `min_ms` and `max_ms` with min_ms <= max_ms"
-                            .to_owned(),
-                    );
-                }
-            },
-            ActionKind::Status => {
-                let code = need(self.status.map(u64::from), "status")?;
-                let status = u16::try_from(code)
-                    .ok()
-                    .and_then(|c| axum::http::StatusCode::from_u16(c).ok())
-                    .filter(|s| s.as_u16() >= 200)
-                    .ok_or_else(|| format!("`status` {code} is not a status from 200 to 999"))?;
-                Action::Status(status, self.retry_after)
-            }
+            ActionKind::Latency => self.latency()?,
+            ActionKind::Status => self.status_action()?,
             ActionKind::Reset => Action::Reset,
             ActionKind::Close => Action::Close,
-            ActionKind::Truncate => Action::Truncate(
-                usize::try_from(need(self.bytes, "bytes")?).unwrap_or(usize::MAX),
-            ),
+            ActionKind::Truncate => {
+                Action::Truncate(usize::try_from(need(self.bytes, "bytes")?).unwrap_or(usize::MAX))
+            }
             ActionKind::Drip => match need(self.bytes_per_s, "bytes_per_s")? {
                 0 => return Err("`bytes_per_s` must be at least 1".to_owned()),
                 n => Action::Drip(n),
@@ -264,6 +242,34 @@ impl FaultRule {
                 n => Action::Drop(n),
             },
         })
+    }
+}
+
+impl FaultRule {
+    fn latency(&self) -> Result<Action, String> {
+        match (self.ms, self.min_ms, self.max_ms) {
+            (Some(ms), None, None) => {
+                let d = wait(ms, "ms")?;
+                Ok(Action::Latency(d, d))
+            }
+            (None, Some(lo), Some(hi)) if lo <= hi => {
+                Ok(Action::Latency(wait(lo, "min_ms")?, wait(hi, "max_ms")?))
+            }
+            _ => Err(
+                "`latency` needs `ms`, or `min_ms` and `max_ms` with min_ms <= max_ms".to_owned(),
+            ),
+        }
+    }
+
+    fn status_action(&self) -> Result<Action, String> {
+        let code = self
+            .status
+            .ok_or_else(|| "`status` needs `status`".to_owned())?;
+        let status = axum::http::StatusCode::from_u16(code)
+            .ok()
+            .filter(|s| s.as_u16() >= 200)
+            .ok_or_else(|| format!("`status` {code} is not a status from 200 to 999"))?;
+        Ok(Action::Status(status, self.retry_after))
     }
 }
 

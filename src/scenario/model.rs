@@ -354,7 +354,7 @@ pub enum FaultSpec {
     /// Remove rules by name.
     Clear(ClearFault),
     /// Add this rule.
-    Rule(crate::fault::FaultRule),
+    Rule(Box<crate::fault::FaultRule>),
 }
 
 /// `{clear: NAME}`.

@@ -416,7 +416,7 @@ impl Runner<'_> {
                 _ => Ok(()),
             },
             FaultSpec::Rule(rule) => {
-                let raw = serde_json::to_value(rule).map_err(|e| e.to_string())?;
+                let raw = serde_json::to_value(rule.as_ref()).map_err(|e| e.to_string())?;
                 let filled = self.scope.value(&raw)?;
                 let rule = serde_json::from_value(filled).map_err(|e| e.to_string())?;
                 server::faults_api::add_rule(&self.harness, rule)

@@ -66,7 +66,10 @@ pub fn move_clock(h: &Harness, to: Move) -> Result<OffsetDateTime, ControlError>
         Move::To(t) => {
             if !clock.set(t) {
                 return Err(ControlError::bad(
-                    format!("`to` is before the clock's now ({})", iso_millis(clock.now())),
+                    format!(
+                        "`to` is before the clock's now ({})",
+                        iso_millis(clock.now())
+                    ),
                     json!("the clock only moves forward"),
                 ));
             }

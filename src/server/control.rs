@@ -45,7 +45,9 @@ async fn not_found() -> Response {
     error(
         StatusCode::NOT_FOUND,
         "no such control endpoint".to_owned(),
-        json!("GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, GET|POST|DELETE /faults, DELETE /faults/{id}, GET /clock, POST /clock/advance"),
+        json!(
+            "GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, GET|POST|DELETE /faults, DELETE /faults/{id}, GET /clock, POST /clock/advance"
+        ),
     )
 }
 

@@ -57,8 +57,7 @@ async fn add(State(h): H, body: Bytes) -> Response {
     let rule = match serde_json::from_slice::<FaultRule>(&body) {
         Ok(r) => r,
         Err(e) => {
-            return ControlError::bad(format!("not a fault rule: {e}"), example())
-                .into_response();
+            return ControlError::bad(format!("not a fault rule: {e}"), example()).into_response();
         }
     };
     match add_rule(&h, rule) {

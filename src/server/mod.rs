@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
 use crate::fault::Faults;
-use crate::fault::conn::{SwitchedListener, Switch, Watched};
+use crate::fault::conn::{Switch, SwitchedListener, Watched};
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, Sender};
 use crate::template::Templates;

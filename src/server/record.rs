@@ -103,7 +103,9 @@ where
         if recorder.faults.inbound_active() {
             let clone = self.inner.clone();
             let inner = std::mem::replace(&mut self.inner, clone);
-            return RecordFuture(State::Boxed(Box::pin(recorder.faulted(inner, req, started))));
+            return RecordFuture(State::Boxed(Box::pin(
+                recorder.faulted(inner, req, started),
+            )));
         }
         if req.body().size_hint().exact() == Some(0) {
             // Nothing to read first (most GETs): call the route now, which spares

@@ -90,7 +90,10 @@ async fn a_duplicated_zendesk_delivery_repeats_the_invocation_and_is_journaled_a
     let r = zendesk_to(&hook, Arc::new(SystemClock)).await;
     r.harness
         .faults
-        .add("zendesk", rule(json!({"action": "duplicate", "path": "/hook"})))
+        .add(
+            "zendesk",
+            rule(json!({"action": "duplicate", "path": "/hook"})),
+        )
         .unwrap();
     create_ticket(&r, "twice").await;
     let got = received(&hook, 2).await;
@@ -120,7 +123,14 @@ async fn a_dropped_attempt_times_out_and_zendesks_retry_delivers_it() {
     let sent = outbound(&r);
     assert_eq!(sent.len(), 2, "the dropped attempt and the retry");
     assert_eq!(sent[0].exchange.fault.unwrap().action, "drop");
-    assert!(sent[0].exchange.error.as_deref().unwrap().contains("timed out"));
+    assert!(
+        sent[0]
+            .exchange
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("timed out")
+    );
     assert_eq!(sent[1].exchange.response.as_ref().unwrap().status, 200);
     assert_eq!(sent[1].exchange.outbound.as_ref().unwrap().attempt, 2);
     r.shutdown().await;
@@ -148,7 +158,10 @@ async fn a_reordered_delivery_reaches_the_receiver_after_the_next_one() {
     let r = zendesk_to(&hook, Arc::new(SystemClock)).await;
     r.harness
         .faults
-        .add("zendesk", rule(json!({"action": "reorder", "times": 1, "ms": 5000})))
+        .add(
+            "zendesk",
+            rule(json!({"action": "reorder", "times": 1, "ms": 5000})),
+        )
         .unwrap();
     let first = create_ticket(&r, "first").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -180,21 +193,23 @@ async fn chaos_reaches_every_pushing_vendors_deliveries() {
     let r = server::start(harness).await.unwrap();
     let control = r.url("control");
     let http = reqwest::Client::new();
-    let act = |path: &str, body: Value| {
-        http.post(format!("{control}{path}")).json(&body).send()
-    };
+    let act = |path: &str, body: Value| http.post(format!("{control}{path}")).json(&body).send();
     let payload: Value = serde_json::from_str(include_str!(
         "../../fixtures/vendors/smartsupp/hook_example.json"
     ))
     .unwrap();
-    act("/smartsupp/actions/hook", json!({"payload": payload})).await.unwrap();
+    act("/smartsupp/actions/hook", json!({"payload": payload}))
+        .await
+        .unwrap();
     act(
         "/blip/actions/handoff",
         json!({"customer": "1@wa.gw.msging.net", "text": "hi"}),
     )
     .await
     .unwrap();
-    act("/ferndesk/actions/pull", json!({"url": url})).await.unwrap();
+    act("/ferndesk/actions/pull", json!({"url": url}))
+        .await
+        .unwrap();
     received(&hook, 5).await;
     for vendor in ["smartsupp", "blip", "ferndesk"] {
         let marked: Vec<&'static str> = outbound(&r)
@@ -233,7 +248,9 @@ async fn the_clock_moves_only_when_manual_and_runs_zendesks_auto_close() {
         .unwrap();
     let id = res.json::<Value>().await.unwrap()["ticket"]["id"].clone();
     let advance = |body: Value| {
-        http.post(format!("{control}/clock/advance")).json(&body).send()
+        http.post(format!("{control}/clock/advance"))
+            .json(&body)
+            .send()
     };
     let state = || async {
         let s: Value = reqwest::get(format!("{control}/state/zendesk"))
@@ -250,13 +267,29 @@ async fn the_clock_moves_only_when_manual_and_runs_zendesks_auto_close() {
             .unwrap()["status"]
             .clone()
     };
-    let moved: Value = advance(json!({"by": "95h"})).await.unwrap().json().await.unwrap();
-    assert_eq!(moved, json!({"now": "2024-02-12T16:44:38.000Z", "manual": true}));
+    let moved: Value = advance(json!({"by": "95h"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        moved,
+        json!({"now": "2024-02-12T16:44:38.000Z", "manual": true})
+    );
     assert_eq!(state().await, "solved", "95 hours: not yet");
-    let res = advance(json!({"to": "2024-02-12T17:44:38Z"})).await.unwrap();
+    let res = advance(json!({"to": "2024-02-12T17:44:38Z"}))
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(state().await, "closed", "96 hours: the automation closed it");
-    let back = advance(json!({"to": "2024-01-01T00:00:00Z"})).await.unwrap();
+    assert_eq!(
+        state().await,
+        "closed",
+        "96 hours: the automation closed it"
+    );
+    let back = advance(json!({"to": "2024-01-01T00:00:00Z"}))
+        .await
+        .unwrap();
     assert_eq!(back.status(), 400, "the clock only moves forward");
     let bad = advance(json!({"by": "soon"})).await.unwrap();
     assert_eq!(bad.status(), 400);
@@ -291,7 +324,9 @@ async fn the_wall_clock_cannot_be_moved() {
 
 /// Runs a shipped scenario with extra SUT environment; its report.
 async fn run_shipped(file: &str, env: (&str, &str)) -> fakedesk::scenario::report::ScenarioReport {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
     let mut loaded = load::load(&path).unwrap();
     let sut = loaded.scenario.sut.as_mut().unwrap();
     sut.env.insert(env.0.to_owned(), env.1.to_owned());
@@ -308,7 +343,11 @@ fn failed_at(report: &fakedesk::scenario::report::ScenarioReport, step: &str) {
 
 #[tokio::test]
 async fn a_sync_that_ignores_retry_after_is_caught() {
-    let report = run_shipped("zendesk-retry-after.yaml", ("SYNC_IGNORES_RETRY_AFTER", "1")).await;
+    let report = run_shipped(
+        "zendesk-retry-after.yaml",
+        ("SYNC_IGNORES_RETRY_AFTER", "1"),
+    )
+    .await;
     failed_at(&report, "no retry before Retry-After");
 }
 

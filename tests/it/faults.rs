@@ -79,7 +79,11 @@ async fn a_forced_429_is_zendesks_own_with_retry_after_and_journaled_as_the_faul
     let res = tickets(&r).await.unwrap();
     assert_eq!(res.status(), 429);
     // REFERENCE 1.9: a plain-text 429 with Retry-After and the rate-limit headers.
-    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     assert_eq!(res.headers()["x-rate-limit-remaining"], "0");
     assert_eq!(res.headers()["ratelimit-remaining"], "0");
@@ -125,13 +129,23 @@ async fn a_reset_is_a_connection_error_and_the_journal_says_no_reply() {
 async fn a_close_sends_the_head_then_the_body_fails() {
     let r = running(|_| {}).await;
     add_fault(&r, json!({"vendor": "zendesk", "action": "close"})).await;
-    let res = tickets(&r).await.expect("the status line and headers arrive");
+    let res = tickets(&r)
+        .await
+        .expect("the status line and headers arrive");
     assert_eq!(res.status(), 200);
-    let announced: usize = res.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    let announced: usize = res.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(announced > 0);
     assert!(res.bytes().await.is_err(), "the body never comes");
     let entry = last_entry(&r);
-    assert_eq!(entry["response"]["body"], Value::Null, "nothing of the body was sent");
+    assert_eq!(
+        entry["response"]["body"],
+        Value::Null,
+        "nothing of the body was sent"
+    );
     assert_eq!(entry["fault"]["action"], "close");
     r.shutdown().await;
 }
@@ -139,13 +153,19 @@ async fn a_close_sends_the_head_then_the_body_fails() {
 #[tokio::test]
 async fn a_truncated_body_is_a_body_error_after_exactly_those_bytes() {
     let r = running(|_| {}).await;
-    add_fault(&r, json!({"vendor": "zendesk", "action": "truncate", "bytes": 10})).await;
+    add_fault(
+        &r,
+        json!({"vendor": "zendesk", "action": "truncate", "bytes": 10}),
+    )
+    .await;
     let res = tickets(&r).await.unwrap();
     assert_eq!(res.status(), 200);
     let err = res.bytes().await.expect_err("cut short");
     assert!(err.is_body() || err.is_decode(), "{err:?}");
     let entry = last_entry(&r);
-    let kept = entry["response"]["body"].as_str().expect("the kept bytes are not JSON");
+    let kept = entry["response"]["body"]
+        .as_str()
+        .expect("the kept bytes are not JSON");
     assert_eq!(kept.len(), 10);
     assert!(kept.starts_with("{\""), "{kept}");
     r.shutdown().await;
@@ -165,7 +185,11 @@ async fn a_malformed_answer_is_a_200_that_does_not_parse() {
 #[tokio::test]
 async fn a_timeout_leaves_the_client_waiting_until_it_gives_up() {
     let r = running(|_| {}).await;
-    add_fault(&r, json!({"vendor": "zendesk", "action": "timeout", "ms": 5000})).await;
+    add_fault(
+        &r,
+        json!({"vendor": "zendesk", "action": "timeout", "ms": 5000}),
+    )
+    .await;
     let err = client()
         .get(format!("{}/api/v2/tickets.json", r.url("zendesk")))
         .basic_auth(EMAIL, Some(TOKEN))
@@ -181,7 +205,11 @@ async fn a_timeout_leaves_the_client_waiting_until_it_gives_up() {
 #[tokio::test]
 async fn after_the_timeouts_cap_the_connection_is_dropped_unanswered() {
     let r = running(|_| {}).await;
-    add_fault(&r, json!({"vendor": "zendesk", "action": "timeout", "ms": 200})).await;
+    add_fault(
+        &r,
+        json!({"vendor": "zendesk", "action": "timeout", "ms": 200}),
+    )
+    .await;
     let started = std::time::Instant::now();
     let err = tickets(&r).await.expect_err("dropped");
     assert!(!err.is_timeout(), "{err:?}");
@@ -192,7 +220,11 @@ async fn after_the_timeouts_cap_the_connection_is_dropped_unanswered() {
 #[tokio::test]
 async fn latency_delays_the_vendors_answer() {
     let r = running(|_| {}).await;
-    add_fault(&r, json!({"vendor": "zendesk", "action": "latency", "ms": 300})).await;
+    add_fault(
+        &r,
+        json!({"vendor": "zendesk", "action": "latency", "ms": 300}),
+    )
+    .await;
     let started = std::time::Instant::now();
     assert_eq!(tickets(&r).await.unwrap().status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -207,9 +239,17 @@ async fn a_drip_sends_the_body_at_its_pace_measured_in_paused_time() {
     let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
     let harness = Harness::new(RunConfig::ephemeral(), clock).unwrap();
     let r = server::start(harness).await.unwrap();
-    add_fault(&r, json!({"vendor": "zendesk", "action": "drip", "bytes_per_s": 200})).await;
+    add_fault(
+        &r,
+        json!({"vendor": "zendesk", "action": "drip", "bytes_per_s": 200}),
+    )
+    .await;
     let res = tickets(&r).await.unwrap();
-    let len: u64 = res.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    let len: u64 = res.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let t0 = tokio::time::Instant::now();
     let body = res.bytes().await.unwrap();
     let took = t0.elapsed();
@@ -226,8 +266,16 @@ async fn a_drip_sends_the_body_at_its_pace_measured_in_paused_time() {
 #[tokio::test]
 async fn rules_apply_in_order_and_are_removed_by_id_all_at_once_or_by_reset() {
     let r = running(|_| {}).await;
-    let a = add_fault(&r, json!({"vendor": "zendesk", "action": "status", "status": 503})).await;
-    add_fault(&r, json!({"vendor": "zendesk", "action": "status", "status": 500})).await;
+    let a = add_fault(
+        &r,
+        json!({"vendor": "zendesk", "action": "status", "status": 503}),
+    )
+    .await;
+    add_fault(
+        &r,
+        json!({"vendor": "zendesk", "action": "status", "status": 500}),
+    )
+    .await;
     assert_eq!(tickets(&r).await.unwrap().status(), 503);
     let control = r.url("control");
     let del = |path: String| async move { client().delete(path).send().await.unwrap().status() };
@@ -237,8 +285,16 @@ async fn rules_apply_in_order_and_are_removed_by_id_all_at_once_or_by_reset() {
     assert_eq!(del(format!("{control}/faults")).await, 204);
     assert_eq!(tickets(&r).await.unwrap().status(), 200);
     add_fault(&r, json!({"vendor": "zendesk", "action": "reset"})).await;
-    client().post(format!("{control}/reset")).send().await.unwrap();
-    assert_eq!(tickets(&r).await.unwrap().status(), 200, "reset clears faults");
+    client()
+        .post(format!("{control}/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tickets(&r).await.unwrap().status(),
+        200,
+        "reset clears faults"
+    );
     r.shutdown().await;
 }
 
@@ -259,7 +315,10 @@ async fn a_bad_rule_is_refused_with_what_would_work() {
             .unwrap();
         assert_eq!(res.status(), 400, "{bad}");
         let body: Value = res.json().await.unwrap();
-        assert!(body["error"].is_string() && !body["hint"].is_null(), "{body}");
+        assert!(
+            body["error"].is_string() && !body["hint"].is_null(),
+            "{body}"
+        );
     }
     r.shutdown().await;
 }
@@ -268,8 +327,7 @@ async fn a_bad_rule_is_refused_with_what_would_work() {
 async fn rules_from_the_vendors_settings_apply_from_the_start() {
     let r = running(|c| {
         c.zendesk.faults = vec![
-            serde_json::from_value(json!({"action": "status", "status": 503, "after": 1}))
-                .unwrap(),
+            serde_json::from_value(json!({"action": "status", "status": 503, "after": 1})).unwrap(),
         ];
     })
     .await;
@@ -327,8 +385,16 @@ async fn every_vendor_answers_every_forced_status_with_its_own_envelope() {
     let r = running(|_| {}).await;
     for vendor in fakedesk::vendors::names() {
         for status in [400u16, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504] {
-            client().delete(format!("{}/faults", r.url("control"))).send().await.unwrap();
-            add_fault(&r, json!({"vendor": vendor, "action": "status", "status": status})).await;
+            client()
+                .delete(format!("{}/faults", r.url("control")))
+                .send()
+                .await
+                .unwrap();
+            add_fault(
+                &r,
+                json!({"vendor": vendor, "action": "status", "status": status}),
+            )
+            .await;
             let res = client()
                 .post(format!("{}/any/path", r.url(vendor)))
                 .body("{}")
@@ -340,9 +406,15 @@ async fn every_vendor_answers_every_forced_status_with_its_own_envelope() {
                 continue; // plain text, checked above
             }
             let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
-            assert!(ct.starts_with("application/json"), "{vendor} {status}: {ct}");
+            assert!(
+                ct.starts_with("application/json"),
+                "{vendor} {status}: {ct}"
+            );
             let body: Value = res.json().await.unwrap();
-            assert!(vendor_shaped(vendor, status, &body), "{vendor} {status}: {body}");
+            assert!(
+                vendor_shaped(vendor, status, &body),
+                "{vendor} {status}: {body}"
+            );
         }
     }
     r.shutdown().await;
@@ -351,7 +423,11 @@ async fn every_vendor_answers_every_forced_status_with_its_own_envelope() {
 #[tokio::test]
 async fn blip_fails_a_command_inside_a_200_as_blip_does() {
     let r = running(|_| {}).await;
-    add_fault(&r, json!({"vendor": "blip", "action": "status", "status": 200})).await;
+    add_fault(
+        &r,
+        json!({"vendor": "blip", "action": "status", "status": 200}),
+    )
+    .await;
     let res = client()
         .post(format!("{}/commands", r.url("blip")))
         .json(&json!({"id": "1", "method": "get", "uri": "/ping"}))

@@ -152,8 +152,14 @@ pub fn for_status(status: StatusCode) -> Response {
         200 => (reason::COMMAND_PROCESSING_ERROR, "An error occurred"),
         400 => (reason::VALIDATION_ERROR, "Invalid envelope"),
         401 => (reason::AUTHORIZATION_ERROR, "Unauthorized"),
-        504 => (reason::GENERAL_ERROR, "The command was not answered in time"),
-        _ => (reason::GENERAL_ERROR, status.canonical_reason().unwrap_or("Error")),
+        504 => (
+            reason::GENERAL_ERROR,
+            "The command was not answered in time",
+        ),
+        _ => (
+            reason::GENERAL_ERROR,
+            status.canonical_reason().unwrap_or("Error"),
+        ),
     };
     json_response(
         status,

@@ -237,8 +237,14 @@ pub fn for_status(status: StatusCode, retry_after: u32) -> Response {
         401 => Some(ZendeskError::Unauthorized),
         403 => Some(ZendeskError::Forbidden),
         404 => Some(ZendeskError::RecordNotFound),
-        413 => Some(ZendeskError::PayloadTooLarge(crate::config::DEFAULT_MAX_BODY_BYTES)),
-        422 => Some(ZendeskError::invalid("base", "Base: invalid", "InvalidValue")),
+        413 => Some(ZendeskError::PayloadTooLarge(
+            crate::config::DEFAULT_MAX_BODY_BYTES,
+        )),
+        422 => Some(ZendeskError::invalid(
+            "base",
+            "Base: invalid",
+            "InvalidValue",
+        )),
         429 => Some(ZendeskError::RateLimited(retry_after)),
         _ => None,
     };
