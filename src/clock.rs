@@ -93,6 +93,23 @@ pub fn parse_span(text: &str) -> Option<Duration> {
         .then(|| Duration::from_secs_f64(total))
 }
 
+/// A span in its largest whole unit, as [`parse_span`] reads it: `3d`, `4h`, `90s`.
+pub fn span_text(d: Duration) -> String {
+    let ms = d.as_millis();
+    for (unit, size) in [
+        ("w", 604_800_000),
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+    ] {
+        if ms >= size && ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
 /// Formats an instant as ISO-8601 UTC with second precision: `2023-09-18T23:25:58Z`.
 pub fn iso_seconds(t: OffsetDateTime) -> String {
     let t = t
@@ -146,6 +163,9 @@ mod tests {
         assert_eq!(parse_span("3"), None);
         assert_eq!(parse_span("-1d"), None);
         assert_eq!(parse_span("3 days"), None);
+        for text in ["3d", "4h", "90s", "2w", "250ms", "15m"] {
+            assert_eq!(span_text(parse_span(text).unwrap()), text);
+        }
     }
 
     #[test]

@@ -376,7 +376,9 @@ impl Runner<'_> {
                     r.action.name()
                 ),
             },
-            Step::Advance(s) => format!("advance the clock {}", human(s.advance.0)),
+            Step::Advance(s) => {
+                format!("advance the clock {}", crate::clock::span_text(s.advance.0))
+            }
         };
         match name {
             Some(n) => format!("{} ({what})", text(n)),

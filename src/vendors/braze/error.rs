@@ -135,25 +135,19 @@ impl<S: Send + Sync> FromRequest<S> for BrazeJson {
 }
 
 /// Braze's answer for `status` when a fault forces one: `{"message": ...}` as every
-/// Braze error (the 429 adds `Retry-After`). Only the shape is documented; the texts
-/// are plausible.
-pub fn for_status(status: StatusCode) -> Response {
+/// Braze error; `rate_limited` is the configured 429 text. Only the shape is
+/// documented; the texts are plausible. No `Retry-After` (whether Braze sends one
+/// is UNKNOWN).
+pub fn for_status(status: StatusCode, rate_limited: &str) -> Response {
     let message = match status.as_u16() {
         400 => "Bad syntax",
         401 => "Invalid API key",
         403 => "Access denied",
         404 => "Not Found",
-        429 => "API rate limit exceeded",
+        429 => rate_limited,
         _ => status.canonical_reason().unwrap_or("Error"),
     };
-    let mut res = json_response(status, &json!({"message": message}));
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        res.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from_static("60"),
-        );
-    }
-    res
+    json_response(status, &json!({"message": message}))
 }
 
 #[cfg(test)]

@@ -441,7 +441,7 @@ impl Vendor for Braze {
     }
 
     fn error_reply(&self, status: axum::http::StatusCode) -> Response {
-        error::for_status(status)
+        error::for_status(status, &self.settings.messages.rate_limited)
     }
 
     fn reject(&self, rejection: Rejection) -> Response {

@@ -508,7 +508,7 @@ impl Zendesk {
         }
     }
 
-    /// Zendesk's default automation (REFERENCE 1.7, DOC): a solved ticket closes
+    /// Zendesk's default automation (REFERENCE 1.6, DOC): a solved ticket closes
     /// `close_solved_after_hours` after it was solved (4 days unless configured).
     /// Runs as a timer on the run's clock; the closing fires the triggers as any
     /// other update does.
