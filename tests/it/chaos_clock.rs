@@ -175,6 +175,10 @@ async fn a_reordered_delivery_reaches_the_receiver_after_the_next_one() {
     r.shutdown().await;
 }
 
+/// The vendors that push to a receiver of the integrator's (Zendesk has its own
+/// tests above; Mammut's calls go to fake Freshchat).
+const PUSHERS: [&str; 5] = ["smartsupp", "blip", "ferndesk", "braze", "freshchat"];
+
 #[tokio::test]
 async fn chaos_reaches_every_pushing_vendors_deliveries() {
     let hook = receiver().await;
@@ -183,8 +187,12 @@ async fn chaos_reaches_every_pushing_vendors_deliveries() {
     config.smartsupp.hook.url = url.clone();
     config.blip.attendance.url = url.clone();
     config.blip.attendance.retry_base_delay_ms = 1;
+    config.braze.campaigns = vec![
+        serde_json::from_value(json!({"name": "c", "url": url.clone(), "body": "{\"hi\": 1}"}))
+            .unwrap(),
+    ];
     let harness = Harness::new(config, Arc::new(SystemClock)).unwrap();
-    for vendor in ["smartsupp", "blip", "ferndesk"] {
+    for vendor in PUSHERS {
         harness
             .faults
             .add(vendor, rule(json!({"action": "duplicate"})))
