@@ -127,7 +127,7 @@ impl Harness {
     pub fn tick(&self) {
         let now = self.clock.now();
         for v in &self.vendors {
-            v.on_clock(now);
+            v.clone().on_clock(now);
         }
     }
 

@@ -235,7 +235,7 @@ pub trait Vendor: Send + Sync + 'static {
     fn error_reply(&self, status: StatusCode) -> Response;
     /// The run's clock moved to `now` (an advance, or the wall clock's tick): apply
     /// the vendor's time-driven rules that are due by then.
-    fn on_clock(&self, now: time::OffsetDateTime) {
+    fn on_clock(self: Arc<Self>, now: time::OffsetDateTime) {
         let _ = now;
     }
     /// The seeded credentials to print and export.

@@ -368,3 +368,48 @@ async fn a_receiver_that_is_not_idempotent_is_caught() {
     .await;
     failed_at(&report, "and only once");
 }
+
+#[tokio::test]
+async fn blip_closes_an_idle_attendance_when_the_clock_passes_its_limit() {
+    let platform = receiver().await;
+    let mut config = RunConfig::ephemeral();
+    config.blip.attendance.url = format!("{}/blip", platform.uri());
+    config.blip.attendance.close_inactive_after_minutes = 30;
+    let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
+    let harness = Harness::new(config, clock).unwrap();
+    let r = server::start(harness).await.unwrap();
+    let control = r.url("control");
+    let http = reqwest::Client::new();
+    let handoff: Value = http
+        .post(format!("{control}/blip/actions/handoff"))
+        .json(&json!({"customer": "1@wa.gw.msging.net", "text": "hello?"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = handoff["ticket"]["id"].as_str().unwrap().to_owned();
+    let advance = |by: &'static str| {
+        http.post(format!("{control}/clock/advance"))
+            .json(&json!({ "by": by }))
+            .send()
+    };
+    let status = || async {
+        let s: Value = reqwest::get(format!("{control}/state/blip"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        s["tickets"][&id]["status"].clone()
+    };
+    advance("29m").await.unwrap();
+    assert_eq!(status().await, "Waiting");
+    advance("2m").await.unwrap();
+    assert_eq!(status().await, "ClosedClientInactivity");
+    let got = received(&platform, 2).await;
+    let last = body_of(got.last().unwrap());
+    assert_eq!(last["id"], format!("Ticket:{id}:ClosedClientInactivity"));
+    r.shutdown().await;
+}

@@ -124,6 +124,10 @@ pub struct AttendanceSettings {
     pub retry_base_delay_ms: u64,
     /// How much each wait grows.
     pub retry_factor: u32,
+    /// Minutes without a message after which an active ticket is closed as
+    /// `ClosedClientInactivity`, on the run's clock (0, the default: never). Vendor
+    /// quirk: the status is UNVERIFIED and Blip documents no delay.
+    pub close_inactive_after_minutes: u64,
 }
 
 /// Reasons of failures whose codes Blip's docs do not give.
@@ -165,6 +169,7 @@ impl Default for AttendanceSettings {
             max_retries: 2,
             retry_base_delay_ms: 1_000,
             retry_factor: 2,
+            close_inactive_after_minutes: 0,
         }
     }
 }
@@ -346,6 +351,10 @@ impl Vendor for Blip {
 
     fn error_reply(&self, status: axum::http::StatusCode) -> Response {
         error::for_status(status)
+    }
+
+    fn on_clock(self: Arc<Self>, now: OffsetDateTime) {
+        api::close_inactive(&self, now);
     }
 
     fn reject(&self, rejection: Rejection) -> Response {

@@ -635,7 +635,7 @@ impl Vendor for Zendesk {
         self.common_headers(error::for_status(status, left), decision, Instant::now())
     }
 
-    fn on_clock(&self, now: time::OffsetDateTime) {
+    fn on_clock(self: Arc<Self>, now: time::OffsetDateTime) {
         self.close_solved(now);
     }
 
