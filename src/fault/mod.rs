@@ -31,7 +31,7 @@ pub use rule::{
     Action, ActionKind, DEFAULT_REORDER_HOLD, DEFAULT_TIMEOUT, FaultRule, MAX_WAIT, TIMEOUT_CAP,
 };
 
-use crate::scenario::matching::{glob, partial};
+use crate::scenario::matching::{Glob, glob, partial};
 
 /// One rule in force, with its counters.
 #[derive(Debug)]
@@ -44,6 +44,8 @@ pub struct Armed {
     pub rule: FaultRule,
     /// The validated action.
     pub action: Action,
+    /// The path pattern, split once.
+    path: Option<Glob>,
     matched: AtomicU64,
     applied: AtomicU64,
 }
@@ -81,8 +83,8 @@ impl Armed {
         {
             return false;
         }
-        if let Some(p) = &r.path
-            && !glob(p, req.path)
+        if let Some(p) = &self.path
+            && !p.matches(req.path)
         {
             return false;
         }
@@ -223,6 +225,7 @@ impl Faults {
         let armed = Arc::new(Armed {
             id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
             vendor: vendor.to_owned(),
+            path: rule.path.as_deref().map(Glob::new),
             rule,
             action,
             matched: AtomicU64::new(0),

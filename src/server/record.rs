@@ -27,7 +27,7 @@ use time::OffsetDateTime;
 use tower::{Layer, Service};
 
 use crate::clock::Clock;
-use crate::fault::{Faults, Probe, respond};
+use crate::fault::{Chosen, Faults, Probe, respond};
 use crate::journal::{
     Body, Direction, Exchange, FaultMark, Headers, Journal, RequestRecord, ResponseRecord,
 };
@@ -101,11 +101,20 @@ where
         let recorder = self.recorder.clone();
         let started = Started::now(recorder.clock.as_ref());
         if recorder.faults.inbound_active() {
-            let clone = self.inner.clone();
-            let inner = std::mem::replace(&mut self.inner, clone);
-            return RecordFuture(State::Boxed(Box::pin(
-                recorder.faulted(inner, req, started),
-            )));
+            // A request without a body is matched now: when no rule applies it takes
+            // the usual path below. One with a body is read first, then matched.
+            let empty = req.body().size_hint().exact() == Some(0);
+            let chosen = if empty {
+                recorder.choose(&req, &[])
+            } else {
+                None
+            };
+            if !empty || chosen.is_some() {
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                let faulted = recorder.faulted(inner, req, started, chosen);
+                return RecordFuture(State::Boxed(Box::pin(faulted)));
+            }
         }
         if req.body().size_hint().exact() == Some(0) {
             // Nothing to read first (most GETs): call the route now, which spares
@@ -302,13 +311,36 @@ impl Recorder {
         });
     }
 
-    /// The path of every request while fault rules shape inbound traffic: the body
-    /// is read first, then the first matching rule (if any) decides what happens.
+    /// The inbound rule for a request whose body is `body`, if one applies.
+    fn choose(&self, req: &Request, body: &[u8]) -> Option<Chosen> {
+        self.faults.choose_inbound(&Probe {
+            vendor: self.vendor.name(),
+            method: req.method().as_str(),
+            path: req.uri().path(),
+            headers: req.headers(),
+            body,
+        })
+    }
+
+    fn choose_parts(&self, parts: &Parts, body: &[u8]) -> Option<Chosen> {
+        self.faults.choose_inbound(&Probe {
+            vendor: self.vendor.name(),
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            headers: &parts.headers,
+            body,
+        })
+    }
+
+    /// The path of a request while fault rules shape inbound traffic, unless it has
+    /// no body and no rule applies: the body is read first, then the rule already
+    /// `chosen` or the first that matches (if any) decides what happens.
     async fn faulted<S>(
         self: Arc<Self>,
         mut inner: S,
         req: Request,
         started: Started,
+        chosen: Option<Chosen>,
     ) -> Result<Response, Infallible>
     where
         S: Service<Request, Response = Response, Error = Infallible>,
@@ -323,13 +355,7 @@ impl Recorder {
         if let Some(why) = refusal {
             return Ok(self.finish(request, self.vendor.reject(why), started).await);
         }
-        let chosen = self.faults.choose_inbound(&Probe {
-            vendor: self.vendor.name(),
-            method: parts.method.as_str(),
-            path: parts.uri.path(),
-            headers: &parts.headers,
-            body: &body,
-        });
+        let chosen = chosen.or_else(|| self.choose_parts(&parts, &body));
         let Some(chosen) = chosen else {
             let res = inner
                 .call(Request::from_parts(parts, AxumBody::from(body)))
