@@ -167,7 +167,10 @@ fn glob_parts<S: AsRef<str>>(parts: &[S], text: &str) -> bool {
         return parts.first().is_some_and(|p| p.as_ref() == text);
     };
     let (first, last) = (first.as_ref(), last.as_ref());
-    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
+    if text.len() < first.len() + last.len()
+        || !text.starts_with(first)
+        || !text[first.len()..].ends_with(last)
+    {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];

@@ -11,6 +11,7 @@
 
 pub mod clock_api;
 pub mod control;
+mod expect;
 pub mod faults_api;
 pub mod record;
 

@@ -20,6 +20,7 @@
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
+//! - `control_expect`: `POST /expect`, the scenario matcher over the control API.
 //! - `faults`: fault rules as real clients see them, vendor-shaped forced statuses.
 //! - `chaos_clock`: delivery chaos on each vendor's deliveries, and the clock's rules.
 //! - `serve`: the `fakedesk serve` binary end to end.
@@ -36,6 +37,7 @@ mod braze;
 mod chaos_clock;
 mod common;
 mod control;
+mod control_expect;
 mod faults;
 mod ferndesk;
 mod flows;
