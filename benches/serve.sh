@@ -8,7 +8,10 @@
 #   2. req/s and p99 of GET /api/v2/tickets/{id}.json at 32 connections, for
 #      fakedesk and for a bare axum server (examples/bare_axum.rs) serving the
 #      same bytes, and their ratio,
-#   3. fakedesk's RSS after >= 200 000 recorded requests (default journal bound).
+#   3. fakedesk's RSS after >= 200 000 recorded requests (default journal bound),
+#   4. the cost of fault rules that do not match: the same GET with
+#      BENCH_FAULT_RULES (100; 0 skips) rules in force, against none (the
+#      no-rule figure is part 2's, where the fault layer is one atomic load).
 # Only ever talks to 127.0.0.1. Knobs (environment): BENCH_STARTS (10),
 # BENCH_CONNS (32), BENCH_THREADS (2), BENCH_DURATION (10, seconds),
 # BENCH_RSS_REQUESTS (200000), BENCH_RSS_TIMEOUT (120, seconds).
@@ -20,6 +23,7 @@ THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-10}
 RSS_REQUESTS=${BENCH_RSS_REQUESTS:-200000}
 RSS_TIMEOUT=${BENCH_RSS_TIMEOUT:-120}
+FAULT_RULES=${BENCH_FAULT_RULES:-100}
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -206,6 +210,19 @@ def main():
         open(args[2], "wb").write(out)
         if len(args) > 3 and open(args[3], "rb").read() != out:
             sys.exit(f"GET {args[0]}: body differs from {args[3]}")
+    elif cmd == "add-faults":
+        # add-faults CONTROL_URL N: N Zendesk rules whose path never matches.
+        for i in range(int(args[1])):
+            rule = {"vendor": "zendesk", "method": "GET", "path": f"/api/v2/nowhere/{i}/*",
+                    "action": "status", "status": 503}
+            status, _, out = request(args[0] + "/faults", None, json.dumps(rule).encode())
+            if status != 201:
+                sys.exit(f"POST /faults: HTTP {status}: {out[:300]!r}")
+    elif cmd == "delete-faults":
+        req = urllib.request.Request(local(args[0] + "/faults"), method="DELETE")
+        with OPENER.open(req, timeout=10) as r:
+            if r.status != 204:
+                sys.exit(f"DELETE /faults: HTTP {r.status}")
     elif cmd == "health":
         status, _, out = request(args[0] + "/health")
         if status != 200:
@@ -332,6 +349,15 @@ read -r BARE_RPS BARE_P99 BARE_ERR BARE_CPU BARE_OTHER <"$TMP/bare.res"
 kill -TERM "$BARE_PID" 2>/dev/null || true
 wait "$BARE_PID" 2>/dev/null || true
 
+# -------------------------------------------- 4. rules that do not match
+if [ "$FAULT_RULES" -gt 0 ]; then
+    log "fakedesk with $FAULT_RULES fault rules that do not match"
+    py add-faults "$CONTROL_URL" "$FAULT_RULES"
+    measure "$FD_TICKET_URL" "$AUTH" faulted "$FD_PID" >"$TMP/faulted.res"
+    read -r F_RPS F_P99 F_ERR F_CPU F_OTHER <"$TMP/faulted.res"
+    py delete-faults "$CONTROL_URL"
+fi
+
 # ------------------------------------------------ 3. RSS after N requests
 log "driving fakedesk to $RSS_REQUESTS recorded requests (at most ${RSS_TIMEOUT}s)"
 read -r RECORDED _ _ _ < <(py health "$CONTROL_URL")
@@ -372,6 +398,13 @@ printf '  %-34s %s MiB (%s MiB at start)   target < 100 MiB: %s\n' \
     "$(verdict "$RSS_END < 100")"
 printf '  %-34s len %s / capacity %s, evicted %s\n' "journal:" \
     "$J_LEN" "$J_CAP" "$(fmt "$J_EVICTED")"
+if [ "$FAULT_RULES" -gt 0 ]; then
+    row "fakedesk, $FAULT_RULES rules unmatched:" "$F_RPS" "$F_P99" "$F_ERR" "$F_CPU"
+    F_RATIO=$(python3 -c "print(f'{$F_RPS / $FD_RPS:.3f}')")
+    F_CPU_RATIO=$(python3 -c "print(f'{$FD_CPU / $F_CPU:.3f}')")
+    printf '  %-34s %s   target >= 0.95: %s   (by CPU per request: %s)\n' \
+        "ratio with rules/without:" "$F_RATIO" "$(verdict "$F_RATIO >= 0.95")" "$F_CPU_RATIO"
+fi
 if [ "$IDLE_BUSY" -gt 20 ] || [ "$FD_OTHER" -gt 10 ] || [ "$BARE_OTHER" -gt 10 ]; then
     printf '  WARNING: other processes were using the CPU (%s%% before the runs, %s%% / %s%% during\n' \
         "$IDLE_BUSY" "$FD_OTHER" "$BARE_OTHER"

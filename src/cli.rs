@@ -278,6 +278,10 @@ pub struct ServeArgs {
     /// What https receivers are trusted, and where the CA is kept.
     #[command(flatten)]
     pub trust: TrustArgs,
+    /// Run on a manual clock, stopped at the start time and moved only with
+    /// `POST /clock/advance` (default: the wall clock).
+    #[arg(long)]
+    pub manual_clock: bool,
 }
 
 impl ServeArgs {

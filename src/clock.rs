@@ -14,6 +14,10 @@ use time::format_description::well_known::Rfc3339;
 pub trait Clock: Send + Sync + 'static {
     /// The current instant in UTC.
     fn now(&self) -> OffsetDateTime;
+    /// The clock as a [`ManualClock`], when it only moves when told to.
+    fn manual(&self) -> Option<&ManualClock> {
+        None
+    }
 }
 
 /// The machine's clock.
@@ -45,12 +49,65 @@ impl ManualClock {
         let mut now = self.now.lock().expect("clock mutex is never poisoned");
         *now += by;
     }
+
+    /// Moves the clock to `to`, which must not be before now; returns false (and
+    /// leaves the clock) when it is.
+    pub fn set(&self, to: OffsetDateTime) -> bool {
+        let mut now = self.now.lock().expect("clock mutex is never poisoned");
+        if to < *now {
+            return false;
+        }
+        *now = to;
+        true
+    }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
         *self.now.lock().expect("clock mutex is never poisoned")
     }
+
+    fn manual(&self) -> Option<&ManualClock> {
+        Some(self)
+    }
+}
+
+/// Parses a span of time as people write it: `250ms`, `90s`, `15m`, `4h`, `3d`,
+/// `2w` (a whole or decimal number and one unit). At most 10 years.
+pub fn parse_span(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = text.split_at(split);
+    let seconds = match unit.trim() {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3_600.0,
+        "d" => 86_400.0,
+        "w" => 604_800.0,
+        _ => return None,
+    };
+    let n: f64 = number.parse().ok()?;
+    let total = n * seconds;
+    (total.is_finite() && (0.0..=10.0 * 365.0 * 86_400.0).contains(&total))
+        .then(|| Duration::from_secs_f64(total))
+}
+
+/// A span in its largest whole unit, as [`parse_span`] reads it: `3d`, `4h`, `90s`.
+pub fn span_text(d: Duration) -> String {
+    let ms = d.as_millis();
+    for (unit, size) in [
+        ("w", 604_800_000),
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+    ] {
+        if ms >= size && ms.is_multiple_of(size) {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
 }
 
 /// Formats an instant as ISO-8601 UTC with second precision: `2023-09-18T23:25:58Z`.
@@ -112,6 +169,20 @@ mod tests {
             iso_millis(datetime!(2022-11-22 10:55:23 UTC)),
             "2022-11-22T10:55:23.000Z"
         );
+    }
+
+    #[test]
+    fn spans_read_as_people_write_them() {
+        assert_eq!(parse_span("3d"), Some(Duration::from_secs(3 * 86_400)));
+        assert_eq!(parse_span("1.5h"), Some(Duration::from_secs(5_400)));
+        assert_eq!(parse_span("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_span("2w"), Some(Duration::from_secs(14 * 86_400)));
+        assert_eq!(parse_span("3"), None);
+        assert_eq!(parse_span("-1d"), None);
+        assert_eq!(parse_span("3 days"), None);
+        for text in ["3d", "4h", "90s", "2w", "250ms", "15m"] {
+            assert_eq!(span_text(parse_span(text).unwrap()), text);
+        }
     }
 
     #[test]

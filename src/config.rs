@@ -274,6 +274,23 @@ impl TlsConfig {
 }
 
 impl RunConfig {
+    /// Every vendor's `faults:`, as `(vendor, rule)` in registry order.
+    pub fn faults(&self) -> Vec<(&'static str, crate::fault::FaultRule)> {
+        let lists: [(&'static str, &Vec<crate::fault::FaultRule>); 7] = [
+            ("zendesk", &self.zendesk.faults),
+            ("braze", &self.braze.faults),
+            ("freshchat", &self.freshchat.faults),
+            ("mammut", &self.mammut.faults),
+            ("smartsupp", &self.smartsupp.faults),
+            ("blip", &self.blip.faults),
+            ("ferndesk", &self.ferndesk.faults),
+        ];
+        lists
+            .into_iter()
+            .flat_map(|(v, rules)| rules.iter().map(move |r| (v, r.clone())))
+            .collect()
+    }
+
     /// Defaults with every port chosen by the OS: what tests and embedders want.
     pub fn ephemeral() -> Self {
         Self::build(

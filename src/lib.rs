@@ -37,6 +37,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod fault;
 pub mod fuzz;
 pub mod ids;
 pub mod journal;
@@ -91,7 +92,12 @@ pub async fn serve(args: ServeArgs, started: Instant) -> Result<(), Error> {
             config.bind
         );
     }
-    let harness = Harness::new(config, Arc::new(clock::SystemClock))?;
+    let wall: Arc<dyn clock::Clock> = if args.manual_clock {
+        Arc::new(clock::ManualClock::new(time::OffsetDateTime::now_utc()))
+    } else {
+        Arc::new(clock::SystemClock)
+    };
+    let harness = Harness::new(config, wall)?;
     let running = server::start(harness.clone()).await?;
     if let Some(path) = &args.env_file {
         server::write_env_file(path, &harness.env_lines())?;

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use bytes::Bytes;
 
 use crate::clock::Clock;
+use crate::fault::{self, Chosen, Faults, Probe};
 use crate::journal::{
     Body, Direction, Exchange, Headers, Journal, OutboundInfo, RequestRecord, ResponseRecord,
 };
@@ -181,6 +182,8 @@ pub struct Recorder {
     pub clock: Arc<dyn Clock>,
     /// The run's deliveries in progress, which shutdown waits for or cancels.
     pub in_flight: InFlight,
+    /// The run's fault rules (delivery chaos).
+    pub faults: Arc<Faults>,
 }
 
 /// The deliveries in progress: counted, awaited and cancelled together at shutdown.
@@ -242,6 +245,11 @@ impl InFlight {
     /// in progress (or the next one) as cancelled and ends.
     pub fn cancel(&self) {
         self.0.cancel.send_replace(true);
+    }
+
+    /// Whether deliveries have been cut short.
+    fn is_cancelled(&self) -> bool {
+        *self.0.cancel.borrow()
     }
 
     async fn cancelled(&self) {
@@ -309,36 +317,29 @@ pub async fn deliver<T: Transport>(
     mut build: impl FnMut(u32) -> Outgoing,
 ) -> Delivery {
     let _counted = recorder.in_flight.enter();
-    let cancelled = recorder.in_flight.cancelled();
-    tokio::pin!(cancelled);
+    let mut first = Some(build(1));
+    let chaos = first
+        .as_ref()
+        .and_then(|req| choose_chaos(&recorder.faults, vendor, req));
+    if let Some(c) = &chaos {
+        fault::chaos::before_first(&recorder.faults, c).await;
+    }
     let mut attempts = Vec::new();
-    let mut cut = false;
     for attempt in 1u32.. {
-        let req = build(attempt);
-        let started_at = recorder.clock.now();
-        let t0 = Instant::now();
-        let outcome = if cut {
-            Outcome::Failed(CANCELLED.to_owned())
-        } else {
-            tokio::select! {
-                biased;
-                () = &mut cancelled => {
-                    cut = true;
-                    Outcome::Failed(CANCELLED.to_owned())
-                }
-                outcome = transport.send(req.clone(), timeout) => outcome,
-            }
+        let req = first.take().unwrap_or_else(|| build(attempt));
+        let this = Attempt {
+            number: attempt,
+            dropped: fault::chaos::dropped(chaos.as_ref(), attempt),
+            mark: chaos
+                .as_ref()
+                .filter(|c| fault::chaos::marks(c, attempt))
+                .map(Chosen::mark),
         };
-        recorder.journal.record(exchange(
-            vendor,
-            delivery_id,
-            attempt,
-            req,
-            &outcome,
-            started_at,
-            t0.elapsed(),
-        ));
-        if cut {
+        let outcome = send_one(transport, recorder, vendor, delivery_id, req, timeout, this).await;
+        if attempt == 1 && recorder.faults.outbound_active() {
+            recorder.faults.first_attempt_sent();
+        }
+        if recorder.in_flight.is_cancelled() {
             attempts.push(outcome);
             break;
         }
@@ -348,11 +349,105 @@ pub async fn deliver<T: Transport>(
         tokio::select! {
             biased;
             // The next attempt is journaled as cancelled at once.
-            () = &mut cancelled => cut = true,
+            () = recorder.in_flight.cancelled() => {}
             () = tokio::time::sleep(d) => {}
         }
     }
+    let duplicate = chaos
+        .as_ref()
+        .filter(|c| fault::chaos::duplicated(Some(c)) && !recorder.in_flight.is_cancelled());
+    if let Some(c) = duplicate {
+        // Sent again as the vendor builds a redelivery of the same events.
+        let attempt = u32::try_from(attempts.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        let once = Attempt {
+            number: attempt,
+            dropped: false,
+            mark: Some(c.mark()),
+        };
+        send_one(
+            transport,
+            recorder,
+            vendor,
+            delivery_id,
+            build(attempt),
+            timeout,
+            once,
+        )
+        .await;
+    }
     Delivery { attempts }
+}
+
+/// The outbound rule for a delivery whose first attempt is `req`, if any.
+fn choose_chaos(faults: &Faults, vendor: &str, req: &Outgoing) -> Option<Chosen> {
+    if !faults.outbound_active() {
+        return None;
+    }
+    let (path, _) = split_url(&req.url);
+    faults.choose_outbound(&Probe {
+        vendor,
+        method: req.method.as_str(),
+        path: &path,
+        headers: &req.headers,
+        body: &req.body,
+    })
+}
+
+/// One attempt as delivery chaos shapes it.
+struct Attempt {
+    /// From 1.
+    number: u32,
+    /// Not sent: counted a timeout.
+    dropped: bool,
+    /// The journal's `fault`, if a fault touched it.
+    mark: Option<crate::journal::FaultMark>,
+}
+
+/// Sends one attempt (or, dropped, counts it a timeout unsent) and journals it.
+async fn send_one<T: Transport>(
+    transport: &T,
+    recorder: &Recorder,
+    vendor: &'static str,
+    delivery_id: &str,
+    req: Outgoing,
+    timeout: Duration,
+    attempt: Attempt,
+) -> Outcome {
+    let Attempt {
+        number: attempt,
+        dropped,
+        mark,
+    } = attempt;
+    let started_at = recorder.clock.now();
+    let t0 = Instant::now();
+    let outcome = if dropped {
+        Outcome::TimedOut
+    } else if recorder.in_flight.is_cancelled() {
+        Outcome::Failed(CANCELLED.to_owned())
+    } else {
+        tokio::select! {
+            biased;
+            () = recorder.in_flight.cancelled() => Outcome::Failed(CANCELLED.to_owned()),
+            outcome = transport.send(req.clone(), timeout) => outcome,
+        }
+    };
+    let mut x = exchange(
+        vendor,
+        delivery_id,
+        attempt,
+        req,
+        &outcome,
+        started_at,
+        t0.elapsed(),
+    );
+    if dropped {
+        x.error = Some(fault::chaos::DROPPED.to_owned());
+    }
+    x.fault = mark;
+    recorder.journal.record(x);
+    outcome
 }
 
 fn exchange(
@@ -402,6 +497,7 @@ fn exchange(
         }),
         started_at,
         duration_us: u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+        fault: None,
     }
 }
 
@@ -453,6 +549,7 @@ mod tests {
                 datetime!(2024-01-01 00:00:00 UTC),
             )),
             in_flight: InFlight::default(),
+            faults: Arc::new(Faults::new(0)),
         }
     }
 

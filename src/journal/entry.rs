@@ -187,6 +187,17 @@ pub struct Exchange {
     pub started_at: OffsetDateTime,
     /// How long it took, in microseconds.
     pub duration_us: u64,
+    /// The fault rule that shaped this exchange, if one did.
+    pub fault: Option<FaultMark>,
+}
+
+/// Which fault rule shaped an exchange, and how: journaled as `fault: {id, action}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FaultMark {
+    /// The rule's id, as `GET /faults` lists it.
+    pub id: u64,
+    /// The action applied, e.g. `status`, `reset`, `duplicate`.
+    pub action: &'static str,
 }
 
 /// Where an outbound call went, and which try it was.
@@ -280,6 +291,9 @@ impl Serialize for Entry {
         )?;
         if let Some(err) = &x.error {
             m.serialize_entry("error", err)?;
+        }
+        if let Some(fault) = &x.fault {
+            m.serialize_entry("fault", fault)?;
         }
         m.end()
     }

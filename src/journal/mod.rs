@@ -18,7 +18,8 @@ use bytes::Bytes;
 use serde::Serialize;
 
 pub use entry::{
-    Body, Direction, Entry, Exchange, Headers, OutboundInfo, RequestRecord, ResponseRecord,
+    Body, Direction, Entry, Exchange, FaultMark, Headers, OutboundInfo, RequestRecord,
+    ResponseRecord,
 };
 
 /// Default number of entries kept before the oldest are evicted.
@@ -319,6 +320,7 @@ mod tests {
             outbound: None,
             started_at: datetime!(2024-01-01 00:00:00 UTC),
             duration_us: 0,
+            fault: None,
         }
     }
 

@@ -79,6 +79,7 @@ fn answer(proxy: &Proxy, req: &Request<()>, host: &str, req_body: Bytes) -> Resp
             super::hosts::strip_port(host)
         )),
         outbound: None,
+            fault: None,
         started_at,
         duration_us: 0,
     });

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+pub use super::matching::glob;
 use super::matching::{Mismatch, partial};
 use crate::journal::{Direction, Entry};
 
@@ -215,29 +216,6 @@ pub fn explain_unwanted(matched: &[Arc<Entry>]) -> String {
             .collect::<Vec<_>>()
             .join("\n")
     )
-}
-
-/// `*` matches any run of characters; everything else literally.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if text.len() < first.len() + last.len()
-        || !text.starts_with(first)
-        || !text[first.len()..].ends_with(last)
-    {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 /// `inbound` or `outbound`.

@@ -133,6 +133,56 @@ fn walk(at: &str, pattern: &Value, actual: Option<&Value>, out: &mut Vec<Mismatc
     }
 }
 
+/// `*` matches any run of characters; everything else literally.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == text;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    glob_parts(&parts, text)
+}
+
+/// A [`glob`] pattern split once, to match many texts without splitting it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    parts: Vec<String>,
+}
+
+impl Glob {
+    /// The pattern, split at its `*`s.
+    pub fn new(pattern: &str) -> Self {
+        Self {
+            parts: pattern.split('*').map(str::to_owned).collect(),
+        }
+    }
+
+    /// Whether `text` matches, as [`glob`] says.
+    pub fn matches(&self, text: &str) -> bool {
+        glob_parts(&self.parts, text)
+    }
+}
+
+fn glob_parts<S: AsRef<str>>(parts: &[S], text: &str) -> bool {
+    let [first, .., last] = parts else {
+        return parts.first().is_some_and(|p| p.as_ref() == text);
+    };
+    let (first, last) = (first.as_ref(), last.as_ref());
+    if text.len() < first.len() + last.len()
+        || !text.starts_with(first)
+        || !text[first.len()..].ends_with(last)
+    {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid.as_ref()) {
+            Some(i) => rest = &rest[i + mid.as_ref().len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,7 +114,7 @@ pub struct Ready {
 }
 
 /// One step. Each has exactly one of the keys `call`, `send`, `deliver`, `expect`,
-/// `assert` or `wait`, which says what kind of step it is.
+/// `assert`, `wait`, `fault` or `advance`, which says what kind of step it is.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Step {
@@ -130,6 +130,10 @@ pub enum Step {
     Assert(AssertStep),
     /// Pause.
     Wait(WaitStep),
+    /// Add a fault rule from here on, or clear rules by name.
+    Fault(FaultStep),
+    /// Move the fakes' clock forward (time-driven vendor rules run).
+    Advance(AdvanceStep),
 }
 
 /// `call: VENDOR`: a request to a fake's API, authenticated as the seeded account
@@ -329,6 +333,74 @@ pub struct WaitStep {
     /// A label for reports.
     #[serde(default)]
     pub name: Option<String>,
+}
+
+/// `fault: RULE`: a fault rule (with its `vendor`) in force from this step on; or
+/// `fault: {clear: NAME}` to remove the rules called NAME (`*`: every rule).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaultStep {
+    /// The rule, or what to clear.
+    pub fault: FaultSpec,
+    /// A label for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A rule to add, or rules to clear.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FaultSpec {
+    /// Remove rules by name.
+    Clear(ClearFault),
+    /// Add this rule.
+    Rule(Box<crate::fault::FaultRule>),
+}
+
+/// `{clear: NAME}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClearFault {
+    /// The rules' name, or `*` for every rule.
+    pub clear: String,
+}
+
+/// `advance: SPAN`: the fakes' clock moves forward by SPAN (`90s`, `4h`, `3d`), and
+/// the vendors' time-driven rules due by then run (Zendesk closes solved tickets).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceStep {
+    /// How far.
+    pub advance: Span,
+    /// A label for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A span of clock time: `250ms`, `90s`, `15m`, `4h`, `3d`, `2w`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::clock::parse_span(&text).map(Self).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{text}` is not a span such as 90s, 4h or 3d"))
+        })
+    }
+}
+
+impl JsonSchema for Span {
+    fn schema_name() -> Cow<'static, str> {
+        "Span".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A span of clock time such as 90s, 15m, 4h, 3d or 2w.",
+            "type": "string",
+            "pattern": "^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d|w)$",
+        })
+    }
 }
 
 /// A registered vendor's name.

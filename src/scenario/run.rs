@@ -14,7 +14,7 @@ use super::interp::Scope;
 use super::load::Loaded;
 use super::matching::{Mismatch, partial};
 use super::model::{
-    AssertStep, CallAuth, CallStep, DeliverStep, DirectionName, ExpectStep, SendStep,
+    AssertStep, CallAuth, CallStep, DeliverStep, DirectionName, ExpectStep, FaultSpec, SendStep,
     SignatureKind, SnapshotKind, Step, SutPort,
 };
 use super::report::{Outcome, ScenarioReport, StepReport, StepStatus};
@@ -302,6 +302,7 @@ impl Runner<'_> {
             }
             if index > 1 {
                 self.clock.advance(Duration::from_secs(1));
+                self.harness.tick();
             }
             let started = Instant::now();
             let label = self.label(step);
@@ -347,6 +348,8 @@ impl Runner<'_> {
             Step::Expect(s) => s.name.as_deref(),
             Step::Assert(s) => s.name.as_deref(),
             Step::Wait(s) => s.name.as_deref(),
+            Step::Fault(s) => s.name.as_deref(),
+            Step::Advance(s) => s.name.as_deref(),
         };
         let what = match step {
             Step::Call(s) => format!("call {} {} {}", s.call.0, call_method(s), text(&s.path)),
@@ -373,6 +376,17 @@ impl Runner<'_> {
             }
             Step::Assert(s) => format!("assert {} state", s.assert.0),
             Step::Wait(s) => format!("wait {} ms", s.wait.0.as_millis()),
+            Step::Fault(s) => match &s.fault {
+                FaultSpec::Clear(c) => format!("clear faults {}", c.clear),
+                FaultSpec::Rule(r) => format!(
+                    "fault {} {}",
+                    r.vendor.as_deref().unwrap_or("?"),
+                    r.action.name()
+                ),
+            },
+            Step::Advance(s) => {
+                format!("advance the clock {}", crate::clock::span_text(s.advance.0))
+            }
         };
         match name {
             Some(n) => format!("{} ({what})", text(n)),
@@ -390,6 +404,34 @@ impl Runner<'_> {
             Step::Wait(s) => {
                 tokio::time::sleep(s.wait.0).await;
                 Ok(())
+            }
+            Step::Fault(s) => self.fault(&s.fault),
+            Step::Advance(s) => {
+                self.clock.advance(s.advance.0);
+                self.harness.tick();
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds the rule (its `${...}` filled in) or clears rules by name.
+    fn fault(&mut self, spec: &FaultSpec) -> StepResult {
+        match spec {
+            FaultSpec::Clear(c) if c.clear == "*" => {
+                self.harness.faults.clear();
+                Ok(())
+            }
+            FaultSpec::Clear(c) => match self.harness.faults.remove_named(&c.clear) {
+                0 => Err(format!("no fault rule is called `{}`", c.clear)),
+                _ => Ok(()),
+            },
+            FaultSpec::Rule(rule) => {
+                let raw = serde_json::to_value(rule.as_ref()).map_err(|e| e.to_string())?;
+                let filled = self.scope.value(&raw)?;
+                let rule = serde_json::from_value(filled).map_err(|e| e.to_string())?;
+                server::faults_api::add_rule(&self.harness, rule)
+                    .map(|_| ())
+                    .map_err(|e| format!("fault rule: {}", e.message()))
             }
         }
     }
@@ -520,6 +562,7 @@ impl Runner<'_> {
             journal: self.harness.journal.clone(),
             clock: self.harness.clock.clone(),
             in_flight: self.harness.in_flight().clone(),
+            faults: self.harness.faults.clone(),
         };
         let delivery = crate::outbound::deliver(
             &self.harness.transport,

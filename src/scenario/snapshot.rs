@@ -1076,6 +1076,7 @@ mod tests {
             outbound: None,
             started_at: datetime!(2026-11-23 10:00:00.123 UTC),
             duration_us: 812,
+            fault: None,
         }
     }
 
@@ -1123,6 +1124,7 @@ mod tests {
             }),
             started_at: datetime!(2026-11-23 10:00:00.456 UTC),
             duration_us: 1_503,
+            fault: None,
         }
     }
 

@@ -22,6 +22,8 @@ use axum::http::{Method, Request, Response};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+
+use crate::fault::conn::{SwitchedIo, Switch, Watched};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -71,14 +73,19 @@ pub async fn accept_loop(
             Ok((stream, peer)) => {
                 let (port, life, open) = (port.clone(), life.clone(), open.clone());
                 tokio::spawn(async move {
+                    if port.tls.is_some() {
+                        let _ = stream.set_nodelay(true);
+                    }
+                    // A fault's reset or close trips the connection's switch.
+                    let io = SwitchedIo::new(stream);
+                    let switch = io.switch();
                     match &port.tls {
                         // The handshake runs on this task, at the stream's first read.
                         Some(tls) => {
-                            let _ = stream.set_nodelay(true);
-                            let io = crate::tls::accept::TlsStream::new(tls.accept(stream));
-                            serve_connection(io, peer, &port, life).await;
+                            let io = crate::tls::accept::TlsStream::new(tls.accept(io));
+                            serve_connection(io, peer, switch, &port, life).await;
                         }
-                        None => serve_connection(stream, peer, &port, life).await,
+                        None => serve_connection(io, peer, switch, &port, life).await,
                     }
                     drop(open);
                 });
@@ -110,6 +117,7 @@ fn is_per_connection(e: &std::io::Error) -> bool {
 pub async fn serve_connection<IO>(
     io: IO,
     peer: SocketAddr,
+    switch: Switch,
     port: &Port,
     mut life: watch::Receiver<Life>,
 ) where
@@ -121,6 +129,7 @@ pub async fn serve_connection<IO>(
         router: port.router.clone(),
         peer,
         state,
+        switch,
     };
     let conn =
         hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
@@ -152,12 +161,14 @@ struct ConnService {
     router: Router,
     peer: SocketAddr,
     state: Arc<ConnState>,
+    /// The connection's switch, which a fault's response trips.
+    switch: Switch,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Response = Response<TrackedBody>;
     type Error = Infallible;
-    type Future = Tracked<<Router as Service<axum::extract::Request>>::Future>;
+    type Future = Tracked<Watched<<Router as Service<axum::extract::Request>>::Future>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let finished = self.state.start();
@@ -167,7 +178,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         }
         let mut router = self.router.clone();
         Tracked {
-            future: router.call(req),
+            future: Watched::new(router.call(req), self.switch.clone()),
             finished: Some(finished),
         }
     }

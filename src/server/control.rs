@@ -60,7 +60,9 @@ pub fn router(h: Arc<Harness>) -> Router {
         .route("/expect", post(super::expect::expect))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(h)
+        .with_state(h.clone())
+        .merge(super::faults_api::routes(h.clone()))
+        .merge(super::clock_api::routes(h))
         .merge(vendor_routes)
 }
 
@@ -75,7 +77,7 @@ async fn not_found() -> Response {
         StatusCode::NOT_FOUND,
         "no such control endpoint".to_owned(),
         json!(
-            "GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, POST /expect"
+            "GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, POST /expect, GET|POST|DELETE /faults, DELETE /faults/{id}, GET /clock, POST /clock/advance"
         ),
     )
 }
@@ -196,6 +198,7 @@ async fn reset(State(h): H, RawQuery(q): RawQuery) -> Response {
     for v in &h.vendors {
         v.reset();
     }
+    h.faults.clear();
     h.journal.clear();
     let names: Vec<&str> = h.vendors.iter().map(|v| v.name()).collect();
     axum::Json(json!({"reset": names})).into_response()

@@ -134,6 +134,7 @@ mod tests {
                 response: None,
                 error: None,
                 outbound: None,
+            fault: None,
                 started_at: time::OffsetDateTime::UNIX_EPOCH,
                 duration_us: 0,
             });

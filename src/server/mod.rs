@@ -13,6 +13,8 @@ pub mod control;
 mod expect;
 mod guard;
 mod journal_body;
+pub mod clock_api;
+pub mod faults_api;
 pub mod record;
 pub mod stall;
 pub mod timed_io;
@@ -32,6 +34,7 @@ use self::conn::{Life, Port};
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
+use crate::fault::Faults;
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, InFlight, Sender};
 use crate::template::Templates;
@@ -53,6 +56,8 @@ pub struct Harness {
     pub ca: Option<Arc<LocalCa>>,
     /// The client every outbound request goes through.
     pub transport: HttpTransport,
+    /// The fault rules in force.
+    pub faults: Arc<Faults>,
     peers: Arc<Peers>,
     in_flight: InFlight,
 }
@@ -105,12 +110,27 @@ impl Harness {
         let journal = Arc::new(Journal::with_limits(config.journal_limits()));
         let in_flight = InFlight::default();
         let (ca, transport) = tls_of(&config)?;
+        let faults = Arc::new(Faults::new(config.seed));
+        let problems: Vec<String> = config
+            .faults()
+            .into_iter()
+            .filter_map(|(vendor, rule)| {
+                faults
+                    .add(vendor, rule)
+                    .err()
+                    .map(|e| format!("vendors.{vendor}.faults: {e}"))
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid(problems));
+        }
         let sender = Sender {
             transport: transport.clone(),
             recorder: outbound::Recorder {
                 journal: journal.clone(),
                 clock: clock.clone(),
                 in_flight: in_flight.clone(),
+                faults: faults.clone(),
             },
         };
         let peers = Arc::new(Peers::default());
@@ -133,6 +153,7 @@ impl Harness {
             vendors,
             ca,
             transport,
+            faults,
             peers,
             in_flight,
         }))
@@ -141,6 +162,15 @@ impl Harness {
     /// The outbound deliveries in progress.
     pub fn in_flight(&self) -> &InFlight {
         &self.in_flight
+    }
+
+    /// Lets every vendor apply its time-driven rules due by the clock's now (after
+    /// the clock moved, or on the wall clock's tick).
+    pub fn tick(&self) {
+        let now = self.clock.now();
+        for v in &self.vendors {
+            v.clone().on_clock(now);
+        }
     }
 
     /// The vendor called `name`.
@@ -156,6 +186,7 @@ impl Harness {
             clock: self.clock.clone(),
             max_body: self.config.max_body_bytes,
             body_timeout: self.config.timeouts.body,
+            faults: self.faults.clone(),
         };
         vendor
             .clone()
@@ -375,6 +406,13 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
     let (life, watching) = watch::channel(Life::Serving);
     let (open_tx, open) = mpsc::channel(1);
     let mut tasks = JoinSet::new();
+    // For the tasks that only need to know when the run stops serving.
+    let (stop_tx, stopped) = watch::channel(false);
+    let mut serving = watching.clone();
+    tasks.spawn(async move {
+        let _ = serving.wait_for(|l| *l != Life::Serving).await;
+        let _ = stop_tx.send(true);
+    });
     let tls = inbound_tls(&harness).map(tokio_rustls::TlsAcceptor::from);
     let mut serve = |listener: TcpListener, port: Port| {
         let accept = conn::accept_loop(listener, Arc::new(port), watching.clone(), open_tx.clone());
@@ -434,17 +472,13 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
                     harness.journal.clone(),
                     harness.clock.clone(),
                 );
-                // The proxy stops accepting as soon as the run stops serving.
-                let (stop_tx, stopped) = watch::channel(false);
-                let mut life = watching.clone();
-                tasks.spawn(async move {
-                    let _ = life.wait_for(|l| *l != Life::Serving).await;
-                    let _ = stop_tx.send(true);
-                });
-                tasks.spawn(crate::proxy::serve(l, proxy, stopped));
+                tasks.spawn(crate::proxy::serve(l, proxy, stopped.clone()));
             }
             None => tracing::error!("the proxy needs fakedesk's CA; it is not running"),
         }
+    }
+    if harness.clock.manual().is_none() {
+        tasks.spawn(clock_api::wall_ticker(harness.clone(), stopped.clone()));
     }
     Running {
         harness,

@@ -29,7 +29,10 @@ use time::OffsetDateTime;
 use tower::{Layer, Service};
 
 use crate::clock::Clock;
-use crate::journal::{Body, Direction, Exchange, Headers, Journal, RequestRecord, ResponseRecord};
+use crate::fault::{Chosen, Faults, Probe, respond};
+use crate::journal::{
+    Body, Direction, Exchange, FaultMark, Headers, Journal, RequestRecord, ResponseRecord,
+};
 use crate::vendors::{Rejection, Vendor};
 
 /// Most bytes of an oversized body the journal keeps.
@@ -48,6 +51,8 @@ pub struct Recorder {
     pub max_body: usize,
     /// Longest pause while the request body arrives.
     pub body_timeout: Duration,
+    /// The run's fault rules.
+    pub faults: Arc<Faults>,
 }
 
 /// The record layer, for `Router::layer`.
@@ -99,6 +104,22 @@ where
     fn call(&mut self, req: Request) -> RecordFuture<S::Future> {
         let recorder = self.recorder.clone();
         let started = Started::now(recorder.clock.as_ref());
+        if recorder.faults.inbound_active() {
+            // A request without a body is matched now: when no rule applies it takes
+            // the usual path below. One with a body is read first, then matched.
+            let empty = req.body().size_hint().exact() == Some(0);
+            let chosen = if empty {
+                recorder.choose(&req, &[])
+            } else {
+                None
+            };
+            if !empty || chosen.is_some() {
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                let faulted = recorder.faulted(inner, req, started, chosen);
+                return RecordFuture(State::Boxed(Box::pin(faulted)));
+            }
+        }
         if req.body().size_hint().exact() == Some(0) {
             // Nothing to read first (most GETs): call the route now, which spares
             // cloning it (a clone of a route allocates), and wait for it without
@@ -273,21 +294,113 @@ impl Recorder {
         body: Bytes,
         started: Started,
     ) -> Response {
+        self.journal_exchange(request, Some((&parts, body.clone())), None, None, &started);
+        Response::from_parts(parts, AxumBody::from(body))
+    }
+
+    /// Appends one inbound exchange: what the client saw (`response`: the head and
+    /// the body bytes it got; `None` for no reply, with `error` saying why).
+    fn journal_exchange(
+        &self,
+        request: RequestRecord,
+        response: Option<(&axum::http::response::Parts, Bytes)>,
+        error: Option<&str>,
+        fault: Option<FaultMark>,
+        started: &Started,
+    ) {
         self.journal.record(Exchange {
             vendor: self.vendor.name(),
             direction: Direction::Inbound,
             request,
-            response: Some(ResponseRecord {
+            response: response.map(|(parts, body)| ResponseRecord {
                 status: parts.status.as_u16(),
                 headers: Headers::from_map(&parts.headers),
-                body: Body(body.clone()),
+                body: Body(body),
             }),
-            error: None,
+            error: error.map(str::to_owned),
             outbound: None,
             started_at: started.at,
             duration_us: u64::try_from(started.instant.elapsed().as_micros()).unwrap_or(u64::MAX),
+            fault,
         });
-        Response::from_parts(parts, AxumBody::from(body))
+    }
+
+    /// The inbound rule for a request whose body is `body`, if one applies.
+    fn choose(&self, req: &Request, body: &[u8]) -> Option<Chosen> {
+        self.faults.choose_inbound(&Probe {
+            vendor: self.vendor.name(),
+            method: req.method().as_str(),
+            path: req.uri().path(),
+            headers: req.headers(),
+            body,
+        })
+    }
+
+    fn choose_parts(&self, parts: &Parts, body: &[u8]) -> Option<Chosen> {
+        self.faults.choose_inbound(&Probe {
+            vendor: self.vendor.name(),
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            headers: &parts.headers,
+            body,
+        })
+    }
+
+    /// The path of a request while fault rules shape inbound traffic, unless it has
+    /// no body and no rule applies: the body is read first, then the rule already
+    /// `chosen` or the first that matches (if any) decides what happens.
+    async fn faulted<S>(
+        self: Arc<Self>,
+        mut inner: S,
+        req: Request,
+        started: Started,
+        chosen: Option<Chosen>,
+    ) -> Result<Response, Infallible>
+    where
+        S: Service<Request, Response = Response, Error = Infallible>,
+    {
+        let (parts, body) = req.into_parts();
+        let (body, truncated, refusal) =
+            match read_limited(body, self.max_body, self.body_timeout).await {
+                Read::Whole(b) => (b, false, None),
+                Read::TooLarge(b) => (b, true, Some(Rejection::BodyTooLarge(self.max_body))),
+                Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
+                Read::Stalled(b) => (b, true, Some(Rejection::TimedOut)),
+            };
+        let account = self.vendor.account_of(&parts);
+        let request = request_record(&parts, body.clone(), truncated, account);
+        if let Some(why) = refusal {
+            return Ok(self.finish(request, self.vendor.reject(why), started).await);
+        }
+        let chosen = chosen.or_else(|| self.choose_parts(&parts, &body));
+        let Some(chosen) = chosen else {
+            let res = inner
+                .call(Request::from_parts(parts, AxumBody::from(body)))
+                .await?;
+            return Ok(self.finish(request, res, started).await);
+        };
+        let mark = Some(chosen.mark());
+        let response = match respond::plan(&chosen, self.vendor.as_ref()) {
+            respond::Plan::NoReply { wait, kill, error } => {
+                self.journal_exchange(request, None, Some(error), mark, &started);
+                tokio::time::sleep(wait).await;
+                return Ok(respond::no_reply(kill));
+            }
+            respond::Plan::Answer(res) => (res, respond::Shape::Whole),
+            respond::Plan::Call { latency, shape } => {
+                tokio::time::sleep(latency).await;
+                let res = inner
+                    .call(Request::from_parts(parts, AxumBody::from(body)))
+                    .await?;
+                (res, shape)
+            }
+        };
+        let (res, shape) = response;
+        let (head, body) = res.into_parts();
+        let body = gather(body).await;
+        let (head, seen, wire) = respond::shape(shape, head, body);
+        self.journal_exchange(request, Some((&head, seen)), None, mark, &started);
+        Ok(wire)
     }
 }
 

@@ -103,6 +103,7 @@ impl StallReply for VendorStall {
                 self.timeout_secs
             )),
             outbound: None,
+            fault: None,
             started_at: self.clock.now(),
             duration_us: (self.timeout_secs * 1e6) as u64,
         });

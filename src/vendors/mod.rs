@@ -97,6 +97,11 @@ impl ControlError {
     pub fn bad(message: impl Into<String>, hint: serde_json::Value) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message, hint)
     }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl IntoResponse for ControlError {
@@ -288,6 +293,15 @@ pub trait Vendor: Send + Sync + 'static {
     }
     /// The vendor's own answer to a request the transport refused.
     fn reject(&self, rejection: Rejection) -> Response;
+    /// The vendor's own answer with this status, body and headers included, when a
+    /// fault rule forces one (`action: status`). Built from the vendor's error
+    /// envelope; the README's fidelity tables say which bodies are documented.
+    fn error_reply(&self, status: StatusCode) -> Response;
+    /// The run's clock moved to `now` (an advance, or the wall clock's tick): apply
+    /// the vendor's time-driven rules that are due by then.
+    fn on_clock(self: Arc<Self>, now: time::OffsetDateTime) {
+        let _ = now;
+    }
     /// The seeded credentials to print and export.
     fn credentials(&self) -> Vec<Credential>;
     /// Vendor-specific control endpoints, served on the control port under `/{name}`.

@@ -34,6 +34,8 @@
 //! - `control`: the control API and the journal, over real sockets.
 //! - `control_expect`: `POST /expect`, the scenario matcher over the control API.
 //! - `reliability`: read timeouts, shutdown deadline, control API guard, journal bounds.
+//! - `faults`: fault rules as real clients see them, vendor-shaped forced statuses.
+//! - `chaos_clock`: delivery chaos on each vendor's deliveries, and the clock's rules.
 //! - `serve`: the `fakedesk serve` binary end to end.
 //! - `scenario_files`: scenario diagnostics (broken fixtures), the JSON Schema, and
 //!   property tests of interpolation and matching.
@@ -46,9 +48,11 @@ mod blip;
 mod blip_properties;
 mod braze;
 mod braze_api;
+mod chaos_clock;
 mod common;
 mod control;
 mod control_expect;
+mod faults;
 mod ferndesk;
 mod flows;
 mod freshchat;

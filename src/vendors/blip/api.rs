@@ -858,6 +858,40 @@ async fn customer_close_action(State(b): B, body: Bytes) -> Control {
     Ok(Json(json!({"ticket": closed, "delivery": delivery})).into_response())
 }
 
+/// Closes every active ticket idle for `close_inactive_after_minutes` as
+/// `ClosedClientInactivity`, as the customer closing it would: the bot gets the end
+/// of attendance, the channel `Ticket:{id}:ClosedClientInactivity` (with
+/// `status_updates`), sent in the background.
+pub(super) fn close_inactive(b: &Arc<Blip>, now: time::OffsetDateTime) {
+    let minutes = b.settings().attendance.close_inactive_after_minutes;
+    if minutes == 0 {
+        return;
+    }
+    let cutoff = now - std::time::Duration::from_secs(minutes.saturating_mul(60));
+    let due = b.store().inactive_since(cutoff);
+    let mut pushes = Vec::new();
+    for (owner, id) in due {
+        let closed = b.store().change_status(
+            &owner,
+            &id,
+            TicketStatus::ClosedClientInactivity,
+            None,
+            now,
+            b.reasons(),
+        );
+        let Ok(closed) = closed else { continue };
+        end_of_attendance(b, &closed);
+        if channel_on(b) && b.settings().attendance.status_updates && closed.provider == "Webhook" {
+            pushes.push(Push {
+                kind: "ticket",
+                ticket: closed.id.clone(),
+                envelope: webhook::ticket_message(&closed),
+            });
+        }
+    }
+    spawn_all(b, pushes);
+}
+
 /// `POST /blip/attendance`: a stand-in for the integrator's platform that takes
 /// every push.
 async fn stand_in_attendance() -> Response {

@@ -142,6 +142,31 @@ impl<S: Send + Sync> FromRequest<S> for Envelope {
     }
 }
 
+/// Blip's answer for `status` when a fault forces one. A command fails inside an
+/// HTTP 200 (`{"status": "failure", "reason": {...}}`, DOC), so `200` gives that
+/// envelope with the generic processing error (61); 401 and 400 are the documented
+/// failures; 504 is the documented command deadline; others carry the same
+/// envelope (plausible).
+pub fn for_status(status: StatusCode) -> Response {
+    let (code, description) = match status.as_u16() {
+        200 => (reason::COMMAND_PROCESSING_ERROR, "An error occurred"),
+        400 => (reason::VALIDATION_ERROR, "Invalid envelope"),
+        401 => (reason::AUTHORIZATION_ERROR, "Unauthorized"),
+        504 => (
+            reason::GENERAL_ERROR,
+            "The command was not answered in time",
+        ),
+        _ => (
+            reason::GENERAL_ERROR,
+            status.canonical_reason().unwrap_or("Error"),
+        ),
+    };
+    json_response(
+        status,
+        &json!({"status": "failure", "reason": Reason::new(code, description)}),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

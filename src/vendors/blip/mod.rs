@@ -65,6 +65,8 @@ fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
 pub struct BlipSettings {
     /// Listening port (0: chosen by the OS).
     pub port: Option<u16>,
+    /// Fault rules on this vendor's traffic (see the README's "Faults and time").
+    pub faults: Vec<crate::fault::FaultRule>,
     /// The bots and their keys; the first is the one `serve` prints.
     pub bots: Vec<Bot>,
     /// The team new tickets go to when none is named.
@@ -122,6 +124,10 @@ pub struct AttendanceSettings {
     pub retry_base_delay_ms: u64,
     /// How much each wait grows.
     pub retry_factor: u32,
+    /// Minutes without a message after which an active ticket is closed as
+    /// `ClosedClientInactivity`, on the run's clock (0, the default: never). Vendor
+    /// quirk: the status is UNVERIFIED and Blip documents no delay.
+    pub close_inactive_after_minutes: u64,
 }
 
 /// Reasons of failures whose codes Blip's docs do not give.
@@ -141,6 +147,7 @@ impl Default for BlipSettings {
             .encode(format!("{identifier}:ZmFrZWRlc2stYWNjZXNzLWtleQ=="));
         Self {
             port: None,
+            faults: Vec::new(),
             bots: vec![Bot { identifier, key }],
             team: "Default".to_owned(),
             attendance: AttendanceSettings::default(),
@@ -162,6 +169,7 @@ impl Default for AttendanceSettings {
             max_retries: 2,
             retry_base_delay_ms: 1_000,
             retry_factor: 2,
+            close_inactive_after_minutes: 0,
         }
     }
 }
@@ -339,6 +347,14 @@ impl Vendor for Blip {
 
     fn reset(&self) {
         *self.store() = Store::seeded(self.ctx.config.seed);
+    }
+
+    fn error_reply(&self, status: axum::http::StatusCode) -> Response {
+        error::for_status(status)
+    }
+
+    fn on_clock(self: Arc<Self>, now: OffsetDateTime) {
+        api::close_inactive(&self, now);
     }
 
     fn reject(&self, rejection: Rejection) -> Response {

@@ -377,6 +377,28 @@ impl Store {
         Ok(rec.ticket.clone())
     }
 
+    /// `(owner, id)` of every active ticket whose last message (or, without one,
+    /// its last status change) is at or before `cutoff`.
+    pub fn inactive_since(&self, cutoff: OffsetDateTime) -> Vec<(String, String)> {
+        let parse =
+            |d: &str| OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok();
+        self.tickets
+            .iter()
+            .filter(|r| !r.ticket.closed)
+            .filter(|r| {
+                let t = &r.ticket;
+                let last = r
+                    .transcript
+                    .last()
+                    .map(|l| l.date.as_str())
+                    .or(t.status_date.as_deref())
+                    .unwrap_or(&t.storage_date);
+                parse(last).is_some_and(|at| at <= cutoff)
+            })
+            .map(|r| (r.ticket.owner_identity.clone(), r.ticket.id.clone()))
+            .collect()
+    }
+
     /// A customer's message on an active ticket. Unread by the agent until answered.
     pub fn customer_line(&mut self, ticket: &str, line: Line) {
         if let Some(rec) = self.tickets.iter_mut().find(|t| t.ticket.id == ticket) {

@@ -48,6 +48,8 @@ pub mod reason {
     pub const COMMAND_METHOD_NOT_SUPPORTED: i32 = 63;
     /// The command has an invalid argument value.
     pub const COMMAND_INVALID_ARGUMENT: i32 = 64;
+    /// The command could not be processed (what clients assume without a reason).
+    pub const COMMAND_PROCESSING_ERROR: i32 = 61;
     /// The command is not allowed.
     pub const COMMAND_NOT_ALLOWED: i32 = 66;
     /// The command's resource was not found.

@@ -134,6 +134,22 @@ impl<S: Send + Sync> FromRequest<S> for BrazeJson {
     }
 }
 
+/// Braze's answer for `status` when a fault forces one: `{"message": ...}` as every
+/// Braze error; `rate_limited` is the configured 429 text. Only the shape is
+/// documented; the texts are plausible. No `Retry-After` (whether Braze sends one
+/// is UNKNOWN).
+pub fn for_status(status: StatusCode, rate_limited: &str) -> Response {
+    let message = match status.as_u16() {
+        400 => "Bad syntax",
+        401 => "Invalid API key",
+        403 => "Access denied",
+        404 => "Not Found",
+        429 => rate_limited,
+        _ => status.canonical_reason().unwrap_or("Error"),
+    };
+    json_response(status, &json!({"message": message}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

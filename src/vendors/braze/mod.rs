@@ -80,6 +80,8 @@ pub const DEFAULT_PERMISSIONS: &[&str] = &["users.track", "users.export.ids"];
 pub struct BrazeSettings {
     /// Listening port (0: chosen by the OS).
     pub port: Option<u16>,
+    /// Fault rules on this vendor's traffic (see the README's "Faults and time").
+    pub faults: Vec<crate::fault::FaultRule>,
     /// REST API keys; the first is the one `serve` prints.
     pub api_keys: Vec<ApiKey>,
     /// Request budgets per endpoint.
@@ -185,6 +187,7 @@ impl Default for BrazeSettings {
     fn default() -> Self {
         Self {
             port: None,
+            faults: Vec::new(),
             api_keys: vec![ApiKey {
                 key: "fa4ede5c-b4a2-e000-0000-000000000000".to_owned(),
                 permissions: default_permissions(),
@@ -530,6 +533,10 @@ impl Vendor for Braze {
         *self.store() = seeded(&self.ctx);
         *self.limiters.lock().unwrap_or_else(|p| p.into_inner()) =
             Limiters::new(&self.settings.rate_limit);
+    }
+
+    fn error_reply(&self, status: axum::http::StatusCode) -> Response {
+        error::for_status(status, &self.settings.messages.rate_limited)
     }
 
     fn reject(&self, rejection: Rejection) -> Response {

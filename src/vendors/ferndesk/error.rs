@@ -55,3 +55,13 @@ impl IntoResponse for EndpointError {
         json_reply(status, "application/json", &json!({"error": message}))
     }
 }
+
+/// The fake endpoint's answer for `status` when a fault forces one (the endpoint is
+/// the customer's own: `{"error": ...}`, as its other errors).
+pub fn for_status(status: StatusCode) -> Response {
+    json_reply(
+        status,
+        "application/json",
+        &json!({"error": status.canonical_reason().unwrap_or("Error")}),
+    )
+}

@@ -50,6 +50,8 @@ fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
 pub struct FerndeskSettings {
     /// Listening port (0: chosen by the OS).
     pub port: Option<u16>,
+    /// Fault rules on this vendor's traffic (see the README's "Faults and time").
+    pub faults: Vec<crate::fault::FaultRule>,
     /// The fake custom support endpoint served on the port.
     pub endpoint: EndpointSettings,
     /// How Ferndesk pulls.
@@ -185,6 +187,10 @@ impl Vendor for Ferndesk {
 
     fn reset(&self) {
         *self.store() = Store::default();
+    }
+
+    fn error_reply(&self, status: axum::http::StatusCode) -> Response {
+        error::for_status(status)
     }
 
     fn reject(&self, rejection: Rejection) -> Response {

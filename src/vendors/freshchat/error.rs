@@ -169,6 +169,27 @@ fn drop_nulls(map: &mut Map<String, Value>) {
     }
 }
 
+/// Freshchat's answer for `status` when a fault forces one: `{code, status, message}`
+/// as its documented errors; the names for statuses it does not document are
+/// plausible.
+pub fn for_status(status: StatusCode) -> Response {
+    let name = match status.as_u16() {
+        400 => "BAD_REQUEST",
+        401 => "UNAUTHORIZED",
+        403 => "FORBIDDEN",
+        404 => "NOT_FOUND",
+        429 => "TOO_MANY_REQUESTS",
+        500 => "INTERNAL_SERVER_ERROR",
+        503 => "SERVICE_UNAVAILABLE",
+        _ => "ERROR",
+    };
+    let message = status.canonical_reason().unwrap_or("Error");
+    json_response(
+        status,
+        &json!({"code": status.as_u16(), "status": name, "message": message}),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

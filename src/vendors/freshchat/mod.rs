@@ -104,6 +104,8 @@ pub const MAMMUT_CHANNEL_PATH: &str = "/channels/freshchat/";
 pub struct FreshchatSettings {
     /// Listening port (0: chosen by the OS).
     pub port: Option<u16>,
+    /// Fault rules on this vendor's traffic (see the README's "Faults and time").
+    pub faults: Vec<crate::fault::FaultRule>,
     /// The API token (`Authorization: Bearer <token>`).
     pub api_token: String,
     /// The account's APP ID.
@@ -224,6 +226,7 @@ impl Default for FreshchatSettings {
     fn default() -> Self {
         Self {
             port: None,
+            faults: Vec::new(),
             api_token: "eyJhbGciOiJSUzI1NiJ9.ZmFrZWRlc2stZnJlc2hjaGF0.fakedesk0freshchat0api0token"
                 .to_owned(),
             app_id: "f5c4a000-0000-4000-8000-000000000001".to_owned(),
@@ -557,6 +560,10 @@ impl Vendor for Freshchat {
 
     fn reset(&self) {
         *self.store() = Store::seeded(&self.settings, self.ctx.config.seed);
+    }
+
+    fn error_reply(&self, status: axum::http::StatusCode) -> Response {
+        error::for_status(status)
     }
 
     fn reject(&self, rejection: Rejection) -> Response {

@@ -47,3 +47,13 @@ impl IntoResponse for MammutError {
         )
     }
 }
+
+/// Mammut's answer for `status` when a fault forces one: `{"status": "Error",
+/// "message": ...}` as its other errors (plausible: Mammut documents none).
+pub fn for_status(status: StatusCode) -> Response {
+    crate::vendors::json_reply(
+        status,
+        "application/json",
+        &json!({"status": "Error", "message": status.canonical_reason().unwrap_or("Error")}),
+    )
+}

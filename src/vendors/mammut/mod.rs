@@ -42,6 +42,8 @@ fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
 pub struct MammutSettings {
     /// Listening port (0: chosen by the OS).
     pub port: Option<u16>,
+    /// Fault rules on this vendor's traffic (see the README's "Faults and time").
+    pub faults: Vec<crate::fault::FaultRule>,
     /// The app selector of every path (`/app:mammut-1/...`).
     pub app: String,
     /// Whether the bot checks `X-Freshchat-Signature` (401 when it fails; what the
@@ -94,6 +96,7 @@ impl Default for MammutSettings {
     fn default() -> Self {
         Self {
             port: None,
+            faults: Vec::new(),
             app: "mammut-1".to_owned(),
             verify_signatures: true,
             freshchat_public_key_pem: None,
@@ -198,6 +201,10 @@ impl Vendor for Mammut {
 
     fn reset(&self) {
         *self.store() = Store::default();
+    }
+
+    fn error_reply(&self, status: axum::http::StatusCode) -> Response {
+        error::for_status(status)
     }
 
     fn reject(&self, rejection: Rejection) -> Response {

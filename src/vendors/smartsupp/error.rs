@@ -105,6 +105,18 @@ impl IntoResponse for SmartsuppError {
     }
 }
 
+/// Smartsupp's answer for `status` when a fault forces one: the `error_payload`
+/// shape `{code, message}` of its API specification, with a plausible code.
+pub fn for_status(status: StatusCode) -> Response {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let code = reason.to_lowercase().replace([' ', '-'], "_");
+    json_reply(
+        status,
+        "application/json; charset=utf-8",
+        &json!({"code": code, "message": reason}),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,8 @@ pub enum HookStyle {
 pub struct SmartsuppSettings {
     /// Listening port (0: chosen by the OS).
     pub port: Option<u16>,
+    /// Fault rules on this vendor's traffic (see the README's "Faults and time").
+    pub faults: Vec<crate::fault::FaultRule>,
     /// The account's id (`accountId` in hooks, `account_id` as a string in webhooks).
     pub account_id: u64,
     /// The POST hook ("export to a 3rd-party system").
@@ -142,6 +144,7 @@ impl Default for SmartsuppSettings {
     fn default() -> Self {
         Self {
             port: None,
+            faults: Vec::new(),
             account_id: 208,
             hook: HookSettings::default(),
             webhooks: WebhookSettings::default(),
@@ -294,6 +297,10 @@ impl Vendor for Smartsupp {
 
     fn reset(&self) {
         *self.store() = seeded(&self.ctx);
+    }
+
+    fn error_reply(&self, status: axum::http::StatusCode) -> Response {
+        error::for_status(status)
     }
 
     fn reject(&self, rejection: Rejection) -> Response {

@@ -245,6 +245,41 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyParam {
     }
 }
 
+/// Zendesk's answer for `status` when a fault forces one (before the gate adds the
+/// common headers). Documented bodies: 401, 403, 404, 413, 422, 429 (plain text with
+/// `Retry-After`); the 409, 5xx and other bodies follow the same envelope and are
+/// plausible, not documented. `retry_after` is the seconds left in the rate-limit
+/// window (429) or the 503's wait.
+pub fn for_status(status: StatusCode, retry_after: u32) -> Response {
+    let known = match status.as_u16() {
+        400 => Some(ZendeskError::BadRequest("Invalid request".to_owned())),
+        401 => Some(ZendeskError::Unauthorized),
+        403 => Some(ZendeskError::Forbidden),
+        404 => Some(ZendeskError::RecordNotFound),
+        413 => Some(ZendeskError::PayloadTooLarge(
+            crate::config::DEFAULT_MAX_BODY_BYTES,
+        )),
+        422 => Some(ZendeskError::invalid(
+            "base",
+            "Base: invalid",
+            "InvalidValue",
+        )),
+        429 => Some(ZendeskError::RateLimited(retry_after)),
+        _ => None,
+    };
+    if let Some(e) = known {
+        return e.into_response();
+    }
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let code: String = reason.split_whitespace().collect();
+    let mut res = json_response(status, &json!({"error": code, "description": reason}));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    }
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

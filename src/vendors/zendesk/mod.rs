@@ -97,6 +97,11 @@ pub struct ZendeskSettings {
     pub users: Vec<SeedUser>,
     /// How webhook deliveries behave.
     pub webhooks: WebhookSettings,
+    /// Hours after which the default automation closes a solved ticket (Zendesk: 96,
+    /// that is 4 days; 0 turns the automation off).
+    pub close_solved_after_hours: u64,
+    /// Fault rules on this vendor's traffic (see the README's "Faults and time").
+    pub faults: Vec<crate::fault::FaultRule>,
     /// Webhooks that exist from the start, each as the Webhooks API's `webhook`
     /// object (`name`, `endpoint`, `http_method`, `request_format`, `subscriptions`,
     /// `authentication`, and `signing_secret: {secret: ...}` to fix the secret): where
@@ -192,6 +197,8 @@ impl Default for ZendeskSettings {
             unknown_fields: UnknownFields::default(),
             auto_assign_on_solve: false,
             webhooks: WebhookSettings::default(),
+            close_solved_after_hours: 96,
+            faults: Vec::new(),
             seed_webhooks: Vec::new(),
             seed_triggers: Vec::new(),
             incremental: export::IncrementalSettings::default(),
@@ -556,7 +563,7 @@ impl Zendesk {
 
     /// Runs the triggers over every ticket change committed since the last run, and
     /// sends the webhook notifications they produce in the background.
-    pub fn fire_triggers(self: &Arc<Self>) {
+    pub fn fire_triggers(&self) {
         let invocations = {
             let mut store = self.store();
             let changes = std::mem::take(&mut store.changes);
@@ -606,6 +613,22 @@ impl Zendesk {
         };
         for invocation in invocations {
             self.spawn_delivery(invocation);
+        }
+    }
+
+    /// Zendesk's default automation (REFERENCE 1.6, DOC): a solved ticket closes
+    /// `close_solved_after_hours` after it was solved (4 days unless configured).
+    /// Runs as a timer on the run's clock; the closing fires the triggers as any
+    /// other update does.
+    fn close_solved(&self, now: time::OffsetDateTime) {
+        let hours = self.settings.close_solved_after_hours;
+        if hours == 0 {
+            return;
+        }
+        let cutoff = now - Duration::from_secs(hours.saturating_mul(3600));
+        let closed = self.store().close_solved_before(cutoff, now);
+        if !closed.is_empty() {
+            self.fire_triggers();
         }
     }
 
@@ -745,6 +768,22 @@ impl Vendor for Zendesk {
         if let Some(map) = &self.accounts {
             map.clear();
         }
+    }
+
+    fn error_reply(&self, status: axum::http::StatusCode) -> Response {
+        // The seconds left in the current minute's window, on the run's clock.
+        let left = 60 - (self.now().unix_timestamp().rem_euclid(60)) as u32;
+        let decision = (status == axum::http::StatusCode::TOO_MANY_REQUESTS).then_some(Decision {
+            allowed: false,
+            limit: self.settings.rate_limit.per_minute,
+            remaining: 0,
+            reset_secs: left,
+        });
+        self.common_headers(error::for_status(status, left), decision, Instant::now())
+    }
+
+    fn on_clock(self: Arc<Self>, now: time::OffsetDateTime) {
+        self.close_solved(now);
     }
 
     fn reject(&self, rejection: Rejection) -> Response {

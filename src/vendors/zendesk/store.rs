@@ -796,6 +796,34 @@ impl Store {
         Ok(audit_id)
     }
 
+    /// Closes every solved ticket last changed at or before `cutoff`, as Zendesk's
+    /// default automation does (by the system, via `rule`); returns their ids.
+    pub fn close_solved_before(&mut self, cutoff: OffsetDateTime, now: OffsetDateTime) -> Vec<u64> {
+        let due: Vec<(u64, u64)> = self
+            .tickets
+            .values()
+            .filter(|t| t.status == Status::Solved && t.updated_at <= cutoff)
+            .map(|t| (t.id, t.assignee_id.unwrap_or(t.submitter_id)))
+            .collect();
+        let mut closed = Vec::new();
+        for (id, user_id) in due {
+            let actor = Actor {
+                user_id,
+                client: None,
+                ip_address: String::new(),
+                channel: "rule",
+            };
+            let input = TicketInput {
+                status: Some(Status::Closed),
+                ..TicketInput::default()
+            };
+            if self.update_ticket(&actor, id, input, now).is_ok() {
+                closed.push(id);
+            }
+        }
+        closed
+    }
+
     /// Deletes a ticket (closed ones too); it moves to the deleted tickets.
     pub fn delete_ticket(&mut self, id: u64, now: OffsetDateTime) -> Result<(), ZendeskError> {
         let ticket = self
