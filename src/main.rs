@@ -43,6 +43,10 @@ fn main() -> ExitCode {
             let code = fakedesk::fuzz::command::main(args);
             return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
+        Command::Tail(args) => {
+            let code = runtime.block_on(fakedesk::tail::main(args));
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
         Command::Schema => {
             let schema = fakedesk::scenario::model::schema();
             println!(

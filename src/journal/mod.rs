@@ -25,6 +25,9 @@ pub const DEFAULT_CAPACITY: usize = 10_000;
 pub struct Journal {
     capacity: usize,
     inner: Mutex<Inner>,
+    /// The sequence number of the latest entry (0 after a clear): live readers wait
+    /// on it instead of polling.
+    latest: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -67,7 +70,15 @@ impl Journal {
                 next_seq: 1,
                 ..Inner::default()
             }),
+            latest: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Wakes on every new entry and on a clear; the value is the latest sequence
+    /// number (0 after a clear). Notifications coalesce: read [`Journal::entries`]
+    /// from the last sequence number seen.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.latest.subscribe()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -91,6 +102,7 @@ impl Journal {
         drop(inner);
         // Freeing an evicted entry (its bodies) happens outside the lock.
         drop(evicted);
+        self.latest.send_replace(seq);
         seq
     }
 
@@ -134,6 +146,8 @@ impl Journal {
             next_seq: 1,
             ..Inner::default()
         };
+        drop(inner);
+        self.latest.send_replace(0);
     }
 }
 

@@ -51,6 +51,10 @@ pub struct RunRequest {
     pub junit: Option<PathBuf>,
     /// Accept the traffic of this run as the snapshots.
     pub update_snapshots: bool,
+    /// Write each scenario's traffic as HAR in this folder.
+    pub har: Option<PathBuf>,
+    /// The control API's port in every scenario (`None`: OS-chosen).
+    pub control_port: Option<u16>,
 }
 
 /// Every scenario file under `paths`, in a stable order.
@@ -138,6 +142,8 @@ pub async fn run_all(req: &RunRequest, cancel: watch::Receiver<bool>) -> i32 {
     };
     let opts = RunOptions {
         update_snapshots: req.update_snapshots,
+        har: req.har.clone(),
+        control_port: req.control_port,
     };
     let permits = Arc::new(Semaphore::new(req.jobs.max(1)));
     let mut tasks = JoinSet::new();

@@ -8,7 +8,12 @@
 //! the vendor's own gate (rate limit, authentication), then its routes.
 
 pub mod control;
+pub mod har;
+pub mod inspector;
+pub mod live;
+pub mod openapi;
 pub mod record;
+pub mod signature;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -37,6 +42,8 @@ pub struct Harness {
     pub journal: Arc<Journal>,
     /// The fake vendors, in registry order.
     pub vendors: Vec<Arc<dyn Vendor>>,
+    /// Fans new journal entries out to live streams.
+    pub live: live::Hub,
     peers: Arc<Peers>,
 }
 
@@ -94,6 +101,7 @@ impl Harness {
             config,
             clock,
             vendors,
+            live: live::Hub::default(),
             peers,
         }))
     }

@@ -337,6 +337,7 @@ async fn the_replay_scenario_fails_while_the_bug_is_there_and_passes_once_fixed(
                 &loaded,
                 &RunOptions {
                     update_snapshots: false,
+                    ..RunOptions::default()
                 },
                 cancel,
             )

@@ -29,6 +29,7 @@ async fn run_file(path: &Path, update: bool) -> ScenarioReport {
         &loaded,
         &RunOptions {
             update_snapshots: update,
+            ..RunOptions::default()
         },
         cancel,
     )
