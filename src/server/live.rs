@@ -30,9 +30,21 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const BACKLOG_BATCHES: usize = 256;
 
 /// The stream hub: the broadcast sender while the hub task runs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hub {
     running: Arc<Mutex<Option<broadcast::Sender<Arc<Batch>>>>>,
+    /// True once the harness shuts down: every stream ends, so the server's
+    /// graceful shutdown does not wait for clients that never hang up.
+    closed: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            running: Arc::default(),
+            closed: tokio::sync::watch::Sender::new(false),
+        }
+    }
 }
 
 /// What the hub publishes after one wake-up.
@@ -53,6 +65,11 @@ pub struct Frame {
 }
 
 impl Hub {
+    /// Ends every live stream, now and from now on.
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
     /// A receiver of the hub's batches, starting the hub if it is not running. The
     /// hub covers every entry recorded from now on.
     fn subscribe(&self, journal: &Arc<Journal>) -> broadcast::Receiver<Arc<Batch>> {
@@ -181,6 +198,7 @@ const CLEARED: &[u8] = b"event: clear\ndata: {}\n\n";
 /// One connected stream.
 struct Conn {
     rx: broadcast::Receiver<Arc<Batch>>,
+    closed: tokio::sync::watch::Receiver<bool>,
     journal: Arc<Journal>,
     /// The next sequence number this stream has not sent.
     cursor: u64,
@@ -237,10 +255,15 @@ impl Conn {
         }
     }
 
-    /// The next bytes to write; `None` once the journal is gone.
+    /// The next bytes to write; `None` once the harness shuts down.
     async fn next(&mut self) -> Option<Bytes> {
         loop {
-            let out = match tokio::time::timeout(KEEP_ALIVE, self.rx.recv()).await {
+            let recv = tokio::time::timeout(KEEP_ALIVE, self.rx.recv());
+            let got = tokio::select! {
+                got = recv => got,
+                _ = self.closed.wait_for(|c| *c) => return None,
+            };
+            let out = match got {
                 Err(_) => return Some(Bytes::from_static(b": keep-alive\n\n")),
                 Ok(Ok(batch)) => self.take(&batch),
                 Ok(Err(RecvError::Lagged(_))) => self.catch_up(),
@@ -305,6 +328,7 @@ pub async fn stream(State(h): H, headers: HeaderMap, RawQuery(q): RawQuery) -> R
     let rx = h.live.subscribe(&h.journal);
     let mut conn = Conn {
         rx,
+        closed: h.live.closed.subscribe(),
         journal: h.journal.clone(),
         cursor,
         vendor: q.vendor,

@@ -169,6 +169,7 @@ impl Running {
 
     /// Stops accepting, lets in-flight requests finish, and waits for every server.
     pub async fn shutdown(mut self) {
+        self.harness.live.close();
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
     }

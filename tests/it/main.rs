@@ -20,6 +20,8 @@
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
+//! - `inspector`: the live journal stream, `tail`, HAR export, the signature check and
+//!   the OpenAPI document against the routes served.
 //! - `serve`: the `fakedesk serve` binary end to end.
 //! - `scenario_files`: scenario diagnostics (broken fixtures), the JSON Schema, and
 //!   property tests of interpolation and matching.
@@ -38,6 +40,7 @@ mod flows;
 mod freshchat;
 mod freshchat_props;
 mod fuzz;
+mod inspector;
 mod properties;
 mod scenario_files;
 mod scenario_runs;
