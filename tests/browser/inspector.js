@@ -51,10 +51,26 @@ async function main() {
     await row.focus();
     await page.keyboard.press("Enter");
     await page.locator("#detail h2", { hasText: "POST" }).waitFor({ timeout: 10000 });
-    const detail = await page.locator("#detail").innerText();
+    const detail = await page.locator("#detail").textContent();
     check(detail.includes("/api/v2/tickets.json"), "the detail names the request");
     check(detail.includes("Response body") && detail.includes(subject), "the detail shows the response body");
     check(detail.includes("content-type"), "the detail shows headers");
+
+    // An outbound delivery: fake Freshchat signs a webhook and posts it to the
+    // control port's stand-in receiver; the page checks the signature.
+    const post = (path, body) => fetch(control + path, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    check((await post("/freshchat/actions/webhook", { url: control + "/blip/attendance" })).ok, "Freshchat's webhook URL set");
+    check((await post("/freshchat/actions/user_message", { text: "Hello from the browser test" })).ok, "a Freshchat user message sent");
+    const out = page.locator("#rows tr", { hasText: "/blip/attendance" }).first();
+    await out.waitFor({ timeout: 15000 });
+    check(await out.locator("td").nth(3).textContent() === "out", "the delivery is listed as outbound");
+    await out.click();
+    await page.locator("#sig .verdict").waitFor({ timeout: 10000 });
+    const sig = await page.locator("#sig").textContent();
+    check(sig.includes("verifies") && !sig.includes("does not"), "its signature verifies with Freshchat's scheme: " + sig);
+    await page.locator("#attempts table").waitFor({ timeout: 10000 });
+    check((await page.locator("#attempts").textContent()).includes("attempt 1"), "its delivery attempts are listed");
 
     await page.screenshot({ path: process.env.SHOT });
     check(true, "screenshot saved at 1280x800");
