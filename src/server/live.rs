@@ -358,13 +358,13 @@ pub async fn stream(State(h): H, headers: HeaderMap, RawQuery(q): RawQuery) -> R
 }
 
 /// The entry numbered `seq`, or the control API's 404.
-pub(super) fn find(h: &super::Harness, seq: &str) -> Result<Arc<Entry>, Response> {
+pub(super) fn find(h: &super::Harness, seq: &str) -> Result<Arc<Entry>, Box<Response>> {
     let missing = |what: String| {
-        error(
+        Box::new(error(
             StatusCode::NOT_FOUND,
             what,
             json!({"next_seq": h.journal.stats().next_seq}),
-        )
+        ))
     };
     let Ok(n) = seq.parse::<u64>() else {
         return Err(missing(format!("`{seq}` is not a journal sequence number")));
@@ -389,6 +389,6 @@ pub(super) fn find(h: &super::Harness, seq: &str) -> Result<Arc<Entry>, Response
 pub async fn entry(State(h): H, Path(seq): Path<String>) -> Response {
     match find(&h, &seq) {
         Ok(e) => axum::Json(&*e).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }

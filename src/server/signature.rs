@@ -13,7 +13,7 @@ use crate::journal::Direction;
 pub async fn check(State(h): H, Path(seq): Path<String>) -> Response {
     let entry = match super::live::find(&h, &seq) {
         Ok(e) => e,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let x = &entry.exchange;
     let base = json!({"seq": entry.seq, "vendor": x.vendor});

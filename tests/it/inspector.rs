@@ -292,15 +292,15 @@ impl HarSchema {
                 self.check(items, item, &format!("{at}[{i}]"), errors);
             }
         }
-        if let (Some(p), Some(s)) = (schema["pattern"].as_str(), v.as_str()) {
-            if !regex::Regex::new(p).unwrap().is_match(s) {
-                errors.push(format!("{at}: `{s}` does not match {p}"));
-            }
+        if let (Some(p), Some(s)) = (schema["pattern"].as_str(), v.as_str())
+            && !regex::Regex::new(p).unwrap().is_match(s)
+        {
+            errors.push(format!("{at}: `{s}` does not match {p}"));
         }
-        if let (Some(min), Some(n)) = (schema["min"].as_f64(), v.as_f64()) {
-            if n < min {
-                errors.push(format!("{at}: {n} < {min}"));
-            }
+        if let (Some(min), Some(n)) = (schema["min"].as_f64(), v.as_f64())
+            && n < min
+        {
+            errors.push(format!("{at}: {n} < {min}"));
         }
         if let (Some(f), Some(s)) = (schema["format"].as_str(), v.as_str()) {
             let ok = match f {
