@@ -1,6 +1,8 @@
-//! The control API, on its own port: health, journal, vendor state, reset.
+//! The control API, on its own port: health, journal, vendor state, reset, and the
+//! inspector page.
 //!
-//! Every reply is JSON, errors included.
+//! Every reply is JSON, errors included, except the inspector's files and the
+//! journal's event stream and HAR (JSON too, as a download).
 
 use std::sync::Arc;
 

@@ -78,9 +78,10 @@ impl Hub {
             return tx.subscribe();
         }
         let (tx, rx) = broadcast::channel(BACKLOG_BATCHES);
-        // Taken now, before the caller reads its backlog, so no entry falls between.
-        let cursor = journal.stats().next_seq;
+        // Subscribed first (an entry recorded from now on notifies), then the cursor
+        // taken before the caller reads its backlog: no entry falls between.
         let wake = journal.subscribe();
+        let cursor = journal.stats().next_seq;
         *running = Some(tx.clone());
         tokio::spawn(run_hub(
             Arc::downgrade(journal),
