@@ -1,5 +1,5 @@
-//! The control API, on its own port: health, journal, vendor state, reset, and the
-//! inspector page.
+//! The control API, on its own port: health, journal, vendor state, reset,
+//! `POST /expect` (in [`super::expect`]), and the inspector page.
 //!
 //! Every reply is JSON, errors included, except the inspector's files and the
 //! journal's event stream and HAR (JSON too, as a download).
@@ -49,6 +49,7 @@ pub fn routes() -> Routes {
         .get("/journal/{seq}/signature", super::signature::check)
         .get("/state/{vendor}", state)
         .post("/reset", reset)
+        .post("/expect", super::expect::expect)
 }
 
 /// The control routes being registered, with each one's method and path kept.

@@ -8,6 +8,7 @@
 //! the vendor's own gate (rate limit, authentication), then its routes.
 
 pub mod control;
+mod expect;
 pub mod har;
 pub mod inspector;
 pub mod live;

@@ -20,6 +20,7 @@
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
+//! - `control_expect`: `POST /expect`, the scenario matcher over the control API.
 //! - `inspector`: the live journal stream, `tail`, HAR export, the signature check and
 //!   the OpenAPI document against the routes served.
 //! - `serve`: the `fakedesk serve` binary end to end.
@@ -35,6 +36,7 @@ mod blip_properties;
 mod braze;
 mod common;
 mod control;
+mod control_expect;
 mod ferndesk;
 mod flows;
 mod freshchat;
