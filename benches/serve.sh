@@ -358,6 +358,27 @@ if [ "$FAULT_RULES" -gt 0 ]; then
     py delete-faults "$CONTROL_URL"
 fi
 
+# ------------------------------------ 2b. throughput with live inspectors
+# BENCH_INSPECTORS clients follow GET /journal/stream (what each open inspector
+# does) while the same load runs; curl reads and discards the events.
+INSPECTORS=${BENCH_INSPECTORS:-10}
+LIVE_RPS=
+if [ "$INSPECTORS" -gt 0 ] && command -v curl >/dev/null 2>&1; then
+    probe=$(curl -sN --noproxy '*' --max-time 1 "$CONTROL_URL/journal/stream?since=1" | head -c 200 || true)
+    case "$probe" in *"id: "*) ;; *) die "GET /journal/stream sent no event: $probe" ;; esac
+    STREAM_PIDS=()
+    for _ in $(seq 1 "$INSPECTORS"); do
+        curl -sN --noproxy '*' -o /dev/null "$CONTROL_URL/journal/stream" &
+        STREAM_PIDS+=("$!")
+        PIDS+=("$!")
+    done
+    log "fakedesk: GET ticket with $INSPECTORS live streams, ${DURATION}s at $CONNS connections"
+    measure "$FD_TICKET_URL" "$AUTH" live "$FD_PID" >"$TMP/live.res"
+    read -r LIVE_RPS LIVE_P99 LIVE_ERR LIVE_CPU LIVE_OTHER <"$TMP/live.res"
+    for pid in "${STREAM_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${STREAM_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+fi
+
 # ------------------------------------------------ 3. RSS after N requests
 log "driving fakedesk to $RSS_REQUESTS recorded requests (at most ${RSS_TIMEOUT}s)"
 read -r RECORDED _ _ _ < <(py health "$CONTROL_URL")
@@ -393,6 +414,12 @@ row "bare axum GET ticket:" "$BARE_RPS" "$BARE_P99" "$BARE_ERR" "$BARE_CPU"
 CPU_RATIO=$(python3 -c "print(f'{$BARE_CPU / $FD_CPU:.2f}')")
 printf '  %-34s %s   target >= 0.7: %s   (by CPU per request: %s)\n' "ratio fakedesk/bare:" \
     "$RATIO" "$(verdict "$RATIO >= 0.7")" "$CPU_RATIO"
+if [ -n "$LIVE_RPS" ]; then
+    row "fakedesk + $INSPECTORS live streams:" "$LIVE_RPS" "$LIVE_P99" "$LIVE_ERR" "$LIVE_CPU"
+    LIVE_COST=$(python3 -c "print(f'{max(0.0, 1 - $LIVE_RPS / $FD_RPS) * 100:.1f}')")
+    printf '  %-34s %s%% of req/s   target < 10%%: %s\n' "cost of $INSPECTORS live streams:" \
+        "$LIVE_COST" "$(verdict "$LIVE_COST < 10")"
+fi
 printf '  %-34s %s MiB (%s MiB at start)   target < 100 MiB: %s\n' \
     "RSS after $(fmt "$RECORDED") requests:" "$RSS_END" "$RSS_START" \
     "$(verdict "$RSS_END < 100")"

@@ -40,6 +40,26 @@ pub enum Command {
     /// mishandles; exit 0 no failure, 1 a failure (written as a scenario), 2 could
     /// not run.
     Fuzz(FuzzArgs),
+    /// Print one line per exchange as it happens, from a running fakedesk's
+    /// control API (its live journal stream); reconnects when it restarts.
+    Tail(TailArgs),
+}
+
+/// Options of `fakedesk tail`.
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// The control API's URL (as in the env file).
+    #[arg(long = "control", value_name = "URL", env = "FAKEDESK_CONTROL_URL")]
+    pub control: String,
+    /// Only this vendor's exchanges.
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Print each exchange as one JSON object per line (the whole entry).
+    #[arg(long)]
+    pub json: bool,
+    /// Start with the entries already in the journal, not only new ones.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// What outbound https trusts, for every command that sends requests.
@@ -206,6 +226,13 @@ pub struct RunArgs {
     /// What https receivers are trusted.
     #[command(flatten)]
     pub trust: TrustArgs,
+    /// Write each scenario's traffic as a HAR 1.2 file in this folder.
+    #[arg(long, value_name = "DIR")]
+    pub har: Option<PathBuf>,
+    /// Serve each scenario's control API on this port (for `fakedesk tail` or the
+    /// inspector during the run); needs `--jobs 1`.
+    #[arg(long, value_name = "PORT")]
+    pub control_port: Option<u16>,
 }
 
 /// Options of `fakedesk serve`.

@@ -46,6 +46,7 @@ pub mod proxy;
 pub mod ratelimit;
 pub mod scenario;
 pub mod server;
+pub mod tail;
 pub mod template;
 pub mod tls;
 pub mod vendors;
@@ -134,7 +135,13 @@ pub async fn run_scenarios(args: cli::RunArgs) -> i32 {
         junit: args.junit,
         update_snapshots: args.update_snapshots,
         trust: args.trust,
+        har: args.har,
+        control_port: args.control_port,
     };
+    if request.control_port.is_some() && request.jobs > 1 {
+        eprintln!("error: --control-port needs --jobs 1 (scenarios at once would share the port)");
+        return scenario::EXIT_ERROR;
+    }
     let run = scenario::run_all(&request, cancel);
     tokio::pin!(run);
     tokio::select! {

@@ -44,6 +44,10 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(code).unwrap_or(2));
         }
         Command::Ca(args) => return ExitCode::from(fakedesk::ca(&args)),
+        Command::Tail(args) => {
+            let code = runtime.block_on(fakedesk::tail::main(args));
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
         Command::Schema => {
             let schema = fakedesk::scenario::model::schema();
             println!(

@@ -55,6 +55,9 @@ impl Default for Limits {
 pub struct Journal {
     limits: Limits,
     inner: Mutex<Inner>,
+    /// The sequence number of the latest entry (0 after a clear): live readers wait
+    /// on it instead of polling.
+    latest: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -159,12 +162,20 @@ impl Journal {
                 next_seq: 1,
                 ..Inner::default()
             }),
+            latest: tokio::sync::watch::Sender::new(0),
         }
     }
 
     /// The bounds.
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// Wakes on every new entry and on a clear; the value is the latest sequence
+    /// number (0 after a clear). Notifications coalesce: read [`Journal::entries`]
+    /// from the last sequence number seen.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.latest.subscribe()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -213,6 +224,10 @@ impl Journal {
         inner.entries.push_back(Arc::new(entry));
         drop(inner);
         drop((first, rest));
+        // Nobody follows the journal most of the time: then skip the notification.
+        if self.latest.receiver_count() > 0 {
+            self.latest.send_replace(seq);
+        }
         seq
     }
 
@@ -288,6 +303,7 @@ impl Journal {
         );
         drop(inner);
         drop(old);
+        self.latest.send_replace(0);
     }
 }
 
@@ -493,6 +509,19 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(j.entries(&after_eviction).len(), 6);
+    }
+
+    #[test]
+    fn followers_are_woken_by_new_entries_and_by_a_clear() {
+        let j = Journal::new(10);
+        let mut rx = j.subscribe();
+        assert!(!rx.has_changed().unwrap());
+        j.record(exchange("zendesk", "/a"));
+        assert!(rx.has_changed().unwrap());
+        assert_eq!(*rx.borrow_and_update(), 1);
+        j.clear();
+        assert!(rx.has_changed().unwrap());
+        assert_eq!(*rx.borrow_and_update(), 0);
     }
 
     #[test]

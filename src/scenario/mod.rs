@@ -55,6 +55,10 @@ pub struct RunRequest {
     pub update_snapshots: bool,
     /// What outbound https trusts.
     pub trust: crate::cli::TrustArgs,
+    /// Write each scenario's traffic as HAR in this folder.
+    pub har: Option<PathBuf>,
+    /// The control API's port in every scenario (`None`: OS-chosen).
+    pub control_port: Option<u16>,
 }
 
 /// Every scenario file under `paths`, in a stable order.
@@ -143,6 +147,8 @@ pub async fn run_all(req: &RunRequest, cancel: watch::Receiver<bool>) -> i32 {
     let opts = RunOptions {
         update_snapshots: req.update_snapshots,
         trust: req.trust.clone(),
+        har: req.har.clone(),
+        control_port: req.control_port,
     };
     let permits = Arc::new(Semaphore::new(req.jobs.max(1)));
     let mut tasks = JoinSet::new();

@@ -33,6 +33,10 @@ pub struct RunOptions {
     /// What outbound https trusts besides the system roots (`--ca-cert`), and
     /// where fakedesk's CA is kept.
     pub trust: crate::cli::TrustArgs,
+    /// Write the scenario's traffic as HAR in this folder.
+    pub har: Option<std::path::PathBuf>,
+    /// The control API's port (`None`: OS-chosen).
+    pub control_port: Option<u16>,
 }
 
 /// Default deadline of an `expect` step.
@@ -91,7 +95,7 @@ pub async fn run(
         .and_then(|t| t.replace_nanosecond(0))
         .unwrap_or(now);
     let clock = Arc::new(ManualClock::new(minute));
-    let running = match start_fakes(loaded, opts, &mut scope, clock.clone()).await {
+    let running = match start_fakes(loaded, opts, &mut scope, clock.clone(), opts.control_port).await {
         Ok(r) => r,
         Err(e) => {
             report.outcome = Outcome::Error(e);
@@ -141,6 +145,12 @@ pub async fn run(
         report.sut_output = s.stop().await;
     }
     drop(runner);
+    if let Some(dir) = &opts.har
+        && let Err(e) = write_har(dir, loaded, &running)
+        && report.outcome == Outcome::Passed
+    {
+        report.outcome = Outcome::Error(e);
+    }
     // The scenario is over: nothing in flight matters any more.
     running.shutdown_within(Duration::ZERO).await;
     report.duration = started.elapsed();
@@ -149,16 +159,44 @@ pub async fn run(
 
 /// Binds the fakes on OS-chosen ports, then builds them from the scenario's vendor
 /// settings with `${fakedesk.<vendor>.url}`, `${sut...}` and `${env...}` filled in.
+/// Writes the scenario's journal as `DIR/<file stem>-<scenario name>.har`.
+fn write_har(dir: &Path, loaded: &Loaded, running: &Running) -> Result<(), String> {
+    let stem = loaded
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let slug: String = format!("{stem}-{}", loaded.name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let path = dir.join(format!("{slug}.har"));
+    let h = &running.harness;
+    std::fs::create_dir_all(dir)
+        .and_then(|()| {
+            crate::server::har::write(&path, &h.journal.entries(&Default::default()), |v| h.url(v))
+        })
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 async fn start_fakes(
     loaded: &Loaded,
     opts: &RunOptions,
     scope: &mut Scope,
     clock: Arc<ManualClock>,
+    control_port: Option<u16>,
 ) -> Result<Running, String> {
     let ephemeral = Overrides {
         ephemeral_ports: true,
         ca_certs: opts.trust.ca_certs.clone(),
         tls_dir: opts.trust.tls_dir.clone(),
+        control_port,
         ..Overrides::default()
     };
     let bare = RunConfig::build(FileConfig::default(), &ephemeral).map_err(|e| e.to_string())?;

@@ -1,17 +1,19 @@
-//! The control API, on its own port: health, journal, vendor state, reset, and
-//! `POST /expect` (in [`super::expect`]).
+//! The control API, on its own port: health, journal, vendor state, reset,
+//! `POST /expect` (in [`super::expect`]), and the inspector page.
 //!
 //! Every reply is JSON, errors included. [`app`] is what the port serves: the
 //! routes of [`router`] (add new ones there) behind the guard (`Host`, `Origin`,
 //! token, JSON bodies, body size and timeout), which covers every route.
+//! The inspector's files and the journal's event stream are the exceptions.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use serde_json::{Value, json};
 
 use super::Harness;
@@ -52,12 +54,8 @@ pub fn router(h: Arc<Harness>) -> Router {
             vendor_routes = vendor_routes.nest(&format!("/{}", v.name()), r);
         }
     }
-    Router::new()
-        .route("/health", get(health))
-        .route("/journal", get(journal).delete(clear_journal))
-        .route("/state/{vendor}", get(state))
-        .route("/reset", post(reset))
-        .route("/expect", post(super::expect::expect))
+    routes()
+        .into_router()
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(h.clone())
@@ -66,7 +64,76 @@ pub fn router(h: Arc<Harness>) -> Router {
         .merge(vendor_routes)
 }
 
-type H = State<Arc<Harness>>;
+/// The harness's own control routes, each registered once through [`Routes`] so the
+/// OpenAPI document can be checked against exactly what is served.
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/", super::inspector::page)
+        .get("/inspector/{file}", super::inspector::asset)
+        .get("/openapi.json", super::openapi::document)
+        .get("/health", health)
+        .get("/journal", journal)
+        .delete("/journal", clear_journal)
+        .get("/journal.har", super::har::journal_har)
+        .get("/journal/stream", super::live::stream)
+        .get("/journal/{seq}", super::live::entry)
+        .get("/journal/{seq}/signature", super::signature::check)
+        .get("/state/{vendor}", state)
+        .post("/reset", reset)
+        .post("/expect", super::expect::expect)
+}
+
+/// The control routes being registered, with each one's method and path kept.
+#[derive(Default)]
+pub struct Routes {
+    by_path: Vec<(&'static str, MethodRouter<Arc<Harness>>)>,
+    list: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn add<T: 'static, F: Handler<T, Arc<Harness>>>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        handler: F,
+    ) -> Self {
+        let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
+        match self.by_path.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, mr)) => *mr = std::mem::take(mr).on(filter, handler),
+            None => self.by_path.push((path, on(filter, handler))),
+        }
+        self.list.push((method, path));
+        self
+    }
+
+    /// Registers `GET path` (HEAD answered too, as axum does).
+    pub fn get<T: 'static, F: Handler<T, Arc<Harness>>>(self, path: &'static str, h: F) -> Self {
+        self.add(Method::GET, path, h)
+    }
+
+    /// Registers `POST path`.
+    pub fn post<T: 'static, F: Handler<T, Arc<Harness>>>(self, path: &'static str, h: F) -> Self {
+        self.add(Method::POST, path, h)
+    }
+
+    /// Registers `DELETE path`.
+    pub fn delete<T: 'static, F: Handler<T, Arc<Harness>>>(self, path: &'static str, h: F) -> Self {
+        self.add(Method::DELETE, path, h)
+    }
+
+    /// Every registered `(method, path)`, in registration order.
+    pub fn list(&self) -> &[(Method, &'static str)] {
+        &self.list
+    }
+
+    fn into_router(self) -> Router<Arc<Harness>> {
+        self.by_path
+            .into_iter()
+            .fold(Router::new(), |r, (path, mr)| r.route(path, mr))
+    }
+}
+
+pub(super) type H = State<Arc<Harness>>;
 
 pub(super) fn error(status: StatusCode, message: String, hint: Value) -> Response {
     guard::error(status, &message, hint)
@@ -76,9 +143,7 @@ async fn not_found() -> Response {
     error(
         StatusCode::NOT_FOUND,
         "no such control endpoint".to_owned(),
-        json!(
-            "GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, POST /expect, GET|POST|DELETE /faults, DELETE /faults/{id}, GET /clock, POST /clock/advance"
-        ),
+        json!("GET /openapi.json lists every control endpoint"),
     )
 }
 
@@ -99,7 +164,7 @@ async fn health(State(h): H) -> Response {
     axum::Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "vendors": vendors, "journal": h.journal.stats()})).into_response()
 }
 
-fn parse_filter(raw: Option<&str>) -> Result<Filter, String> {
+pub(super) fn parse_filter(raw: Option<&str>) -> Result<Filter, String> {
     let mut f = Filter {
         limit: Some(DEFAULT_JOURNAL_LIMIT),
         ..Filter::default()

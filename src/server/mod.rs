@@ -18,6 +18,11 @@ pub mod faults_api;
 pub mod record;
 pub mod stall;
 pub mod timed_io;
+pub mod har;
+pub mod inspector;
+pub mod live;
+pub mod openapi;
+pub mod signature;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -58,6 +63,8 @@ pub struct Harness {
     pub transport: HttpTransport,
     /// The fault rules in force.
     pub faults: Arc<Faults>,
+    /// Fans new journal entries out to live streams.
+    pub live: live::Hub,
     peers: Arc<Peers>,
     in_flight: InFlight,
 }
@@ -154,6 +161,7 @@ impl Harness {
             ca,
             transport,
             faults,
+            live: live::Hub::default(),
             peers,
             in_flight,
         }))
@@ -305,6 +313,7 @@ impl Running {
     /// journals its attempt as cancelled). Returns soon after `grace` whatever
     /// clients do.
     pub async fn shutdown_within(mut self, grace: Duration) -> Stopped {
+        self.harness.live.close();
         let _ = self.life.send(Life::Draining);
         while self.tasks.join_next().await.is_some() {}
         let in_flight = self.harness.in_flight.clone();

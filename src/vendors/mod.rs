@@ -27,6 +27,7 @@ use bytes::Bytes;
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
+use crate::journal::Headers;
 use crate::outbound::Sender;
 use crate::server::record::RecordLayer;
 use crate::template::Templates;
@@ -318,6 +319,35 @@ pub trait Vendor: Send + Sync + 'static {
     /// Lines `serve` prints under its table (fake Freshchat's public key).
     fn notes(&self) -> Vec<String> {
         Vec::new()
+    }
+    /// Whether a request this vendor sent (`headers`, `body` as journaled) carries a
+    /// valid signature under the vendor's scheme and its current secrets, as the
+    /// receiver would check it; `None` when the vendor does not sign what it sends.
+    fn check_signature(&self, headers: &Headers, body: &[u8]) -> Option<SignatureCheck> {
+        let _ = (headers, body);
+        None
+    }
+}
+
+/// The outcome of [`Vendor::check_signature`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SignatureCheck {
+    /// How the vendor signs, in one line.
+    pub scheme: &'static str,
+    /// True when a receiver holding the vendor's secret accepts the request.
+    pub verified: bool,
+    /// Why, in words.
+    pub detail: String,
+}
+
+impl SignatureCheck {
+    /// A check of `scheme`: `verified` with `detail`.
+    pub fn new(scheme: &'static str, verified: bool, detail: impl Into<String>) -> Self {
+        Self {
+            scheme,
+            verified,
+            detail: detail.into(),
+        }
     }
 }
 

@@ -36,6 +36,8 @@
 //! - `reliability`: read timeouts, shutdown deadline, control API guard, journal bounds.
 //! - `faults`: fault rules as real clients see them, vendor-shaped forced statuses.
 //! - `chaos_clock`: delivery chaos on each vendor's deliveries, and the clock's rules.
+//! - `inspector`: the live journal stream, `tail`, HAR export, the signature check and
+//!   the OpenAPI document against the routes served.
 //! - `serve`: the `fakedesk serve` binary end to end.
 //! - `scenario_files`: scenario diagnostics (broken fixtures), the JSON Schema, and
 //!   property tests of interpolation and matching.
@@ -58,6 +60,7 @@ mod flows;
 mod freshchat;
 mod freshchat_props;
 mod fuzz;
+mod inspector;
 mod properties;
 mod reliability;
 mod proxy;

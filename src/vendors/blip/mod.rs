@@ -321,6 +321,32 @@ impl Blip {
 }
 
 impl Vendor for Blip {
+    fn check_signature(
+        &self,
+        headers: &crate::journal::Headers,
+        _body: &[u8],
+    ) -> Option<super::SignatureCheck> {
+        const SCHEME: &str = "the channel's authentication key in its configured header";
+        let s = &self.settings.attendance;
+        if s.key.is_empty() {
+            return None;
+        }
+        let check = super::SignatureCheck::new;
+        Some(match headers.get(&s.key_header) {
+            Some(v) if v == s.key => check(
+                SCHEME,
+                true,
+                format!("{} carries the channel key", s.key_header),
+            ),
+            Some(_) => check(
+                SCHEME,
+                false,
+                format!("{} differs from the channel key", s.key_header),
+            ),
+            None => check(SCHEME, false, format!("no {} header", s.key_header)),
+        })
+    }
+
     fn name(&self) -> &'static str {
         REGISTRATION.name
     }

@@ -531,6 +531,24 @@ impl Freshchat {
 }
 
 impl Vendor for Freshchat {
+    fn check_signature(
+        &self,
+        headers: &crate::journal::Headers,
+        body: &[u8],
+    ) -> Option<super::SignatureCheck> {
+        const SCHEME: &str = "x-freshchat-signature = base64(RSA PKCS#1 v1.5 SHA-256 of the body)";
+        let check = super::SignatureCheck::new;
+        Some(match headers.get(webhook::SIGNATURE.as_str()) {
+            None => check(SCHEME, false, "no x-freshchat-signature header"),
+            Some(sig) if webhook::verify(&self.key().public_pem(), body, sig) => check(
+                SCHEME,
+                true,
+                "verifies with the fake's public key (GET /freshchat/public-key)",
+            ),
+            Some(_) => check(SCHEME, false, "does not verify with the fake's public key"),
+        })
+    }
+
     fn name(&self) -> &'static str {
         REGISTRATION.name
     }

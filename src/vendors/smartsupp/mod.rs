@@ -274,6 +274,28 @@ impl Smartsupp {
 }
 
 impl Vendor for Smartsupp {
+    fn check_signature(
+        &self,
+        headers: &crate::journal::Headers,
+        body: &[u8],
+    ) -> Option<super::SignatureCheck> {
+        const SCHEME: &str = "x-smartsupp-hmac = hex(HMAC-SHA256(client secret, body))";
+        let check = super::SignatureCheck::new;
+        let expected = webhook::hmac_hex(&self.settings.webhooks.client_secret, body);
+        Some(match headers.get(webhook::HMAC_HEADER) {
+            // The hook (legacy export) is unsigned by design.
+            None => check(
+                SCHEME,
+                false,
+                "unsigned: Smartsupp signs webhooks, not the legacy hook",
+            ),
+            Some(sig) if sig.eq_ignore_ascii_case(&expected) => {
+                check(SCHEME, true, "matches the configured client secret")
+            }
+            Some(_) => check(SCHEME, false, "does not match the configured client secret"),
+        })
+    }
+
     fn name(&self) -> &'static str {
         REGISTRATION.name
     }

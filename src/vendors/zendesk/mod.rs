@@ -710,6 +710,21 @@ impl Zendesk {
 }
 
 impl Vendor for Zendesk {
+    fn check_signature(
+        &self,
+        headers: &crate::journal::Headers,
+        body: &[u8],
+    ) -> Option<super::SignatureCheck> {
+        let id = headers.get("x-zendesk-webhook-id")?;
+        let secret = self.store_read().webhooks.get(id).map(|w| w.secret.clone());
+        Some(webhook::check_signature(
+            headers,
+            body,
+            id,
+            secret.as_deref(),
+        ))
+    }
+
     fn name(&self) -> &'static str {
         REGISTRATION.name
     }

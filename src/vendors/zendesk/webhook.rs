@@ -399,6 +399,46 @@ pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// Checks an invocation's `x-zendesk-webhook-signature` against webhook `id`'s
+/// signing secret (`None`: the webhook no longer exists).
+pub fn check_signature(
+    headers: &crate::journal::Headers,
+    body: &[u8],
+    id: &str,
+    secret: Option<&str>,
+) -> crate::vendors::SignatureCheck {
+    const SCHEME: &str =
+        "x-zendesk-webhook-signature = base64(HMAC-SHA256(secret, timestamp + body))";
+    let check = crate::vendors::SignatureCheck::new;
+    let Some(secret) = secret else {
+        return check(
+            SCHEME,
+            false,
+            format!("webhook {id} no longer exists: its secret is unknown"),
+        );
+    };
+    match (
+        headers.get("x-zendesk-webhook-signature"),
+        headers.get("x-zendesk-webhook-signature-timestamp"),
+    ) {
+        (Some(sig), Some(ts)) if sig == signature(secret, ts, body) => check(
+            SCHEME,
+            true,
+            format!("matches webhook {id}'s signing secret"),
+        ),
+        (Some(_), Some(_)) => check(
+            SCHEME,
+            false,
+            format!("does not match webhook {id}'s current signing secret"),
+        ),
+        _ => check(
+            SCHEME,
+            false,
+            "the signature or its timestamp header is missing".to_owned(),
+        ),
+    }
+}
+
 /// What identifies and signs one invocation.
 #[derive(Debug, Clone, Copy)]
 pub struct Signed<'a> {
