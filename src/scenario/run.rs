@@ -740,6 +740,7 @@ struct Want {
     headers: BTreeMap<String, String>,
     body: Option<Value>,
     status: Option<u16>,
+    unmatched: Option<bool>,
 }
 
 impl Want {
@@ -761,6 +762,7 @@ impl Want {
             headers: map(&s.headers)?,
             body: s.body.as_ref().map(|b| scope.value(b)).transpose()?,
             status: s.status,
+            unmatched: s.unmatched,
         })
     }
 
@@ -819,6 +821,11 @@ impl Want {
             if got != Some(status) {
                 differ("status", json!(status), got.map(|g| json!(g)));
             }
+        }
+        if let Some(u) = self.unmatched
+            && u != x.unmatched
+        {
+            differ("unmatched", json!(u), Some(json!(x.unmatched)));
         }
         if let Some(pattern) = &self.body {
             let actual = x.request.body.json().or_else(|| {

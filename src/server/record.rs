@@ -18,7 +18,7 @@ use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
 use axum::body::{Body as AxumBody, HttpBody as _};
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
@@ -44,6 +44,8 @@ pub struct Recorder {
     pub clock: Arc<dyn Clock>,
     /// Largest request body accepted.
     pub max_body: usize,
+    /// Where served and unmatched calls are counted.
+    pub coverage: Arc<super::coverage::Coverage>,
 }
 
 /// The record layer, for `Router::layer`.
@@ -94,7 +96,8 @@ where
 
     fn call(&mut self, req: Request) -> RecordFuture<S::Future> {
         let recorder = self.recorder.clone();
-        let started = Started::now(recorder.clock.as_ref());
+        let mut started = Started::now(recorder.clock.as_ref());
+        started.route = req.extensions().get::<MatchedPath>().cloned();
         if req.body().size_hint().exact() == Some(0) {
             // Nothing to read first (most GETs): call the route now, which spares
             // cloning it (a clone of a route allocates), and wait for it without
@@ -212,10 +215,12 @@ where
     }
 }
 
-/// When an exchange began, on the run's clock and on the monotonic one.
+/// When an exchange began, on the run's clock and on the monotonic one, and the
+/// route it matched (none when it reached the vendor's fallback).
 struct Started {
     at: OffsetDateTime,
     instant: Instant,
+    route: Option<MatchedPath>,
 }
 
 impl Started {
@@ -223,8 +228,21 @@ impl Started {
         Self {
             at: clock.now(),
             instant: Instant::now(),
+            route: None,
         }
     }
+}
+
+/// Whether an answer says the fake does not implement the call: the vendor marked
+/// it (its "no such endpoint" answer), it is a 405, or it is a 404 from outside any
+/// route.
+fn is_unmatched(route: Option<&MatchedPath>, parts: &axum::http::response::Parts) -> bool {
+    parts
+        .extensions
+        .get::<crate::vendors::Unmatched>()
+        .is_some()
+        || parts.status == axum::http::StatusCode::METHOD_NOT_ALLOWED
+        || (route.is_none() && parts.status == axum::http::StatusCode::NOT_FOUND)
 }
 
 fn request_record(parts: &Parts, body: Bytes, truncated: bool) -> RequestRecord {
@@ -259,6 +277,8 @@ impl Recorder {
         body: Bytes,
         started: Started,
     ) -> Response {
+        let unmatched = is_unmatched(started.route.as_ref(), &parts);
+        self.count(&request, started.route.as_ref(), unmatched);
         self.journal.record(Exchange {
             vendor: self.vendor.name(),
             direction: Direction::Inbound,
@@ -272,8 +292,30 @@ impl Recorder {
             outbound: None,
             started_at: started.at,
             duration_us: u64::try_from(started.instant.elapsed().as_micros()).unwrap_or(u64::MAX),
+            unmatched,
         });
         Response::from_parts(parts, AxumBody::from(body))
+    }
+}
+
+impl Recorder {
+    /// Counts the call for `/coverage`; the first unmatched call of a method and
+    /// template is logged.
+    fn count(&self, request: &RequestRecord, route: Option<&MatchedPath>, unmatched: bool) {
+        let name = self.vendor.name();
+        if let (Some(r), false) = (route, unmatched) {
+            self.coverage
+                .record(name, &request.method, r.as_str(), false);
+            return;
+        }
+        let template = super::coverage::template_of(&request.path);
+        if self.coverage.record(name, &request.method, &template, true) {
+            tracing::warn!(
+                "fake {} does not implement {} {template}",
+                super::coverage::display_name(name),
+                request.method
+            );
+        }
     }
 }
 

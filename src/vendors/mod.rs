@@ -132,6 +132,19 @@ pub fn control_body(
     }
 }
 
+/// Marks an answer (in its extensions, never sent) as the vendor's "no such
+/// endpoint": the record layer journals the call as `unmatched` and lists it under
+/// `GET /coverage`.
+#[derive(Debug, Clone, Copy)]
+pub struct Unmatched;
+
+/// `answer`, marked as the vendor's answer to a call it does not implement.
+pub fn unmatched(answer: impl IntoResponse) -> Response {
+    let mut res = answer.into_response();
+    res.extensions_mut().insert(Unmatched);
+    res
+}
+
 /// A request the transport refused before any handler saw it. Each vendor turns it
 /// into its own error envelope, so even these look like the vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,6 +252,12 @@ pub trait Vendor: Send + Sync + 'static {
     }
     /// Lines `serve` prints under its table (fake Freshchat's public key).
     fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// The method and path templates the vendor implements, as `GET /coverage`
+    /// lists them (`["GET", "/api/v2/tickets"]`); empty when the vendor does not
+    /// declare them.
+    fn implemented(&self) -> Vec<(String, String)> {
         Vec::new()
     }
 }

@@ -54,8 +54,8 @@ pub fn routes() -> Router<Arc<Zendesk>> {
 }
 
 /// The answer to any path or method fake Zendesk does not serve.
-pub async fn invalid_endpoint() -> ZendeskError {
-    ZendeskError::InvalidEndpoint
+pub async fn invalid_endpoint() -> Response {
+    crate::vendors::unmatched(ZendeskError::InvalidEndpoint)
 }
 
 /// A ticket as the API returns it: the stored fields plus its `url`.
