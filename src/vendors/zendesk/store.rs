@@ -295,6 +295,8 @@ pub struct Store {
     pub triggers: BTreeMap<u64, Trigger>,
     /// Ticket changes committed since triggers last ran (drained by the vendor).
     pub changes: Vec<TicketChange>,
+    /// The declared resources' records (organizations, groups, fields, ...).
+    pub records: super::resource::Records,
     next_ticket_id: u64,
     /// The default custom status of each status category, in [`Status::ALL`] order.
     custom_statuses: Vec<u64>,
@@ -335,6 +337,7 @@ impl Store {
             webhooks: BTreeMap::new(),
             triggers: BTreeMap::new(),
             changes: Vec::new(),
+            records: super::resource::Records::default(),
             next_ticket_id: settings.first_ticket_id,
             ids,
             rng,
@@ -359,7 +362,18 @@ impl Store {
         }
         // `ZendeskSettings::problems` has reported what does not seed.
         let _ = store.seed_hooks(settings, now);
+        let _ = super::resource::account::seed(&mut store, settings, now);
         store
+    }
+
+    /// A fresh id from the account's sequence (records, audits, comments).
+    pub fn next_id(&mut self) -> u64 {
+        self.ids.next_id()
+    }
+
+    /// The settings the store was seeded with.
+    pub fn settings(&self) -> &ZendeskSettings {
+        &self.settings
     }
 
     /// Creates the configured webhooks and triggers, as their APIs would; returns
@@ -999,7 +1013,7 @@ impl Store {
         if let Some(f) = input.ticket_form_id {
             t.ticket_form_id = f;
         }
-        Ok(())
+        super::resource::tickets::check(self, t, input.assignee_id.is_some())
     }
 
     /// Appends the comment (if any) and an audit whose events describe the change
