@@ -44,7 +44,9 @@ async fn not_found() -> Response {
     error(
         StatusCode::NOT_FOUND,
         "no such control endpoint".to_owned(),
-        json!("GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, GET /coverage"),
+        json!(
+            "GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, GET /coverage"
+        ),
     )
 }
 

@@ -45,7 +45,13 @@ const MAX_TEMPLATES: usize = 1_000;
 impl Coverage {
     /// Counts one inbound call; returns true when it is the first unmatched call of
     /// its method and template (the caller logs it).
-    pub fn record(&self, vendor: &'static str, method: &str, template: &str, unmatched: bool) -> bool {
+    pub fn record(
+        &self,
+        vendor: &'static str,
+        method: &str,
+        template: &str,
+        unmatched: bool,
+    ) -> bool {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let v = seen.entry(vendor).or_default();
         let map = if unmatched {
@@ -126,7 +132,10 @@ mod tests {
     #[test]
     fn numeric_segments_collapse_to_id() {
         assert_eq!(template_of("/api/v2/foo/123.json"), "/api/v2/foo/{id}.json");
-        assert_eq!(template_of("/api/v2/foo/12/bar/7"), "/api/v2/foo/{id}/bar/{id}");
+        assert_eq!(
+            template_of("/api/v2/foo/12/bar/7"),
+            "/api/v2/foo/{id}/bar/{id}"
+        );
         assert_eq!(template_of("/api/v2/foo"), "/api/v2/foo");
         assert_eq!(template_of("/api/v2/v3x"), "/api/v2/v3x");
     }

@@ -6,6 +6,11 @@
 //! - `zendesk_errors`: authentication, error envelopes, bad input, rate limits.
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
+//! - `zendesk_resources`: the declared resources (organizations, groups, fields,
+//!   rules, ratings, metrics, audits, uploads), side-loads and counts.
+//! - `zendesk_resource_props`: random writes keep both paginations and the state in
+//!   agreement.
+//! - `coverage`: unmatched calls, their journal flag and `GET /coverage`.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
 //! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and
@@ -33,6 +38,7 @@ mod blip_properties;
 mod braze;
 mod common;
 mod control;
+mod coverage;
 mod ferndesk;
 mod flows;
 mod freshchat;
@@ -45,6 +51,8 @@ mod scenario_sut;
 mod serve;
 mod smartsupp;
 mod zendesk_errors;
+mod zendesk_resource_props;
+mod zendesk_resources;
 mod zendesk_snapshots;
 mod zendesk_tickets;
 mod zendesk_users;

@@ -104,7 +104,9 @@ pub struct ZendeskSettings {
     /// `organization_memberships`, `groups`, `group_memberships`, `ticket_fields`,
     /// `brands`, `macros`, `views`, ...), each as that API's object: created as
     /// through the API, resource by resource in the order the README lists them.
-    #[schemars(with = "std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>")]
+    #[schemars(
+        with = "std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>"
+    )]
     pub seed_records: std::collections::BTreeMap<String, Vec<serde_json::Value>>,
     /// Account settings to change from the defaults, as the `settings` object of
     /// `GET /api/v2/account/settings` (merged key by key).

@@ -1037,7 +1037,7 @@ impl Store {
                 plain_body: text.clone(),
                 body: text,
                 public: comment.public.unwrap_or(true),
-                attachments: Vec::new(),
+                attachments: self.records.uploads.attach(&comment.uploads),
                 audit_id,
                 via: Via::of(actor.channel),
                 metadata: actor.metadata(),
@@ -1046,7 +1046,7 @@ impl Store {
             events.push(json!({
                 "id": c.id, "type": "Comment", "author_id": c.author_id, "body": c.body,
                 "html_body": c.html_body, "plain_body": c.plain_body, "public": c.public,
-                "attachments": [], "audit_id": audit_id,
+                "attachments": c.attachments, "audit_id": audit_id,
             }));
             t.comments.push(c);
         }

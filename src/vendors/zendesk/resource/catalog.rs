@@ -10,7 +10,13 @@ use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::Store;
 
 /// The resources of this file.
-pub const SPECS: &[&Spec] = &[&BRANDS, &CUSTOM_ROLES, &SCHEDULES, &SLA_POLICIES, &ROUTING_ATTRIBUTES];
+pub const SPECS: &[&Spec] = &[
+    &BRANDS,
+    &CUSTOM_ROLES,
+    &SCHEDULES,
+    &SLA_POLICIES,
+    &ROUTING_ATTRIBUTES,
+];
 
 /// `/api/v2/brands` [CAPTURE go-zendesk]: sorted by name.
 pub static BRANDS: Spec = Spec {
@@ -26,16 +32,35 @@ fn build_brand(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
         "help_center_state": "disabled", "active": true, "default": false, "is_deleted": false,
         "logo": null, "ticket_form_ids": [], "signature_template": "{{agent.signature}}",
     });
-    let mut rec = merge(defaults, w, &["name", "subdomain", "host_mapping", "active", "signature_template", "ticket_form_ids"]);
+    let mut rec = merge(
+        defaults,
+        w,
+        &[
+            "name",
+            "subdomain",
+            "host_mapping",
+            "active",
+            "signature_template",
+            "ticket_form_ids",
+        ],
+    );
     require_text(&rec, "name", "Name")?;
     let sub = require_text(&rec, "subdomain", "Subdomain")?;
-    let taken = store.records.all("brands").any(|b| {
-        b["id"].as_u64() != Some(w.id) && b["subdomain"].as_str() == Some(sub.as_str())
-    });
+    let taken = store
+        .records
+        .all("brands")
+        .any(|b| b["id"].as_u64() != Some(w.id) && b["subdomain"].as_str() == Some(sub.as_str()));
     if taken {
-        return Err(ZendeskError::invalid("subdomain", format!("Subdomain: {sub} has already been taken"), "DuplicateValue"));
+        return Err(ZendeskError::invalid(
+            "subdomain",
+            format!("Subdomain: {sub} has already been taken"),
+            "DuplicateValue",
+        ));
     }
-    rec.insert("brand_url".to_owned(), json!(format!("https://{sub}.zendesk.com")));
+    rec.insert(
+        "brand_url".to_owned(),
+        json!(format!("https://{sub}.zendesk.com")),
+    );
     Ok(rec)
 }
 
@@ -43,7 +68,12 @@ fn build_brand(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
 pub static CUSTOM_ROLES: Spec = Spec {
     create_status: 200,
     audited: Some("custom_role"),
-    ..Spec::new("custom_roles", "custom_role", "/api/v2/custom_roles", build_role)
+    ..Spec::new(
+        "custom_roles",
+        "custom_role",
+        "/api/v2/custom_roles",
+        build_role,
+    )
 };
 
 fn role_configuration() -> Value {
@@ -74,7 +104,10 @@ fn build_role(_store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
 pub fn seed_roles(store: &mut Store, now: OffsetDateTime) {
     for (name, description) in [
         ("Staff", "Can edit tickets within their groups"),
-        ("Team lead", "Can manage all tickets and moderate the help center"),
+        (
+            "Team lead",
+            "Can manage all tickets and moderate the help center",
+        ),
     ] {
         let id = store.next_id();
         let rec = json!({
@@ -90,7 +123,12 @@ pub fn seed_roles(store: &mut Store, now: OffsetDateTime) {
 /// `/api/v2/business_hours/schedules` [DOC]: intervals in minutes since Sunday 00:00.
 pub static SCHEDULES: Spec = Spec {
     audited: Some("schedule"),
-    ..Spec::new("schedules", "schedule", "/api/v2/business_hours/schedules", build_schedule)
+    ..Spec::new(
+        "schedules",
+        "schedule",
+        "/api/v2/business_hours/schedules",
+        build_schedule,
+    )
 };
 
 fn build_schedule(_store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
@@ -98,7 +136,11 @@ fn build_schedule(_store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError>
     let week: Vec<Value> = (1..=5)
         .map(|d| json!({"start_time": d * 1440 + 540, "end_time": d * 1440 + 1020}))
         .collect();
-    let mut rec = merge(json!({"name": null, "time_zone": null, "intervals": week}), w, &["name", "time_zone"]);
+    let mut rec = merge(
+        json!({"name": null, "time_zone": null, "intervals": week}),
+        w,
+        &["name", "time_zone"],
+    );
     require_text(&rec, "name", "Name")?;
     require_text(&rec, "time_zone", "Time zone")?;
     if let Some(intervals) = w.input.get("intervals") {
@@ -128,26 +170,54 @@ pub static SLA_POLICIES: Spec = Spec {
     default_order: "position",
     audited: Some("sla_policy"),
     label: "title",
-    ..Spec::new("sla_policies", "sla_policy", "/api/v2/slas/policies", build_sla)
+    ..Spec::new(
+        "sla_policies",
+        "sla_policy",
+        "/api/v2/slas/policies",
+        build_sla,
+    )
 };
 
 const SLA_METRICS: &[&str] = &[
-    "first_reply_time", "next_reply_time", "periodic_update_time", "pausable_update_time",
-    "requester_wait_time", "agent_work_time", "total_resolution_time",
+    "first_reply_time",
+    "next_reply_time",
+    "periodic_update_time",
+    "pausable_update_time",
+    "requester_wait_time",
+    "agent_work_time",
+    "total_resolution_time",
 ];
 
 fn build_sla(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
     let defaults = json!({"title": null, "description": null, "position": next_position(store, "sla_policies", 1), "filter": {"all": [], "any": []}, "policy_metrics": []});
-    let mut rec = merge(defaults, w, &["title", "description", "position", "filter", "policy_metrics"]);
+    let mut rec = merge(
+        defaults,
+        w,
+        &[
+            "title",
+            "description",
+            "position",
+            "filter",
+            "policy_metrics",
+        ],
+    );
     require_text(&rec, "title", "Title")?;
     check_kind(&rec, "filter", "Filter", Value::is_object)?;
     let filter = rec["filter"].clone();
     rec.insert("filter".to_owned(), json!({"all": filter.get("all").cloned().unwrap_or(json!([])), "any": filter.get("any").cloned().unwrap_or(json!([]))}));
     for m in rec["policy_metrics"].as_array().into_iter().flatten() {
-        let metric_ok = m["metric"].as_str().is_some_and(|x| SLA_METRICS.contains(&x));
-        let priority_ok = m["priority"].as_str().is_some_and(|p| ["low", "normal", "high", "urgent"].contains(&p));
+        let metric_ok = m["metric"]
+            .as_str()
+            .is_some_and(|x| SLA_METRICS.contains(&x));
+        let priority_ok = m["priority"]
+            .as_str()
+            .is_some_and(|p| ["low", "normal", "high", "urgent"].contains(&p));
         if !metric_ok || !priority_ok || m["target"].as_u64().is_none() {
-            return Err(ZendeskError::invalid("policy_metrics", "Policy metrics: are invalid", "InvalidValue"));
+            return Err(ZendeskError::invalid(
+                "policy_metrics",
+                "Policy metrics: are invalid",
+                "InvalidValue",
+            ));
         }
     }
     Ok(rec)
@@ -160,7 +230,12 @@ pub static ROUTING_ATTRIBUTES: Spec = Spec {
         show_many: false,
         ..Ops::CRUD
     },
-    ..Spec::new("attributes", "attribute", "/api/v2/routing/attributes", build_attribute)
+    ..Spec::new(
+        "attributes",
+        "attribute",
+        "/api/v2/routing/attributes",
+        build_attribute,
+    )
 };
 
 fn build_attribute(_store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {

@@ -30,12 +30,20 @@ pub static TICKET_METRICS: Spec = Spec {
     default_order: "-created_at",
     sort_keys: &[("created_at", "created_at"), ("id", "id")],
     derived: Some(metrics),
-    ..Spec::new("ticket_metrics", "ticket_metric", "/api/v2/ticket_metrics", read_only)
+    ..Spec::new(
+        "ticket_metrics",
+        "ticket_metric",
+        "/api/v2/ticket_metrics",
+        read_only,
+    )
 };
 
 /// `/api/v2/activities` [CAPTURE zenpy]: newest first.
 pub static ACTIVITIES: Spec = Spec {
-    ops: Ops { count: true, ..Ops::READ },
+    ops: Ops {
+        count: true,
+        ..Ops::READ
+    },
     default_order: "-created_at",
     sort_keys: &[("created_at", "created_at"), ("id", "id")],
     derived: Some(activities),
@@ -87,7 +95,11 @@ fn life(store: &Store, t: &Ticket) -> Life {
         }
         for e in &a.events {
             match (e["type"].as_str(), e["field_name"].as_str()) {
-                (Some("Comment"), _) if i > 0 && e["public"] == json!(true) && staff(e["author_id"].as_u64().unwrap_or_default()) => {
+                (Some("Comment"), _)
+                    if i > 0
+                        && e["public"] == json!(true)
+                        && staff(e["author_id"].as_u64().unwrap_or_default()) =>
+                {
                     l.replies += 1;
                     l.first_reply.get_or_insert(a.created_at);
                 }
@@ -112,7 +124,9 @@ fn life(store: &Store, t: &Ticket) -> Life {
                     l.assigned.push(a.created_at);
                     l.assignees.push(e["value"].to_string());
                 }
-                (_, Some("group_id")) if !e["value"].is_null() => l.groups.push(e["value"].to_string()),
+                (_, Some("group_id")) if !e["value"].is_null() => {
+                    l.groups.push(e["value"].to_string())
+                }
                 _ => {}
             }
         }
@@ -154,7 +168,11 @@ fn metric_of(store: &Store, t: &Ticket) -> Option<Record> {
 
 /// Every live ticket's metrics.
 pub fn metrics(store: &Store) -> Vec<Record> {
-    store.tickets.values().filter_map(|t| metric_of(store, t)).collect()
+    store
+        .tickets
+        .values()
+        .filter_map(|t| metric_of(store, t))
+        .collect()
 }
 
 /// The ticket metric events of every ticket (activate, pause, fulfill), in time
@@ -171,36 +189,72 @@ pub fn metric_events(store: &Store) -> Vec<Value> {
                 out.push(json!({"id": a.id + k, "ticket_id": t.id, "metric": metric, "instance_id": 1, "type": kind, "time": ts(a.created_at)}));
             };
             if i == 0 {
-                for m in ["agent_work_time", "pausable_update_time", "periodic_update_time", "reply_time", "requester_wait_time", "resolution_time"] {
+                for m in [
+                    "agent_work_time",
+                    "pausable_update_time",
+                    "periodic_update_time",
+                    "reply_time",
+                    "requester_wait_time",
+                    "resolution_time",
+                ] {
                     ev(m, "activate");
                 }
             }
             for e in &a.events {
-                let reply = e["type"] == "Comment" && e["public"] == json!(true) && staff(e["author_id"].as_u64().unwrap_or_default());
+                let reply = e["type"] == "Comment"
+                    && e["public"] == json!(true)
+                    && staff(e["author_id"].as_u64().unwrap_or_default());
                 if i > 0 && reply && !replied {
                     replied = true;
                     ev("reply_time", "fulfill");
                 }
                 if e["field_name"] == "status" {
                     match at(e).unwrap_or_default() {
-                        "pending" => { ev("agent_work_time", "pause"); ev("requester_wait_time", "pause"); }
+                        "pending" => {
+                            ev("agent_work_time", "pause");
+                            ev("requester_wait_time", "pause");
+                        }
                         "hold" => ev("agent_work_time", "pause"),
-                        "open" => { ev("agent_work_time", "activate"); ev("requester_wait_time", "activate"); }
-                        "solved" => { ev("agent_work_time", "fulfill"); ev("requester_wait_time", "fulfill"); ev("resolution_time", "fulfill"); }
+                        "open" => {
+                            ev("agent_work_time", "activate");
+                            ev("requester_wait_time", "activate");
+                        }
+                        "solved" => {
+                            ev("agent_work_time", "fulfill");
+                            ev("requester_wait_time", "fulfill");
+                            ev("resolution_time", "fulfill");
+                        }
                         _ => {}
                     }
                 }
             }
         }
     }
-    out.sort_by(|a, b| a["time"].as_str().cmp(&b["time"].as_str()).then(a["id"].as_u64().cmp(&b["id"].as_u64())));
+    out.sort_by(|a, b| {
+        a["time"]
+            .as_str()
+            .cmp(&b["time"].as_str())
+            .then(a["id"].as_u64().cmp(&b["id"].as_u64()))
+    });
     out
 }
 
 fn activities(store: &Store) -> Vec<Record> {
     let base = format!("https://{}.zendesk.com", store.settings().subdomain);
-    let user = |id: u64| store.users.get(&id).and_then(|u| serde_json::to_value(UserOut::new(&base, u)).ok()).unwrap_or(Value::Null);
-    let name = |id: u64| store.users.get(&id).map(|u| u.name.clone()).unwrap_or_default();
+    let user = |id: u64| {
+        store
+            .users
+            .get(&id)
+            .and_then(|u| serde_json::to_value(UserOut::new(&base, u)).ok())
+            .unwrap_or(Value::Null)
+    };
+    let name = |id: u64| {
+        store
+            .users
+            .get(&id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
     let mut out = Vec::new();
     for t in store.tickets.values() {
         let subject = t.subject.clone().unwrap_or_default();
@@ -210,10 +264,24 @@ fn activities(store: &Store) -> Vec<Record> {
                 let (verb, title, object, user_id) = if e["type"] == "Comment" {
                     let body = e["body"].as_str().unwrap_or_default();
                     let to = t.assignee_id.unwrap_or(t.requester_id);
-                    ("tickets.comment", format!("{} commented on ticket #{}: {subject}.", name(a.author_id), t.id), json!({"comment": {"value": body, "public": e["public"]}}), to)
+                    (
+                        "tickets.comment",
+                        format!(
+                            "{} commented on ticket #{}: {subject}.",
+                            name(a.author_id),
+                            t.id
+                        ),
+                        json!({"comment": {"value": body, "public": e["public"]}}),
+                        to,
+                    )
                 } else if e["field_name"] == "assignee_id" && !e["value"].is_null() {
                     let to = super::id_of(&e["value"]).unwrap_or_default();
-                    ("tickets.assignment", format!("{} assigned ticket #{} to you.", name(a.author_id), t.id), json!({"ticket": {"id": t.id, "subject": subject}}), to)
+                    (
+                        "tickets.assignment",
+                        format!("{} assigned ticket #{} to you.", name(a.author_id), t.id),
+                        json!({"ticket": {"id": t.id, "subject": subject}}),
+                        to,
+                    )
                 } else {
                     continue;
                 };
@@ -232,30 +300,67 @@ fn activities(store: &Store) -> Vec<Record> {
 
 /// The extra routes: a ticket's metrics and audits, and the account's audits.
 pub fn routes(r: Routes) -> Routes {
-    r.add("/api/v2/tickets/{ticket_id}/metrics", &["GET"], get(ticket_metric))
-        .add("/api/v2/tickets/{ticket_id}/audits", &["GET"], get(ticket_audits))
-        .add("/api/v2/tickets/{ticket_id}/audits/{audit_id}", &["GET"], get(ticket_audit))
-        .add("/api/v2/ticket_audits", &["GET"], get(account_audits))
+    r.add(
+        "/api/v2/tickets/{ticket_id}/metrics",
+        &["GET"],
+        get(ticket_metric),
+    )
+    .add(
+        "/api/v2/tickets/{ticket_id}/audits",
+        &["GET"],
+        get(ticket_audits),
+    )
+    .add(
+        "/api/v2/tickets/{ticket_id}/audits/{audit_id}",
+        &["GET"],
+        get(ticket_audit),
+    )
+    .add("/api/v2/ticket_audits", &["GET"], get(account_audits))
 }
 
 async fn ticket_metric(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     let m = metric_of(&store, store.ticket(id)?).ok_or(ZendeskError::RecordNotFound)?;
-    Ok(ok(&json!({"ticket_metric": engine::render(&TICKET_METRICS, &base, &m)})))
+    Ok(ok(
+        &json!({"ticket_metric": engine::render(&TICKET_METRICS, &base, &m)}),
+    ))
 }
 
-async fn ticket_audits(State(z): Z, IdParam(id): IdParam, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn ticket_audits(
+    State(z): Z,
+    IdParam(id): IdParam,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
     let store = z.store_read();
-    let items: Vec<(u64, Value)> = store.ticket(id)?.audits.iter().filter_map(|a| serde_json::to_value(a).ok().map(|v| (a.id, v))).collect();
+    let items: Vec<(u64, Value)> = store
+        .ticket(id)?
+        .audits
+        .iter()
+        .filter_map(|a| serde_json::to_value(a).ok().map(|v| (a.id, v)))
+        .collect();
     let q = Query::parse(q.as_deref());
     let path = format!("/api/v2/tickets/{id}/audits");
     page::list("audits", &path, "id", &items, &q.0, &base, &[]).map(|v| ok(&v))
 }
 
 async fn ticket_audit(State(z): Z, Path(raw): Path<Vec<(String, String)>>) -> Reply {
-    let ids: Vec<u64> = raw.iter().map(|(_, v)| v.strip_suffix(".json").unwrap_or(v).parse().map_err(|_| ZendeskError::RecordNotFound)).collect::<Result<_, _>>()?;
+    let ids: Vec<u64> = raw
+        .iter()
+        .map(|(_, v)| {
+            v.strip_suffix(".json")
+                .unwrap_or(v)
+                .parse()
+                .map_err(|_| ZendeskError::RecordNotFound)
+        })
+        .collect::<Result<_, _>>()?;
     let store = z.store_read();
-    let audit = store.ticket(ids[0])?.audits.iter().find(|a| Some(&a.id) == ids.get(1)).ok_or(ZendeskError::RecordNotFound)?;
+    let audit = store
+        .ticket(ids[0])?
+        .audits
+        .iter()
+        .find(|a| Some(&a.id) == ids.get(1))
+        .ok_or(ZendeskError::RecordNotFound)?;
     Ok(ok(&json!({"audit": audit})))
 }
 
@@ -264,23 +369,56 @@ async fn ticket_audit(State(z): Z, Path(raw): Path<Vec<(String, String)>>) -> Re
 /// `before_url`/`after_url` [DOC OAS].
 async fn account_audits(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
-    let mut all: Vec<Value> = store.tickets.values().flat_map(|t| &t.audits).filter_map(|a| serde_json::to_value(a).ok()).collect();
-    all.sort_by(|a, b| b["created_at"].as_str().cmp(&a["created_at"].as_str()).then(b["id"].as_u64().cmp(&a["id"].as_u64())));
+    let mut all: Vec<Value> = store
+        .tickets
+        .values()
+        .flat_map(|t| &t.audits)
+        .filter_map(|a| serde_json::to_value(a).ok())
+        .collect();
+    all.sort_by(|a, b| {
+        b["created_at"]
+            .as_str()
+            .cmp(&a["created_at"].as_str())
+            .then(b["id"].as_u64().cmp(&a["id"].as_u64()))
+    });
     let q = Query::parse(q.as_deref());
     if q.0.iter().any(|(k, _)| k.starts_with("page[")) {
-        let items: Vec<(u64, Value)> = all.into_iter().enumerate().map(|(i, a)| (i as u64 + 1, a)).collect();
-        return page::list("audits", "/api/v2/ticket_audits", "-created_at,id", &items, &q.0, &base, &[]).map(|v| ok(&v));
+        let items: Vec<(u64, Value)> = all
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| (i as u64 + 1, a))
+            .collect();
+        return page::list(
+            "audits",
+            "/api/v2/ticket_audits",
+            "-created_at,id",
+            &items,
+            &q.0,
+            &base,
+            &[],
+        )
+        .map(|v| ok(&v));
     }
     let limit = match q.get("limit") {
         None => 1000,
-        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| ZendeskError::InvalidPagination("limit must be between 1 and 1000".to_owned()))?,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| {
+                ZendeskError::InvalidPagination("limit must be between 1 and 1000".to_owned())
+            })?,
     };
     let start = match q.get("cursor") {
         None | Some("") => 0,
-        Some(c) => usize::from_str_radix(c.trim_start_matches("a"), 16).map_err(|_| ZendeskError::InvalidPagination(format!("invalid cursor: {c}")))?,
+        Some(c) => usize::from_str_radix(c.trim_start_matches("a"), 16)
+            .map_err(|_| ZendeskError::InvalidPagination(format!("invalid cursor: {c}")))?,
     };
     let end = (start + limit).min(all.len());
-    let page: Vec<Value> = all.get(start.min(all.len())..end).unwrap_or_default().to_vec();
+    let page: Vec<Value> = all
+        .get(start.min(all.len())..end)
+        .unwrap_or_default()
+        .to_vec();
     let url = |c: &str| format!("{base}/api/v2/ticket_audits.json?cursor={c}&limit={limit}");
     let before = (end < all.len()).then(|| format!("a{end:x}"));
     let after = (start > 0).then(|| format!("a{:x}", start.saturating_sub(limit)));

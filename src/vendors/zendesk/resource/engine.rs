@@ -57,9 +57,9 @@ pub fn render(spec: &Spec, base: &str, rec: &Record) -> Value {
 }
 
 fn object(input: &Value) -> Result<&Record, ZendeskError> {
-    input.as_object().ok_or_else(|| {
-        ZendeskError::BadRequest("the record must be a JSON object".to_owned())
-    })
+    input
+        .as_object()
+        .ok_or_else(|| ZendeskError::BadRequest("the record must be a JSON object".to_owned()))
 }
 
 /// Creates a record from a request object; returns its id.

@@ -13,13 +13,30 @@ pub const SPECS: &[&Spec] = &[&TICKET_FIELDS, &USER_FIELDS, &TICKET_FORMS];
 
 /// Custom ticket field types [DOC OAS ticket-fields].
 const TICKET_TYPES: &[&str] = &[
-    "text", "textarea", "checkbox", "date", "integer", "decimal", "regexp",
-    "partialcreditcard", "multiselect", "tagger", "lookup",
+    "text",
+    "textarea",
+    "checkbox",
+    "date",
+    "integer",
+    "decimal",
+    "regexp",
+    "partialcreditcard",
+    "multiselect",
+    "tagger",
+    "lookup",
 ];
 /// User and organization field types [DOC]: `dropdown` where tickets say `tagger`.
 const KEYED_TYPES: &[&str] = &[
-    "text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "dropdown",
-    "lookup", "multiselect",
+    "text",
+    "textarea",
+    "checkbox",
+    "date",
+    "integer",
+    "decimal",
+    "regexp",
+    "dropdown",
+    "lookup",
+    "multiselect",
 ];
 
 /// The date field's validation pattern [CAPTURE go-zendesk fixture].
@@ -31,11 +48,20 @@ pub static TICKET_FIELDS: Spec = Spec {
         count: true,
         ..Ops::CRUD
     },
-    sort_keys: &[("position", "position"), ("id", "id"), ("created_at", "created_at")],
+    sort_keys: &[
+        ("position", "position"),
+        ("id", "id"),
+        ("created_at", "created_at"),
+    ],
     filters: &["type", "active"],
     audited: Some("ticket_field"),
     label: "title",
-    ..Spec::new("ticket_fields", "ticket_field", "/api/v2/ticket_fields", build_ticket_field)
+    ..Spec::new(
+        "ticket_fields",
+        "ticket_field",
+        "/api/v2/ticket_fields",
+        build_ticket_field,
+    )
 };
 
 fn options(rec: &mut Record, store: &Store) -> Result<(), ZendeskError> {
@@ -53,7 +79,10 @@ fn options(rec: &mut Record, store: &Store) -> Result<(), ZendeskError> {
                 "InvalidValue",
             ));
         };
-        let id = o.get("id").and_then(id_of).unwrap_or_else(|| fake_option_id(store, value));
+        let id = o
+            .get("id")
+            .and_then(id_of)
+            .unwrap_or_else(|| fake_option_id(store, value));
         out.push(json!({"id": id, "name": name, "raw_name": name, "value": value, "default": o.get("default").cloned().unwrap_or(json!(false))}));
     }
     rec.insert("custom_field_options".to_owned(), Value::Array(out));
@@ -90,20 +119,41 @@ fn build_ticket_field(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskErr
         "required_in_portal": false, "tag": null, "removable": true, "key": null, "agent_description": null,
     });
     let writable = [
-        "type", "title", "description", "position", "active", "required", "collapsed_for_agents",
-        "regexp_for_validation", "title_in_portal", "visible_in_portal", "editable_in_portal",
-        "required_in_portal", "tag", "custom_field_options", "agent_description",
-        "relationship_target_type", "relationship_filter",
+        "type",
+        "title",
+        "description",
+        "position",
+        "active",
+        "required",
+        "collapsed_for_agents",
+        "regexp_for_validation",
+        "title_in_portal",
+        "visible_in_portal",
+        "editable_in_portal",
+        "required_in_portal",
+        "tag",
+        "custom_field_options",
+        "agent_description",
+        "relationship_target_type",
+        "relationship_filter",
     ];
     let mut rec = merge(defaults, w, &writable);
     if w.old.is_some_and(|o| o["removable"] == json!(false)) && w.input.contains_key("type") {
-        return Err(ZendeskError::invalid("type", "Type: cannot change a system field", "InvalidValue"));
+        return Err(ZendeskError::invalid(
+            "type",
+            "Type: cannot change a system field",
+            "InvalidValue",
+        ));
     }
     if rec["removable"] != json!(false) {
         check_type(&rec, TICKET_TYPES)?;
     }
     let title = require_text(&rec, "title", "Title")?;
-    for (k, v) in [("raw_title", &title), ("title_in_portal", &title), ("raw_title_in_portal", &title)] {
+    for (k, v) in [
+        ("raw_title", &title),
+        ("title_in_portal", &title),
+        ("raw_title_in_portal", &title),
+    ] {
         if rec.get(k).is_none_or(Value::is_null) || w.input.contains_key("title") {
             rec.insert(k.to_owned(), json!(v));
         }
@@ -122,10 +172,19 @@ fn build_ticket_field(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskErr
 
 /// `/api/v2/user_fields` [CAPTURE zenpy].
 pub static USER_FIELDS: Spec = Spec {
-    sort_keys: &[("position", "position"), ("created_at", "created_at"), ("id", "id")],
+    sort_keys: &[
+        ("position", "position"),
+        ("created_at", "created_at"),
+        ("id", "id"),
+    ],
     audited: Some("user_field"),
     label: "title",
-    ..Spec::new("user_fields", "user_field", "/api/v2/user_fields", build_user_field)
+    ..Spec::new(
+        "user_fields",
+        "user_field",
+        "/api/v2/user_fields",
+        build_user_field,
+    )
 };
 
 fn build_user_field(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
@@ -133,22 +192,42 @@ fn build_user_field(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError
 }
 
 /// A user or organization field: unique `key`, title, type [CAPTURE zenpy].
-pub fn build_keyed_field(store: &Store, plural: &str, w: &Write<'_>) -> Result<Record, ZendeskError> {
+pub fn build_keyed_field(
+    store: &Store,
+    plural: &str,
+    w: &Write<'_>,
+) -> Result<Record, ZendeskError> {
     let defaults = json!({
         "type": "text", "key": null, "title": null, "description": null, "raw_title": null,
         "raw_description": null, "position": super::orgs::new_field_position(store, plural), "active": true,
         "system": false, "regexp_for_validation": null,
     });
-    let writable = ["type", "key", "title", "description", "position", "active", "regexp_for_validation", "custom_field_options", "relationship_target_type", "relationship_filter"];
+    let writable = [
+        "type",
+        "key",
+        "title",
+        "description",
+        "position",
+        "active",
+        "regexp_for_validation",
+        "custom_field_options",
+        "relationship_target_type",
+        "relationship_filter",
+    ];
     let mut rec = merge(defaults, w, &writable);
     check_type(&rec, KEYED_TYPES)?;
     let title = require_text(&rec, "title", "Title")?;
     let key = require_text(&rec, "key", "Key")?;
-    let taken = store.records.all(plural).any(|f| {
-        f["id"].as_u64() != Some(w.id) && f["key"].as_str() == Some(key.as_str())
-    });
+    let taken = store
+        .records
+        .all(plural)
+        .any(|f| f["id"].as_u64() != Some(w.id) && f["key"].as_str() == Some(key.as_str()));
     if taken {
-        return Err(ZendeskError::invalid("key", format!("Key: {key} has already been taken"), "DuplicateValue"));
+        return Err(ZendeskError::invalid(
+            "key",
+            format!("Key: {key} has already been taken"),
+            "DuplicateValue",
+        ));
     }
     rec.insert("raw_title".to_owned(), json!(title));
     rec.insert("raw_description".to_owned(), rec["description"].clone());
@@ -167,7 +246,12 @@ pub static TICKET_FORMS: Spec = Spec {
     default_order: "position",
     filters: &["active", "end_user_visible"],
     audited: Some("ticket_form"),
-    ..Spec::new("ticket_forms", "ticket_form", "/api/v2/ticket_forms", build_ticket_form)
+    ..Spec::new(
+        "ticket_forms",
+        "ticket_form",
+        "/api/v2/ticket_forms",
+        build_ticket_form,
+    )
 };
 
 fn build_ticket_form(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
@@ -177,7 +261,19 @@ fn build_ticket_form(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskErro
         "ticket_field_ids": [], "active": true, "default": false, "in_all_brands": true,
         "restricted_brand_ids": [], "end_user_conditions": [], "agent_conditions": [],
     });
-    let writable = ["name", "display_name", "end_user_visible", "position", "ticket_field_ids", "active", "default", "in_all_brands", "restricted_brand_ids", "end_user_conditions", "agent_conditions"];
+    let writable = [
+        "name",
+        "display_name",
+        "end_user_visible",
+        "position",
+        "ticket_field_ids",
+        "active",
+        "default",
+        "in_all_brands",
+        "restricted_brand_ids",
+        "end_user_conditions",
+        "agent_conditions",
+    ];
     let mut rec = merge(defaults, w, &writable);
     let name = require_text(&rec, "name", "Name")?;
     if rec.get("display_name").is_none_or(Value::is_null) {
@@ -186,8 +282,15 @@ fn build_ticket_form(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskErro
     rec.insert("raw_name".to_owned(), json!(name));
     rec.insert("raw_display_name".to_owned(), rec["display_name"].clone());
     for id in rec["ticket_field_ids"].as_array().into_iter().flatten() {
-        if id_of(id).and_then(|f| store.records.get("ticket_fields", f)).is_none() {
-            return Err(ZendeskError::invalid("ticket_field_ids", format!("Ticket field ids: {id} is not a ticket field"), "InvalidValue"));
+        if id_of(id)
+            .and_then(|f| store.records.get("ticket_fields", f))
+            .is_none()
+        {
+            return Err(ZendeskError::invalid(
+                "ticket_field_ids",
+                format!("Ticket field ids: {id} is not a ticket field"),
+                "InvalidValue",
+            ));
         }
     }
     Ok(rec)
@@ -197,14 +300,46 @@ fn build_ticket_form(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskErro
 /// returns their ids.
 pub fn seed_system_fields(store: &mut Store, now: OffsetDateTime) -> Vec<u64> {
     let opts = |pairs: &[(&str, &str)]| -> Value {
-        pairs.iter().map(|(n, v)| json!({"name": n, "value": v})).collect()
+        pairs
+            .iter()
+            .map(|(n, v)| json!({"name": n, "value": v}))
+            .collect()
     };
     let system = [
         ("subject", "Subject", None),
         ("description", "Description", None),
-        ("status", "Status", Some(opts(&[("New", "new"), ("Open", "open"), ("Pending", "pending"), ("On-hold", "hold"), ("Solved", "solved"), ("Closed", "closed")]))),
-        ("tickettype", "Type", Some(opts(&[("Question", "question"), ("Incident", "incident"), ("Problem", "problem"), ("Task", "task")]))),
-        ("priority", "Priority", Some(opts(&[("Low", "low"), ("Normal", "normal"), ("High", "high"), ("Urgent", "urgent")]))),
+        (
+            "status",
+            "Status",
+            Some(opts(&[
+                ("New", "new"),
+                ("Open", "open"),
+                ("Pending", "pending"),
+                ("On-hold", "hold"),
+                ("Solved", "solved"),
+                ("Closed", "closed"),
+            ])),
+        ),
+        (
+            "tickettype",
+            "Type",
+            Some(opts(&[
+                ("Question", "question"),
+                ("Incident", "incident"),
+                ("Problem", "problem"),
+                ("Task", "task"),
+            ])),
+        ),
+        (
+            "priority",
+            "Priority",
+            Some(opts(&[
+                ("Low", "low"),
+                ("Normal", "normal"),
+                ("High", "high"),
+                ("Urgent", "urgent"),
+            ])),
+        ),
         ("group", "Group", None),
         ("assignee", "Assignee", None),
     ];
@@ -252,11 +387,18 @@ pub fn value_fits(field: &Record, value: &Value) -> bool {
     };
     let numeric = |v: &Value, int: bool| match v {
         Value::Number(n) => !int || n.is_i64() || n.is_u64(),
-        Value::String(s) if int => !s.is_empty() && s.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()),
+        Value::String(s) if int => {
+            !s.is_empty()
+                && s.trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+        }
         Value::String(s) => s.parse::<f64>().is_ok(),
         _ => false,
     };
-    let pattern = field["regexp_for_validation"].as_str().map(|p| p.replace(r"\A", "^").replace(r"\z", "$"));
+    let pattern = field["regexp_for_validation"]
+        .as_str()
+        .map(|p| p.replace(r"\A", "^").replace(r"\z", "$"));
     let matches = |s: &str| match &pattern {
         Some(p) => regex::Regex::new(p).map_or(true, |r| r.is_match(s)),
         None => true,
@@ -293,12 +435,20 @@ pub fn check_ticket_values(store: &Store, values: &[(u64, &Value)]) -> Result<()
 
 /// Checks a `user_fields`/`organization_fields` map: each key must be a field of
 /// `plural`, each value must suit its type.
-pub fn check_values(store: &Store, plural: &str, values: Option<&Value>) -> Result<(), ZendeskError> {
+pub fn check_values(
+    store: &Store,
+    plural: &str,
+    values: Option<&Value>,
+) -> Result<(), ZendeskError> {
     let Some(Value::Object(values)) = values else {
         return Ok(());
     };
     for (key, value) in values {
-        let Some(field) = store.records.all(plural).find(|f| f["key"].as_str() == Some(key.as_str())) else {
+        let Some(field) = store
+            .records
+            .all(plural)
+            .find(|f| f["key"].as_str() == Some(key.as_str()))
+        else {
             return Err(ZendeskError::invalid(
                 plural,
                 format!("{key} is not a known field"),

@@ -39,7 +39,10 @@ fn build_group(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
         .and_then(Value::as_bool)
         .unwrap_or(true);
     let taken = store.groups().any(|g| {
-        g["id"].as_u64() != Some(w.id) && g["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(&name))
+        g["id"].as_u64() != Some(w.id)
+            && g["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&name))
     });
     if unique && taken {
         // Body UNKNOWN (reference 5.1); the organizations' wording.
@@ -73,12 +76,23 @@ pub static GROUP_MEMBERSHIPS: Spec = Spec {
     filters: &["user_id", "group_id"],
     side_loads: &["users", "groups"],
     nested: &[
-        Nested { path: "/api/v2/users/{user_id}/group_memberships", field: "user_id" },
-        Nested { path: "/api/v2/groups/{id}/memberships", field: "group_id" },
+        Nested {
+            path: "/api/v2/users/{user_id}/group_memberships",
+            field: "user_id",
+        },
+        Nested {
+            path: "/api/v2/groups/{id}/memberships",
+            field: "group_id",
+        },
     ],
     job_name: "Group Membership",
     label: "group_id",
-    ..Spec::new("group_memberships", "group_membership", "/api/v2/group_memberships", build_membership)
+    ..Spec::new(
+        "group_memberships",
+        "group_membership",
+        "/api/v2/group_memberships",
+        build_membership,
+    )
 };
 
 fn build_membership(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
@@ -89,15 +103,27 @@ fn build_membership(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError
     );
     let user_id = rec.get("user_id").and_then(id_of);
     let Some(user) = user_id.and_then(|u| store.users.get(&u)) else {
-        return Err(ZendeskError::invalid("user_id", "User: is invalid", "InvalidValue"));
+        return Err(ZendeskError::invalid(
+            "user_id",
+            "User: is invalid",
+            "InvalidValue",
+        ));
     };
     if !user.role.is_staff() {
         // UNVERIFIED text (reference 5.2): only agents join groups.
-        return Err(ZendeskError::invalid("user_id", "User: is not an agent", "InvalidValue"));
+        return Err(ZendeskError::invalid(
+            "user_id",
+            "User: is not an agent",
+            "InvalidValue",
+        ));
     }
     let group_id = rec.get("group_id").and_then(id_of);
     if group_id.and_then(|g| store.group(g)).is_none() {
-        return Err(ZendeskError::invalid("group_id", "Group: is invalid", "InvalidValue"));
+        return Err(ZendeskError::invalid(
+            "group_id",
+            "Group: is invalid",
+            "InvalidValue",
+        ));
     }
     let memberships = || {
         store

@@ -89,7 +89,12 @@ impl Order {
 
 /// The order a list query asks for, or a 400 naming the allowed keys.
 pub fn order(spec: &Spec, q: &Query) -> Result<Order, ZendeskError> {
-    let known = |key: &str| spec.sort_keys.iter().find(|(k, _)| *k == key).map(|(_, f)| *f);
+    let known = |key: &str| {
+        spec.sort_keys
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, f)| *f)
+    };
     let bad = |param: &str, v: &str| {
         let allowed: Vec<&str> = spec.sort_keys.iter().map(|(k, _)| *k).collect();
         ZendeskError::BadRequest(format!(
@@ -143,12 +148,7 @@ pub fn sort(records: &mut [Record], order: &Order) {
             b.get(&order.field).unwrap_or(&null),
         );
         let by = if order.descending { by.reverse() } else { by };
-        by.then_with(|| {
-            compare(
-                a.get("id").unwrap_or(&null),
-                b.get("id").unwrap_or(&null),
-            )
-        })
+        by.then_with(|| compare(a.get("id").unwrap_or(&null), b.get("id").unwrap_or(&null)))
     });
 }
 
@@ -160,7 +160,11 @@ fn matches_filter(rec: &Record, key: &str, want: &str) -> bool {
     match rec.get(field) {
         Some(Value::String(s)) => s.eq_ignore_ascii_case(want),
         Some(Value::Null) | None => want.is_empty() || want == "null",
-        Some(other) => other.to_string() == want,
+        // Numbers and booleans compare by their JSON text (`active=true`, `user_id=5`).
+        Some(other) => {
+            let shown = other.to_string();
+            shown == want
+        }
     }
 }
 

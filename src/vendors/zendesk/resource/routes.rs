@@ -4,17 +4,17 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
-use axum::Extension;
 use serde_json::{Value, json};
 
+use super::Spec;
 use super::engine::{self, MAX_BULK, Who};
 use super::listing::{self, Query};
-use super::Spec;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::wire::json_response;
 use crate::vendors::zendesk::{BaseUrl, Caller, RouteJson, Zendesk};
@@ -89,13 +89,20 @@ fn of(spec: &'static Spec, mut r: Routes) -> Routes {
         let mut route = MethodRouter::new();
         let mut methods = Vec::new();
         if ops.list {
-            route = route.get(move |State(z): Z, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
-                listing::list(spec, &z.store_read(), &b, &Query::parse(q.as_deref())).map(|v| ok(&v))
-            });
+            route = route.get(
+                move |State(z): Z, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
+                    listing::list(spec, &z.store_read(), &b, &Query::parse(q.as_deref()))
+                        .map(|v| ok(&v))
+                },
+            );
             methods.push("GET");
         }
         if ops.create {
-            route = route.post(move |z: Z, c: Caller, p: Peer, b: BaseUrl, body: ZendeskJson| create(spec, z, c, p, b, body));
+            route = route.post(
+                move |z: Z, c: Caller, p: Peer, b: BaseUrl, body: ZendeskJson| {
+                    create(spec, z, c, p, b, body)
+                },
+            );
             methods.push("POST");
         }
         r = r.add(base, &methods, route);
@@ -105,31 +112,61 @@ fn of(spec: &'static Spec, mut r: Routes) -> Routes {
         let mut route = MethodRouter::new();
         let mut methods = Vec::new();
         if ops.show {
-            route = route.get(move |State(z): Z, IdParam(id): IdParam, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
-                listing::show(spec, &z.store_read(), &b, id, &Query::parse(q.as_deref())).map(|v| ok(&v))
-            });
+            route = route.get(
+                move |State(z): Z,
+                      IdParam(id): IdParam,
+                      RawQuery(q): RawQuery,
+                      BaseUrl(b): BaseUrl| async move {
+                    listing::show(spec, &z.store_read(), &b, id, &Query::parse(q.as_deref()))
+                        .map(|v| ok(&v))
+                },
+            );
             methods.push("GET");
         }
         if ops.update {
-            route = route.put(move |z: Z, c: Caller, p: Peer, id: IdParam, b: BaseUrl, body: ZendeskJson| update(spec, z, c, p, id, b, body));
+            route = route.put(
+                move |z: Z, c: Caller, p: Peer, id: IdParam, b: BaseUrl, body: ZendeskJson| {
+                    update(spec, z, c, p, id, b, body)
+                },
+            );
             methods.push("PUT");
         }
         if ops.destroy {
-            route = route.delete(move |State(z): Z, c: Caller, p: Peer, IdParam(id): IdParam| async move {
-                let now = z.now();
-                engine::destroy(spec, &mut z.store(), &who(c, p), id, now)?;
-                Ok::<_, ZendeskError>(StatusCode::NO_CONTENT.into_response())
-            });
+            route = route.delete(
+                move |State(z): Z, c: Caller, p: Peer, IdParam(id): IdParam| async move {
+                    let now = z.now();
+                    engine::destroy(spec, &mut z.store(), &who(c, p), id, now)?;
+                    Ok::<_, ZendeskError>(StatusCode::NO_CONTENT.into_response())
+                },
+            );
             methods.push("DELETE");
         }
         r = r.add(&format!("{base}/{{id}}"), &methods, route);
     }
     for n in spec.nested {
         let (path, field) = (n.path, n.field);
-        r = r.add(path, &["GET"], get(move |State(z): Z, IdParam(parent): IdParam, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
-            let path = with_id(path, parent);
-            listing::nested(spec, &z.store_read(), &b, &path, field, parent, &Query::parse(q.as_deref())).map(|v| ok(&v))
-        }));
+        r = r.add(
+            path,
+            &["GET"],
+            get(
+                move |State(z): Z,
+                      IdParam(parent): IdParam,
+                      RawQuery(q): RawQuery,
+                      BaseUrl(b): BaseUrl| async move {
+                    let path = with_id(path, parent);
+                    listing::nested(
+                        spec,
+                        &z.store_read(),
+                        &b,
+                        &path,
+                        field,
+                        parent,
+                        &Query::parse(q.as_deref()),
+                    )
+                    .map(|v| ok(&v))
+                },
+            ),
+        );
     }
     r
 }
@@ -137,57 +174,101 @@ fn of(spec: &'static Spec, mut r: Routes) -> Routes {
 fn bulk_routes(spec: &'static Spec, mut r: Routes) -> Routes {
     let (ops, base) = (spec.ops, spec.path);
     if ops.show_many {
-        r = r.add(&format!("{base}/show_many"), &["GET"], get(move |State(z): Z, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
-            listing::show_many(spec, &z.store_read(), &b, &Query::parse(q.as_deref())).map(|v| ok(&v))
-        }));
+        r = r.add(
+            &format!("{base}/show_many"),
+            &["GET"],
+            get(
+                move |State(z): Z, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
+                    listing::show_many(spec, &z.store_read(), &b, &Query::parse(q.as_deref()))
+                        .map(|v| ok(&v))
+                },
+            ),
+        );
     }
     if ops.count {
-        r = r.add(&format!("{base}/count"), &["GET"], get(move |State(z): Z| async move {
-            let n = engine::records(spec, &z.store_read()).len();
-            ok(&listing::count_body(n, z.now()))
-        }));
+        r = r.add(
+            &format!("{base}/count"),
+            &["GET"],
+            get(move |State(z): Z| async move {
+                let n = engine::records(spec, &z.store_read()).len();
+                ok(&listing::count_body(n, z.now()))
+            }),
+        );
     }
     if ops.create_many {
-        r = r.add(&format!("{base}/create_many"), &["POST"], post(move |State(z): Z, c: Caller, p: Peer, BaseUrl(b): BaseUrl, ZendeskJson(body): ZendeskJson| async move {
-            let items = bulk_items(&body, spec.plural)?;
-            let now = z.now();
-            let mut store = z.store();
-            let results = engine::create_many(spec, &mut store, &who(c, p), &items, now);
-            let job = store.add_job(job_type("Create", spec), items.len(), results, now);
-            Ok::<_, ZendeskError>(job_reply(&b, &job))
-        }));
+        r = r.add(
+            &format!("{base}/create_many"),
+            &["POST"],
+            post(
+                move |State(z): Z,
+                      c: Caller,
+                      p: Peer,
+                      BaseUrl(b): BaseUrl,
+                      ZendeskJson(body): ZendeskJson| async move {
+                    let items = bulk_items(&body, spec.plural)?;
+                    let now = z.now();
+                    let mut store = z.store();
+                    let results = engine::create_many(spec, &mut store, &who(c, p), &items, now);
+                    let job = store.add_job(job_type("Create", spec), items.len(), results, now);
+                    Ok::<_, ZendeskError>(job_reply(&b, &job))
+                },
+            ),
+        );
     }
     if ops.update_many {
-        r = r.add(&format!("{base}/update_many"), &["PUT"], put(move |State(z): Z, c: Caller, p: Peer, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl, ZendeskJson(body): ZendeskJson| async move {
-            let q = Query::parse(q.as_deref());
-            let items: Vec<(Option<u64>, Value)> = match q.ids("ids")? {
-                Some(ids) => {
-                    let one = root(&body, spec.one)?;
-                    ids.into_iter().map(|id| (Some(id), one.clone())).collect()
-                }
-                None => bulk_items(&body, spec.plural)?
-                    .into_iter()
-                    .map(|v| (super::id_of(&v["id"]), v))
-                    .collect(),
-            };
-            let now = z.now();
-            let mut store = z.store();
-            let results = engine::update_many(spec, &mut store, &who(c, p), &items, now);
-            let job = store.add_job(job_type("Update", spec), items.len(), results, now);
-            Ok::<_, ZendeskError>(job_reply(&b, &job))
-        }));
+        r = r.add(
+            &format!("{base}/update_many"),
+            &["PUT"],
+            put(
+                move |State(z): Z,
+                      c: Caller,
+                      p: Peer,
+                      RawQuery(q): RawQuery,
+                      BaseUrl(b): BaseUrl,
+                      ZendeskJson(body): ZendeskJson| async move {
+                    let q = Query::parse(q.as_deref());
+                    let items: Vec<(Option<u64>, Value)> = match q.ids("ids")? {
+                        Some(ids) => {
+                            let one = root(&body, spec.one)?;
+                            ids.into_iter().map(|id| (Some(id), one.clone())).collect()
+                        }
+                        None => bulk_items(&body, spec.plural)?
+                            .into_iter()
+                            .map(|v| (super::id_of(&v["id"]), v))
+                            .collect(),
+                    };
+                    let now = z.now();
+                    let mut store = z.store();
+                    let results = engine::update_many(spec, &mut store, &who(c, p), &items, now);
+                    let job = store.add_job(job_type("Update", spec), items.len(), results, now);
+                    Ok::<_, ZendeskError>(job_reply(&b, &job))
+                },
+            ),
+        );
     }
     if ops.destroy_many {
-        r = r.add(&format!("{base}/destroy_many"), &["DELETE"], delete(move |State(z): Z, c: Caller, p: Peer, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
-            let ids = Query::parse(q.as_deref()).ids("ids")?.ok_or_else(|| {
-                ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned())
-            })?;
-            let now = z.now();
-            let mut store = z.store();
-            let results = engine::destroy_many(spec, &mut store, &who(c, p), &ids, now);
-            let job = store.add_job(job_type("Delete", spec), ids.len(), results, now);
-            Ok::<_, ZendeskError>(job_reply(&b, &job))
-        }));
+        r = r.add(
+            &format!("{base}/destroy_many"),
+            &["DELETE"],
+            delete(
+                move |State(z): Z,
+                      c: Caller,
+                      p: Peer,
+                      RawQuery(q): RawQuery,
+                      BaseUrl(b): BaseUrl| async move {
+                    let ids = Query::parse(q.as_deref()).ids("ids")?.ok_or_else(|| {
+                        ZendeskError::BadRequest(
+                            "param is missing or the value is empty: ids".to_owned(),
+                        )
+                    })?;
+                    let now = z.now();
+                    let mut store = z.store();
+                    let results = engine::destroy_many(spec, &mut store, &who(c, p), &ids, now);
+                    let job = store.add_job(job_type("Delete", spec), ids.len(), results, now);
+                    Ok::<_, ZendeskError>(job_reply(&b, &job))
+                },
+            ),
+        );
     }
     r
 }
@@ -229,7 +310,9 @@ fn bulk_items(body: &Value, key: &str) -> Result<Vec<Value>, ZendeskError> {
 /// A bulk call's job status, `queued` as Zendesk first answers.
 fn job_reply(base: &str, id: &str) -> Response {
     let url = format!("{base}/api/v2/job_statuses/{id}.json");
-    ok(&json!({"job_status": {"id": id, "url": url, "status": "queued", "progress": null, "total": null, "message": null, "results": null}}))
+    ok(
+        &json!({"job_status": {"id": id, "url": url, "status": "queued", "progress": null, "total": null, "message": null, "results": null}}),
+    )
 }
 
 async fn create(

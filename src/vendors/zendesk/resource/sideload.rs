@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use super::listing::Query;
+pub use super::listing::Query;
 use super::{derived, engine, id_of};
 use crate::vendors::zendesk::api::UserOut;
 use crate::vendors::zendesk::store::Store;
@@ -23,12 +23,7 @@ pub const TICKETS: &[&str] = &[
     "comment_count",
 ];
 /// What users accept.
-pub const USERS: &[&str] = &[
-    "organizations",
-    "groups",
-    "identities",
-    "open_ticket_count",
-];
+pub const USERS: &[&str] = &["organizations", "groups", "identities", "open_ticket_count"];
 
 const USER_KEYS: &[&str] = &[
     "requester_id",
@@ -67,11 +62,24 @@ pub fn attach(store: &Store, base: &str, allowed: &[&str], root: &str, q: &Query
             ("users", _) => users(store, base, &ids(&primary, USER_KEYS)),
             ("groups", true) => groups_of_users(store, base, &ids(&primary, &["id"])),
             ("groups", false) => records(store, base, "groups", &ids(&primary, &["group_id"])),
-            ("organizations", _) => records(store, base, "organizations", &ids(&primary, &["organization_id"])),
+            ("organizations", _) => records(
+                store,
+                base,
+                "organizations",
+                &ids(&primary, &["organization_id"]),
+            ),
             ("brands", _) => records(store, base, "brands", &ids(&primary, &["brand_id"])),
-            ("ticket_forms", _) => records(store, base, "ticket_forms", &ids(&primary, &["ticket_form_id"])),
+            ("ticket_forms", _) => records(
+                store,
+                base,
+                "ticket_forms",
+                &ids(&primary, &["ticket_form_id"]),
+            ),
             ("last_audits", _) => ("audits", last_audits(store, &ids(&primary, &["id"]))),
-            ("metric_sets", _) => ("metric_sets", metric_sets(store, base, &ids(&primary, &["id"]))),
+            ("metric_sets", _) => (
+                "metric_sets",
+                metric_sets(store, base, &ids(&primary, &["id"])),
+            ),
             ("identities", _) => ("identities", identities(store, &ids(&primary, &["id"]))),
             ("open_ticket_count", _) => {
                 let counts = open_ticket_counts(store, &ids(&primary, &["id"]));
@@ -153,7 +161,11 @@ fn last_audits(store: &Store, tickets: &BTreeSet<u64>) -> Vec<Value> {
 fn metric_sets(store: &Store, base: &str, tickets: &BTreeSet<u64>) -> Vec<Value> {
     derived::metrics(store)
         .into_iter()
-        .filter(|m| m["ticket_id"].as_u64().is_some_and(|t| tickets.contains(&t)))
+        .filter(|m| {
+            m["ticket_id"]
+                .as_u64()
+                .is_some_and(|t| tickets.contains(&t))
+        })
         .map(|m| engine::render(&derived::TICKET_METRICS, base, &m))
         .collect()
 }
@@ -180,7 +192,13 @@ fn open_ticket_counts(store: &Store, users: &BTreeSet<u64>) -> Value {
         let n = store
             .tickets
             .values()
-            .filter(|t| t.requester_id == *u && matches!(t.status, Status::New | Status::Open | Status::Pending | Status::Hold))
+            .filter(|t| {
+                t.requester_id == *u
+                    && matches!(
+                        t.status,
+                        Status::New | Status::Open | Status::Pending | Status::Hold
+                    )
+            })
             .count();
         m.insert(u.to_string(), json!(n));
     }

@@ -55,7 +55,16 @@ async fn list(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Rep
         .collect();
     let q = Query::parse(q.as_deref());
     // The cursor's order is `-score,id` [CAPTURE].
-    page::list("tags", "/api/v2/tags", "-score,id", &items, &q.0, &base, &[]).map(|v| ok(&v))
+    page::list(
+        "tags",
+        "/api/v2/tags",
+        "-score,id",
+        &items,
+        &q.0,
+        &base,
+        &[],
+    )
+    .map(|v| ok(&v))
 }
 
 async fn count(State(z): Z) -> Reply {
@@ -108,19 +117,48 @@ fn change(
 }
 
 /// `POST`: replaces the ticket's tags (201).
-async fn set(State(z): Z, c: Caller, p: Peer, IdParam(id): IdParam, h: HeaderMap, ZendeskJson(body): ZendeskJson) -> Reply {
+async fn set(
+    State(z): Z,
+    c: Caller,
+    p: Peer,
+    IdParam(id): IdParam,
+    h: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
     let tags = change(&z, c, p, &h, id, json!({"tags": tags_of(&body)?}))?;
     Ok(json_response(StatusCode::CREATED, &json!({"tags": tags})))
 }
 
 /// `PUT`: adds to the ticket's tags.
-async fn add(State(z): Z, c: Caller, p: Peer, IdParam(id): IdParam, h: HeaderMap, ZendeskJson(body): ZendeskJson) -> Reply {
-    let tags = change(&z, c, p, &h, id, json!({"additional_tags": tags_of(&body)?}))?;
+async fn add(
+    State(z): Z,
+    c: Caller,
+    p: Peer,
+    IdParam(id): IdParam,
+    h: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let tags = change(
+        &z,
+        c,
+        p,
+        &h,
+        id,
+        json!({"additional_tags": tags_of(&body)?}),
+    )?;
     Ok(ok(&json!({"tags": tags})))
 }
 
 /// `DELETE`: removes from the ticket's tags, named in the body or as `?tags=`.
-async fn remove(State(z): Z, c: Caller, p: Peer, IdParam(id): IdParam, h: HeaderMap, RawQuery(q): RawQuery, body: axum::body::Bytes) -> Reply {
+async fn remove(
+    State(z): Z,
+    c: Caller,
+    p: Peer,
+    IdParam(id): IdParam,
+    h: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: axum::body::Bytes,
+) -> Reply {
     let q = Query::parse(q.as_deref());
     let named = match q.get("tags") {
         Some(t) => tags_of(&json!({"tags": t}))?,

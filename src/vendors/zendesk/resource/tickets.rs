@@ -11,10 +11,10 @@ use super::groups::{GROUPS, default_group};
 use super::listing::{self, Query, count_body};
 use super::routes::{Reply, Routes, Z, ok};
 use super::{fields, sideload};
+use crate::vendors::zendesk::BaseUrl;
 use crate::vendors::zendesk::api::{TicketOut, UserOut};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
 use crate::vendors::zendesk::store::{Store, Ticket};
-use crate::vendors::zendesk::BaseUrl;
 
 fn invalid(field: &str, title: &str) -> ZendeskError {
     ZendeskError::invalid(field, format!("{title}: is invalid"), "InvalidValue")
@@ -29,11 +29,15 @@ pub fn check(store: &Store, t: &mut Ticket, assignee_given: bool) -> Result<(), 
     {
         return Err(invalid("organization_id", "Organization"));
     }
-    if t.brand_id != store.settings().brand_id && store.records.get("brands", t.brand_id).is_none() {
+    if t.brand_id != store.settings().brand_id && store.records.get("brands", t.brand_id).is_none()
+    {
         return Err(invalid("brand_id", "Brand"));
     }
     if t.ticket_form_id != store.settings().ticket_form_id
-        && store.records.get("ticket_forms", t.ticket_form_id).is_none()
+        && store
+            .records
+            .get("ticket_forms", t.ticket_form_id)
+            .is_none()
     {
         return Err(invalid("ticket_form_id", "Ticket form"));
     }
@@ -62,23 +66,34 @@ pub fn check(store: &Store, t: &mut Ticket, assignee_given: bool) -> Result<(), 
 
 /// The routes of this file.
 pub fn routes(r: Routes) -> Routes {
-    r.add("/api/v2/tickets/show_many", &["GET"], get(tickets_show_many))
-        .add("/api/v2/tickets/count", &["GET"], get(tickets_count))
-        .add("/api/v2/users/show_many", &["GET"], get(users_show_many))
-        .add("/api/v2/users/count", &["GET"], get(users_count))
-        .add("/api/v2/users/{user_id}/groups", &["GET"], get(groups_of_user))
+    r.add(
+        "/api/v2/tickets/show_many",
+        &["GET"],
+        get(tickets_show_many),
+    )
+    .add("/api/v2/tickets/count", &["GET"], get(tickets_count))
+    .add("/api/v2/users/show_many", &["GET"], get(users_show_many))
+    .add("/api/v2/users/count", &["GET"], get(users_count))
+    .add(
+        "/api/v2/users/{user_id}/groups",
+        &["GET"],
+        get(groups_of_user),
+    )
 }
 
 async fn tickets_show_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let q = Query::parse(q.as_deref());
-    let ids = q.ids("ids")?.ok_or_else(|| ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned()))?;
+    let ids = q.ids("ids")?.ok_or_else(|| {
+        ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned())
+    })?;
     let store = z.store_read();
     let found: Vec<Value> = ids
         .iter()
         .filter_map(|id| store.tickets.get(id))
         .filter_map(|t| serde_json::to_value(TicketOut::new(&base, t)).ok())
         .collect();
-    let mut out = json!({"tickets": found, "next_page": null, "previous_page": null, "count": found.len()});
+    let mut out =
+        json!({"tickets": found, "next_page": null, "previous_page": null, "count": found.len()});
     sideload::attach(&store, &base, sideload::TICKETS, "tickets", &q, &mut out);
     Ok(ok(&out))
 }
@@ -86,9 +101,13 @@ async fn tickets_show_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): Ba
 async fn users_show_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let q = Query::parse(q.as_deref());
     let ids = q.ids("ids")?;
-    let external: Option<Vec<String>> = q.get("external_ids").map(|s| s.split(',').map(str::to_owned).collect());
+    let external: Option<Vec<String>> = q
+        .get("external_ids")
+        .map(|s| s.split(',').map(str::to_owned).collect());
     if ids.is_none() && external.is_none() {
-        return Err(ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned()));
+        return Err(ZendeskError::BadRequest(
+            "param is missing or the value is empty: ids".to_owned(),
+        ));
     }
     let store = z.store_read();
     let found: Vec<Value> = store
@@ -96,11 +115,14 @@ async fn users_show_many(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): Base
         .values()
         .filter(|u| {
             ids.as_ref().is_some_and(|i| i.contains(&u.id))
-                || external.as_ref().is_some_and(|x| u.external_id.as_ref().is_some_and(|e| x.contains(e)))
+                || external
+                    .as_ref()
+                    .is_some_and(|x| u.external_id.as_ref().is_some_and(|e| x.contains(e)))
         })
         .filter_map(|u| serde_json::to_value(UserOut::new(&base, u)).ok())
         .collect();
-    let mut out = json!({"users": found, "next_page": null, "previous_page": null, "count": found.len()});
+    let mut out =
+        json!({"users": found, "next_page": null, "previous_page": null, "count": found.len()});
     sideload::attach(&store, &base, sideload::USERS, "users", &q, &mut out);
     Ok(ok(&out))
 }
@@ -115,11 +137,28 @@ async fn users_count(State(z): Z) -> Reply {
     Ok(ok(&count_body(n, z.now())))
 }
 
-async fn groups_of_user(State(z): Z, IdParam(id): IdParam, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn groups_of_user(
+    State(z): Z,
+    IdParam(id): IdParam,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
     let store = z.store_read();
     store.user(id)?;
     let mine = store.groups_of(id);
-    let recs = store.groups().filter(|g| g["id"].as_u64().is_some_and(|g| mine.contains(&g))).cloned().collect();
+    let recs = store
+        .groups()
+        .filter(|g| g["id"].as_u64().is_some_and(|g| mine.contains(&g)))
+        .cloned()
+        .collect();
     let path = format!("/api/v2/users/{id}/groups");
-    listing::page_of(&GROUPS, &store, &base, &path, recs, &Query::parse(q.as_deref())).map(|v| ok(&v))
+    listing::page_of(
+        &GROUPS,
+        &store,
+        &base,
+        &path,
+        recs,
+        &Query::parse(q.as_deref()),
+    )
+    .map(|v| ok(&v))
 }

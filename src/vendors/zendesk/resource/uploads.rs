@@ -50,7 +50,9 @@ impl Uploads {
         self.files.insert(token.clone(), file);
         self.order.push_back(token);
         while self.bytes > BUDGET {
-            let Some(old) = self.order.pop_front() else { break };
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
             if let Some(f) = self.files.remove(&old) {
                 self.bytes -= f.bytes.len();
                 self.attachments.remove(&f.attachment_id);
@@ -59,14 +61,14 @@ impl Uploads {
     }
 
     /// Takes the attachments of these upload tokens (each token is used once),
-    /// as comment attachments on `base`.
-    pub fn attach(&mut self, tokens: &[String], base: &str) -> Vec<Value> {
+    /// as a comment's attachments. Their URLs name the host the file was uploaded
+    /// to, so the client can fetch them from the fake.
+    pub fn attach(&mut self, tokens: &[String]) -> Vec<Value> {
         tokens
             .iter()
             .filter_map(|t| self.pending.remove(t))
             .flatten()
-            .filter_map(|id| self.attachments.get(&id))
-            .map(|a| with_host(a, base))
+            .filter_map(|id| self.attachments.get(&id).cloned())
             .collect()
     }
 }
@@ -84,7 +86,11 @@ fn with_host(a: &Value, base: &str) -> Value {
 /// The routes of this file.
 pub fn routes(r: Routes) -> Routes {
     r.add("/api/v2/uploads", &["POST"], post(upload))
-        .add("/api/v2/uploads/{token}", &["DELETE"], axum::routing::delete(delete_upload))
+        .add(
+            "/api/v2/uploads/{token}",
+            &["DELETE"],
+            axum::routing::delete(delete_upload),
+        )
         .add("/api/v2/attachments/{id}", &["GET"], get(show_attachment))
         .add("/attachments/token/{token}", &["GET"], get(content))
         .add("/attachments/token/{token}/", &["GET"], get(content))
@@ -101,11 +107,21 @@ fn token(store: &mut crate::vendors::zendesk::store::Store) -> String {
     s
 }
 
-async fn upload(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl, headers: HeaderMap, body: Bytes) -> Reply {
+async fn upload(
+    State(z): Z,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
     let q = Query::parse(q.as_deref());
-    let name = q.get("filename").filter(|f| !f.is_empty()).ok_or_else(|| {
-        ZendeskError::BadRequest("param is missing or the value is empty: filename".to_owned())
-    })?.to_owned();
+    let name = q
+        .get("filename")
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| {
+            ZendeskError::BadRequest("param is missing or the value is empty: filename".to_owned())
+        })?
+        .to_owned();
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -120,7 +136,10 @@ async fn upload(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl, head
     let content_token = token(&mut store);
     let id = store.next_id();
     let size = body.len();
-    let link = format!("/attachments/token/{content_token}/?name={}", form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>());
+    let link = format!(
+        "/attachments/token/{content_token}/?name={}",
+        form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+    );
     let attachment = json!({
         "url": format!("/api/v2/attachments/{id}.json"), "id": id, "file_name": name,
         "content_url": link, "mapped_content_url": link, "content_type": content_type, "size": size,
@@ -128,19 +147,35 @@ async fn upload(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl, head
         "malware_access_override": false, "malware_scan_result": "not_scanned", "thumbnails": [],
     });
     let uploads = &mut store.records.uploads;
-    uploads.attachments.insert(id, attachment);
-    uploads.pending.entry(upload_token.clone()).or_default().push(id);
-    uploads.keep(content_token, File { attachment_id: id, name, content_type, bytes: body });
+    uploads
+        .attachments
+        .insert(id, with_host(&attachment, &base));
+    uploads
+        .pending
+        .entry(upload_token.clone())
+        .or_default()
+        .push(id);
+    uploads.keep(
+        content_token,
+        File {
+            attachment_id: id,
+            name,
+            content_type,
+            bytes: body,
+        },
+    );
     let all: Vec<Value> = uploads.pending[&upload_token]
         .iter()
-        .filter_map(|a| uploads.attachments.get(a))
-        .map(|a| with_host(a, &base))
+        .filter_map(|a| uploads.attachments.get(a).cloned())
         .collect();
     let expires = now + time::Duration::days(3);
-    let mut res = json_response(StatusCode::CREATED, &json!({"upload": {
-        "token": upload_token, "expires_at": ts(expires),
-        "attachment": all.last(), "attachments": all,
-    }}));
+    let mut res = json_response(
+        StatusCode::CREATED,
+        &json!({"upload": {
+            "token": upload_token, "expires_at": ts(expires),
+            "attachment": all.last(), "attachments": all,
+        }}),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("{base}/api/v2/attachments/{id}.json")) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -149,14 +184,24 @@ async fn upload(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl, head
 
 async fn delete_upload(State(z): Z, KeyParam(token): KeyParam) -> Reply {
     let mut store = z.store();
-    store.records.uploads.pending.remove(&token).ok_or(ZendeskError::RecordNotFound)?;
+    store
+        .records
+        .uploads
+        .pending
+        .remove(&token)
+        .ok_or(ZendeskError::RecordNotFound)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn show_attachment(State(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
+async fn show_attachment(State(z): Z, IdParam(id): IdParam) -> Reply {
     let store = z.store_read();
-    let a = store.records.uploads.attachments.get(&id).ok_or(ZendeskError::RecordNotFound)?;
-    Ok(ok(&json!({"attachment": with_host(a, &base)})))
+    let a = store
+        .records
+        .uploads
+        .attachments
+        .get(&id)
+        .ok_or(ZendeskError::RecordNotFound)?;
+    Ok(ok(&json!({"attachment": a})))
 }
 
 async fn content(State(z): Z, Path(token): Path<String>) -> Response {
@@ -169,7 +214,10 @@ async fn content(State(z): Z, Path(token): Path<String>) -> Response {
     if let Ok(v) = HeaderValue::from_str(&f.content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", f.name.replace('"', ""))) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        f.name.replace('"', "")
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
