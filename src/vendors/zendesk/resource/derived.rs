@@ -209,22 +209,8 @@ pub fn metric_events(store: &Store) -> Vec<Value> {
                     ev("reply_time", "fulfill");
                 }
                 if e["field_name"] == "status" {
-                    match at(e).unwrap_or_default() {
-                        "pending" => {
-                            ev("agent_work_time", "pause");
-                            ev("requester_wait_time", "pause");
-                        }
-                        "hold" => ev("agent_work_time", "pause"),
-                        "open" => {
-                            ev("agent_work_time", "activate");
-                            ev("requester_wait_time", "activate");
-                        }
-                        "solved" => {
-                            ev("agent_work_time", "fulfill");
-                            ev("requester_wait_time", "fulfill");
-                            ev("resolution_time", "fulfill");
-                        }
-                        _ => {}
+                    for (metric, kind) in status_events(at(e).unwrap_or_default()) {
+                        ev(metric, kind);
                     }
                 }
             }
@@ -237,6 +223,27 @@ pub fn metric_events(store: &Store) -> Vec<Value> {
             .then(a["id"].as_u64().cmp(&b["id"].as_u64()))
     });
     out
+}
+
+/// The metric events a status change records (DOC metric event types).
+fn status_events(status: &str) -> &'static [(&'static str, &'static str)] {
+    match status {
+        "pending" => &[
+            ("agent_work_time", "pause"),
+            ("requester_wait_time", "pause"),
+        ],
+        "hold" => &[("agent_work_time", "pause")],
+        "open" => &[
+            ("agent_work_time", "activate"),
+            ("requester_wait_time", "activate"),
+        ],
+        "solved" => &[
+            ("agent_work_time", "fulfill"),
+            ("requester_wait_time", "fulfill"),
+            ("resolution_time", "fulfill"),
+        ],
+        _ => &[],
+    }
 }
 
 fn activities(store: &Store) -> Vec<Record> {
@@ -399,6 +406,12 @@ async fn account_audits(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseU
         )
         .map(|v| ok(&v));
     }
+    legacy_page(&all, &q, &base).map(|v| ok(&v))
+}
+
+/// The legacy form: `limit` (at most 1000) newest audits after `cursor`, with
+/// `before_url` to older ones and `after_url` to newer ones.
+fn legacy_page(all: &[Value], q: &Query, base: &str) -> Result<Value, ZendeskError> {
     let limit = match q.get("limit") {
         None => 1000,
         Some(v) => v
@@ -411,7 +424,7 @@ async fn account_audits(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseU
     };
     let start = match q.get("cursor") {
         None | Some("") => 0,
-        Some(c) => usize::from_str_radix(c.trim_start_matches("a"), 16)
+        Some(c) => usize::from_str_radix(c.trim_start_matches('a'), 16)
             .map_err(|_| ZendeskError::InvalidPagination(format!("invalid cursor: {c}")))?,
     };
     let end = (start + limit).min(all.len());
@@ -422,9 +435,9 @@ async fn account_audits(State(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseU
     let url = |c: &str| format!("{base}/api/v2/ticket_audits.json?cursor={c}&limit={limit}");
     let before = (end < all.len()).then(|| format!("a{end:x}"));
     let after = (start > 0).then(|| format!("a{:x}", start.saturating_sub(limit)));
-    Ok(ok(&json!({
+    Ok(json!({
         "audits": page,
         "before_cursor": before, "before_url": before.as_deref().map(url),
         "after_cursor": after, "after_url": after.as_deref().map(url),
-    })))
+    }))
 }

@@ -346,27 +346,40 @@ pub fn seed_system_fields(store: &mut Store, now: OffsetDateTime) -> Vec<u64> {
     let mut ids = Vec::new();
     for (i, (kind, title, options)) in system.into_iter().enumerate() {
         let id = store.next_id();
-        let mut f = json!({
-            "id": id, "type": kind, "title": title, "raw_title": title, "description": title,
-            "raw_description": title, "position": i + 1, "active": true,
-            "required": kind == "subject" || kind == "description", "collapsed_for_agents": false,
-            "regexp_for_validation": null, "title_in_portal": title, "raw_title_in_portal": title,
-            "visible_in_portal": kind == "subject" || kind == "description", "editable_in_portal": kind == "subject" || kind == "description",
-            "required_in_portal": kind == "subject" || kind == "description", "tag": null,
-            "created_at": ts(now), "updated_at": ts(now), "removable": false, "key": null, "agent_description": null,
-        });
-        if let Some(o) = options {
-            f["system_field_options"] = o;
-        }
-        if matches!(kind, "status" | "priority") {
-            f["sub_type_id"] = json!(0);
-        }
-        if let Value::Object(m) = f {
+        if let Value::Object(m) = system_field(id, i + 1, kind, title, options, now) {
             store.records.put("ticket_fields", id, m);
         }
         ids.push(id);
     }
     ids
+}
+
+/// One system ticket field (`removable: false`).
+fn system_field(
+    id: u64,
+    position: usize,
+    kind: &str,
+    title: &str,
+    options: Option<Value>,
+    now: OffsetDateTime,
+) -> Value {
+    let portal = kind == "subject" || kind == "description";
+    let mut f = json!({
+        "id": id, "type": kind, "title": title, "raw_title": title, "description": title,
+        "raw_description": title, "position": position, "active": true,
+        "required": portal, "collapsed_for_agents": false,
+        "regexp_for_validation": null, "title_in_portal": title, "raw_title_in_portal": title,
+        "visible_in_portal": portal, "editable_in_portal": portal,
+        "required_in_portal": portal, "tag": null,
+        "created_at": ts(now), "updated_at": ts(now), "removable": false, "key": null, "agent_description": null,
+    });
+    if let Some(o) = options {
+        f["system_field_options"] = o;
+    }
+    if matches!(kind, "status" | "priority") {
+        f["sub_type_id"] = json!(0);
+    }
+    f
 }
 
 fn invalid_value(title: &str) -> ZendeskError {

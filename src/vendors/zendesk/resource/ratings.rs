@@ -201,16 +201,12 @@ async fn rate(
     ))
 }
 
-/// The requester rates a solved ticket (an end user only; agents get 403); a
-/// second rating replaces the first. Returns the rating's id.
-pub fn rate_ticket(
-    store: &mut Store,
+/// Only the requester, an end user, rates; only a ticket that is or was solved.
+fn check_can_rate(
+    store: &Store,
     who: &Who,
-    ticket_id: u64,
-    input: &Value,
-    now: time::OffsetDateTime,
-) -> Result<u64, ZendeskError> {
-    let ticket = store.ticket(ticket_id)?.clone();
+    ticket: &crate::vendors::zendesk::store::Ticket,
+) -> Result<(), ZendeskError> {
     if ticket.requester_id != who.user_id || store.user(who.user_id)?.role.is_staff() {
         return Err(ZendeskError::Forbidden);
     }
@@ -226,6 +222,20 @@ pub fn rate_ticket(
             "InvalidValue",
         ));
     }
+    Ok(())
+}
+
+/// The requester rates a solved ticket (an end user only; agents get 403); a
+/// second rating replaces the first. Returns the rating's id.
+pub fn rate_ticket(
+    store: &mut Store,
+    who: &Who,
+    ticket_id: u64,
+    input: &Value,
+    now: time::OffsetDateTime,
+) -> Result<u64, ZendeskError> {
+    let ticket = store.ticket(ticket_id)?.clone();
+    check_can_rate(store, who, &ticket)?;
     let score = input["score"].as_str().unwrap_or_default();
     if !matches!(score, "good" | "bad") {
         return Err(ZendeskError::invalid(

@@ -82,70 +82,13 @@ pub fn all() -> Routes {
 }
 
 /// One resource's routes, from its declaration.
-fn of(spec: &'static Spec, mut r: Routes) -> Routes {
-    let ops = spec.ops;
-    let base = spec.path;
-    if ops.list || ops.create {
-        let mut route = MethodRouter::new();
-        let mut methods = Vec::new();
-        if ops.list {
-            route = route.get(
-                move |State(z): Z, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
-                    listing::list(spec, &z.store_read(), &b, &Query::parse(q.as_deref()))
-                        .map(|v| ok(&v))
-                },
-            );
-            methods.push("GET");
-        }
-        if ops.create {
-            route = route.post(
-                move |z: Z, c: Caller, p: Peer, b: BaseUrl, body: ZendeskJson| {
-                    create(spec, z, c, p, b, body)
-                },
-            );
-            methods.push("POST");
-        }
-        r = r.add(base, &methods, route);
-    }
-    r = bulk_routes(spec, r);
-    if ops.show || ops.update || ops.destroy {
-        let mut route = MethodRouter::new();
-        let mut methods = Vec::new();
-        if ops.show {
-            route = route.get(
-                move |State(z): Z,
-                      IdParam(id): IdParam,
-                      RawQuery(q): RawQuery,
-                      BaseUrl(b): BaseUrl| async move {
-                    listing::show(spec, &z.store_read(), &b, id, &Query::parse(q.as_deref()))
-                        .map(|v| ok(&v))
-                },
-            );
-            methods.push("GET");
-        }
-        if ops.update {
-            route = route.put(
-                move |z: Z, c: Caller, p: Peer, id: IdParam, b: BaseUrl, body: ZendeskJson| {
-                    update(spec, z, c, p, id, b, body)
-                },
-            );
-            methods.push("PUT");
-        }
-        if ops.destroy {
-            route = route.delete(
-                move |State(z): Z, c: Caller, p: Peer, IdParam(id): IdParam| async move {
-                    let now = z.now();
-                    engine::destroy(spec, &mut z.store(), &who(c, p), id, now)?;
-                    Ok::<_, ZendeskError>(StatusCode::NO_CONTENT.into_response())
-                },
-            );
-            methods.push("DELETE");
-        }
-        r = r.add(&format!("{base}/{{id}}"), &methods, route);
-    }
-    for n in spec.nested {
+fn of(spec: &'static Spec, r: Routes) -> Routes {
+    let r = collection_routes(spec, r);
+    let r = bulk_routes(spec, r);
+    let r = record_routes(spec, r);
+    spec.nested.iter().fold(r, |r, n| {
         let (path, field) = (n.path, n.field);
-        r = r.add(
+        r.add(
             path,
             &["GET"],
             get(
@@ -153,24 +96,85 @@ fn of(spec: &'static Spec, mut r: Routes) -> Routes {
                       IdParam(parent): IdParam,
                       RawQuery(q): RawQuery,
                       BaseUrl(b): BaseUrl| async move {
+                    let q = Query::parse(q.as_deref());
                     let path = with_id(path, parent);
-                    listing::nested(
-                        spec,
-                        &z.store_read(),
-                        &b,
-                        &path,
-                        field,
-                        parent,
-                        &Query::parse(q.as_deref()),
-                    )
-                    .map(|v| ok(&v))
+                    listing::nested(spec, &z.store_read(), &b, &path, field, parent, &q)
+                        .map(|v| ok(&v))
                 },
             ),
-        );
-    }
-    r
+        )
+    })
 }
 
+/// `GET` (list) and `POST` (create) on the collection's path.
+fn collection_routes(spec: &'static Spec, r: Routes) -> Routes {
+    let mut route = MethodRouter::new();
+    let mut methods = Vec::new();
+    if spec.ops.list {
+        route = route.get(
+            move |State(z): Z, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
+                listing::list(spec, &z.store_read(), &b, &Query::parse(q.as_deref()))
+                    .map(|v| ok(&v))
+            },
+        );
+        methods.push("GET");
+    }
+    if spec.ops.create {
+        route = route.post(
+            move |z: Z, c: Caller, p: Peer, b: BaseUrl, body: ZendeskJson| {
+                create(spec, z, c, p, b, body)
+            },
+        );
+        methods.push("POST");
+    }
+    if methods.is_empty() {
+        return r;
+    }
+    r.add(spec.path, &methods, route)
+}
+
+/// `GET`, `PUT` and `DELETE` on one record's path.
+fn record_routes(spec: &'static Spec, r: Routes) -> Routes {
+    let mut route = MethodRouter::new();
+    let mut methods = Vec::new();
+    if spec.ops.show {
+        route =
+            route.get(
+                move |State(z): Z,
+                      IdParam(id): IdParam,
+                      RawQuery(q): RawQuery,
+                      BaseUrl(b): BaseUrl| async move {
+                    let q = Query::parse(q.as_deref());
+                    listing::show(spec, &z.store_read(), &b, id, &q).map(|v| ok(&v))
+                },
+            );
+        methods.push("GET");
+    }
+    if spec.ops.update {
+        route = route.put(
+            move |z: Z, c: Caller, p: Peer, id: IdParam, b: BaseUrl, body: ZendeskJson| {
+                update(spec, z, c, p, id, b, body)
+            },
+        );
+        methods.push("PUT");
+    }
+    if spec.ops.destroy {
+        route = route.delete(
+            move |State(z): Z, c: Caller, p: Peer, IdParam(id): IdParam| async move {
+                let now = z.now();
+                engine::destroy(spec, &mut z.store(), &who(c, p), id, now)?;
+                Ok::<_, ZendeskError>(StatusCode::NO_CONTENT.into_response())
+            },
+        );
+        methods.push("DELETE");
+    }
+    if methods.is_empty() {
+        return r;
+    }
+    r.add(&format!("{}/{{id}}", spec.path), &methods, route)
+}
+
+/// `show_many`, `count`, `create_many`, `update_many` and `destroy_many`.
 fn bulk_routes(spec: &'static Spec, mut r: Routes) -> Routes {
     let (ops, base) = (spec.ops, spec.path);
     if ops.show_many {
@@ -200,17 +204,8 @@ fn bulk_routes(spec: &'static Spec, mut r: Routes) -> Routes {
             &format!("{base}/create_many"),
             &["POST"],
             post(
-                move |State(z): Z,
-                      c: Caller,
-                      p: Peer,
-                      BaseUrl(b): BaseUrl,
-                      ZendeskJson(body): ZendeskJson| async move {
-                    let items = bulk_items(&body, spec.plural)?;
-                    let now = z.now();
-                    let mut store = z.store();
-                    let results = engine::create_many(spec, &mut store, &who(c, p), &items, now);
-                    let job = store.add_job(job_type("Create", spec), items.len(), results, now);
-                    Ok::<_, ZendeskError>(job_reply(&b, &job))
+                move |z: Z, c: Caller, p: Peer, b: BaseUrl, body: ZendeskJson| {
+                    create_many(spec, z, c, p, b, body)
                 },
             ),
         );
@@ -220,28 +215,8 @@ fn bulk_routes(spec: &'static Spec, mut r: Routes) -> Routes {
             &format!("{base}/update_many"),
             &["PUT"],
             put(
-                move |State(z): Z,
-                      c: Caller,
-                      p: Peer,
-                      RawQuery(q): RawQuery,
-                      BaseUrl(b): BaseUrl,
-                      ZendeskJson(body): ZendeskJson| async move {
-                    let q = Query::parse(q.as_deref());
-                    let items: Vec<(Option<u64>, Value)> = match q.ids("ids")? {
-                        Some(ids) => {
-                            let one = root(&body, spec.one)?;
-                            ids.into_iter().map(|id| (Some(id), one.clone())).collect()
-                        }
-                        None => bulk_items(&body, spec.plural)?
-                            .into_iter()
-                            .map(|v| (super::id_of(&v["id"]), v))
-                            .collect(),
-                    };
-                    let now = z.now();
-                    let mut store = z.store();
-                    let results = engine::update_many(spec, &mut store, &who(c, p), &items, now);
-                    let job = store.add_job(job_type("Update", spec), items.len(), results, now);
-                    Ok::<_, ZendeskError>(job_reply(&b, &job))
+                move |z: Z, c: Caller, p: Peer, q: RawQuery, b: BaseUrl, body: ZendeskJson| {
+                    update_many(spec, z, c, p, q, b, body)
                 },
             ),
         );
@@ -250,27 +225,74 @@ fn bulk_routes(spec: &'static Spec, mut r: Routes) -> Routes {
         r = r.add(
             &format!("{base}/destroy_many"),
             &["DELETE"],
-            delete(
-                move |State(z): Z,
-                      c: Caller,
-                      p: Peer,
-                      RawQuery(q): RawQuery,
-                      BaseUrl(b): BaseUrl| async move {
-                    let ids = Query::parse(q.as_deref()).ids("ids")?.ok_or_else(|| {
-                        ZendeskError::BadRequest(
-                            "param is missing or the value is empty: ids".to_owned(),
-                        )
-                    })?;
-                    let now = z.now();
-                    let mut store = z.store();
-                    let results = engine::destroy_many(spec, &mut store, &who(c, p), &ids, now);
-                    let job = store.add_job(job_type("Delete", spec), ids.len(), results, now);
-                    Ok::<_, ZendeskError>(job_reply(&b, &job))
-                },
-            ),
+            delete(move |z: Z, c: Caller, p: Peer, q: RawQuery, b: BaseUrl| {
+                destroy_many(spec, z, c, p, q, b)
+            }),
         );
     }
     r
+}
+
+async fn create_many(
+    spec: &'static Spec,
+    State(z): Z,
+    c: Caller,
+    p: Peer,
+    BaseUrl(b): BaseUrl,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let items = bulk_items(&body, spec.plural)?;
+    let now = z.now();
+    let mut store = z.store();
+    let results = engine::create_many(spec, &mut store, &who(c, p), &items, now);
+    let job = store.add_job(job_type("Create", spec), items.len(), results, now);
+    Ok(job_reply(&b, &job))
+}
+
+async fn update_many(
+    spec: &'static Spec,
+    State(z): Z,
+    c: Caller,
+    p: Peer,
+    RawQuery(q): RawQuery,
+    BaseUrl(b): BaseUrl,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let q = Query::parse(q.as_deref());
+    // Two forms: `?ids=` with one object, or a list of objects with their ids.
+    let items: Vec<(Option<u64>, Value)> = match q.ids("ids")? {
+        Some(ids) => {
+            let one = root(&body, spec.one)?;
+            ids.into_iter().map(|id| (Some(id), one.clone())).collect()
+        }
+        None => bulk_items(&body, spec.plural)?
+            .into_iter()
+            .map(|v| (super::id_of(&v["id"]), v))
+            .collect(),
+    };
+    let now = z.now();
+    let mut store = z.store();
+    let results = engine::update_many(spec, &mut store, &who(c, p), &items, now);
+    let job = store.add_job(job_type("Update", spec), items.len(), results, now);
+    Ok(job_reply(&b, &job))
+}
+
+async fn destroy_many(
+    spec: &'static Spec,
+    State(z): Z,
+    c: Caller,
+    p: Peer,
+    RawQuery(q): RawQuery,
+    BaseUrl(b): BaseUrl,
+) -> Reply {
+    let ids = Query::parse(q.as_deref()).ids("ids")?.ok_or_else(|| {
+        ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned())
+    })?;
+    let now = z.now();
+    let mut store = z.store();
+    let results = engine::destroy_many(spec, &mut store, &who(c, p), &ids, now);
+    let job = store.add_job(job_type("Delete", spec), ids.len(), results, now);
+    Ok(job_reply(&b, &job))
 }
 
 /// `Bulk Create Organization` and the like (captured for organizations).

@@ -60,6 +60,24 @@ impl Uploads {
         }
     }
 
+    /// Adds a file to an upload; returns every attachment of the upload.
+    fn add(
+        &mut self,
+        upload: &str,
+        content_token: String,
+        attachment: Value,
+        file: File,
+    ) -> Vec<Value> {
+        let id = file.attachment_id;
+        self.attachments.insert(id, attachment);
+        self.pending.entry(upload.to_owned()).or_default().push(id);
+        self.keep(content_token, file);
+        self.pending[upload]
+            .iter()
+            .filter_map(|a| self.attachments.get(a).cloned())
+            .collect()
+    }
+
     /// Takes the attachments of these upload tokens (each token is used once),
     /// as a comment's attachments. Their URLs name the host the file was uploaded
     /// to, so the client can fetch them from the fake.
@@ -94,6 +112,18 @@ pub fn routes(r: Routes) -> Routes {
         .add("/api/v2/attachments/{id}", &["GET"], get(show_attachment))
         .add("/attachments/token/{token}", &["GET"], get(content))
         .add("/attachments/token/{token}/", &["GET"], get(content))
+}
+
+/// An attachment object [CAPTURE zenpy TestAttachmentUpload], with paths for URLs.
+fn attachment(id: u64, content_token: &str, name: &str, content_type: &str, size: usize) -> Value {
+    let escaped: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    let link = format!("/attachments/token/{content_token}/?name={escaped}");
+    json!({
+        "url": format!("/api/v2/attachments/{id}.json"), "id": id, "file_name": name,
+        "content_url": link, "mapped_content_url": link, "content_type": content_type, "size": size,
+        "width": null, "height": null, "inline": false, "deleted": false,
+        "malware_access_override": false, "malware_scan_result": "not_scanned", "thumbnails": [],
+    })
 }
 
 fn token(store: &mut crate::vendors::zendesk::store::Store) -> String {
@@ -135,39 +165,19 @@ async fn upload(
     };
     let content_token = token(&mut store);
     let id = store.next_id();
-    let size = body.len();
-    let link = format!(
-        "/attachments/token/{content_token}/?name={}",
-        form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
-    );
-    let attachment = json!({
-        "url": format!("/api/v2/attachments/{id}.json"), "id": id, "file_name": name,
-        "content_url": link, "mapped_content_url": link, "content_type": content_type, "size": size,
-        "width": null, "height": null, "inline": false, "deleted": false,
-        "malware_access_override": false, "malware_scan_result": "not_scanned", "thumbnails": [],
-    });
-    let uploads = &mut store.records.uploads;
-    uploads
-        .attachments
-        .insert(id, with_host(&attachment, &base));
-    uploads
-        .pending
-        .entry(upload_token.clone())
-        .or_default()
-        .push(id);
-    uploads.keep(
+    let attachment = attachment(id, &content_token, &name, &content_type, body.len());
+    let file = File {
+        attachment_id: id,
+        name,
+        content_type,
+        bytes: body,
+    };
+    let all = store.records.uploads.add(
+        &upload_token,
         content_token,
-        File {
-            attachment_id: id,
-            name,
-            content_type,
-            bytes: body,
-        },
+        with_host(&attachment, &base),
+        file,
     );
-    let all: Vec<Value> = uploads.pending[&upload_token]
-        .iter()
-        .filter_map(|a| uploads.attachments.get(a).cloned())
-        .collect();
     let expires = now + time::Duration::days(3);
     let mut res = json_response(
         StatusCode::CREATED,
