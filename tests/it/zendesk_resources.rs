@@ -896,3 +896,41 @@ async fn seeded_records_exist_from_the_start_and_bad_seeds_are_configuration_err
     let problems = bad.problems();
     assert_eq!(problems.len(), 2, "{problems:?}");
 }
+
+#[tokio::test]
+async fn end_users_get_403_on_account_records() {
+    let z = fake_with(|c| {
+        c.zendesk.users.push(fakedesk::vendors::zendesk::SeedUser {
+            name: "End User".to_owned(),
+            email: "end@user.test".to_owned(),
+            role: fakedesk::vendors::zendesk::wire::Role::EndUser,
+            token: Some("enduser-token".to_owned()),
+            password: None,
+            oauth_token: None,
+            external_id: None,
+        });
+    });
+    let end_auth = basic("end@user.test/token:enduser-token");
+    let body = json!({"organization": {"name": "Mine"}}).to_string();
+    let r = z
+        .raw(
+            "POST",
+            "/api/v2/organizations.json",
+            Some(&end_auth),
+            axum::body::Body::from(body),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let body = json!({"settings": {"user": {"tagging": false}}}).to_string();
+    let r = z
+        .raw(
+            "PUT",
+            "/api/v2/account/settings.json",
+            Some(&end_auth),
+            axum::body::Body::from(body),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let state = z.harness.vendor("zendesk").unwrap().state();
+    assert!(state.get("organizations").is_none(), "nothing was created");
+}

@@ -15,6 +15,7 @@ use super::routes::{Peer, Reply, Routes, Z, ok, root, who};
 use super::{Record, fields, ts};
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::store::Store;
+use crate::vendors::zendesk::wire::Role;
 use crate::vendors::zendesk::{Caller, Zendesk, ZendeskSettings};
 
 /// The account-settings routes.
@@ -40,6 +41,10 @@ async fn update(State(z): Z, caller: Caller, peer: Peer, ZendeskJson(body): Zend
     };
     let now = z.now();
     let mut store = z.store();
+    if !matches!(store.user(caller.0)?.role, Role::Admin) {
+        // DOC: updating account settings is for admins.
+        return Err(ZendeskError::Forbidden);
+    }
     merge(&mut store.records.account_settings, changes);
     let entry = AuditEntry {
         action: "update",

@@ -16,6 +16,7 @@ use super::Spec;
 use super::engine::{self, MAX_BULK, Who};
 use super::listing::{self, Query};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
+use crate::vendors::zendesk::store::Store;
 use crate::vendors::zendesk::wire::json_response;
 use crate::vendors::zendesk::{BaseUrl, Caller, RouteJson, Zendesk};
 
@@ -64,6 +65,15 @@ pub fn who(caller: Caller, peer: Peer) -> Who {
     Who {
         user_id: caller.0,
         ip_address: peer.map_or_else(|| "127.0.0.1".to_owned(), |p| p.0.0.ip().to_string()),
+    }
+}
+
+/// End users may not change the account's records: Zendesk's 403.
+pub fn require_staff(store: &Store, caller: Caller) -> Result<(), ZendeskError> {
+    if store.user(caller.0)?.role.is_staff() {
+        Ok(())
+    } else {
+        Err(ZendeskError::Forbidden)
     }
 }
 
@@ -162,7 +172,9 @@ fn record_routes(spec: &'static Spec, r: Routes) -> Routes {
         route = route.delete(
             move |State(z): Z, c: Caller, p: Peer, IdParam(id): IdParam| async move {
                 let now = z.now();
-                engine::destroy(spec, &mut z.store(), &who(c, p), id, now)?;
+                let mut store = z.store();
+                require_staff(&store, c)?;
+                engine::destroy(spec, &mut store, &who(c, p), id, now)?;
                 Ok::<_, ZendeskError>(StatusCode::NO_CONTENT.into_response())
             },
         );
@@ -244,6 +256,7 @@ async fn create_many(
     let items = bulk_items(&body, spec.plural)?;
     let now = z.now();
     let mut store = z.store();
+    require_staff(&store, c)?;
     let results = engine::create_many(spec, &mut store, &who(c, p), &items, now);
     let job = store.add_job(job_type("Create", spec), items.len(), results, now);
     Ok(job_reply(&b, &job))
@@ -272,6 +285,7 @@ async fn update_many(
     };
     let now = z.now();
     let mut store = z.store();
+    require_staff(&store, c)?;
     let results = engine::update_many(spec, &mut store, &who(c, p), &items, now);
     let job = store.add_job(job_type("Update", spec), items.len(), results, now);
     Ok(job_reply(&b, &job))
@@ -290,6 +304,7 @@ async fn destroy_many(
     })?;
     let now = z.now();
     let mut store = z.store();
+    require_staff(&store, c)?;
     let results = engine::destroy_many(spec, &mut store, &who(c, p), &ids, now);
     let job = store.add_job(job_type("Delete", spec), ids.len(), results, now);
     Ok(job_reply(&b, &job))
@@ -348,6 +363,7 @@ async fn create(
     let input = root(&body, spec.one)?;
     let now = z.now();
     let mut store = z.store();
+    require_staff(&store, caller)?;
     let id = engine::create(spec, &mut store, &who(caller, peer), input, now)?;
     let rec = engine::find(spec, &store, id)?;
     let status = StatusCode::from_u16(spec.create_status).unwrap_or(StatusCode::CREATED);
@@ -369,6 +385,7 @@ async fn update(
     let input = root(&body, spec.one)?;
     let now = z.now();
     let mut store = z.store();
+    require_staff(&store, caller)?;
     engine::update(spec, &mut store, &who(caller, peer), id, input, now)?;
     let rec = engine::find(spec, &store, id)?;
     Ok(ok(&json!({ spec.one: engine::render(spec, &base, &rec) })))
