@@ -308,7 +308,14 @@ impl Recorder {
                 .record(name, &request.method, r.as_str(), false);
             return;
         }
+        // A call outside any route: a vendor's catch-all answered it (served), or
+        // nothing did (unmatched).
         let template = super::coverage::template_of(&request.path);
+        if !unmatched {
+            self.coverage
+                .record(name, &request.method, &template, false);
+            return;
+        }
         if self.coverage.record(name, &request.method, &template, true) {
             tracing::warn!(
                 "fake {} does not implement {} {template}",

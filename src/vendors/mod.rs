@@ -145,6 +145,14 @@ pub fn unmatched(answer: impl IntoResponse) -> Response {
     res
 }
 
+/// `(method, path)` pairs as [`Vendor::implemented`] answers them.
+pub fn routes_list(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect()
+}
+
 /// A request the transport refused before any handler saw it. Each vendor turns it
 /// into its own error envelope, so even these look like the vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -150,3 +150,45 @@ async fn every_implemented_zendesk_template_is_served_not_unmatched() {
         "declared but not routed"
     );
 }
+
+#[tokio::test]
+async fn every_vendor_declares_routes_it_serves() {
+    for name in ["braze", "freshchat", "blip", "ferndesk"] {
+        let f = vendor_with(name, |_| {});
+        let cov = oneshot(
+            &f.control,
+            Request::get("/coverage").body(Body::empty()).unwrap(),
+        )
+        .await;
+        let implemented = cov.json["vendors"][name]["implemented"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert!(!implemented.is_empty(), "{name} declares its routes");
+        for i in &implemented {
+            let path: String = i["path"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .map(|s| if s.starts_with('{') { "1" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            let req = Request::builder()
+                .method(i["method"].as_str().unwrap())
+                .uri(&path)
+                .body(Body::from("{}"))
+                .unwrap();
+            let _ = oneshot(&f.api, req).await;
+        }
+        let cov = oneshot(
+            &f.control,
+            Request::get("/coverage").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(
+            cov.json["vendors"][name]["unmatched"],
+            json!([]),
+            "{name}: declared but not routed"
+        );
+    }
+}
