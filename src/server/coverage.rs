@@ -1,9 +1,9 @@
 //! Which calls each fake served and which it did not implement.
 //!
-//! The record layer reports every inbound exchange here with its path template:
-//! axum's matched route, or for an unmatched call the request path with its numeric
-//! segments collapsed to `{id}`. The first unmatched call of each method and template
-//! is logged once as a warning; `GET /coverage` on the control port lists them all,
+//! The record layer reports every inbound exchange here with its path template (the
+//! request path with its numeric segments collapsed to `{id}`) and whether the
+//! vendor implements it. The first unmatched call of each method and template is
+//! logged once as a warning; `GET /coverage` on the control port lists the calls,
 //! with counts, next to the templates each vendor declares it implements.
 
 use std::collections::BTreeMap;

@@ -18,7 +18,7 @@ use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
 use axum::body::{Body as AxumBody, HttpBody as _};
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::http::request::Parts;
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
@@ -96,8 +96,7 @@ where
 
     fn call(&mut self, req: Request) -> RecordFuture<S::Future> {
         let recorder = self.recorder.clone();
-        let mut started = Started::now(recorder.clock.as_ref());
-        started.route = req.extensions().get::<MatchedPath>().cloned();
+        let started = Started::now(recorder.clock.as_ref());
         if req.body().size_hint().exact() == Some(0) {
             // Nothing to read first (most GETs): call the route now, which spares
             // cloning it (a clone of a route allocates), and wait for it without
@@ -215,12 +214,10 @@ where
     }
 }
 
-/// When an exchange began, on the run's clock and on the monotonic one, and the
-/// route it matched (none when it reached the vendor's fallback).
+/// When an exchange began, on the run's clock and on the monotonic one.
 struct Started {
     at: OffsetDateTime,
     instant: Instant,
-    route: Option<MatchedPath>,
 }
 
 impl Started {
@@ -228,21 +225,20 @@ impl Started {
         Self {
             at: clock.now(),
             instant: Instant::now(),
-            route: None,
         }
     }
 }
 
 /// Whether an answer says the fake does not implement the call: the vendor marked
-/// it (its "no such endpoint" answer), it is a 405, or it is a 404 from outside any
-/// route.
-fn is_unmatched(route: Option<&MatchedPath>, parts: &axum::http::response::Parts) -> bool {
+/// it as its "no such endpoint" answer (see [`crate::vendors::unmatched`]), or it
+/// is a 405. (Read from the answer, not from axum's matched route, so requests
+/// need no extension map.)
+fn is_unmatched(parts: &axum::http::response::Parts) -> bool {
     parts
         .extensions
         .get::<crate::vendors::Unmatched>()
         .is_some()
         || parts.status == axum::http::StatusCode::METHOD_NOT_ALLOWED
-        || (route.is_none() && parts.status == axum::http::StatusCode::NOT_FOUND)
 }
 
 fn request_record(parts: &Parts, body: Bytes, truncated: bool) -> RequestRecord {
@@ -277,8 +273,8 @@ impl Recorder {
         body: Bytes,
         started: Started,
     ) -> Response {
-        let unmatched = is_unmatched(started.route.as_ref(), &parts);
-        self.count(&request, started.route.as_ref(), unmatched);
+        let unmatched = is_unmatched(&parts);
+        self.count(&request, unmatched);
         self.journal.record(Exchange {
             vendor: self.vendor.name(),
             direction: Direction::Inbound,
@@ -301,22 +297,14 @@ impl Recorder {
 impl Recorder {
     /// Counts the call for `/coverage`; the first unmatched call of a method and
     /// template is logged.
-    fn count(&self, request: &RequestRecord, route: Option<&MatchedPath>, unmatched: bool) {
+    fn count(&self, request: &RequestRecord, unmatched: bool) {
         let name = self.vendor.name();
-        if let (Some(r), false) = (route, unmatched) {
-            self.coverage
-                .record(name, &request.method, r.as_str(), false);
-            return;
-        }
-        // A call outside any route: a vendor's catch-all answered it (served), or
-        // nothing did (unmatched).
         let template = super::coverage::template_of(&request.path);
-        if !unmatched {
-            self.coverage
-                .record(name, &request.method, &template, false);
-            return;
-        }
-        if self.coverage.record(name, &request.method, &template, true) {
+        if self
+            .coverage
+            .record(name, &request.method, &template, unmatched)
+            && unmatched
+        {
             tracing::warn!(
                 "fake {} does not implement {} {template}",
                 super::coverage::display_name(name),

@@ -86,6 +86,10 @@ pub struct ZendeskSettings {
     pub unknown_fields: UnknownFields,
     /// Zendesk's "auto assign tickets upon solve" admin setting.
     pub auto_assign_on_solve: bool,
+    /// Whether a ticket's `organization_id`, `group_id`, `brand_id`,
+    /// `ticket_form_id` and `custom_fields` must name real records, and its assignee
+    /// belong to its group (422 otherwise), as Zendesk enforces. Off: any ids pass.
+    pub check_references: bool,
     /// Seeded users; the first is the default caller shown at start.
     pub users: Vec<SeedUser>,
     /// How webhook deliveries behave.
@@ -192,6 +196,7 @@ impl Default for ZendeskSettings {
             rate_limit: RateLimitSettings::default(),
             unknown_fields: UnknownFields::default(),
             auto_assign_on_solve: false,
+            check_references: true,
             webhooks: WebhookSettings::default(),
             seed_webhooks: Vec::new(),
             seed_triggers: Vec::new(),

@@ -24,6 +24,9 @@ fn invalid(field: &str, title: &str) -> ZendeskError {
 /// an assignee was given, the ticket takes the assignee's default group (UNVERIFIED,
 /// reference 5.3).
 pub fn check(store: &Store, t: &mut Ticket, assignee_given: bool) -> Result<(), ZendeskError> {
+    if !store.settings().check_references {
+        return Ok(());
+    }
     if let Some(o) = t.organization_id
         && store.organization(o).is_none()
     {
