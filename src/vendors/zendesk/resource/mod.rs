@@ -379,7 +379,7 @@ pub fn next_position(store: &Store, plural: &str, first: u64) -> u64 {
         .map_or(first, |p| (p + 1).max(first))
 }
 
-/// The routes of every declared resource and of the helpers around them.
+/// The routes of every declared resource and of the endpoints built on them.
 pub fn router() -> routes::Routes {
     use axum::routing::get;
     let r = routes::all();
