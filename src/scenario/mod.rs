@@ -4,11 +4,13 @@
 //! - [`load`]: file → checked [`model::Scenario`], or [`diag::Diagnostics`] with every
 //!   problem (YAML positions from [`yaml`], schema checks from [`validate`]).
 //! - [`run`]: one scenario against its own fresh fakes and journal.
-//! - [`interp`] and [`matching`]: `${...}` and partial JSON matching, pure functions.
+//! - [`interp`], [`matching`] and [`expect`]: `${...}`, partial JSON matching and
+//!   journal expectations with their closest-exchange diff, pure functions.
 //! - [`sut`], [`snapshot`], [`junit`], [`report`]: the process, the traffic snapshot,
 //!   and the reports.
 
 pub mod diag;
+pub mod expect;
 pub mod interp;
 pub mod junit;
 pub mod load;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
+use super::expect::{Check, Want, capture, explain_unwanted};
 use super::interp::Scope;
 use super::load::Loaded;
 use super::matching::{Mismatch, partial};
@@ -21,7 +22,7 @@ use super::snapshot::{self, Checked, Redactor};
 use super::sut::{Ready, Sut, SutError, SutSpec};
 use crate::clock::ManualClock;
 use crate::config::{FileConfig, Overrides, RunConfig};
-use crate::journal::{Direction, Entry};
+use crate::journal::Direction;
 use crate::server::{self, Harness, Running};
 
 /// How scenarios are run.
@@ -567,112 +568,33 @@ impl Runner<'_> {
     }
 
     async fn expect(&mut self, s: &ExpectStep) -> StepResult {
-        let want = Want::new(s, &self.scope)?;
+        let want = want_of(s, &self.scope)?;
         let count = s.count.unwrap_or(1) as usize;
         let within = s.within.map_or(DEFAULT_WITHIN, |d| d.0);
         let deadline = Instant::now() + within;
+        let all = crate::journal::Filter::default();
         loop {
-            let candidates = self.candidates(&want);
-            let matched: Vec<&Arc<Entry>> = candidates
-                .iter()
-                .filter(|e| want.mismatches(e).is_empty())
-                .collect();
-            if count == 0 && !matched.is_empty() {
-                return Err(format!(
-                    "expected no matching exchange, but got:\n{}",
-                    matched
-                        .iter()
-                        .map(|e| format!("  {}", summary(e)))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                ));
-            }
-            if count > 0 && matched.len() >= count {
-                let taken: Vec<Arc<Entry>> = matched.into_iter().take(count).cloned().collect();
-                for e in &taken {
-                    self.consumed.insert(e.seq);
+            let entries = self.harness.journal.entries(&all);
+            let found = match want.check(&entries, count, |seq| self.consumed.contains(&seq)) {
+                Check::Unwanted(matched) => return Err(explain_unwanted(&matched)),
+                Check::Matched(taken) => {
+                    self.consumed.extend(taken.iter().map(|e| e.seq));
+                    if let Some(name) = &s.capture {
+                        self.scope.set(name, capture(&taken[0]));
+                    }
+                    return Ok(());
                 }
-                if let Some(name) = &s.capture {
-                    self.scope.set(name, capture(&taken[0]));
-                }
-                return Ok(());
-            }
+                Check::Waiting(found) => found,
+            };
             if Instant::now() >= deadline {
                 if count == 0 {
                     return Ok(());
                 }
-                return Err(self.explain_expect(&want, count, matched.len(), within));
+                let taken = |seq| self.consumed.contains(&seq);
+                return Err(want.explain(&entries, count, found, within, taken));
             }
             tokio::time::sleep(POLL).await;
         }
-    }
-
-    fn candidates(&self, want: &Want) -> Vec<Arc<Entry>> {
-        self.harness
-            .journal
-            .entries(&crate::journal::Filter {
-                vendor: Some(want.vendor.clone()),
-                ..Default::default()
-            })
-            .into_iter()
-            .filter(|e| e.exchange.direction == want.direction && !self.consumed.contains(&e.seq))
-            .collect()
-    }
-
-    fn explain_expect(&self, want: &Want, count: usize, found: usize, within: Duration) -> String {
-        let dir = direction_word(want.direction);
-        let mut out = format!(
-            "no {} {dir} exchange matched within {} (wanted {count}, found {found})\n",
-            want.vendor,
-            human(within)
-        );
-        let all = self
-            .harness
-            .journal
-            .entries(&crate::journal::Filter::default());
-        let pool: Vec<&Arc<Entry>> = all
-            .iter()
-            .filter(|e| e.exchange.vendor == want.vendor && !self.consumed.contains(&e.seq))
-            .collect();
-        let closest = pool
-            .iter()
-            .map(|e| (e, want.mismatches(e)))
-            .filter(|(_, m)| !m.is_empty())
-            .min_by_key(|(e, m)| (m.len(), u64::MAX - e.seq));
-        match closest {
-            Some((e, m)) => {
-                out.push_str(&format!("closest: {}\n", summary(e)));
-                for x in m {
-                    out.push_str(&format!("  {x}\n"));
-                }
-            }
-            None => out.push_str(&format!(
-                "nothing {} {dir} was received\n",
-                if want.direction == Direction::Inbound {
-                    format!("reached fake {}", want.vendor)
-                } else {
-                    format!("left fake {}", want.vendor)
-                }
-            )),
-        }
-        out.push_str(&format!(
-            "received ({} exchange{} in the journal, * = matched by an earlier expect):\n",
-            all.len(),
-            if all.len() == 1 { "" } else { "s" }
-        ));
-        const SHOWN: usize = 30;
-        for e in all.iter().rev().take(SHOWN).rev() {
-            let mark = if self.consumed.contains(&e.seq) {
-                "*"
-            } else {
-                " "
-            };
-            out.push_str(&format!(" {mark}{}\n", summary(e)));
-        }
-        if all.len() > SHOWN {
-            out.push_str(&format!("  … and {} earlier\n", all.len() - SHOWN));
-        }
-        out.trim_end().to_owned()
     }
 
     async fn assert(&mut self, s: &AssertStep) -> StepResult {
@@ -730,134 +652,27 @@ impl Runner<'_> {
     }
 }
 
-/// What an `expect` step wants, interpolated once.
-struct Want {
-    vendor: String,
-    direction: Direction,
-    method: Option<String>,
-    path: Option<String>,
-    query: BTreeMap<String, String>,
-    headers: BTreeMap<String, String>,
-    body: Option<Value>,
-    status: Option<u16>,
-    unmatched: Option<bool>,
-}
-
-impl Want {
-    fn new(s: &ExpectStep, scope: &Scope) -> Result<Self, String> {
-        let map = |m: &BTreeMap<String, String>| -> Result<BTreeMap<String, String>, String> {
-            m.iter()
-                .map(|(k, v)| Ok((scope.text(k)?, scope.text(v)?)))
-                .collect()
-        };
-        Ok(Self {
-            vendor: s.expect.0.clone(),
-            direction: match s.direction.unwrap_or(DirectionName::Inbound) {
-                DirectionName::Inbound => Direction::Inbound,
-                DirectionName::Outbound => Direction::Outbound,
-            },
-            method: s.method.as_ref().map(|m| m.to_uppercase()),
-            path: s.path.as_deref().map(|p| scope.text(p)).transpose()?,
-            query: map(&s.query)?,
-            headers: map(&s.headers)?,
-            body: s.body.as_ref().map(|b| scope.value(b)).transpose()?,
-            status: s.status,
-            unmatched: s.unmatched,
-        })
-    }
-
-    /// What differs between this want and an entry (empty: it matches).
-    fn mismatches(&self, e: &Entry) -> Vec<Mismatch> {
-        let x = &e.exchange;
-        let mut out = Vec::new();
-        let mut differ = |path: &str, expected: Value, actual: Option<Value>| {
-            out.push(Mismatch {
-                path: path.to_owned(),
-                expected,
-                actual,
-            });
-        };
-        if x.direction != self.direction {
-            differ(
-                "direction",
-                json!(direction_word(self.direction)),
-                Some(json!(direction_word(x.direction))),
-            );
-        }
-        if let Some(m) = &self.method
-            && !m.eq_ignore_ascii_case(&x.request.method)
-        {
-            differ("method", json!(m), Some(json!(x.request.method)));
-        }
-        if let Some(p) = &self.path
-            && !glob(p, &x.request.path)
-        {
-            differ("path", json!(p), Some(json!(x.request.path)));
-        }
-        if !self.query.is_empty() {
-            let pairs: Vec<(String, String)> =
-                form_urlencoded::parse(x.request.query.as_deref().unwrap_or_default().as_bytes())
-                    .into_owned()
-                    .collect();
-            for (k, v) in &self.query {
-                let got = pairs.iter().find(|(pk, _)| pk == k).map(|(_, pv)| pv);
-                if !got.is_some_and(|g| glob(v, g)) {
-                    differ(&format!("query.{k}"), json!(v), got.map(|g| json!(g)));
-                }
-            }
-        }
-        for (k, v) in &self.headers {
-            let got = x.request.headers.get(k);
-            if !got.is_some_and(|g| glob(v, g)) {
-                differ(
-                    &format!("headers.{}", k.to_lowercase()),
-                    json!(v),
-                    got.map(|g| json!(g)),
-                );
-            }
-        }
-        if let Some(status) = self.status {
-            let got = x.response.as_ref().map(|r| r.status);
-            if got != Some(status) {
-                differ("status", json!(status), got.map(|g| json!(g)));
-            }
-        }
-        if let Some(u) = self.unmatched
-            && u != x.unmatched
-        {
-            differ("unmatched", json!(u), Some(json!(x.unmatched)));
-        }
-        if let Some(pattern) = &self.body {
-            let actual = x.request.body.json().or_else(|| {
-                std::str::from_utf8(&x.request.body.0)
-                    .ok()
-                    .filter(|s| !s.is_empty())
-                    .map(|s| Value::String(s.to_owned()))
-            });
-            out.extend(partial("body", pattern, actual.as_ref()));
-        }
-        out
-    }
-}
-
-/// `*` matches any run of characters; everything else literally.
-fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
+/// The want of an `expect` step, interpolated once.
+fn want_of(s: &ExpectStep, scope: &Scope) -> Result<Want, String> {
+    let map = |m: &BTreeMap<String, String>| -> Result<BTreeMap<String, String>, String> {
+        m.iter()
+            .map(|(k, v)| Ok((scope.text(k)?, scope.text(v)?)))
+            .collect()
+    };
+    Ok(Want {
+        vendor: s.expect.0.clone(),
+        direction: match s.direction.unwrap_or(DirectionName::Inbound) {
+            DirectionName::Inbound => Direction::Inbound,
+            DirectionName::Outbound => Direction::Outbound,
+        },
+        method: s.method.as_ref().map(|m| m.to_uppercase()),
+        path: s.path.as_deref().map(|p| scope.text(p)).transpose()?,
+        query: map(&s.query)?,
+        headers: map(&s.headers)?,
+        body: s.body.as_ref().map(|b| scope.value(b)).transpose()?,
+        status: s.status,
+        unmatched: s.unmatched,
+    })
 }
 
 fn call_method(s: &CallStep) -> String {
@@ -865,67 +680,6 @@ fn call_method(s: &CallStep) -> String {
         || if s.body.is_some() { "POST" } else { "GET" }.to_owned(),
         |m| m.to_uppercase(),
     )
-}
-
-fn direction_word(d: Direction) -> &'static str {
-    match d {
-        Direction::Inbound => "inbound",
-        Direction::Outbound => "outbound",
-    }
-}
-
-/// `#4 outbound POST http://127.0.0.1:5000/hooks → 200 (attempt 1)`.
-fn summary(e: &Entry) -> String {
-    let x = &e.exchange;
-    let target = match &x.outbound {
-        Some(o) => o.url.clone(),
-        None => match &x.request.query {
-            Some(q) => format!("{}?{q}", x.request.path),
-            None => x.request.path.clone(),
-        },
-    };
-    let result = match (&x.response, &x.error) {
-        (Some(r), _) => r.status.to_string(),
-        (None, Some(err)) => format!("no reply: {err}"),
-        (None, None) => "no reply".to_owned(),
-    };
-    let attempt = x
-        .outbound
-        .as_ref()
-        .filter(|o| o.attempt > 1)
-        .map_or_else(String::new, |o| format!(" (attempt {})", o.attempt));
-    format!(
-        "#{} {} {} {} {target} → {result}{attempt}",
-        e.seq,
-        x.vendor,
-        direction_word(x.direction),
-        x.request.method
-    )
-}
-
-/// What an `expect` captures: the request that arrived, and the reply it got.
-fn capture(e: &Entry) -> Value {
-    let x = &e.exchange;
-    let query: Map<String, Value> =
-        form_urlencoded::parse(x.request.query.as_deref().unwrap_or_default().as_bytes())
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect();
-    json!({
-        "seq": e.seq,
-        "vendor": x.vendor,
-        "direction": direction_word(x.direction),
-        "method": x.request.method,
-        "path": x.request.path,
-        "url": x.outbound.as_ref().map(|o| o.url.clone()),
-        "query": query,
-        "headers": serde_json::to_value(&x.request.headers).unwrap_or_default(),
-        "body": serde_json::to_value(&x.request.body).unwrap_or_default(),
-        "status": x.response.as_ref().map(|r| r.status),
-        "response": x.response.as_ref().map(|r| json!({
-            "headers": serde_json::to_value(&r.headers).unwrap_or_default(),
-            "body": serde_json::to_value(&r.body).unwrap_or_default(),
-        })),
-    })
 }
 
 fn explain_assert(vendor: &str, pattern: &Value, state: &Value, m: &[Mismatch]) -> String {
@@ -1010,32 +764,7 @@ fn indent(text: &str, n: usize) -> String {
         .join("\n")
 }
 
-/// `5s`, `250ms`.
-pub fn human(d: Duration) -> String {
-    if d.as_millis().is_multiple_of(1000) {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
-    }
-}
-
 fn free_port() -> std::io::Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?.port())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs_match_any_run_of_characters() {
-        assert!(glob("/api/v2/tickets/*.json", "/api/v2/tickets/123.json"));
-        assert!(glob("*", ""));
-        assert!(glob("a*b*c", "a-b-c"));
-        assert!(!glob("a*b*c", "a-c-b"));
-        assert!(glob("/x", "/x"));
-        assert!(!glob("/x", "/xy"));
-        assert!(!glob("ab*ba", "aba"));
-    }
 }

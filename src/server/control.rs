@@ -1,4 +1,5 @@
-//! The control API, on its own port: health, journal, vendor state, reset.
+//! The control API, on its own port: health, journal, vendor state, reset, and
+//! `POST /expect` (in [`super::expect`]).
 //!
 //! Every reply is JSON, errors included.
 
@@ -28,6 +29,7 @@ pub fn router(h: Arc<Harness>) -> Router {
         .route("/state/{vendor}", get(state))
         .route("/reset", post(reset))
         .route("/coverage", get(coverage))
+        .route("/expect", post(super::expect::expect))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(h)
@@ -36,7 +38,7 @@ pub fn router(h: Arc<Harness>) -> Router {
 
 type H = State<Arc<Harness>>;
 
-fn error(status: StatusCode, message: String, hint: Value) -> Response {
+pub(super) fn error(status: StatusCode, message: String, hint: Value) -> Response {
     (status, axum::Json(json!({"error": message, "hint": hint}))).into_response()
 }
 
@@ -45,7 +47,7 @@ async fn not_found() -> Response {
         StatusCode::NOT_FOUND,
         "no such control endpoint".to_owned(),
         json!(
-            "GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, GET /coverage"
+            "GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, POST /expect, GET /coverage"
         ),
     )
 }
@@ -109,7 +111,7 @@ async fn clear_journal(State(h): H) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn unknown_vendor(h: &Harness, name: &str) -> Response {
+pub(super) fn unknown_vendor(h: &Harness, name: &str) -> Response {
     let known: Vec<&str> = h.vendors.iter().map(|v| v.name()).collect();
     error(
         StatusCode::NOT_FOUND,

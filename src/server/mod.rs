@@ -9,6 +9,7 @@
 
 pub mod control;
 pub mod coverage;
+mod expect;
 pub mod record;
 
 use std::collections::BTreeMap;

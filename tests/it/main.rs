@@ -25,6 +25,7 @@
 //! - `flows`: flows that cross vendors (Braze campaign → Zendesk → trigger → Braze).
 //! - `properties`: property tests (no 5xx, no panic on arbitrary input).
 //! - `control`: the control API and the journal, over real sockets.
+//! - `control_expect`: `POST /expect`, the scenario matcher over the control API.
 //! - `serve`: the `fakedesk serve` binary end to end.
 //! - `scenario_files`: scenario diagnostics (broken fixtures), the JSON Schema, and
 //!   property tests of interpolation and matching.
@@ -38,6 +39,7 @@ mod blip_properties;
 mod braze;
 mod common;
 mod control;
+mod control_expect;
 mod coverage;
 mod ferndesk;
 mod flows;
