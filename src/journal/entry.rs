@@ -179,6 +179,9 @@ pub struct Exchange {
     pub started_at: OffsetDateTime,
     /// How long it took, in microseconds.
     pub duration_us: u64,
+    /// An inbound call to a path or method the fake does not implement (answered
+    /// with the vendor's own 404 or 405).
+    pub unmatched: bool,
 }
 
 /// Where an outbound call went, and which try it was.
@@ -222,6 +225,9 @@ impl Serialize for Entry {
         m.serialize_entry("response", &x.response)?;
         if let Some(err) = &x.error {
             m.serialize_entry("error", err)?;
+        }
+        if x.unmatched {
+            m.serialize_entry("unmatched", &true)?;
         }
         m.end()
     }

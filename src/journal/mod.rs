@@ -159,6 +159,7 @@ mod tests {
             outbound: None,
             started_at: datetime!(2024-01-01 00:00:00 UTC),
             duration_us: 0,
+            unmatched: false,
         }
     }
 

@@ -671,6 +671,7 @@ fn want_of(s: &ExpectStep, scope: &Scope) -> Result<Want, String> {
         headers: map(&s.headers)?,
         body: s.body.as_ref().map(|b| scope.value(b)).transpose()?,
         status: s.status,
+        unmatched: s.unmatched,
     })
 }
 

@@ -1075,6 +1075,7 @@ mod tests {
             outbound: None,
             started_at: datetime!(2026-11-23 10:00:00.123 UTC),
             duration_us: 812,
+            unmatched: false,
         }
     }
 
@@ -1121,6 +1122,7 @@ mod tests {
             }),
             started_at: datetime!(2026-11-23 10:00:00.456 UTC),
             duration_us: 1_503,
+            unmatched: false,
         }
     }
 

@@ -28,6 +28,7 @@ pub fn router(h: Arc<Harness>) -> Router {
         .route("/journal", get(journal).delete(clear_journal))
         .route("/state/{vendor}", get(state))
         .route("/reset", post(reset))
+        .route("/coverage", get(coverage))
         .route("/expect", post(super::expect::expect))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -46,7 +47,7 @@ async fn not_found() -> Response {
         StatusCode::NOT_FOUND,
         "no such control endpoint".to_owned(),
         json!(
-            "GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, POST /expect"
+            "GET /health, GET /journal, DELETE /journal, GET /state/{vendor}, POST /reset, POST /expect, GET /coverage"
         ),
     )
 }
@@ -131,6 +132,29 @@ async fn reset(State(h): H) -> Response {
         v.reset();
     }
     h.journal.clear();
+    h.coverage.clear();
     let names: Vec<&str> = h.vendors.iter().map(|v| v.name()).collect();
     axum::Json(json!({"reset": names})).into_response()
+}
+
+/// Per vendor: the method and path templates it implements, the calls it served,
+/// and every call it does not implement, with counts.
+async fn coverage(State(h): H) -> Response {
+    let vendors: serde_json::Map<String, Value> = h
+        .vendors
+        .iter()
+        .map(|v| {
+            let (served, unmatched) = h.coverage.calls(v.name());
+            let implemented: Vec<Value> = v
+                .implemented()
+                .into_iter()
+                .map(|(method, path)| json!({"method": method, "path": path}))
+                .collect();
+            (
+                v.name().to_owned(),
+                json!({"implemented": implemented, "served": served, "unmatched": unmatched}),
+            )
+        })
+        .collect();
+    axum::Json(json!({ "vendors": vendors })).into_response()
 }

@@ -8,6 +8,7 @@
 //! the vendor's own gate (rate limit, authentication), then its routes.
 
 pub mod control;
+pub mod coverage;
 mod expect;
 pub mod record;
 
@@ -38,6 +39,8 @@ pub struct Harness {
     pub journal: Arc<Journal>,
     /// The fake vendors, in registry order.
     pub vendors: Vec<Arc<dyn Vendor>>,
+    /// Served and unmatched calls per vendor (`GET /coverage`).
+    pub coverage: Arc<coverage::Coverage>,
     peers: Arc<Peers>,
 }
 
@@ -95,6 +98,7 @@ impl Harness {
             config,
             clock,
             vendors,
+            coverage: Arc::default(),
             peers,
         }))
     }
@@ -111,6 +115,7 @@ impl Harness {
             vendor: vendor.clone(),
             clock: self.clock.clone(),
             max_body: self.config.max_body_bytes,
+            coverage: self.coverage.clone(),
         };
         vendor
             .clone()

@@ -44,6 +44,8 @@ pub struct Recorder {
     pub clock: Arc<dyn Clock>,
     /// Largest request body accepted.
     pub max_body: usize,
+    /// Where served and unmatched calls are counted.
+    pub coverage: Arc<super::coverage::Coverage>,
 }
 
 /// The record layer, for `Router::layer`.
@@ -227,6 +229,18 @@ impl Started {
     }
 }
 
+/// Whether an answer says the fake does not implement the call: the vendor marked
+/// it as its "no such endpoint" answer (see [`crate::vendors::unmatched`]), or it
+/// is a 405. (Read from the answer, not from axum's matched route, so requests
+/// need no extension map.)
+fn is_unmatched(parts: &axum::http::response::Parts) -> bool {
+    parts
+        .extensions
+        .get::<crate::vendors::Unmatched>()
+        .is_some()
+        || parts.status == axum::http::StatusCode::METHOD_NOT_ALLOWED
+}
+
 fn request_record(parts: &Parts, body: Bytes, truncated: bool) -> RequestRecord {
     RequestRecord {
         method: parts.method.as_str().to_owned(),
@@ -259,6 +273,8 @@ impl Recorder {
         body: Bytes,
         started: Started,
     ) -> Response {
+        let unmatched = is_unmatched(&parts);
+        self.count(&request, unmatched);
         self.journal.record(Exchange {
             vendor: self.vendor.name(),
             direction: Direction::Inbound,
@@ -272,8 +288,29 @@ impl Recorder {
             outbound: None,
             started_at: started.at,
             duration_us: u64::try_from(started.instant.elapsed().as_micros()).unwrap_or(u64::MAX),
+            unmatched,
         });
         Response::from_parts(parts, AxumBody::from(body))
+    }
+}
+
+impl Recorder {
+    /// Counts the call for `/coverage`; the first unmatched call of a method and
+    /// template is logged.
+    fn count(&self, request: &RequestRecord, unmatched: bool) {
+        let name = self.vendor.name();
+        let template = super::coverage::template_of(&request.path);
+        if self
+            .coverage
+            .record(name, &request.method, &template, unmatched)
+            && unmatched
+        {
+            tracing::warn!(
+                "fake {} does not implement {} {template}",
+                super::coverage::display_name(name),
+                request.method
+            );
+        }
     }
 }
 

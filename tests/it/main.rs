@@ -12,6 +12,11 @@
 //! - `zendesk_breadth_props`: property test: exports, search and state agree.
 //! - `zendesk_ticket_limits`: `?async=true` ticket creation and the per-ticket update limit.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
+//! - `zendesk_resources`: the declared resources (organizations, groups, fields,
+//!   rules, ratings, metrics, audits, uploads), side-loads and counts.
+//! - `zendesk_resource_props`: random writes keep both paginations and the state in
+//!   agreement.
+//! - `coverage`: unmatched calls, their journal flag and `GET /coverage`.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
 //! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and
@@ -41,6 +46,7 @@ mod braze;
 mod common;
 mod control;
 mod control_expect;
+mod coverage;
 mod ferndesk;
 mod flows;
 mod freshchat;
@@ -57,6 +63,8 @@ mod zendesk_errors;
 mod zendesk_events;
 mod zendesk_exports;
 mod zendesk_requests;
+mod zendesk_resource_props;
+mod zendesk_resources;
 mod zendesk_search;
 mod zendesk_snapshots;
 mod zendesk_ticket_limits;

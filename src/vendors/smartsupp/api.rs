@@ -31,8 +31,8 @@ pub fn routes() -> Router<Arc<Smartsupp>> {
         .method_not_allowed_fallback(not_found)
 }
 
-async fn not_found() -> SmartsuppError {
-    SmartsuppError::NotFound
+async fn not_found() -> axum::response::Response {
+    crate::vendors::unmatched(SmartsuppError::NotFound)
 }
 
 /// The control actions, nested under `/smartsupp` on the control port.

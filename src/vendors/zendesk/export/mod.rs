@@ -22,7 +22,7 @@ use self::paging::{MAX_PER_PAGE, cursor_page, decode_cursor, encode_cursor, time
 use super::api::{TicketOut, UserOut};
 use super::changelog::{Change, Key, Kind, Op};
 use super::error::ZendeskError;
-use super::org::OrgOut;
+use super::org::org_out;
 use super::store::{Store, Ticket};
 use super::wire::{Role, json_response};
 use super::{BaseUrl, Caller, RouteJson, Zendesk};
@@ -251,7 +251,7 @@ struct ExportTicket<'a> {
 enum ExportItem<'a> {
     Ticket(ExportTicket<'a>),
     User(UserOut<'a>),
-    Org(OrgOut<'a>),
+    Org(Value),
     /// A deleted ticket, with `status: "deleted"` (UNVERIFIED shape).
     Deleted(Value),
 }
@@ -284,9 +284,8 @@ fn render<'a>(store: &'a Store, base: &'a str, c: &Change, p: &Params) -> Option
             .get(&c.id)
             .map(|u| ExportItem::User(UserOut::new(base, u))),
         Kind::Organization => store
-            .organizations
-            .get(&c.id)
-            .map(|o| ExportItem::Org(OrgOut::new(base, o))),
+            .organization(c.id)
+            .map(|o| ExportItem::Org(org_out(base, o))),
         Kind::TicketEvent => None,
     }
 }
@@ -331,8 +330,8 @@ fn sideloads(
     if p.includes("organizations") {
         let list: Vec<_> = orgs
             .iter()
-            .filter_map(|id| store.organizations.get(id))
-            .map(|o| OrgOut::new(base, o))
+            .filter_map(|id| store.organization(*id))
+            .map(|o| org_out(base, o))
             .collect();
         out.push(("organizations", json!(list)));
     }

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use self::matcher::{Compiled, Record, priority_rank, status_rank};
 use super::api::{TicketOut, UserOut};
 use super::error::ZendeskError;
-use super::org::OrgOut;
+use super::org::org_out;
 use super::store::Store;
 use super::wire::json_response;
 use super::{BaseUrl, Caller, RouteJson, Zendesk};
@@ -99,8 +99,7 @@ fn matching<'a>(
     if wants("organization") {
         out.extend(
             store
-                .organizations
-                .values()
+                .organizations()
                 .map(Record::Org)
                 .filter(|r| compiled.matches(*r)),
         );
@@ -140,7 +139,7 @@ struct Hit<'a> {
 enum HitRecord<'a> {
     Ticket(TicketOut<'a>),
     User(UserOut<'a>),
-    Org(OrgOut<'a>),
+    Org(Value),
 }
 
 fn hit<'a>(base: &'a str, r: Record<'a>) -> Hit<'a> {
@@ -149,7 +148,7 @@ fn hit<'a>(base: &'a str, r: Record<'a>) -> Hit<'a> {
         record: match r {
             Record::Ticket(t) => HitRecord::Ticket(TicketOut::new(base, t)),
             Record::User(u) => HitRecord::User(UserOut::new(base, u)),
-            Record::Org(o) => HitRecord::Org(OrgOut::new(base, o)),
+            Record::Org(o) => HitRecord::Org(org_out(base, o)),
         },
     }
 }
