@@ -498,6 +498,7 @@ fn exchange(
         started_at,
         duration_us: u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
         fault: None,
+        unmatched: false,
     }
 }
 

@@ -189,6 +189,9 @@ pub struct Exchange {
     pub duration_us: u64,
     /// The fault rule that shaped this exchange, if one did.
     pub fault: Option<FaultMark>,
+    /// An inbound call to a path or method the fake does not implement (answered
+    /// with the vendor's own 404 or 405).
+    pub unmatched: bool,
 }
 
 /// Which fault rule shaped an exchange, and how: journaled as `fault: {id, action}`.
@@ -294,6 +297,9 @@ impl Serialize for Entry {
         }
         if let Some(fault) = &x.fault {
             m.serialize_entry("fault", fault)?;
+        }
+        if x.unmatched {
+            m.serialize_entry("unmatched", &true)?;
         }
         m.end()
     }

@@ -337,6 +337,7 @@ mod tests {
             started_at: datetime!(2024-01-01 00:00:00 UTC),
             duration_us: 0,
             fault: None,
+            unmatched: false,
         }
     }
 

@@ -79,7 +79,8 @@ fn answer(proxy: &Proxy, req: &Request<()>, host: &str, req_body: Bytes) -> Resp
             super::hosts::strip_port(host)
         )),
         outbound: None,
-            fault: None,
+        fault: None,
+        unmatched: false,
         started_at,
         duration_us: 0,
     });

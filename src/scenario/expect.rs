@@ -30,6 +30,8 @@ pub struct Want {
     pub body: Option<Value>,
     /// The response status.
     pub status: Option<u16>,
+    /// Only calls the fake does (`false`) or does not (`true`) implement.
+    pub unmatched: Option<bool>,
 }
 
 /// Where an `expect` stands against the journal at one moment.
@@ -87,6 +89,11 @@ impl Want {
             if got != Some(status) {
                 differ("status", json!(status), got.map(|g| json!(g)));
             }
+        }
+        if let Some(u) = self.unmatched
+            && u != x.unmatched
+        {
+            differ("unmatched", json!(u), Some(json!(x.unmatched)));
         }
         out.extend(self.query_mismatches(e));
         if let Some(pattern) = &self.body {

@@ -285,6 +285,11 @@ pub struct ExpectStep {
     /// The response status.
     #[serde(default)]
     pub status: Option<u16>,
+    /// `true`: only calls the fake does not implement (journaled as `unmatched`);
+    /// `false`: only calls it implements. With `count: 0`, `unmatched: true` requires
+    /// that no call so far reached a path or method the fake does not implement.
+    #[serde(default)]
+    pub unmatched: Option<bool>,
     /// How many matching exchanges to wait for (default 1).
     #[serde(default)]
     pub count: Option<u32>,

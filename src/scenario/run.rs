@@ -95,14 +95,15 @@ pub async fn run(
         .and_then(|t| t.replace_nanosecond(0))
         .unwrap_or(now);
     let clock = Arc::new(ManualClock::new(minute));
-    let running = match start_fakes(loaded, opts, &mut scope, clock.clone(), opts.control_port).await {
-        Ok(r) => r,
-        Err(e) => {
-            report.outcome = Outcome::Error(e);
-            report.duration = started.elapsed();
-            return report;
-        }
-    };
+    let running =
+        match start_fakes(loaded, opts, &mut scope, clock.clone(), opts.control_port).await {
+            Ok(r) => r,
+            Err(e) => {
+                report.outcome = Outcome::Error(e);
+                report.duration = started.elapsed();
+                return report;
+            }
+        };
     let mut runner = Runner {
         running: &running,
         harness: running.harness.clone(),
@@ -760,6 +761,7 @@ fn want_of(s: &ExpectStep, scope: &Scope) -> Result<Want, String> {
         headers: map(&s.headers)?,
         body: s.body.as_ref().map(|b| scope.value(b)).transpose()?,
         status: s.status,
+        unmatched: s.unmatched,
     })
 }
 

@@ -1077,6 +1077,7 @@ mod tests {
             started_at: datetime!(2026-11-23 10:00:00.123 UTC),
             duration_us: 812,
             fault: None,
+            unmatched: false,
         }
     }
 
@@ -1125,6 +1126,7 @@ mod tests {
             started_at: datetime!(2026-11-23 10:00:00.456 UTC),
             duration_us: 1_503,
             fault: None,
+            unmatched: false,
         }
     }
 

@@ -23,7 +23,7 @@ use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 
-use crate::fault::conn::{SwitchedIo, Switch, Watched};
+use crate::fault::conn::{Switch, SwitchedIo, Watched};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};

@@ -81,6 +81,7 @@ pub fn routes() -> Routes {
         .get("/state/{vendor}", state)
         .post("/reset", reset)
         .post("/expect", super::expect::expect)
+        .get("/coverage", coverage)
 }
 
 /// The control routes being registered, with each one's method and path kept.
@@ -265,6 +266,29 @@ async fn reset(State(h): H, RawQuery(q): RawQuery) -> Response {
     }
     h.faults.clear();
     h.journal.clear();
+    h.coverage.clear();
     let names: Vec<&str> = h.vendors.iter().map(|v| v.name()).collect();
     axum::Json(json!({"reset": names})).into_response()
+}
+
+/// Per vendor: the method and path templates it implements, the calls it served,
+/// and every call it does not implement, with counts.
+async fn coverage(State(h): H) -> Response {
+    let vendors: serde_json::Map<String, Value> = h
+        .vendors
+        .iter()
+        .map(|v| {
+            let (served, unmatched) = h.coverage.calls(v.name());
+            let implemented: Vec<Value> = v
+                .implemented()
+                .into_iter()
+                .map(|(method, path)| json!({"method": method, "path": path}))
+                .collect();
+            (
+                v.name().to_owned(),
+                json!({"implemented": implemented, "served": served, "unmatched": unmatched}),
+            )
+        })
+        .collect();
+    axum::Json(json!({ "vendors": vendors })).into_response()
 }

@@ -58,6 +58,8 @@ struct Request {
     #[serde(default)]
     status: Option<u16>,
     #[serde(default)]
+    unmatched: Option<bool>,
+    #[serde(default)]
     count: Option<u32>,
     #[serde(default)]
     within: Option<String>,
@@ -127,6 +129,7 @@ fn parse(h: &Harness, body: &[u8]) -> Result<Ask, Refused> {
             headers: r.headers,
             body: r.body,
             status: r.status,
+            unmatched: r.unmatched,
         },
         count: r.count.unwrap_or(1) as usize,
         within,

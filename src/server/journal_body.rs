@@ -134,7 +134,8 @@ mod tests {
                 response: None,
                 error: None,
                 outbound: None,
-            fault: None,
+                fault: None,
+                unmatched: false,
                 started_at: time::OffsetDateTime::UNIX_EPOCH,
                 duration_us: 0,
             });

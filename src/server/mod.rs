@@ -8,21 +8,22 @@
 //! the vendor's own gate (rate limit, authentication), then its routes. Every
 //! connection is served by [`conn::serve_connection`] (read timeouts, draining).
 
+pub mod clock_api;
 pub mod conn;
 pub mod control;
+pub mod coverage;
 mod expect;
-mod guard;
-mod journal_body;
-pub mod clock_api;
 pub mod faults_api;
-pub mod record;
-pub mod stall;
-pub mod timed_io;
+mod guard;
 pub mod har;
 pub mod inspector;
+mod journal_body;
 pub mod live;
 pub mod openapi;
+pub mod record;
 pub mod signature;
+pub mod stall;
+pub mod timed_io;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -65,6 +66,8 @@ pub struct Harness {
     pub faults: Arc<Faults>,
     /// Fans new journal entries out to live streams.
     pub live: live::Hub,
+    /// Served and unmatched calls per vendor (`GET /coverage`).
+    pub coverage: Arc<coverage::Coverage>,
     peers: Arc<Peers>,
     in_flight: InFlight,
 }
@@ -162,6 +165,7 @@ impl Harness {
             transport,
             faults,
             live: live::Hub::default(),
+            coverage: Arc::default(),
             peers,
             in_flight,
         }))
@@ -195,6 +199,7 @@ impl Harness {
             max_body: self.config.max_body_bytes,
             body_timeout: self.config.timeouts.body,
             faults: self.faults.clone(),
+            coverage: self.coverage.clone(),
         };
         vendor
             .clone()

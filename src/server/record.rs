@@ -53,6 +53,8 @@ pub struct Recorder {
     pub body_timeout: Duration,
     /// The run's fault rules.
     pub faults: Arc<Faults>,
+    /// Where served and unmatched calls are counted.
+    pub coverage: Arc<super::coverage::Coverage>,
 }
 
 /// The record layer, for `Router::layer`.
@@ -256,6 +258,18 @@ impl Started {
     }
 }
 
+/// Whether an answer says the fake does not implement the call: the vendor marked
+/// it as its "no such endpoint" answer (see [`crate::vendors::unmatched`]), or it
+/// is a 405. (Read from the answer, not from axum's matched route, so requests
+/// need no extension map.)
+fn is_unmatched(parts: &axum::http::response::Parts) -> bool {
+    parts
+        .extensions
+        .get::<crate::vendors::Unmatched>()
+        .is_some()
+        || parts.status == axum::http::StatusCode::METHOD_NOT_ALLOWED
+}
+
 fn request_record(
     parts: &Parts,
     body: Bytes,
@@ -308,6 +322,10 @@ impl Recorder {
         fault: Option<FaultMark>,
         started: &Started,
     ) {
+        let unmatched = response
+            .as_ref()
+            .is_some_and(|(parts, _)| is_unmatched(parts));
+        self.count(&request, unmatched);
         self.journal.record(Exchange {
             vendor: self.vendor.name(),
             direction: Direction::Inbound,
@@ -322,6 +340,7 @@ impl Recorder {
             started_at: started.at,
             duration_us: u64::try_from(started.instant.elapsed().as_micros()).unwrap_or(u64::MAX),
             fault,
+            unmatched,
         });
     }
 
@@ -401,6 +420,26 @@ impl Recorder {
         let (head, seen, wire) = respond::shape(shape, head, body);
         self.journal_exchange(request, Some((&head, seen)), None, mark, &started);
         Ok(wire)
+    }
+}
+
+impl Recorder {
+    /// Counts the call for `/coverage`; the first unmatched call of a method and
+    /// template is logged.
+    fn count(&self, request: &RequestRecord, unmatched: bool) {
+        let name = self.vendor.name();
+        let template = super::coverage::template_of(&request.path);
+        if self
+            .coverage
+            .record(name, &request.method, &template, unmatched)
+            && unmatched
+        {
+            tracing::warn!(
+                "fake {} does not implement {} {template}",
+                super::coverage::display_name(name),
+                request.method
+            );
+        }
     }
 }
 

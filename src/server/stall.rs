@@ -104,6 +104,7 @@ impl StallReply for VendorStall {
             )),
             outbound: None,
             fault: None,
+            unmatched: false,
             started_at: self.clock.now(),
             duration_us: (self.timeout_secs * 1e6) as u64,
         });

@@ -138,6 +138,27 @@ pub fn control_body(
     }
 }
 
+/// Marks an answer (in its extensions, never sent) as the vendor's "no such
+/// endpoint": the record layer journals the call as `unmatched` and lists it under
+/// `GET /coverage`.
+#[derive(Debug, Clone, Copy)]
+pub struct Unmatched;
+
+/// `answer`, marked as the vendor's answer to a call it does not implement.
+pub fn unmatched(answer: impl IntoResponse) -> Response {
+    let mut res = answer.into_response();
+    res.extensions_mut().insert(Unmatched);
+    res
+}
+
+/// `(method, path)` pairs as [`Vendor::implemented`] answers them.
+pub fn routes_list(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect()
+}
+
 /// A request the transport refused before any handler saw it. Each vendor turns it
 /// into its own error envelope, so even these look like the vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,6 +341,13 @@ pub trait Vendor: Send + Sync + 'static {
     fn notes(&self) -> Vec<String> {
         Vec::new()
     }
+    /// The method and path templates the vendor implements, as `GET /coverage`
+    /// lists them (`["GET", "/api/v2/tickets"]`); empty when the vendor does not
+    /// declare them.
+    fn implemented(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// Whether a request this vendor sent (`headers`, `body` as journaled) carries a
     /// valid signature under the vendor's scheme and its current secrets, as the
     /// receiver would check it; `None` when the vendor does not sign what it sends.

@@ -16,6 +16,11 @@
 //! - `tls`: `serve --tls`, https receivers with private CAs (`--ca-cert`),
 //!   `check-endpoint` and `fuzz` over https, TLS failures in plain words.
 //! - `proxy`: `serve --proxy-port`: the vendors' hostnames, and the 502 for others.
+//! - `zendesk_resources`: the declared resources (organizations, groups, fields,
+//!   rules, ratings, metrics, audits, uploads), side-loads and counts.
+//! - `zendesk_resource_props`: random writes keep both paginations and the state in
+//!   agreement.
+//! - `coverage`: unmatched calls, their journal flag and `GET /coverage`.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `braze_api`: Braze's user, send and export endpoints beyond `/users/track`.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
@@ -54,6 +59,7 @@ mod chaos_clock;
 mod common;
 mod control;
 mod control_expect;
+mod coverage;
 mod faults;
 mod ferndesk;
 mod flows;
@@ -62,21 +68,23 @@ mod freshchat_props;
 mod fuzz;
 mod inspector;
 mod properties;
-mod reliability;
 mod proxy;
+mod reliability;
 mod scenario_files;
 mod scenario_runs;
 mod scenario_sut;
 mod serve;
 mod smartsupp;
 mod smartsupp_rest;
-mod zendesk_breadth_props;
 mod tls;
 mod zendesk_accounts;
+mod zendesk_breadth_props;
 mod zendesk_errors;
 mod zendesk_events;
 mod zendesk_exports;
 mod zendesk_requests;
+mod zendesk_resource_props;
+mod zendesk_resources;
 mod zendesk_search;
 mod zendesk_snapshots;
 mod zendesk_ticket_limits;

@@ -415,3 +415,14 @@ steps:
     .await;
     assert!(r.passed(), "{}", render(&r, Paint(false)));
 }
+
+#[tokio::test]
+async fn an_expect_can_require_that_no_call_was_unmatched() {
+    let none = "steps:\n  - call: zendesk\n    path: /api/v2/organizations.json\n  - expect: zendesk\n    unmatched: true\n    count: 0\n    within: 0s\n";
+    let r = run_text("no-unmatched", none).await;
+    assert!(r.passed(), "{}", render(&r, Paint(false)));
+    let one = "steps:\n  - call: zendesk\n    path: /api/v2/nothing_here.json\n    status: 404\n  - expect: zendesk\n    unmatched: true\n    count: 0\n    within: 0s\n";
+    let m = failure(&run_text("one-unmatched", one).await);
+    assert!(m.contains("expected no matching exchange"), "{m}");
+    assert!(m.contains("/api/v2/nothing_here.json"), "{m}");
+}

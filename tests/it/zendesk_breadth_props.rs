@@ -177,13 +177,13 @@ fn unique(ids: &[u64], what: &str) -> BTreeSet<u64> {
     set
 }
 
+/// The ids under `key` in the state; a resource without records has no key.
 fn state_ids(state: &Value, key: &str) -> BTreeSet<u64> {
-    state[key]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_u64().unwrap())
-        .collect()
+    state
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(|x| x["id"].as_u64().unwrap()).collect())
+        .unwrap_or_default()
 }
 
 async fn search_ids(z: &Fake, kind: &str, size: usize) -> Vec<u64> {

@@ -276,6 +276,8 @@ impl TicketCase {
             account_id: self.account_id,
             first_ticket_id: self.ticket_id,
             auto_assign_on_solve: true,
+            // Payloads describe tickets of any account: their ids name no records here.
+            check_references: false,
             users: vec![SeedUser {
                 name: agent_name,
                 email: agent_email,

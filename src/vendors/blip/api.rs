@@ -38,12 +38,12 @@ pub fn routes() -> Router<Arc<Blip>> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn not_found() -> BlipError {
-    BlipError::NotFound
+async fn not_found() -> axum::response::Response {
+    crate::vendors::unmatched(BlipError::NotFound)
 }
 
-async fn method_not_allowed() -> BlipError {
-    BlipError::MethodNotAllowed
+async fn method_not_allowed() -> axum::response::Response {
+    crate::vendors::unmatched(BlipError::MethodNotAllowed)
 }
 
 /// An envelope Blip pushes to the attendance channel.

@@ -396,6 +396,14 @@ impl Vendor for Blip {
         .into_response()
     }
 
+    fn implemented(&self) -> Vec<(String, String)> {
+        super::routes_list(&[
+            ("POST", "/commands"),
+            ("POST", "/messages"),
+            ("POST", "/notifications"),
+        ])
+    }
+
     fn credentials(&self) -> Vec<Credential> {
         let Some(bot) = self.settings.bots.first() else {
             return Vec::new();

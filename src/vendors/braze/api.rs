@@ -87,8 +87,8 @@ pub fn routes() -> Router<Arc<Braze>> {
         .method_not_allowed_fallback(not_found)
 }
 
-async fn not_found() -> BrazeError {
-    BrazeError::NotFound
+async fn not_found() -> axum::response::Response {
+    crate::vendors::unmatched(BrazeError::NotFound)
 }
 
 /// `POST /users/track` (REFERENCE 2.3): 201 with `*_processed` for each array

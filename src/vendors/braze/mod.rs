@@ -554,6 +554,10 @@ impl Vendor for Braze {
         .into_response()
     }
 
+    fn implemented(&self) -> Vec<(String, String)> {
+        super::routes_list(&[("POST", "/users/track"), ("POST", "/users/export/ids")])
+    }
+
     fn credentials(&self) -> Vec<Credential> {
         self.settings
             .api_keys

@@ -29,12 +29,12 @@ pub fn routes(path: &str) -> Router<Arc<Ferndesk>> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn not_found(State(f): F) -> EndpointError {
-    EndpointError::NotFound(f.settings().endpoint.path.clone())
+async fn not_found(State(f): F) -> axum::response::Response {
+    crate::vendors::unmatched(EndpointError::NotFound(f.settings().endpoint.path.clone()))
 }
 
-async fn method_not_allowed() -> EndpointError {
-    EndpointError::MethodNotAllowed
+async fn method_not_allowed() -> axum::response::Response {
+    crate::vendors::unmatched(EndpointError::MethodNotAllowed)
 }
 
 /// `GET {path}[?startDate=YYYY-MM-DD]`: the document, with only the conversations

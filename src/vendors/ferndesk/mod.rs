@@ -204,6 +204,10 @@ impl Vendor for Ferndesk {
         .into_response()
     }
 
+    fn implemented(&self) -> Vec<(String, String)> {
+        vec![("GET".to_owned(), self.settings.endpoint.path.clone())]
+    }
+
     fn credentials(&self) -> Vec<Credential> {
         Vec::new()
     }

@@ -57,12 +57,12 @@ pub fn routes() -> Router<Arc<Freshchat>> {
 }
 
 /// 404 for a path fake Freshchat does not serve.
-pub async fn no_route() -> FreshchatError {
-    FreshchatError::NoRoute
+pub async fn no_route() -> axum::response::Response {
+    crate::vendors::unmatched(FreshchatError::NoRoute)
 }
 
-async fn method_not_allowed() -> FreshchatError {
-    FreshchatError::MethodNotAllowed
+async fn method_not_allowed() -> axum::response::Response {
+    crate::vendors::unmatched(FreshchatError::MethodNotAllowed)
 }
 
 fn query(raw: Option<&str>) -> Vec<(String, String)> {

@@ -599,6 +599,35 @@ impl Vendor for Freshchat {
         .into_response()
     }
 
+    fn implemented(&self) -> Vec<(String, String)> {
+        // The REST API is served under `/v2` and `/api/v2`.
+        let api = [
+            ("GET", "/users"),
+            ("POST", "/users"),
+            ("GET", "/users/lookup"),
+            ("GET", "/users/{id}"),
+            ("PUT", "/users/{id}"),
+            ("GET", "/users/{id}/conversations"),
+            ("GET", "/agents"),
+            ("GET", "/agents/{id}"),
+            ("GET", "/groups"),
+            ("GET", "/groups/{id}"),
+            ("GET", "/channels"),
+            ("POST", "/conversations"),
+            ("GET", "/conversations/{id}"),
+            ("PUT", "/conversations/{id}"),
+            ("GET", "/conversations/{id}/messages"),
+            ("POST", "/conversations/{id}/messages"),
+        ];
+        ["/v2", "/api/v2"]
+            .iter()
+            .flat_map(|prefix| {
+                api.iter()
+                    .map(move |(m, p)| ((*m).to_owned(), format!("{prefix}{p}")))
+            })
+            .collect()
+    }
+
     fn credentials(&self) -> Vec<Credential> {
         let s = &self.settings;
         let first = |v: Option<&String>| v.cloned().unwrap_or_default();

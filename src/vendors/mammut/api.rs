@@ -35,8 +35,8 @@ pub fn routes() -> Router<Arc<Mammut>> {
         .fallback(graph)
 }
 
-async fn method_not_allowed() -> MammutError {
-    MammutError::MethodNotAllowed
+async fn method_not_allowed() -> axum::response::Response {
+    crate::vendors::unmatched(MammutError::MethodNotAllowed)
 }
 
 fn ok(body: &Value) -> Reply {

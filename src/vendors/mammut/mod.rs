@@ -222,6 +222,17 @@ impl Vendor for Mammut {
         .into_response()
     }
 
+    fn implemented(&self) -> Vec<(String, String)> {
+        super::routes_list(&[
+            ("POST", "/channels/freshchat"),
+            ("POST", "/channels/freshchat/"),
+            ("POST", "/channels/sms/"),
+            ("POST", "/app:{app}/graph/user"),
+            ("GET", "/app:{app}/graph/user:{id}"),
+            ("POST", "/app:{app}/graph/user:{id}"),
+        ])
+    }
+
     fn credentials(&self) -> Vec<Credential> {
         Vec::new()
     }

@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use super::accounts::Account;
 use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::page;
+use super::resource::sideload;
 use super::store::{Actor, Audit, Comment, Job, Store, Ticket, User};
 use super::wire::{CONTENT_TYPE_JSON, TicketInput, UserInput, api_warning, json_response};
 use super::{BaseUrl, Caller, Host, RouteJson, Zendesk, base_url};
@@ -55,8 +56,8 @@ pub fn routes() -> Router<Arc<Zendesk>> {
 }
 
 /// The answer to any path or method fake Zendesk does not serve.
-pub async fn invalid_endpoint() -> ZendeskError {
-    ZendeskError::InvalidEndpoint
+pub async fn invalid_endpoint() -> Response {
+    crate::vendors::unmatched(ZendeskError::InvalidEndpoint)
 }
 
 /// A ticket as the API returns it: the stored fields plus its `url`.
@@ -227,9 +228,21 @@ async fn create_ticket(
     Ok(with_warning(res, warning))
 }
 
-async fn show_ticket(Account(z): Z, IdParam(id): IdParam, host: Host) -> Reply {
+async fn show_ticket(
+    Account(z): Z,
+    IdParam(id): IdParam,
+    host: Host,
+    RawQuery(q): RawQuery,
+) -> Reply {
     let store = z.store_read();
     let ticket = store.ticket(id)?;
+    if let Some(q) = q.as_deref().filter(|q| q.contains("include=")) {
+        let base = format!("http://{}", host.as_str());
+        let mut one = json!({"ticket": TicketOut::new(&base, ticket)});
+        let query = sideload::Query::parse(Some(q));
+        sideload::attach(&store, &base, sideload::TICKETS, "ticket", &query, &mut one);
+        return Ok(json_response(StatusCode::OK, &one));
+    }
     #[derive(Serialize)]
     struct One<'a> {
         ticket: TicketOut<'a>,
@@ -291,15 +304,24 @@ async fn list_tickets(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseU
         .values()
         .map(|t| (t.id, TicketOut::new(&base, t)))
         .collect();
-    let page = page::list(
+    let mut page = page::list(
         "tickets",
         "/api/v2/tickets",
         "nice_id",
         &items,
         &query,
         &base,
-        &[],
+        &["include"],
     )?;
+    let query = sideload::Query(query);
+    sideload::attach(
+        &store,
+        &base,
+        sideload::TICKETS,
+        "tickets",
+        &query,
+        &mut page,
+    );
     let mut res = json_response(StatusCode::OK, &page);
     if let Some(d) = index {
         let v = format!(
@@ -558,9 +580,17 @@ async fn update_user(
     Ok(user_reply(StatusCode::OK, &base, store.user(id)?, warning))
 }
 
-async fn show_user(Account(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
+async fn show_user(
+    Account(z): Z,
+    IdParam(id): IdParam,
+    BaseUrl(base): BaseUrl,
+    RawQuery(q): RawQuery,
+) -> Reply {
     let store = z.store_read();
-    Ok(user_reply(StatusCode::OK, &base, store.user(id)?, None))
+    let mut one = json!({"user": UserOut::new(&base, store.user(id)?)});
+    let query = sideload::Query::parse(q.as_deref());
+    sideload::attach(&store, &base, sideload::USERS, "user", &query, &mut one);
+    Ok(json_response(StatusCode::OK, &one))
 }
 
 async fn me(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl) -> Reply {
@@ -581,7 +611,17 @@ async fn list_users(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl
         .values()
         .map(|u| (u.id, UserOut::new(&base, u)))
         .collect();
-    let page = page::list("users", "/api/v2/users", "id", &items, &query, &base, &[])?;
+    let mut page = page::list(
+        "users",
+        "/api/v2/users",
+        "id",
+        &items,
+        &query,
+        &base,
+        &["include"],
+    )?;
+    let query = sideload::Query(query);
+    sideload::attach(&store, &base, sideload::USERS, "users", &query, &mut page);
     Ok(json_response(StatusCode::OK, &page))
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::api::{TicketOut, UserOut};
 use super::changelog::{Change, Kind, Op};
-use super::org::OrgOut;
+use super::org::org_out;
 use super::store::Store;
 use super::triggers::TicketChange;
 use super::webhook::{Invocation, Webhook};
@@ -108,10 +108,7 @@ fn record_detail(store: &Store, base: &str, c: &Change) -> (&'static str, Value)
             .users
             .get(&c.id)
             .map(|u| serde_json::to_value(UserOut::new(base, u))),
-        Kind::Organization => store
-            .organizations
-            .get(&c.id)
-            .map(|o| serde_json::to_value(OrgOut::new(base, o))),
+        Kind::Organization => store.organization(c.id).map(|o| Ok(org_out(base, o))),
         _ => store
             .deleted_tickets
             .get(&c.id)

@@ -16,6 +16,7 @@ pub mod export;
 pub mod org;
 pub mod page;
 pub mod requests;
+pub mod resource;
 pub mod search;
 pub mod store;
 pub mod triggers;
@@ -93,6 +94,10 @@ pub struct ZendeskSettings {
     pub unknown_fields: UnknownFields,
     /// Zendesk's "auto assign tickets upon solve" admin setting.
     pub auto_assign_on_solve: bool,
+    /// Whether a ticket's `organization_id`, `group_id`, `brand_id`,
+    /// `ticket_form_id` and `custom_fields` must name real records, and its assignee
+    /// belong to its group (422 otherwise), as Zendesk enforces. Off: any ids pass.
+    pub check_references: bool,
     /// Seeded users; the first is the default caller shown at start.
     pub users: Vec<SeedUser>,
     /// How webhook deliveries behave.
@@ -116,6 +121,18 @@ pub struct ZendeskSettings {
     pub incremental: export::IncrementalSettings,
     /// The per-ticket update limits (429 beyond them).
     pub ticket_update_limits: burst::UpdateLimits,
+    /// Records that exist from the start, by resource (`organizations`,
+    /// `organization_memberships`, `groups`, `group_memberships`, `ticket_fields`,
+    /// `brands`, `macros`, `views`, ...), each as that API's object: created as
+    /// through the API, resource by resource in the order the README lists them.
+    #[schemars(
+        with = "std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>"
+    )]
+    pub seed_records: std::collections::BTreeMap<String, Vec<serde_json::Value>>,
+    /// Account settings to change from the defaults, as the `settings` object of
+    /// `GET /api/v2/account/settings` (merged key by key).
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    pub account_settings: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
@@ -196,6 +213,7 @@ impl Default for ZendeskSettings {
             rate_limit: RateLimitSettings::default(),
             unknown_fields: UnknownFields::default(),
             auto_assign_on_solve: false,
+            check_references: true,
             webhooks: WebhookSettings::default(),
             close_solved_after_hours: 96,
             faults: Vec::new(),
@@ -203,6 +221,8 @@ impl Default for ZendeskSettings {
             seed_triggers: Vec::new(),
             incremental: export::IncrementalSettings::default(),
             ticket_update_limits: burst::UpdateLimits::default(),
+            seed_records: Default::default(),
+            account_settings: Default::default(),
             users: vec![SeedUser {
                 name: "Fakedesk Admin".to_owned(),
                 email: "admin@fakedesk.test".to_owned(),
@@ -269,6 +289,9 @@ impl ZendeskSettings {
             };
             let now = time::OffsetDateTime::UNIX_EPOCH;
             out.extend(Store::seeded(&bare, 0, now).seed_hooks(self, now));
+        }
+        if !self.seed_records.is_empty() {
+            out.extend(resource::account::seed_problems(self));
         }
         out
     }
@@ -700,8 +723,8 @@ impl Zendesk {
             .merge(admin_api::routes())
             .merge(export::routes())
             .merge(search::routes())
-            .merge(org::routes())
             .merge(requests::routes())
+            .merge(resource::router().router)
             .fallback(api::invalid_endpoint)
             .method_not_allowed_fallback(api::invalid_endpoint)
             .layer(layer)
@@ -742,15 +765,22 @@ impl Vendor for Zendesk {
     fn state(&self) -> serde_json::Value {
         let store = self.store_read();
         let base = format!("https://{}.zendesk.com", self.settings.subdomain);
-        json!({
+        let mut state = json!({
             "users": store.users.values().map(|u| api::UserOut::new(&base, u)).collect::<Vec<_>>(),
             "tickets": store.tickets.values().map(|t| api::TicketState::new(&base, t)).collect::<Vec<_>>(),
             "deleted_tickets": store.deleted_tickets.keys().collect::<Vec<_>>(),
             "job_statuses": store.jobs.keys().collect::<Vec<_>>(),
             "webhooks": store.webhooks.values().map(webhook::WebhookOut::from).collect::<Vec<_>>(),
             "triggers": store.triggers.values().collect::<Vec<_>>(),
-            "organizations": store.organizations.values().map(|o| org::OrgOut::new(&base, o)).collect::<Vec<_>>(),
-        })
+            "account_settings": store.records.account_settings,
+        });
+        // Each declared resource's records under its own name (`organizations`, ...).
+        if let (Some(out), serde_json::Value::Object(tables)) =
+            (state.as_object_mut(), store.records.state())
+        {
+            out.extend(tables);
+        }
+        state
     }
 
     fn account_of(&self, parts: &Parts) -> Option<Arc<str>> {
@@ -825,6 +855,15 @@ impl Vendor for Zendesk {
             .first()
             .and_then(|(v, _)| v.to_str().ok())
             .map(str::to_owned)
+    }
+
+    fn implemented(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = resource::CORE_ROUTES
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
+        all.extend(resource::router().served);
+        all
     }
 
     fn credentials(&self) -> Vec<Exported> {

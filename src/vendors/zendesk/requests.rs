@@ -5,10 +5,11 @@
 //! Requests are tickets: creating or updating one runs the ticket lifecycle (an end
 //! user's public comment reopens a pending or solved ticket) and its change log.
 
+use crate::vendors::zendesk::accounts::Account;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -65,7 +66,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         )
 }
 
-type Z = State<Arc<Zendesk>>;
+type Z = Account;
 type Reply = Result<Response, ZendeskError>;
 
 /// A request: the ticket's fields an end user sees (field order of real replies).
@@ -182,7 +183,12 @@ fn listing(
     Ok(json_response(StatusCode::OK, &body))
 }
 
-async fn list(State(z): Z, caller: Caller, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn list(
+    Account(z): Z,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
     let me = caller.0;
     listing(&z, caller, q.as_deref(), &base, "/api/v2/requests", |t| {
         t.requester_id == me
@@ -190,7 +196,7 @@ async fn list(State(z): Z, caller: Caller, RawQuery(q): RawQuery, BaseUrl(base):
 }
 
 async fn list_open(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -207,7 +213,7 @@ async fn list_open(
 }
 
 async fn list_solved(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -224,7 +230,7 @@ async fn list_solved(
 }
 
 async fn list_ccd(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -241,7 +247,7 @@ async fn list_ccd(
 }
 
 async fn show(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     Path(raw): Path<String>,
     BaseUrl(base): BaseUrl,
@@ -366,7 +372,7 @@ fn actor(caller: Caller) -> Actor {
 }
 
 async fn create(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
@@ -388,7 +394,7 @@ async fn create(
 }
 
 async fn update(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     Path(raw): Path<String>,
     BaseUrl(base): BaseUrl,
@@ -434,7 +440,7 @@ struct CommentOut<'a> {
 }
 
 async fn comments(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     Path(raw): Path<String>,
     RawQuery(q): RawQuery,
@@ -466,7 +472,7 @@ async fn comments(
 }
 
 async fn comment(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     Path((raw, comment)): Path<(String, String)>,
 ) -> Reply {

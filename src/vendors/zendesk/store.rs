@@ -14,7 +14,6 @@ use time::OffsetDateTime;
 use super::ZendeskSettings;
 use super::changelog::{ChangeLog, Kind, Op};
 use super::error::ZendeskError;
-use super::org::Organization;
 use super::triggers::{TicketChange, Trigger, TriggerInput};
 use super::webhook::{Webhook, WebhookInput};
 use super::wire::{
@@ -299,10 +298,10 @@ pub struct Store {
     pub changes: Vec<TicketChange>,
     /// Every change of tickets, users and organizations, in order.
     pub log: ChangeLog,
-    /// Organizations by id.
-    pub organizations: BTreeMap<u64, Organization>,
     /// Recent ticket updates per user, for the per-ticket update limit.
     pub update_burst: super::burst::UpdateBurst,
+    /// The declared resources' records (organizations, groups, fields, ...).
+    pub records: super::resource::Records,
     next_ticket_id: u64,
     /// The default custom status of each status category, in [`Status::ALL`] order.
     custom_statuses: Vec<u64>,
@@ -344,8 +343,8 @@ impl Store {
             triggers: BTreeMap::new(),
             changes: Vec::new(),
             log: ChangeLog::default(),
-            organizations: BTreeMap::new(),
             update_burst: Default::default(),
+            records: super::resource::Records::default(),
             next_ticket_id: settings.first_ticket_id,
             ids,
             rng,
@@ -371,9 +370,20 @@ impl Store {
         }
         // `ZendeskSettings::problems` has reported what does not seed.
         let _ = store.seed_hooks(settings, now);
+        let _ = super::resource::account::seed(&mut store, settings, now);
         // From here on, changes also feed event-subscription webhooks.
         store.log.set_queue(true);
         store
+    }
+
+    /// A fresh id from the account's sequence (records, audits, comments).
+    pub fn next_id(&mut self) -> u64 {
+        self.ids.next_id()
+    }
+
+    /// The settings the store was seeded with.
+    pub fn settings(&self) -> &ZendeskSettings {
+        &self.settings
     }
 
     /// Creates the configured webhooks and triggers, as their APIs would; returns
@@ -841,11 +851,6 @@ impl Store {
         self.rng.hex(n)
     }
 
-    /// A fresh record id from the account's id sequence.
-    pub fn next_id(&mut self) -> u64 {
-        self.ids.next_id()
-    }
-
     /// Records a finished bulk job and returns its id (`V3-` and 32 hex digits).
     pub fn add_job(
         &mut self,
@@ -1057,7 +1062,7 @@ impl Store {
         if let Some(f) = input.ticket_form_id {
             t.ticket_form_id = f;
         }
-        Ok(())
+        super::resource::tickets::check(self, t, input.assignee_id.is_some())
     }
 
     /// Appends the comment (if any) and an audit whose events describe the change
@@ -1081,7 +1086,7 @@ impl Store {
                 plain_body: text.clone(),
                 body: text,
                 public: comment.public.unwrap_or(true),
-                attachments: Vec::new(),
+                attachments: self.records.uploads.attach(&comment.uploads),
                 audit_id,
                 via: Via::of(actor.channel),
                 metadata: actor.metadata(),
@@ -1090,7 +1095,7 @@ impl Store {
             events.push(json!({
                 "id": c.id, "type": "Comment", "author_id": c.author_id, "body": c.body,
                 "html_body": c.html_body, "plain_body": c.plain_body, "public": c.public,
-                "attachments": [], "audit_id": audit_id,
+                "attachments": c.attachments, "audit_id": audit_id,
             }));
             t.comments.push(c);
         }

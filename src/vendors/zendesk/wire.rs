@@ -139,6 +139,8 @@ pub struct CommentInput {
     pub public: Option<bool>,
     /// Author other than the caller.
     pub author_id: Option<u64>,
+    /// Upload tokens whose files the comment attaches (a list, or one string).
+    pub uploads: Vec<String>,
 }
 
 impl CommentInput {
@@ -646,6 +648,15 @@ impl<'a> Fields<'a> {
             author_id: obj
                 .get("author_id")
                 .and_then(|x| parse_id(x).ok().flatten()),
+            uploads: match obj.get("uploads") {
+                Some(Value::String(t)) => vec![t.clone()],
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => Vec::new(),
+            },
         })
     }
 

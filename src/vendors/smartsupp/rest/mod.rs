@@ -115,8 +115,8 @@ pub fn routes() -> Router<Arc<Smartsupp>> {
         .method_not_allowed_fallback(not_implemented)
 }
 
-async fn not_implemented() -> SmartsuppError {
-    SmartsuppError::NotImplemented
+async fn not_implemented() -> axum::response::Response {
+    crate::vendors::unmatched(SmartsuppError::NotImplemented)
 }
 
 /// The token of a request, when it names one the account knows.

@@ -1,9 +1,9 @@
 //! Ticket events and ticket metric events, read from ticket audits (one audit is one
 //! ticket event, \[DOC\] incremental exports).
 
-use std::sync::Arc;
+use crate::vendors::zendesk::accounts::Account;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -217,7 +217,7 @@ fn events_export(z: &Zendesk, caller: Caller, q: Option<&str>, base: &str, metri
 
 /// `GET /api/v2/incremental/ticket_events`.
 pub async fn ticket_events(
-    State(z): State<Arc<Zendesk>>,
+    Account(z): Account,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -227,7 +227,7 @@ pub async fn ticket_events(
 
 /// `GET /api/v2/incremental/ticket_metric_events` (time-based form).
 pub async fn ticket_metric_events(
-    State(z): State<Arc<Zendesk>>,
+    Account(z): Account,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,

@@ -6,10 +6,11 @@
 pub mod events;
 pub mod paging;
 
+use crate::vendors::zendesk::accounts::Account;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -22,7 +23,7 @@ use self::paging::{MAX_PER_PAGE, cursor_page, decode_cursor, encode_cursor, time
 use super::api::{TicketOut, UserOut};
 use super::changelog::{Change, Key, Kind, Op};
 use super::error::ZendeskError;
-use super::org::OrgOut;
+use super::org::org_out;
 use super::store::{Store, Ticket};
 use super::wire::{Role, json_response};
 use super::{BaseUrl, Caller, RouteJson, Zendesk};
@@ -74,7 +75,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         )
 }
 
-type Z = State<Arc<Zendesk>>;
+type Z = Account;
 type Reply = Result<Response, ZendeskError>;
 
 /// The query of an export request.
@@ -251,7 +252,7 @@ struct ExportTicket<'a> {
 enum ExportItem<'a> {
     Ticket(ExportTicket<'a>),
     User(UserOut<'a>),
-    Org(OrgOut<'a>),
+    Org(Value),
     /// A deleted ticket, with `status: "deleted"` (UNVERIFIED shape).
     Deleted(Value),
 }
@@ -284,9 +285,8 @@ fn render<'a>(store: &'a Store, base: &'a str, c: &Change, p: &Params) -> Option
             .get(&c.id)
             .map(|u| ExportItem::User(UserOut::new(base, u))),
         Kind::Organization => store
-            .organizations
-            .get(&c.id)
-            .map(|o| ExportItem::Org(OrgOut::new(base, o))),
+            .organization(c.id)
+            .map(|o| ExportItem::Org(org_out(base, o))),
         Kind::TicketEvent => None,
     }
 }
@@ -331,8 +331,8 @@ fn sideloads(
     if p.includes("organizations") {
         let list: Vec<_> = orgs
             .iter()
-            .filter_map(|id| store.organizations.get(id))
-            .map(|o| OrgOut::new(base, o))
+            .filter_map(|id| store.organization(*id))
+            .map(|o| org_out(base, o))
             .collect();
         out.push(("organizations", json!(list)));
     }
@@ -347,7 +347,7 @@ fn keep(p: &Params) -> impl Fn(&Change) -> bool + use<> {
 }
 
 async fn tickets_cursor(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -356,7 +356,7 @@ async fn tickets_cursor(
 }
 
 async fn users_cursor(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -416,7 +416,7 @@ fn cursor_export(z: &Zendesk, caller: Caller, q: Option<&str>, base: &str, kind:
 }
 
 async fn tickets_time(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -425,7 +425,7 @@ async fn tickets_time(
 }
 
 async fn users_time(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -434,7 +434,7 @@ async fn users_time(
 }
 
 async fn orgs_time(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,

@@ -5,7 +5,8 @@
 use time::OffsetDateTime;
 
 use super::query::{Cmp, Query, TermKind, When, compare_rank, compare_time, parse_when};
-use crate::vendors::zendesk::org::Organization;
+use crate::vendors::zendesk::org;
+use crate::vendors::zendesk::resource::Record as OrgRecord;
 use crate::vendors::zendesk::store::{Store, Ticket, User};
 use crate::vendors::zendesk::wire::{Priority, Status, TicketType};
 
@@ -17,7 +18,7 @@ pub enum Record<'a> {
     /// A user.
     User(&'a User),
     /// An organization.
-    Org(&'a Organization),
+    Org(&'a OrgRecord),
 }
 
 impl Record<'_> {
@@ -35,7 +36,7 @@ impl Record<'_> {
         match self {
             Self::Ticket(t) => t.id,
             Self::User(u) => u.id,
-            Self::Org(o) => o.id,
+            Self::Org(o) => org::id(o),
         }
     }
 
@@ -44,7 +45,7 @@ impl Record<'_> {
         match self {
             Self::Ticket(t) => t.created_at,
             Self::User(u) => u.created_at,
-            Self::Org(o) => o.created_at,
+            Self::Org(o) => org::time(o, "created_at"),
         }
     }
 
@@ -53,15 +54,15 @@ impl Record<'_> {
         match self {
             Self::Ticket(t) => t.updated_at,
             Self::User(u) => u.updated_at,
-            Self::Org(o) => o.updated_at,
+            Self::Org(o) => org::time(o, "updated_at"),
         }
     }
 
-    fn tags(&self) -> &[String] {
+    fn tags(&self) -> Vec<&str> {
         match self {
-            Self::Ticket(t) => &t.tags,
-            Self::User(u) => &u.tags,
-            Self::Org(o) => &o.tags,
+            Self::Ticket(t) => t.tags.iter().map(String::as_str).collect(),
+            Self::User(u) => u.tags.iter().map(String::as_str).collect(),
+            Self::Org(o) => org::strings(o, "tags"),
         }
     }
 }
@@ -148,10 +149,9 @@ fn org_ids(store: &Store, value: &str) -> Option<Vec<u64>> {
     Some(match v.parse::<u64>() {
         Ok(id) => vec![id],
         Err(_) => store
-            .organizations
-            .values()
-            .filter(|o| o.name.to_lowercase() == v)
-            .map(|o| o.id)
+            .organizations()
+            .filter(|o| org::text(o, "name").is_some_and(|n| n.to_lowercase() == v))
+            .map(org::id)
             .collect(),
     })
 }
@@ -323,14 +323,14 @@ fn custom_holds(t: &Ticket, id: u64, value: &str) -> bool {
 fn attr_holds(r: Record<'_>, name: &str, value: &str) -> bool {
     match (r, name) {
         (Record::User(u), "name") => u.name.to_lowercase() == value,
-        (Record::Org(o), "name") => o.name.to_lowercase() == value,
+        (Record::Org(o), "name") => org::text(o, "name").is_some_and(|n| n.to_lowercase() == value),
         (Record::User(u), "email") => u
             .email
             .as_deref()
             .is_some_and(|e| e.to_lowercase() == value),
         (Record::User(u), "role") => u.role.as_str() == value,
         (Record::User(u), "external_id") => u.external_id.as_deref() == Some(value),
-        (Record::Org(o), "external_id") => o.external_id.as_deref() == Some(value),
+        (Record::Org(o), "external_id") => org::text(o, "external_id") == Some(value),
         (Record::Ticket(t), "external_id") => t.external_id.as_deref() == Some(value),
         _ => false,
     }
@@ -382,10 +382,12 @@ fn text_holds(r: Record<'_>, field: Option<&str>, needle: &str) -> bool {
         }
         Record::Org(o) => {
             field.is_none()
-                && (word_in(&o.name, needle)
-                    || o.details.as_deref().is_some_and(|d| word_in(d, needle))
-                    || o.notes.as_deref().is_some_and(|n| word_in(n, needle))
-                    || o.domain_names.iter().any(|d| word_in(d, needle)))
+                && (["name", "details", "notes"]
+                    .iter()
+                    .any(|k| org::text(o, k).is_some_and(|t| word_in(t, needle)))
+                    || org::strings(o, "domain_names")
+                        .iter()
+                        .any(|d| word_in(d, needle)))
         }
     }
 }

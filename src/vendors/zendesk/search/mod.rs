@@ -5,10 +5,11 @@
 pub mod matcher;
 pub mod query;
 
+use crate::vendors::zendesk::accounts::Account;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing;
@@ -20,7 +21,7 @@ use serde_json::{Value, json};
 use self::matcher::{Compiled, Record, priority_rank, status_rank};
 use super::api::{TicketOut, UserOut};
 use super::error::ZendeskError;
-use super::org::OrgOut;
+use super::org::org_out;
 use super::store::Store;
 use super::wire::json_response;
 use super::{BaseUrl, Caller, RouteJson, Zendesk};
@@ -40,7 +41,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         .route_json("/api/v2/search/export", routing::get(export))
 }
 
-type Z = State<Arc<Zendesk>>;
+type Z = Account;
 type Reply = Result<Response, ZendeskError>;
 
 fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
@@ -99,8 +100,7 @@ fn matching<'a>(
     if wants("organization") {
         out.extend(
             store
-                .organizations
-                .values()
+                .organizations()
                 .map(Record::Org)
                 .filter(|r| compiled.matches(*r)),
         );
@@ -140,7 +140,7 @@ struct Hit<'a> {
 enum HitRecord<'a> {
     Ticket(TicketOut<'a>),
     User(UserOut<'a>),
-    Org(OrgOut<'a>),
+    Org(Value),
 }
 
 fn hit<'a>(base: &'a str, r: Record<'a>) -> Hit<'a> {
@@ -149,7 +149,7 @@ fn hit<'a>(base: &'a str, r: Record<'a>) -> Hit<'a> {
         record: match r {
             Record::Ticket(t) => HitRecord::Ticket(TicketOut::new(base, t)),
             Record::User(u) => HitRecord::User(UserOut::new(base, u)),
-            Record::Org(o) => HitRecord::Org(OrgOut::new(base, o)),
+            Record::Org(o) => HitRecord::Org(org_out(base, o)),
         },
     }
 }
@@ -225,7 +225,7 @@ fn search_link(base: &str, q: &[(String, String)], page: usize) -> String {
 }
 
 async fn search(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(raw): RawQuery,
     BaseUrl(base): BaseUrl,
@@ -267,7 +267,7 @@ async fn search(
     Ok(json_response(StatusCode::OK, &body))
 }
 
-async fn count(State(z): Z, caller: Caller, RawQuery(raw): RawQuery) -> Reply {
+async fn count(Account(z): Z, caller: Caller, RawQuery(raw): RawQuery) -> Reply {
     let q = pairs(raw.as_deref());
     let text =
         param(&q, "query").ok_or_else(|| bad("param is missing or the value is empty: query"))?;
@@ -295,7 +295,7 @@ fn read_export_cursor(c: &str) -> Option<(i128, u64)> {
 }
 
 async fn export(
-    State(z): Z,
+    Account(z): Z,
     caller: Caller,
     RawQuery(raw): RawQuery,
     BaseUrl(base): BaseUrl,
