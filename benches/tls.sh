@@ -85,14 +85,16 @@ from urllib.parse import urlsplit
 u = urlsplit(sys.argv[1]); ca = sys.argv[2]; n = int(sys.argv[3])
 ctx = ssl.create_default_context(cafile=ca)
 times = []
+version = "?"
 for _ in range(n):
     t0 = time.perf_counter()
     with socket.create_connection((u.hostname, u.port)) as raw:
         with ctx.wrap_socket(raw, server_hostname=u.hostname) as s:
             s.do_handshake()
+            version = s.version()
     times.append((time.perf_counter() - t0) * 1000)
 times.sort()
-print(f"{statistics.median(times):.2f} {times[int(len(times) * 0.99) - 1]:.2f} {s.version()}")
+print(f"{statistics.median(times):.2f} {times[int(len(times) * 0.99) - 1]:.2f} {version}")
 PY
 )
 
