@@ -492,7 +492,7 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
         }
     }
     if harness.clock.manual().is_none() {
-        tasks.spawn(clock_api::wall_ticker(harness.clone(), stopped.clone()));
+        tasks.spawn(clock_api::wall_ticker(harness.clone(), stopped));
     }
     Running {
         harness,
