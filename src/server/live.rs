@@ -156,6 +156,10 @@ struct Summary<'a> {
     attempt: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     delivery: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fault: Option<&'a crate::journal::FaultMark>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    unmatched: bool,
 }
 
 fn summary(e: &Entry) -> Summary<'_> {
@@ -174,6 +178,8 @@ fn summary(e: &Entry) -> Summary<'_> {
         url: x.outbound.as_ref().map(|o| o.url.as_str()),
         attempt: x.outbound.as_ref().map(|o| o.attempt),
         delivery: x.outbound.as_ref().map(|o| o.delivery.as_str()),
+        fault: x.fault.as_ref(),
+        unmatched: x.unmatched,
     }
 }
 

@@ -146,6 +146,35 @@ async fn full_entries_and_a_vendor_filter_are_honoured() {
 }
 
 #[tokio::test]
+async fn a_faulted_exchange_shows_its_fault_in_the_stream() {
+    let r = running(|_| {}).await;
+    let rule = client()
+        .post(format!("{}/faults", r.url("control")))
+        .json(&json!({"vendor": "zendesk", "method": "POST", "path": "/api/v2/tickets*", "action": "status", "status": 503, "name": "down"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.status(), 201);
+    let id = rule.json::<Value>().await.unwrap()["id"].clone();
+    let res = client()
+        .post(format!("{}/api/v2/tickets.json", r.url("zendesk")))
+        .basic_auth(
+            "admin@fakedesk.test/token",
+            Some("fakedesk0zendesk0api0token0000000000000"),
+        )
+        .json(&json!({"ticket": {"subject": "x", "comment": {"body": "y"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    let mut live = stream(&r, "", None).await;
+    let e: Value = serde_json::from_str(&events(&mut live, 1).await[0].data).unwrap();
+    assert_eq!(e["status"], 503);
+    assert_eq!(e["fault"], json!({"id": id, "action": "status"}));
+    r.shutdown().await;
+}
+
+#[tokio::test]
 async fn one_entry_by_number_and_a_clear_404_past_the_end() {
     let r = running(|_| {}).await;
     create_ticket(&r, "One").await;
