@@ -153,7 +153,7 @@ async fn every_implemented_zendesk_template_is_served_not_unmatched() {
 
 #[tokio::test]
 async fn every_vendor_declares_routes_it_serves() {
-    for name in ["braze", "freshchat", "blip", "ferndesk"] {
+    for name in ["braze", "freshchat", "blip", "ferndesk", "smartsupp"] {
         let f = vendor_with(name, |_| {});
         let cov = oneshot(
             &f.control,

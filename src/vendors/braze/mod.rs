@@ -555,7 +555,39 @@ impl Vendor for Braze {
     }
 
     fn implemented(&self) -> Vec<(String, String)> {
-        super::routes_list(&[("POST", "/users/track"), ("POST", "/users/export/ids")])
+        // The routes of `api::routes`, in its order.
+        super::routes_list(&[
+            ("POST", "/users/track"),
+            ("POST", "/users/export/ids"),
+            ("POST", "/users/delete"),
+            ("POST", "/users/identify"),
+            ("POST", "/users/alias/new"),
+            ("POST", "/users/alias/update"),
+            ("POST", "/users/merge"),
+            ("POST", "/users/external_ids/rename"),
+            ("POST", "/users/external_ids/remove"),
+            ("POST", "/users/track/sync"),
+            ("POST", "/messages/send"),
+            ("POST", "/campaigns/trigger/send"),
+            ("POST", "/canvas/trigger/send"),
+            ("POST", "/sends/id/create"),
+            ("POST", "/messages/schedule/create"),
+            ("POST", "/messages/schedule/update"),
+            ("POST", "/messages/schedule/delete"),
+            ("POST", "/campaigns/trigger/schedule/create"),
+            ("POST", "/campaigns/trigger/schedule/update"),
+            ("POST", "/campaigns/trigger/schedule/delete"),
+            ("POST", "/canvas/trigger/schedule/create"),
+            ("POST", "/canvas/trigger/schedule/update"),
+            ("POST", "/canvas/trigger/schedule/delete"),
+            ("GET", "/campaigns/list"),
+            ("GET", "/campaigns/details"),
+            ("GET", "/canvas/list"),
+            ("GET", "/canvas/details"),
+            ("GET", "/segments/list"),
+            ("GET", "/events/list"),
+            ("GET", "/purchases/product_list"),
+        ])
     }
 
     fn credentials(&self) -> Vec<Credential> {

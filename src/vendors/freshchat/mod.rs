@@ -614,6 +614,7 @@ impl Vendor for Freshchat {
             ("GET", "/groups/{id}"),
             ("GET", "/channels"),
             ("POST", "/conversations"),
+            ("GET", "/conversations/fields"),
             ("GET", "/conversations/{id}"),
             ("PUT", "/conversations/{id}"),
             ("GET", "/conversations/{id}/messages"),

@@ -296,6 +296,33 @@ impl Vendor for Smartsupp {
         })
     }
 
+    fn implemented(&self) -> Vec<(String, String)> {
+        // The routes of `rest::routes`, in its order.
+        super::routes_list(&[
+            ("POST", "/v2/conversations/search"),
+            ("GET", "/v2/conversations/{id}"),
+            ("PATCH", "/v2/conversations/{id}"),
+            ("DELETE", "/v2/conversations/{id}"),
+            ("GET", "/v2/conversations/{id}/messages"),
+            ("POST", "/v2/conversations/{id}/messages"),
+            ("PATCH", "/v2/conversations/{id}/close"),
+            ("PATCH", "/v2/conversations/{id}/assign"),
+            ("PATCH", "/v2/conversations/{id}/unassign"),
+            ("PATCH", "/v2/conversations/{id}/join"),
+            ("PATCH", "/v2/conversations/{id}/leave"),
+            ("PATCH", "/v2/conversations/{id}/read"),
+            ("POST", "/v2/contacts"),
+            ("POST", "/v2/contacts/search"),
+            ("GET", "/v2/contacts/{id}"),
+            ("PATCH", "/v2/contacts/{id}"),
+            ("PATCH", "/v2/contacts/{id}/ban"),
+            ("PATCH", "/v2/contacts/{id}/unban"),
+            ("GET", "/v2/agents"),
+            ("GET", "/v2/agents/{id}"),
+            ("GET", "/v2/visitors/{id}"),
+        ])
+    }
+
     fn name(&self) -> &'static str {
         REGISTRATION.name
     }
