@@ -146,13 +146,7 @@ where
         RecordFuture(State::Boxed(Box::pin(async move {
             let (parts, body) = req.into_parts();
             let max = recorder.max_body;
-            let (body, truncated, refusal) =
-                match read_limited(body, max, recorder.body_timeout).await {
-                    Read::Whole(b) => (b, false, None),
-                    Read::TooLarge(b) => (b, true, Some(Rejection::BodyTooLarge(max))),
-                    Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
-                    Read::Stalled(b) => (b, true, Some(Rejection::TimedOut)),
-                };
+            let (body, truncated, refusal) = read_request(body, max, recorder.body_timeout).await;
             let account = recorder.vendor.account_of(&parts);
             let request = request_record(&parts, body.clone(), truncated, account);
             let response = match refusal {
@@ -379,13 +373,7 @@ impl Recorder {
         S: Service<Request, Response = Response, Error = Infallible>,
     {
         let (parts, body) = req.into_parts();
-        let (body, truncated, refusal) =
-            match read_limited(body, self.max_body, self.body_timeout).await {
-                Read::Whole(b) => (b, false, None),
-                Read::TooLarge(b) => (b, true, Some(Rejection::BodyTooLarge(self.max_body))),
-                Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
-                Read::Stalled(b) => (b, true, Some(Rejection::TimedOut)),
-            };
+        let (body, truncated, refusal) = read_request(body, self.max_body, self.body_timeout).await;
         let account = self.vendor.account_of(&parts);
         let request = request_record(&parts, body.clone(), truncated, account);
         if let Some(why) = refusal {
@@ -440,6 +428,21 @@ impl Recorder {
                 request.method
             );
         }
+    }
+}
+
+/// A request's body as stored (whole, or the start of it), whether it was cut, and
+/// why the request is refused, if it is.
+async fn read_request(
+    body: AxumBody,
+    max: usize,
+    idle: Duration,
+) -> (Bytes, bool, Option<Rejection>) {
+    match read_limited(body, max, idle).await {
+        Read::Whole(b) => (b, false, None),
+        Read::TooLarge(b) => (b, true, Some(Rejection::BodyTooLarge(max))),
+        Read::Broken(b) => (b, false, Some(Rejection::BodyUnreadable)),
+        Read::Stalled(b) => (b, true, Some(Rejection::TimedOut)),
     }
 }
 
