@@ -80,6 +80,25 @@ fn outbound(r: &Running) -> Vec<Entry> {
         .collect()
 }
 
+/// The outbound entries once at least `n` are journaled: an attempt is journaled
+/// when its answer is back, which can be just after the receiver has the request.
+async fn outbound_at_least(r: &Running, n: usize) -> Vec<Entry> {
+    let mut wake = r.harness.journal.subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = outbound(r);
+        if got.len() >= n {
+            return got;
+        }
+        if !matches!(
+            tokio::time::timeout_at(deadline, wake.changed()).await,
+            Ok(Ok(()))
+        ) {
+            return got;
+        }
+    }
+}
+
 fn body_of(req: &wiremock::Request) -> Value {
     serde_json::from_slice(&req.body).unwrap()
 }
@@ -101,7 +120,7 @@ async fn a_duplicated_zendesk_delivery_repeats_the_invocation_and_is_journaled_a
     let id = |i: usize| got[i].headers["x-zendesk-webhook-invocation-id"].clone();
     assert_eq!(id(0), id(1), "a redelivery keeps the invocation id");
     assert_eq!(got[0].body, got[1].body);
-    let sent = outbound(&r);
+    let sent = outbound_at_least(&r, 2).await;
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[0].exchange.fault, None);
     let mark = sent[1].exchange.fault.expect("the duplicate is marked");
@@ -120,7 +139,7 @@ async fn a_dropped_attempt_times_out_and_zendesks_retry_delivers_it() {
         .unwrap();
     create_ticket(&r, "lost once").await;
     assert_eq!(received(&hook, 1).await.len(), 1);
-    let sent = outbound(&r);
+    let sent = outbound_at_least(&r, 2).await;
     assert_eq!(sent.len(), 2, "the dropped attempt and the retry");
     assert_eq!(sent[0].exchange.fault.unwrap().action, "drop");
     assert!(
@@ -148,7 +167,14 @@ async fn a_delayed_delivery_arrives_after_its_delay() {
     create_ticket(&r, "late").await;
     received(&hook, 1).await;
     assert!(t0.elapsed() >= Duration::from_millis(400));
-    assert_eq!(outbound(&r)[0].exchange.fault.unwrap().action, "delay");
+    assert_eq!(
+        outbound_at_least(&r, 1).await[0]
+            .exchange
+            .fault
+            .unwrap()
+            .action,
+        "delay"
+    );
     r.shutdown().await;
 }
 
@@ -219,8 +245,9 @@ async fn chaos_reaches_every_pushing_vendors_deliveries() {
         .await
         .unwrap();
     received(&hook, 5).await;
+    let sent = outbound_at_least(&r, 5).await;
     for vendor in ["smartsupp", "blip", "ferndesk"] {
-        let marked: Vec<&'static str> = outbound(&r)
+        let marked: Vec<&'static str> = sent
             .iter()
             .filter(|e| e.exchange.vendor == vendor)
             .filter_map(|e| e.exchange.fault.map(|f| f.action))

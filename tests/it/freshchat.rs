@@ -375,12 +375,25 @@ async fn failed_deliveries_are_retried_with_a_growing_retry_count_and_each_is_jo
         })
         .collect();
     assert_eq!(sigs.len(), 1, "the same bytes, the same signature");
-    let entries = r.harness.journal.entries(&Default::default());
-    let outbound: Vec<u32> = entries
-        .iter()
-        .filter_map(|e| e.exchange.outbound.as_ref().map(|o| o.attempt))
-        .collect();
-    assert_eq!(outbound, [1, 2, 3]);
+    // An attempt is journaled once its answer is back, which can be just after the
+    // receiver has it: wait (bounded) for the third.
+    let attempts = || -> Vec<u32> {
+        r.harness
+            .journal
+            .entries(&Default::default())
+            .iter()
+            .filter_map(|e| e.exchange.outbound.as_ref().map(|o| o.attempt))
+            .collect()
+    };
+    let mut wake = r.harness.journal.subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while attempts().len() < 3
+        && matches!(
+            tokio::time::timeout_at(deadline, wake.changed()).await,
+            Ok(Ok(()))
+        )
+    {}
+    assert_eq!(attempts(), [1, 2, 3]);
     r.shutdown().await;
 }
 
