@@ -11,8 +11,12 @@
 //! control API's actions (`/blip/actions/...`).
 
 pub mod api;
+pub mod attendance;
+pub mod command;
+pub mod control;
 pub mod error;
 pub mod store;
+pub mod tickets;
 pub mod webhook;
 pub mod wire;
 
@@ -380,7 +384,7 @@ impl Vendor for Blip {
     }
 
     fn on_clock(self: Arc<Self>, now: OffsetDateTime) {
-        api::close_inactive(&self, now);
+        attendance::close_inactive(&self, now);
     }
 
     fn reject(&self, rejection: Rejection) -> Response {
@@ -421,7 +425,7 @@ impl Vendor for Blip {
     }
 
     fn control(self: Arc<Self>) -> Option<Router> {
-        Some(api::control_routes().with_state(self))
+        Some(control::control_routes().with_state(self))
     }
 
     fn seeded_authorization(&self) -> Option<String> {
