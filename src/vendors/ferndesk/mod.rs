@@ -12,7 +12,9 @@
 
 pub mod api;
 pub mod check;
+pub mod document;
 pub mod error;
+pub mod report;
 pub mod store;
 pub mod wire;
 
