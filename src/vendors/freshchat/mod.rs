@@ -8,6 +8,7 @@
 //! account sends the queue in order, with [`webhook::FreshchatRetry`].
 
 pub mod api;
+pub mod conversation;
 pub mod error;
 pub mod fields;
 pub mod store;
