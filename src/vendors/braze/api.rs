@@ -12,11 +12,12 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
+use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
 use super::store::SendRecord;
 use super::webhook::{self, BrazeRetry, Campaign, Recipient};
 use super::wire::{self, Identifier, STANDARD_ATTRIBUTES, UserAlias};
-use super::{Braze, exports, messaging, schedules, users};
+use super::{exports, messaging, schedules, users};
 use crate::outbound::{Delivery, Outcome};
 use crate::vendors::{Control, ControlError, control_body};
 

@@ -15,8 +15,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::Braze;
 use super::abort;
+use super::account::Braze;
 use super::api::deliver;
 use super::error::{BrazeError, BrazeJson, json_response};
 use super::state::{Dispatch, MessageRecord};

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::Braze;
+use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
 use super::store::{Profile, Store};
 use super::wire::{self, Identifier, UserAlias};
