@@ -9,7 +9,6 @@
 
 use serde_json::Value;
 
-use super::webhook::Campaign;
 use crate::template::{Dialect, Templates};
 
 const MARK: &str = "@@fakedesk-abort-message@@";
@@ -78,37 +77,9 @@ pub fn render(
     })
 }
 
-/// Whether any template of the campaign aborts for these globals, and why.
-pub fn campaign_aborts(c: &Campaign, templates: &Templates, globals: &Value) -> Option<String> {
-    let parts = std::iter::once(&c.url)
-        .chain(c.headers.values())
-        .chain(std::iter::once(&c.body))
-        .chain(c.pairs.values());
-    for source in parts.filter(|s| s.contains("abort_message")) {
-        if let Ok(Err(reason)) = render(templates, source, globals) {
-            return Some(reason);
-        }
-    }
-    None
-}
-
-/// A campaign whose templates no longer hold the tag (so a send renders cleanly
-/// once [`campaign_aborts`] said it does not abort).
-pub fn without_tag(c: &Campaign) -> Campaign {
-    let strip = |s: &String| {
-        if s.contains("abort_message") {
-            rewrite(s).replace(MARK, "")
-        } else {
-            s.clone()
-        }
-    };
-    let mut c = c.clone();
-    c.url = strip(&c.url);
-    c.body = strip(&c.body);
-    for v in c.headers.values_mut().chain(c.pairs.values_mut()) {
-        *v = strip(v);
-    }
-    c
+/// `source` with every `{% abort_message %}` taken out.
+pub fn strip(source: &str) -> String {
+    rewrite(source).replace(MARK, "")
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::abort;
 use super::account::Braze;
-use super::api::deliver;
+use super::delivery::deliver;
 use super::error::{BrazeError, BrazeJson, json_response};
 use super::state::{Dispatch, MessageRecord};
 use super::store::{Profile, SendRecord};
@@ -135,13 +135,16 @@ fn send_webhook(
     );
     webhook::merge_globals(&mut globals, extra);
     let templates = &b.ctx().templates;
-    if let Some(reason) = abort::campaign_aborts(c, templates, &globals) {
+    if let Some(reason) = c.aborts(templates, &globals) {
         record.status = "aborted";
         record.abort_type = Some("liquid_abort_message");
         record.abort_log = Some(reason);
         return record;
     }
-    match abort::without_tag(c).render(templates, &globals, &b.settings().webhooks.user_agent) {
+    match c
+        .without_abort_tag()
+        .render(templates, &globals, &b.settings().webhooks.user_agent)
+    {
         Ok(r) => {
             let id = b.store().hex_id(24);
             b.store().sends.push(SendRecord {

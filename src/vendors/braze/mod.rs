@@ -11,8 +11,11 @@
 pub mod abort;
 pub mod account;
 pub mod api;
+pub mod control;
+pub mod delivery;
 pub mod endpoints;
 pub mod error;
+pub mod export_ids;
 pub mod exports;
 pub mod limits;
 pub mod messaging;
@@ -429,7 +432,7 @@ impl Vendor for Braze {
     }
 
     fn control(self: Arc<Self>) -> Option<Router> {
-        Some(api::control_routes().with_state(self))
+        Some(control::control_routes().with_state(self))
     }
 
     fn seeded_authorization(&self) -> Option<String> {

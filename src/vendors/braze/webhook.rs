@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::WebhookSettings;
+use super::abort;
 use crate::outbound::{Outcome, Outgoing, RetryPolicy};
 use crate::template::{Dialect, TemplateError, Templates};
 
@@ -138,7 +139,7 @@ impl Campaign {
         // (Render errors depend on the user's data: they are reported at send.)
         for (part, source) in self.templates() {
             if let Err(e @ TemplateError::Parse(_)) =
-                templates.render(Dialect::Braze, &super::abort::rewrite(source), &json!({}))
+                templates.render(Dialect::Braze, &abort::rewrite(source), &json!({}))
             {
                 out.push(format!("{at}.{part}: {e}"));
             }
@@ -242,6 +243,39 @@ impl Campaign {
                 body: Bytes::from(body),
             },
         })
+    }
+
+    /// Whether any template of the campaign aborts for these globals, and why.
+    pub fn aborts(&self, templates: &Templates, globals: &Value) -> Option<String> {
+        let parts = std::iter::once(&self.url)
+            .chain(self.headers.values())
+            .chain(std::iter::once(&self.body))
+            .chain(self.pairs.values());
+        for source in parts.filter(|s| s.contains("abort_message")) {
+            if let Ok(Err(reason)) = abort::render(templates, source, globals) {
+                return Some(reason);
+            }
+        }
+        None
+    }
+
+    /// The campaign with its templates no longer holding `{% abort_message %}` (so
+    /// a send renders cleanly once [`Campaign::aborts`] said it does not abort).
+    pub fn without_abort_tag(&self) -> Campaign {
+        let strip = |s: &String| {
+            if s.contains("abort_message") {
+                abort::strip(s)
+            } else {
+                s.clone()
+            }
+        };
+        let mut c = self.clone();
+        c.url = strip(&c.url);
+        c.body = strip(&c.body);
+        for v in c.headers.values_mut().chain(c.pairs.values_mut()) {
+            *v = strip(v);
+        }
+        c
     }
 }
 
