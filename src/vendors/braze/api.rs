@@ -14,7 +14,7 @@ use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
 use super::export_ids;
 use super::wire::{self, Identifier};
-use super::{exports, messaging, schedules, users};
+use super::{exports, messaging, schedules, triggers, users};
 
 type B = State<Arc<Braze>>;
 type Reply = Result<Response, BrazeError>;
@@ -33,9 +33,25 @@ pub fn routes() -> Router<Arc<Braze>> {
         .route("/users/external_ids/remove", post(users::remove_ids))
         .route("/users/track/sync", post(users::track_sync))
         .route("/messages/send", post(messaging::messages_send))
-        .route("/campaigns/trigger/send", post(messaging::campaign_trigger))
-        .route("/canvas/trigger/send", post(messaging::canvas_trigger))
-        .route("/sends/id/create", post(messaging::send_id_create))
+        .route("/campaigns/trigger/send", post(triggers::campaign_trigger))
+        .route("/canvas/trigger/send", post(triggers::canvas_trigger))
+        .route("/sends/id/create", post(triggers::send_id_create))
+        .merge(schedule_routes())
+        .route("/campaigns/list", get(exports::campaigns))
+        .route("/campaigns/details", get(exports::campaign_details))
+        .route("/canvas/list", get(exports::canvases))
+        .route("/canvas/details", get(exports::canvas_details))
+        .route("/segments/list", get(exports::segments))
+        .route("/events/list", get(exports::events))
+        .route("/purchases/product_list", get(exports::products))
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+}
+
+/// The schedule endpoints: create, update and delete for messages, campaigns
+/// and Canvases.
+fn schedule_routes() -> Router<Arc<Braze>> {
+    Router::new()
         .route(
             "/messages/schedule/create",
             post(schedules::messages_create),
@@ -72,15 +88,6 @@ pub fn routes() -> Router<Arc<Braze>> {
             "/canvas/trigger/schedule/delete",
             post(schedules::canvas_delete),
         )
-        .route("/campaigns/list", get(exports::campaigns))
-        .route("/campaigns/details", get(exports::campaign_details))
-        .route("/canvas/list", get(exports::canvases))
-        .route("/canvas/details", get(exports::canvas_details))
-        .route("/segments/list", get(exports::segments))
-        .route("/events/list", get(exports::events))
-        .route("/purchases/product_list", get(exports::products))
-        .fallback(not_found)
-        .method_not_allowed_fallback(not_found)
 }
 
 async fn not_found() -> axum::response::Response {

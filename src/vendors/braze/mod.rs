@@ -22,6 +22,7 @@ pub mod messaging;
 pub mod schedules;
 pub mod state;
 pub mod store;
+pub mod triggers;
 pub mod users;
 pub mod webhook;
 pub mod wire;
