@@ -192,28 +192,7 @@ impl Campaign {
         }
         // Vendor quirk: Braze only calls ports 80 and 443; the fake calls any port,
         // since receivers under test listen on ephemeral ones.
-        let mut headers = HeaderMap::new();
-        for (name, source) in &self.headers {
-            let part = format!("headers.{name}");
-            let value = render(&part, source)?;
-            let bad = |message: String| RenderError {
-                part: part.clone(),
-                message,
-            };
-            let name = HeaderName::try_from(name.as_str())
-                .map_err(|e| bad(format!("invalid header name: {e}")))?;
-            let value = HeaderValue::from_str(value.trim())
-                .map_err(|_| bad(format!("`{value}` is not a valid header value")))?;
-            headers.append(name, value);
-        }
-        // Vendor quirk: `User-Agent: Braze Sender <hash>` is documented for
-        // Connected Content; for webhooks it is UNVERIFIED.
-        if !user_agent.is_empty()
-            && !headers.contains_key(header::USER_AGENT)
-            && let Ok(v) = HeaderValue::from_str(user_agent)
-        {
-            headers.insert(header::USER_AGENT, v);
-        }
+        let mut headers = self.render_headers(&render, user_agent)?;
         let body = match self.request_format {
             RequestFormat::RawText => render("body", &self.body)?,
             RequestFormat::JsonKeyValuePairs => {
@@ -243,6 +222,37 @@ impl Campaign {
                 body: Bytes::from(body),
             },
         })
+    }
+
+    /// The campaign's headers rendered, and `User-Agent` unless one is set.
+    fn render_headers(
+        &self,
+        render: &dyn Fn(&str, &str) -> Result<String, RenderError>,
+        user_agent: &str,
+    ) -> Result<HeaderMap, RenderError> {
+        let mut headers = HeaderMap::new();
+        for (name, source) in &self.headers {
+            let part = format!("headers.{name}");
+            let value = render(&part, source)?;
+            let bad = |message: String| RenderError {
+                part: part.clone(),
+                message,
+            };
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|e| bad(format!("invalid header name: {e}")))?;
+            let value = HeaderValue::from_str(value.trim())
+                .map_err(|_| bad(format!("`{value}` is not a valid header value")))?;
+            headers.append(name, value);
+        }
+        // Vendor quirk: `User-Agent: Braze Sender <hash>` is documented for
+        // Connected Content; for webhooks it is UNVERIFIED.
+        if !user_agent.is_empty()
+            && !headers.contains_key(header::USER_AGENT)
+            && let Ok(v) = HeaderValue::from_str(user_agent)
+        {
+            headers.insert(header::USER_AGENT, v);
+        }
+        Ok(headers)
     }
 
     /// Whether any template of the campaign aborts for these globals, and why.

@@ -8,6 +8,7 @@
 //! [`webhook`] and sent from the control API's actions in [`api`].
 
 pub mod api;
+pub mod chat;
 pub mod error;
 pub mod rest;
 pub mod store;
