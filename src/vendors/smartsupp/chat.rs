@@ -345,8 +345,6 @@ fn script_messages(
     senders: &Senders,
     begin_ms: i64,
 ) -> (Vec<Message>, i64) {
-    let visitor = &spec.visitor;
-    let agent = &spec.agent;
     let mut messages = Vec::new();
     let mut at_ms = begin_ms;
     let mut joined = false;
@@ -357,56 +355,77 @@ fn script_messages(
             i64::try_from(line.after_ms.unwrap_or(DEFAULT_GAP_MS)).unwrap_or(i64::MAX / 4)
         };
         at_ms = at_ms.saturating_add(gap);
-        let message =
-            |kind: &str, name: Option<String>, from: &Value, email: Option<String>| Message {
-                kind: kind.to_owned(),
-                name,
-                from: from.clone(),
-                content: line.text.clone(),
-                sent_at: at_ms,
-                triggered_by: None,
-                email: senders.email(email),
-            };
-        match line.from {
-            Author::Visitor => {
-                let offline = kind == ChatKind::Offline;
-                let email = if offline { visitor.email.clone() } else { None };
-                messages.push(message(
-                    "visitor",
-                    visitor.name.clone(),
-                    &senders.visitor,
-                    email,
-                ));
-            }
-            Author::Agent => {
-                if !joined {
-                    joined = true;
-                    let prev = messages.last().map_or(at_ms, |m: &Message| m.sent_at);
-                    let mut join =
-                        message("system", Some(agent.name.clone()), &senders.agent, None);
-                    join.content = "agent.join".to_owned();
-                    join.sent_at = (at_ms - JOIN_BEFORE_MS).max(prev);
-                    messages.push(join);
-                }
-                messages.push(message(
-                    "agent",
-                    Some(agent.name.clone()),
-                    &senders.agent,
-                    None,
-                ));
-            }
-            Author::Trigger => {
-                let mut trigger = message("agent", Some(String::new()), &senders.system, None);
-                trigger.triggered_by = Some(
-                    line.trigger
-                        .clone()
-                        .unwrap_or_else(|| "Welcome trigger".to_owned()),
-                );
-                messages.push(trigger);
-            }
+        if line.from == Author::Agent && !joined {
+            joined = true;
+            let prev = messages.last().map_or(at_ms, |m: &Message| m.sent_at);
+            let mut join = line_message(
+                kind,
+                spec,
+                line,
+                senders,
+                (at_ms - JOIN_BEFORE_MS).max(prev),
+            );
+            join.kind = "system".to_owned();
+            join.content = "agent.join".to_owned();
+            messages.push(join);
         }
+        messages.push(line_message(kind, spec, line, senders, at_ms));
     }
     (messages, at_ms)
+}
+
+/// One line of the script as the message it becomes at `at_ms`.
+fn line_message(
+    kind: ChatKind,
+    spec: &ChatSpec,
+    line: &Line,
+    senders: &Senders,
+    at_ms: i64,
+) -> Message {
+    let (kind, name, from, email, triggered_by) = match line.from {
+        Author::Visitor => {
+            let offline = kind == ChatKind::Offline;
+            let email = if offline {
+                spec.visitor.email.clone()
+            } else {
+                None
+            };
+            (
+                "visitor",
+                spec.visitor.name.clone(),
+                &senders.visitor,
+                email,
+                None,
+            )
+        }
+        Author::Agent => (
+            "agent",
+            Some(spec.agent.name.clone()),
+            &senders.agent,
+            None,
+            None,
+        ),
+        Author::Trigger => (
+            "agent",
+            Some(String::new()),
+            &senders.system,
+            None,
+            Some(
+                line.trigger
+                    .clone()
+                    .unwrap_or_else(|| "Welcome trigger".to_owned()),
+            ),
+        ),
+    };
+    Message {
+        kind: kind.to_owned(),
+        name,
+        from: from.clone(),
+        content: line.text.clone(),
+        sent_at: at_ms,
+        triggered_by,
+        email: senders.email(email),
+    }
 }
 
 /// The system message that closes a finished chat, from whoever closed it.
