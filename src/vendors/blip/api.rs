@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
+use super::account::{Blip, Caller};
 use super::attendance::{Push, channel_on, customer_says, spawn_all};
 use super::error::{BlipError, Envelope};
 use super::store::Line;
 use super::tickets::commands;
 use super::webhook;
 use super::wire::{self, DESK_DOMAIN, Message, Reason, reason};
-use super::{Blip, Caller};
 use crate::clock::iso_millis;
 
 type B = State<Arc<Blip>>;

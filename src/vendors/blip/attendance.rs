@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::Blip;
+use super::account::Blip;
 use super::store::{DeliveryRecord, Line};
 use super::webhook::{self, ChannelRetry};
 use super::wire::{Ticket, TicketStatus};

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Blip;
+use super::account::Blip;
 use super::attendance::{Push, channel_on, customer_says, deliver, end_of_attendance, spawn_all};
 use super::store::NewTicket;
 use super::tickets::valid_identity;

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
+use super::account::{Blip, Caller};
 use super::attendance::{Push, channel_on, end_of_attendance, spawn_all};
 use super::command::{self, Command, Method};
 use super::error::{BlipError, Envelope, json_response};
@@ -18,7 +19,6 @@ use super::wire::{
     self, COLLECTION_TYPE, DESK_POSTMASTER, Reason, SERVER_INSTANCE, TICKET_TYPE, Ticket,
     TicketStatus, reason,
 };
-use super::{Blip, Caller};
 
 type B = State<Arc<Blip>>;
 

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use time::Date;
 
-use super::Ferndesk;
+use super::account::Ferndesk;
 use super::check::{self, Fetch};
 use super::error::EndpointError;
 use super::wire;

@@ -13,7 +13,7 @@ use axum::routing::post;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Mammut;
+use super::account::Mammut;
 use super::error::MammutError;
 use super::store::{Decision, FreshchatLink, Received, Thought};
 use super::wire;

@@ -12,7 +12,7 @@ use axum::routing::post;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Smartsupp;
+use super::account::Smartsupp;
 use super::rest::convo;
 use super::store::{self, ChatKind, ChatSpec, DeliveryRecord};
 use super::webhook::{self, Redeliver};

@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::super::Smartsupp;
+use super::super::account::Smartsupp;
 use super::super::api::emit;
 use super::super::error::SmartsuppError;
 use super::super::wire::HookPayload;

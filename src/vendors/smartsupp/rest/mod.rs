@@ -27,7 +27,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use self::state::{Agent, default_agents};
-use super::Smartsupp;
+use super::account::Smartsupp;
 use super::error::SmartsuppError;
 use crate::ratelimit::Window;
 

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::super::Smartsupp;
+use super::super::account::Smartsupp;
 use super::super::error::SmartsuppError;
 use super::super::webhook::iso_ms;
 use super::super::wire::HookPayload;
