@@ -455,6 +455,7 @@ pub fn parse_date(s: &str) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use time::macros::datetime;
 
     fn obj(v: Value) -> Map<String, Value> {
