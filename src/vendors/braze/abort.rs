@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::template::{Dialect, Templates};
+use crate::template::{Dialect, TemplateError, Templates};
 
 const MARK: &str = "@@fakedesk-abort-message@@";
 
@@ -62,18 +62,25 @@ pub fn aborted(rendered: &str) -> Option<String> {
     })
 }
 
-/// Renders one template with the tag understood: `Ok(Err(reason))` when it aborts.
+/// One template rendered with the tag understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendering {
+    /// The text; the tag did not run.
+    Text(String),
+    /// The tag ran, with this reason.
+    Aborted(String),
+}
+
+/// Renders one template with the tag understood.
 pub fn render(
     templates: &Templates,
     source: &str,
     globals: &Value,
-) -> Result<Result<String, String>, String> {
-    let text = templates
-        .render(Dialect::Braze, &rewrite(source), globals)
-        .map_err(|e| e.to_string())?;
+) -> Result<Rendering, TemplateError> {
+    let text = templates.render(Dialect::Braze, &rewrite(source), globals)?;
     Ok(match aborted(&text) {
-        Some(reason) => Err(reason),
-        None => Ok(text),
+        Some(reason) => Rendering::Aborted(reason),
+        None => Rendering::Text(text),
     })
 }
 
@@ -92,16 +99,16 @@ mod tests {
         let t = Templates::new();
         let src = "{% if ${first_name} == blank %}{% abort_message('no name') %}{% endif %}Hi {{${first_name}}}";
         assert_eq!(
-            render(&t, src, &json!({"first_name": null})),
-            Ok(Err("no name".to_owned()))
+            render(&t, src, &json!({"first_name": null})).unwrap(),
+            Rendering::Aborted("no name".to_owned())
         );
         assert_eq!(
-            render(&t, src, &json!({"first_name": "Ana"})),
-            Ok(Ok("Hi Ana".to_owned()))
+            render(&t, src, &json!({"first_name": "Ana"})).unwrap(),
+            Rendering::Text("Hi Ana".to_owned())
         );
         assert_eq!(
-            render(&t, "{% abort_message() %}", &json!({})),
-            Ok(Err(DEFAULT_LOG.to_owned()))
+            render(&t, "{% abort_message() %}", &json!({})).unwrap(),
+            Rendering::Aborted(DEFAULT_LOG.to_owned())
         );
     }
 }

@@ -203,8 +203,8 @@ fn send_other(b: &Braze, channel: &str, o: &Value, t: &Target, dispatch: &str) -
     for (k, v) in o.as_object().into_iter().flatten() {
         let out = match v {
             Value::String(s) => match abort::render(&b.ctx().templates, s, &globals) {
-                Ok(Ok(text)) => json!(text),
-                Ok(Err(reason)) => {
+                Ok(abort::Rendering::Text(text)) => json!(text),
+                Ok(abort::Rendering::Aborted(reason)) => {
                     record.status = "aborted";
                     record.abort_type = Some("liquid_abort_message");
                     record.abort_log = Some(reason);

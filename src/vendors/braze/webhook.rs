@@ -262,7 +262,8 @@ impl Campaign {
             .chain(std::iter::once(&self.body))
             .chain(self.pairs.values());
         for source in parts.filter(|s| s.contains("abort_message")) {
-            if let Ok(Err(reason)) = abort::render(templates, source, globals) {
+            if let Ok(abort::Rendering::Aborted(reason)) = abort::render(templates, source, globals)
+            {
                 return Some(reason);
             }
         }

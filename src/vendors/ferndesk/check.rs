@@ -19,7 +19,7 @@ use serde_json::Value;
 use time::Date;
 
 use super::document::check_document;
-pub use super::document::{ROLES, parse_timestamp};
+pub use super::document::{ROLES, TimestampError, parse_timestamp};
 pub use super::report::{
     Fetch, Finding, IngestRule, Report, Severity, Summary, Unreachable, Verdict, classify,
     render_text,

@@ -9,42 +9,96 @@ use time::{Date, OffsetDateTime};
 
 use super::report::{Findings, IngestRule, Report, Severity, Summary, Verdict, kind};
 
+/// Why a value is not an ISO-8601 timestamp with a time zone, with the
+/// corrected value where the intent is clear.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TimestampError {
+    /// Date and time separated by a space.
+    #[error("`{given}` separates date and time with a space: write `{fixed}`")]
+    Spaced {
+        /// The value as written.
+        given: String,
+        /// The value as it should be.
+        fixed: String,
+    },
+    /// No time zone (perhaps also spaced).
+    #[error("`{given}` has no time zone{}: if it is UTC, write `{fixed}`", also_spaced(.spaced))]
+    NoZone {
+        /// The value as written.
+        given: String,
+        /// Whether it also separates date and time with a space.
+        spaced: bool,
+        /// The value as it should be, if it is UTC.
+        fixed: String,
+    },
+    /// A date alone.
+    #[error("`{given}` is a date without a time: write a full timestamp such as `{fixed}`")]
+    DateOnly {
+        /// The value as written.
+        given: String,
+        /// The date at midnight UTC.
+        fixed: String,
+    },
+    /// A string that is no timestamp.
+    #[error("`{0}` is not an ISO-8601 timestamp: write it like 2023-10-27T14:30:00Z")]
+    NotIso(String),
+    /// A number that reads as epoch seconds or milliseconds.
+    #[error(
+        "is the number {number}; timestamps are ISO-8601 strings: if it is epoch time, write `{fixed}`"
+    )]
+    Epoch {
+        /// The number.
+        number: serde_json::Number,
+        /// The time it is, as epoch time.
+        fixed: String,
+    },
+    /// Another number.
+    #[error(
+        "is the number {0}; timestamps are ISO-8601 strings: write it like 2023-10-27T14:30:00Z"
+    )]
+    Number(serde_json::Number),
+    /// Not a string at all.
+    #[error("is {0}; timestamps are ISO-8601 strings: write it like 2023-10-27T14:30:00Z")]
+    NotAString(&'static str),
+}
+
+fn also_spaced(spaced: &bool) -> &'static str {
+    if *spaced {
+        ", and uses a space instead of `T`"
+    } else {
+        ""
+    }
+}
+
 /// Parses an ISO-8601 timestamp with a time zone (RFC 3339), explaining the usual
 /// mistakes and, where the intent is clear, giving the corrected value.
-pub fn parse_timestamp(v: &Value) -> Result<OffsetDateTime, String> {
-    let example = "write it like 2023-10-27T14:30:00Z";
+pub fn parse_timestamp(v: &Value) -> Result<OffsetDateTime, TimestampError> {
     let shown = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
     match v {
         Value::String(s) => {
             if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
                 return Ok(t);
             }
+            let given = s.clone();
             let with_t = s.trim().replacen(' ', "T", 1);
             let spaced = with_t != s.trim();
             if let Ok(t) = OffsetDateTime::parse(&with_t, &Rfc3339) {
-                return Err(format!(
-                    "`{s}` separates date and time with a space: write `{}`",
-                    shown(t)
-                ));
+                let fixed = shown(t);
+                return Err(TimestampError::Spaced { given, fixed });
             }
             if let Ok(t) = OffsetDateTime::parse(&format!("{with_t}Z"), &Rfc3339) {
-                let also = if spaced {
-                    ", and uses a space instead of `T`"
-                } else {
-                    ""
-                };
-                return Err(format!(
-                    "`{s}` has no time zone{also}: if it is UTC, write `{}`",
-                    shown(t)
-                ));
+                let fixed = shown(t);
+                return Err(TimestampError::NoZone {
+                    given,
+                    spaced,
+                    fixed,
+                });
             }
             if let Ok(t) = OffsetDateTime::parse(&format!("{with_t}T00:00:00Z"), &Rfc3339) {
-                return Err(format!(
-                    "`{s}` is a date without a time: write a full timestamp such as `{}`",
-                    shown(t)
-                ));
+                let fixed = shown(t);
+                return Err(TimestampError::DateOnly { given, fixed });
             }
-            Err(format!("`{s}` is not an ISO-8601 timestamp: {example}"))
+            Err(TimestampError::NotIso(given))
         }
         Value::Number(n) => {
             let as_time = n.as_i64().and_then(|n| {
@@ -56,17 +110,14 @@ pub fn parse_timestamp(v: &Value) -> Result<OffsetDateTime, String> {
                 OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
             });
             Err(match as_time {
-                Some(t) => format!(
-                    "is the number {n}; timestamps are ISO-8601 strings: if it is epoch time, write `{}`",
-                    shown(t)
-                ),
-                None => format!("is the number {n}; timestamps are ISO-8601 strings: {example}"),
+                Some(t) => TimestampError::Epoch {
+                    number: n.clone(),
+                    fixed: shown(t),
+                },
+                None => TimestampError::Number(n.clone()),
             })
         }
-        other => Err(format!(
-            "is {}; timestamps are ISO-8601 strings: {example}",
-            kind(other)
-        )),
+        other => Err(TimestampError::NotAString(kind(other))),
     }
 }
 
@@ -325,7 +376,7 @@ fn timestamp(
             Some(t)
         }
         Err(why) => {
-            f.error(p, why);
+            f.error(p, why.to_string());
             None
         }
     }

@@ -12,6 +12,7 @@ pub mod api;
 pub mod conversation;
 pub mod error;
 pub mod fields;
+pub mod for_mammut;
 pub mod store;
 pub mod webhook;
 pub mod wire;
@@ -28,6 +29,7 @@ use serde_json::{Value, json};
 
 use self::account::Freshchat;
 use self::error::FreshchatError;
+use self::for_mammut::PUBLIC_KEY_PEER;
 use self::store::Store;
 use self::webhook::SigningKey;
 use self::wire::Property;
@@ -89,9 +91,6 @@ fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
     };
     Ok(Arc::new(Freshchat::new(ctx.clone(), key)))
 }
-
-/// Where fake Freshchat publishes its public key for the other fakes.
-pub const PUBLIC_KEY_PEER: &str = "freshchat.public_key_pem";
 
 /// The path of fake Mammut's Freshchat channel, where webhooks go by default.
 pub const MAMMUT_CHANNEL_PATH: &str = "/channels/freshchat/";

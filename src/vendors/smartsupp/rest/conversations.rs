@@ -149,7 +149,7 @@ pub async fn update(State(s): S, Path(id): Path<String>, body: Bytes) -> Reply {
             Ok(false) => Err(SmartsuppError::Invalid(
                 "Not provided any valid data".to_owned(),
             )),
-            Err(why) => Err(SmartsuppError::Invalid(why)),
+            Err(why) => Err(SmartsuppError::Invalid(why.to_string())),
         }
     })?;
     Ok(Json(o).into_response())
