@@ -74,7 +74,7 @@ pub fn parse_export(
     body: &Map<String, Value>,
     max_ids: usize,
 ) -> Result<ExportRequest, BrazeError> {
-    let single = |key: &str| string_field(body, key).map_err(BrazeError::BadRequest);
+    let single = |key: &str| string_field(body, key).map_err(|e| BrazeError::BadRequest(e.0));
     let user_aliases = match present(body, "user_aliases") {
         None => Vec::new(),
         Some(v) => serde_json::from_value::<Vec<UserAlias>>(v.clone()).map_err(|_| {

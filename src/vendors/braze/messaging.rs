@@ -438,7 +438,7 @@ fn one_recipient(b: &Braze, r: &Value, keys: &[&str], top: &Value) -> Result<Tar
             json!(id_text(v).unwrap_or_default()),
         );
     }
-    let who = wire::identifier(&ident).map_err(|e| bad(&e))?;
+    let who = wire::identifier(&ident).map_err(|e| bad(&e.0))?;
     let existing_only = o
         .get("send_to_existing_only")
         .and_then(Value::as_bool)

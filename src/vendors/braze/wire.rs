@@ -73,6 +73,18 @@ pub enum Identifier {
     Phone(String),
 }
 
+/// Why one object of a `/users/track` array is skipped: the text of its minor
+/// error's `type`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl From<&str> for Invalid {
+    fn from(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+}
+
 /// A per-object problem, reported in the 201's `errors` while the other objects are
 /// processed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -169,11 +181,11 @@ pub struct PurchaseInput {
 #[derive(Debug, Default)]
 pub struct TrackRequest {
     /// `attributes`.
-    pub attributes: Option<Vec<Result<AttributesInput, String>>>,
+    pub attributes: Option<Vec<Result<AttributesInput, Invalid>>>,
     /// `events`.
-    pub events: Option<Vec<Result<EventInput, String>>>,
+    pub events: Option<Vec<Result<EventInput, Invalid>>>,
     /// `purchases`.
-    pub purchases: Option<Vec<Result<PurchaseInput, String>>>,
+    pub purchases: Option<Vec<Result<PurchaseInput, Invalid>>>,
 }
 
 /// Reads a `/users/track` body. Fatal problems (an array that is not an array, more
@@ -206,25 +218,25 @@ pub fn parse_track(body: &Map<String, Value>, max: usize) -> Result<TrackRequest
     })
 }
 
-fn object(v: &Value) -> Result<&Map<String, Value>, String> {
-    v.as_object().ok_or_else(|| NOT_AN_OBJECT.to_owned())
+fn object(v: &Value) -> Result<&Map<String, Value>, Invalid> {
+    v.as_object().ok_or_else(|| Invalid::from(NOT_AN_OBJECT))
 }
 
 pub(super) fn present<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     o.get(key).filter(|v| !v.is_null())
 }
 
-pub(super) fn string_field(o: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+pub(super) fn string_field(o: &Map<String, Value>, key: &str) -> Result<Option<String>, Invalid> {
     match present(o, key) {
         None => Ok(None),
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-        Some(_) => Err(format!("'{key}' must be a non-empty string")),
+        Some(_) => Err(Invalid(format!("'{key}' must be a non-empty string"))),
     }
 }
 
 /// The identifier of an object: exactly one of external_id, user_alias, braze_id;
 /// without any, `email`, then `phone` (email wins over phone).
-pub fn identifier(o: &Map<String, Value>) -> Result<Identifier, String> {
+pub fn identifier(o: &Map<String, Value>) -> Result<Identifier, Invalid> {
     let mut primary = Vec::new();
     if let Some(id) = string_field(o, "external_id")? {
         primary.push(Identifier::ExternalId(id));
@@ -233,14 +245,14 @@ pub fn identifier(o: &Map<String, Value>) -> Result<Identifier, String> {
         let alias = serde_json::from_value::<UserAlias>(alias.clone())
             .ok()
             .filter(|a| !a.alias_name.is_empty() && !a.alias_label.is_empty())
-            .ok_or_else(|| ALIAS_SHAPE.to_owned())?;
+            .ok_or_else(|| Invalid::from(ALIAS_SHAPE))?;
         primary.push(Identifier::Alias(alias));
     }
     if let Some(id) = string_field(o, "braze_id")? {
         primary.push(Identifier::BrazeId(id));
     }
     if primary.len() > 1 {
-        return Err(ONE_IDENTIFIER.to_owned());
+        return Err(Invalid::from(ONE_IDENTIFIER));
     }
     if let Some(p) = primary.pop() {
         return Ok(p);
@@ -251,16 +263,16 @@ pub fn identifier(o: &Map<String, Value>) -> Result<Identifier, String> {
     if let Some(phone) = string_field(o, "phone")? {
         return Ok(Identifier::Phone(phone));
     }
-    Err(IDENTIFIER_REQUIRED.to_owned())
+    Err(Invalid::from(IDENTIFIER_REQUIRED))
 }
 
-fn attributes(v: &Value) -> Result<AttributesInput, String> {
+fn attributes(v: &Value) -> Result<AttributesInput, Invalid> {
     let o = object(v)?;
     let who = identifier(o)?;
     let update_existing_only = match present(o, "_update_existing_only") {
         None => None,
         Some(Value::Bool(b)) => Some(*b),
-        Some(_) => return Err("'_update_existing_only' must be a boolean".to_owned()),
+        Some(_) => return Err(Invalid::from("'_update_existing_only' must be a boolean")),
     };
     let mut standard = Vec::new();
     let mut custom = Vec::new();
@@ -272,7 +284,9 @@ fn attributes(v: &Value) -> Result<AttributesInput, String> {
             standard.push((key.clone(), standard_value(key, value)?));
         } else {
             if key.starts_with('$') {
-                return Err(format!("custom attribute '{key}' must not start with '$'"));
+                return Err(Invalid(format!(
+                    "custom attribute '{key}' must not start with '$'"
+                )));
             }
             custom.push((key.clone(), custom_op(value)));
         }
@@ -288,12 +302,12 @@ fn attributes(v: &Value) -> Result<AttributesInput, String> {
 /// Checks a standard attribute's value; `null` is always allowed (it unsets).
 // Vendor quirk: the accepted values are [DOC]; that a bad value is a minor error
 // for the whole object (rather than a silently dropped field) is UNVERIFIED.
-fn standard_value(key: &str, value: &Value) -> Result<Value, String> {
+fn standard_value(key: &str, value: &Value) -> Result<Value, Invalid> {
     if value.is_null() {
         return Ok(Value::Null);
     }
     let text = value.as_str();
-    let bad = |what: &str| Err(format!("'{key}' must be {what}"));
+    let bad = |what: &str| Err(Invalid(format!("'{key}' must be {what}")));
     match key {
         "gender" => match text.map(str::to_ascii_uppercase).as_deref() {
             Some(g @ ("M" | "F" | "O" | "N" | "P")) => Ok(Value::String(g.to_owned())),
@@ -350,35 +364,35 @@ fn custom_op(value: &Value) -> CustomOp {
     CustomOp::Set(value.clone())
 }
 
-fn time_field(o: &Map<String, Value>) -> Result<OffsetDateTime, String> {
+fn time_field(o: &Map<String, Value>) -> Result<OffsetDateTime, Invalid> {
     match present(o, "time") {
-        None => Err("'time' is required".to_owned()),
+        None => Err(Invalid::from("'time' is required")),
         Some(Value::String(s)) => {
-            parse_time(s).ok_or_else(|| format!("'time' is not an ISO-8601 time: {s}"))
+            parse_time(s).ok_or_else(|| Invalid(format!("'time' is not an ISO-8601 time: {s}")))
         }
-        Some(_) => Err("'time' must be an ISO-8601 string".to_owned()),
+        Some(_) => Err(Invalid::from("'time' must be an ISO-8601 string")),
     }
 }
 
-fn properties(o: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+fn properties(o: &Map<String, Value>) -> Result<Map<String, Value>, Invalid> {
     match present(o, "properties") {
         None => Ok(Map::new()),
         Some(Value::Object(p)) => {
             if let Some(k) = p.keys().find(|k| k.starts_with('$') || k.len() > 255) {
-                return Err(format!(
+                return Err(Invalid(format!(
                     "property key '{k}' must not start with '$' or exceed 255 characters"
-                ));
+                )));
             }
             Ok(p.clone())
         }
-        Some(_) => Err("'properties' must be an object".to_owned()),
+        Some(_) => Err(Invalid::from("'properties' must be an object")),
     }
 }
 
-fn event(v: &Value) -> Result<EventInput, String> {
+fn event(v: &Value) -> Result<EventInput, Invalid> {
     let o = object(v)?;
     let who = identifier(o)?;
-    let name = string_field(o, "name")?.ok_or_else(|| "'name' is required".to_owned())?;
+    let name = string_field(o, "name")?.ok_or_else(|| Invalid::from("'name' is required"))?;
     Ok(EventInput {
         who,
         name,
@@ -388,28 +402,32 @@ fn event(v: &Value) -> Result<EventInput, String> {
     })
 }
 
-fn purchase(v: &Value) -> Result<PurchaseInput, String> {
+fn purchase(v: &Value) -> Result<PurchaseInput, Invalid> {
     let o = object(v)?;
     let who = identifier(o)?;
     let product_id =
-        string_field(o, "product_id")?.ok_or_else(|| "'product_id' is required".to_owned())?;
+        string_field(o, "product_id")?.ok_or_else(|| Invalid::from("'product_id' is required"))?;
     let currency = match present(o, "currency").and_then(Value::as_str) {
         Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
             c.to_ascii_uppercase()
         }
-        Some(_) => return Err("'currency' must be an ISO-4217 alphabetic code".to_owned()),
-        None => return Err("'currency' is required".to_owned()),
+        Some(_) => {
+            return Err(Invalid::from(
+                "'currency' must be an ISO-4217 alphabetic code",
+            ));
+        }
+        None => return Err(Invalid::from("'currency' is required")),
     };
     let price = match present(o, "price") {
         Some(Value::Number(n)) => n.as_f64().unwrap_or_default(),
-        Some(_) => return Err("'price' must be a number".to_owned()),
-        None => return Err("'price' is required".to_owned()),
+        Some(_) => return Err(Invalid::from("'price' must be a number")),
+        None => return Err(Invalid::from("'price' is required")),
     };
     let quantity = match present(o, "quantity") {
         None => 1,
         Some(q) => match q.as_u64() {
             Some(n @ 1..=100) => u32::try_from(n).unwrap_or(1),
-            _ => return Err("'quantity' must be an integer from 1 to 100".to_owned()),
+            _ => return Err(Invalid::from("'quantity' must be an integer from 1 to 100")),
         },
     };
     Ok(PurchaseInput {
@@ -479,15 +497,15 @@ mod tests {
         );
         assert_eq!(
             id(json!({"name": "x"})),
-            Err(IDENTIFIER_REQUIRED.to_owned())
+            Err(Invalid::from(IDENTIFIER_REQUIRED))
         );
         assert_eq!(
             id(json!({"external_id": "u1", "braze_id": "b"})),
-            Err(ONE_IDENTIFIER.to_owned())
+            Err(Invalid::from(ONE_IDENTIFIER))
         );
         assert_eq!(
             id(json!({"user_alias": {"alias_name": "x"}})),
-            Err(ALIAS_SHAPE.to_owned())
+            Err(Invalid::from(ALIAS_SHAPE))
         );
     }
 
@@ -541,8 +559,8 @@ mod tests {
         )
         .unwrap();
         let events = ok.events.unwrap();
-        assert_eq!(events[0], Err("'name' is required".to_owned()));
-        assert_eq!(events[1], Err(NOT_AN_OBJECT.to_owned()));
+        assert_eq!(events[0], Err(Invalid::from("'name' is required")));
+        assert_eq!(events[1], Err(Invalid::from(NOT_AN_OBJECT)));
         assert!(ok.attributes.is_none());
         let p = ok.purchases.unwrap().remove(0).unwrap();
         assert_eq!((p.currency.as_str(), p.quantity), ("USD", 1));
