@@ -272,7 +272,7 @@ impl Campaign {
 
     /// The campaign with its templates no longer holding `{% abort_message %}` (so
     /// a send renders cleanly once [`Campaign::aborts`] said it does not abort).
-    pub fn without_abort_tag(&self) -> Campaign {
+    pub fn without_abort_tag(&self) -> Self {
         let strip = |s: &String| {
             if s.contains("abort_message") {
                 abort::strip(s)

@@ -18,7 +18,7 @@ use super::check::{self, Fetch};
 use super::error::EndpointError;
 use super::wire;
 use crate::outbound::{NoRetry, Outcome, Outgoing};
-use crate::vendors::json_reply;
+use crate::vendors::{ControlError, json_reply};
 
 type F = State<Arc<Ferndesk>>;
 
@@ -61,21 +61,13 @@ pub fn control_routes() -> Router<Arc<Ferndesk>> {
     Router::new().route("/actions/pull", post(pull))
 }
 
-fn control_error(status: StatusCode, message: impl Into<String>, hint: Value) -> Response {
-    (
-        status,
-        axum::Json(json!({"error": message.into(), "hint": hint})),
-    )
-        .into_response()
-}
-
 /// The pull's arguments: the URL to fetch (with `startDate` added when
 /// `start_date` is given) and the start date the check holds the document to;
 /// or the control error.
-fn pull_args(body: &[u8]) -> Result<(String, Option<Date>), Response> {
+fn pull_args(body: &[u8]) -> Result<(String, Option<Date>), ControlError> {
     let args = args_object(body)?;
     let Some(url) = args.get("url").and_then(Value::as_str) else {
-        return Err(control_error(
+        return Err(ControlError::new(
             StatusCode::BAD_REQUEST,
             "say which endpoint to pull: `url`",
             json!(
@@ -84,7 +76,7 @@ fn pull_args(body: &[u8]) -> Result<(String, Option<Date>), Response> {
         ));
     };
     if !url.starts_with("http://") && !url.starts_with("https://") {
-        return Err(control_error(
+        return Err(ControlError::new(
             StatusCode::BAD_REQUEST,
             format!("`{url}` is not an http(s) URL"),
             Value::Null,
@@ -104,14 +96,14 @@ fn pull_args(body: &[u8]) -> Result<(String, Option<Date>), Response> {
 
 /// The body as the pull's arguments: a JSON object (or nothing) with no keys
 /// but `url` and `start_date`.
-fn args_object(body: &[u8]) -> Result<Map<String, Value>, Response> {
+fn args_object(body: &[u8]) -> Result<Map<String, Value>, ControlError> {
     let args: Map<String, Value> = if body.iter().all(u8::is_ascii_whitespace) {
         Map::new()
     } else {
         match serde_json::from_slice(body) {
             Ok(Value::Object(m)) => m,
             _ => {
-                return Err(control_error(
+                return Err(ControlError::new(
                     StatusCode::BAD_REQUEST,
                     "the body must be a JSON object",
                     json!(
@@ -122,7 +114,7 @@ fn args_object(body: &[u8]) -> Result<Map<String, Value>, Response> {
         }
     };
     if let Some(k) = args.keys().find(|k| *k != "url" && *k != "start_date") {
-        return Err(control_error(
+        return Err(ControlError::new(
             StatusCode::BAD_REQUEST,
             format!("unknown argument `{k}`"),
             json!("url, start_date"),
@@ -132,13 +124,13 @@ fn args_object(body: &[u8]) -> Result<Map<String, Value>, Response> {
 }
 
 /// `start_date`, when given: a date such as `2025-01-01`.
-fn start_date_arg(args: &Map<String, Value>) -> Result<Option<Date>, Response> {
+fn start_date_arg(args: &Map<String, Value>) -> Result<Option<Date>, ControlError> {
     Ok(match args.get("start_date") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => match wire::parse_start_date(s) {
             Some(d) => Some(d),
             None => {
-                return Err(control_error(
+                return Err(ControlError::new(
                     StatusCode::BAD_REQUEST,
                     format!("start_date `{s}` is not a date such as 2025-01-01"),
                     Value::Null,
@@ -146,7 +138,7 @@ fn start_date_arg(args: &Map<String, Value>) -> Result<Option<Date>, Response> {
             }
         },
         Some(other) => {
-            return Err(control_error(
+            return Err(ControlError::new(
                 StatusCode::BAD_REQUEST,
                 format!("start_date must be a string such as \"2025-01-01\", not {other}"),
                 Value::Null,
@@ -160,7 +152,7 @@ fn start_date_arg(args: &Map<String, Value>) -> Result<Option<Date>, Response> {
 async fn pull(State(f): F, body: Bytes) -> Response {
     let (url, day) = match pull_args(&body) {
         Ok(args) => args,
-        Err(response) => return response,
+        Err(e) => return e.into_response(),
     };
     let mut headers = HeaderMap::new();
     headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
