@@ -18,8 +18,9 @@ use serde_json::{Map, Value, json};
 use super::super::account::Smartsupp;
 use super::super::error::SmartsuppError;
 use super::super::webhook::iso_ms;
+use super::request::{Reply, now_ms, object, opt_str};
+use super::search as find;
 use super::state::Contact;
-use super::{Reply, now_ms, object, opt_str, search as find};
 
 type S = State<Arc<Smartsupp>>;
 

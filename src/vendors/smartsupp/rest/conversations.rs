@@ -20,8 +20,9 @@ use super::super::account::Smartsupp;
 use super::super::api::emit;
 use super::super::error::SmartsuppError;
 use super::super::wire::HookPayload;
+use super::request::{Reply, now_ms, object, opt_str};
 use super::state::{Conv, Note, Status};
-use super::{Reply, convo, now_ms, object, opt_str, search as find};
+use super::{convo, search as find};
 
 type S = State<Arc<Smartsupp>>;
 

@@ -13,8 +13,8 @@ use super::super::account::Smartsupp;
 use super::super::error::SmartsuppError;
 use super::super::webhook::iso_ms;
 use super::super::wire::HookPayload;
-use super::Reply;
 use super::convo::conv_of;
+use super::request::Reply;
 use super::state::Status;
 
 type S = State<Arc<Smartsupp>>;
