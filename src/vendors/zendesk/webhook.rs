@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
+pub use super::error::ApiProblem;
 use super::wire;
 use crate::ids::IdGen;
 use crate::outbound::{Outcome, Outgoing, RetryPolicy};
@@ -132,27 +133,6 @@ impl<'a> From<&'a Webhook> for WebhookOut<'a> {
             created_by: &w.created_by,
             updated_at: w.updated_at,
             updated_by: &w.updated_by,
-        }
-    }
-}
-
-/// One problem with a webhook body, in the Webhooks API's JSON:API-style shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ApiProblem {
-    /// Machine code.
-    pub code: String,
-    /// Short title.
-    pub title: String,
-    /// Human detail.
-    pub detail: String,
-}
-
-impl ApiProblem {
-    fn new(code: &str, title: &str, detail: String) -> Self {
-        Self {
-            code: code.to_owned(),
-            title: title.to_owned(),
-            detail,
         }
     }
 }
