@@ -6,6 +6,7 @@ use base64::Engine as _;
 
 use super::ZendeskSettings;
 use super::store::Store;
+use crate::vendors::Credential as Exported;
 
 /// The ways a client can sign in (REFERENCE 1.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +88,31 @@ pub(super) fn known_authorizations(
                 .filter_map(|f| HeaderValue::from_str(&f).ok())
                 .map(|v| (v, id)),
         );
+    }
+    out
+}
+
+/// The first seeded user's credentials, for the env file and `serve`'s table.
+pub fn exported(settings: &ZendeskSettings) -> Vec<Exported> {
+    let Some(u) = settings.users.first() else {
+        return Vec::new();
+    };
+    let mut out = vec![Exported {
+        key: "EMAIL",
+        value: u.email.clone(),
+    }];
+    let optional = [
+        ("TOKEN", &u.token),
+        ("PASSWORD", &u.password),
+        ("OAUTH_TOKEN", &u.oauth_token),
+    ];
+    for (key, value) in optional {
+        if let Some(v) = value {
+            out.push(Exported {
+                key,
+                value: v.clone(),
+            });
+        }
     }
     out
 }

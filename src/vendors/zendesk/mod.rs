@@ -42,7 +42,6 @@ use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::Route;
 use serde::Deserialize;
-use serde_json::json;
 use tower::{Layer, Service};
 
 pub use self::credentials::Credential;
@@ -359,24 +358,8 @@ impl Vendor for Zendesk {
     }
 
     fn state(&self) -> serde_json::Value {
-        let store = self.store_read();
         let base = format!("https://{}.zendesk.com", self.settings.subdomain);
-        let mut state = json!({
-            "users": store.users.values().map(|u| api::UserOut::new(&base, u)).collect::<Vec<_>>(),
-            "tickets": store.tickets.values().map(|t| api::TicketState::new(&base, t)).collect::<Vec<_>>(),
-            "deleted_tickets": store.deleted_tickets.keys().collect::<Vec<_>>(),
-            "job_statuses": store.jobs.keys().collect::<Vec<_>>(),
-            "webhooks": store.webhooks.values().map(webhook::WebhookOut::from).collect::<Vec<_>>(),
-            "triggers": store.triggers.values().collect::<Vec<_>>(),
-            "account_settings": store.records.account_settings,
-        });
-        // Each declared resource's records under its own name (`organizations`, ...).
-        if let (Some(out), serde_json::Value::Object(tables)) =
-            (state.as_object_mut(), store.records.state())
-        {
-            out.extend(tables);
-        }
-        state
+        self.store_read().state(&base)
     }
 
     fn account_of(&self, parts: &Parts) -> Option<Arc<str>> {
@@ -463,27 +446,7 @@ impl Vendor for Zendesk {
     }
 
     fn credentials(&self) -> Vec<Exported> {
-        let Some(u) = self.settings.users.first() else {
-            return Vec::new();
-        };
-        let mut out = vec![Exported {
-            key: "EMAIL",
-            value: u.email.clone(),
-        }];
-        let optional = [
-            ("TOKEN", &u.token),
-            ("PASSWORD", &u.password),
-            ("OAUTH_TOKEN", &u.oauth_token),
-        ];
-        for (key, value) in optional {
-            if let Some(v) = value {
-                out.push(Exported {
-                    key,
-                    value: v.clone(),
-                });
-            }
-        }
-        out
+        credentials::exported(&self.settings)
     }
 }
 

@@ -29,7 +29,7 @@ impl Zendesk {
                         continue;
                     };
                     let globals = triggers::placeholders(
-                        &store,
+                        &store.users,
                         ticket,
                         change.actor,
                         &self.settings.subdomain,

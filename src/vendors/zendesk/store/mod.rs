@@ -17,9 +17,9 @@ use super::ZendeskSettings;
 use super::changelog::{ChangeLog, Kind, Op};
 use super::error::ZendeskError;
 use super::triggers::{TicketChange, Trigger};
-use super::webhook::Webhook;
+use super::webhook::{Webhook, WebhookOut};
 pub use super::wire::{Audit, Comment, RenderedReply, Ticket, User, Via};
-use super::wire::{Secrets, Status};
+use super::wire::{Secrets, Status, TicketState, UserOut};
 use crate::ids::{IdGen, Sequence};
 
 /// One item of a bulk job's `results`.
@@ -194,6 +194,25 @@ impl Store {
             },
         );
         id
+    }
+
+    /// Everything the store holds, as the control API shows it (`GET /state/zendesk`);
+    /// links point at `base`.
+    pub fn state(&self, base: &str) -> Value {
+        let mut state = json!({
+            "users": self.users.values().map(|u| UserOut::new(base, u)).collect::<Vec<_>>(),
+            "tickets": self.tickets.values().map(|t| TicketState::new(base, t)).collect::<Vec<_>>(),
+            "deleted_tickets": self.deleted_tickets.keys().collect::<Vec<_>>(),
+            "job_statuses": self.jobs.keys().collect::<Vec<_>>(),
+            "webhooks": self.webhooks.values().map(WebhookOut::from).collect::<Vec<_>>(),
+            "triggers": self.triggers.values().collect::<Vec<_>>(),
+            "account_settings": self.records.account_settings,
+        });
+        // Each declared resource's records under its own name (`organizations`, ...).
+        if let (Some(out), Value::Object(tables)) = (state.as_object_mut(), self.records.state()) {
+            out.extend(tables);
+        }
+        state
     }
 
     /// A fresh webhook invocation id: a numeric string, as captured.
