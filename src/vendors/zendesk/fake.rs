@@ -1,16 +1,20 @@
 //! Fake Zendesk itself: one account's settings, state and rate-limit windows, and
 //! who is calling it.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use axum::http::{HeaderMap, HeaderValue, Method};
+use std::time::Instant;
 
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
+
+use super::ZendeskSettings;
 use super::credentials::{Credential, known_authorizations};
 use super::error::ZendeskError;
-use super::headers::reply_template;
+use super::headers::{self, reply_template};
 use super::store::Store;
-use super::{ZendeskSettings, accounts, requests};
+use super::subdomain::{self, AccountMap};
 use crate::ratelimit::{Decision, Window};
 use crate::vendors::VendorCtx;
 
@@ -33,7 +37,7 @@ pub struct Zendesk {
     /// This account's subdomain, as journal entries carry it.
     pub(super) subdomain: Arc<str>,
     /// The other subdomains' accounts (held by the configured account only).
-    pub(super) accounts: Option<accounts::AccountMap>,
+    pub(super) accounts: Option<AccountMap<Zendesk>>,
 }
 
 impl Zendesk {
@@ -42,7 +46,7 @@ impl Zendesk {
     pub fn new(ctx: VendorCtx) -> Self {
         let settings = ctx.config.zendesk.clone();
         let mut z = Self::account(ctx, settings);
-        z.accounts = Some(accounts::AccountMap::default());
+        z.accounts = Some(AccountMap::default());
         z
     }
 
@@ -86,7 +90,7 @@ impl Zendesk {
         headers: &HeaderMap,
         extensions: &axum::http::Extensions,
     ) -> Option<Arc<Self>> {
-        match (accounts::subdomain_of(headers, extensions), &self.accounts) {
+        match (subdomain::subdomain_of(headers, extensions), &self.accounts) {
             (Some(sub), Some(map)) if sub != &*self.subdomain => self.subdomain_account(map, sub),
             _ => Some(self.clone()),
         }
@@ -94,7 +98,7 @@ impl Zendesk {
 
     pub(super) fn subdomain_account(
         self: &Arc<Self>,
-        map: &accounts::AccountMap,
+        map: &AccountMap<Zendesk>,
         sub: &str,
     ) -> Option<Arc<Self>> {
         map.get_or_create(sub, || {
@@ -178,16 +182,6 @@ impl Zendesk {
         self.store_read().authenticate(&credential)
     }
 
-    /// Whether `id` is an end user calling an agent endpoint (403).
-    pub(super) fn refused_end_user(&self, id: u64, method: &Method, path: &str) -> bool {
-        let end_user = self
-            .store_read()
-            .users
-            .get(&id)
-            .is_some_and(|u| !u.role.is_staff());
-        end_user && !requests::end_user_may(method, path)
-    }
-
     /// The settings in force.
     pub fn settings(&self) -> &ZendeskSettings {
         &self.settings
@@ -196,6 +190,18 @@ impl Zendesk {
     /// The current time, from the run's clock.
     pub fn now(&self) -> time::OffsetDateTime {
         self.ctx.clock.now()
+    }
+
+    /// Adds the headers every Zendesk answer carries (see [`headers::stamp`]).
+    pub(super) fn common_headers(
+        &self,
+        res: Response,
+        decision: Option<Decision>,
+        started: Instant,
+    ) -> Response {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        let idle = &self.idle_limit_headers;
+        headers::stamp(res, &self.reply_template, idle, n, decision, started)
     }
 
     /// Back to this account's seeded state.

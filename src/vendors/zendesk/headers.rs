@@ -1,14 +1,12 @@
 //! The headers every Zendesk answer carries: rate limit, versions, request id and
 //! runtime, written without allocating where it can (every request pays for them).
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::Response;
 
 use super::error::CONTENT_TYPE_JSON;
-use super::fake::Zendesk;
 use crate::ratelimit::Decision;
 
 // Built at compile time: `from_static` validates its argument on every call.
@@ -24,48 +22,48 @@ const X_ZENDESK_APPLICATION_VERSION: HeaderName =
     HeaderName::from_static("x-zendesk-application-version");
 const X_ZENDESK_ORIGIN_SERVER: HeaderName = HeaderName::from_static("x-zendesk-origin-server");
 
-impl Zendesk {
-    /// Adds the headers every Zendesk answer carries: rate limit, versions, request
-    /// id and runtime.
-    pub(super) fn common_headers(
-        &self,
-        mut res: Response,
-        decision: Option<Decision>,
-        started: Instant,
-    ) -> Response {
-        let n = self.requests.fetch_add(1, Ordering::Relaxed);
-        if decision.is_none() && is_plain_json(res.headers()) {
-            // Most answers: a JSON body and nothing else, limits off. Cloning the
-            // prepared map and setting its last two values costs a fraction of ten
-            // inserts, each hashing its name.
-            let mut h = self.reply_template.clone();
-            let mut dynamic = h.values_mut().skip(TEMPLATE_REQUEST_ID_AT);
-            if let (Some(id), Some(runtime_value)) = (dynamic.next(), dynamic.next()) {
-                *id = decimal(n);
-                *runtime_value = runtime(started.elapsed());
-            }
-            *res.headers_mut() = h;
-            return res;
+/// Adds the headers every Zendesk answer carries to `res`: rate limit, versions,
+/// request id `n` and runtime. `template` is [`reply_template`] of `idle_limits`,
+/// the rate-limit values when no budget is counted.
+pub fn stamp(
+    mut res: Response,
+    template: &HeaderMap,
+    idle_limits: &(HeaderValue, HeaderValue, HeaderValue),
+    n: u64,
+    decision: Option<Decision>,
+    started: Instant,
+) -> Response {
+    if decision.is_none() && is_plain_json(res.headers()) {
+        // Most answers: a JSON body and nothing else, limits off. Cloning the
+        // prepared map and setting its last two values costs a fraction of ten
+        // inserts, each hashing its name.
+        let mut h = template.clone();
+        let mut dynamic = h.values_mut().skip(TEMPLATE_REQUEST_ID_AT);
+        if let (Some(id), Some(runtime_value)) = (dynamic.next(), dynamic.next()) {
+            *id = decimal(n);
+            *runtime_value = runtime(started.elapsed());
         }
-        // With limits off the values never change: reuse them (a clone shares the bytes).
-        let (limit, remaining, reset) = match decision {
-            Some(d) => (
-                decimal(d.limit.into()),
-                decimal(d.remaining.into()),
-                decimal(d.reset_secs.into()),
-            ),
-            None => self.idle_limit_headers.clone(),
-        };
-        let h = res.headers_mut();
-        h.reserve(12);
-        insert_common(
-            h,
-            (limit, remaining, reset),
-            decimal(n),
-            runtime(started.elapsed()),
-        );
-        res
+        *res.headers_mut() = h;
+        return res;
     }
+    // With limits off the values never change: reuse them (a clone shares the bytes).
+    let (limit, remaining, reset) = match decision {
+        Some(d) => (
+            decimal(d.limit.into()),
+            decimal(d.remaining.into()),
+            decimal(d.reset_secs.into()),
+        ),
+        None => idle_limits.clone(),
+    };
+    let h = res.headers_mut();
+    h.reserve(12);
+    insert_common(
+        h,
+        (limit, remaining, reset),
+        decimal(n),
+        runtime(started.elapsed()),
+    );
+    res
 }
 
 /// Where `x-request-id` is in [`reply_template`]'s values (`x-runtime` follows).
@@ -73,7 +71,7 @@ const TEMPLATE_REQUEST_ID_AT: usize = 9;
 
 /// The headers of a JSON answer with limits off, in the order the client sees
 /// them; the request id and runtime are placeholders, set per answer.
-pub(super) fn reply_template(limits: (HeaderValue, HeaderValue, HeaderValue)) -> HeaderMap {
+pub fn reply_template(limits: (HeaderValue, HeaderValue, HeaderValue)) -> HeaderMap {
     let mut h = HeaderMap::with_capacity(11);
     h.insert(
         header::CONTENT_TYPE,

@@ -24,6 +24,7 @@ pub mod requests;
 pub mod resource;
 pub mod search;
 pub mod store;
+pub mod subdomain;
 pub mod triggers;
 pub mod webhook;
 pub mod wire;

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use super::fake::Zendesk;
-use super::{REGISTRATION, events, triggers, webhook};
+use super::{events, triggers, webhook};
 use crate::template::Dialect;
+use crate::vendors::Vendor;
 
 impl Zendesk {
     /// Runs the triggers over every ticket change committed since the last run, and
@@ -90,10 +91,11 @@ impl Zendesk {
         // The first attempt is signed with the time the trigger fired, each retry
         // with the time it is sent.
         let fired = clock.now();
+        let vendor = self.name();
         tokio::spawn(async move {
             let id = invocation.invocation_id.clone();
             sender
-                .deliver(REGISTRATION.name, &id, timeout, &policy, |attempt| {
+                .deliver(vendor, &id, timeout, &policy, |attempt| {
                     invocation.request(if attempt == 1 { fired } else { clock.now() })
                 })
                 .await

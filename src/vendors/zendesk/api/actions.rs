@@ -9,7 +9,7 @@ use axum::routing::post;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use super::{Reply, Z, root, ticket_and_audit};
+use super::common::{Reply, Z, root, ticket_and_audit};
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::fake::Zendesk;

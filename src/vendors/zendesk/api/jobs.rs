@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::{Extension, extract::ConnectInfo};
 use serde_json::{Value, json};
 
-use super::{Reply, Z, actor, query_pairs, root};
+use super::common::{Reply, Z, actor, query_pairs, root};
 use crate::clock::iso_seconds;
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{KeyParam, ZendeskError, ZendeskJson};

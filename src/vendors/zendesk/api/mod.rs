@@ -5,19 +5,16 @@
 //! the vendor's [`actions`].
 
 mod actions;
+mod common;
 mod jobs;
 mod tickets;
 mod users;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use serde::Serialize;
-use serde_json::Value;
 
 pub use self::actions::control_routes;
 use self::jobs::{create_many, destroy_many, show_job, update_many};
@@ -27,15 +24,10 @@ use self::tickets::{
 use self::users::{
     create_or_update_user, create_user, list_users, me, search_users, show_user, update_user,
 };
-use super::accounts::Account;
 use super::error::ZendeskError;
-use super::extract::{Caller, RouteJson};
+use super::extract::RouteJson;
 use super::fake::Zendesk;
-use super::store::{Actor, Audit, Store};
 pub use super::wire::TicketOut;
-
-type Z = Account;
-type Reply = Result<Response, ZendeskError>;
 
 /// The Support API routes: tickets, users, job statuses.
 pub fn routes() -> Router<Arc<Zendesk>> {
@@ -69,56 +61,3 @@ pub async fn invalid_endpoint() -> Response {
 }
 
 pub use super::wire::{TicketState, UserOut};
-
-fn actor(caller: Caller, headers: &HeaderMap, peer: Option<SocketAddr>) -> Actor {
-    Actor {
-        user_id: caller.0,
-        client: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        ip_address: peer.map_or_else(|| "127.0.0.1".to_owned(), |p| p.ip().to_string()),
-        channel: "api",
-    }
-}
-
-fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect()
-}
-
-/// `{"ticket":{...}}` or Zendesk's 400 naming the missing root key.
-fn root<'a>(body: &'a Value, key: &str) -> Result<&'a Value, ZendeskError> {
-    body.get(key).filter(|v| !v.is_null()).ok_or_else(|| {
-        ZendeskError::BadRequest(format!("param is missing or the value is empty: {key}"))
-    })
-}
-
-fn with_warning(mut res: Response, warning: Option<String>) -> Response {
-    if let Some(v) = warning.and_then(|w| HeaderValue::from_str(&w).ok()) {
-        res.headers_mut().insert("x-zendesk-api-warn", v);
-    }
-    res
-}
-
-/// `{"ticket": ..., "audit": ...}`, the reply of a create or update.
-#[derive(Serialize)]
-struct TicketAndAudit<'a> {
-    ticket: TicketOut<'a>,
-    audit: Option<&'a Audit>,
-}
-
-fn ticket_and_audit<'a>(
-    store: &'a Store,
-    base: &'a str,
-    id: u64,
-    audit_id: u64,
-) -> Result<TicketAndAudit<'a>, ZendeskError> {
-    let ticket = store.ticket(id)?;
-    let audit = ticket.audits.iter().find(|a| a.id == audit_id);
-    Ok(TicketAndAudit {
-        ticket: TicketOut::new(base, ticket),
-        audit,
-    })
-}

@@ -9,8 +9,8 @@ use axum::{Extension, extract::ConnectInfo};
 use serde::Serialize;
 use serde_json::json;
 
+use super::common::{Reply, Z, actor, query_pairs, root, ticket_and_audit, with_warning};
 use super::jobs::async_created;
-use super::{Reply, Z, actor, query_pairs, root, ticket_and_audit, with_warning};
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller, Host, base_url};

@@ -7,8 +7,8 @@ use std::str::FromStr;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::input::{CommentInput, CustomField, RequesterInput, UnknownFields};
-use super::looks_like_email;
+use super::parts::{CommentInput, CustomField, RequesterInput, UnknownFields};
+use super::values::looks_like_email;
 use crate::vendors::zendesk::error::{Details, FieldError, ZendeskError};
 
 /// Field-by-field reader that collects every problem before failing.

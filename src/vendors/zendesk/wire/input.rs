@@ -1,68 +1,12 @@
-//! Request bodies of tickets and users, read field by field.
+//! The request bodies of tickets and users, read field by field.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::fields::Fields;
-use super::html::{render_html, strip_tags};
-use super::{Priority, Role, Status, TicketType, looks_like_email};
+use super::parts::{CommentInput, CustomField, RequesterInput, UnknownFields};
+use super::values::{Priority, Role, Status, TicketType, looks_like_email};
 use crate::vendors::zendesk::error::ZendeskError;
-
-/// `{"id": 123, "value": ...}` in `custom_fields` and `fields`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CustomField {
-    /// The field's id.
-    pub id: u64,
-    /// Any JSON value.
-    pub value: Value,
-}
-
-/// A comment as the caller sent it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CommentInput {
-    /// Plain text body.
-    pub body: Option<String>,
-    /// HTML body (takes precedence over `body` for `html_body`).
-    pub html_body: Option<String>,
-    /// Public (default) or internal note.
-    pub public: Option<bool>,
-    /// Author other than the caller.
-    pub author_id: Option<u64>,
-    /// Upload tokens whose files the comment attaches (a list, or one string).
-    pub uploads: Vec<String>,
-}
-
-impl CommentInput {
-    /// The comment's plain text, or `None` when it has no text at all.
-    pub fn text(&self) -> Option<String> {
-        let text = match (&self.body, &self.html_body) {
-            (Some(b), _) => b.clone(),
-            (None, Some(h)) => strip_tags(h),
-            (None, None) => return None,
-        };
-        (!text.trim().is_empty()).then_some(text)
-    }
-
-    /// The HTML Zendesk renders for a plain-text comment.
-    pub fn html(&self) -> String {
-        if let (None, Some(h)) = (&self.body, &self.html_body) {
-            return h.clone();
-        }
-        render_html(&self.text().unwrap_or_default())
-    }
-}
-
-/// `{"name","email","locale_id"}`: find the user by email or create an end user.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RequesterInput {
-    /// Display name.
-    pub name: Option<String>,
-    /// Email, the key used to find an existing user.
-    pub email: Option<String>,
-    /// Locale id.
-    pub locale_id: Option<u64>,
-}
 
 /// The writable fields of a ticket, as sent in `{"ticket": {...}}`. For each field,
 /// `None` means "absent"; `Some(None)` means "sent as null" where null is allowed.
@@ -96,17 +40,6 @@ pub struct TicketInput {
     pub ticket_form_id: Option<u64>,
     /// Read-only keys the caller sent; ignored, and named in `x-zendesk-api-warn`.
     pub ignored: Vec<String>,
-}
-
-/// What to do with keys that are not part of the ticket schema at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UnknownFields {
-    /// 422 `RecordInvalid` naming the key (catches typos in contract tests).
-    #[default]
-    Reject,
-    /// Ignore the key and name it in `x-zendesk-api-warn`, as real Zendesk does.
-    Warn,
 }
 
 /// Ticket keys Zendesk returns but does not let callers set: accepted and ignored
@@ -275,4 +208,25 @@ impl UserInput {
         let ignored = f.finish(USER_READ_ONLY, unknown, "user")?;
         Ok(Self { ignored, ..input })
     }
+}
+
+/// The `x-zendesk-api-warn` header value for ignored keys (format from the zenpy
+/// capture of an update that sent `ticket.id`).
+pub fn api_warning(
+    controller: &str,
+    action: &str,
+    root: &str,
+    ignored: &[String],
+) -> Option<String> {
+    if ignored.is_empty() {
+        return None;
+    }
+    let keys = ignored
+        .iter()
+        .map(|k| format!("\"{root}.{k}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "{{:allowed_parameters=>{{:controller=>\"{controller}\", :action=>\"{action}\", :unpermitted_keys=>[{keys}], :invalid_values=>[]}}}}"
+    ))
 }

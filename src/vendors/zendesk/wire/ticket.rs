@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{ApiUrl, CustomField, Priority, Status, TicketType};
+use super::parts::CustomField;
+use super::values::{ApiUrl, Priority, Status, TicketType};
 
 /// `via` of tickets, comments and audits.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,7 +53,7 @@ pub struct Comment {
     pub audit_id: u64,
     pub via: Via,
     pub metadata: Value,
-    #[serde(serialize_with = "super::ts")]
+    #[serde(serialize_with = "super::values::ts")]
     pub created_at: OffsetDateTime,
 }
 
@@ -62,7 +63,7 @@ pub struct Comment {
 pub struct Audit {
     pub id: u64,
     pub ticket_id: u64,
-    #[serde(serialize_with = "super::ts")]
+    #[serde(serialize_with = "super::values::ts")]
     pub created_at: OffsetDateTime,
     pub author_id: u64,
     pub metadata: Value,
@@ -78,9 +79,9 @@ pub struct Ticket {
     pub id: u64,
     pub external_id: Option<String>,
     pub via: Via,
-    #[serde(serialize_with = "super::ts")]
+    #[serde(serialize_with = "super::values::ts")]
     pub created_at: OffsetDateTime,
-    #[serde(serialize_with = "super::ts")]
+    #[serde(serialize_with = "super::values::ts")]
     pub updated_at: OffsetDateTime,
     #[serde(rename = "type")]
     pub kind: Option<TicketType>,
@@ -103,7 +104,7 @@ pub struct Ticket {
     pub problem_id: Option<u64>,
     pub has_incidents: bool,
     pub is_public: bool,
-    #[serde(serialize_with = "super::opt_ts")]
+    #[serde(serialize_with = "super::values::opt_ts")]
     pub due_at: Option<OffsetDateTime>,
     pub tags: Vec<String>,
     pub custom_fields: Vec<CustomField>,

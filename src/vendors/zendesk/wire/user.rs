@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::{ApiUrl, Role};
+use super::values::{ApiUrl, Role};
 
 /// A user, with the fields of the captured user object (REFERENCE 1.5, users search).
 #[derive(Debug, Clone, Serialize)]
@@ -13,9 +13,9 @@ pub struct User {
     pub id: u64,
     pub name: String,
     pub email: Option<String>,
-    #[serde(serialize_with = "super::ts")]
+    #[serde(serialize_with = "super::values::ts")]
     pub created_at: OffsetDateTime,
-    #[serde(serialize_with = "super::ts")]
+    #[serde(serialize_with = "super::values::ts")]
     pub updated_at: OffsetDateTime,
     pub time_zone: String,
     pub iana_time_zone: String,
@@ -33,7 +33,7 @@ pub struct User {
     pub active: bool,
     pub shared: bool,
     pub shared_agent: bool,
-    #[serde(serialize_with = "super::opt_ts")]
+    #[serde(serialize_with = "super::values::opt_ts")]
     pub last_login_at: Option<OffsetDateTime>,
     pub two_factor_auth_enabled: Option<bool>,
     pub signature: Option<String>,
