@@ -37,7 +37,7 @@ pub struct Zendesk {
     /// This account's subdomain, as journal entries carry it.
     pub(super) subdomain: Arc<str>,
     /// The other subdomains' accounts (held by the configured account only).
-    pub(super) accounts: Option<AccountMap<Zendesk>>,
+    pub(super) accounts: Option<AccountMap<Self>>,
 }
 
 impl Zendesk {
@@ -98,7 +98,7 @@ impl Zendesk {
 
     pub(super) fn subdomain_account(
         self: &Arc<Self>,
-        map: &AccountMap<Zendesk>,
+        map: &AccountMap<Self>,
         sub: &str,
     ) -> Option<Arc<Self>> {
         map.get_or_create(sub, || {
