@@ -296,7 +296,7 @@ impl ZendeskSettings {
             out.extend(Store::seeded(&bare, 0, now).seed_hooks(self, now));
         }
         if !self.seed_records.is_empty() {
-            out.extend(resource::account::seed_problems(self));
+            out.extend(resource::seed_problems(self));
         }
         out
     }

@@ -6,12 +6,13 @@
 use crate::vendors::zendesk::accounts::Account;
 
 use axum::routing::get;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::engine::{self, AuditEntry, Who};
 use super::routes::{Peer, Reply, Routes, Z, ok, root, who};
-use super::{Record, fields, ts};
+use super::spec::{Record, Spec, deep_merge, ts};
+use super::{catalog, fields};
 use crate::vendors::zendesk::ZendeskSettings;
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::Caller;
@@ -50,7 +51,7 @@ async fn update(
         // DOC: updating account settings is for admins.
         return Err(ZendeskError::Forbidden);
     }
-    merge(&mut store.records.account_settings, changes);
+    deep_merge(&mut store.records.account_settings, changes);
     let entry = AuditEntry {
         action: "update",
         source_type: "account_setting",
@@ -60,22 +61,6 @@ async fn update(
     };
     engine::record_audit_log(&mut store, &who(caller, peer), entry, now);
     Ok(ok(&json!({"settings": store.records.account_settings})))
-}
-
-/// Deep-merges `changes` into `target` (objects key by key, anything else replaced).
-pub fn merge(target: &mut Value, changes: &Map<String, Value>) {
-    if !target.is_object() {
-        *target = Value::Object(Map::new());
-    }
-    let Value::Object(t) = target else { return };
-    for (k, v) in changes {
-        match (t.get_mut(k), v) {
-            (Some(existing @ Value::Object(_)), Value::Object(inner)) => merge(existing, inner),
-            _ => {
-                t.insert(k.clone(), v.clone());
-            }
-        }
-    }
 }
 
 /// The settings of a new account: the groups and keys of Zendesk's published
@@ -133,9 +118,14 @@ fn default_settings(settings: &ZendeskSettings) -> Value {
 
 /// Seeds a new account's settings and records, then the config's records; returns
 /// what could not be seeded, one sentence each.
-pub fn seed(store: &mut Store, settings: &ZendeskSettings, now: OffsetDateTime) -> Vec<String> {
+pub fn seed(
+    store: &mut Store,
+    settings: &ZendeskSettings,
+    now: OffsetDateTime,
+    specs: &[&'static Spec],
+) -> Vec<String> {
     let mut account = default_settings(settings);
-    merge(&mut account, &settings.account_settings);
+    deep_merge(&mut account, &settings.account_settings);
     store.records.account_settings = account;
     let brand = json!({
         "id": settings.brand_id, "name": settings.subdomain, "brand_url": format!("https://{}.zendesk.com", settings.subdomain),
@@ -154,8 +144,8 @@ pub fn seed(store: &mut Store, settings: &ZendeskSettings, now: OffsetDateTime) 
         "end_user_conditions": [], "agent_conditions": [], "created_at": ts(now), "updated_at": ts(now),
     });
     put(store, "ticket_forms", settings.ticket_form_id, form);
-    super::catalog::seed_roles(store, now);
-    let problems = seed_records(store, settings, now);
+    catalog::seed_roles(store, now);
+    let problems = seed_records(store, settings, now, specs);
     // The audit log records changes made through the API, not the account's seed.
     store.records.remove_where("audit_logs", |_| true);
     problems
@@ -169,14 +159,18 @@ fn put(store: &mut Store, plural: &'static str, id: u64, v: Value) {
 
 /// Creates the config's `seed_records` through the engine, resource by resource
 /// in declaration order.
-fn seed_records(store: &mut Store, settings: &ZendeskSettings, now: OffsetDateTime) -> Vec<String> {
+fn seed_records(
+    store: &mut Store,
+    settings: &ZendeskSettings,
+    now: OffsetDateTime,
+    specs: &[&'static Spec],
+) -> Vec<String> {
     let mut problems = Vec::new();
     let admin = store.users.keys().next().copied().unwrap_or_default();
     let who = Who {
         user_id: admin,
         ip_address: "127.0.0.1".to_owned(),
     };
-    let specs = super::specs();
     for name in settings.seed_records.keys() {
         if !specs.iter().any(|s| s.plural == name && s.ops.create) {
             problems.push(format!(
@@ -184,7 +178,7 @@ fn seed_records(store: &mut Store, settings: &ZendeskSettings, now: OffsetDateTi
             ));
         }
     }
-    for spec in specs.into_iter().filter(|s| s.ops.create) {
+    for spec in specs.iter().copied().filter(|s| s.ops.create) {
         let Some(items) = settings.seed_records.get(spec.plural) else {
             continue;
         };
@@ -201,14 +195,14 @@ fn seed_records(store: &mut Store, settings: &ZendeskSettings, now: OffsetDateTi
 }
 
 /// What in the config's seeds and settings would not seed, one sentence each.
-pub fn seed_problems(settings: &ZendeskSettings) -> Vec<String> {
+pub fn seed_problems(settings: &ZendeskSettings, specs: &[&'static Spec]) -> Vec<String> {
     let now = OffsetDateTime::UNIX_EPOCH;
     let bare = ZendeskSettings {
         seed_records: Default::default(),
         ..settings.clone()
     };
     let mut store = Store::seeded(&bare, 0, now);
-    seed_records(&mut store, settings, now)
+    seed_records(&mut store, settings, now, specs)
 }
 
 /// A record's field as a string (for labels).

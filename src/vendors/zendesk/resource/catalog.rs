@@ -5,7 +5,9 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{Ops, Record, Spec, Write, check_kind, merge, next_position, require_text, ts};
+use super::spec::{
+    Ops, Record, Spec, Write, check_kind, deep_merge, merge, next_position, require_text, ts,
+};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::Store;
 
@@ -95,7 +97,7 @@ fn build_role(_store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
     let mut rec = merge(defaults, w, &["name", "description"]);
     require_text(&rec, "name", "Name")?;
     if let Some(Value::Object(changes)) = w.input.get("configuration") {
-        super::account::merge(rec.entry("configuration").or_insert(json!({})), changes);
+        deep_merge(rec.entry("configuration").or_insert(json!({})), changes);
     }
     Ok(rec)
 }

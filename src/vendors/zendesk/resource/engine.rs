@@ -5,13 +5,11 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{Record, Spec, Write, ts};
+pub use super::spec::MAX_BULK;
+use super::spec::{Record, Spec, Write, ts};
 use crate::vendors::zendesk::changelog::{Kind, Op};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::Store;
-
-/// The most items a bulk call or `show_many` accepts.
-pub const MAX_BULK: usize = 100;
 
 /// Who made a change, for the audit log.
 #[derive(Debug, Clone)]
@@ -154,7 +152,7 @@ pub fn destroy(
 /// Appends the change to the account's change log (which incremental exports,
 /// search and event webhooks read) for the resources it tracks: organizations.
 fn log_change(spec: &Spec, store: &mut Store, id: u64, op: Op, now: OffsetDateTime) {
-    if spec.plural == super::orgs::ORGANIZATIONS.plural {
+    if spec.plural == "organizations" {
         store.log.record(now, Kind::Organization, id, op);
     }
 }

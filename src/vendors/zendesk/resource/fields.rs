@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{Ops, Record, Spec, Write, id_of, merge, require_text, ts};
+use super::spec::{Ops, Record, Spec, Write, id_of, merge, next_position, require_text, ts};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::Store;
 
@@ -113,7 +113,7 @@ fn check_type(rec: &Record, allowed: &[&str]) -> Result<(), ZendeskError> {
 fn build_ticket_field(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
     let defaults = json!({
         "type": "text", "title": null, "raw_title": null, "description": null, "raw_description": null,
-        "position": super::orgs::new_field_position(store, "ticket_fields"), "active": true, "required": false,
+        "position": new_field_position(store, "ticket_fields"), "active": true, "required": false,
         "collapsed_for_agents": false, "regexp_for_validation": null, "title_in_portal": null,
         "raw_title_in_portal": null, "visible_in_portal": false, "editable_in_portal": false,
         "required_in_portal": false, "tag": null, "removable": true, "key": null, "agent_description": null,
@@ -199,7 +199,7 @@ pub fn build_keyed_field(
 ) -> Result<Record, ZendeskError> {
     let defaults = json!({
         "type": "text", "key": null, "title": null, "description": null, "raw_title": null,
-        "raw_description": null, "position": super::orgs::new_field_position(store, plural), "active": true,
+        "raw_description": null, "position": new_field_position(store, plural), "active": true,
         "system": false, "regexp_for_validation": null,
     });
     let writable = [
@@ -257,7 +257,7 @@ pub static TICKET_FORMS: Spec = Spec {
 fn build_ticket_form(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
     let defaults = json!({
         "name": null, "raw_name": null, "display_name": null, "raw_display_name": null,
-        "end_user_visible": true, "position": super::next_position(store, "ticket_forms", 1),
+        "end_user_visible": true, "position": next_position(store, "ticket_forms", 1),
         "ticket_field_ids": [], "active": true, "default": false, "in_all_brands": true,
         "restricted_brand_ids": [], "end_user_conditions": [], "agent_conditions": [],
     });
@@ -473,4 +473,9 @@ pub fn check_values(
         }
     }
     Ok(())
+}
+
+/// The position a new field gets.
+pub fn new_field_position(store: &Store, plural: &str) -> u64 {
+    next_position(store, plural, 9999).min(9999)
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Nested, Ops, Record, Spec, Write, id_of, merge, require_text};
+use super::spec::{Nested, Ops, Record, Spec, Write, id_of, merge, require_text};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::Store;
 

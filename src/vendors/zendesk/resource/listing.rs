@@ -7,54 +7,14 @@ use std::cmp::Ordering;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::engine::{self, MAX_BULK};
-use super::{Record, Spec, sideload, ts};
+use super::engine;
+use super::sideload;
+use super::spec::{Record, Spec, ts};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::page;
 use crate::vendors::zendesk::store::Store;
 
-/// A decoded query string.
-#[derive(Debug, Clone, Default)]
-pub struct Query(pub Vec<(String, String)>);
-
-impl Query {
-    /// Decodes a raw query string.
-    pub fn parse(raw: Option<&str>) -> Self {
-        Self(
-            form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    /// The first value of `key`.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// `ids=1,2,3` (or another key) as ids, at most 100; a 400 for a bad id.
-    pub fn ids(&self, key: &str) -> Result<Option<Vec<u64>>, ZendeskError> {
-        let Some(raw) = self.get(key) else {
-            return Ok(None);
-        };
-        let ids: Vec<u64> = raw
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse()
-                    .map_err(|_| ZendeskError::BadRequest(format!("{key}: `{s}` is not an id")))
-            })
-            .collect::<Result<_, _>>()?;
-        if ids.len() > MAX_BULK {
-            return Err(ZendeskError::TooManyValues);
-        }
-        Ok(Some(ids))
-    }
-}
+pub use super::spec::Query;
 
 /// How a list is ordered: by a record field, ascending or not.
 #[derive(Debug, Clone, PartialEq, Eq)]

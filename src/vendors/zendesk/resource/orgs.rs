@@ -3,9 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    Nested, Ops, Record, Spec, Write, check_kind, id_of, merge, next_position, require_text,
-};
+use super::spec::{Nested, Ops, Record, Spec, Write, check_kind, id_of, merge, require_text};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::Store;
 
@@ -258,9 +256,4 @@ fn membership_deleted(store: &mut Store, m: &Record) {
         u.organization_id = org;
         store.users.insert(user, u);
     }
-}
-
-/// The position a new field gets.
-pub fn new_field_position(store: &Store, plural: &str) -> u64 {
-    next_position(store, plural, 9999).min(9999)
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::engine::{self, Who};
 use super::listing::{self, Query};
 use super::routes::{Peer, Reply, Routes, Z, ok, root, who};
-use super::{Nested, Ops, Record, Spec, Write, id_of, merge, ts};
+use super::spec::{Nested, Ops, Record, Spec, Write, id_of, merge, ts};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::store::Store;

@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 use serde_json::{Value, json};
 
-use super::Spec;
 use super::engine::{self, MAX_BULK, Who};
 use super::listing::{self, Query};
+use super::spec::Spec;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller, RouteJson};
 use crate::vendors::zendesk::fake::Zendesk;
@@ -87,8 +87,8 @@ pub fn root<'a>(body: &'a Value, key: &str) -> Result<&'a Value, ZendeskError> {
 }
 
 /// Every declared resource's routes.
-pub fn all() -> Routes {
-    super::specs()
+pub fn all(specs: Vec<&'static Spec>) -> Routes {
+    specs
         .into_iter()
         .fold(Routes::default(), |r, spec| of(spec, r))
 }
@@ -281,7 +281,7 @@ async fn update_many(
         }
         None => bulk_items(&body, spec.plural)?
             .into_iter()
-            .map(|v| (super::id_of(&v["id"]), v))
+            .map(|v| (super::spec::id_of(&v["id"]), v))
             .collect(),
     };
     let now = z.now();

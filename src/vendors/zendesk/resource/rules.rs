@@ -6,9 +6,10 @@ use axum::extract::{Path, RawQuery};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
+use super::engine;
 use super::listing::{self, Query};
 use super::routes::{Reply, Routes, Z, ok};
-use super::{Ops, Record, Spec, Write, engine, merge, next_position, require_text};
+use super::spec::{Ops, Record, Spec, Write, merge, next_position, require_text};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
 use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::store::{Store, Ticket};

@@ -6,8 +6,13 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-pub use super::listing::Query;
-use super::{derived, engine, id_of};
+use super::catalog::BRANDS;
+use super::fields::TICKET_FORMS;
+use super::groups::GROUPS;
+use super::orgs::ORGANIZATIONS;
+pub use super::spec::Query;
+use super::spec::{Spec, id_of};
+use super::{derived, engine};
 use crate::vendors::zendesk::store::Store;
 use crate::vendors::zendesk::wire::UserOut;
 
@@ -61,18 +66,18 @@ pub fn attach(store: &Store, base: &str, allowed: &[&str], root: &str, q: &Query
         let loaded = match (w, users_root) {
             ("users", _) => users(store, base, &ids(&primary, USER_KEYS)),
             ("groups", true) => groups_of_users(store, base, &ids(&primary, &["id"])),
-            ("groups", false) => records(store, base, "groups", &ids(&primary, &["group_id"])),
+            ("groups", false) => records(store, base, &GROUPS, &ids(&primary, &["group_id"])),
             ("organizations", _) => records(
                 store,
                 base,
-                "organizations",
+                &ORGANIZATIONS,
                 &ids(&primary, &["organization_id"]),
             ),
-            ("brands", _) => records(store, base, "brands", &ids(&primary, &["brand_id"])),
+            ("brands", _) => records(store, base, &BRANDS, &ids(&primary, &["brand_id"])),
             ("ticket_forms", _) => records(
                 store,
                 base,
-                "ticket_forms",
+                &TICKET_FORMS,
                 &ids(&primary, &["ticket_form_id"]),
             ),
             ("last_audits", _) => ("audits", last_audits(store, &ids(&primary, &["id"]))),
@@ -130,23 +135,20 @@ fn users(store: &Store, base: &str, ids: &BTreeSet<u64>) -> (&'static str, Vec<V
 fn records(
     store: &Store,
     base: &str,
-    plural: &'static str,
+    spec: &'static Spec,
     ids: &BTreeSet<u64>,
 ) -> (&'static str, Vec<Value>) {
-    let Some(spec) = super::specs().into_iter().find(|s| s.plural == plural) else {
-        return (plural, Vec::new());
-    };
     let list = ids
         .iter()
-        .filter_map(|id| store.records.get(plural, *id))
+        .filter_map(|id| store.records.get(spec.plural, *id))
         .map(|r| engine::render(spec, base, r))
         .collect();
-    (plural, list)
+    (spec.plural, list)
 }
 
 fn groups_of_users(store: &Store, base: &str, users: &BTreeSet<u64>) -> (&'static str, Vec<Value>) {
     let groups: BTreeSet<u64> = users.iter().flat_map(|u| store.groups_of(*u)).collect();
-    records(store, base, "groups", &groups)
+    records(store, base, &GROUPS, &groups)
 }
 
 fn last_audits(store: &Store, tickets: &BTreeSet<u64>) -> Vec<Value> {
@@ -179,7 +181,7 @@ fn identities(store: &Store, users: &BTreeSet<u64>) -> Vec<Value> {
             Some(json!({
                 "id": u.id + 1, "user_id": u.id, "type": "email", "value": email,
                 "verified": u.verified, "primary": true,
-                "created_at": super::ts(u.created_at), "updated_at": super::ts(u.updated_at),
+                "created_at": super::spec::ts(u.created_at), "updated_at": super::spec::ts(u.updated_at),
             }))
         })
         .collect()

@@ -5,7 +5,9 @@
 
 mod audit;
 mod hooks;
+mod records;
 mod tickets;
+pub mod uploads;
 mod users;
 
 use std::collections::BTreeMap;
@@ -21,6 +23,7 @@ use super::webhook::{Webhook, WebhookOut};
 pub use super::wire::{Audit, Comment, RenderedReply, Ticket, User, Via};
 use super::wire::{Secrets, Status, TicketState, UserOut};
 use crate::ids::{IdGen, Sequence};
+pub use records::{Record, Records};
 
 /// One item of a bulk job's `results`.
 pub type JobResult = Value;
@@ -81,7 +84,10 @@ pub struct Store {
     /// Recent ticket updates per user, for the per-ticket update limit.
     pub update_burst: super::burst::UpdateBurst,
     /// The declared resources' records (organizations, groups, fields, ...).
-    pub records: super::resource::Records,
+    pub records: Records,
+    /// Checks what a ticket refers to once its fields are applied (the declared
+    /// resources install theirs; a bare store checks nothing).
+    pub ticket_check: TicketCheck,
     next_ticket_id: u64,
     /// The default custom status of each status category, in [`Status::ALL`] order.
     custom_statuses: Vec<u64>,
@@ -89,9 +95,19 @@ pub struct Store {
     rng: IdGen,
 }
 
+/// Checks a ticket's references against the account's records; may fill in what
+/// they imply (the assignee's default group). The flag says whether the write
+/// named an assignee.
+pub type TicketCheck = fn(&Store, &mut Ticket, bool) -> Result<(), ZendeskError>;
+
+fn no_check(_: &Store, _: &mut Ticket, _: bool) -> Result<(), ZendeskError> {
+    Ok(())
+}
+
 impl Store {
-    /// The seeded state: the configured users, no tickets.
-    pub fn seeded(settings: &ZendeskSettings, seed: u64, now: OffsetDateTime) -> Self {
+    /// The configured users and hooks, no tickets and no records; its change log
+    /// does not yet feed event webhooks (`Store::seeded` builds the whole account).
+    pub fn with_users(settings: &ZendeskSettings, seed: u64, now: OffsetDateTime) -> Self {
         let mut rng = IdGen::new(seed ^ 0x7a656e_6465736b);
         // Real accounts hand out 13-digit ids; captured audit and event ids step by 128.
         let start = rng.range(1_000_000_000_000, 9_000_000_000_000) & !127;
@@ -109,7 +125,8 @@ impl Store {
             changes: Vec::new(),
             log: ChangeLog::default(),
             update_burst: Default::default(),
-            records: super::resource::Records::default(),
+            records: Records::default(),
+            ticket_check: no_check,
             next_ticket_id: settings.first_ticket_id,
             ids,
             rng,
@@ -135,9 +152,6 @@ impl Store {
         }
         // `ZendeskSettings::problems` has reported what does not seed.
         let _ = store.seed_hooks(settings, now);
-        let _ = super::resource::account::seed(&mut store, settings, now);
-        // From here on, changes also feed event-subscription webhooks.
-        store.log.set_queue(true);
         store
     }
 

@@ -188,7 +188,7 @@ impl Store {
     fn apply_fields(&mut self, t: &mut Ticket, input: &TicketInput) -> Result<(), ZendeskError> {
         self.apply_people(t, input)?;
         apply_values(t, input);
-        crate::vendors::zendesk::resource::tickets::check(self, t, input.assignee_id.is_some())
+        (self.ticket_check)(self, t, input.assignee_id.is_some())
     }
 
     /// The requester and assignee an input names, each checked to exist (and the
