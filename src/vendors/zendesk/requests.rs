@@ -9,6 +9,7 @@ use crate::vendors::zendesk::accounts::Account;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -17,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::error::{ZendeskError, ZendeskJson};
+use super::error::{IdParam, ZendeskError, ZendeskJson};
 use super::extract::{BaseUrl, Caller, RouteJson};
 use super::fake::Zendesk;
 use super::page;
@@ -262,10 +263,9 @@ async fn list_ccd(
 async fn show(
     Account(z): Z,
     caller: Caller,
-    Path(raw): Path<String>,
+    IdParam(id): IdParam,
     BaseUrl(base): BaseUrl,
 ) -> Reply {
-    let id = parse_id(&raw)?;
     let store = z.store_read();
     let t = visible(&store, id, caller.0)?;
     Ok(json_response(
@@ -409,11 +409,10 @@ async fn create(
 async fn update(
     Account(z): Z,
     caller: Caller,
-    Path(raw): Path<String>,
+    IdParam(id): IdParam,
     BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
-    let id = parse_id(&raw)?;
     let r = request_root(&body)?;
     let mut t = Map::new();
     if let Some(Value::Object(c)) = ticket_body(r, caller.0).get("comment") {
@@ -455,11 +454,10 @@ struct CommentOut<'a> {
 async fn comments(
     Account(z): Z,
     caller: Caller,
-    Path(raw): Path<String>,
+    IdParam(id): IdParam,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
 ) -> Reply {
-    let id = parse_id(&raw)?;
     let query: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
@@ -487,8 +485,12 @@ async fn comments(
 async fn comment(
     Account(z): Z,
     caller: Caller,
-    Path((raw, comment)): Path<(String, String)>,
+    ids: Result<Path<(String, String)>, PathRejection>,
 ) -> Reply {
+    // An undecodable id is a record Zendesk cannot find, not axum's plain-text 400.
+    let Ok(Path((raw, comment))) = ids else {
+        return Err(ZendeskError::RecordNotFound);
+    };
     let id = parse_id(&raw)?;
     let comment_id = parse_id(&comment)?;
     let store = z.store_read();
