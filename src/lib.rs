@@ -46,6 +46,7 @@ pub mod proxy;
 pub mod ratelimit;
 pub mod scenario;
 pub mod server;
+pub mod settings;
 pub mod tail;
 pub mod template;
 pub mod tls;

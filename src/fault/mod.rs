@@ -19,7 +19,7 @@
 pub mod chaos;
 pub mod conn;
 pub mod respond;
-mod rule;
+pub mod rule;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};

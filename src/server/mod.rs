@@ -147,7 +147,7 @@ impl Harness {
         peers.set_tls(config.tls.serve);
         let ctx = VendorCtx {
             clock: clock.clone(),
-            config: config.clone(),
+            config: Arc::new(config.vendor_config()),
             sender,
             templates: Arc::new(Templates::new()),
             peers: peers.clone(),

@@ -26,10 +26,10 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use crate::clock::Clock;
-use crate::config::{ConfigError, RunConfig};
 use crate::journal::Headers;
 use crate::outbound::Sender;
 use crate::server::record::RecordLayer;
+use crate::settings::{ConfigError, SettingsSpec, VendorConfig};
 use crate::template::Templates;
 
 /// A JSON reply with the vendor's own content type (Zendesk adds a charset, Braze
@@ -197,8 +197,9 @@ pub struct Credential {
 pub struct VendorCtx {
     /// The run's clock.
     pub clock: Arc<dyn Clock>,
-    /// The validated run configuration.
-    pub config: Arc<RunConfig>,
+    /// What vendors read of the validated run configuration: the seed, the rate
+    /// limits' master switch and every vendor's settings.
+    pub config: Arc<VendorConfig>,
     /// Sends (and journals) the vendor's outbound calls.
     pub sender: Sender,
     /// The shared Liquid parser.
@@ -386,6 +387,8 @@ pub struct Registration {
     pub name: &'static str,
     /// The port `serve` uses unless told otherwise.
     pub default_port: u16,
+    /// The vendor's section of `vendors:` in the config file and in scenarios.
+    pub settings: SettingsSpec,
     /// Builds the vendor from the run configuration.
     pub build: fn(&VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError>,
     /// What the vendor does on its own when told (scenario `send` steps), each served
