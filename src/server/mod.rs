@@ -201,9 +201,13 @@ impl Harness {
             faults: self.faults.clone(),
             coverage: self.coverage.clone(),
         };
-        vendor
-            .clone()
-            .recorded_router(record::RecordLayer::new(recorder))
+        let record = record::RecordLayer::new(recorder);
+        // One `Router::layer` call: each adds a route level that axum clones on
+        // every request.
+        match vendor.clone().gate() {
+            Some(gate) => vendor.clone().router().layer((record, gate)),
+            None => vendor.clone().router().layer(record),
+        }
     }
 
     /// `http://ADDR` of a vendor (or `control`), once bound.

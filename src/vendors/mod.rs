@@ -11,6 +11,7 @@ pub mod blip;
 pub mod braze;
 pub mod ferndesk;
 pub mod freshchat;
+pub mod gate;
 pub mod mammut;
 pub mod smartsupp;
 pub mod zendesk;
@@ -28,7 +29,6 @@ use bytes::Bytes;
 use crate::clock::Clock;
 use crate::journal::Headers;
 use crate::outbound::Sender;
-use crate::server::record::RecordLayer;
 use crate::settings::{ConfigError, SettingsSpec, VendorConfig};
 use crate::template::Templates;
 
@@ -286,14 +286,15 @@ impl Peers {
 pub trait Vendor: Send + Sync + 'static {
     /// The key used in configuration, the journal and URLs, e.g. `zendesk`.
     fn name(&self) -> &'static str;
-    /// The vendor's public API, serving only the vendor's own paths.
+    /// The vendor's public API, serving only the vendor's own paths. The harness
+    /// puts its record layer, and the vendor's [`Vendor::gate`] inside it, around
+    /// every route.
     fn router(self: Arc<Self>) -> Router;
-    /// [`Vendor::router`] with the harness's record layer around every route: what
-    /// the vendor's port serves. A vendor with its own layer around its routes
-    /// overrides this to apply both in one `Router::layer` call: each call adds a
-    /// boxed route level that axum clones on every request.
-    fn recorded_router(self: Arc<Self>, record: RecordLayer) -> Router {
-        self.router().layer(record)
+    /// What every request goes through before its route and every answer after it
+    /// (an account's rate limit, authentication, common headers); `None` when the
+    /// vendor's routes check everything themselves.
+    fn gate(self: Arc<Self>) -> Option<gate::GateLayer> {
+        None
     }
     /// Everything the vendor holds, for `GET /state/{vendor}`.
     fn state(&self) -> serde_json::Value;

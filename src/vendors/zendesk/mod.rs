@@ -24,12 +24,8 @@ pub mod triggers;
 pub mod webhook;
 pub mod wire;
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -37,18 +33,17 @@ use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, Route};
+use axum::routing::MethodRouter;
 use base64::Engine as _;
 use serde_json::json;
-use tower::{Layer, Service};
 
 use self::error::ZendeskError;
 pub use self::settings::{RateLimitSettings, SeedUser, WebhookSettings, ZendeskSettings};
 use self::store::Store;
 use self::wire::CONTENT_TYPE_JSON;
+use super::gate::{GateLayer, Gatekeeper, Pass};
 use super::{Credential as Exported, Registration, Rejection, Vendor, VendorCtx};
 use crate::ratelimit::{Decision, Window};
-use crate::server::record::RecordLayer;
 use crate::settings::ConfigError;
 use crate::template::Dialect;
 
@@ -486,16 +481,7 @@ impl Zendesk {
 impl Zendesk {
     /// Every route, each wrapped in `layer` (the gate, and the record layer when
     /// recorded).
-    fn routes<L>(self: Arc<Self>, layer: L) -> Router
-    where
-        L: Layer<Route> + Clone + Send + Sync + 'static,
-        L::Service: Service<Request, Response = Response, Error = Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<Request>>::Future: Send + 'static,
-    {
+    fn routes(self: Arc<Self>) -> Router {
         api::routes()
             .merge(admin_api::routes())
             .merge(export::routes())
@@ -504,7 +490,6 @@ impl Zendesk {
             .merge(resource::router().router)
             .fallback(api::invalid_endpoint)
             .method_not_allowed_fallback(api::invalid_endpoint)
-            .layer(layer)
             .with_state(self)
     }
 }
@@ -530,13 +515,11 @@ impl Vendor for Zendesk {
     }
 
     fn router(self: Arc<Self>) -> Router {
-        let gate = GateLayer(self.clone());
-        self.routes(gate)
+        self.routes()
     }
 
-    fn recorded_router(self: Arc<Self>, record: RecordLayer) -> Router {
-        let gate = GateLayer(self.clone());
-        self.routes((record, gate))
+    fn gate(self: Arc<Self>) -> Option<GateLayer> {
+        Some(GateLayer::new(self))
     }
 
     fn state(&self) -> serde_json::Value {
@@ -696,130 +679,58 @@ const X_ZENDESK_ORIGIN_SERVER: HeaderName = HeaderName::from_static("x-zendesk-o
 
 /// Everything every request goes through before its route: the account's rate
 /// limit (429 before anything else), authentication (401), and Zendesk's common
-/// response headers. A tower layer, for `Router::layer`.
-///
-/// Hand-written rather than `axum::middleware::from_fn`, which boxes a future and
-/// clones the route per request: every check here is synchronous, so [`GateFuture`]
-/// only waits for the route.
-#[derive(Clone)]
-struct GateLayer(Arc<Zendesk>);
-
-impl<S> Layer<S> for GateLayer {
-    type Service = Gate<S>;
-
-    fn layer(&self, inner: S) -> Gate<S> {
-        Gate {
-            zendesk: self.0.clone(),
-            inner,
-        }
-    }
-}
-
-/// [`GateLayer`] around one route.
-#[derive(Clone)]
-struct Gate<S> {
-    zendesk: Arc<Zendesk>,
-    inner: S,
-}
-
-impl<S> Service<Request> for Gate<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-    // axum's route futures are `Unpin`; requiring it keeps `GateFuture` simple.
-    S::Future: Unpin,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = GateFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request) -> Self::Future {
+/// response headers.
+impl Gatekeeper for Zendesk {
+    fn admit(self: Arc<Self>, req: &mut Request) -> (Pass, Option<Response>) {
         let started = Instant::now();
-        let Some(z) = self.zendesk.account_for(req.headers(), req.extensions()) else {
+        let Some(z) = self.account_for(req.headers(), req.extensions()) else {
             tracing::warn!(
                 "more than {} Zendesk subdomains: refused",
                 accounts::MAX_ACCOUNTS
             );
-            return GateFuture {
-                zendesk: self.zendesk.clone(),
-                answer: Answer::Refused(Some(ZendeskError::RecordNotFound.into_response())),
+            let pass = Pass {
+                keeper: self,
                 decision: None,
                 started,
+                writes: false,
             };
+            return (pass, Some(ZendeskError::RecordNotFound.into_response()));
         };
-        if !Arc::ptr_eq(&z, &self.zendesk) {
+        if !Arc::ptr_eq(&z, &self) {
             req.extensions_mut().insert(accounts::Found(z.clone()));
         }
         let decision = z.hit(&z.limiter);
-        let answer = if decision.is_some_and(|d| !d.allowed) {
+        let mut writes = false;
+        let refusal = if decision.is_some_and(|d| !d.allowed) {
             let reset = decision.map_or(60, |d| d.reset_secs);
-            Answer::Refused(Some(ZendeskError::RateLimited(reset).into_response()))
+            Some(ZendeskError::RateLimited(reset).into_response())
         } else {
             match z.caller(req.headers().get(header::AUTHORIZATION)) {
                 Some(id) if z.refused_end_user(id, req.method(), req.uri().path()) => {
-                    Answer::Refused(Some(ZendeskError::Forbidden.into_response()))
+                    Some(ZendeskError::Forbidden.into_response())
                 }
                 Some(_) => {
                     // Only writes change tickets, so only they can fire triggers.
-                    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
-                    Answer::Route {
-                        future: self.inner.call(req),
-                        writes,
-                    }
+                    writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+                    None
                 }
-                None => Answer::Refused(Some(ZendeskError::Unauthorized.into_response())),
+                None => Some(ZendeskError::Unauthorized.into_response()),
             }
         };
-        GateFuture {
-            zendesk: z,
-            answer,
+        let pass = Pass {
+            keeper: z,
             decision,
             started,
-        }
-    }
-}
-
-/// The answer of [`Gate`]: the route's, with Zendesk's common headers added.
-struct GateFuture<F> {
-    zendesk: Arc<Zendesk>,
-    answer: Answer<F>,
-    decision: Option<Decision>,
-    started: Instant,
-}
-
-enum Answer<F> {
-    /// Refused before the route (taken when the future completes).
-    Refused(Option<Response>),
-    /// Waiting for the route.
-    Route { future: F, writes: bool },
-}
-
-impl<F> Future for GateFuture<F>
-where
-    F: Future<Output = Result<Response, Infallible>> + Unpin,
-{
-    type Output = Result<Response, Infallible>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let res = match &mut this.answer {
-            Answer::Refused(res) => res.take().expect("GateFuture polled after completion"),
-            Answer::Route { future, writes } => {
-                let res = ready!(Pin::new(future).poll(cx))?;
-                if *writes {
-                    this.zendesk.fire_triggers();
-                }
-                res
-            }
+            writes,
         };
-        Poll::Ready(Ok(this.zendesk.common_headers(
-            res,
-            this.decision,
-            this.started,
-        )))
+        (pass, refusal)
+    }
+
+    fn finish(&self, res: Response, pass: &Pass) -> Response {
+        if pass.writes {
+            self.fire_triggers();
+        }
+        self.common_headers(res, pass.decision, pass.started)
     }
 }
 
