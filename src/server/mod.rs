@@ -120,7 +120,7 @@ impl Harness {
         let journal = Arc::new(Journal::with_limits(config.journal_limits()));
         let in_flight = InFlight::default();
         let (ca, transport) = tls_of(&config)?;
-        let faults = Arc::new(Faults::new(config.seed));
+        let faults = Arc::new(Faults::new(config.seed, &vendors::names()));
         let problems: Vec<String> = config
             .faults()
             .into_iter()
