@@ -16,7 +16,7 @@ use crate::vendors;
 mod sections;
 pub use sections::VendorsFile;
 
-/// Default port of the control API (vendors follow it: zendesk on 4711, ...).
+/// Default port of the control API (vendors follow it: the first on 4711, ...).
 pub const DEFAULT_CONTROL_PORT: u16 = 4710;
 /// Default longest wait for a request's header, from its first byte (or from the
 /// connection's opening).
@@ -521,33 +521,42 @@ fn first_line(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The first registered vendor: its name and default port.
+    fn first() -> (&'static str, u16) {
+        let reg = &vendors::REGISTRY[0];
+        (reg.name, reg.default_port)
+    }
+
     #[test]
     fn defaults_use_fixed_ports_and_ephemeral_uses_zero() {
+        let (v, port) = first();
         let c = RunConfig::build(FileConfig::default(), &Overrides::default()).unwrap();
-        assert_eq!((c.control_port, c.ports["zendesk"]), (4710, 4711));
+        assert_eq!((c.control_port, c.ports[v]), (4710, port));
         let e = RunConfig::ephemeral();
-        assert_eq!((e.control_port, e.ports["zendesk"]), (0, 0));
+        assert_eq!((e.control_port, e.ports[v]), (0, 0));
     }
 
     #[test]
     fn command_line_wins_over_the_file() {
+        let (v, _) = first();
         let file = parse(
             Path::new("c.yaml"),
-            "control_port: 5000\nvendors:\n  zendesk:\n    port: 5001\n",
+            &format!("control_port: 5000\nvendors:\n  {v}:\n    port: 5001\n"),
         )
         .unwrap();
         let o = Overrides {
-            ports: vec![("zendesk".to_owned(), 6001)],
+            ports: vec![(v.to_owned(), 6001)],
             ..Overrides::default()
         };
         let c = RunConfig::build(file, &o).unwrap();
-        assert_eq!((c.control_port, c.ports["zendesk"]), (5000, 6001));
+        assert_eq!((c.control_port, c.ports[v]), (5000, 6001));
     }
 
     #[test]
     fn reports_every_problem_at_once() {
+        let (v, _) = first();
         let o = Overrides {
-            ports: vec![("zendsk".to_owned(), 1), ("zendesk".to_owned(), 4710)],
+            ports: vec![("nobody".to_owned(), 1), (v.to_owned(), 4710)],
             journal_capacity: Some(0),
             ..Overrides::default()
         };
@@ -556,8 +565,8 @@ mod tests {
             panic!("expected Invalid");
         };
         assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].contains("unknown vendor `zendsk`"));
-        assert!(problems[1].contains("port 4710 is given to both control and zendesk"));
+        assert!(problems[0].contains("unknown vendor `nobody`"));
+        assert!(problems[1].contains(&format!("port 4710 is given to both control and {v}")));
     }
 
     #[test]
@@ -588,9 +597,10 @@ mod tests {
 
     #[test]
     fn parse_errors_name_file_line_and_column() {
+        let (v, _) = first();
         let err = parse(
             Path::new("fakedesk.yaml"),
-            "journal_capacity: 5\nvendors:\n  zendesk:\n    subdomian: x\n",
+            &format!("journal_capacity: 5\nvendors:\n  {v}:\n    no_such_key: x\n"),
         )
         .unwrap_err();
         let ConfigError::Parse {
@@ -603,7 +613,7 @@ mod tests {
             panic!("expected Parse, got {err:?}")
         };
         assert_eq!((line, column), (4, 5));
-        assert!(message.contains("subdomian"), "{message}");
+        assert!(message.contains("no_such_key"), "{message}");
         assert!(err.to_string().starts_with("fakedesk.yaml:4:5: "));
     }
 }
