@@ -1,11 +1,37 @@
 //! The fake vendors: one folder each, one trait, one registry.
 //!
 //! Every vendor folder has the same file names, present where they apply:
-//! `mod.rs` (the [`Vendor`] impl and router), `api.rs` (handlers), `wire.rs` (the
-//! vendor's JSON shapes), `store.rs` (state and lifecycle rules, no I/O), `error.rs`
-//! (the vendor's error envelope) and `webhook.rs` (outbound payloads and signatures).
+//! `settings.rs` (the vendor's section of `vendors:` in the config file and in
+//! scenarios: its type, defaults and `problems()`, implementing
+//! [`crate::settings::VendorSettings`]), `mod.rs` (the [`Registration`], the [`Vendor`]
+//! impl and router), `api.rs` (handlers), `wire.rs` (the vendor's JSON shapes),
+//! `store.rs` (state and lifecycle rules, no I/O), `error.rs` (the vendor's error
+//! envelope) and `webhook.rs` (outbound payloads and signatures).
 //!
-//! Adding a vendor is a new folder and one line in [`REGISTRY`].
+//! Vendors import only the core (this module's trait and types, [`gate`],
+//! [`crate::settings`], the journal, outbound, clock, ids, template and rate-limit
+//! modules), never the config, the server, scenarios or fuzzing, which reach every
+//! vendor through [`REGISTRY`].
+//!
+//! # Adding a vendor
+//!
+//! 1. Create `src/vendors/<name>/` with a `settings.rs`: a settings type deriving
+//!    `Debug, Clone, Default, Deserialize, schemars::JsonSchema` (with
+//!    `#[serde(deny_unknown_fields, default)]`, a `port: Option<u16>` and a
+//!    `faults: Vec<FaultRule>`), and its `impl VendorSettings` (`problems()`, `port()`,
+//!    `faults()`).
+//! 2. In its `mod.rs`, declare `pub mod settings;` (and the other files), a
+//!    `pub const REGISTRATION: Registration` with the vendor's name, default port,
+//!    `build` function, actions and `settings: SettingsSpec::of::<ItsSettings>("Fake
+//!    Name.")`, and a type implementing [`Vendor`]: `build` reads the settings with
+//!    `ctx.config.vendor::<ItsSettings>()`.
+//! 3. Add `pub mod <name>;` below and one line, `<name>::REGISTRATION`, to [`REGISTRY`].
+//!
+//! That is all: the vendor serves on its port through the record layer (every call
+//! journaled), appears in `serve`'s table and the env file (its
+//! [`Vendor::credentials`]), and its section is read from the config file and
+//! scenarios and described in the schema (regenerate `scenario.schema.json` with
+//! `cargo run -- schema`).
 
 pub mod blip;
 pub mod braze;
