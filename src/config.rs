@@ -504,13 +504,32 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     }
     serde_saphyr::from_str(text).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        let (line, column, message) = innermost(line, column, &first_line(&e.to_string()));
         ConfigError::Parse {
             path: path.to_owned(),
             line,
             column,
-            message: first_line(&e.to_string()),
+            message,
         }
     })
+}
+
+/// A vendor section's error crosses the registry's erased parser as text, which
+/// then carries the inner position (`... at line 4, column 7`) while the outer one
+/// is the section's: the inner position and the bare message win.
+fn innermost(line: u64, column: u64, message: &str) -> (u64, u64, String) {
+    static AT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(?:error: line \d+ column \d+: )?(.*?) at line (\d+), column (\d+)")
+            .expect("a valid pattern")
+    });
+    match AT.captures(message) {
+        Some(c) => (
+            c[2].parse().unwrap_or(line),
+            c[3].parse().unwrap_or(column),
+            c[1].to_owned(),
+        ),
+        None => (line, column, message.to_owned()),
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -613,6 +632,15 @@ mod tests {
             panic!("expected Parse, got {err:?}")
         };
         assert_eq!((line, column), (4, 5));
+        let nested = parse(
+            Path::new("c.yaml"),
+            &format!("vendors:\n  {v}:\n    faults:\n      - nonsense: 1\n"),
+        )
+        .unwrap_err();
+        let ConfigError::Parse { line, column, .. } = nested else {
+            panic!("expected Parse, got {nested:?}")
+        };
+        assert_eq!((line, column), (4, 9));
         assert!(message.contains("no_such_key"), "{message}");
         assert!(err.to_string().starts_with("fakedesk.yaml:4:5: "));
     }
