@@ -9,16 +9,15 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 use crate::journal::{DEFAULT_CAPACITY, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRY_BODY, Limits};
-use crate::vendors::{
-    self, blip::BlipSettings, braze::BrazeSettings, ferndesk::FerndeskSettings,
-    freshchat::FreshchatSettings, mammut::MammutSettings, smartsupp::SmartsuppSettings,
-    zendesk::ZendeskSettings,
-};
+pub use crate::settings::{ConfigError, DEFAULT_MAX_BODY_BYTES};
+use crate::settings::{Sections, VendorConfig};
+use crate::vendors;
 
-/// Default port of the control API (vendors follow it: zendesk on 4711, ...).
+mod sections;
+pub use sections::VendorsFile;
+
+/// Default port of the control API (vendors follow it: the first on 4711, ...).
 pub const DEFAULT_CONTROL_PORT: u16 = 4710;
-/// Default largest request body a fake accepts.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Default longest wait for a request's header, from its first byte (or from the
 /// connection's opening).
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -73,37 +72,6 @@ impl<'de> Deserialize<'de> for ConfigDuration {
     }
 }
 
-/// Why the configuration cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The config file could not be read.
-    #[error("cannot read config file {path}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The config file is not valid YAML of the expected shape.
-    #[error(
-        "{path}:{line}:{column}: {message}\n  hint: see the \"Configuration file\" section of the README for every key"
-    )]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line (0 when unknown).
-        line: u64,
-        /// 1-based column (0 when unknown).
-        column: u64,
-        /// What the parser said.
-        message: String,
-    },
-    /// The settings parse but contradict each other or make no sense.
-    #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
-    Invalid(Vec<String>),
-}
-
 /// The config file's shape. Every key is optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,26 +109,6 @@ pub struct FileConfig {
     /// that vendor's defaults.
     #[serde(default)]
     pub proxy_hosts: BTreeMap<String, Vec<String>>,
-}
-
-/// The `vendors:` section.
-#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VendorsFile {
-    /// Fake Zendesk.
-    pub zendesk: Option<ZendeskSettings>,
-    /// Fake Braze.
-    pub braze: Option<BrazeSettings>,
-    /// Fake Freshchat.
-    pub freshchat: Option<FreshchatSettings>,
-    /// Fake Mammut.
-    pub mammut: Option<MammutSettings>,
-    /// Fake Smartsupp.
-    pub smartsupp: Option<SmartsuppSettings>,
-    /// Fake Take Blip.
-    pub blip: Option<BlipSettings>,
-    /// Fake Ferndesk.
-    pub ferndesk: Option<FerndeskSettings>,
 }
 
 /// Settings given on the command line; they win over the file.
@@ -233,20 +181,8 @@ pub struct RunConfig {
     pub rate_limits: bool,
     /// Seed for ids.
     pub seed: u64,
-    /// Fake Zendesk's settings.
-    pub zendesk: ZendeskSettings,
-    /// Fake Braze's settings.
-    pub braze: BrazeSettings,
-    /// Fake Freshchat's settings.
-    pub freshchat: FreshchatSettings,
-    /// Fake Mammut's settings.
-    pub mammut: MammutSettings,
-    /// Fake Smartsupp's settings.
-    pub smartsupp: SmartsuppSettings,
-    /// Fake Blip's settings.
-    pub blip: BlipSettings,
-    /// Fake Ferndesk's settings.
-    pub ferndesk: FerndeskSettings,
+    /// Every registered vendor's settings, in registry order.
+    pub vendors: Sections,
     /// https in and out, and the proxy.
     pub tls: TlsConfig,
 }
@@ -276,19 +212,29 @@ impl TlsConfig {
 impl RunConfig {
     /// Every vendor's `faults:`, as `(vendor, rule)` in registry order.
     pub fn faults(&self) -> Vec<(&'static str, crate::fault::FaultRule)> {
-        let lists: [(&'static str, &Vec<crate::fault::FaultRule>); 7] = [
-            ("zendesk", &self.zendesk.faults),
-            ("braze", &self.braze.faults),
-            ("freshchat", &self.freshchat.faults),
-            ("mammut", &self.mammut.faults),
-            ("smartsupp", &self.smartsupp.faults),
-            ("blip", &self.blip.faults),
-            ("ferndesk", &self.ferndesk.faults),
-        ];
-        lists
-            .into_iter()
-            .flat_map(|(v, rules)| rules.iter().map(move |r| (v, r.clone())))
+        self.vendors
+            .iter()
+            .flat_map(|(v, s)| s.faults().iter().map(move |r| (v, r.clone())))
             .collect()
+    }
+
+    /// The settings of type `T` (a vendor's own settings type).
+    pub fn vendor<T: 'static>(&self) -> &T {
+        self.vendors.vendor()
+    }
+
+    /// The settings of type `T`, to change before the run starts.
+    pub fn vendor_mut<T: 'static>(&mut self) -> &mut T {
+        self.vendors.vendor_mut()
+    }
+
+    /// What the vendors read of this configuration.
+    pub fn vendor_config(&self) -> VendorConfig {
+        VendorConfig {
+            seed: self.seed,
+            rate_limits: self.rate_limits,
+            sections: self.vendors.clone(),
+        }
     }
 
     /// Defaults with every port chosen by the OS: what tests and embedders want.
@@ -314,7 +260,7 @@ impl RunConfig {
 
     /// Merges the file (if any) with the overrides and validates the result,
     /// reporting every problem at once.
-    pub fn build(file: FileConfig, o: &Overrides) -> Result<Self, ConfigError> {
+    pub fn build(mut file: FileConfig, o: &Overrides) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
         // First, while `file` is whole.
         let Bounds {
@@ -325,56 +271,8 @@ impl RunConfig {
             control_token,
             bind,
         } = limits(&file, o, &mut problems);
-        let zendesk = file.vendors.zendesk.unwrap_or_default();
-        problems.extend(zendesk.problems());
-        let braze = file.vendors.braze.unwrap_or_default();
-        problems.extend(braze.problems());
-        let freshchat = file.vendors.freshchat.unwrap_or_default();
-        problems.extend(freshchat.problems());
-        let mammut = file.vendors.mammut.unwrap_or_default();
-        problems.extend(mammut.problems());
-        let smartsupp = file.vendors.smartsupp.unwrap_or_default();
-        problems.extend(smartsupp.problems());
-        let blip = file.vendors.blip.unwrap_or_default();
-        problems.extend(blip.problems());
-        let ferndesk = file.vendors.ferndesk.unwrap_or_default();
-        problems.extend(ferndesk.problems());
-        let file_ports: BTreeMap<&str, Option<u16>> = BTreeMap::from([
-            ("zendesk", zendesk.port),
-            ("braze", braze.port),
-            ("freshchat", freshchat.port),
-            ("mammut", mammut.port),
-            ("smartsupp", smartsupp.port),
-            ("blip", blip.port),
-            ("ferndesk", ferndesk.port),
-        ]);
-        let mut ports = BTreeMap::new();
-        for reg in vendors::REGISTRY {
-            let default = if o.ephemeral_ports {
-                0
-            } else {
-                reg.default_port
-            };
-            ports.insert(
-                reg.name,
-                file_ports
-                    .get(reg.name)
-                    .copied()
-                    .flatten()
-                    .unwrap_or(default),
-            );
-        }
-        for (name, port) in &o.ports {
-            match vendors::find(name) {
-                Some(reg) => {
-                    ports.insert(reg.name, *port);
-                }
-                None => problems.push(format!(
-                    "--port {name}={port}: unknown vendor `{name}` (known: {})",
-                    vendors::names().join(", ")
-                )),
-            }
-        }
+        let vendors = std::mem::take(&mut file.vendors).resolve(&mut problems);
+        let ports = vendor_ports(&vendors, o, &mut problems);
         let control_default = if o.ephemeral_ports {
             0
         } else {
@@ -384,17 +282,7 @@ impl RunConfig {
             .control_port
             .or(file.control_port)
             .unwrap_or(control_default);
-        let mut taken: BTreeMap<u16, &str> = BTreeMap::new();
-        for (name, port) in
-            std::iter::once(("control", control_port)).chain(ports.iter().map(|(n, p)| (*n, *p)))
-        {
-            if port == 0 {
-                continue;
-            }
-            if let Some(other) = taken.insert(port, name) {
-                problems.push(format!("port {port} is given to both {other} and {name}"));
-            }
-        }
+        check_ports_apart(control_port, &ports, &mut problems);
         let journal_capacity = o
             .journal_capacity
             .or(file.journal_capacity)
@@ -411,26 +299,12 @@ impl RunConfig {
                 "max_body_bytes {max_body_bytes} is too small: vendors need at least 1024"
             ));
         }
-        let hosts = crate::proxy::hosts::HostMap::build(&file.proxy_hosts).unwrap_or_else(|p| {
-            problems.extend(p);
-            crate::proxy::hosts::HostMap::default()
-        });
-        for f in &o.ca_certs {
-            if !f.is_file() {
-                problems.push(format!("--ca-cert {}: no such file", f.display()));
-            }
-        }
+        let tls = tls_config(&file, o, &mut problems);
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }
         Ok(Self {
-            tls: TlsConfig {
-                serve: o.tls,
-                dir: o.tls_dir.clone().unwrap_or_else(crate::tls::default_dir),
-                ca_certs: o.ca_certs.clone(),
-                proxy_port: o.proxy_port,
-                hosts,
-            },
+            tls,
             bind,
             control_port,
             ports,
@@ -443,14 +317,78 @@ impl RunConfig {
             control_token,
             rate_limits: !o.no_rate_limits && file.rate_limits.unwrap_or(true),
             seed: o.seed.or(file.seed).unwrap_or(0),
-            zendesk,
-            braze,
-            freshchat,
-            mammut,
-            smartsupp,
-            blip,
-            ferndesk,
+            vendors,
         })
+    }
+}
+
+/// Every vendor's port: the command line's, else its section's, else its default
+/// (0 under `--ephemeral-ports`).
+fn vendor_ports(
+    vendors: &Sections,
+    o: &Overrides,
+    problems: &mut Vec<String>,
+) -> BTreeMap<&'static str, u16> {
+    let mut ports = BTreeMap::new();
+    for reg in vendors::REGISTRY {
+        let default = if o.ephemeral_ports {
+            0
+        } else {
+            reg.default_port
+        };
+        let from_file = vendors.get(reg.name).and_then(|s| s.port());
+        ports.insert(reg.name, from_file.unwrap_or(default));
+    }
+    for (name, port) in &o.ports {
+        match vendors::find(name) {
+            Some(reg) => {
+                ports.insert(reg.name, *port);
+            }
+            None => problems.push(format!(
+                "--port {name}={port}: unknown vendor `{name}` (known: {})",
+                vendors::names().join(", ")
+            )),
+        }
+    }
+    ports
+}
+
+/// Reports every fixed port given to two listeners.
+fn check_ports_apart(
+    control_port: u16,
+    ports: &BTreeMap<&'static str, u16>,
+    problems: &mut Vec<String>,
+) {
+    let mut taken: BTreeMap<u16, &str> = BTreeMap::new();
+    for (name, port) in
+        std::iter::once(("control", control_port)).chain(ports.iter().map(|(n, p)| (*n, *p)))
+    {
+        if port == 0 {
+            continue;
+        }
+        if let Some(other) = taken.insert(port, name) {
+            problems.push(format!("port {port} is given to both {other} and {name}"));
+        }
+    }
+}
+
+/// https in and out, and the proxy's host map.
+fn tls_config(file: &FileConfig, o: &Overrides, problems: &mut Vec<String>) -> TlsConfig {
+    let hosts = crate::proxy::hosts::HostMap::build(&file.proxy_hosts).unwrap_or_else(|p| {
+        problems.extend(p);
+        crate::proxy::hosts::HostMap::default()
+    });
+    for f in &o.ca_certs {
+        if !f.is_file() {
+            problems.push(format!("--ca-cert {}: no such file", f.display()));
+        }
+    }
+    TlsConfig {
+        serve: o.tls,
+        dir: o.tls_dir.clone().unwrap_or_else(crate::tls::default_dir),
+        ca_certs: o.ca_certs.clone(),
+        proxy_port: o.proxy_port,
+        hosts,
     }
 }
 
@@ -479,6 +417,24 @@ fn limits(file: &FileConfig, o: &Overrides, problems: &mut Vec<String>) -> Bound
         .journal_body_bytes
         .or(file.journal_body_bytes)
         .unwrap_or(DEFAULT_MAX_ENTRY_BODY);
+    let timeouts = timeouts(file, o, problems);
+    let shutdown_timeout = o
+        .shutdown_timeout
+        .or(file.shutdown_timeout.map(|d| d.0))
+        .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
+    let (bind, control_token) = exposure(file, o, problems);
+    Bounds {
+        journal_bytes,
+        journal_body_bytes,
+        timeouts,
+        shutdown_timeout,
+        control_token,
+        bind,
+    }
+}
+
+/// The read timeouts; a zero one is a problem.
+fn timeouts(file: &FileConfig, o: &Overrides, problems: &mut Vec<String>) -> Timeouts {
     let mut duration = |cli: Option<Duration>, file: Option<ConfigDuration>, default, key| {
         let d = cli.or(file.map(|d| d.0)).unwrap_or(default);
         if d.is_zero() {
@@ -487,7 +443,7 @@ fn limits(file: &FileConfig, o: &Overrides, problems: &mut Vec<String>) -> Bound
         }
         d
     };
-    let timeouts = Timeouts {
+    Timeouts {
         header: duration(
             o.header_timeout,
             file.header_timeout,
@@ -506,11 +462,15 @@ fn limits(file: &FileConfig, o: &Overrides, problems: &mut Vec<String>) -> Bound
             DEFAULT_KEEP_ALIVE_TIMEOUT,
             "keep_alive_timeout",
         ),
-    };
-    let shutdown_timeout = o
-        .shutdown_timeout
-        .or(file.shutdown_timeout.map(|d| d.0))
-        .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+}
+
+/// The address to bind and the control API's token: a non-loopback address needs one.
+fn exposure(
+    file: &FileConfig,
+    o: &Overrides,
+    problems: &mut Vec<String>,
+) -> (IpAddr, Option<String>) {
     let control_token = o
         .control_token
         .clone()
@@ -525,14 +485,7 @@ fn limits(file: &FileConfig, o: &Overrides, problems: &mut Vec<String>) -> Bound
                 "bind {bind} is not a loopback address: the control API (reset, state, vendor actions) would be open to anyone who can reach it; set --control-token (or FAKEDESK_CONTROL_TOKEN, or control_token in the file), or bind 127.0.0.1"
             ));
     }
-    Bounds {
-        journal_bytes,
-        journal_body_bytes,
-        timeouts,
-        shutdown_timeout,
-        control_token,
-        bind,
-    }
+    (bind, control_token)
 }
 
 /// Reads and parses a config file, pointing at the line and column of any problem.
@@ -551,13 +504,32 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     }
     serde_saphyr::from_str(text).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        let (line, column, message) = innermost(line, column, &first_line(&e.to_string()));
         ConfigError::Parse {
             path: path.to_owned(),
             line,
             column,
-            message: first_line(&e.to_string()),
+            message,
         }
     })
+}
+
+/// A vendor section's error crosses the registry's erased parser as text, which
+/// then carries the inner position (`... at line 4, column 7`) while the outer one
+/// is the section's: the inner position and the bare message win.
+fn innermost(line: u64, column: u64, message: &str) -> (u64, u64, String) {
+    static AT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(?:error: line \d+ column \d+: )?(.*?) at line (\d+), column (\d+)")
+            .expect("a valid pattern")
+    });
+    match AT.captures(message) {
+        Some(c) => (
+            c[2].parse().unwrap_or(line),
+            c[3].parse().unwrap_or(column),
+            c[1].to_owned(),
+        ),
+        None => (line, column, message.to_owned()),
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -568,33 +540,42 @@ fn first_line(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The first registered vendor: its name and default port.
+    fn first() -> (&'static str, u16) {
+        let reg = &vendors::REGISTRY[0];
+        (reg.name, reg.default_port)
+    }
+
     #[test]
     fn defaults_use_fixed_ports_and_ephemeral_uses_zero() {
+        let (v, port) = first();
         let c = RunConfig::build(FileConfig::default(), &Overrides::default()).unwrap();
-        assert_eq!((c.control_port, c.ports["zendesk"]), (4710, 4711));
+        assert_eq!((c.control_port, c.ports[v]), (4710, port));
         let e = RunConfig::ephemeral();
-        assert_eq!((e.control_port, e.ports["zendesk"]), (0, 0));
+        assert_eq!((e.control_port, e.ports[v]), (0, 0));
     }
 
     #[test]
     fn command_line_wins_over_the_file() {
+        let (v, _) = first();
         let file = parse(
             Path::new("c.yaml"),
-            "control_port: 5000\nvendors:\n  zendesk:\n    port: 5001\n",
+            &format!("control_port: 5000\nvendors:\n  {v}:\n    port: 5001\n"),
         )
         .unwrap();
         let o = Overrides {
-            ports: vec![("zendesk".to_owned(), 6001)],
+            ports: vec![(v.to_owned(), 6001)],
             ..Overrides::default()
         };
         let c = RunConfig::build(file, &o).unwrap();
-        assert_eq!((c.control_port, c.ports["zendesk"]), (5000, 6001));
+        assert_eq!((c.control_port, c.ports[v]), (5000, 6001));
     }
 
     #[test]
     fn reports_every_problem_at_once() {
+        let (v, _) = first();
         let o = Overrides {
-            ports: vec![("zendsk".to_owned(), 1), ("zendesk".to_owned(), 4710)],
+            ports: vec![("nobody".to_owned(), 1), (v.to_owned(), 4710)],
             journal_capacity: Some(0),
             ..Overrides::default()
         };
@@ -603,8 +584,8 @@ mod tests {
             panic!("expected Invalid");
         };
         assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].contains("unknown vendor `zendsk`"));
-        assert!(problems[1].contains("port 4710 is given to both control and zendesk"));
+        assert!(problems[0].contains("unknown vendor `nobody`"));
+        assert!(problems[1].contains(&format!("port 4710 is given to both control and {v}")));
     }
 
     #[test]
@@ -635,9 +616,10 @@ mod tests {
 
     #[test]
     fn parse_errors_name_file_line_and_column() {
+        let (v, _) = first();
         let err = parse(
             Path::new("fakedesk.yaml"),
-            "journal_capacity: 5\nvendors:\n  zendesk:\n    subdomian: x\n",
+            &format!("journal_capacity: 5\nvendors:\n  {v}:\n    no_such_key: x\n"),
         )
         .unwrap_err();
         let ConfigError::Parse {
@@ -650,7 +632,16 @@ mod tests {
             panic!("expected Parse, got {err:?}")
         };
         assert_eq!((line, column), (4, 5));
-        assert!(message.contains("subdomian"), "{message}");
+        let nested = parse(
+            Path::new("c.yaml"),
+            &format!("vendors:\n  {v}:\n    faults:\n      - nonsense: 1\n"),
+        )
+        .unwrap_err();
+        let ConfigError::Parse { line, column, .. } = nested else {
+            panic!("expected Parse, got {nested:?}")
+        };
+        assert_eq!((line, column), (4, 9));
+        assert!(message.contains("no_such_key"), "{message}");
         assert!(err.to_string().starts_with("fakedesk.yaml:4:5: "));
     }
 }

@@ -37,6 +37,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod exit;
 pub mod fault;
 pub mod fuzz;
 pub mod ids;
@@ -46,6 +47,7 @@ pub mod proxy;
 pub mod ratelimit;
 pub mod scenario;
 pub mod server;
+pub mod settings;
 pub mod tail;
 pub mod template;
 pub mod tls;
@@ -159,7 +161,6 @@ pub async fn run_scenarios(args: cli::RunArgs) -> i32 {
 /// Ferndesk would ingest it; prints the report (text or JSON) and returns the exit
 /// code: 0 ingestible, 1 problems, 2 could not check.
 pub async fn check_endpoint(args: cli::CheckEndpointArgs) -> i32 {
-    use crate::outbound::{HttpTransport, Outgoing, Transport};
     use crate::vendors::ferndesk::{check, wire};
     let url = match args.start_date {
         Some(d) => wire::with_start_date(&args.url, d),
@@ -175,46 +176,8 @@ pub async fn check_endpoint(args: cli::CheckEndpointArgs) -> i32 {
             }
         },
     };
-    let fetch = match reqwest::Url::parse(&url) {
-        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
-            let mut headers = axum::http::HeaderMap::new();
-            headers.insert(
-                axum::http::header::ACCEPT,
-                axum::http::HeaderValue::from_static("application/json"),
-            );
-            let trust = match args.trust.trust() {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return 2;
-                }
-            };
-            let outcome = HttpTransport::new(&trust)
-                .send(
-                    Outgoing {
-                        method: axum::http::Method::GET,
-                        url: url.clone(),
-                        headers,
-                        body: bytes::Bytes::new(),
-                    },
-                    std::time::Duration::from_secs(args.timeout),
-                )
-                .await;
-            check::Fetch::from_outcome(&outcome, args.timeout)
-        }
-        Ok(u) => check::Fetch::Unreachable {
-            kind: check::Unreachable::Other,
-            detail: format!(
-                "`{}` URLs cannot be fetched: give an http:// or https:// URL",
-                u.scheme()
-            ),
-        },
-        Err(e) => check::Fetch::Unreachable {
-            kind: check::Unreachable::Other,
-            detail: format!(
-                "`{url}` is not a URL ({e}): give one such as https://company.com/support-endpoint.json"
-            ),
-        },
+    let Some(fetch) = fetch_endpoint(&url, &args).await else {
+        return 2;
     };
     let report = check::check(&url, &fetch, start, check::IngestRule::AllOrNothing);
     if args.json {
@@ -226,6 +189,57 @@ pub async fn check_endpoint(args: cli::CheckEndpointArgs) -> i32 {
         print!("{}", check::render_text(&report));
     }
     report.exit_code()
+}
+
+/// One `GET` of the endpoint as Ferndesk makes it; `None` (after saying why) when
+/// the trust settings cannot be read.
+async fn fetch_endpoint(
+    url: &str,
+    args: &cli::CheckEndpointArgs,
+) -> Option<vendors::ferndesk::check::Fetch> {
+    use crate::outbound::{HttpTransport, Outgoing, Transport};
+    use crate::vendors::ferndesk::check::{Fetch, Unreachable};
+    Some(match reqwest::Url::parse(url) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                axum::http::header::ACCEPT,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            let trust = match args.trust.trust() {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return None;
+                }
+            };
+            let outcome = HttpTransport::new(&trust)
+                .send(
+                    Outgoing {
+                        method: axum::http::Method::GET,
+                        url: url.to_owned(),
+                        headers,
+                        body: bytes::Bytes::new(),
+                    },
+                    std::time::Duration::from_secs(args.timeout),
+                )
+                .await;
+            Fetch::from_outcome(&outcome, args.timeout)
+        }
+        Ok(u) => Fetch::Unreachable {
+            kind: Unreachable::Other,
+            detail: format!(
+                "`{}` URLs cannot be fetched: give an http:// or https:// URL",
+                u.scheme()
+            ),
+        },
+        Err(e) => Fetch::Unreachable {
+            kind: Unreachable::Other,
+            detail: format!(
+                "`{url}` is not a URL ({e}): give one such as https://company.com/support-endpoint.json"
+            ),
+        },
+    })
 }
 
 /// `fakedesk ca`: creates the CA on first use, prints its path and how to trust

@@ -1,10 +1,11 @@
-//! The `fakedesk` binary: parse, set up logging, run, map the outcome to an exit code.
+//! The `fakedesk` binary: parse, set up logging, run the one entry point, exit with
+//! its status.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use fakedesk::cli::{Cli, Command};
+use fakedesk::cli::Cli;
 
 // Journal entries are allocated on one worker thread and freed on another when
 // evicted; glibc's allocator spent a fifth of the CPU on that pattern under load.
@@ -20,53 +21,5 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = match cli.command {
-        Command::Serve(args) => runtime.block_on(fakedesk::serve(args, started)),
-        Command::Run(args) => {
-            let code = runtime.block_on(fakedesk::run_scenarios(args));
-            return ExitCode::from(u8::try_from(code).unwrap_or(2));
-        }
-        Command::CheckEndpoint(args) => {
-            let code = runtime.block_on(fakedesk::check_endpoint(args));
-            return ExitCode::from(u8::try_from(code).unwrap_or(2));
-        }
-        Command::Fuzz(args) => {
-            // The run drives its own single-threaded runtime.
-            drop(runtime);
-            let code = fakedesk::fuzz::command::main(args);
-            return ExitCode::from(u8::try_from(code).unwrap_or(2));
-        }
-        Command::Ca(args) => return ExitCode::from(fakedesk::ca(&args)),
-        Command::Tail(args) => {
-            let code = runtime.block_on(fakedesk::tail::main(args));
-            return ExitCode::from(u8::try_from(code).unwrap_or(2));
-        }
-        Command::Schema => {
-            let schema = fakedesk::scenario::model::schema();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&schema).unwrap_or_default()
-            );
-            return ExitCode::SUCCESS;
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                eprintln!("  caused by: {s}");
-                source = s.source();
-            }
-            ExitCode::from(2)
-        }
-    }
+    fakedesk::exit::main(cli, started).into()
 }

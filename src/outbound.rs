@@ -550,7 +550,7 @@ mod tests {
                 datetime!(2024-01-01 00:00:00 UTC),
             )),
             in_flight: InFlight::default(),
-            faults: Arc::new(Faults::new(0)),
+            faults: Arc::new(Faults::new(0, &[])),
         }
     }
 

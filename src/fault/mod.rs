@@ -19,7 +19,7 @@
 pub mod chaos;
 pub mod conn;
 pub mod respond;
-mod rule;
+pub mod rule;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -173,25 +173,28 @@ pub struct Faults {
     rules: RwLock<Arc<Vec<Arc<Armed>>>>,
     next_id: AtomicU64,
     seed: u64,
+    /// The vendors a rule may name.
+    vendors: Vec<&'static str>,
     /// Counts deliveries' first attempts, which `reorder` waits on.
     sent: tokio::sync::watch::Sender<u64>,
 }
 
 impl Default for Faults {
     fn default() -> Self {
-        Self::new(0)
+        Self::new(0, &[])
     }
 }
 
 impl Faults {
-    /// No rules; probability draws seeded with `seed`.
-    pub fn new(seed: u64) -> Self {
+    /// No rules for any of `vendors` yet; probability draws seeded with `seed`.
+    pub fn new(seed: u64, vendors: &[&'static str]) -> Self {
         Self {
             inbound: AtomicBool::new(false),
             outbound: AtomicBool::new(false),
             rules: RwLock::default(),
             next_id: AtomicU64::new(0),
             seed,
+            vendors: vendors.to_vec(),
             sent: tokio::sync::watch::Sender::new(0),
         }
     }
@@ -215,10 +218,10 @@ impl Faults {
 
     /// Validates `rule` for `vendor` and appends it; returns it armed.
     pub fn add(&self, vendor: &str, rule: FaultRule) -> Result<Arc<Armed>, String> {
-        if crate::vendors::find(vendor).is_none() {
+        if !self.vendors.contains(&vendor) {
             return Err(format!(
                 "unknown vendor `{vendor}` (known: {})",
-                crate::vendors::names().join(", ")
+                self.vendors.join(", ")
             ));
         }
         let action = rule.action()?;
@@ -330,7 +333,7 @@ mod tests {
 
     #[test]
     fn no_rules_means_both_directions_are_idle() {
-        let f = Faults::new(0);
+        let f = Faults::new(0, &["zendesk", "braze"]);
         assert!(!f.inbound_active() && !f.outbound_active());
         f.add("zendesk", rule(json!({"action": "reset"}))).unwrap();
         assert!(f.inbound_active() && !f.outbound_active());
@@ -343,7 +346,7 @@ mod tests {
 
     #[test]
     fn rules_match_like_an_expect_and_apply_in_order() {
-        let f = Faults::new(0);
+        let f = Faults::new(0, &["zendesk", "braze"]);
         let h = HeaderMap::new();
         f.add(
             "zendesk",
@@ -378,7 +381,7 @@ mod tests {
 
     #[test]
     fn after_and_times_pick_which_matches_are_faulted() {
-        let f = Faults::new(0);
+        let f = Faults::new(0, &["zendesk", "braze"]);
         let h = HeaderMap::new();
         f.add(
             "zendesk",
@@ -396,7 +399,7 @@ mod tests {
     #[test]
     fn probability_repeats_with_the_seed_and_differs_with_another() {
         let run = |seed| {
-            let f = Faults::new(seed);
+            let f = Faults::new(seed, &["zendesk", "braze"]);
             let h = HeaderMap::new();
             f.add(
                 "zendesk",
@@ -415,7 +418,7 @@ mod tests {
 
     #[test]
     fn rules_are_removed_by_id_and_by_name() {
-        let f = Faults::new(0);
+        let f = Faults::new(0, &["zendesk", "braze"]);
         let a = f
             .add("zendesk", rule(json!({"action": "reset", "name": "x"})))
             .unwrap();

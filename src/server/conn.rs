@@ -154,7 +154,7 @@ pub async fn serve_connection<IO>(
 
 /// The router behind one connection. It puts the client's address
 /// (`ConnectInfo<SocketAddr>`) in the extensions of writes only: they record it
-/// (Zendesk's audit `metadata.system.ip_address`), while reads, most of the traffic
+/// (an audit's client address), while reads, most of the traffic
 /// under load, are spared allocating an extension map for it. It counts requests
 /// taken and answered for the connection's timeouts.
 struct ConnService {

@@ -223,7 +223,7 @@ pub(super) fn unknown_vendor(h: &Harness, name: &str) -> Response {
     )
 }
 
-/// `?subdomain=NAME`: one Zendesk account rather than the whole vendor.
+/// `?subdomain=NAME`: one account of a vendor with accounts rather than the whole vendor.
 fn subdomain_param(query: Option<&str>) -> Option<String> {
     form_urlencoded::parse(query?.as_bytes())
         .find(|(k, _)| k == "subdomain")
@@ -249,8 +249,8 @@ async fn state(State(h): H, Path(vendor): Path<String>, RawQuery(q): RawQuery) -
     }
 }
 
-/// `POST /reset`: every vendor (every Zendesk account) and the journal;
-/// `?subdomain=NAME`: that Zendesk account only, the journal kept.
+/// `POST /reset`: every vendor (every account) and the journal;
+/// `?subdomain=NAME`: that account only, the journal kept.
 async fn reset(State(h): H, RawQuery(q): RawQuery) -> Response {
     if let Some(sub) = subdomain_param(q.as_deref()) {
         let reset: Vec<&str> = h

@@ -126,7 +126,7 @@ pub fn template_of(path: &str) -> String {
     out
 }
 
-/// A vendor's name as its users know it: `zendesk` → `Zendesk`.
+/// A vendor's name as its users know it: `acme` → `Acme`.
 pub fn display_name(vendor: &str) -> String {
     let mut c = vendor.chars();
     c.next()
@@ -157,13 +157,13 @@ mod tests {
     #[test]
     fn the_first_unmatched_call_of_a_template_is_reported_once() {
         let c = Coverage::default();
-        assert!(c.record("zendesk", "GET", "/api/v2/foo", true));
-        assert!(!c.record("zendesk", "GET", "/api/v2/foo", true));
-        assert!(!c.record("zendesk", "GET", "/api/v2/tickets", false));
-        let (matched, unmatched) = c.calls("zendesk");
+        assert!(c.record("acme", "GET", "/api/v2/foo", true));
+        assert!(!c.record("acme", "GET", "/api/v2/foo", true));
+        assert!(!c.record("acme", "GET", "/api/v2/tickets", false));
+        let (matched, unmatched) = c.calls("acme");
         assert_eq!(matched.len(), 1);
         assert_eq!(unmatched[0].count, 2);
         c.clear();
-        assert!(c.calls("zendesk").1.is_empty());
+        assert!(c.calls("acme").1.is_empty());
     }
 }

@@ -4,8 +4,8 @@
 //! other languages call it instead of matching traffic themselves.
 //!
 //! ```json
-//! {"vendor": "zendesk", "method": "POST", "path": "/api/v2/tickets.json",
-//!  "body": {"ticket": {"subject": "Hi"}}, "status": 201, "within": "2s"}
+//! {"vendor": "acme", "method": "POST", "path": "/api/items.json",
+//!  "body": {"item": {"subject": "Hi"}}, "status": 201, "within": "2s"}
 //! ```
 //!
 //! Optional keys: `direction` (`inbound`, the default, or `outbound`), `query` and

@@ -120,7 +120,7 @@ mod tests {
         let j = Journal::new(1000);
         for i in 0..300 {
             j.record(Exchange {
-                vendor: "zendesk",
+                vendor: "acme",
                 direction: Direction::Inbound,
                 request: RequestRecord {
                     method: "POST".to_owned(),

@@ -120,7 +120,7 @@ impl Harness {
         let journal = Arc::new(Journal::with_limits(config.journal_limits()));
         let in_flight = InFlight::default();
         let (ca, transport) = tls_of(&config)?;
-        let faults = Arc::new(Faults::new(config.seed));
+        let faults = Arc::new(Faults::new(config.seed, &vendors::names()));
         let problems: Vec<String> = config
             .faults()
             .into_iter()
@@ -147,7 +147,7 @@ impl Harness {
         peers.set_tls(config.tls.serve);
         let ctx = VendorCtx {
             clock: clock.clone(),
-            config: config.clone(),
+            config: Arc::new(config.vendor_config()),
             sender,
             templates: Arc::new(Templates::new()),
             peers: peers.clone(),
@@ -201,9 +201,13 @@ impl Harness {
             faults: self.faults.clone(),
             coverage: self.coverage.clone(),
         };
-        vendor
-            .clone()
-            .recorded_router(record::RecordLayer::new(recorder))
+        let record = record::RecordLayer::new(recorder);
+        // One `Router::layer` call: each adds a route level that axum clones on
+        // every request.
+        match vendor.clone().gate() {
+            Some(gate) => vendor.clone().router().layer((record, gate)),
+            None => vendor.clone().router().layer(record),
+        }
     }
 
     /// `http://ADDR` of a vendor (or `control`), once bound.
@@ -349,7 +353,7 @@ async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, ServeError> {
 }
 
 /// Listeners bound before the vendors are built, so their addresses can appear in
-/// the vendors' own settings (a scenario's Braze campaign posting to fake Zendesk).
+/// the vendors' own settings (one fake's outbound URL pointing at another fake).
 pub struct Listeners {
     control: TcpListener,
     proxy: Option<TcpListener>,
@@ -443,49 +447,13 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
         },
     );
     for (name, listener) in bound {
-        let Some(v) = harness.vendor(name) else {
-            continue;
-        };
-        let stall = stall::VendorStall::new(
-            v,
-            harness.journal.clone(),
-            harness.clock.clone(),
-            timeouts.header,
-        );
-        let mut router = harness.vendor_app(v);
-        if tls.is_some() {
-            router = router.layer(tower::util::MapRequestLayer::new(
-                |mut req: axum::extract::Request| {
-                    vendors::mark_https(req.headers_mut());
-                    req
-                },
-            ));
+        if let Some(v) = harness.vendor(name) {
+            serve(listener, vendor_port(&harness, v, tls.clone()));
         }
-        serve(
-            listener,
-            Port {
-                router,
-                timeouts,
-                stall: Arc::new(stall),
-                tls: tls.clone(),
-            },
-        );
     }
     if let Some(l) = proxy {
-        match &harness.ca {
-            Some(ca) => {
-                let apps = harness
-                    .vendors
-                    .iter()
-                    .map(|v| (v.name(), harness.vendor_app(v)))
-                    .collect();
-                let proxy = crate::proxy::Proxy::new(
-                    harness.config.tls.hosts.clone(),
-                    apps,
-                    ca.clone(),
-                    harness.journal.clone(),
-                    harness.clock.clone(),
-                );
+        match proxy_of(&harness) {
+            Some(proxy) => {
                 tasks.spawn(crate::proxy::serve(l, proxy, stopped.clone()));
             }
             None => tracing::error!("the proxy needs fakedesk's CA; it is not running"),
@@ -501,6 +469,54 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
         tasks,
         open,
     }
+}
+
+/// What a vendor's port serves: its app (marking requests https under TLS), with
+/// its own answer to a stalled request.
+fn vendor_port(
+    harness: &Harness,
+    v: &Arc<dyn Vendor>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Port {
+    let timeouts = harness.config.timeouts;
+    let stall = stall::VendorStall::new(
+        v,
+        harness.journal.clone(),
+        harness.clock.clone(),
+        timeouts.header,
+    );
+    let mut router = harness.vendor_app(v);
+    if tls.is_some() {
+        router = router.layer(tower::util::MapRequestLayer::new(
+            |mut req: axum::extract::Request| {
+                vendors::mark_https(req.headers_mut());
+                req
+            },
+        ));
+    }
+    Port {
+        router,
+        timeouts,
+        stall: Arc::new(stall),
+        tls,
+    }
+}
+
+/// The forward proxy over every vendor's app; `None` without fakedesk's CA.
+fn proxy_of(harness: &Harness) -> Option<Arc<crate::proxy::Proxy>> {
+    let ca = harness.ca.as_ref()?;
+    let apps = harness
+        .vendors
+        .iter()
+        .map(|v| (v.name(), harness.vendor_app(v)))
+        .collect();
+    Some(crate::proxy::Proxy::new(
+        harness.config.tls.hosts.clone(),
+        apps,
+        ca.clone(),
+        harness.journal.clone(),
+        harness.clock.clone(),
+    ))
 }
 
 /// Writes `lines` to `path` atomically: a temporary file beside it, then a rename,

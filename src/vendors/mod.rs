@@ -1,16 +1,43 @@
 //! The fake vendors: one folder each, one trait, one registry.
 //!
 //! Every vendor folder has the same file names, present where they apply:
-//! `mod.rs` (the [`Vendor`] impl and router), `api.rs` (handlers), `wire.rs` (the
-//! vendor's JSON shapes), `store.rs` (state and lifecycle rules, no I/O), `error.rs`
-//! (the vendor's error envelope) and `webhook.rs` (outbound payloads and signatures).
+//! `settings.rs` (the vendor's section of `vendors:` in the config file and in
+//! scenarios: its type, defaults and `problems()`, implementing
+//! [`crate::settings::VendorSettings`]), `mod.rs` (the [`Registration`], the [`Vendor`]
+//! impl and router), `api.rs` (handlers), `wire.rs` (the vendor's JSON shapes),
+//! `store.rs` (state and lifecycle rules, no I/O), `error.rs` (the vendor's error
+//! envelope) and `webhook.rs` (outbound payloads and signatures).
 //!
-//! Adding a vendor is a new folder and one line in [`REGISTRY`].
+//! Vendors import only the core (this module's trait and types, [`gate`],
+//! [`crate::settings`], the journal, outbound, clock, ids, template and rate-limit
+//! modules), never the config, the server, scenarios or fuzzing, which reach every
+//! vendor through [`REGISTRY`].
+//!
+//! # Adding a vendor
+//!
+//! 1. Create `src/vendors/<name>/` with a `settings.rs`: a settings type deriving
+//!    `Debug, Clone, Default, Deserialize, schemars::JsonSchema` (with
+//!    `#[serde(deny_unknown_fields, default)]`, a `port: Option<u16>` and a
+//!    `faults: Vec<FaultRule>`), and its `impl VendorSettings` (`problems()`, `port()`,
+//!    `faults()`).
+//! 2. In its `mod.rs`, declare `pub mod settings;` (and the other files), a
+//!    `pub const REGISTRATION: Registration` with the vendor's name, default port,
+//!    `build` function, actions and `settings: SettingsSpec::of::<ItsSettings>("Fake
+//!    Name.")`, and a type implementing [`Vendor`]: `build` reads the settings with
+//!    `ctx.config.vendor::<ItsSettings>()`.
+//! 3. Add `pub mod <name>;` below and one line, `<name>::REGISTRATION`, to [`REGISTRY`].
+//!
+//! That is all: the vendor serves on its port through the record layer (every call
+//! journaled), appears in `serve`'s table and the env file (its
+//! [`Vendor::credentials`]), and its section is read from the config file and
+//! scenarios and described in the schema (regenerate `scenario.schema.json` with
+//! `cargo run -- schema`).
 
 pub mod blip;
 pub mod braze;
 pub mod ferndesk;
 pub mod freshchat;
+pub mod gate;
 pub mod mammut;
 pub mod smartsupp;
 pub mod zendesk;
@@ -26,10 +53,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use crate::clock::Clock;
-use crate::config::{ConfigError, RunConfig};
 use crate::journal::Headers;
 use crate::outbound::Sender;
-use crate::server::record::RecordLayer;
+use crate::settings::{ConfigError, SettingsSpec, VendorConfig};
 use crate::template::Templates;
 
 /// A JSON reply with the vendor's own content type (Zendesk adds a charset, Braze
@@ -196,8 +222,9 @@ pub struct Credential {
 pub struct VendorCtx {
     /// The run's clock.
     pub clock: Arc<dyn Clock>,
-    /// The validated run configuration.
-    pub config: Arc<RunConfig>,
+    /// What vendors read of the validated run configuration: the seed, the rate
+    /// limits' master switch and every vendor's settings.
+    pub config: Arc<VendorConfig>,
     /// Sends (and journals) the vendor's outbound calls.
     pub sender: Sender,
     /// The shared Liquid parser.
@@ -284,14 +311,15 @@ impl Peers {
 pub trait Vendor: Send + Sync + 'static {
     /// The key used in configuration, the journal and URLs, e.g. `zendesk`.
     fn name(&self) -> &'static str;
-    /// The vendor's public API, serving only the vendor's own paths.
+    /// The vendor's public API, serving only the vendor's own paths. The harness
+    /// puts its record layer, and the vendor's [`Vendor::gate`] inside it, around
+    /// every route.
     fn router(self: Arc<Self>) -> Router;
-    /// [`Vendor::router`] with the harness's record layer around every route: what
-    /// the vendor's port serves. A vendor with its own layer around its routes
-    /// overrides this to apply both in one `Router::layer` call: each call adds a
-    /// boxed route level that axum clones on every request.
-    fn recorded_router(self: Arc<Self>, record: RecordLayer) -> Router {
-        self.router().layer(record)
+    /// What every request goes through before its route and every answer after it
+    /// (an account's rate limit, authentication, common headers); `None` when the
+    /// vendor's routes check everything themselves.
+    fn gate(self: Arc<Self>) -> Option<gate::GateLayer> {
+        None
     }
     /// Everything the vendor holds, for `GET /state/{vendor}`.
     fn state(&self) -> serde_json::Value;
@@ -385,6 +413,8 @@ pub struct Registration {
     pub name: &'static str,
     /// The port `serve` uses unless told otherwise.
     pub default_port: u16,
+    /// The vendor's section of `vendors:` in the config file and in scenarios.
+    pub settings: SettingsSpec,
     /// Builds the vendor from the run configuration.
     pub build: fn(&VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError>,
     /// What the vendor does on its own when told (scenario `send` steps), each served

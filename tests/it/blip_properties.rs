@@ -30,7 +30,13 @@ fn runtime() -> tokio::runtime::Runtime {
 /// Fake Blip's router and its seeded key.
 fn blip() -> (Router, String) {
     let config = RunConfig::ephemeral();
-    let key = format!("Key {}", config.blip.bots[0].key);
+    let key = format!(
+        "Key {}",
+        config
+            .vendor::<fakedesk::vendors::blip::BlipSettings>()
+            .bots[0]
+            .key
+    );
     let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
     let harness = Harness::new(config, clock).expect("valid");
     let router = harness.vendor_app(harness.vendor("blip").expect("blip is registered"));

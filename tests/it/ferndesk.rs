@@ -78,8 +78,12 @@ async fn a_configured_document_is_served_as_given() {
     let doc = json!({"conversations": [{"id": "x", "lastMessageAt": "2025-03-01T00:00:00Z", "messages": "oops"}]});
     let d = doc.clone();
     let f = vendor_with("ferndesk", move |c| {
-        c.ferndesk.endpoint.path = "/api/support".to_owned();
-        c.ferndesk.endpoint.document = Some(d);
+        c.vendor_mut::<fakedesk::vendors::ferndesk::FerndeskSettings>()
+            .endpoint
+            .path = "/api/support".to_owned();
+        c.vendor_mut::<fakedesk::vendors::ferndesk::FerndeskSettings>()
+            .endpoint
+            .document = Some(d);
     });
     let r = f
         .raw(

@@ -44,9 +44,15 @@ fn minify(text: &str) -> String {
 fn smartsupp(hook: &str, webhooks: &str) -> VendorFake {
     let (hook, webhooks) = (hook.to_owned(), webhooks.to_owned());
     vendor_with("smartsupp", move |c| {
-        c.smartsupp.hook.url = hook;
-        c.smartsupp.webhooks.url = webhooks;
-        c.smartsupp.webhooks.retry_delay_ms = 1;
+        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
+            .hook
+            .url = hook;
+        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
+            .webhooks
+            .url = webhooks;
+        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
+            .webhooks
+            .retry_delay_ms = 1;
     })
 }
 
@@ -281,8 +287,12 @@ async fn unknown_and_unsubscribed_events_are_not_sent() {
     let server = receiver(200).await;
     let url = format!("{}/webhooks", server.uri());
     let s = vendor_with("smartsupp", move |c| {
-        c.smartsupp.webhooks.url = url;
-        c.smartsupp.webhooks.events = vec!["conversation.closed".to_owned()];
+        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
+            .webhooks
+            .url = url;
+        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
+            .webhooks
+            .events = vec!["conversation.closed".to_owned()];
     });
     let r = s
         .control(

@@ -25,7 +25,7 @@ pub struct Blip {
 impl Blip {
     /// Fake Blip in its seeded state.
     pub fn new(ctx: VendorCtx) -> Self {
-        let settings = ctx.config.blip.clone();
+        let settings = ctx.config.vendor::<super::BlipSettings>().clone();
         Self {
             store: Mutex::new(Store::seeded(ctx.config.seed)),
             reasons: Reasons {

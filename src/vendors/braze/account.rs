@@ -14,7 +14,7 @@ use crate::vendors::VendorCtx;
 
 /// The seeded store: the configured campaigns and Canvases.
 pub(super) fn seeded(ctx: &VendorCtx) -> Store {
-    let s = &ctx.config.braze;
+    let s = &ctx.config.vendor::<super::BrazeSettings>();
     let mut store = Store::seeded(ctx.config.seed, &s.campaigns);
     for c in &s.canvases {
         let mut c = c.clone();
@@ -37,7 +37,7 @@ pub struct Braze {
 impl Braze {
     /// Fake Braze in its seeded state.
     pub fn new(ctx: VendorCtx) -> Self {
-        let settings = ctx.config.braze.clone();
+        let settings = ctx.config.vendor::<super::BrazeSettings>().clone();
         Self {
             store: Mutex::new(seeded(&ctx)),
             limiters: Mutex::new(Limiters::new(&settings.rate_limit)),

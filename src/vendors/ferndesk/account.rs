@@ -20,7 +20,7 @@ pub struct Ferndesk {
 impl Ferndesk {
     /// Fake Ferndesk with no audits yet.
     pub fn new(ctx: VendorCtx) -> Self {
-        let settings = ctx.config.ferndesk.clone();
+        let settings = ctx.config.vendor::<super::FerndeskSettings>().clone();
         Self {
             document: settings.document(),
             settings,

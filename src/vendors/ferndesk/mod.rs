@@ -16,6 +16,7 @@ pub mod check;
 pub mod document;
 pub mod error;
 pub mod report;
+pub mod settings;
 pub mod store;
 pub mod wire;
 
@@ -23,20 +24,20 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use self::account::Ferndesk;
-use self::check::IngestRule;
 use self::error::EndpointError;
+pub use self::settings::{EndpointSettings, FerndeskSettings, PullSettings};
 use self::store::Store;
 use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
-use crate::config::ConfigError;
+use crate::settings::ConfigError;
 
 /// How the harness builds fake Ferndesk.
 pub const REGISTRATION: Registration = Registration {
     name: "ferndesk",
     default_port: 4717,
+    settings: crate::settings::SettingsSpec::of::<FerndeskSettings>("Fake Ferndesk."),
     build,
     actions: &[Action {
         name: "pull",
@@ -46,88 +47,6 @@ pub const REGISTRATION: Registration = Registration {
 
 fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
     Ok(Arc::new(Ferndesk::new(ctx.clone())))
-}
-
-/// Settings of fake Ferndesk (the `vendors.ferndesk` section of the config file).
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct FerndeskSettings {
-    /// Listening port (0: chosen by the OS).
-    pub port: Option<u16>,
-    /// Fault rules on this vendor's traffic (see the README's "Faults and time").
-    pub faults: Vec<crate::fault::FaultRule>,
-    /// The fake custom support endpoint served on the port.
-    pub endpoint: EndpointSettings,
-    /// How Ferndesk pulls.
-    pub pull: PullSettings,
-}
-
-/// The conversations document fakedesk serves.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct EndpointSettings {
-    /// Where it is served (the guide's placeholder: `/support-endpoint.json`).
-    pub path: String,
-    /// The document; default: the example of Ferndesk's guide. Served as given,
-    /// mistakes included, with only the conversations since `startDate`.
-    pub document: Option<Value>,
-}
-
-/// How fake Ferndesk pulls an endpoint.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct PullSettings {
-    /// Timeout of the `GET`, in milliseconds (Ferndesk's is UNKNOWN).
-    pub timeout_ms: u64,
-    /// What a document with errors yields (UNKNOWN): `all_or_nothing` (the guide's
-    /// wording) or `valid_conversations`.
-    pub ingest: IngestRule,
-    /// The `User-Agent` sent (Ferndesk's is UNKNOWN; empty: none).
-    pub user_agent: String,
-}
-
-impl Default for EndpointSettings {
-    fn default() -> Self {
-        Self {
-            path: "/support-endpoint.json".to_owned(),
-            document: None,
-        }
-    }
-}
-
-impl Default for PullSettings {
-    fn default() -> Self {
-        Self {
-            timeout_ms: 30_000,
-            ingest: IngestRule::AllOrNothing,
-            user_agent: String::new(),
-        }
-    }
-}
-
-impl FerndeskSettings {
-    /// Problems that would make the fake unusable, each as one sentence.
-    pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if !self.endpoint.path.starts_with('/') {
-            out.push(format!(
-                "vendors.ferndesk.endpoint.path: `{}` must start with /",
-                self.endpoint.path
-            ));
-        }
-        if self.pull.timeout_ms == 0 {
-            out.push("vendors.ferndesk.pull.timeout_ms must be at least 1".to_owned());
-        }
-        out
-    }
-
-    /// The document served.
-    pub fn document(&self) -> Value {
-        self.endpoint
-            .document
-            .clone()
-            .unwrap_or_else(|| serde_json::from_str(wire::GUIDE_EXAMPLE).unwrap_or(Value::Null))
-    }
 }
 
 impl Vendor for Ferndesk {
@@ -196,9 +115,15 @@ mod tests {
         )
         .unwrap();
         let c = RunConfig::build(file, &Overrides::default()).unwrap();
-        assert_eq!(c.ferndesk.endpoint.path, "/s.json");
-        assert_eq!(c.ferndesk.document(), json!({"conversations": []}));
-        assert_eq!(c.ferndesk.pull.ingest, IngestRule::ValidConversations);
+        assert_eq!(c.vendor::<FerndeskSettings>().endpoint.path, "/s.json");
+        assert_eq!(
+            c.vendor::<FerndeskSettings>().document(),
+            json!({"conversations": []})
+        );
+        assert_eq!(
+            c.vendor::<FerndeskSettings>().pull.ingest,
+            check::IngestRule::ValidConversations
+        );
         assert_eq!(
             FerndeskSettings::default().document()["conversations"][0]["id"],
             "conv_12345"

@@ -44,7 +44,7 @@ impl Freshchat {
     /// Fake Freshchat in its seeded state, signing with `key` (`None`: the process's
     /// generated key).
     pub fn new(ctx: VendorCtx, key: Option<SigningKey>) -> Self {
-        let settings = ctx.config.freshchat.clone();
+        let settings = ctx.config.vendor::<super::FreshchatSettings>().clone();
         Self {
             store: Mutex::new(Store::seeded(&settings, ctx.config.seed)),
             queue: Mutex::new(Queue::default()),

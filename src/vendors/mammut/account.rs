@@ -17,7 +17,7 @@ impl Mammut {
     /// Fake Mammut, with no users yet.
     pub fn new(ctx: VendorCtx) -> Self {
         Self {
-            settings: ctx.config.mammut.clone(),
+            settings: ctx.config.vendor::<super::MammutSettings>().clone(),
             store: Mutex::new(Store::default()),
             ctx,
         }

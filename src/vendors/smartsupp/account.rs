@@ -14,7 +14,7 @@ pub(super) fn seeded(ctx: &VendorCtx) -> Store {
     store
         .rest
         .agents
-        .clone_from(&ctx.config.smartsupp.api.agents);
+        .clone_from(&ctx.config.vendor::<super::SmartsuppSettings>().api.agents);
     store
 }
 
@@ -29,7 +29,7 @@ impl Smartsupp {
     /// Fake Smartsupp in its seeded state.
     pub fn new(ctx: VendorCtx) -> Self {
         Self {
-            settings: ctx.config.smartsupp.clone(),
+            settings: ctx.config.vendor::<super::SmartsuppSettings>().clone(),
             store: Mutex::new(seeded(&ctx)),
             ctx,
         }

@@ -285,7 +285,7 @@ pub fn for_status(status: StatusCode, retry_after: u32) -> Response {
         403 => Some(ZendeskError::Forbidden),
         404 => Some(ZendeskError::RecordNotFound),
         413 => Some(ZendeskError::PayloadTooLarge(
-            crate::config::DEFAULT_MAX_BODY_BYTES,
+            crate::settings::DEFAULT_MAX_BODY_BYTES,
         )),
         422 => Some(ZendeskError::invalid(
             "base",

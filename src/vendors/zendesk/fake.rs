@@ -44,7 +44,7 @@ impl Zendesk {
     /// Fake Zendesk in its seeded state: the configured account, which creates the
     /// other subdomains' accounts on first use.
     pub fn new(ctx: VendorCtx) -> Self {
-        let settings = ctx.config.zendesk.clone();
+        let settings = ctx.config.vendor::<ZendeskSettings>().clone();
         let mut z = Self::account(ctx, settings);
         z.accounts = Some(AccountMap::default());
         z
