@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::diag::{Diagnostic, Diagnostics, Pos, did_you_mean};
-use super::interp::{Piece, Scope, pieces, root_name};
+use super::interp::{InterpError, Piece, Scope, pieces, root_name};
 use super::model::{self, Scenario};
 use super::validate::validate;
 use super::yaml::{self, Kind, Node};
@@ -108,7 +108,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
 
 /// Builds the vendors from their settings as a run would, with stand-in URLs for the
 /// fakes and the SUT (the real ones exist only once the run binds them).
-fn check_vendor_settings(vendors: Option<&Node>) -> Result<(), String> {
+fn check_vendor_settings(vendors: Option<&Node>) -> Result<(), SettingsProblem> {
     let Some(vendors) = vendors else {
         return Ok(());
     };
@@ -127,13 +127,24 @@ fn check_vendor_settings(vendors: Option<&Node>) -> Result<(), String> {
         ),
     );
     let value = scope.value(&vendors.to_json())?;
-    let vendors = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let vendors = serde_json::from_value(value)?;
     let file = FileConfig {
         vendors,
         ..FileConfig::default()
     };
-    RunConfig::build(file, &Overrides::default()).map_err(|e| e.to_string())?;
+    RunConfig::build(file, &Overrides::default())?;
     Ok(())
+}
+
+/// Why a scenario's `vendors:` section cannot configure the fakes.
+#[derive(Debug, thiserror::Error)]
+enum SettingsProblem {
+    #[error(transparent)]
+    Interp(#[from] InterpError),
+    #[error(transparent)]
+    Shape(#[from] serde_json::Error),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// Checks every `${...}`: it must be closed, and name something defined by then:
@@ -176,7 +187,7 @@ fn check_strings(
             Ok(ps) => ps,
             Err(e) => {
                 out.push(
-                    Diagnostic::new(pos, e)
+                    Diagnostic::new(pos, e.to_string())
                         .hint("close it with `}`, or write `$${` for a literal `${`"),
                 );
                 continue;

@@ -10,18 +10,23 @@
 //!   and the reports.
 
 pub mod diag;
-pub mod expect;
+pub mod engine;
+pub mod fakes;
 pub mod interp;
 pub mod junit;
+pub mod launch;
 pub mod load;
-pub mod matching;
 pub mod model;
+pub mod perform;
 pub mod report;
 pub mod run;
 pub mod snapshot;
 pub mod sut;
 pub mod validate;
 pub mod yaml;
+
+pub use crate::matching;
+pub use crate::matching::want as expect;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
