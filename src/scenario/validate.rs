@@ -413,23 +413,37 @@ mod tests {
     use super::super::{model, yaml};
     use super::*;
 
+    /// A registered vendor, and one of the registered actions: the names the
+    /// schema accepts come from the registry.
+    fn vendor() -> String {
+        crate::vendors::names()[0].to_owned()
+    }
+
+    fn action() -> String {
+        crate::vendors::action_names()[0].clone()
+    }
+
     fn problems(text: &str) -> Vec<Diagnostic> {
         validate(&yaml::parse(text).unwrap().0, &model::schema())
     }
 
     #[test]
     fn a_good_scenario_has_no_problems() {
-        let p = problems(
-            "name: x\nsteps:\n  - call: zendesk\n    method: POST\n    path: /api/v2/tickets.json\n    body: {ticket: {subject: Hi}}\n    status: 201\n    as: t\n  - wait: 100ms\n  - expect: zendesk\n    direction: outbound\n    within: 2s\n  - assert: zendesk\n    match: {tickets: [{status: new}]}\n  - send: braze.campaign\n    with: {campaign: c}\nsnapshot: traffic\n",
-        );
+        let (v, action) = (vendor(), action());
+        let p = problems(&format!(
+            "name: x\nsteps:\n  - call: {v}\n    method: POST\n    path: /items\n    body: {{item: {{subject: Hi}}}}\n    status: 201\n    as: t\n  - wait: 100ms\n  - expect: {v}\n    direction: outbound\n    within: 2s\n  - assert: {v}\n    match: {{items: [{{status: new}}]}}\n  - send: {action}\n    with: {{campaign: c}}\nsnapshot: traffic\n",
+        ));
         assert!(p.is_empty(), "{p:#?}");
     }
 
     #[test]
     fn every_problem_is_found_with_a_hint() {
-        let p = problems(
-            "nme: x\nsteps:\n  - cal: zendesk\n    path: /x\n  - call: zendsk\n    path: /x\n    stauts: 201\n  - wait: soon\n  - expect: zendesk\n    count: two\n  - send: braze.campain\nsnapshot: trafic\n",
-        );
+        let (v, action) = (vendor(), action());
+        // One letter short: a typo close enough for a hint.
+        let (v_typo, action_typo) = (&v[..v.len() - 1], &action[..action.len() - 1]);
+        let p = problems(&format!(
+            "nme: x\nsteps:\n  - cal: {v}\n    path: /x\n  - call: {v_typo}\n    path: /x\n    stauts: 201\n  - wait: soon\n  - expect: {v}\n    count: two\n  - send: {action_typo}\nsnapshot: trafic\n",
+        ));
         let text: Vec<String> = p
             .iter()
             .map(|d| {
@@ -442,14 +456,17 @@ mod tests {
                 )
             })
             .collect();
-        let expect = [
+        let vendor_line = format!("5:11 unknown vendor `{v_typo}` | did you mean `{v}`?");
+        let action_line =
+            format!("11:11 unknown action `{action_typo}` | did you mean `{action}`?");
+        let expect: [&str; 8] = [
             "1:1 unknown key `nme` in the scenario | did you mean `name`?",
             "3:5 unknown step `cal` | did you mean `call`?",
-            "5:11 unknown vendor `zendsk` | did you mean `zendesk`?",
+            &vendor_line,
             "7:5 unknown key `stauts` in call step | did you mean `status`?",
             "8:11 `soon` is not a duration | write e.g. 500ms, 5s, 1.5s or 2m",
             "10:12 wrong type for `count`: expected an integer, found the string \"two\" | ",
-            "11:11 unknown action `braze.campain` | did you mean `braze.campaign`?",
+            &action_line,
             "12:11 unknown snapshot kind `trafic` | did you mean `traffic`?",
         ];
         for e in expect {

@@ -349,14 +349,14 @@ mod tests {
 
     #[test]
     fn positions_point_at_keys_and_values() {
-        let (n, _) = parse("steps:\n  - call: zendesk\n    path: /x\n").unwrap();
+        let (n, _) = parse("steps:\n  - call: acme\n    path: /x\n").unwrap();
         let Kind::Seq(steps) = &n.get("steps").unwrap().kind else {
             panic!()
         };
         let key = steps[0].key("path").unwrap();
         assert_eq!((key.pos.line, key.pos.col, key.pos.len), (3, 5, 4));
         let value = steps[0].get("call").unwrap();
-        assert_eq!((value.pos.line, value.pos.col, value.pos.len), (2, 11, 7));
+        assert_eq!((value.pos.line, value.pos.col, value.pos.len), (2, 11, 4));
     }
 
     #[test]
