@@ -224,22 +224,23 @@ fn check_strings(
                 continue;
             }
             if root == "fakedesk" {
-                let vendor = expr.split('.').nth(1).unwrap_or_default();
-                if vendor != "control" && !vendor_names.contains(&vendor) {
-                    let hint =
-                        did_you_mean(vendor, vendor_names.iter().copied().chain(["control"]))
-                            .map_or_else(
-                                || format!("known: {}, control", vendor_names.join(", ")),
-                                |m| format!("did you mean `{m}`?"),
-                            );
-                    out.push(
-                        Diagnostic::new(pos, format!("`${{{expr}}}`: unknown vendor `{vendor}`"))
-                            .hint(hint),
-                    );
-                }
+                out.extend(unknown_fake(expr, pos, &vendor_names));
             }
         }
     }
+}
+
+/// `${fakedesk.<name>...}` naming neither a registered vendor nor `control`.
+fn unknown_fake(expr: &str, pos: Pos, vendor_names: &[&str]) -> Option<Diagnostic> {
+    let vendor = expr.split('.').nth(1).unwrap_or_default();
+    if vendor == "control" || vendor_names.contains(&vendor) {
+        return None;
+    }
+    let hint = did_you_mean(vendor, vendor_names.iter().copied().chain(["control"])).map_or_else(
+        || format!("known: {}, control", vendor_names.join(", ")),
+        |m| format!("did you mean `{m}`?"),
+    );
+    Some(Diagnostic::new(pos, format!("`${{{expr}}}`: unknown vendor `{vendor}`")).hint(hint))
 }
 
 #[cfg(test)]

@@ -67,23 +67,9 @@ pub async fn run(
         duration: Duration::ZERO,
         sut_output: String::new(),
     };
-    let sut_port = match sut_port(loaded) {
-        Ok(p) => p,
-        Err(e) => {
-            report.outcome = Outcome::Error(format!("cannot find a free port for the SUT: {e}"));
-            return report;
-        }
+    let Some((sut_port, mut scope)) = sut_scope(loaded, &mut report) else {
+        return report;
     };
-    let mut scope = Scope::new();
-    if loaded.scenario.sut.is_some() {
-        scope.set(
-            "sut",
-            match sut_port {
-                Some(p) => json!({"port": p, "url": format!("http://127.0.0.1:{p}")}),
-                None => json!({}),
-            },
-        );
-    }
     let clock = Arc::new(ManualClock::new(start_minute()));
     let running = match fakes::start(loaded, opts, &mut scope, clock.clone()).await {
         Ok(r) => r,
@@ -116,6 +102,29 @@ pub async fn run(
     running.shutdown_within(Duration::ZERO).await;
     report.duration = started.elapsed();
     report
+}
+
+/// The SUT's port, and a scope with `sut` bound when there is a SUT; `None` (with
+/// the report's outcome set) when no port could be found.
+fn sut_scope(loaded: &Loaded, report: &mut ScenarioReport) -> Option<(Option<u16>, Scope)> {
+    let sut_port = match sut_port(loaded) {
+        Ok(p) => p,
+        Err(e) => {
+            report.outcome = Outcome::Error(format!("cannot find a free port for the SUT: {e}"));
+            return None;
+        }
+    };
+    let mut scope = Scope::new();
+    if loaded.scenario.sut.is_some() {
+        scope.set(
+            "sut",
+            match sut_port {
+                Some(p) => json!({"port": p, "url": format!("http://127.0.0.1:{p}")}),
+                None => json!({}),
+            },
+        );
+    }
+    Some((sut_port, scope))
 }
 
 /// The fakes' clock starts at the current minute and moves one second per step, so

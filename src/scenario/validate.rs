@@ -104,6 +104,26 @@ impl<'a> Validator<'a> {
             self.branches(node, branches, what);
             return;
         }
+        if self.wrong_type(node, schema, what) {
+            return;
+        }
+        self.value_rules(node, schema, what);
+        match &node.kind {
+            Kind::Map(entries) => self.object(node, entries, schema, what),
+            Kind::Seq(items) => {
+                if let Some(item_schema) = schema.get("items") {
+                    let item_what = format!("an item of {what}");
+                    for item in items {
+                        self.check(item, item_schema, &item_what);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Reports a node whose type the schema does not allow; true when it did.
+    fn wrong_type(&mut self, node: &Node, schema: &'a Value, what: &str) -> bool {
         if let Some(types) = schema.get("type") {
             let types: Vec<&str> = match types {
                 Value::String(t) => vec![t.as_str()],
@@ -137,9 +157,14 @@ impl<'a> Validator<'a> {
                     ),
                     hint,
                 );
-                return;
+                return true;
             }
         }
+        false
+    }
+
+    /// Enums, constants, durations and number ranges.
+    fn value_rules(&mut self, node: &Node, schema: &'a Value, what: &str) {
         if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
             self.enumeration(node, allowed, what);
         }
@@ -169,18 +194,6 @@ impl<'a> Validator<'a> {
                 };
                 self.problem(node.pos, format!("{what} must be {range}, found {n}"), None);
             }
-        }
-        match &node.kind {
-            Kind::Map(entries) => self.object(node, entries, schema, what),
-            Kind::Seq(items) => {
-                if let Some(item_schema) = schema.get("items") {
-                    let item_what = format!("an item of {what}");
-                    for item in items {
-                        self.check(item, item_schema, &item_what);
-                    }
-                }
-            }
-            _ => {}
         }
     }
 
@@ -262,9 +275,21 @@ impl<'a> Validator<'a> {
             self.check(node, only, what);
             return;
         }
-        // A union of constants (a unit enum with documented variants) is an enum.
-        let constants: Option<Vec<Value>> = live
-            .iter()
+        if let Some(constants) = self.constants(&live) {
+            self.enumeration(node, &constants, what);
+            return;
+        }
+        if let Kind::Map(entries) = &node.kind
+            && self.by_kind(node, entries, &live, what)
+        {
+            return;
+        }
+        self.closest(node, &live, what);
+    }
+
+    /// A union of constants (a unit enum with documented variants) is an enum.
+    fn constants(&self, live: &[&'a Value]) -> Option<Vec<Value>> {
+        live.iter()
             .map(|b| {
                 let (s, _) = self.resolve(b);
                 s.get("const").cloned().or_else(|| {
@@ -274,77 +299,84 @@ impl<'a> Validator<'a> {
                         .map(|e| e[0].clone())
                 })
             })
+            .collect()
+    }
+
+    /// Object branches told apart by their first required key (`call`, `send`,
+    /// ...): checks the one whose key is present. False when the branches have no
+    /// such distinct keys.
+    fn by_kind(
+        &mut self,
+        node: &Node,
+        entries: &[(Key, Node)],
+        live: &[&'a Value],
+        what: &str,
+    ) -> bool {
+        let kinds: Vec<Option<&str>> = live
+            .iter()
+            .map(|b| {
+                let (s, _) = self.resolve(b);
+                s.get("required")
+                    .and_then(Value::as_array)
+                    .and_then(|r| r.first())
+                    .and_then(Value::as_str)
+            })
             .collect();
-        if let Some(constants) = constants {
-            self.enumeration(node, &constants, what);
-            return;
+        let distinct = kinds.iter().all(Option::is_some)
+            && (0..kinds.len()).all(|i| !kinds[..i].contains(&kinds[i]));
+        if !distinct {
+            return false;
         }
-        if let Kind::Map(entries) = &node.kind {
-            // Each branch's kind is its first required key (`call`, `send`, ...).
-            let kinds: Vec<Option<&str>> = live
-                .iter()
-                .map(|b| {
-                    let (s, _) = self.resolve(b);
-                    s.get("required")
-                        .and_then(Value::as_array)
-                        .and_then(|r| r.first())
-                        .and_then(Value::as_str)
-                })
-                .collect();
-            let distinct = kinds.iter().all(Option::is_some)
-                && (0..kinds.len()).all(|i| !kinds[..i].contains(&kinds[i]));
-            if distinct {
-                let kinds: Vec<&str> = kinds.into_iter().flatten().collect();
-                let present: Vec<(usize, &str)> = kinds
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, k)| entries.iter().any(|(key, _)| key.name == **k))
-                    .map(|(i, k)| (i, *k))
-                    .collect();
-                match present.as_slice() {
-                    [(i, _)] => {
-                        self.check(node, live[*i], what);
-                    }
-                    [(_, a), (_, b), ..] => {
-                        let pos = node.key(b).map_or(node.pos, |k| k.pos);
-                        self.problem(
-                            pos,
-                            format!("{what} has both `{a}` and `{b}`"),
-                            Some("give each its own list item".to_owned()),
-                        );
-                    }
-                    [] => {
-                        let typo = entries.iter().find_map(|(k, _)| {
-                            did_you_mean(&k.name, kinds.iter().copied()).map(|m| (k, m))
-                        });
-                        match typo {
-                            Some((k, m)) => self.problem(
-                                k.pos,
-                                format!("unknown {what} `{}`", k.name),
-                                Some(format!("did you mean `{m}`?")),
-                            ),
-                            None => self.problem(
-                                node.pos,
-                                format!("{what} needs one of the keys {}", one_of(&kinds)),
-                                Some(format!(
-                                    "found {}",
-                                    one_of(
-                                        &entries
-                                            .iter()
-                                            .map(|(k, _)| k.name.as_str())
-                                            .collect::<Vec<_>>()
-                                    )
-                                )),
-                            ),
-                        }
-                    }
-                }
-                return;
+        let kinds: Vec<&str> = kinds.into_iter().flatten().collect();
+        let present: Vec<(usize, &str)> = kinds
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| entries.iter().any(|(key, _)| key.name == **k))
+            .map(|(i, k)| (i, *k))
+            .collect();
+        match present.as_slice() {
+            [(i, _)] => self.check(node, live[*i], what),
+            [(_, a), (_, b), ..] => {
+                let pos = node.key(b).map_or(node.pos, |k| k.pos);
+                self.problem(
+                    pos,
+                    format!("{what} has both `{a}` and `{b}`"),
+                    Some("give each its own list item".to_owned()),
+                );
+            }
+            [] => self.no_kind(node, entries, &kinds, what),
+        }
+        true
+    }
+
+    /// An object with none of the branches' kind keys: a likely typo, or the list.
+    fn no_kind(&mut self, node: &Node, entries: &[(Key, Node)], kinds: &[&str], what: &str) {
+        let typo = entries
+            .iter()
+            .find_map(|(k, _)| did_you_mean(&k.name, kinds.iter().copied()).map(|m| (k, m)));
+        match typo {
+            Some((k, m)) => self.problem(
+                k.pos,
+                format!("unknown {what} `{}`", k.name),
+                Some(format!("did you mean `{m}`?")),
+            ),
+            None => {
+                let found: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
+                self.problem(
+                    node.pos,
+                    format!("{what} needs one of the keys {}", one_of(kinds)),
+                    Some(format!("found {}", one_of(&found))),
+                );
             }
         }
+    }
+
+    /// No kind key decides: the first branch that fits, or the problems of the
+    /// closest one.
+    fn closest(&mut self, node: &Node, live: &[&'a Value], what: &str) {
         let mut best: Option<Vec<Diagnostic>> = None;
         let mut expected = Vec::new();
-        for b in &live {
+        for b in live {
             let mut sub = Validator {
                 root: self.root,
                 out: Vec::new(),

@@ -204,14 +204,7 @@ impl Builder {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let is_str_tag = tag
-                    .as_ref()
-                    .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
-                let kind = if style == ScalarStyle::Plain && !is_str_tag {
-                    resolve_plain(&text)
-                } else {
-                    Kind::Str(text.into_owned())
-                };
+                let kind = scalar_kind(text, style, tag.as_deref());
                 let node = Node {
                     kind,
                     pos: pos(&span.start, span_len(&span)),
@@ -330,6 +323,21 @@ fn resolve_plain(text: &str) -> Kind {
         return Kind::Number(n);
     }
     Kind::Str(text.to_owned())
+}
+
+/// A scalar's value: plain scalars are resolved (numbers, booleans, null) unless
+/// tagged `!!str`; quoted and block scalars are strings.
+fn scalar_kind(
+    text: std::borrow::Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&serde_saphyr::granit_parser::Tag>,
+) -> Kind {
+    let is_str_tag = tag.is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+    if style == ScalarStyle::Plain && !is_str_tag {
+        resolve_plain(&text)
+    } else {
+        Kind::Str(text.into_owned())
+    }
 }
 
 #[cfg(test)]
