@@ -9,7 +9,6 @@ use serde_json::{Map, Value, json};
 
 use super::interp::{InterpError, Scope};
 use super::load::Loaded;
-use super::run::RunOptions;
 use super::snapshot::{self, Checked, Redactor};
 use crate::clock::ManualClock;
 use crate::config::{ConfigError, FileConfig, Overrides, RunConfig};
@@ -72,15 +71,16 @@ pub enum SnapshotError {
 /// settings with `${fakedesk.<vendor>.url}`, `${sut...}` and `${env...}` filled in.
 pub async fn start(
     loaded: &Loaded,
-    opts: &RunOptions,
+    trust: &crate::cli::TrustArgs,
+    control_port: Option<u16>,
     scope: &mut Scope,
     clock: Arc<ManualClock>,
 ) -> Result<Running, SetupError> {
     let ephemeral = Overrides {
         ephemeral_ports: true,
-        ca_certs: opts.trust.ca_certs.clone(),
-        tls_dir: opts.trust.tls_dir.clone(),
-        control_port: opts.control_port,
+        ca_certs: trust.ca_certs.clone(),
+        tls_dir: trust.tls_dir.clone(),
+        control_port,
         ..Overrides::default()
     };
     let bare = RunConfig::build(FileConfig::default(), &ephemeral)?;

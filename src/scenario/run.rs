@@ -71,7 +71,15 @@ pub async fn run(
         return report;
     };
     let clock = Arc::new(ManualClock::new(start_minute()));
-    let running = match fakes::start(loaded, opts, &mut scope, clock.clone()).await {
+    let running = match fakes::start(
+        loaded,
+        &opts.trust,
+        opts.control_port,
+        &mut scope,
+        clock.clone(),
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => {
             report.outcome = Outcome::Error(e.to_string());
