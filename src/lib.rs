@@ -42,6 +42,7 @@ pub mod fault;
 pub mod fuzz;
 pub mod ids;
 pub mod journal;
+pub mod matching;
 pub mod outbound;
 pub mod proxy;
 pub mod ratelimit;

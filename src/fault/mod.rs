@@ -31,7 +31,7 @@ pub use rule::{
     Action, ActionKind, DEFAULT_REORDER_HOLD, DEFAULT_TIMEOUT, FaultRule, MAX_WAIT, TIMEOUT_CAP,
 };
 
-use crate::scenario::matching::{Glob, glob, partial};
+use crate::matching::{Glob, glob, partial};
 
 /// One rule in force, with its counters.
 #[derive(Debug)]

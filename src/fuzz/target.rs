@@ -198,7 +198,7 @@ pub fn find(name: &str) -> Result<&'static Target, String> {
         return Ok(t);
     }
     let names: Vec<&str> = TARGETS.iter().map(|t| t.name).collect();
-    let hint = crate::scenario::diag::did_you_mean(name, names.iter().copied())
+    let hint = crate::matching::names::did_you_mean(name, names.iter().copied())
         .map(|c| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default();
     Err(format!(
@@ -218,6 +218,16 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// The keys a request is signed with: `secret`, and the private key given as
+    /// PEM text (`None`: the bundled test key). Fails when the PEM is no key.
+    pub fn with_private_key(secret: Option<String>, pem: Option<&str>) -> Result<Self, String> {
+        let freshchat = pem
+            .map(SigningKey::from_pem)
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        Ok(Self { secret, freshchat })
+    }
+
     fn secret(&self, scheme: Scheme) -> &str {
         self.secret
             .as_deref()

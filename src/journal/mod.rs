@@ -307,6 +307,20 @@ impl Journal {
     }
 }
 
+/// Waits until the journal `changes` follows has changed since it was last looked
+/// at (a new entry or a clear), or until `deadline`: whichever comes first. A
+/// journal that is gone never changes again, so then it waits for the deadline.
+pub async fn changed_before(
+    changes: &mut tokio::sync::watch::Receiver<u64>,
+    deadline: std::time::Instant,
+) {
+    let deadline = tokio::time::Instant::from_std(deadline);
+    match tokio::time::timeout_at(deadline, changes.changed()).await {
+        Ok(Ok(())) | Err(_) => {}
+        Ok(Err(_)) => tokio::time::sleep_until(deadline).await,
+    }
+}
+
 /// Why an entry is evicted.
 enum Bound {
     Capacity,

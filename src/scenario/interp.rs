@@ -1,5 +1,5 @@
 //! `${...}` interpolation: captures of earlier steps, the fakes' URLs and seeded
-//! credentials (`${fakedesk.zendesk.url}`), the SUT (`${sut.url}`) and environment
+//! credentials (`${fakedesk.<vendor>.url}`), the SUT (`${sut.url}`) and environment
 //! variables (`${env.HOME}`).
 //!
 //! - A string that is exactly one `${...}` becomes the referenced value with its JSON
@@ -18,8 +18,42 @@ use serde_json::{Map, Value};
 pub struct Scope {
     vars: BTreeMap<String, Value>,
     /// Leave `${name}` as written when `name` is not bound (vendor settings, where
-    /// `${first_name}` is Braze Liquid, not ours).
+    /// `${first_name}` may be a vendor's own template variable, not ours).
     pub keep_unknown: bool,
+}
+
+/// Why a `${...}` could not be filled in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InterpError {
+    /// A `${` without its `}`, at this byte offset.
+    #[error("`${{` at byte {0} is never closed with `}}`")]
+    Unclosed(usize),
+    /// `${}`.
+    #[error("`${{}}` names nothing")]
+    Empty,
+    /// `${env.NAME}` with `NAME` not set.
+    #[error("the environment variable `{0}` is not set")]
+    EnvUnset(String),
+    /// The root name is not bound.
+    #[error("`{root}` is not defined here (defined: {defined}){hint}")]
+    Undefined {
+        /// The name.
+        root: String,
+        /// The names that are bound, comma-separated.
+        defined: String,
+        /// `; did you mean ...?` or nothing.
+        hint: String,
+    },
+    /// A key or list index that the value does not have.
+    #[error("`{walked}` has no `{part}`: {has}")]
+    Missing {
+        /// The path walked so far.
+        walked: String,
+        /// The missing part.
+        part: String,
+        /// What the value has instead.
+        has: String,
+    },
 }
 
 /// A piece of a string: text, or an expression between `${` and `}`.
@@ -32,7 +66,7 @@ pub enum Piece<'a> {
 }
 
 /// Splits `s` into text and expressions; an unclosed `${` is an error.
-pub fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
+pub fn pieces(s: &str) -> Result<Vec<Piece<'_>>, InterpError> {
     let mut out = Vec::new();
     let mut text = String::new();
     let mut rest = s;
@@ -47,10 +81,7 @@ pub fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
         } else if let Some(body) = after.strip_prefix('{') {
             text.push_str(&rest[..i]);
             let Some(end) = body.find('}') else {
-                return Err(format!(
-                    "`${{` at byte {} is never closed with `}}`",
-                    offset + i
-                ));
+                return Err(InterpError::Unclosed(offset + i));
             };
             if !text.is_empty() {
                 out.push(Piece::Text(std::mem::take(&mut text)));
@@ -99,7 +130,7 @@ impl Scope {
     }
 
     /// The value of one expression.
-    pub fn lookup(&self, expr: &str) -> Result<Value, String> {
+    pub fn lookup(&self, expr: &str) -> Result<Value, InterpError> {
         let (path, fallback) = match expr.split_once(":-") {
             Some((p, f)) => (p.trim(), Some(f)),
             None => (expr.trim(), None),
@@ -112,27 +143,28 @@ impl Scope {
         }
     }
 
-    fn resolve(&self, path: &str) -> Result<Value, String> {
+    fn resolve(&self, path: &str) -> Result<Value, InterpError> {
         let mut parts = path.split('.');
         let root = parts.next().unwrap_or_default();
         if root.is_empty() {
-            return Err("`${}` names nothing".to_owned());
+            return Err(InterpError::Empty);
         }
         if root == "env" {
             let name: Vec<&str> = parts.collect();
             let name = name.join(".");
             return std::env::var(&name)
                 .map(Value::String)
-                .map_err(|_| format!("the environment variable `{name}` is not set"));
+                .map_err(|_| InterpError::EnvUnset(name));
         }
         let Some(mut cur) = self.vars.get(root) else {
             let known: Vec<&str> = self.names().chain(["env"]).collect();
             let hint = super::diag::did_you_mean(root, known.iter().copied())
                 .map_or_else(String::new, |m| format!("; did you mean `{m}`?"));
-            return Err(format!(
-                "`{root}` is not defined here (defined: {}){hint}",
-                known.join(", ")
-            ));
+            return Err(InterpError::Undefined {
+                root: root.to_owned(),
+                defined: known.join(", "),
+                hint,
+            });
         };
         let mut walked = root.to_owned();
         for part in parts {
@@ -152,7 +184,11 @@ impl Scope {
                     Value::Array(a) => format!("it is a list of {}", a.len()),
                     other => format!("it is {other}"),
                 };
-                return Err(format!("`{walked}` has no `{part}`: {keys}"));
+                return Err(InterpError::Missing {
+                    walked,
+                    part: part.to_owned(),
+                    has: keys,
+                });
             };
             walked.push('.');
             walked.push_str(part);
@@ -162,7 +198,7 @@ impl Scope {
     }
 
     /// Interpolates one string.
-    pub fn string(&self, s: &str) -> Result<Value, String> {
+    pub fn string(&self, s: &str) -> Result<Value, InterpError> {
         let pieces = pieces(s)?;
         if let [Piece::Expr(e, _)] = pieces.as_slice()
             && (!self.keep_unknown || self.binds(root_name(e)))
@@ -189,7 +225,7 @@ impl Scope {
     }
 
     /// Interpolates one string and requires text (numbers are written as text).
-    pub fn text(&self, s: &str) -> Result<String, String> {
+    pub fn text(&self, s: &str) -> Result<String, InterpError> {
         Ok(match self.string(s)? {
             Value::String(v) => v,
             Value::Null => String::new(),
@@ -198,7 +234,7 @@ impl Scope {
     }
 
     /// Interpolates every string (and object key) in `v`.
-    pub fn value(&self, v: &Value) -> Result<Value, String> {
+    pub fn value(&self, v: &Value) -> Result<Value, InterpError> {
         Ok(match v {
             Value::String(s) => self.string(s)?,
             Value::Array(items) => Value::Array(
@@ -230,10 +266,7 @@ mod tests {
             "t",
             json!({"body": {"ticket": {"id": 42, "tags": ["a", "b"]}}}),
         );
-        s.set(
-            "fakedesk",
-            json!({"zendesk": {"url": "http://127.0.0.1:1"}}),
-        );
+        s.set("fakedesk", json!({"acme": {"url": "http://127.0.0.1:1"}}));
         s
     }
 
@@ -248,7 +281,7 @@ mod tests {
         );
         assert_eq!(s.string("${t.body.ticket.tags.1}").unwrap(), json!("b"));
         assert_eq!(
-            s.string("${fakedesk.zendesk.url}/x").unwrap(),
+            s.string("${fakedesk.acme.url}/x").unwrap(),
             json!("http://127.0.0.1:1/x")
         );
     }
@@ -267,17 +300,23 @@ mod tests {
     #[test]
     fn errors_say_what_is_missing_and_suggest() {
         let s = scope();
-        let e = s.string("${tt.body}").unwrap_err();
+        let e = s.string("${tt.body}").unwrap_err().to_string();
         assert!(
             e.contains("`tt` is not defined") && e.contains("did you mean `t`?"),
             "{e}"
         );
-        let e = s.string("${t.body.tickt}").unwrap_err();
+        let e = s.string("${t.body.tickt}").unwrap_err().to_string();
         assert!(
             e.contains("`t.body` has no `tickt`") && e.contains("did you mean `ticket`?"),
             "{e}"
         );
-        assert!(s.string("${t.body").unwrap_err().contains("never closed"));
+        assert_eq!(s.string("${t.body").unwrap_err(), InterpError::Unclosed(0));
+        assert!(
+            s.string("${t.body")
+                .unwrap_err()
+                .to_string()
+                .contains("never closed")
+        );
     }
 
     #[test]
@@ -285,7 +324,7 @@ mod tests {
         let mut s = scope();
         s.keep_unknown = true;
         assert_eq!(
-            s.string("{{${first_name}}} at ${fakedesk.zendesk.url}")
+            s.string("{{${first_name}}} at ${fakedesk.acme.url}")
                 .unwrap(),
             json!("{{${first_name}}} at http://127.0.0.1:1")
         );

@@ -113,7 +113,7 @@ fn system_out(r: &ScenarioReport) -> String {
     log
 }
 
-/// `scenarios/braze/flow.yaml` → `scenarios.braze.flow`.
+/// `scenarios/globex/flow.yaml` → `scenarios.globex.flow`.
 fn classname(file: &Path) -> String {
     let stem = file.with_extension("");
     stem.components()
@@ -295,7 +295,7 @@ mod tests {
                 steps: vec![
                     step(
                         1,
-                        "call zendesk POST /api/v2/tickets.json → 201",
+                        "call acme POST /api/v2/tickets.json → 201",
                         StepStatus::Passed,
                         12,
                     ),
@@ -306,13 +306,13 @@ mod tests {
                 sut_output: String::new(),
             },
             ScenarioReport {
-                file: PathBuf::from("scenarios/braze/flow.yml"),
-                name: "Braze flow".to_owned(),
+                file: PathBuf::from("scenarios/globex/flow.yml"),
+                name: "Globex flow".to_owned(),
                 steps: vec![
-                    step(1, "call braze POST /users/track", StepStatus::Passed, 5),
+                    step(1, "call globex POST /users/track", StepStatus::Passed, 5),
                     step(
                         2,
-                        "call zendesk POST /api/v2/tickets.json",
+                        "call acme POST /api/v2/tickets.json",
                         StepStatus::Failed(STEP_FAILURE.to_owned()),
                         7,
                     ),
@@ -369,11 +369,11 @@ mod tests {
         assert!(passed.all("failure").is_empty() && passed.all("error").is_empty());
         assert_eq!(
             passed.one("system-out").text,
-            "✓ 1. call zendesk POST /api/v2/tickets.json → 201 (12 ms)\n✓ 2. expect webhook (3 ms)\n"
+            "✓ 1. call acme POST /api/v2/tickets.json → 201 (12 ms)\n✓ 2. expect webhook (3 ms)\n"
         );
 
         let failed = cases[1];
-        assert_eq!(failed.attrs["classname"], "scenarios.braze.flow");
+        assert_eq!(failed.attrs["classname"], "scenarios.globex.flow");
         assert_eq!(failed.attrs["time"], "2.345");
         let failure = failed.one("failure");
         assert_eq!(
@@ -384,8 +384,8 @@ mod tests {
         assert!(failed.all("error").is_empty());
         assert_eq!(
             failed.one("system-out").text,
-            "✓ 1. call braze POST /users/track (5 ms)\n\
-             ✗ 2. call zendesk POST /api/v2/tickets.json (7 ms)\n\
+            "✓ 1. call globex POST /users/track (5 ms)\n\
+             ✗ 2. call acme POST /api/v2/tickets.json (7 ms)\n\
              \x20   expected status 201, got 422\n\
              \x20   body: {\"error\": \"<RecordInvalid>\"}\n\
              - 3. assert state (0 ms)\n\

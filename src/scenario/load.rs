@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::diag::{Diagnostic, Diagnostics, Pos, did_you_mean};
-use super::interp::{Piece, Scope, pieces, root_name};
+use super::interp::{InterpError, Piece, Scope, pieces, root_name};
 use super::model::{self, Scenario};
 use super::validate::validate;
 use super::yaml::{self, Kind, Node};
@@ -108,7 +108,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
 
 /// Builds the vendors from their settings as a run would, with stand-in URLs for the
 /// fakes and the SUT (the real ones exist only once the run binds them).
-fn check_vendor_settings(vendors: Option<&Node>) -> Result<(), String> {
+fn check_vendor_settings(vendors: Option<&Node>) -> Result<(), SettingsProblem> {
     let Some(vendors) = vendors else {
         return Ok(());
     };
@@ -127,13 +127,24 @@ fn check_vendor_settings(vendors: Option<&Node>) -> Result<(), String> {
         ),
     );
     let value = scope.value(&vendors.to_json())?;
-    let vendors = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let vendors = serde_json::from_value(value)?;
     let file = FileConfig {
         vendors,
         ..FileConfig::default()
     };
-    RunConfig::build(file, &Overrides::default()).map_err(|e| e.to_string())?;
+    RunConfig::build(file, &Overrides::default())?;
     Ok(())
+}
+
+/// Why a scenario's `vendors:` section cannot configure the fakes.
+#[derive(Debug, thiserror::Error)]
+enum SettingsProblem {
+    #[error(transparent)]
+    Interp(#[from] InterpError),
+    #[error(transparent)]
+    Shape(#[from] serde_json::Error),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// Checks every `${...}`: it must be closed, and name something defined by then:
@@ -148,7 +159,7 @@ fn references(root: &Node) -> Vec<Diagnostic> {
         check_strings(sut, &defined, "the SUT", &mut out, false);
     }
     if let Some(vendors) = root.get("vendors") {
-        // Other names are the vendors' own template variables (Braze's `${first_name}`).
+        // Other names are the vendors' own template variables (`${first_name}`).
         check_strings(vendors, &defined, "the vendor settings", &mut out, true);
     }
     let Some(Kind::Seq(steps)) = root.get("steps").map(|s| &s.kind) else {
@@ -176,7 +187,7 @@ fn check_strings(
             Ok(ps) => ps,
             Err(e) => {
                 out.push(
-                    Diagnostic::new(pos, e)
+                    Diagnostic::new(pos, e.to_string())
                         .hint("close it with `}`, or write `$${` for a literal `${`"),
                 );
                 continue;
@@ -213,22 +224,23 @@ fn check_strings(
                 continue;
             }
             if root == "fakedesk" {
-                let vendor = expr.split('.').nth(1).unwrap_or_default();
-                if vendor != "control" && !vendor_names.contains(&vendor) {
-                    let hint =
-                        did_you_mean(vendor, vendor_names.iter().copied().chain(["control"]))
-                            .map_or_else(
-                                || format!("known: {}, control", vendor_names.join(", ")),
-                                |m| format!("did you mean `{m}`?"),
-                            );
-                    out.push(
-                        Diagnostic::new(pos, format!("`${{{expr}}}`: unknown vendor `{vendor}`"))
-                            .hint(hint),
-                    );
-                }
+                out.extend(unknown_fake(expr, pos, &vendor_names));
             }
         }
     }
+}
+
+/// `${fakedesk.<name>...}` naming neither a registered vendor nor `control`.
+fn unknown_fake(expr: &str, pos: Pos, vendor_names: &[&str]) -> Option<Diagnostic> {
+    let vendor = expr.split('.').nth(1).unwrap_or_default();
+    if vendor == "control" || vendor_names.contains(&vendor) {
+        return None;
+    }
+    let hint = did_you_mean(vendor, vendor_names.iter().copied().chain(["control"])).map_or_else(
+        || format!("known: {}, control", vendor_names.join(", ")),
+        |m| format!("did you mean `{m}`?"),
+    );
+    Some(Diagnostic::new(pos, format!("`${{{expr}}}`: unknown vendor `{vendor}`")).hint(hint))
 }
 
 #[cfg(test)]
@@ -249,9 +261,10 @@ mod tests {
 
     #[test]
     fn captures_are_defined_only_after_their_step() {
-        let p = problems(
-            "steps:\n  - call: zendesk\n    path: /api/v2/tickets/${t.body.id}.json\n  - call: zendesk\n    path: /x\n    as: t\n  - call: zendesk\n    path: /api/v2/tickets/${t.body.id}.json\n",
-        );
+        let v = crate::vendors::names()[0];
+        let p = problems(&format!(
+            "steps:\n  - call: {v}\n    path: /items/${{t.body.id}}\n  - call: {v}\n    path: /x\n    as: t\n  - call: {v}\n    path: /items/${{t.body.id}}\n",
+        ));
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(
             p[0].starts_with("3:11 `${t.body.id}` in step 1 refers to `t`"),

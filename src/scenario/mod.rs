@@ -10,18 +10,23 @@
 //!   and the reports.
 
 pub mod diag;
-pub mod expect;
+pub mod engine;
+pub mod fakes;
 pub mod interp;
 pub mod junit;
+pub mod launch;
 pub mod load;
-pub mod matching;
 pub mod model;
+pub mod perform;
 pub mod report;
 pub mod run;
 pub mod snapshot;
 pub mod sut;
 pub mod validate;
 pub mod yaml;
+
+pub use crate::matching;
+pub use crate::matching::want as expect;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -61,8 +66,30 @@ pub struct RunRequest {
     pub control_port: Option<u16>,
 }
 
+/// Why no scenario files could be collected.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// A folder could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Unreadable {
+        /// The folder.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A folder holds no scenario file.
+    #[error("no scenario files (*.yaml, *.yml) in {}", .0.display())]
+    Empty(PathBuf),
+    /// A path is neither a file nor a folder.
+    #[error("{}: no such file or folder", .0.display())]
+    Missing(PathBuf),
+    /// No paths were given.
+    #[error("no scenario files given")]
+    NoneGiven,
+}
+
 /// Every scenario file under `paths`, in a stable order.
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CollectError> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -81,21 +108,21 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     for p in paths {
         if p.is_dir() {
             let before = out.len();
-            walk(p, &mut out).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            walk(p, &mut out).map_err(|source| CollectError::Unreadable {
+                path: p.clone(),
+                source,
+            })?;
             if out.len() == before {
-                return Err(format!(
-                    "no scenario files (*.yaml, *.yml) in {}",
-                    p.display()
-                ));
+                return Err(CollectError::Empty(p.clone()));
             }
         } else if p.is_file() {
             out.push(p.clone());
         } else {
-            return Err(format!("{}: no such file or folder", p.display()));
+            return Err(CollectError::Missing(p.clone()));
         }
     }
     if out.is_empty() {
-        return Err("no scenario files given".to_owned());
+        return Err(CollectError::NoneGiven);
     }
     Ok(out)
 }
@@ -123,15 +150,38 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, Vec<LoadError>> {
 pub async fn run_all(req: &RunRequest, cancel: watch::Receiver<bool>) -> i32 {
     let started = Instant::now();
     let paint = Paint(std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none());
-    let files = match collect(&req.paths) {
+    let Some(loaded) = collect_and_load(&req.paths) else {
+        return EXIT_ERROR;
+    };
+    let opts = RunOptions {
+        update_snapshots: req.update_snapshots,
+        trust: req.trust.clone(),
+        har: req.har.clone(),
+        control_port: req.control_port,
+    };
+    let reports = run_each(loaded, &opts, req.jobs, cancel, paint).await;
+    let mut code = summarize(&reports, paint, started);
+    if let Some(path) = &req.junit {
+        let xml = junit::render(&reports, started.elapsed());
+        if let Err(e) = std::fs::write(path, xml) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            code = EXIT_ERROR;
+        }
+    }
+    code
+}
+
+/// The scenarios under `paths`, or `None` once every problem has been printed.
+fn collect_and_load(paths: &[PathBuf]) -> Option<Vec<Loaded>> {
+    let files = match collect(paths) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
-            return EXIT_ERROR;
+            return None;
         }
     };
-    let loaded = match load_all(&files) {
-        Ok(l) => l,
+    match load_all(&files) {
+        Ok(l) => Some(l),
         Err(errors) => {
             for e in &errors {
                 eprintln!("{e}\n");
@@ -141,16 +191,21 @@ pub async fn run_all(req: &RunRequest, cancel: watch::Receiver<bool>) -> i32 {
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
             );
-            return EXIT_ERROR;
+            None
         }
-    };
-    let opts = RunOptions {
-        update_snapshots: req.update_snapshots,
-        trust: req.trust.clone(),
-        har: req.har.clone(),
-        control_port: req.control_port,
-    };
-    let permits = Arc::new(Semaphore::new(req.jobs.max(1)));
+    }
+}
+
+/// Runs every scenario, `jobs` at a time, printing each as it ends; the reports
+/// come back in the order of `loaded`.
+async fn run_each(
+    loaded: Vec<Loaded>,
+    opts: &RunOptions,
+    jobs: usize,
+    cancel: watch::Receiver<bool>,
+    paint: Paint,
+) -> Vec<ScenarioReport> {
+    let permits = Arc::new(Semaphore::new(jobs.max(1)));
     let mut tasks = JoinSet::new();
     for (i, l) in loaded.into_iter().enumerate() {
         let permits = permits.clone();
@@ -172,7 +227,11 @@ pub async fn run_all(req: &RunRequest, cancel: watch::Receiver<bool>) -> i32 {
         }
     }
     reports.sort_by_key(|(i, _)| *i);
-    let reports: Vec<ScenarioReport> = reports.into_iter().map(|(_, r)| r).collect();
+    reports.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Prints the summary line and returns the exit code it stands for.
+fn summarize(reports: &[ScenarioReport], paint: Paint, started: Instant) -> i32 {
     let passed = reports.iter().filter(|r| r.passed()).count();
     let failed = reports
         .iter()
@@ -194,19 +253,11 @@ pub async fn run_all(req: &RunRequest, cancel: watch::Receiver<bool>) -> i32 {
         if reports.len() == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()
     );
-    let mut code = if errored > 0 {
+    if errored > 0 {
         EXIT_ERROR
     } else if failed > 0 {
         EXIT_FAILED
     } else {
         EXIT_PASSED
-    };
-    if let Some(path) = &req.junit {
-        let xml = junit::render(&reports, started.elapsed());
-        if let Err(e) = std::fs::write(path, xml) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            code = EXIT_ERROR;
-        }
     }
-    code
 }

@@ -29,7 +29,7 @@ pub struct Scenario {
     #[serde(default)]
     pub seed: Option<u64>,
     /// Per-vendor settings, with the same keys as the `vendors:` section of the config
-    /// file: seeded credentials, where each vendor pushes to (e.g. Braze campaign URLs).
+    /// file: seeded credentials, where each vendor pushes to (e.g. a campaign's webhook URL).
     #[serde(default)]
     pub vendors: VendorsFile,
     /// The system under test: started before the first step, stopped after the last.
@@ -184,7 +184,7 @@ pub enum CallAuth {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendStep {
-    /// The action, e.g. `braze.campaign` or `zendesk.ticket_update`.
+    /// The action, as `vendor.action` (the README lists each vendor's actions).
     pub send: ActionName,
     /// A label for reports.
     #[serde(default)]
@@ -209,7 +209,7 @@ pub struct DeliverStep {
     /// A label for reports.
     #[serde(default)]
     pub name: Option<String>,
-    /// The receiver's URL, e.g. `${sut.url}/webhooks/freshchat`.
+    /// The receiver's URL, e.g. `${sut.url}/webhooks/<vendor>`.
     pub to: String,
     /// The body, byte for byte once `${...}` is filled in (`$${` for a literal `${`).
     #[serde(default)]
@@ -221,14 +221,16 @@ pub struct DeliverStep {
     /// not verify.
     #[serde(default)]
     pub signature: Option<SignatureKind>,
-    /// Sign with a timestamp this long ago (a stale Zendesk signature).
+    /// Sign with a timestamp this long ago (a stale signature, for vendors that sign
+    /// a timestamp).
     #[serde(default)]
     pub signed_ago: Option<Dur>,
-    /// The signing secret (Zendesk, Smartsupp) or channel key (Blip); default the
+    /// The signing secret or channel key, for vendors that sign with one; default the
     /// one `fakedesk fuzz` uses.
     #[serde(default)]
     pub secret: Option<String>,
-    /// Freshchat's RSA private key, a PEM file relative to the scenario; default the
+    /// The RSA private key, a PEM file relative to the scenario, for vendors that sign
+    /// with one; default the
     /// bundled test key.
     #[serde(default)]
     pub private_key: Option<String>,
@@ -371,7 +373,7 @@ pub struct ClearFault {
 }
 
 /// `advance: SPAN`: the fakes' clock moves forward by SPAN (`90s`, `4h`, `3d`), and
-/// the vendors' time-driven rules due by then run (Zendesk closes solved tickets).
+/// the vendors' time-driven rules due by then run (e.g. solved tickets close).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdvanceStep {
@@ -538,18 +540,15 @@ mod tests {
     #[test]
     fn the_schema_lists_every_step_kind_and_vendor() {
         let s = schema().to_string();
-        for word in [
-            "\"call\"",
-            "\"send\"",
-            "\"deliver\"",
-            "\"freshchat.webhook\"",
-            "\"expect\"",
-            "\"assert\"",
-            "\"wait\"",
-            "\"zendesk\"",
-            "\"braze\"",
-        ] {
-            assert!(s.contains(word), "{word} missing from the schema");
+        let steps = ["call", "send", "deliver", "expect", "assert", "wait"];
+        let payloads = crate::fuzz::target::TARGETS.iter().map(|t| t.name);
+        let words = steps
+            .into_iter()
+            .chain(crate::vendors::names())
+            .chain(payloads);
+        for word in words {
+            let quoted = format!("\"{word}\"");
+            assert!(s.contains(&quoted), "{quoted} missing from the schema");
         }
     }
 }

@@ -19,7 +19,7 @@ pub enum StepStatus {
 pub struct StepReport {
     /// 1-based position in the scenario.
     pub index: usize,
-    /// A one-line label, e.g. `call zendesk POST /api/v2/tickets.json → 201`.
+    /// A one-line label, e.g. `call acme POST /items → 201`.
     pub label: String,
     /// Pass, fail or skipped.
     pub status: StepStatus,

@@ -221,7 +221,7 @@ impl Sut {
             let probe_time = PROBE_TIMEOUT.min(left).max(Duration::from_millis(10));
             match tokio::time::timeout(probe_time, probe(&client, ready)).await {
                 Ok(Ok(())) => return Ok(()),
-                Ok(Err(e)) => last_error = e,
+                Ok(Err(e)) => last_error = e.to_string(),
                 Err(_) => last_error = format!("no answer within {probe_time:?}"),
             }
             let left = deadline.saturating_duration_since(Instant::now());
@@ -340,20 +340,37 @@ fn spawn_error(spec: &SutSpec, error: std::io::Error) -> SutError {
 }
 
 /// One readiness probe.
-async fn probe(client: &reqwest::Client, ready: &Ready) -> Result<(), String> {
+/// Why one readiness probe failed.
+#[derive(Debug, thiserror::Error)]
+enum NotReady {
+    /// The HTTP request got no answer (the error and its causes).
+    #[error("{0}")]
+    Unreachable(String),
+    /// The HTTP answer was not 2xx.
+    #[error("answered {0}")]
+    Status(reqwest::StatusCode),
+    /// The TCP connection failed.
+    #[error("{0}")]
+    Refused(#[from] std::io::Error),
+}
+
+async fn probe(client: &reqwest::Client, ready: &Ready) -> Result<(), NotReady> {
     match ready {
         Ready::Http(url) => {
-            let response = client.get(url).send().await.map_err(|e| error_chain(&e))?;
+            let response = client
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| NotReady::Unreachable(error_chain(&e)))?;
             if response.status().is_success() {
                 Ok(())
             } else {
-                Err(format!("answered {}", response.status()))
+                Err(NotReady::Status(response.status()))
             }
         }
-        Ready::Tcp(addr) => tokio::net::TcpStream::connect(addr.as_str())
+        Ready::Tcp(addr) => Ok(tokio::net::TcpStream::connect(addr.as_str())
             .await
-            .map(drop)
-            .map_err(|e| e.to_string()),
+            .map(drop)?),
     }
 }
 

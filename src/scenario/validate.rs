@@ -104,6 +104,26 @@ impl<'a> Validator<'a> {
             self.branches(node, branches, what);
             return;
         }
+        if self.wrong_type(node, schema, what) {
+            return;
+        }
+        self.value_rules(node, schema, what);
+        match &node.kind {
+            Kind::Map(entries) => self.object(node, entries, schema, what),
+            Kind::Seq(items) => {
+                if let Some(item_schema) = schema.get("items") {
+                    let item_what = format!("an item of {what}");
+                    for item in items {
+                        self.check(item, item_schema, &item_what);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Reports a node whose type the schema does not allow; true when it did.
+    fn wrong_type(&mut self, node: &Node, schema: &'a Value, what: &str) -> bool {
         if let Some(types) = schema.get("type") {
             let types: Vec<&str> = match types {
                 Value::String(t) => vec![t.as_str()],
@@ -137,9 +157,14 @@ impl<'a> Validator<'a> {
                     ),
                     hint,
                 );
-                return;
+                return true;
             }
         }
+        false
+    }
+
+    /// Enums, constants, durations and number ranges.
+    fn value_rules(&mut self, node: &Node, schema: &'a Value, what: &str) {
         if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
             self.enumeration(node, allowed, what);
         }
@@ -169,18 +194,6 @@ impl<'a> Validator<'a> {
                 };
                 self.problem(node.pos, format!("{what} must be {range}, found {n}"), None);
             }
-        }
-        match &node.kind {
-            Kind::Map(entries) => self.object(node, entries, schema, what),
-            Kind::Seq(items) => {
-                if let Some(item_schema) = schema.get("items") {
-                    let item_what = format!("an item of {what}");
-                    for item in items {
-                        self.check(item, item_schema, &item_what);
-                    }
-                }
-            }
-            _ => {}
         }
     }
 
@@ -262,9 +275,21 @@ impl<'a> Validator<'a> {
             self.check(node, only, what);
             return;
         }
-        // A union of constants (a unit enum with documented variants) is an enum.
-        let constants: Option<Vec<Value>> = live
-            .iter()
+        if let Some(constants) = self.constants(&live) {
+            self.enumeration(node, &constants, what);
+            return;
+        }
+        if let Kind::Map(entries) = &node.kind
+            && self.by_kind(node, entries, &live, what)
+        {
+            return;
+        }
+        self.closest(node, &live, what);
+    }
+
+    /// A union of constants (a unit enum with documented variants) is an enum.
+    fn constants(&self, live: &[&'a Value]) -> Option<Vec<Value>> {
+        live.iter()
             .map(|b| {
                 let (s, _) = self.resolve(b);
                 s.get("const").cloned().or_else(|| {
@@ -274,77 +299,84 @@ impl<'a> Validator<'a> {
                         .map(|e| e[0].clone())
                 })
             })
+            .collect()
+    }
+
+    /// Object branches told apart by their first required key (`call`, `send`,
+    /// ...): checks the one whose key is present. False when the branches have no
+    /// such distinct keys.
+    fn by_kind(
+        &mut self,
+        node: &Node,
+        entries: &[(Key, Node)],
+        live: &[&'a Value],
+        what: &str,
+    ) -> bool {
+        let kinds: Vec<Option<&str>> = live
+            .iter()
+            .map(|b| {
+                let (s, _) = self.resolve(b);
+                s.get("required")
+                    .and_then(Value::as_array)
+                    .and_then(|r| r.first())
+                    .and_then(Value::as_str)
+            })
             .collect();
-        if let Some(constants) = constants {
-            self.enumeration(node, &constants, what);
-            return;
+        let distinct = kinds.iter().all(Option::is_some)
+            && (0..kinds.len()).all(|i| !kinds[..i].contains(&kinds[i]));
+        if !distinct {
+            return false;
         }
-        if let Kind::Map(entries) = &node.kind {
-            // Each branch's kind is its first required key (`call`, `send`, ...).
-            let kinds: Vec<Option<&str>> = live
-                .iter()
-                .map(|b| {
-                    let (s, _) = self.resolve(b);
-                    s.get("required")
-                        .and_then(Value::as_array)
-                        .and_then(|r| r.first())
-                        .and_then(Value::as_str)
-                })
-                .collect();
-            let distinct = kinds.iter().all(Option::is_some)
-                && (0..kinds.len()).all(|i| !kinds[..i].contains(&kinds[i]));
-            if distinct {
-                let kinds: Vec<&str> = kinds.into_iter().flatten().collect();
-                let present: Vec<(usize, &str)> = kinds
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, k)| entries.iter().any(|(key, _)| key.name == **k))
-                    .map(|(i, k)| (i, *k))
-                    .collect();
-                match present.as_slice() {
-                    [(i, _)] => {
-                        self.check(node, live[*i], what);
-                    }
-                    [(_, a), (_, b), ..] => {
-                        let pos = node.key(b).map_or(node.pos, |k| k.pos);
-                        self.problem(
-                            pos,
-                            format!("{what} has both `{a}` and `{b}`"),
-                            Some("give each its own list item".to_owned()),
-                        );
-                    }
-                    [] => {
-                        let typo = entries.iter().find_map(|(k, _)| {
-                            did_you_mean(&k.name, kinds.iter().copied()).map(|m| (k, m))
-                        });
-                        match typo {
-                            Some((k, m)) => self.problem(
-                                k.pos,
-                                format!("unknown {what} `{}`", k.name),
-                                Some(format!("did you mean `{m}`?")),
-                            ),
-                            None => self.problem(
-                                node.pos,
-                                format!("{what} needs one of the keys {}", one_of(&kinds)),
-                                Some(format!(
-                                    "found {}",
-                                    one_of(
-                                        &entries
-                                            .iter()
-                                            .map(|(k, _)| k.name.as_str())
-                                            .collect::<Vec<_>>()
-                                    )
-                                )),
-                            ),
-                        }
-                    }
-                }
-                return;
+        let kinds: Vec<&str> = kinds.into_iter().flatten().collect();
+        let present: Vec<(usize, &str)> = kinds
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| entries.iter().any(|(key, _)| key.name == **k))
+            .map(|(i, k)| (i, *k))
+            .collect();
+        match present.as_slice() {
+            [(i, _)] => self.check(node, live[*i], what),
+            [(_, a), (_, b), ..] => {
+                let pos = node.key(b).map_or(node.pos, |k| k.pos);
+                self.problem(
+                    pos,
+                    format!("{what} has both `{a}` and `{b}`"),
+                    Some("give each its own list item".to_owned()),
+                );
+            }
+            [] => self.no_kind(node, entries, &kinds, what),
+        }
+        true
+    }
+
+    /// An object with none of the branches' kind keys: a likely typo, or the list.
+    fn no_kind(&mut self, node: &Node, entries: &[(Key, Node)], kinds: &[&str], what: &str) {
+        let typo = entries
+            .iter()
+            .find_map(|(k, _)| did_you_mean(&k.name, kinds.iter().copied()).map(|m| (k, m)));
+        match typo {
+            Some((k, m)) => self.problem(
+                k.pos,
+                format!("unknown {what} `{}`", k.name),
+                Some(format!("did you mean `{m}`?")),
+            ),
+            None => {
+                let found: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
+                self.problem(
+                    node.pos,
+                    format!("{what} needs one of the keys {}", one_of(kinds)),
+                    Some(format!("found {}", one_of(&found))),
+                );
             }
         }
+    }
+
+    /// No kind key decides: the first branch that fits, or the problems of the
+    /// closest one.
+    fn closest(&mut self, node: &Node, live: &[&'a Value], what: &str) {
         let mut best: Option<Vec<Diagnostic>> = None;
         let mut expected = Vec::new();
-        for b in &live {
+        for b in live {
             let mut sub = Validator {
                 root: self.root,
                 out: Vec::new(),
@@ -413,23 +445,37 @@ mod tests {
     use super::super::{model, yaml};
     use super::*;
 
+    /// A registered vendor, and one of the registered actions: the names the
+    /// schema accepts come from the registry.
+    fn vendor() -> String {
+        crate::vendors::names()[0].to_owned()
+    }
+
+    fn action() -> String {
+        crate::vendors::action_names()[0].clone()
+    }
+
     fn problems(text: &str) -> Vec<Diagnostic> {
         validate(&yaml::parse(text).unwrap().0, &model::schema())
     }
 
     #[test]
     fn a_good_scenario_has_no_problems() {
-        let p = problems(
-            "name: x\nsteps:\n  - call: zendesk\n    method: POST\n    path: /api/v2/tickets.json\n    body: {ticket: {subject: Hi}}\n    status: 201\n    as: t\n  - wait: 100ms\n  - expect: zendesk\n    direction: outbound\n    within: 2s\n  - assert: zendesk\n    match: {tickets: [{status: new}]}\n  - send: braze.campaign\n    with: {campaign: c}\nsnapshot: traffic\n",
-        );
+        let (v, action) = (vendor(), action());
+        let p = problems(&format!(
+            "name: x\nsteps:\n  - call: {v}\n    method: POST\n    path: /items\n    body: {{item: {{subject: Hi}}}}\n    status: 201\n    as: t\n  - wait: 100ms\n  - expect: {v}\n    direction: outbound\n    within: 2s\n  - assert: {v}\n    match: {{items: [{{status: new}}]}}\n  - send: {action}\n    with: {{campaign: c}}\nsnapshot: traffic\n",
+        ));
         assert!(p.is_empty(), "{p:#?}");
     }
 
     #[test]
     fn every_problem_is_found_with_a_hint() {
-        let p = problems(
-            "nme: x\nsteps:\n  - cal: zendesk\n    path: /x\n  - call: zendsk\n    path: /x\n    stauts: 201\n  - wait: soon\n  - expect: zendesk\n    count: two\n  - send: braze.campain\nsnapshot: trafic\n",
-        );
+        let (v, action) = (vendor(), action());
+        // One letter short: a typo close enough for a hint.
+        let (v_typo, action_typo) = (&v[..v.len() - 1], &action[..action.len() - 1]);
+        let p = problems(&format!(
+            "nme: x\nsteps:\n  - cal: {v}\n    path: /x\n  - call: {v_typo}\n    path: /x\n    stauts: 201\n  - wait: soon\n  - expect: {v}\n    count: two\n  - send: {action_typo}\nsnapshot: trafic\n",
+        ));
         let text: Vec<String> = p
             .iter()
             .map(|d| {
@@ -442,14 +488,17 @@ mod tests {
                 )
             })
             .collect();
-        let expect = [
+        let vendor_line = format!("5:11 unknown vendor `{v_typo}` | did you mean `{v}`?");
+        let action_line =
+            format!("11:11 unknown action `{action_typo}` | did you mean `{action}`?");
+        let expect: [&str; 8] = [
             "1:1 unknown key `nme` in the scenario | did you mean `name`?",
             "3:5 unknown step `cal` | did you mean `call`?",
-            "5:11 unknown vendor `zendsk` | did you mean `zendesk`?",
+            &vendor_line,
             "7:5 unknown key `stauts` in call step | did you mean `status`?",
             "8:11 `soon` is not a duration | write e.g. 500ms, 5s, 1.5s or 2m",
             "10:12 wrong type for `count`: expected an integer, found the string \"two\" | ",
-            "11:11 unknown action `braze.campain` | did you mean `braze.campaign`?",
+            &action_line,
             "12:11 unknown snapshot kind `trafic` | did you mean `traffic`?",
         ];
         for e in expect {

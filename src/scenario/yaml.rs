@@ -204,14 +204,7 @@ impl Builder {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let is_str_tag = tag
-                    .as_ref()
-                    .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
-                let kind = if style == ScalarStyle::Plain && !is_str_tag {
-                    resolve_plain(&text)
-                } else {
-                    Kind::Str(text.into_owned())
-                };
+                let kind = scalar_kind(text, style, tag.as_deref());
                 let node = Node {
                     kind,
                     pos: pos(&span.start, span_len(&span)),
@@ -332,6 +325,21 @@ fn resolve_plain(text: &str) -> Kind {
     Kind::Str(text.to_owned())
 }
 
+/// A scalar's value: plain scalars are resolved (numbers, booleans, null) unless
+/// tagged `!!str`; quoted and block scalars are strings.
+fn scalar_kind(
+    text: std::borrow::Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&serde_saphyr::granit_parser::Tag>,
+) -> Kind {
+    let is_str_tag = tag.is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+    if style == ScalarStyle::Plain && !is_str_tag {
+        resolve_plain(&text)
+    } else {
+        Kind::Str(text.into_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,14 +357,14 @@ mod tests {
 
     #[test]
     fn positions_point_at_keys_and_values() {
-        let (n, _) = parse("steps:\n  - call: zendesk\n    path: /x\n").unwrap();
+        let (n, _) = parse("steps:\n  - call: acme\n    path: /x\n").unwrap();
         let Kind::Seq(steps) = &n.get("steps").unwrap().kind else {
             panic!()
         };
         let key = steps[0].key("path").unwrap();
         assert_eq!((key.pos.line, key.pos.col, key.pos.len), (3, 5, 4));
         let value = steps[0].get("call").unwrap();
-        assert_eq!((value.pos.line, value.pos.col, value.pos.len), (2, 11, 7));
+        assert_eq!((value.pos.line, value.pos.col, value.pos.len), (2, 11, 4));
     }
 
     #[test]

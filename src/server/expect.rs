@@ -29,15 +29,12 @@ use serde_json::{Value, json};
 use super::Harness;
 use super::control::{error, unknown_vendor};
 use crate::journal::{Direction, Filter};
-use crate::scenario::expect::{Check, Want, capture, explain_unwanted};
-use crate::scenario::model::Dur;
+use crate::matching::want::{Check, Want, capture, explain_unwanted};
 
 /// Default wait, as a scenario's `expect` step.
 const DEFAULT_WITHIN: Duration = Duration::from_secs(5);
 /// Longest wait a request may ask for.
 const MAX_WITHIN: Duration = Duration::from_secs(60);
-/// How often the journal is looked at again.
-const POLL: Duration = Duration::from_millis(20);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,8 +107,7 @@ fn parse(h: &Harness, body: &[u8]) -> Result<Ask, Refused> {
     };
     let within = match r.within.as_deref() {
         None => DEFAULT_WITHIN,
-        Some(w) => Dur::parse(w)
-            .map(|d| d.0)
+        Some(w) => crate::clock::parse_duration(w)
             .filter(|d| *d <= MAX_WITHIN)
             .ok_or_else(|| {
                 bad(format!(
@@ -149,6 +145,7 @@ pub(super) async fn expect(State(h): State<Arc<Harness>>, body: Bytes) -> Respon
         ..Default::default()
     };
     let deadline = Instant::now() + ask.within;
+    let mut changes = h.journal.subscribe();
     loop {
         let entries = h.journal.entries(&filter);
         let found = match ask.want.check(&entries, ask.count, |_| false) {
@@ -169,7 +166,7 @@ pub(super) async fn expect(State(h): State<Arc<Harness>>, body: Bytes) -> Respon
                     .explain(&entries, ask.count, found, ask.within, |_| false),
             );
         }
-        tokio::time::sleep(POLL).await;
+        crate::journal::changed_before(&mut changes, deadline).await;
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-pub use super::matching::glob;
-use super::matching::{Mismatch, partial};
+pub use super::glob;
+use super::{Mismatch, partial};
 use crate::journal::{Direction, Entry};
 
 /// What an `expect` wants, already interpolated.

@@ -6,6 +6,12 @@
 //! - Scalars must be equal; a number and its decimal text match each other (vendors
 //!   send ids as strings in some places and numbers in others).
 //! - `null` matches null or a missing key.
+//!
+//! [`want`] applies it to journal entries (what an `expect` looks for), [`names`]
+//! finds the name a typo meant.
+
+pub mod names;
+pub mod want;
 
 use serde_json::Value;
 
