@@ -548,7 +548,7 @@ impl Runner<'_> {
     async fn deliver(&mut self, s: &DeliverStep) -> StepResult {
         use crate::fuzz::{case, expect::Expect, run as fuzz, target};
         use base64::Engine as _;
-        let t = target::find(&s.deliver.0)?;
+        let t = target::find(&s.deliver.0).map_err(|e| e.to_string())?;
         let url = self.scope.text(&s.to)?;
         let body = match (&s.body, &s.body_base64) {
             (Some(text), None) => self.scope.text(text)?.into_bytes(),
@@ -563,22 +563,12 @@ impl Runner<'_> {
             (_, Some(ago)) => case::Signing::Stale(ago.0.as_secs()),
             _ => case::Signing::Valid,
         };
-        let freshchat = match &s.private_key {
-            Some(path) => {
-                let file = self.dir.join(self.scope.text(path)?);
-                let pem = std::fs::read_to_string(&file)
-                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-                Some(
-                    crate::vendors::freshchat::webhook::SigningKey::from_pem(&pem)
-                        .map_err(|e| format!("{}: {e}", file.display()))?,
-                )
-            }
+        let private_key = match &s.private_key {
+            Some(path) => Some(self.dir.join(self.scope.text(path)?)),
             None => None,
         };
-        let keys = target::Keys {
-            secret: s.secret.clone(),
-            freshchat,
-        };
+        let keys =
+            target::keys(t, s.secret.clone(), private_key.as_deref()).map_err(|e| e.to_string())?;
         let mut extra = Vec::new();
         for (k, v) in &s.headers {
             let name = axum::http::HeaderName::try_from(k.as_str())
@@ -587,7 +577,12 @@ impl Runner<'_> {
                 .map_err(|_| format!("the value of header `{k}` cannot be sent"))?;
             extra.push((name, value));
         }
-        let expect: Expect = s.reply.as_deref().unwrap_or("2xx").parse()?;
+        let expect: Expect = s
+            .reply
+            .as_deref()
+            .unwrap_or("2xx")
+            .parse()
+            .map_err(|e: crate::fuzz::expect::BadExpectation| e.to_string())?;
         let timeout = s.timeout.map_or(Duration::from_secs(10), |d| d.0);
         let rendered = case::Rendered {
             body,
@@ -596,7 +591,7 @@ impl Runner<'_> {
             must_reject: false,
         };
         let (req, _) = fuzz::request(t, &keys, &url, &extra, &rendered, self.harness.clock.now());
-        let vendor = t.name.split_once('.').map_or(t.name, |(v, _)| v);
+        let vendor = t.vendor();
         let recorder = crate::outbound::Recorder {
             journal: self.harness.journal.clone(),
             clock: self.harness.clock.clone(),

@@ -3,7 +3,9 @@
 //! Every vendor folder has the same file names, present where they apply:
 //! `mod.rs` (the [`Vendor`] impl and router), `api.rs` (handlers), `wire.rs` (the
 //! vendor's JSON shapes), `store.rs` (state and lifecycle rules, no I/O), `error.rs`
-//! (the vendor's error envelope) and `webhook.rs` (outbound payloads and signatures).
+//! (the vendor's error envelope), `webhook.rs` (outbound payloads and signatures)
+//! and `fuzz.rs` (generators of what the vendor sends, and the fuzz payloads
+//! registered in [`Registration::fuzz`]).
 //!
 //! Adding a vendor is a new folder and one line in [`REGISTRY`].
 
@@ -391,6 +393,9 @@ pub struct Registration {
     /// What the vendor does on its own when told (scenario `send` steps), each served
     /// as `POST /{name}/actions/{action}` on the control port.
     pub actions: &'static [Action],
+    /// The payloads the vendor sends that `fakedesk fuzz` can send too (its
+    /// `fuzz.rs`); empty when it sends none.
+    pub fuzz: &'static [crate::fuzz::payload::Target],
 }
 
 /// Something a fake vendor does on its own: a push or a pull, or a change made in

@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod error;
+pub mod fuzz;
 pub mod store;
 pub mod webhook;
 pub mod wire;
@@ -39,6 +40,7 @@ pub const REGISTRATION: Registration = Registration {
     name: "blip",
     default_port: 4716,
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[
         Action {
             name: "handoff",

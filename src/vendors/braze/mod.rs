@@ -13,6 +13,7 @@ pub mod api;
 pub mod endpoints;
 pub mod error;
 pub mod exports;
+pub mod fuzz;
 pub mod messaging;
 pub mod schedules;
 pub mod state;
@@ -47,6 +48,7 @@ pub const REGISTRATION: Registration = Registration {
     name: "braze",
     default_port: 4712,
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[crate::vendors::Action {
         name: "campaign",
         summary: "send a webhook campaign to one user and wait for the delivery: `campaign` (id or name), `external_id` (or `braze_id`, `user_alias`, `email`, or an inline `user`), optional `trigger_properties`, `event_properties`, `wait` (default true)",

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod check;
 pub mod error;
+pub mod fuzz;
 pub mod store;
 pub mod wire;
 
@@ -34,6 +35,7 @@ pub const REGISTRATION: Registration = Registration {
     name: "ferndesk",
     default_port: 4717,
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[Action {
         name: "pull",
         summary: "fetch a custom support endpoint as Ferndesk's audit does, check it and keep what it would ingest: `url`, optional `start_date` (YYYY-MM-DD, set as the `startDate` parameter)",

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod error;
 pub mod fields;
+pub mod fuzz;
 pub mod store;
 pub mod webhook;
 pub mod wire;
@@ -41,6 +42,7 @@ pub const REGISTRATION: Registration = Registration {
     name: "freshchat",
     default_port: 4713,
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[
         Action {
             name: "user_message",

@@ -29,6 +29,7 @@ pub const REGISTRATION: Registration = Registration {
     name: "mammut",
     default_port: 4714,
     build,
+    fuzz: &[],
     actions: &[],
 };
 

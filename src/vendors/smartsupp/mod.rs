@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod error;
+pub mod fuzz;
 pub mod rest;
 pub mod store;
 pub mod webhook;
@@ -32,6 +33,7 @@ pub const REGISTRATION: Registration = Registration {
     name: "smartsupp",
     default_port: 4715,
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[
         Action {
             name: "chat_finished",

@@ -13,6 +13,7 @@ pub mod changelog;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod fuzz;
 pub mod org;
 pub mod page;
 pub mod requests;
@@ -56,6 +57,7 @@ pub const REGISTRATION: Registration = Registration {
     name: "zendesk",
     default_port: 4711,
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[
         crate::vendors::Action {
             name: "ticket_create",

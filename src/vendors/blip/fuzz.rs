@@ -9,8 +9,9 @@ use proptest::sample::{Index, select};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{custom_fields, name, one_of, optional, text, unix_seconds, uuid};
 use crate::clock::iso_millis;
+use crate::fuzz::r#gen::{custom_fields, name, one_of, optional, text, unix_seconds, uuid};
+use crate::fuzz::payload::{Scheme, Target};
 use crate::vendors::blip::webhook::{forwarded_message, ticket_message};
 use crate::vendors::blip::wire::{self, Ticket, TicketStatus};
 
@@ -325,6 +326,42 @@ fn placeholder_ticket() -> Ticket {
         priority: 0,
     }
 }
+
+/// Blip's custom attendance channel (REFERENCE 6.4): the channel's key in
+/// `Authorization`.
+pub const SCHEME: Scheme = Scheme {
+    describe: "the channel's authentication key in Authorization",
+    signature_header: Some("authorization"),
+    timestamped: false,
+    default_secret: Some("fakedesk-channel-key"),
+    key: None,
+    request: |e| {
+        super::webhook::request_bytes(
+            e.url,
+            axum::http::header::AUTHORIZATION.as_str(),
+            e.secret,
+            e.body.clone(),
+        )
+    },
+};
+
+/// The payloads `fakedesk fuzz` sends as Blip.
+pub const PAYLOADS: &[Target] = &[
+    Target {
+        name: "blip.ticket",
+        summary: "a new ticket pushed to a custom attendance channel",
+        generate: ticket,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+    Target {
+        name: "blip.message",
+        summary: "a customer's message forwarded to a custom attendance channel",
+        generate: message,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -14,8 +14,12 @@ use proptest::sample::select;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{big_id, email, name, object, optional, text, unix_seconds, uuid};
+use axum::http::Method;
+
 use crate::clock::iso_seconds;
+use crate::fuzz::r#gen::{big_id, email, name, object, optional, text, unix_seconds, uuid};
+use crate::fuzz::payload::{Envelope, Scheme, Target};
+use crate::outbound::Outgoing;
 use crate::template::{Dialect, Templates};
 use crate::vendors::zendesk::api::TicketOut;
 use crate::vendors::zendesk::store::{Actor, Store, Ticket};
@@ -455,6 +459,71 @@ pub fn event() -> BoxedStrategy<Value> {
             ])
         })
         .boxed()
+}
+
+/// Zendesk's signing (REFERENCE 1.11): base64 HMAC-SHA256 of timestamp + body, with
+/// the timestamp in its own header.
+pub const SCHEME: Scheme = Scheme {
+    describe: "x-zendesk-webhook-signature = base64(HMAC-SHA256(secret, timestamp + body))",
+    signature_header: Some("x-zendesk-webhook-signature"),
+    timestamped: true,
+    // REFERENCE 1.11: the static secret of the docs' sample receiver.
+    default_secret: Some("dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="),
+    key: None,
+    request,
+};
+
+/// The payloads `fakedesk fuzz` sends as Zendesk.
+pub const PAYLOADS: &[Target] = &[
+    Target {
+        name: "zendesk.webhook",
+        summary: "a trigger's webhook: the JSON body a notification_webhook action renders for a ticket",
+        generate: webhook,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+    Target {
+        name: "zendesk.event",
+        summary: "an event-subscription webhook (zen:event-type:ticket.*)",
+        generate: event,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+];
+
+/// Fixed identifiers in Zendesk's headers (a fuzz run is one webhook).
+const ACCOUNT: u64 = 1_234_567;
+const WEBHOOK: &str = "01HZX3V5K2M4N6P8Q9R0S1T2W3";
+
+/// A webhook invocation carrying the envelope's body, with every header Zendesk
+/// sends; the invocation id derived from the body.
+fn request(e: &Envelope<'_>) -> Outgoing {
+    let timestamp = iso_seconds(e.signed_at);
+    let invocation = (8_350_205_582 + fnv(&e.body) % 1_000_000_000).to_string();
+    let headers = super::webhook::invocation_headers(
+        &super::webhook::Signed {
+            account_id: ACCOUNT,
+            webhook_id: WEBHOOK,
+            invocation_id: &invocation,
+            secret: e.secret,
+            timestamp: &timestamp,
+        },
+        &e.body,
+        "application/json",
+    );
+    Outgoing {
+        method: Method::POST,
+        url: e.url.to_owned(),
+        headers,
+        body: e.body.clone(),
+    }
+}
+
+/// FNV-1a: a stable, dependency-free hash for derived ids.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
