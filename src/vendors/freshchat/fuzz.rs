@@ -311,9 +311,41 @@ pub fn test_key() -> &'static SigningKey {
 
 impl BodySigner for SigningKey {
     fn sign(&self, body: &[u8]) -> String {
-        SigningKey::sign(self, body)
+        Self::sign(self, body)
     }
     fn public_pem(&self) -> String {
-        SigningKey::public_pem(self)
+        Self::public_pem(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::case::{Signing, hostile};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the mutation of a Freshchat event, rendering never panics, every
+        /// mutation but a signature one changes the bytes, and the signature ones
+        /// leave them as they are.
+        #[test]
+        fn rendering_any_mutation_of_an_event_is_total(c in hostile(webhook(), &SCHEME)) {
+            let r = c.render();
+            let plain = serde_json::to_vec(&c.payload).unwrap();
+            match (&c.mutation, r.signing) {
+                (None, _) => prop_assert_eq!(r.body, plain),
+                (Some(_), Signing::Valid) => prop_assert_ne!(r.body, plain),
+                (Some(_), _) => prop_assert_eq!(r.body, plain),
+            }
+            prop_assert_eq!(r.mutation.is_empty(), c.mutation.is_none());
+        }
+    }
+
+    #[test]
+    fn the_bundled_key_is_the_one_fuzzing_lists() {
+        let listed = crate::fuzz::target::test_public_key_pem();
+        assert_eq!(listed, test_key().public_pem());
+        assert!(listed.starts_with("-----BEGIN RSA PUBLIC KEY-----"));
     }
 }
