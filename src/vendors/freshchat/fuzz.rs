@@ -34,15 +34,14 @@
 //! In a test module, `proptest! { #[test] fn parses(e in freshchat::webhook()) { ... } }`
 //! does the same with shrinking reported by the test harness.
 
+use std::sync::Arc;
+
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use std::sync::Arc;
-
 use crate::fuzz::r#gen::{iso_millis, object, one_of, optional, text, uuid};
 use crate::fuzz::payload::{BadKey, BodySigner, KeyKind, Scheme, Target};
-use crate::vendors::freshchat::webhook::SigningKey;
-use crate::vendors::freshchat::webhook::{self, Actor};
+use crate::vendors::freshchat::webhook::{self, Actor, SigningKey};
 
 /// `actor`: who did it.
 pub fn actor() -> BoxedStrategy<Actor> {

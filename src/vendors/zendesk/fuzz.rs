@@ -9,12 +9,11 @@
 
 use std::sync::LazyLock;
 
+use axum::http::Method;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-
-use axum::http::Method;
 
 use crate::clock::iso_seconds;
 use crate::fuzz::r#gen::{big_id, email, name, object, optional, text, unix_seconds, uuid};
