@@ -147,3 +147,66 @@ pub fn keys(
         private_key,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_payload_is_named_after_the_vendor_that_registers_it_and_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in REGISTRY {
+            for t in r.fuzz {
+                assert_eq!(t.vendor(), r.name, "{} registered by {}", t.name, r.name);
+                assert!(
+                    t.name.len() > r.name.len() + 1,
+                    "{}: no payload part",
+                    t.name
+                );
+                assert!(seen.insert(t.name), "{} registered twice", t.name);
+            }
+        }
+        assert_eq!(TARGETS.iter().count(), seen.len());
+    }
+
+    #[test]
+    fn every_signature_header_is_a_lowercase_header_name() {
+        for t in TARGETS {
+            if let Some(h) = t.scheme.signature_header {
+                let name = axum::http::HeaderName::from_bytes(h.as_bytes());
+                assert_eq!(name.map(|n| n.as_str() == h).ok(), Some(true), "{}", t.name);
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_payload_is_told_with_the_closest_name_and_every_name() {
+        let first = TARGETS.iter().next().expect("a registered payload").name;
+        let typo = format!("{first}x");
+        let e = find(&typo).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("unknown payload `{typo}`")), "{e}");
+        assert!(e.contains(&format!("(did you mean `{first}`?)")), "{e}");
+        for t in TARGETS {
+            assert!(e.contains(t.name), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_key_file_that_is_no_key_is_refused_naming_the_file() {
+        let dir = std::env::temp_dir().join(format!("fakedesk-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("not-a-key.pem");
+        std::fs::write(&path, "hello").unwrap();
+        let t = TARGETS.iter().next().unwrap();
+        let got = keys(t, None, Some(&path));
+        let missing = keys(t, None, Some(&dir.join("absent.pem")));
+        let _ = std::fs::remove_dir_all(&dir);
+        if key_kinds().is_empty() {
+            return;
+        }
+        let e = got.unwrap_err().to_string();
+        assert!(e.starts_with(&path.display().to_string()), "{e}");
+        let e = missing.unwrap_err().to_string();
+        assert!(e.starts_with("cannot read "), "{e}");
+    }
+}
