@@ -72,6 +72,15 @@ pub(crate) struct Settings {
     pub(crate) blip_key: String,
 }
 
+/// The secret `fakedesk fuzz` signs `payload` with unless given another.
+fn default_secret(payload: &str) -> String {
+    target::find(payload)
+        .ok()
+        .and_then(|t| t.scheme.default_secret)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 impl Settings {
     /// From the environment, falling back to what `fakedesk fuzz` signs with.
     pub(crate) fn from_env(fixed: bool) -> Self {
@@ -80,11 +89,10 @@ impl Settings {
             freshchat_public_key: std::env::var("FRESHCHAT_PUBLIC_KEY")
                 .unwrap_or_else(|_| target::test_public_key_pem()),
             zendesk_secret: std::env::var("ZENDESK_SECRET")
-                .unwrap_or_else(|_| target::Scheme::ZendeskHmac.default_secret().to_owned()),
+                .unwrap_or_else(|_| default_secret("zendesk.webhook")),
             smartsupp_secret: std::env::var("SMARTSUPP_SECRET")
-                .unwrap_or_else(|_| target::Scheme::SmartsuppHmac.default_secret().to_owned()),
-            blip_key: std::env::var("BLIP_KEY")
-                .unwrap_or_else(|_| target::Scheme::BlipKey.default_secret().to_owned()),
+                .unwrap_or_else(|_| default_secret("smartsupp.webhook")),
+            blip_key: std::env::var("BLIP_KEY").unwrap_or_else(|_| default_secret("blip.ticket")),
         }
     }
 }

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use super::target::Scheme;
+use super::payload::Scheme;
 
 /// What a hostile case does to the payload or its request.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,7 +147,7 @@ pub fn valid(payloads: BoxedStrategy<Value>) -> BoxedStrategy<Case> {
 /// on the plain payload too is reported with the plain payload, not with a mutation
 /// that has nothing to do with it. Signature mutations are offered only when
 /// `scheme` signs (and stale timestamps only when it signs a timestamp).
-pub fn hostile(payloads: BoxedStrategy<Value>, scheme: Scheme) -> BoxedStrategy<Case> {
+pub fn hostile(payloads: BoxedStrategy<Value>, scheme: &Scheme) -> BoxedStrategy<Case> {
     (payloads, prop::option::weighted(0.9, mutation(scheme)))
         .prop_map(|(payload, mutation)| Case { payload, mutation })
         .boxed()
@@ -168,7 +168,7 @@ fn other_value() -> impl Strategy<Value = Value> {
 }
 
 /// The mutations a parser must survive.
-pub fn mutation(scheme: Scheme) -> BoxedStrategy<Mutation> {
+pub fn mutation(scheme: &Scheme) -> BoxedStrategy<Mutation> {
     let invalid = prop_oneof![
         Just(InvalidBytes::Ff),
         Just(InvalidBytes::Lone),
@@ -191,10 +191,10 @@ pub fn mutation(scheme: Scheme) -> BoxedStrategy<Mutation> {
             .boxed(),
         pick().prop_map(|at| Mutation::Truncated { at }).boxed(),
     ];
-    if scheme.signature_header().is_some() {
+    if scheme.signature_header.is_some() {
         options.push(Just(Mutation::BadSignature).boxed());
     }
-    if scheme.timestamped() {
+    if scheme.timestamped {
         // Older than the five minutes receivers commonly allow, up to a month.
         options.push(
             (301u64..2_592_000)
@@ -216,114 +216,7 @@ impl Case {
                 must_reject: false,
             };
         };
-        let mut payload = self.payload.clone();
-        let members = members(&payload);
-        let pick = |at: &Pick| -> Option<&Vec<Step>> {
-            (!members.is_empty()).then(|| &members[at.index(members.len())])
-        };
-        let (body, what, signing) = match m {
-            Mutation::WrongType { at, with } => {
-                let path = pick(at).cloned().unwrap_or_default();
-                let slot = slot(&mut payload, &path);
-                let new = differing(slot, with);
-                let what = format!("wrong type at {}: {}", pointer(&path), short(&new));
-                *slot = new;
-                (to_bytes(&payload), what, Signing::Valid)
-            }
-            Mutation::MissingField { at } => match pick(at) {
-                Some(path) => {
-                    remove(&mut payload, path);
-                    let what = format!("missing {}", pointer(path));
-                    (to_bytes(&payload), what, Signing::Valid)
-                }
-                None => (
-                    b"null".to_vec(),
-                    "missing body (null)".to_owned(),
-                    Signing::Valid,
-                ),
-            },
-            Mutation::DuplicateKey { at, with } => match pick(at) {
-                Some(path) => {
-                    let key = match path.last() {
-                        Some(Step::Key(k)) => k.clone(),
-                        _ => String::new(),
-                    };
-                    let marker = marker(&payload, "dup");
-                    if let Some(Value::Object(parent)) = parent_mut(&mut payload, path) {
-                        parent.insert(marker.clone(), with.clone());
-                    }
-                    let text = String::from_utf8(to_bytes(&payload)).unwrap_or_default();
-                    let key_json = serde_json::to_string(&key).unwrap_or_default();
-                    let body = text
-                        .replacen(&format!("\"{marker}\""), &key_json, 1)
-                        .into_bytes();
-                    let what =
-                        format!("duplicate key {} (again as {})", pointer(path), short(with));
-                    (body, what, Signing::Valid)
-                }
-                None => (
-                    br#"{"a":1,"a":2}"#.to_vec(),
-                    "duplicate key /a".to_owned(),
-                    Signing::Valid,
-                ),
-            },
-            Mutation::DeepNesting { at, depth } => {
-                let path = pick(at).cloned().unwrap_or_default();
-                let marker = marker(&payload, "deep");
-                let slot = slot(&mut payload, &path);
-                let inner = to_bytes(slot);
-                *slot = Value::from(marker.clone());
-                let text = String::from_utf8(to_bytes(&payload)).unwrap_or_default();
-                let nested = format!(
-                    "{}{}{}",
-                    "[".repeat(*depth),
-                    String::from_utf8(inner).unwrap_or_default(),
-                    "]".repeat(*depth)
-                );
-                let body = text
-                    .replacen(&format!("\"{marker}\""), &nested, 1)
-                    .into_bytes();
-                let what = format!("{} wrapped in {depth} nested arrays", pointer(&path));
-                (body, what, Signing::Valid)
-            }
-            Mutation::InvalidUtf8 { at, bytes } => {
-                let strings = strings(&payload);
-                let marker = marker(&payload, "utf8");
-                let path = if strings.is_empty() {
-                    Vec::new()
-                } else {
-                    strings[at.index(strings.len())].clone()
-                };
-                let slot = slot(&mut payload, &path);
-                let old = slot.as_str().unwrap_or_default().to_owned();
-                let cut = old
-                    .char_indices()
-                    .nth(old.chars().count() / 2)
-                    .map_or(old.len(), |(i, _)| i);
-                *slot = Value::from(format!("{}{marker}{}", &old[..cut], &old[cut..]));
-                let body = splice(&to_bytes(&payload), marker.as_bytes(), bytes.bytes());
-                let what = format!(
-                    "invalid UTF-8 ({}) in the string at {}",
-                    hex(bytes.bytes()),
-                    pointer(&path)
-                );
-                (body, what, Signing::Valid)
-            }
-            Mutation::Truncated { at } => {
-                let full = to_bytes(&payload);
-                let keep = at.index(full.len().max(1));
-                let what = format!("body cut to {keep} of {} bytes", full.len());
-                (full[..keep].to_vec(), what, Signing::Valid)
-            }
-            Mutation::BadSignature => {
-                (to_bytes(&payload), "bad signature".to_owned(), Signing::Bad)
-            }
-            Mutation::StaleTimestamp { age_secs } => (
-                to_bytes(&payload),
-                format!("signed {age_secs} s ago"),
-                Signing::Stale(*age_secs),
-            ),
-        };
+        let (body, what, signing) = apply(m, self.payload.clone());
         Rendered {
             body,
             signing,
@@ -336,6 +229,131 @@ impl Case {
             ),
         }
     }
+}
+
+/// `m` applied to `payload`: the body, what was done, and how to sign it.
+fn apply(m: &Mutation, mut payload: Value) -> (Vec<u8>, String, Signing) {
+    let members = members(&payload);
+    let pick = |at: &Pick| -> Option<&Vec<Step>> {
+        (!members.is_empty()).then(|| &members[at.index(members.len())])
+    };
+    let (body, what) = match m {
+        Mutation::WrongType { at, with } => wrong_type(&mut payload, pick(at), with),
+        Mutation::MissingField { at } => missing_field(&mut payload, pick(at)),
+        Mutation::DuplicateKey { at, with } => duplicate_key(&mut payload, pick(at), with),
+        Mutation::DeepNesting { at, depth } => deep_nesting(&mut payload, pick(at), *depth),
+        Mutation::InvalidUtf8 { at, bytes } => invalid_utf8(&mut payload, *at, *bytes),
+        Mutation::Truncated { at } => truncated(&payload, *at),
+        Mutation::BadSignature => {
+            return (to_bytes(&payload), "bad signature".to_owned(), Signing::Bad);
+        }
+        Mutation::StaleTimestamp { age_secs } => {
+            return (
+                to_bytes(&payload),
+                format!("signed {age_secs} s ago"),
+                Signing::Stale(*age_secs),
+            );
+        }
+    };
+    (body, what, Signing::Valid)
+}
+
+/// The member at `path` (the whole payload when none) given a value of another type.
+fn wrong_type(payload: &mut Value, path: Option<&Vec<Step>>, with: &Value) -> (Vec<u8>, String) {
+    let path = path.cloned().unwrap_or_default();
+    let slot = slot(payload, &path);
+    let new = differing(slot, with);
+    let what = format!("wrong type at {}: {}", pointer(&path), short(&new));
+    *slot = new;
+    (to_bytes(payload), what)
+}
+
+/// The member at `path` removed (a `null` body when there are no members).
+fn missing_field(payload: &mut Value, path: Option<&Vec<Step>>) -> (Vec<u8>, String) {
+    match path {
+        Some(path) => {
+            remove(payload, path);
+            let what = format!("missing {}", pointer(path));
+            (to_bytes(payload), what)
+        }
+        None => (b"null".to_vec(), "missing body (null)".to_owned()),
+    }
+}
+
+/// The member at `path` written a second time with `with`.
+fn duplicate_key(payload: &mut Value, path: Option<&Vec<Step>>, with: &Value) -> (Vec<u8>, String) {
+    let Some(path) = path else {
+        return (br#"{"a":1,"a":2}"#.to_vec(), "duplicate key /a".to_owned());
+    };
+    let key = match path.last() {
+        Some(Step::Key(k)) => k.clone(),
+        _ => String::new(),
+    };
+    let marker = marker(payload, "dup");
+    if let Some(Value::Object(parent)) = parent_mut(payload, path) {
+        parent.insert(marker.clone(), with.clone());
+    }
+    let text = String::from_utf8(to_bytes(payload)).unwrap_or_default();
+    let key_json = serde_json::to_string(&key).unwrap_or_default();
+    let body = text
+        .replacen(&format!("\"{marker}\""), &key_json, 1)
+        .into_bytes();
+    let what = format!("duplicate key {} (again as {})", pointer(path), short(with));
+    (body, what)
+}
+
+/// The member at `path` wrapped in `depth` nested arrays.
+fn deep_nesting(payload: &mut Value, path: Option<&Vec<Step>>, depth: usize) -> (Vec<u8>, String) {
+    let path = path.cloned().unwrap_or_default();
+    let marker = marker(payload, "deep");
+    let slot = slot(payload, &path);
+    let inner = to_bytes(slot);
+    *slot = Value::from(marker.clone());
+    let text = String::from_utf8(to_bytes(payload)).unwrap_or_default();
+    let nested = format!(
+        "{}{}{}",
+        "[".repeat(depth),
+        String::from_utf8(inner).unwrap_or_default(),
+        "]".repeat(depth)
+    );
+    let body = text
+        .replacen(&format!("\"{marker}\""), &nested, 1)
+        .into_bytes();
+    let what = format!("{} wrapped in {depth} nested arrays", pointer(&path));
+    (body, what)
+}
+
+/// `bytes` spliced into the middle of the string picked by `at`.
+fn invalid_utf8(payload: &mut Value, at: Pick, bytes: InvalidBytes) -> (Vec<u8>, String) {
+    let strings = strings(payload);
+    let marker = marker(payload, "utf8");
+    let path = if strings.is_empty() {
+        Vec::new()
+    } else {
+        strings[at.index(strings.len())].clone()
+    };
+    let slot = slot(payload, &path);
+    let old = slot.as_str().unwrap_or_default().to_owned();
+    let cut = old
+        .char_indices()
+        .nth(old.chars().count() / 2)
+        .map_or(old.len(), |(i, _)| i);
+    *slot = Value::from(format!("{}{marker}{}", &old[..cut], &old[cut..]));
+    let body = splice(&to_bytes(payload), marker.as_bytes(), bytes.bytes());
+    let what = format!(
+        "invalid UTF-8 ({}) in the string at {}",
+        hex(bytes.bytes()),
+        pointer(&path)
+    );
+    (body, what)
+}
+
+/// The body cut where `at` says.
+fn truncated(payload: &Value, at: Pick) -> (Vec<u8>, String) {
+    let full = to_bytes(payload);
+    let keep = at.index(full.len().max(1));
+    let what = format!("body cut to {keep} of {} bytes", full.len());
+    (full[..keep].to_vec(), what)
 }
 
 fn to_bytes(v: &Value) -> Vec<u8> {
@@ -524,6 +542,22 @@ mod tests {
     use proptest::test_runner::TestRunner;
     use serde_json::json;
 
+    /// Objects of strings, numbers, booleans, `null`s and nested objects.
+    fn nested_objects() -> BoxedStrategy<Value> {
+        crate::fuzz::r#gen::custom_fields()
+            .prop_map(Value::Object)
+            .boxed()
+    }
+
+    /// A scheme that signs with a timestamp, so every mutation is offered.
+    fn timestamped_scheme() -> Scheme {
+        Scheme {
+            signature_header: Some("x-signature"),
+            timestamped: true,
+            ..Scheme::UNSIGNED
+        }
+    }
+
     /// The pick of place `n` among four.
     fn index(n: u32) -> Pick {
         Pick(n << 30)
@@ -641,7 +675,7 @@ mod tests {
     #[test]
     fn signature_mutations_are_offered_only_where_the_vendor_signs() {
         let mut runner = TestRunner::deterministic();
-        let mut seen = |scheme| {
+        let mut seen = |scheme: &Scheme| {
             let s = mutation(scheme);
             (0..400)
                 .map(|_| s.new_tree(&mut runner).unwrap().current())
@@ -652,9 +686,17 @@ mod tests {
                     )
                 })
         };
-        assert_eq!(seen(Scheme::None), (false, false));
-        assert_eq!(seen(Scheme::SmartsuppHmac), (true, false));
-        assert_eq!(seen(Scheme::ZendeskHmac), (true, true));
+        let signed = Scheme {
+            signature_header: Some("x-signature"),
+            ..Scheme::UNSIGNED
+        };
+        let timestamped = Scheme {
+            timestamped: true,
+            ..signed
+        };
+        assert_eq!(seen(&Scheme::UNSIGNED), (false, false));
+        assert_eq!(seen(&signed), (true, false));
+        assert_eq!(seen(&timestamped), (true, true));
     }
 
     proptest! {
@@ -663,8 +705,8 @@ mod tests {
         /// Whatever the mutation, rendering never panics, every mutation but a
         /// signature one changes the bytes, and no mutation leaves them as they are.
         #[test]
-        fn rendering_any_mutation_of_a_freshchat_event_is_total(
-            c in hostile(crate::fuzz::r#gen::freshchat::webhook(), Scheme::FreshchatRsa)
+        fn rendering_any_mutation_of_any_object_is_total(
+            c in hostile(nested_objects(), &timestamped_scheme())
         ) {
             let r = c.render();
             let plain = to_bytes(&c.payload);

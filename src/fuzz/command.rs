@@ -7,13 +7,41 @@ use std::path::PathBuf;
 
 use axum::http::{HeaderName, HeaderValue};
 
-use super::expect::Expect;
+use super::expect::{BadExpectation, Expect};
 use super::replay::{self, ReplayInfo};
-use super::run::{self, Attempt, Event, Mode, Options, Report};
-use super::target::{self, Keys, TARGETS};
+use super::run::{self, Attempt, Event, Failure, Mode, Options, Report};
+use super::target::{self, KeyFileError, TARGETS, UnknownPayload};
 use crate::cli::FuzzArgs;
 use crate::outbound::Outcome;
-use crate::vendors::freshchat::webhook::SigningKey;
+
+/// Why `fakedesk fuzz` cannot run (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum FuzzError {
+    /// The payload is not registered.
+    #[error(transparent)]
+    UnknownPayload(#[from] UnknownPayload),
+    /// `--target` is not an http(s) URL.
+    #[error("`{0}` is not an http:// or https:// URL")]
+    NotHttp(String),
+    /// The trusted certificates cannot be loaded.
+    #[error("{0}")]
+    Trust(String),
+    /// `--expect` is not an expectation.
+    #[error(transparent)]
+    Expect(#[from] BadExpectation),
+    /// `--private-key` cannot be used.
+    #[error(transparent)]
+    Key(#[from] KeyFileError),
+    /// A `--header` cannot be sent.
+    #[error("{0}")]
+    Header(String),
+    /// No seed could be drawn.
+    #[error("no randomness for a seed: {0}")]
+    NoSeed(String),
+    /// Nothing answers at the target.
+    #[error("{0}")]
+    Unreachable(String),
+}
 
 /// Runs `fakedesk fuzz`; returns the exit code.
 pub fn main(args: FuzzArgs) -> i32 {
@@ -32,26 +60,52 @@ pub fn main(args: FuzzArgs) -> i32 {
     }
 }
 
-/// `--list`: the payloads, their signing, and the default secrets and key.
+/// `--list`: the payloads, their signing, and the default secrets and keys.
 pub fn list() -> String {
     let mut out = String::from("Payloads (fakedesk fuzz VENDOR.PAYLOAD --target URL):\n");
     for t in TARGETS {
         let _ = writeln!(out, "  {:<36} {}", t.name, t.summary);
-        let _ = writeln!(out, "  {:<36} signed: {}", "", t.scheme.describe());
+        let _ = writeln!(out, "  {:<36} signed: {}", "", t.scheme.describe);
     }
     out.push_str("\nDefault secrets (override with --secret):\n");
-    for (vendor, scheme) in [
-        ("zendesk", target::Scheme::ZendeskHmac),
-        ("smartsupp.webhook", target::Scheme::SmartsuppHmac),
-        ("blip", target::Scheme::BlipKey),
-    ] {
-        let _ = writeln!(out, "  {vendor:<18} {}", scheme.default_secret());
+    for (label, secret) in default_secrets() {
+        let _ = writeln!(out, "  {label:<18} {secret}");
     }
-    out.push_str(
-        "\nFreshchat payloads are signed with a bundled test key unless --private-key is given;\n\
-         configure your receiver with its public key:\n\n",
-    );
-    out.push_str(&target::test_public_key_pem());
+    for kind in target::key_kinds() {
+        let _ = write!(out, "\n{}\n\n", kind.note);
+        out.push_str(&(kind.bundled)().public_pem());
+    }
+    out
+}
+
+/// Each scheme's default secret, labelled with the vendor when all its payloads
+/// use that scheme, else with the payloads that do; in registry order.
+fn default_secrets() -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for r in crate::vendors::REGISTRY {
+        let mut seen: Vec<&str> = Vec::new();
+        for t in r.fuzz {
+            let Some(secret) = t.scheme.default_secret else {
+                continue;
+            };
+            if seen.contains(&t.scheme.describe) {
+                continue;
+            }
+            seen.push(t.scheme.describe);
+            let users: Vec<&str> = r
+                .fuzz
+                .iter()
+                .filter(|u| u.scheme.describe == t.scheme.describe)
+                .map(|u| u.name)
+                .collect();
+            let label = if users.len() == r.fuzz.len() {
+                r.name.to_owned()
+            } else {
+                users.join(", ")
+            };
+            out.push((label, secret));
+        }
+    }
     out
 }
 
@@ -63,14 +117,15 @@ fn reachable(
     url: &str,
     timeout: std::time::Duration,
     trust: &crate::tls::Trust,
-) -> Result<(), String> {
+) -> Result<(), FuzzError> {
     use std::net::{TcpStream, ToSocketAddrs};
-    let u = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+    let unreachable = FuzzError::Unreachable;
+    let u = reqwest::Url::parse(url).map_err(|e| unreachable(e.to_string()))?;
     let host = u.host_str().unwrap_or_default();
     let port = u.port_or_known_default().unwrap_or(80);
     let addrs = (host, port)
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?;
+        .map_err(|e| unreachable(format!("cannot resolve {host}: {e}")))?;
     let mut last = format!("{host} has no address");
     for a in addrs {
         match TcpStream::connect_timeout(&a, timeout) {
@@ -78,71 +133,61 @@ fn reachable(
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| unreachable(e.to_string()))?;
                 return rt
                     .block_on(crate::tls::handshake(host, a, trust, timeout))
-                    .map_err(|e| format!("cannot reach the target over https: {e}"));
+                    .map_err(|e| unreachable(format!("cannot reach the target over https: {e}")));
             }
             Ok(_) => return Ok(()),
             Err(e) => last = format!("nothing accepts connections at {a}: {e}"),
         }
     }
-    Err(format!("cannot reach the target: {last}"))
+    Err(unreachable(format!("cannot reach the target: {last}")))
 }
 
-fn prepare(args: &FuzzArgs) -> Result<Options, String> {
+fn prepare(args: &FuzzArgs) -> Result<Options, FuzzError> {
     let name = args.payload.as_deref().unwrap_or_default();
     let target = target::find(name)?;
     let url = args.target.clone().unwrap_or_default();
     match reqwest::Url::parse(&url) {
         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
-        _ => return Err(format!("`{url}` is not an http:// or https:// URL")),
+        _ => return Err(FuzzError::NotHttp(url)),
     }
-    let trust = args.trust.trust()?;
-    let mode = args.mode;
+    let trust = args.trust.trust().map_err(FuzzError::Trust)?;
     let expect = match &args.expect {
         Some(e) => Some(e.parse::<Expect>()?),
         None => None,
     };
-    let freshchat = match &args.private_key {
-        Some(path) => {
-            let pem = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            Some(SigningKey::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?)
-        }
-        None => None,
-    };
+    let keys = target::keys(target, args.secret.clone(), args.private_key.as_deref())?;
     let headers = args
         .headers
         .iter()
         .map(|(k, v)| {
-            let name = HeaderName::try_from(k.as_str()).map_err(|e| e.to_string())?;
-            let value = HeaderValue::from_str(v).map_err(|e| e.to_string())?;
+            let name =
+                HeaderName::try_from(k.as_str()).map_err(|e| FuzzError::Header(e.to_string()))?;
+            let value = HeaderValue::from_str(v).map_err(|e| FuzzError::Header(e.to_string()))?;
             Ok((name, value))
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, FuzzError>>()?;
     let seed = match args.seed {
         Some(s) => s,
         None => {
             let mut b = [0u8; 8];
-            getrandom::fill(&mut b).map_err(|e| format!("no randomness for a seed: {e}"))?;
+            getrandom::fill(&mut b).map_err(|e| FuzzError::NoSeed(e.to_string()))?;
             u64::from_le_bytes(b) % 1_000_000_000
         }
     };
     Ok(Options {
         target,
         url,
-        mode,
+        mode: args.mode,
         expect,
         seed,
         cases: args.cases,
         timeout: args.timeout,
         max_time: args.max_time,
         max_shrink_iters: args.max_shrinks,
-        keys: Keys {
-            secret: args.secret.clone(),
-            freshchat,
-        },
+        keys,
         headers,
         trust,
     })
@@ -160,42 +205,13 @@ fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
         opts.timeout.as_millis(),
         opts.max_time.as_secs(),
     );
-    let progress_shown = std::io::stderr().is_terminal();
-    let mut shown_progress = false;
-    let mut on_event = |e: Event<'_>| match e {
-        Event::Failed(a) => {
-            if shown_progress {
-                eprintln!();
-                shown_progress = false;
-            }
-            println!(
-                "case failed: the receiver {}; shrinking it against the receiver...",
-                verdict(opts, a)
-            );
-        }
-        Event::Shrunk(n) => {
-            if n.is_power_of_two() {
-                println!("  {n} smaller failing cases so far");
-            }
-        }
-        Event::Progress {
-            cases_run,
-            failures,
-            requests,
-            elapsed,
-        } => {
-            if progress_shown {
-                eprint!(
-                    "\r  {cases_run} cases, {failures} failing, {:.0} req/s, {:.0} s ",
-                    requests as f64 / elapsed.as_secs_f64().max(1e-9),
-                    elapsed.as_secs_f64()
-                );
-                shown_progress = true;
-            }
-        }
+    let mut shown = Shown {
+        opts,
+        progress_shown: std::io::stderr().is_terminal(),
+        mid_line: false,
     };
-    let result = run::run(opts, &mut on_event);
-    if shown_progress {
+    let result = run::run(opts, &mut |e| shown.event(e));
+    if shown.mid_line {
         // The progress line ends; the summary follows on stdout.
         eprintln!();
     }
@@ -217,62 +233,119 @@ fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
             0
         }
         Some(f) => {
-            println!();
-            println!("FAILED: {}", opts.target.name);
-            if f.receiver_down {
-                println!(
-                    "(the receiver stopped accepting connections while shrinking: it may have crashed; \
-                     the case below is the smallest found before that)"
-                );
-            }
-            println!(
-                "minimal case, {} bytes (the first failing case had {}), after {} smaller failing case{}:",
-                f.minimal.rendered.body.len(),
-                f.first.rendered.body.len(),
-                f.shrinks,
-                if f.shrinks == 1 { "" } else { "s" }
-            );
-            print!("{}", describe(opts, &f.minimal));
-            let path = args.replay.clone().unwrap_or_else(|| {
-                PathBuf::from(format!("fuzz-{}-{}.yaml", opts.target.name, opts.seed))
-            });
-            let why = verdict(opts, &f.minimal);
-            let private_key = args.private_key.as_ref().map(|p| {
-                std::path::absolute(p)
-                    .unwrap_or_else(|_| p.clone())
-                    .display()
-                    .to_string()
-            });
-            let text = replay::scenario(
-                &ReplayInfo {
-                    target: opts.target.name,
-                    mode: opts.mode,
-                    seed: opts.seed,
-                    expect: &expected(opts, &f.minimal).to_string(),
-                    why: &why,
-                    secret: args.secret.as_deref(),
-                    secret_from_env: args.secret.is_some()
-                        && std::env::var("FAKEDESK_FUZZ_SECRET").ok() == args.secret,
-                    private_key: private_key.as_deref(),
-                    headers: &args.headers,
-                    timeout_ms: opts.timeout.as_millis(),
-                },
-                &f.minimal,
-            );
-            match std::fs::write(&path, text) {
-                Ok(()) => println!(
-                    "\nreplay: {} (run it with `fakedesk run {}`)",
-                    path.display(),
-                    path.display()
-                ),
-                Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
-            }
+            failed(args, opts, f);
             1
         }
     };
     println!("{}", summary(opts, &report));
     let _ = std::io::stdout().flush();
     code
+}
+
+/// What the run tells on the terminal as it goes.
+struct Shown<'a> {
+    opts: &'a Options,
+    /// stderr is a terminal: show the progress line.
+    progress_shown: bool,
+    /// The progress line is on screen, without its line end.
+    mid_line: bool,
+}
+
+impl Shown<'_> {
+    fn event(&mut self, e: Event<'_>) {
+        match e {
+            Event::Failed(a) => {
+                if self.mid_line {
+                    eprintln!();
+                    self.mid_line = false;
+                }
+                println!(
+                    "case failed: the receiver {}; shrinking it against the receiver...",
+                    verdict(self.opts, a)
+                );
+            }
+            Event::Shrunk(n) => {
+                if n.is_power_of_two() {
+                    println!("  {n} smaller failing cases so far");
+                }
+            }
+            Event::Progress {
+                cases_run,
+                failures,
+                requests,
+                elapsed,
+            } => {
+                if self.progress_shown {
+                    eprint!(
+                        "\r  {cases_run} cases, {failures} failing, {:.0} req/s, {:.0} s ",
+                        requests as f64 / elapsed.as_secs_f64().max(1e-9),
+                        elapsed.as_secs_f64()
+                    );
+                    self.mid_line = true;
+                }
+            }
+        }
+    }
+}
+
+/// Prints the failure `f` and writes its replay scenario.
+fn failed(args: &FuzzArgs, opts: &Options, f: &Failure) {
+    println!();
+    println!("FAILED: {}", opts.target.name);
+    if f.receiver_down {
+        println!(
+            "(the receiver stopped accepting connections while shrinking: it may have crashed; \
+             the case below is the smallest found before that)"
+        );
+    }
+    println!(
+        "minimal case, {} bytes (the first failing case had {}), after {} smaller failing case{}:",
+        f.minimal.rendered.body.len(),
+        f.first.rendered.body.len(),
+        f.shrinks,
+        if f.shrinks == 1 { "" } else { "s" }
+    );
+    print!("{}", describe(opts, &f.minimal));
+    let path = args
+        .replay
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("fuzz-{}-{}.yaml", opts.target.name, opts.seed)));
+    let text = replay_text(args, opts, &f.minimal);
+    match std::fs::write(&path, text) {
+        Ok(()) => println!(
+            "\nreplay: {} (run it with `fakedesk run {}`)",
+            path.display(),
+            path.display()
+        ),
+        Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
+    }
+}
+
+/// The replay scenario of the minimal failing attempt.
+fn replay_text(args: &FuzzArgs, opts: &Options, minimal: &Attempt) -> String {
+    let why = verdict(opts, minimal);
+    let private_key = args.private_key.as_ref().map(|p| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string()
+    });
+    replay::scenario(
+        &ReplayInfo {
+            target: opts.target.name,
+            mode: opts.mode,
+            seed: opts.seed,
+            expect: &expected(opts, minimal).to_string(),
+            why: &why,
+            secret: args.secret.as_deref(),
+            secret_from_env: args.secret.is_some()
+                && std::env::var("FAKEDESK_FUZZ_SECRET").ok() == args.secret,
+            private_key: private_key.as_deref(),
+            headers: &args.headers,
+            timeout_ms: opts.timeout.as_millis(),
+        },
+        minimal,
+    )
 }
 
 /// What the reply to `a` had to be.
@@ -284,7 +357,7 @@ fn expected(opts: &Options, a: &Attempt) -> Expect {
 fn verdict(opts: &Options, a: &Attempt) -> String {
     run::judge(&expected(opts, a), opts.timeout, &a.outcome)
         .err()
-        .unwrap_or_else(|| "passed".to_owned())
+        .map_or_else(|| "passed".to_owned(), |m| m.to_string())
 }
 
 /// The last line: cases, failures, seed, rate.
@@ -341,6 +414,7 @@ pub fn describe(opts: &Options, a: &Attempt) -> String {
                 "  reply: none, the receiver {}",
                 run::judge(&expected(opts, a), opts.timeout, other)
                     .err()
+                    .map(|m| m.to_string())
                     .unwrap_or_default()
             );
         }

@@ -56,10 +56,17 @@ impl fmt::Display for Expect {
     }
 }
 
-impl FromStr for Expect {
-    type Err = String;
+/// Text that is not a reply expectation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{0}` is not a reply expectation; write e.g. `2xx`, `4xx`, `not 5xx`, `200` or `2xx or 409`"
+)]
+pub struct BadExpectation(String);
 
-    fn from_str(s: &str) -> Result<Self, String> {
+impl FromStr for Expect {
+    type Err = BadExpectation;
+
+    fn from_str(s: &str) -> Result<Self, BadExpectation> {
         let mut terms = Vec::new();
         for part in s.split(" or ") {
             let part = part.trim();
@@ -88,10 +95,8 @@ impl FromStr for Expect {
     }
 }
 
-fn bad(s: &str) -> String {
-    format!(
-        "`{s}` is not a reply expectation; write e.g. `2xx`, `4xx`, `not 5xx`, `200` or `2xx or 409`"
-    )
+fn bad(s: &str) -> BadExpectation {
+    BadExpectation(s.to_owned())
 }
 
 #[cfg(test)]
@@ -118,7 +123,7 @@ mod tests {
     #[test]
     fn nonsense_is_refused_with_examples() {
         for s in ["", "6xx", "xx", "20x", "not", "99", "600", "2xx and 4xx"] {
-            let err = s.parse::<Expect>().unwrap_err();
+            let err = s.parse::<Expect>().unwrap_err().to_string();
             assert!(err.contains("not 5xx"), "{s}: {err}");
         }
     }

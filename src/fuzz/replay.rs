@@ -39,6 +39,26 @@ pub struct ReplayInfo<'a> {
 /// The scenario's YAML text.
 pub fn scenario(info: &ReplayInfo<'_>, minimal: &Attempt) -> String {
     let mut y = String::new();
+    header(&mut y, info, minimal);
+    y.push_str("steps:\n");
+    let _ = writeln!(y, "  - deliver: {}", info.target);
+    let _ = writeln!(y, "    to: {}", quote(&escape_refs(&minimal.request.url)));
+    body(&mut y, &minimal.rendered.body);
+    match minimal.rendered.signing {
+        Signing::Valid => {}
+        Signing::Bad => y.push_str("    signature: bad\n"),
+        Signing::Stale(age) => {
+            let _ = writeln!(y, "    signed_ago: {age}s");
+        }
+    }
+    keys_and_headers(&mut y, info);
+    let _ = writeln!(y, "    reply: {}", quote(info.expect));
+    let _ = writeln!(y, "    timeout: {}ms", info.timeout_ms);
+    y
+}
+
+/// The comments saying where the scenario comes from, and its name.
+fn header(y: &mut String, info: &ReplayInfo<'_>, minimal: &Attempt) {
     let _ = writeln!(
         y,
         "# Written by `fakedesk fuzz {} --mode {} --seed {}`: the smallest payload found",
@@ -59,15 +79,16 @@ pub fn scenario(info: &ReplayInfo<'_>, minimal: &Attempt) -> String {
         "name: {}",
         quote(&format!("fuzz {} seed {}", info.target, info.seed))
     );
-    y.push_str("steps:\n");
-    let _ = writeln!(y, "  - deliver: {}", info.target);
-    let _ = writeln!(y, "    to: {}", quote(&escape_refs(&minimal.request.url)));
-    match std::str::from_utf8(&minimal.rendered.body) {
+}
+
+/// The body as text, or in base64 when it is not UTF-8.
+fn body(y: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
         Ok(text) => {
             let _ = writeln!(y, "    body: {}", quote(&escape_refs(text)));
         }
         Err(_) => {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(&minimal.rendered.body);
+            let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
             let _ = writeln!(
                 y,
                 "    # The body is not UTF-8 (that is the point), so it is given in base64."
@@ -75,13 +96,10 @@ pub fn scenario(info: &ReplayInfo<'_>, minimal: &Attempt) -> String {
             let _ = writeln!(y, "    body_base64: {}", quote(&b64));
         }
     }
-    match minimal.rendered.signing {
-        Signing::Valid => {}
-        Signing::Bad => y.push_str("    signature: bad\n"),
-        Signing::Stale(age) => {
-            let _ = writeln!(y, "    signed_ago: {age}s");
-        }
-    }
+}
+
+/// The secret, private key and extra headers given on the command line.
+fn keys_and_headers(y: &mut String, info: &ReplayInfo<'_>) {
     if info.secret_from_env {
         y.push_str("    secret: \"${env.FAKEDESK_FUZZ_SECRET}\"\n");
     } else if let Some(s) = info.secret {
@@ -96,9 +114,6 @@ pub fn scenario(info: &ReplayInfo<'_>, minimal: &Attempt) -> String {
             let _ = writeln!(y, "      {}: {}", quote(k), quote(&escape_refs(v)));
         }
     }
-    let _ = writeln!(y, "    reply: {}", quote(info.expect));
-    let _ = writeln!(y, "    timeout: {}ms", info.timeout_ms);
-    y
 }
 
 /// `${` is interpolation in scenarios; `$${` is a literal `${`.
@@ -196,9 +211,14 @@ mod tests {
         }
     }
 
+    /// The first registered payload.
+    fn payload() -> &'static str {
+        crate::fuzz::target::TARGETS.iter().next().unwrap().name
+    }
+
     fn info(secret_from_env: bool) -> ReplayInfo<'static> {
         ReplayInfo {
-            target: "zendesk.webhook",
+            target: payload(),
             mode: Mode::Hostile,
             seed: 9,
             expect: "4xx",
@@ -224,7 +244,7 @@ mod tests {
     fn the_scenario_loads_and_holds_the_exact_request() {
         let body = b"{\"a\":\"\xff ${not a ref}\"}";
         let d = deliver_step(&scenario(&info(false), &attempt(body, Signing::Stale(900))));
-        assert_eq!(d.deliver.0, "zendesk.webhook");
+        assert_eq!(d.deliver.0, payload());
         // Not UTF-8: base64, byte for byte.
         assert_eq!(d.body, None);
         let b64 = d.body_base64.unwrap();

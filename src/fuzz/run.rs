@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use super::case::{self, Case, Rendered, Signing};
 use super::expect::Expect;
-use super::target::{Keys, Target};
+use super::payload::{Keys, Target};
 use crate::outbound::{HttpTransport, Outcome, Outgoing, Transport};
 
 /// Which payloads to send (`fakedesk fuzz --mode`).
@@ -103,7 +103,7 @@ pub struct Attempt {
     pub case: Case,
     /// Its body and signing.
     pub rendered: Rendered,
-    /// When it was signed (seconds precision matters for Zendesk).
+    /// When it was signed (a scheme may sign the time to the second).
     pub signed_at: OffsetDateTime,
     /// The request exactly as sent.
     pub request: Outgoing,
@@ -177,13 +177,36 @@ pub enum Event<'a> {
 /// How often [`Event::Progress`] is sent.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
-/// Whether `outcome` satisfies `expect`; the reason when it does not.
-pub fn judge(expect: &Expect, timeout: Duration, outcome: &Outcome) -> Result<(), String> {
+/// How a receiver's reply missed what it had to be, worded to follow "the
+/// receiver".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Miss {
+    /// It answered with another status.
+    #[error("answered {status} (expected {expected})")]
+    Status {
+        /// The status it answered.
+        status: u16,
+        /// What it had to answer.
+        expected: Expect,
+    },
+    /// It did not answer in time.
+    #[error("did not answer within {} ms", .0.as_millis())]
+    TimedOut(Duration),
+    /// The request failed (the connection was refused or reset).
+    #[error("did not answer ({0})")]
+    Failed(String),
+}
+
+/// Whether `outcome` satisfies `expect`; how it missed when it does not.
+pub fn judge(expect: &Expect, timeout: Duration, outcome: &Outcome) -> Result<(), Miss> {
     match outcome {
         Outcome::Answered(a) if expect.holds(a.status) => Ok(()),
-        Outcome::Answered(a) => Err(format!("answered {} (expected {expect})", a.status)),
-        Outcome::TimedOut => Err(format!("did not answer within {} ms", timeout.as_millis())),
-        Outcome::Failed(e) => Err(format!("did not answer ({e})")),
+        Outcome::Answered(a) => Err(Miss::Status {
+            status: a.status,
+            expected: expect.clone(),
+        }),
+        Outcome::TimedOut => Err(Miss::TimedOut(timeout)),
+        Outcome::Failed(e) => Err(Miss::Failed(e.clone())),
     }
 }
 
@@ -220,7 +243,10 @@ pub fn request(
     };
     let mut req = target.request(keys, url, Bytes::from(rendered.body.clone()), signed_at);
     if rendered.signing == Signing::Bad
-        && let Some(name) = target.scheme.signature_header()
+        && let Some(name) = target
+            .scheme
+            .signature_header
+            .and_then(|n| HeaderName::from_bytes(n.as_bytes()).ok())
     {
         let spoiled = req
             .headers
@@ -289,13 +315,27 @@ impl State {
 /// single-threaded runtime, so call it off any async executor (e.g. from
 /// `tokio::task::spawn_blocking`).
 pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> std::io::Result<Report> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let transport = HttpTransport::new(&opts.trust);
     let started = Instant::now();
-    let deadline = started + opts.max_time;
-    let config = Config {
+    let live = Live {
+        opts,
+        rt: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        transport: HttpTransport::new(&opts.trust),
+        started,
+        deadline: started + opts.max_time,
+        state: RefCell::new(State::default()),
+        events: RefCell::new(on_event),
+    };
+    let mut runner = TestRunner::new_with_rng(config(opts), rng(opts.seed));
+    let strategy = cases(opts.target, opts.mode);
+    let result = runner.run(&strategy, |c| live.test(c));
+    Ok(report(&result, live.state.into_inner(), started))
+}
+
+/// proptest's configuration for a run.
+fn config(opts: &Options) -> Config {
+    Config {
         cases: opts.cases,
         max_shrink_iters: opts.max_shrink_iters,
         max_shrink_time: u32::try_from(opts.max_time.as_millis()).unwrap_or(u32::MAX),
@@ -305,31 +345,77 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> std::io::Resu
         failure_persistence: None,
         source_file: None,
         ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(config, rng(opts.seed));
-    let state = RefCell::new(State::default());
-    let events = RefCell::new(on_event);
-    let strategy = cases(opts.target, opts.mode);
-    let result = runner.run(&strategy, |c| {
-        let shrinking = state.borrow().first.is_some();
-        if shrinking && state.borrow().receiver_down {
+    }
+}
+
+/// A run in progress: what the property sends each case with, and what it saw.
+struct Live<'a, 'e> {
+    opts: &'a Options,
+    rt: tokio::runtime::Runtime,
+    transport: HttpTransport,
+    started: Instant,
+    deadline: Instant,
+    state: RefCell<State>,
+    events: RefCell<&'e mut dyn FnMut(Event<'_>)>,
+}
+
+impl Live<'_, '_> {
+    /// The property: the case sent to the receiver, whose reply must be as expected.
+    fn test(&self, c: Case) -> Result<(), TestCaseError> {
+        let shrinking = self.state.borrow().first.is_some();
+        if shrinking && self.state.borrow().receiver_down {
             // Nothing more can be learned from a receiver that is gone.
             return Ok(());
         }
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = self.deadline.saturating_duration_since(Instant::now());
         if left < Duration::from_millis(20) {
-            state.borrow_mut().out_of_time = true;
+            self.state.borrow_mut().out_of_time = true;
             return if shrinking {
                 Ok(())
             } else {
                 Err(TestCaseError::reject("out of time"))
             };
         }
-        let due = state.borrow_mut().progress(started);
+        let due = self.state.borrow_mut().progress(self.started);
         if let Some(event) = due {
-            (events.borrow_mut())(event);
+            (self.events.borrow_mut())(event);
         }
-        let wait = opts.timeout.min(left);
+        let wait = self.opts.timeout.min(left);
+        let attempt = self.send(c, wait);
+        {
+            let mut st = self.state.borrow_mut();
+            st.requests += 1;
+            if !shrinking {
+                st.cases_run += 1;
+            }
+            if attempt.outcome == Outcome::TimedOut && wait < self.opts.timeout {
+                // Cut short by max_time, not by the receiver: no verdict.
+                st.out_of_time = true;
+                return Ok(());
+            }
+            if shrinking && matches!(&attempt.outcome, Outcome::Failed(e) if e.contains("refused"))
+            {
+                st.receiver_down = true;
+                return Ok(());
+            }
+        }
+        let verdict = judge(
+            &expectation(self.opts.expect.as_ref(), &attempt.rendered),
+            self.opts.timeout,
+            &attempt.outcome,
+        );
+        match verdict {
+            Ok(()) => Ok(()),
+            Err(why) => {
+                self.failed(attempt);
+                Err(TestCaseError::fail(why.to_string()))
+            }
+        }
+    }
+
+    /// Sends case `c`, waiting at most `wait` for the reply.
+    fn send(&self, c: Case, wait: Duration) -> Attempt {
+        let opts = self.opts;
         let rendered = c.render();
         let (req, signed_at) = request(
             opts.target,
@@ -339,55 +425,36 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> std::io::Resu
             &rendered,
             OffsetDateTime::now_utc(),
         );
-        let outcome = rt.block_on(transport.send(req.clone(), wait));
-        let mut st = state.borrow_mut();
-        st.requests += 1;
-        if !shrinking {
-            st.cases_run += 1;
-        }
-        if outcome == Outcome::TimedOut && wait < opts.timeout {
-            // Cut short by max_time, not by the receiver: no verdict.
-            st.out_of_time = true;
-            return Ok(());
-        }
-        if shrinking && matches!(&outcome, Outcome::Failed(e) if e.contains("refused")) {
-            st.receiver_down = true;
-            return Ok(());
-        }
-        let verdict = judge(
-            &expectation(opts.expect.as_ref(), &rendered),
-            opts.timeout,
-            &outcome,
-        );
-        let attempt = Attempt {
+        let outcome = self.rt.block_on(self.transport.send(req.clone(), wait));
+        Attempt {
             case: c,
             rendered,
             signed_at,
             request: req,
             outcome,
-        };
-        match verdict {
-            Ok(()) => Ok(()),
-            Err(why) => {
-                if st.first.is_none() {
-                    st.first = Some(attempt.clone());
-                    drop(st);
-                    (events.borrow_mut())(Event::Failed(&attempt));
-                    st = state.borrow_mut();
-                } else {
-                    st.shrinks += 1;
-                    let n = st.shrinks;
-                    drop(st);
-                    (events.borrow_mut())(Event::Shrunk(n));
-                    st = state.borrow_mut();
-                }
-                st.last_failed = Some(attempt);
-                Err(TestCaseError::fail(why))
-            }
         }
-    });
-    let st = state.into_inner();
-    let aborted = match &result {
+    }
+
+    /// Records a failing attempt: the first, or a smaller one shrinking found.
+    fn failed(&self, attempt: Attempt) {
+        let mut st = self.state.borrow_mut();
+        if st.first.is_none() {
+            st.first = Some(attempt.clone());
+            drop(st);
+            (self.events.borrow_mut())(Event::Failed(&attempt));
+        } else {
+            st.shrinks += 1;
+            let n = st.shrinks;
+            drop(st);
+            (self.events.borrow_mut())(Event::Shrunk(n));
+        }
+        self.state.borrow_mut().last_failed = Some(attempt);
+    }
+}
+
+/// The report of a finished run.
+fn report(result: &Result<(), TestError<Case>>, st: State, started: Instant) -> Report {
+    let aborted = match result {
         Err(TestError::Abort(_)) if st.out_of_time => None,
         Err(TestError::Abort(why)) => Some(why.to_string()),
         _ => None,
@@ -401,14 +468,14 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> std::io::Resu
         }),
         _ => None,
     };
-    Ok(Report {
+    Report {
         cases_run: st.cases_run,
         requests: st.requests,
         elapsed: started.elapsed(),
         failure,
         out_of_time: st.out_of_time,
         aborted,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -419,16 +486,18 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_cases_and_another_seed_others() {
-        let t = target::find("freshchat.webhook").unwrap();
-        let draw = |seed| {
-            let mut runner = TestRunner::new_with_rng(Config::default(), rng(seed));
-            let s = cases(t, Mode::Hostile);
-            (0..5)
-                .map(|_| s.new_tree(&mut runner).unwrap().current())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(draw(7), draw(7));
-        assert_ne!(draw(7), draw(8));
+        // Every registered payload, in hostile mode (which draws more per case).
+        for t in target::TARGETS {
+            let draw = |seed| {
+                let mut runner = TestRunner::new_with_rng(Config::default(), rng(seed));
+                let s = cases(t, Mode::Hostile);
+                (0..5)
+                    .map(|_| s.new_tree(&mut runner).unwrap().current())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(draw(7), draw(7), "{}", t.name);
+            assert_ne!(draw(7), draw(8), "{}", t.name);
+        }
     }
 
     #[test]
@@ -452,16 +521,17 @@ mod tests {
         };
         assert!(judge(&e, t, &answered(204)).is_ok());
         assert_eq!(
-            judge(&e, t, &answered(500)).unwrap_err(),
+            judge(&e, t, &answered(500)).unwrap_err().to_string(),
             "answered 500 (expected 2xx)"
         );
         assert_eq!(
-            judge(&e, t, &Outcome::TimedOut).unwrap_err(),
+            judge(&e, t, &Outcome::TimedOut).unwrap_err().to_string(),
             "did not answer within 1500 ms"
         );
         assert!(
             judge(&e, t, &Outcome::Failed("reset".into()))
                 .unwrap_err()
+                .to_string()
                 .contains("reset")
         );
     }

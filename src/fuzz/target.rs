@@ -1,199 +1,57 @@
-//! What can be fuzzed: every payload a fake vendor sends, with the vendor's own
-//! request around it (method, headers, signature computed over the exact bytes).
+//! What can be fuzzed: every payload a fake vendor sends, as the vendors register
+//! them, with the vendor's own request around it (method, headers, signature
+//! computed over the exact bytes).
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
-use bytes::Bytes;
-use proptest::strategy::BoxedStrategy;
-use serde_json::Value;
-use time::OffsetDateTime;
+use std::path::Path;
 
-use super::r#gen;
-use crate::outbound::Outgoing;
-use crate::vendors::freshchat::webhook::{self as freshchat, SigningKey};
-use crate::vendors::{blip, smartsupp, zendesk};
+pub use super::payload::{BadKey, BodySigner, Envelope, KeyKind, Keys, Scheme, Target};
+use crate::vendors::{REGISTRY, Registration};
 
-/// How a vendor authenticates what it sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    /// Nothing: receivers rely on their own headers (`--header`).
-    None,
-    /// Zendesk: base64 HMAC-SHA256 of timestamp + body, with the timestamp in its
-    /// own header.
-    ZendeskHmac,
-    /// Freshchat: base64 RSA PKCS#1 v1.5 SHA-256 signature of the body.
-    FreshchatRsa,
-    /// Smartsupp: hex HMAC-SHA256 of the body.
-    SmartsuppHmac,
-    /// Blip: the channel's key in a header.
-    BlipKey,
-}
+/// Every payload fakedesk can fuzz with, in registry order: `for t in TARGETS`.
+pub const TARGETS: Targets = Targets;
 
-impl Scheme {
-    /// The header a bad-signature case spoils, when there is one.
-    pub fn signature_header(self) -> Option<HeaderName> {
-        match self {
-            Self::None => None,
-            Self::ZendeskHmac => Some(HeaderName::from_static("x-zendesk-webhook-signature")),
-            Self::FreshchatRsa => Some(freshchat::SIGNATURE),
-            Self::SmartsuppHmac => Some(HeaderName::from_static(smartsupp::webhook::HMAC_HEADER)),
-            Self::BlipKey => Some(header::AUTHORIZATION),
+/// The registered payloads (see [`TARGETS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Targets;
+
+/// An iterator over the registered payloads.
+pub type TargetIter = std::iter::FlatMap<
+    std::slice::Iter<'static, Registration>,
+    std::slice::Iter<'static, Target>,
+    fn(&'static Registration) -> std::slice::Iter<'static, Target>,
+>;
+
+impl Targets {
+    /// Every registered payload, in registry order.
+    pub fn iter(self) -> TargetIter {
+        fn payloads(r: &'static Registration) -> std::slice::Iter<'static, Target> {
+            r.fuzz.iter()
         }
-    }
-
-    /// True when the signature covers a timestamp, so a stale one can be sent.
-    pub fn timestamped(self) -> bool {
-        self == Self::ZendeskHmac
-    }
-
-    /// The secret used when none is given: the vendor's documented example.
-    pub fn default_secret(self) -> &'static str {
-        match self {
-            // REFERENCE 1.11: the static secret of the docs' sample receiver.
-            Self::ZendeskHmac => "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==",
-            // REFERENCE 5.3: the docs' placeholder.
-            Self::SmartsuppHmac => "YOUR_CLIENT_SECRET",
-            Self::BlipKey => "fakedesk-channel-key",
-            Self::None | Self::FreshchatRsa => "",
-        }
-    }
-
-    /// How a receiver checks what this scheme sends, for `--list` and reports.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::None => "unsigned (add your own headers with --header)",
-            Self::ZendeskHmac => {
-                "x-zendesk-webhook-signature = base64(HMAC-SHA256(secret, timestamp + body))"
-            }
-            Self::FreshchatRsa => {
-                "x-freshchat-signature = base64(RSA PKCS#1 v1.5 SHA-256 of the body)"
-            }
-            Self::SmartsuppHmac => "x-smartsupp-hmac = hex(HMAC-SHA256(client secret, body))",
-            Self::BlipKey => "the channel's authentication key in Authorization",
-        }
+        REGISTRY
+            .iter()
+            .flat_map(payloads as fn(&'static Registration) -> _)
     }
 }
 
-/// One payload kind that `fakedesk fuzz` sends.
-pub struct Target {
-    /// `vendor.payload`, e.g. `freshchat.webhook`.
-    pub name: &'static str,
-    /// One line for `--list`.
-    pub summary: &'static str,
-    /// Valid payloads, as the vendor sends them.
-    pub generate: fn() -> BoxedStrategy<Value>,
-    /// How the vendor authenticates them.
-    pub scheme: Scheme,
-    /// The `User-Agent` of an unsigned request, when the vendor sends one.
-    pub user_agent: Option<&'static str>,
-}
-
-impl std::fmt::Debug for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target")
-            .field("name", &self.name)
-            .field("scheme", &self.scheme)
-            .finish_non_exhaustive()
+impl IntoIterator for Targets {
+    type Item = &'static Target;
+    type IntoIter = TargetIter;
+    fn into_iter(self) -> TargetIter {
+        self.iter()
     }
 }
 
-/// Every payload fakedesk can fuzz with.
-pub const TARGETS: &[Target] = &[
-    Target {
-        name: "zendesk.webhook",
-        summary: "a trigger's webhook: the JSON body a notification_webhook action renders for a ticket",
-        generate: r#gen::zendesk::webhook,
-        scheme: Scheme::ZendeskHmac,
-        user_agent: None,
-    },
-    Target {
-        name: "zendesk.event",
-        summary: "an event-subscription webhook (zen:event-type:ticket.*)",
-        generate: r#gen::zendesk::event,
-        scheme: Scheme::ZendeskHmac,
-        user_agent: None,
-    },
-    Target {
-        name: "braze.campaign",
-        summary: "a webhook campaign's body, rendered with Liquid for a user profile",
-        generate: r#gen::braze::campaign,
-        scheme: Scheme::None,
-        // The fake Braze's default (REFERENCE 2.4: `Braze Sender <hash>`).
-        user_agent: Some("Braze Sender 5a3e1b2c9d"),
-    },
-    Target {
-        name: "freshchat.webhook",
-        summary: "any of the four webhook events",
-        generate: r#gen::freshchat::webhook,
-        scheme: Scheme::FreshchatRsa,
-        user_agent: None,
-    },
-    Target {
-        name: "freshchat.message_create",
-        summary: "the message_create event",
-        generate: r#gen::freshchat::message_create,
-        scheme: Scheme::FreshchatRsa,
-        user_agent: None,
-    },
-    Target {
-        name: "freshchat.conversation_assignment",
-        summary: "the conversation_assignment event",
-        generate: r#gen::freshchat::conversation_assignment,
-        scheme: Scheme::FreshchatRsa,
-        user_agent: None,
-    },
-    Target {
-        name: "freshchat.conversation_resolution",
-        summary: "the conversation_resolution event",
-        generate: r#gen::freshchat::conversation_resolution,
-        scheme: Scheme::FreshchatRsa,
-        user_agent: None,
-    },
-    Target {
-        name: "freshchat.conversation_reopen",
-        summary: "the conversation_reopen event",
-        generate: r#gen::freshchat::conversation_reopen,
-        scheme: Scheme::FreshchatRsa,
-        user_agent: None,
-    },
-    Target {
-        name: "smartsupp.hook",
-        summary: "the POST hook's chat export (legacy \"Export to 3rd party system\")",
-        generate: r#gen::smartsupp::hook,
-        scheme: Scheme::None,
-        user_agent: None,
-    },
-    Target {
-        name: "smartsupp.webhook",
-        summary: "a REST v2 webhook event (event_callback envelope)",
-        generate: r#gen::smartsupp::webhook,
-        scheme: Scheme::SmartsuppHmac,
-        user_agent: None,
-    },
-    Target {
-        name: "blip.ticket",
-        summary: "a new ticket pushed to a custom attendance channel",
-        generate: r#gen::blip::ticket,
-        scheme: Scheme::BlipKey,
-        user_agent: None,
-    },
-    Target {
-        name: "blip.message",
-        summary: "a customer's message forwarded to a custom attendance channel",
-        generate: r#gen::blip::message,
-        scheme: Scheme::BlipKey,
-        user_agent: None,
-    },
-    Target {
-        name: "ferndesk.document",
-        summary: "a custom support endpoint's document, POSTed to its consumer",
-        generate: r#gen::ferndesk::document,
-        scheme: Scheme::None,
-        user_agent: None,
-    },
-];
+/// A payload name that is not registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown payload `{name}`{hint}; one of: {names}")]
+pub struct UnknownPayload {
+    name: String,
+    hint: String,
+    names: String,
+}
 
-/// The target named `name`, or a message naming the closest one.
-pub fn find(name: &str) -> Result<&'static Target, String> {
+/// The target named `name`, or an error naming the closest one.
+pub fn find(name: &str) -> Result<&'static Target, UnknownPayload> {
     if let Some(t) = TARGETS.iter().find(|t| t.name == name) {
         return Ok(t);
     }
@@ -201,130 +59,154 @@ pub fn find(name: &str) -> Result<&'static Target, String> {
     let hint = crate::matching::names::did_you_mean(name, names.iter().copied())
         .map(|c| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default();
-    Err(format!(
-        "unknown payload `{name}`{hint}; one of: {}",
-        names.join(", ")
-    ))
+    Err(UnknownPayload {
+        name: name.to_owned(),
+        hint,
+        names: names.join(", "),
+    })
 }
 
-/// The secrets and keys requests are signed with.
-#[derive(Debug, Clone, Default)]
-pub struct Keys {
-    /// Zendesk's signing secret, Smartsupp's client secret or Blip's channel key;
-    /// `None`: the scheme's [`Scheme::default_secret`].
-    pub secret: Option<String>,
-    /// Freshchat's private key; `None`: [`test_key`].
-    pub freshchat: Option<SigningKey>,
-}
-
-impl Keys {
-    /// The keys a request is signed with: `secret`, and the private key given as
-    /// PEM text (`None`: the bundled test key). Fails when the PEM is no key.
-    pub fn with_private_key(secret: Option<String>, pem: Option<&str>) -> Result<Self, String> {
-        let freshchat = pem
-            .map(SigningKey::from_pem)
-            .transpose()
-            .map_err(|e| e.to_string())?;
-        Ok(Self { secret, freshchat })
+/// Every kind of private key the registered schemes sign with, once each.
+pub fn key_kinds() -> Vec<&'static KeyKind> {
+    let mut kinds: Vec<&'static KeyKind> = Vec::new();
+    for k in TARGETS.iter().filter_map(|t| t.scheme.key) {
+        if !kinds.iter().any(|seen| std::ptr::eq(*seen, k)) {
+            kinds.push(k);
+        }
     }
-
-    fn secret(&self, scheme: Scheme) -> &str {
-        self.secret
-            .as_deref()
-            .unwrap_or_else(|| scheme.default_secret())
-    }
-
-    fn freshchat(&self) -> &SigningKey {
-        self.freshchat.as_ref().unwrap_or_else(|| test_key())
-    }
+    kinds
 }
 
-const TEST_KEY_PEM: &str = include_str!("freshchat_test_key.pem");
-
-/// The RSA key fuzzing signs Freshchat payloads with unless given another: a fixed
-/// key for tests only, so a receiver can be configured with its public key
-/// ([`test_public_key_pem`]) once.
-pub fn test_key() -> &'static SigningKey {
-    static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| SigningKey::from_pem(TEST_KEY_PEM).expect("the bundled test key parses"))
+/// The key fuzzing signs with unless given another: the bundled test key of the
+/// first registered scheme that signs with a private key, so a receiver can be
+/// configured with its public key ([`test_public_key_pem`]) once.
+///
+/// # Panics
+/// When no registered payload is signed with a private key.
+pub fn test_key() -> &'static dyn BodySigner {
+    let kind = key_kinds()
+        .into_iter()
+        .next()
+        .expect("a registered payload is signed with a private key");
+    (kind.bundled)()
 }
 
-/// The public half of [`test_key`], PEM (`RSA PUBLIC KEY`, as Freshchat shows it).
+/// The public half of [`test_key`], PEM.
 pub fn test_public_key_pem() -> String {
     test_key().public_pem()
 }
 
-/// Fixed identifiers in Zendesk's headers (a fuzz run is one webhook).
-const ZENDESK_ACCOUNT: u64 = 1_234_567;
-const ZENDESK_WEBHOOK: &str = "01HZX3V5K2M4N6P8Q9R0S1T2W3";
+/// Why a private key file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file holds no key the scheme can sign with.
+    #[error("{path}: {source}")]
+    NotAKey {
+        /// The file.
+        path: String,
+        /// Why.
+        source: BadKey,
+    },
+}
 
-impl Target {
-    /// The vendor's request carrying `body` to `url`, signed at `signed_at`.
-    pub fn request(
-        &self,
-        keys: &Keys,
-        url: &str,
-        body: Bytes,
-        signed_at: OffsetDateTime,
-    ) -> Outgoing {
-        let json = || {
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            h
-        };
-        let post = |headers: HeaderMap, body: Bytes| Outgoing {
-            method: Method::POST,
-            url: url.to_owned(),
-            headers,
-            body,
-        };
-        match self.scheme {
-            Scheme::ZendeskHmac => {
-                let timestamp = crate::clock::iso_seconds(signed_at);
-                let invocation = (8_350_205_582 + fnv(&body) % 1_000_000_000).to_string();
-                let headers = zendesk::webhook::invocation_headers(
-                    &zendesk::webhook::Signed {
-                        account_id: ZENDESK_ACCOUNT,
-                        webhook_id: ZENDESK_WEBHOOK,
-                        invocation_id: &invocation,
-                        secret: keys.secret(self.scheme),
-                        timestamp: &timestamp,
-                    },
-                    &body,
-                    "application/json",
+/// The keys for `target`: `secret`, and the private key in the PEM file at
+/// `private_key`, read as the target's scheme reads keys (as the first registered
+/// scheme with keys does, for a target signed without one, so a bad file is an
+/// error either way).
+pub fn keys(
+    target: &Target,
+    secret: Option<String>,
+    private_key: Option<&Path>,
+) -> Result<Keys, KeyFileError> {
+    let private_key = match (
+        private_key,
+        target.scheme.key.or(key_kinds().first().copied()),
+    ) {
+        (Some(path), Some(kind)) => {
+            let pem = std::fs::read_to_string(path).map_err(|source| KeyFileError::Unreadable {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Some((kind.parse)(&pem).map_err(|source| KeyFileError::NotAKey {
+                path: path.display().to_string(),
+                source,
+            })?)
+        }
+        _ => None,
+    };
+    Ok(Keys {
+        secret,
+        private_key,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_payload_is_named_after_the_vendor_that_registers_it_and_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in REGISTRY {
+            for t in r.fuzz {
+                assert_eq!(t.vendor(), r.name, "{} registered by {}", t.name, r.name);
+                assert!(
+                    t.name.len() > r.name.len() + 1,
+                    "{}: no payload part",
+                    t.name
                 );
-                post(headers, body)
+                assert!(seen.insert(t.name), "{} registered twice", t.name);
             }
-            Scheme::FreshchatRsa => {
-                let signature = keys.freshchat().sign(&body);
-                freshchat::request(url, &body, &signature, "1", 1)
-            }
-            Scheme::SmartsuppHmac => {
-                smartsupp::webhook::signed_request(url, body, keys.secret(self.scheme), "")
-            }
-            Scheme::BlipKey => blip::webhook::request_bytes(
-                url,
-                header::AUTHORIZATION.as_str(),
-                keys.secret(self.scheme),
-                body,
-            ),
-            Scheme::None => {
-                let mut h = json();
-                if let Some(ua) = self.user_agent {
-                    h.insert(header::USER_AGENT, HeaderValue::from_static(ua));
-                }
-                post(h, body)
+        }
+        assert_eq!(TARGETS.iter().count(), seen.len());
+    }
+
+    #[test]
+    fn every_signature_header_is_a_lowercase_header_name() {
+        for t in TARGETS {
+            if let Some(h) = t.scheme.signature_header {
+                let name = axum::http::HeaderName::from_bytes(h.as_bytes());
+                assert_eq!(name.map(|n| n.as_str() == h).ok(), Some(true), "{}", t.name);
             }
         }
     }
-}
 
-/// FNV-1a: a stable, dependency-free hash for derived ids.
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    #[test]
+    fn an_unknown_payload_is_told_with_the_closest_name_and_every_name() {
+        let first = TARGETS.iter().next().expect("a registered payload").name;
+        let typo = format!("{first}x");
+        let e = find(&typo).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("unknown payload `{typo}`")), "{e}");
+        assert!(e.contains(&format!("(did you mean `{first}`?)")), "{e}");
+        for t in TARGETS {
+            assert!(e.contains(t.name), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_key_file_that_is_no_key_is_refused_naming_the_file() {
+        let dir = std::env::temp_dir().join(format!("fakedesk-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("not-a-key.pem");
+        std::fs::write(&path, "hello").unwrap();
+        let t = TARGETS.iter().next().unwrap();
+        let got = keys(t, None, Some(&path));
+        let missing = keys(t, None, Some(&dir.join("absent.pem")));
+        let _ = std::fs::remove_dir_all(&dir);
+        if key_kinds().is_empty() {
+            return;
+        }
+        let e = got.unwrap_err().to_string();
+        assert!(e.starts_with(&path.display().to_string()), "{e}");
+        let e = missing.unwrap_err().to_string();
+        assert!(e.starts_with("cannot read "), "{e}");
+    }
 }

@@ -171,24 +171,9 @@ impl Fakes<'_> {
     }
 
     async fn deliver(&self, d: &Delivery) -> Result<crate::outbound::Outcome, StepError> {
-        let pem = match &d.private_key {
-            Some(path) => {
-                let file = self.dir.join(path);
-                let text = std::fs::read_to_string(&file).map_err(|e| {
-                    DeliverError::Key(format!("cannot read {}: {e}", file.display()))
-                })?;
-                Some((file, text))
-            }
-            None => None,
-        };
-        let keys = target::Keys::with_private_key(
-            d.secret.clone(),
-            pem.as_ref().map(|(_, text)| text.as_str()),
-        )
-        .map_err(|e| {
-            let file = pem.as_ref().map(|(f, _)| f.display().to_string());
-            DeliverError::Key(format!("{}: {e}", file.unwrap_or_default()))
-        })?;
+        let file = d.private_key.as_ref().map(|path| self.dir.join(path));
+        let keys = target::keys(d.target, d.secret.clone(), file.as_deref())
+            .map_err(|e| DeliverError::Key(e.to_string()))?;
         let rendered = case::Rendered {
             body: d.body.clone(),
             signing: d.signing,

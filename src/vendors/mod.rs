@@ -6,7 +6,9 @@
 //! [`crate::settings::VendorSettings`]), `mod.rs` (the [`Registration`], the [`Vendor`]
 //! impl and router), `api.rs` (handlers), `wire.rs` (the vendor's JSON shapes),
 //! `store.rs` (state and lifecycle rules, no I/O), `error.rs` (the vendor's error
-//! envelope) and `webhook.rs` (outbound payloads and signatures).
+//! envelope), `webhook.rs` (outbound payloads and signatures) and `fuzz.rs`
+//! (generators of what the vendor sends, and the fuzz payloads registered in
+//! [`Registration::fuzz`]).
 //!
 //! Vendors import only the core (this module's trait and types, [`gate`],
 //! [`crate::settings`], the journal, outbound, clock, ids, template and rate-limit
@@ -420,6 +422,9 @@ pub struct Registration {
     /// What the vendor does on its own when told (scenario `send` steps), each served
     /// as `POST /{name}/actions/{action}` on the control port.
     pub actions: &'static [Action],
+    /// The payloads the vendor sends that `fakedesk fuzz` can send too (its
+    /// `fuzz.rs`); empty when it sends none.
+    pub fuzz: &'static [crate::fuzz::payload::Target],
 }
 
 /// Something a fake vendor does on its own: a push or a pull, or a change made in

@@ -2,8 +2,8 @@
 //! check-endpoint`), the `ferndesk.pull` action, and the fake endpoint.
 
 use axum::body::Body;
-use fakedesk::fuzz::r#gen::ferndesk::{document, document_of};
 use fakedesk::vendors::ferndesk::check::{Fetch, IngestRule, Severity, Verdict, check};
+use fakedesk::vendors::ferndesk::fuzz::{document, document_of};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wiremock::matchers::method;

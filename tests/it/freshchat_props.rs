@@ -14,7 +14,7 @@ use tower::ServiceExt;
 
 /// Every event, as the library's fuzzing generators make them.
 fn payload() -> impl Strategy<Value = Value> {
-    fakedesk::fuzz::r#gen::freshchat::webhook()
+    fakedesk::vendors::freshchat::fuzz::webhook()
 }
 
 /// A payload with its signature, computed over the exact bytes after generation.

@@ -330,8 +330,8 @@ async fn the_vendor_port_answers_with_smartsupps_error_envelope() {
 // ---- properties -------------------------------------------------------------
 
 mod properties {
-    use fakedesk::fuzz::r#gen::smartsupp::kind_and_spec;
     use fakedesk::vendors::smartsupp::HookStyle;
+    use fakedesk::vendors::smartsupp::fuzz::kind_and_spec;
     use fakedesk::vendors::smartsupp::store::{ChatIds, ChatKind, generate, spec_problems};
     use fakedesk::vendors::smartsupp::webhook::{HMAC_HEADER, webhook_request};
     use fakedesk::vendors::smartsupp::wire::{DOCUMENTED_EVENTS, EventCallback};

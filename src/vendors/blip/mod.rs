@@ -16,6 +16,7 @@ pub mod attendance;
 pub mod command;
 pub mod control;
 pub mod error;
+pub mod fuzz;
 pub mod settings;
 pub mod store;
 pub mod tickets;
@@ -45,6 +46,7 @@ pub const REGISTRATION: Registration = Registration {
     default_port: 4716,
     settings: crate::settings::SettingsSpec::of::<BlipSettings>("Fake Take Blip."),
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[
         Action {
             name: "handoff",

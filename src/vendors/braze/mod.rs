@@ -17,6 +17,7 @@ pub mod endpoints;
 pub mod error;
 pub mod export_ids;
 pub mod exports;
+pub mod fuzz;
 pub mod limits;
 pub mod messaging;
 pub mod schedules;
@@ -54,6 +55,7 @@ pub const REGISTRATION: Registration = Registration {
     default_port: 4712,
     settings: crate::settings::SettingsSpec::of::<BrazeSettings>("Fake Braze."),
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[crate::vendors::Action {
         name: "campaign",
         summary: "send a webhook campaign to one user and wait for the delivery: `campaign` (id or name), `external_id` (or `braze_id`, `user_alias`, `email`, or an inline `user`), optional `trigger_properties`, `event_properties`, `wait` (default true)",

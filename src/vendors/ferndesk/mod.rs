@@ -15,6 +15,7 @@ pub mod api;
 pub mod check;
 pub mod document;
 pub mod error;
+pub mod fuzz;
 pub mod report;
 pub mod settings;
 pub mod store;
@@ -39,6 +40,7 @@ pub const REGISTRATION: Registration = Registration {
     default_port: 4717,
     settings: crate::settings::SettingsSpec::of::<FerndeskSettings>("Fake Ferndesk."),
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[Action {
         name: "pull",
         summary: "fetch a custom support endpoint as Ferndesk's audit does, check it and keep what it would ingest: `url`, optional `start_date` (YYYY-MM-DD, set as the `startDate` parameter)",

@@ -13,6 +13,7 @@ pub mod conversation;
 pub mod error;
 pub mod fields;
 pub mod for_mammut;
+pub mod fuzz;
 pub mod settings;
 pub mod store;
 pub mod webhook;
@@ -44,6 +45,7 @@ pub const REGISTRATION: Registration = Registration {
     default_port: 4713,
     settings: crate::settings::SettingsSpec::of::<FreshchatSettings>("Fake Freshchat."),
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[
         Action {
             name: "user_message",

@@ -33,6 +33,7 @@ pub const REGISTRATION: Registration = Registration {
     default_port: 4714,
     settings: crate::settings::SettingsSpec::of::<MammutSettings>("Fake Mammut."),
     build,
+    fuzz: &[],
     actions: &[],
 };
 

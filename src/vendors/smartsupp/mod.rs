@@ -11,6 +11,7 @@ pub mod account;
 pub mod api;
 pub mod chat;
 pub mod error;
+pub mod fuzz;
 pub mod rest;
 pub mod settings;
 pub mod store;
@@ -35,6 +36,7 @@ pub const REGISTRATION: Registration = Registration {
     default_port: 4715,
     settings: crate::settings::SettingsSpec::of::<SmartsuppSettings>("Fake Smartsupp."),
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[
         Action {
             name: "chat_finished",

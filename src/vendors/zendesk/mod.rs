@@ -16,6 +16,7 @@ pub mod events;
 pub mod export;
 pub mod extract;
 pub mod fake;
+pub mod fuzz;
 pub mod headers;
 pub mod notify;
 pub mod org;
@@ -55,6 +56,7 @@ pub const REGISTRATION: Registration = Registration {
     default_port: 4711,
     settings: crate::settings::SettingsSpec::of::<ZendeskSettings>("Fake Zendesk."),
     build,
+    fuzz: fuzz::PAYLOADS,
     actions: &[
         crate::vendors::Action {
             name: "ticket_create",

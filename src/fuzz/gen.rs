@@ -7,14 +7,8 @@
 //! towards the smallest such payload: optional fields gone, strings empty, arrays
 //! empty, the first enum value.
 //!
-//! The building blocks below are shared by the vendors' generators.
-
-pub mod blip;
-pub mod braze;
-pub mod ferndesk;
-pub mod freshchat;
-pub mod smartsupp;
-pub mod zendesk;
+//! The building blocks below are shared by the vendors' generators, which live in
+//! the vendor folders (`vendors::<vendor>::fuzz`).
 
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -97,7 +91,7 @@ pub fn unix_seconds() -> BoxedStrategy<i64> {
     (1_420_070_400i64..2_051_222_400).boxed()
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` (Zendesk, Smartsupp).
+/// `YYYY-MM-DDTHH:MM:SSZ`, seconds precision.
 pub fn iso_seconds() -> BoxedStrategy<String> {
     unix_seconds()
         .prop_map(|s| {
@@ -110,7 +104,7 @@ pub fn iso_seconds() -> BoxedStrategy<String> {
         .boxed()
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (Freshchat, Smartsupp webhooks, Ferndesk).
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`, milliseconds precision.
 pub fn iso_millis() -> BoxedStrategy<String> {
     (unix_seconds(), 0u32..1000)
         .prop_map(|(s, ms)| {
@@ -125,7 +119,7 @@ pub fn iso_millis() -> BoxedStrategy<String> {
         .boxed()
 }
 
-/// A Zendesk-style numeric id: 1 up to 14 digits, the largest the vendor hands out.
+/// A large numeric id: 1 up to 14 digits, the largest such vendors hand out.
 pub fn big_id() -> BoxedStrategy<u64> {
     prop_oneof![
         1u64..1_000,

@@ -1,12 +1,47 @@
 //! Freshchat webhook events (REFERENCE 3.8): `message_create`,
 //! `conversation_assignment`, `conversation_resolution` and `conversation_reopen`,
 //! in Freshchat's envelope.
+//!
+//! # The generators in your own property tests
+//!
+//! The payloads `fakedesk fuzz` sends are proptest strategies, so a Rust
+//! integrator can feed them straight to the parser, without HTTP. `proptest` is
+//! re-exported ([`crate::fuzz::proptest`]) so the versions match:
+//!
+//! ```
+//! use fakedesk::fuzz::proptest::prelude::*;
+//! use fakedesk::fuzz::proptest::test_runner::{Config, TestRunner};
+//! use fakedesk::vendors::freshchat::fuzz as freshchat;
+//!
+//! /// The integrator's parser: the text of a message's first part, if any.
+//! fn first_text(event: &serde_json::Value) -> Option<&str> {
+//!     let parts = event["data"]["message"]["message_parts"].as_array()?;
+//!     parts.first()?["text"]["content"].as_str()
+//! }
+//!
+//! let mut runner = TestRunner::new(Config { cases: 64, ..Config::default() });
+//! runner
+//!     .run(&freshchat::message_create(), |event| {
+//!         // Freshchat may send a message without parts, or whose first part is
+//!         // not text: the parser must answer None, not panic.
+//!         let has_text = event["data"]["message"]["message_parts"][0]["text"].is_object();
+//!         prop_assert_eq!(first_text(&event).is_some(), has_text);
+//!         Ok(())
+//!     })
+//!     .unwrap();
+//! ```
+//!
+//! In a test module, `proptest! { #[test] fn parses(e in freshchat::webhook()) { ... } }`
+//! does the same with shrinking reported by the test harness.
+
+use std::sync::Arc;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::{iso_millis, object, one_of, optional, text, uuid};
-use crate::vendors::freshchat::webhook::{self, Actor};
+use crate::fuzz::r#gen::{iso_millis, object, one_of, optional, text, uuid};
+use crate::fuzz::payload::{BadKey, BodySigner, KeyKind, Scheme, Target};
+use crate::vendors::freshchat::webhook::{self, Actor, SigningKey};
 
 /// `actor`: who did it.
 pub fn actor() -> BoxedStrategy<Actor> {
@@ -194,4 +229,122 @@ pub fn webhook() -> BoxedStrategy<Value> {
         conversation_reopen(),
     ]
     .boxed()
+}
+
+/// Freshchat's signing (REFERENCE 3.8): base64 RSA PKCS#1 v1.5 SHA-256 signature of
+/// the body, with the bundled test key unless another is given.
+pub const SCHEME: Scheme = Scheme {
+    describe: "x-freshchat-signature = base64(RSA PKCS#1 v1.5 SHA-256 of the body)",
+    signature_header: Some("x-freshchat-signature"),
+    timestamped: false,
+    default_secret: None,
+    key: Some(&KEY),
+    request: |e| {
+        let signature = match e.private_key {
+            Some(k) => k.sign(&e.body),
+            None => test_key().sign(&e.body),
+        };
+        super::webhook::request(e.url, &e.body, &signature, "1", 1)
+    },
+};
+
+/// Freshchat's RSA keys, in PEM (PKCS#1 or PKCS#8).
+const KEY: KeyKind = KeyKind {
+    parse: |pem| match SigningKey::from_pem(pem) {
+        Ok(k) => Ok(Arc::new(k)),
+        Err(e) => Err(BadKey(e.to_string())),
+    },
+    bundled: || test_key(),
+    note: "Freshchat payloads are signed with a bundled test key unless --private-key is given;\n\
+           configure your receiver with its public key:",
+};
+
+/// The payloads `fakedesk fuzz` sends as Freshchat.
+pub const PAYLOADS: &[Target] = &[
+    Target {
+        name: "freshchat.webhook",
+        summary: "any of the four webhook events",
+        generate: webhook,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+    Target {
+        name: "freshchat.message_create",
+        summary: "the message_create event",
+        generate: message_create,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+    Target {
+        name: "freshchat.conversation_assignment",
+        summary: "the conversation_assignment event",
+        generate: conversation_assignment,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+    Target {
+        name: "freshchat.conversation_resolution",
+        summary: "the conversation_resolution event",
+        generate: conversation_resolution,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+    Target {
+        name: "freshchat.conversation_reopen",
+        summary: "the conversation_reopen event",
+        generate: conversation_reopen,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+];
+
+const TEST_KEY_PEM: &str = include_str!("fuzz_test_key.pem");
+
+/// The RSA key fuzzing signs Freshchat payloads with unless given another: a fixed
+/// key for tests only, so a receiver can be configured with its public key
+/// ([`SigningKey::public_pem`]) once.
+pub fn test_key() -> &'static SigningKey {
+    static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| SigningKey::from_pem(TEST_KEY_PEM).expect("the bundled test key parses"))
+}
+
+impl BodySigner for SigningKey {
+    fn sign(&self, body: &[u8]) -> String {
+        Self::sign(self, body)
+    }
+    fn public_pem(&self) -> String {
+        Self::public_pem(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::case::{Signing, hostile};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the mutation of a Freshchat event, rendering never panics, every
+        /// mutation but a signature one changes the bytes, and the signature ones
+        /// leave them as they are.
+        #[test]
+        fn rendering_any_mutation_of_an_event_is_total(c in hostile(webhook(), &SCHEME)) {
+            let r = c.render();
+            let plain = serde_json::to_vec(&c.payload).unwrap();
+            match (&c.mutation, r.signing) {
+                (None, _) => prop_assert_eq!(r.body, plain),
+                (Some(_), Signing::Valid) => prop_assert_ne!(r.body, plain),
+                (Some(_), _) => prop_assert_eq!(r.body, plain),
+            }
+            prop_assert_eq!(r.mutation.is_empty(), c.mutation.is_none());
+        }
+    }
+
+    #[test]
+    fn the_bundled_key_is_the_one_fuzzing_lists() {
+        let listed = crate::fuzz::target::test_public_key_pem();
+        assert_eq!(listed, test_key().public_pem());
+        assert!(listed.starts_with("-----BEGIN RSA PUBLIC KEY-----"));
+    }
 }

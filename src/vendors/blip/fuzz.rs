@@ -9,8 +9,9 @@ use proptest::sample::{Index, select};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{custom_fields, name, one_of, optional, text, unix_seconds, uuid};
 use crate::clock::iso_millis;
+use crate::fuzz::r#gen::{custom_fields, name, one_of, optional, text, unix_seconds, uuid};
+use crate::fuzz::payload::{Scheme, Target};
 use crate::vendors::blip::webhook::{forwarded_message, ticket_message};
 use crate::vendors::blip::wire::{self, Ticket, TicketStatus};
 
@@ -71,7 +72,26 @@ fn link() -> BoxedStrategy<String> {
 /// link, a location, a reply to an earlier message, a chat state, or any JSON
 /// document. Text content is a string; the others are objects.
 pub fn content() -> BoxedStrategy<(String, Value)> {
-    let media = (
+    let state = one_of(&["starting", "composing", "paused", "deleting", "gone"])
+        .prop_map(|s| json!({"state": s}));
+    let typed =
+        |i: usize, s: BoxedStrategy<Value>| s.prop_map(move |c| (CONTENT_TYPES[i].to_owned(), c));
+    prop_oneof![
+        4 => typed(0, text().prop_map(Value::from).boxed()),
+        2 => typed(1, media_content()),
+        1 => typed(2, web_content()),
+        1 => typed(3, location_content()),
+        1 => typed(4, reply_content()),
+        1 => typed(5, state.boxed()),
+        1 => typed(6, custom_fields().prop_map(Value::Object).boxed()),
+    ]
+    .boxed()
+}
+
+/// A media link's content: its MIME type and URI, perhaps a title, text, size and
+/// preview.
+fn media_content() -> BoxedStrategy<Value> {
+    (
         one_of(&[
             "image/jpeg",
             "image/png",
@@ -100,18 +120,29 @@ pub fn content() -> BoxedStrategy<(String, Value)> {
                 c["previewUri"] = json!(p);
             }
             c
-        });
-    let web = (link(), optional(text()), optional(text())).prop_map(|(uri, title, said)| {
-        let mut c = json!({"uri": uri});
-        if let Some(t) = title {
-            c["title"] = json!(t);
-        }
-        if let Some(t) = said {
-            c["text"] = json!(t);
-        }
-        c
-    });
-    let location = (
+        })
+        .boxed()
+}
+
+/// A web link's content: its URI, perhaps a title and text.
+fn web_content() -> BoxedStrategy<Value> {
+    (link(), optional(text()), optional(text()))
+        .prop_map(|(uri, title, said)| {
+            let mut c = json!({"uri": uri});
+            if let Some(t) = title {
+                c["title"] = json!(t);
+            }
+            if let Some(t) = said {
+                c["text"] = json!(t);
+            }
+            c
+        })
+        .boxed()
+}
+
+/// A location's content: latitude and longitude, perhaps altitude and text.
+fn location_content() -> BoxedStrategy<Value> {
+    (
         exact(-90 * 4096..=90 * 4096),
         exact(-180 * 4096..=180 * 4096),
         optional(exact(-400 * 4096..=9_000 * 4096)),
@@ -126,29 +157,20 @@ pub fn content() -> BoxedStrategy<(String, Value)> {
                 c["text"] = json!(t);
             }
             c
-        });
-    let reply = (text(), uuid(), text(), one_of(&["sent", "received"])).prop_map(
-        |(said, id, earlier, direction)| {
+        })
+        .boxed()
+}
+
+/// A reply's content: what is said, and the earlier message it answers.
+fn reply_content() -> BoxedStrategy<Value> {
+    (text(), uuid(), text(), one_of(&["sent", "received"]))
+        .prop_map(|(said, id, earlier, direction)| {
             json!({
                 "replied": {"type": "text/plain", "value": said},
                 "inReplyTo": {"id": id, "type": "text/plain", "value": earlier, "direction": direction},
             })
-        },
-    );
-    let state = one_of(&["starting", "composing", "paused", "deleting", "gone"])
-        .prop_map(|s| json!({"state": s}));
-    let typed =
-        |i: usize, s: BoxedStrategy<Value>| s.prop_map(move |c| (CONTENT_TYPES[i].to_owned(), c));
-    prop_oneof![
-        4 => typed(0, text().prop_map(Value::from).boxed()),
-        2 => typed(1, media.boxed()),
-        1 => typed(2, web.boxed()),
-        1 => typed(3, location.boxed()),
-        1 => typed(4, reply.boxed()),
-        1 => typed(5, state.boxed()),
-        1 => typed(6, custom_fields().prop_map(Value::Object).boxed()),
-    ]
-    .boxed()
+        })
+        .boxed()
 }
 
 /// Epoch milliseconds from 2015 to 2035.
@@ -173,30 +195,92 @@ fn iso(ms: i64) -> String {
 /// and `closeDate` exactly for the closing statuses, an agent when `Open` or
 /// `Assigned`, dates after `storageDate`, `customerInput` `{}` or `{type, value}`.
 pub fn ticket_resource() -> BoxedStrategy<Ticket> {
-    let ids = (
+    (
+        ticket_ids(),
+        ticket_people(),
+        ticket_times(),
+        ticket_extras(),
+    )
+        .prop_map(|(ids, people, times, extras)| assemble(ids, people, times, extras))
+        .boxed()
+}
+
+/// A ticket's id, sequential id and suffix, whether it has an external id, and
+/// which earlier ticket is its parent.
+type Ids = (String, u64, Option<String>, bool, Option<Index>);
+
+/// Who owns (and may route) a ticket, its customer, its agent (and the agent of an
+/// open one without), and who of customer, agent and owner closed it.
+type People = (
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    Option<usize>,
+);
+
+/// A ticket's status, storage time, the gaps to its opening, closing and status
+/// change, its expiry, first response, and an opening of a ticket not open now.
+type Times = (
+    TicketStatus,
+    i64,
+    (i64, i64, i64),
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// Rating, team, unread messages, queue position, tags, average response time,
+/// the customer's input and priority.
+type Extras = (
+    i32,
+    Option<String>,
+    u64,
+    Option<i64>,
+    Option<Vec<String>>,
+    Option<f64>,
+    Option<(String, Value)>,
+    i32,
+);
+
+fn ticket_ids() -> BoxedStrategy<Ids> {
+    (
         uuid(),
         prop_oneof![1u64..1_000, 1_000u64..=i32::MAX as u64],
         optional("[A-Z]{1,4}"),
         any::<bool>(),
         optional(any::<Index>()),
-    );
-    let who = (
+    )
+        .boxed()
+}
+
+fn ticket_people() -> BoxedStrategy<People> {
+    (
         bot(),
         optional(bot()),
         identity(),
         optional(agent()),
         agent(),
         optional(select(vec![0usize, 1, 2])),
-    );
-    let state = (
+    )
+        .boxed()
+}
+
+fn ticket_times() -> BoxedStrategy<Times> {
+    (
         select(TicketStatus::ALL.to_vec()),
         moment(),
         (later(), later(), later()),
         optional(later()),
         optional(later()),
         optional(later()),
-    );
-    let extras = (
+    )
+        .boxed()
+}
+
+fn ticket_extras() -> BoxedStrategy<Extras> {
+    (
         prop_oneof![Just(0i32), 1i32..=5],
         optional(prop_oneof![Just("Default".to_owned()), name()]),
         prop_oneof![0u64..10, 10u64..=i64::MAX as u64],
@@ -205,67 +289,66 @@ pub fn ticket_resource() -> BoxedStrategy<Ticket> {
         optional(exact(0..=86_400 * 4096)),
         optional(content()),
         prop_oneof![Just(0i32), 1i32..=10],
-    );
-    (ids, who, state, extras)
-        .prop_map(|(ids, who, state, extras)| {
-            let (id, sequential_id, sequential_suffix, external, parent) = ids;
-            let (owner, routing, customer, agent, fallback_agent, closer) = who;
-            let (status, storage, (to_open, to_close, to_status), expires, first, open_anyway) =
-                state;
-            let (rating, team, unread, queue, tags, average, input, priority) = extras;
-            let closed = status.is_closed();
-            let agent = if matches!(status, TicketStatus::Open | TicketStatus::Assigned) {
-                agent.or(Some(fallback_agent))
-            } else {
-                agent
-            };
-            let open_at = (status == TicketStatus::Open || open_anyway.is_some())
-                .then(|| storage + to_open + open_anyway.unwrap_or(0));
-            let close_at = closed.then(|| open_at.unwrap_or(storage) + to_close);
-            let closed_by = if closed {
-                closer.map(|c| match c {
-                    0 => customer.clone(),
-                    1 => agent.clone().unwrap_or_else(|| owner.clone()),
-                    _ => owner.clone(),
-                })
-            } else {
-                None
-            };
-            Ticket {
-                external_id: external.then(|| id.clone()),
-                id,
-                sequential_id,
-                sequential_suffix,
-                routing_owner_identity: routing,
-                owner_identity: owner,
-                customer_domain: wire::domain_of(&customer),
-                customer_identity: customer,
-                agent_identity: agent,
-                provider: "Webhook".to_owned(),
-                status,
-                storage_date: iso(storage),
-                expiration_date: expires.map(|e| iso(storage + e)),
-                open_date: open_at.map(iso),
-                close_date: close_at.map(iso),
-                status_date: Some(iso(close_at.unwrap_or(storage + to_status))),
-                first_response_date: first.map(|f| iso(open_at.unwrap_or(storage) + f)),
-                rating,
-                team,
-                unread_messages: unread,
-                queue_position: queue,
-                closed,
-                closed_by,
-                tags,
-                average_agent_response_time: average,
-                parent_sequential_id: parent
-                    .filter(|_| sequential_id > 1)
-                    .map(|i| 1 + i.index(usize::try_from(sequential_id - 1).unwrap_or(1)) as u64),
-                customer_input: input
-                    .map_or_else(|| json!({}), |(t, v)| wire::document_container(&t, &v)),
-                priority,
-            }
-        })
+    )
         .boxed()
+}
+
+/// The ticket the drawn parts make, kept consistent as Blip keeps it.
+fn assemble(ids: Ids, people: People, times: Times, extras: Extras) -> Ticket {
+    let (id, sequential_id, sequential_suffix, external, parent) = ids;
+    let (owner, routing, customer, agent, fallback_agent, closer) = people;
+    let (status, storage, (to_open, to_close, to_status), expires, first, open_anyway) = times;
+    let (rating, team, unread, queue, tags, average, input, priority) = extras;
+    let closed = status.is_closed();
+    let agent = if matches!(status, TicketStatus::Open | TicketStatus::Assigned) {
+        agent.or(Some(fallback_agent))
+    } else {
+        agent
+    };
+    let open_at = (status == TicketStatus::Open || open_anyway.is_some())
+        .then(|| storage + to_open + open_anyway.unwrap_or(0));
+    let close_at = closed.then(|| open_at.unwrap_or(storage) + to_close);
+    let closed_by = closed
+        .then(|| {
+            closer.map(|c| match c {
+                0 => customer.clone(),
+                1 => agent.clone().unwrap_or_else(|| owner.clone()),
+                _ => owner.clone(),
+            })
+        })
+        .flatten();
+    Ticket {
+        external_id: external.then(|| id.clone()),
+        id,
+        sequential_id,
+        sequential_suffix,
+        routing_owner_identity: routing,
+        owner_identity: owner,
+        customer_domain: wire::domain_of(&customer),
+        customer_identity: customer,
+        agent_identity: agent,
+        provider: "Webhook".to_owned(),
+        status,
+        storage_date: iso(storage),
+        expiration_date: expires.map(|e| iso(storage + e)),
+        open_date: open_at.map(iso),
+        close_date: close_at.map(iso),
+        status_date: Some(iso(close_at.unwrap_or(storage + to_status))),
+        first_response_date: first.map(|f| iso(open_at.unwrap_or(storage) + f)),
+        rating,
+        team,
+        unread_messages: unread,
+        queue_position: queue,
+        closed,
+        closed_by,
+        tags,
+        average_agent_response_time: average,
+        parent_sequential_id: parent
+            .filter(|_| sequential_id > 1)
+            .map(|i| 1 + i.index(usize::try_from(sequential_id - 1).unwrap_or(1)) as u64),
+        customer_input: input.map_or_else(|| json!({}), |(t, v)| wire::document_container(&t, &v)),
+        priority,
+    }
 }
 
 /// The ticket message Blip POSTs to the channel: a new ticket, or one whose
@@ -325,6 +408,42 @@ fn placeholder_ticket() -> Ticket {
         priority: 0,
     }
 }
+
+/// Blip's custom attendance channel (REFERENCE 6.4): the channel's key in
+/// `Authorization`.
+pub const SCHEME: Scheme = Scheme {
+    describe: "the channel's authentication key in Authorization",
+    signature_header: Some("authorization"),
+    timestamped: false,
+    default_secret: Some("fakedesk-channel-key"),
+    key: None,
+    request: |e| {
+        super::webhook::request_bytes(
+            e.url,
+            axum::http::header::AUTHORIZATION.as_str(),
+            e.secret,
+            e.body.clone(),
+        )
+    },
+};
+
+/// The payloads `fakedesk fuzz` sends as Blip.
+pub const PAYLOADS: &[Target] = &[
+    Target {
+        name: "blip.ticket",
+        summary: "a new ticket pushed to a custom attendance channel",
+        generate: ticket,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+    Target {
+        name: "blip.message",
+        summary: "a customer's message forwarded to a custom attendance channel",
+        generate: message,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,8 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use serde_json::Value;
 
-use super::{big_id, email, name, one_of, optional, text, unix_seconds};
+use crate::fuzz::r#gen::{big_id, email, name, one_of, optional, text, unix_seconds};
+use crate::fuzz::payload::{Scheme, Target};
 use crate::vendors::smartsupp::HookStyle;
 use crate::vendors::smartsupp::store::{
     AgentSpec, Author, ChatIds, ChatKind, ChatSpec, ClosedBy, Line, VisitorSpec, generate,
@@ -284,6 +285,35 @@ pub fn webhook() -> BoxedStrategy<Value> {
         .prop_map(|e| serde_json::to_value(&e).unwrap_or(Value::Null))
         .boxed()
 }
+
+/// Smartsupp's REST v2 webhook signing (REFERENCE 5.3): hex HMAC-SHA256 of the body.
+pub const SCHEME: Scheme = Scheme {
+    describe: "x-smartsupp-hmac = hex(HMAC-SHA256(client secret, body))",
+    signature_header: Some(super::webhook::HMAC_HEADER),
+    timestamped: false,
+    // REFERENCE 5.3: the docs' placeholder.
+    default_secret: Some("YOUR_CLIENT_SECRET"),
+    key: None,
+    request: |e| super::webhook::signed_request(e.url, e.body.clone(), e.secret, ""),
+};
+
+/// The payloads `fakedesk fuzz` sends as Smartsupp: the POST hook is unsigned.
+pub const PAYLOADS: &[Target] = &[
+    Target {
+        name: "smartsupp.hook",
+        summary: "the POST hook's chat export (legacy \"Export to 3rd party system\")",
+        generate: hook,
+        scheme: &Scheme::UNSIGNED,
+        user_agent: None,
+    },
+    Target {
+        name: "smartsupp.webhook",
+        summary: "a REST v2 webhook event (event_callback envelope)",
+        generate: webhook,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Value, json};
 
-use super::{custom_fields, email, name, one_of, optional, text, uuid};
+use crate::fuzz::r#gen::{custom_fields, email, name, one_of, optional, text, uuid};
+use crate::fuzz::payload::{Scheme, Target};
 use crate::template::Templates;
 use crate::vendors::braze::webhook::{self, Campaign, Recipient, RequestFormat, WebhookMethod};
 
@@ -202,6 +203,17 @@ pub fn campaign() -> BoxedStrategy<Value> {
         })
         .boxed()
 }
+
+/// The payloads `fakedesk fuzz` sends as Braze, which does not sign them
+/// (REFERENCE 2.4).
+pub const PAYLOADS: &[Target] = &[Target {
+    name: "braze.campaign",
+    summary: "a webhook campaign's body, rendered with Liquid for a user profile",
+    generate: campaign,
+    scheme: &Scheme::UNSIGNED,
+    // The fake Braze's default (REFERENCE 2.4: `Braze Sender <hash>`).
+    user_agent: Some("Braze Sender 5a3e1b2c9d"),
+}];
 
 #[cfg(test)]
 mod tests {

@@ -10,8 +10,9 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{object, one_of, optional, text, unix_seconds, uuid};
 use crate::clock::{iso_millis, iso_seconds};
+use crate::fuzz::r#gen::{object, one_of, optional, text, unix_seconds, uuid};
+use crate::fuzz::payload::{Scheme, Target};
 
 /// The roles messages get: the guide's text names `user` and `agent`, its example
 /// `support_agent`.
@@ -125,6 +126,15 @@ pub fn document_of(conversations: Range<usize>, messages: Range<usize>) -> Boxed
 pub fn document() -> BoxedStrategy<Value> {
     document_of(0..6, 0..9)
 }
+
+/// The payloads `fakedesk fuzz` sends as Ferndesk, unsigned.
+pub const PAYLOADS: &[Target] = &[Target {
+    name: "ferndesk.document",
+    summary: "a custom support endpoint's document, POSTed to its consumer",
+    generate: document,
+    scheme: &Scheme::UNSIGNED,
+    user_agent: None,
+}];
 
 #[cfg(test)]
 mod tests {

@@ -9,13 +9,16 @@
 
 use std::sync::LazyLock;
 
+use axum::http::Method;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{big_id, email, name, object, optional, text, unix_seconds, uuid};
 use crate::clock::iso_seconds;
+use crate::fuzz::r#gen::{big_id, email, name, object, optional, text, unix_seconds, uuid};
+use crate::fuzz::payload::{Envelope, Scheme, Target};
+use crate::outbound::Outgoing;
 use crate::template::{Dialect, Templates};
 use crate::vendors::zendesk::api::TicketOut;
 use crate::vendors::zendesk::store::{Actor, Store, Ticket};
@@ -163,10 +166,18 @@ pub fn tag() -> BoxedStrategy<String> {
     .boxed()
 }
 
-/// Any [`TicketCase`]; shrinks to a ticket with no subject, priority, type,
-/// assignee, tags, requester of its own nor reply, and a one-character comment.
-pub fn ticket_case() -> BoxedStrategy<TicketCase> {
-    let account = (
+/// The account a case's ticket is in: subdomain, account id, first ticket id, the
+/// store's seed, the agent (name, e-mail, role, external id) and the channel.
+#[allow(clippy::type_complexity)]
+fn case_account() -> BoxedStrategy<(
+    String,
+    u64,
+    u64,
+    u64,
+    (String, String, Role, Option<String>),
+    &'static str,
+)> {
+    (
         "[a-z][a-z0-9]{0,15}",
         big_id(),
         big_id(),
@@ -178,8 +189,22 @@ pub fn ticket_case() -> BoxedStrategy<TicketCase> {
             optional(text()),
         ),
         select(&["api", "web"][..]),
-    );
-    let content = (
+    )
+        .boxed()
+}
+
+/// What a case's ticket says: requester, subject, description (never blank), whether
+/// the comment is public, external id and tags.
+#[allow(clippy::type_complexity)]
+fn case_content() -> BoxedStrategy<(
+    Option<(String, Option<String>)>,
+    Option<String>,
+    String,
+    bool,
+    Option<String>,
+    Vec<String>,
+)> {
+    (
         optional((name(), optional(email()))),
         optional(text()),
         text().prop_map(|t| {
@@ -192,8 +217,24 @@ pub fn ticket_case() -> BoxedStrategy<TicketCase> {
         any::<bool>().prop_map(|private| !private),
         optional(text()),
         prop::collection::btree_set(tag(), 0..5).prop_map(|t| t.into_iter().collect::<Vec<_>>()),
-    );
-    let state = (
+    )
+        .boxed()
+}
+
+/// A case's ticket's fields: status, priority, type, assigned or not, group,
+/// organization, custom fields and due time.
+#[allow(clippy::type_complexity)]
+fn case_state() -> BoxedStrategy<(
+    Status,
+    Option<Priority>,
+    Option<TicketType>,
+    bool,
+    Option<u64>,
+    Option<u64>,
+    Vec<(u64, Value)>,
+    Option<i64>,
+)> {
+    (
         select(Status::ALL),
         optional(select(Priority::ALL)),
         optional(select(TicketType::ALL)),
@@ -202,12 +243,25 @@ pub fn ticket_case() -> BoxedStrategy<TicketCase> {
         optional(big_id()),
         prop::collection::vec((big_id(), custom_field_value()), 0..3),
         optional(unix_seconds()),
-    );
-    let times = (
+    )
+        .boxed()
+}
+
+/// When a case's ticket is created, and its later reply (body, public, seconds
+/// later), if any.
+#[allow(clippy::type_complexity)]
+fn case_times() -> BoxedStrategy<(i64, Option<(String, bool, u32)>)> {
+    (
         unix_seconds(),
         optional((text(), any::<bool>().prop_map(|p| !p), 1u32..10_000_000)),
-    );
-    (account, content, state, times)
+    )
+        .boxed()
+}
+
+/// Any [`TicketCase`]; shrinks to a ticket with no subject, priority, type,
+/// assignee, tags, requester of its own nor reply, and a one-character comment.
+pub fn ticket_case() -> BoxedStrategy<TicketCase> {
+    (case_account(), case_content(), case_state(), case_times())
         .prop_map(
             |(
                 (subdomain, account_id, ticket_id, seed, agent, channel),
@@ -270,8 +324,32 @@ impl TicketCase {
     /// Creates the ticket (and its later update) through the fake's store, as an
     /// API client would.
     pub fn build(&self) -> Built {
+        let settings = self.settings();
+        let created = at(self.created_at);
+        let mut store = Store::seeded(&settings, self.seed, created);
+        let agent = store.users.keys().next().copied().unwrap_or_default();
+        let actor = Actor {
+            user_id: agent,
+            client: None,
+            ip_address: "203.0.113.7".to_owned(),
+            channel: self.channel,
+        };
+        let (ticket_id, _) = store
+            .create_ticket(&actor, self.input(agent), created)
+            .expect("a generated ticket is one Zendesk accepts");
+        self.reply(&mut store, &actor, ticket_id);
+        Built {
+            store,
+            ticket_id,
+            actor: agent,
+            settings,
+        }
+    }
+
+    /// The account's settings: the case's ids and its one agent.
+    fn settings(&self) -> ZendeskSettings {
         let (agent_name, agent_email, role, agent_external) = self.agent.clone();
-        let settings = ZendeskSettings {
+        ZendeskSettings {
             subdomain: self.subdomain.clone(),
             account_id: self.account_id,
             first_ticket_id: self.ticket_id,
@@ -288,22 +366,18 @@ impl TicketCase {
                 external_id: agent_external,
             }],
             ..ZendeskSettings::default()
-        };
-        let created = at(self.created_at);
-        let mut store = Store::seeded(&settings, self.seed, created);
-        let agent = store.users.keys().next().copied().unwrap_or_default();
-        let actor = Actor {
-            user_id: agent,
-            client: None,
-            ip_address: "203.0.113.7".to_owned(),
-            channel: self.channel,
-        };
+        }
+    }
+
+    /// The create request, by `agent`: a closed ticket is created solved and closed
+    /// by the reply.
+    fn input(&self, agent: u64) -> TicketInput {
         let first_status = if self.status == Status::Closed {
             Status::Solved
         } else {
             self.status
         };
-        let input = TicketInput {
+        TicketInput {
             subject: self.subject.clone(),
             comment: Some(CommentInput {
                 body: Some(self.description.clone()),
@@ -334,36 +408,32 @@ impl TicketCase {
             ),
             due_at: self.due_at.map(|s| Some(at(s))),
             ..TicketInput::default()
+        }
+    }
+
+    /// The later update: the reply, and the close of a closed ticket.
+    fn reply(&self, store: &mut Store, actor: &Actor, ticket_id: u64) {
+        if self.reply.is_none() && self.status != Status::Closed {
+            return;
+        }
+        let (body, public, later) = self.reply.clone().unwrap_or((String::new(), true, 60));
+        let update = TicketInput {
+            status: (self.status == Status::Closed).then_some(Status::Closed),
+            comment: Some(CommentInput {
+                body: Some(body),
+                public: Some(public),
+                ..CommentInput::default()
+            }),
+            ..TicketInput::default()
         };
-        let (ticket_id, _) = store
-            .create_ticket(&actor, input, created)
-            .expect("a generated ticket is one Zendesk accepts");
-        if self.reply.is_some() || self.status == Status::Closed {
-            let (body, public, later) = self.reply.clone().unwrap_or((String::new(), true, 60));
-            let update = TicketInput {
-                status: (self.status == Status::Closed).then_some(Status::Closed),
-                comment: Some(CommentInput {
-                    body: Some(body),
-                    public: Some(public),
-                    ..CommentInput::default()
-                }),
-                ..TicketInput::default()
-            };
-            store
-                .update_ticket(
-                    &actor,
-                    ticket_id,
-                    update,
-                    at(self.created_at + i64::from(later)),
-                )
-                .expect("a generated update is one Zendesk accepts");
-        }
-        Built {
-            store,
-            ticket_id,
-            actor: agent,
-            settings,
-        }
+        store
+            .update_ticket(
+                actor,
+                ticket_id,
+                update,
+                at(self.created_at + i64::from(later)),
+            )
+            .expect("a generated update is one Zendesk accepts");
     }
 
     /// The body the fake sends when a trigger with `template` fires for this ticket,
@@ -459,6 +529,71 @@ pub fn event() -> BoxedStrategy<Value> {
             ])
         })
         .boxed()
+}
+
+/// Zendesk's signing (REFERENCE 1.11): base64 HMAC-SHA256 of timestamp + body, with
+/// the timestamp in its own header.
+pub const SCHEME: Scheme = Scheme {
+    describe: "x-zendesk-webhook-signature = base64(HMAC-SHA256(secret, timestamp + body))",
+    signature_header: Some("x-zendesk-webhook-signature"),
+    timestamped: true,
+    // REFERENCE 1.11: the static secret of the docs' sample receiver.
+    default_secret: Some("dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="),
+    key: None,
+    request,
+};
+
+/// The payloads `fakedesk fuzz` sends as Zendesk.
+pub const PAYLOADS: &[Target] = &[
+    Target {
+        name: "zendesk.webhook",
+        summary: "a trigger's webhook: the JSON body a notification_webhook action renders for a ticket",
+        generate: webhook,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+    Target {
+        name: "zendesk.event",
+        summary: "an event-subscription webhook (zen:event-type:ticket.*)",
+        generate: event,
+        scheme: &SCHEME,
+        user_agent: None,
+    },
+];
+
+/// Fixed identifiers in Zendesk's headers (a fuzz run is one webhook).
+const ACCOUNT: u64 = 1_234_567;
+const WEBHOOK: &str = "01HZX3V5K2M4N6P8Q9R0S1T2W3";
+
+/// A webhook invocation carrying the envelope's body, with every header Zendesk
+/// sends; the invocation id derived from the body.
+fn request(e: &Envelope<'_>) -> Outgoing {
+    let timestamp = iso_seconds(e.signed_at);
+    let invocation = (8_350_205_582 + fnv(&e.body) % 1_000_000_000).to_string();
+    let headers = super::webhook::invocation_headers(
+        &super::webhook::Signed {
+            account_id: ACCOUNT,
+            webhook_id: WEBHOOK,
+            invocation_id: &invocation,
+            secret: e.secret,
+            timestamp: &timestamp,
+        },
+        &e.body,
+        "application/json",
+    );
+    Outgoing {
+        method: Method::POST,
+        url: e.url.to_owned(),
+        headers,
+        body: e.body.clone(),
+    }
+}
+
+/// FNV-1a: a stable, dependency-free hash for derived ids.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
