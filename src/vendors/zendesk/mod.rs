@@ -13,6 +13,7 @@ pub mod changelog;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod help_center;
 pub mod org;
 pub mod page;
 pub mod requests;

@@ -154,6 +154,7 @@ pub fn seed(store: &mut Store, settings: &ZendeskSettings, now: OffsetDateTime) 
     });
     put(store, "ticket_forms", settings.ticket_form_id, form);
     super::catalog::seed_roles(store, now);
+    crate::vendors::zendesk::help_center::seed(store, now);
     let problems = seed_records(store, settings, now);
     // The audit log records changes made through the API, not the account's seed.
     store.records.remove_where("audit_logs", |_| true);
@@ -177,21 +178,21 @@ fn seed_records(store: &mut Store, settings: &ZendeskSettings, now: OffsetDateTi
     };
     let specs = super::specs();
     for name in settings.seed_records.keys() {
-        if !specs.iter().any(|s| s.plural == name && s.ops.create) {
+        if !specs.iter().any(|s| s.table == name && s.creatable()) {
             problems.push(format!(
                 "vendors.zendesk.seed_records.{name}: not a resource that can be seeded"
             ));
         }
     }
-    for spec in specs.into_iter().filter(|s| s.ops.create) {
-        let Some(items) = settings.seed_records.get(spec.plural) else {
+    for spec in specs.into_iter().filter(|s| s.creatable()) {
+        let Some(items) = settings.seed_records.get(spec.table) else {
             continue;
         };
         for (i, item) in items.iter().enumerate() {
             if let Err(e) = engine::create(spec, store, &who, item, now) {
                 problems.push(format!(
                     "vendors.zendesk.seed_records.{}[{i}]: {e}",
-                    spec.plural
+                    spec.table
                 ));
             }
         }
