@@ -293,6 +293,23 @@ fn has_labels(rec: &Record, q: &Query) -> bool {
         .all(|l| have.iter().any(|h| h.eq_ignore_ascii_case(l)))
 }
 
+/// What an article's write may set.
+const ARTICLE_WRITABLE: &[&str] = &[
+    "author_id",
+    "comments_disabled",
+    "content_tag_ids",
+    "label_names",
+    "draft",
+    "promoted",
+    "position",
+    "section_id",
+    "title",
+    "body",
+    "locale",
+    "permission_group_id",
+    "user_segment_id",
+];
+
 fn build_article(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
     let defaults = json!({
         "author_id": null, "comments_disabled": false, "content_tag_ids": [], "label_names": [],
@@ -301,23 +318,8 @@ fn build_article(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
         "locale": super::LOCALE, "outdated": false, "outdated_locales": [],
         "permission_group_id": null, "user_segment_id": null, "user_segment_ids": [],
     });
-    let writable = [
-        "author_id",
-        "comments_disabled",
-        "content_tag_ids",
-        "label_names",
-        "draft",
-        "promoted",
-        "position",
-        "section_id",
-        "title",
-        "body",
-        "locale",
-        "permission_group_id",
-        "user_segment_id",
-    ];
-    let mut rec = merge(defaults, w, &writable);
-    require_text(&rec, "title", "Title")?;
+    let mut rec = merge(defaults, w, ARTICLE_WRITABLE);
+    check_article(&rec)?;
     let section = require_ref(store, &rec, "section_id", "sections", "Section")?;
     let category = store
         .records
@@ -325,14 +327,36 @@ fn build_article(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
         .map(|s| s["category_id"].clone());
     rec.insert("section_id".to_owned(), json!(section));
     rec.insert("category_id".to_owned(), category.unwrap_or(Value::Null));
-    let author = author(
-        store,
-        &rec,
-        w.old
-            .map_or(w.actor, |o| o["author_id"].as_u64().unwrap_or(w.actor)),
-    )?;
+    let fallback = w
+        .old
+        .map_or(w.actor, |o| o["author_id"].as_u64().unwrap_or(w.actor));
+    let author = author(store, &rec, fallback)?;
     rec.insert("author_id".to_owned(), json!(author));
-    // `permission_group_id` is required [DOC].
+    let segment = rec["user_segment_id"].clone();
+    let segments = if segment.is_null() {
+        json!([])
+    } else {
+        json!([segment])
+    };
+    rec.insert("user_segment_ids".to_owned(), segments);
+    rec.insert("locale".to_owned(), json!(locale_of(&rec)));
+    if w.old.is_none() {
+        rec.insert("source_locale".to_owned(), json!(locale_of(&rec)));
+    }
+    if w.old
+        .is_none_or(|o| o.get("title") != rec.get("title") || o.get("body") != rec.get("body"))
+    {
+        rec.insert("edited_at".to_owned(), ts(w.now));
+    }
+    rec.insert("name".to_owned(), rec["title"].clone());
+    let html = html_url(store, "articles", &rec, "title");
+    rec.insert("html_url".to_owned(), html);
+    Ok(rec)
+}
+
+/// `title` and `permission_group_id` are required [DOC]; lists are lists.
+fn check_article(rec: &Record) -> Result<(), ZendeskError> {
+    require_text(rec, "title", "Title")?;
     if !rec["permission_group_id"].is_u64() {
         return Err(ZendeskError::invalid(
             "permission_group_id",
@@ -344,32 +368,9 @@ fn build_article(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
         ("label_names", "Label names"),
         ("content_tag_ids", "Content tag ids"),
     ] {
-        check_kind(&rec, key, title, Value::is_array)?;
+        check_kind(rec, key, title, Value::is_array)?;
     }
-    let segment = rec["user_segment_id"].clone();
-    rec.insert(
-        "user_segment_ids".to_owned(),
-        if segment.is_null() {
-            json!([])
-        } else {
-            json!([segment])
-        },
-    );
-    rec.insert("locale".to_owned(), json!(locale_of(&rec)));
-    if w.old.is_none() {
-        rec.insert("source_locale".to_owned(), json!(locale_of(&rec)));
-    }
-    if w.old
-        .is_none_or(|o| o.get("title") != rec.get("title") || o.get("body") != rec.get("body"))
-    {
-        rec.insert("edited_at".to_owned(), ts(w.now));
-    }
-    rec.insert("name".to_owned(), rec["title"].clone());
-    rec.insert(
-        "html_url".to_owned(),
-        html_url(store, "articles", &rec, "title"),
-    );
-    Ok(rec)
+    Ok(())
 }
 
 /// The article's source-locale translation follows its title and body.

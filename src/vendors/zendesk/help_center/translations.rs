@@ -205,10 +205,10 @@ async fn update(
 fn enabled_locales(store: &Store) -> Vec<&str> {
     let mut all: Vec<&str> = vec![super::LOCALE];
     for t in store.records.all(TRANSLATIONS.table) {
-        if let Some(l) = t["locale"].as_str() {
-            if !all.contains(&l) {
-                all.push(l);
-            }
+        if let Some(l) = t["locale"].as_str()
+            && !all.contains(&l)
+        {
+            all.push(l);
         }
     }
     all

@@ -138,8 +138,8 @@ pub fn seed(store: &mut Store, settings: &ZendeskSettings, now: OffsetDateTime) 
     store.records.account_settings = account;
     let brand = json!({
         "id": settings.brand_id, "name": settings.subdomain, "brand_url": format!("https://{}.zendesk.com", settings.subdomain),
-        "subdomain": settings.subdomain, "host_mapping": null, "has_help_center": false,
-        "help_center_state": "disabled", "active": true, "default": true, "is_deleted": false,
+        "subdomain": settings.subdomain, "host_mapping": null, "has_help_center": true,
+        "help_center_state": "enabled", "active": true, "default": true, "is_deleted": false,
         "logo": null, "ticket_form_ids": [settings.ticket_form_id], "signature_template": "{{agent.signature}}",
         "created_at": ts(now), "updated_at": ts(now),
     });
