@@ -1004,3 +1004,72 @@ async fn the_help_center_is_in_state_coverage_and_seeds_from_config() {
         "journaled"
     );
 }
+
+#[tokio::test]
+async fn labels_are_the_articles_label_names() {
+    let z = zendesk();
+    // The seeded articles carry `password`, `account` and `billing`.
+    let r = z
+        .call("GET", "/api/v2/help_center/articles/labels.json", None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut names: Vec<&str> = list(&r, "labels")
+        .iter()
+        .filter_map(|l| l["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, vec!["account", "billing", "password"]);
+    // DOC Article Labels: id, url, name, created_at, updated_at.
+    let l = &list(&r, "labels")[0];
+    for key in ["id", "url", "name", "created_at", "updated_at"] {
+        assert!(l.get(key).is_some(), "label lacks {key}");
+    }
+    let article = first_id(
+        &z,
+        "/api/v2/help_center/articles.json?label_names=billing",
+        "articles",
+    )
+    .await;
+    let path = format!("/api/v2/help_center/articles/{article}/labels.json");
+    let r = post(&z, &path, json!({"label": {"name": "invoices"}})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let label = r.json["label"]["id"].as_u64().unwrap();
+    let a = z
+        .call(
+            "GET",
+            &format!("/api/v2/help_center/articles/{article}.json"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        a.json["article"]["label_names"],
+        json!(["billing", "invoices"])
+    );
+    let r = z.call("GET", &path, None).await;
+    assert_eq!(list(&r, "labels").len(), 2);
+    let r = z
+        .call(
+            "DELETE",
+            &format!("/api/v2/help_center/articles/{article}/labels/{label}.json"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let a = z
+        .call(
+            "GET",
+            &format!("/api/v2/help_center/articles/{article}.json"),
+            None,
+        )
+        .await;
+    assert_eq!(a.json["article"]["label_names"], json!(["billing"]));
+    let r = post(
+        &z,
+        "/api/v2/help_center/articles/999/labels.json",
+        json!({"label": {"name": "x"}}),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let r = post(&z, &path, json!({"label": {"name": ""}})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+}

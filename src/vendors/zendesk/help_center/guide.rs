@@ -378,6 +378,7 @@ fn article_written(store: &mut Store, id: u64) {
     let Some(a) = store.records.get("articles", id).cloned() else {
         return;
     };
+    super::labels::ensure(store, &super::labels::names(&a), &a["updated_at"]);
     let locale = a["source_locale"].clone();
     let existing = store
         .records

@@ -1,6 +1,6 @@
 //! Zendesk Help Center (Guide) and Community (Gather), declared on the resource
 //! engine (rules-metrics-helpcenter reference section 9): categories, sections,
-//! articles and their comments, translations, votes and subscriptions; topics,
+//! articles and their comments, translations, labels, votes and subscriptions; topics,
 //! posts and post comments; the incremental article export and article search.
 //!
 //! Help Center objects differ from the Support API's in three ways the
@@ -11,6 +11,7 @@
 pub mod community;
 pub mod export;
 pub mod guide;
+pub mod labels;
 pub mod translations;
 pub mod votes;
 
@@ -29,6 +30,7 @@ pub const SPECS: &[&Spec] = &[
     &guide::CATEGORIES,
     &guide::SECTIONS,
     &guide::ARTICLES,
+    &labels::LABELS,
     &guide::ARTICLE_COMMENTS,
     &translations::TRANSLATIONS,
     &community::TOPICS,
@@ -43,7 +45,8 @@ pub const SPECS: &[&Spec] = &[
 
 /// The routes built on the declarations: votes, the export and search.
 pub fn routes(r: Routes) -> Routes {
-    translations::routes(export::routes(votes::routes(r)))
+    let r = translations::routes(export::routes(votes::routes(r)));
+    labels::routes(r)
 }
 
 /// The default locale of the fake's help center.
