@@ -421,6 +421,9 @@ fn article_deleted(store: &mut Store, a: &Record) {
     store
         .records
         .remove_where("translations", |t| t["source_id"].as_u64() == id);
+    store
+        .records
+        .remove_where("article_attachments", |t| t["article_id"].as_u64() == id);
     super::votes::forget(store, id);
     super::votes::forget_subscriptions(store, id);
     for c in comments {

@@ -1,6 +1,7 @@
 //! Zendesk Help Center (Guide) and Community (Gather), declared on the resource
 //! engine (rules-metrics-helpcenter reference section 9): categories, sections,
-//! articles and their comments, translations, labels, votes and subscriptions; topics,
+//! articles and their comments, translations, labels, attachments, votes and
+//! subscriptions; topics,
 //! posts and post comments; the incremental article export and article search.
 //!
 //! Help Center objects differ from the Support API's in three ways the
@@ -8,6 +9,7 @@
 //! answer Help Center's pagination envelope, and end users may write comments,
 //! posts and votes.
 
+pub mod attachments;
 pub mod community;
 pub mod export;
 pub mod guide;
@@ -31,6 +33,7 @@ pub const SPECS: &[&Spec] = &[
     &guide::SECTIONS,
     &guide::ARTICLES,
     &labels::LABELS,
+    &attachments::ARTICLE_ATTACHMENTS,
     &guide::ARTICLE_COMMENTS,
     &translations::TRANSLATIONS,
     &community::TOPICS,
@@ -46,7 +49,7 @@ pub const SPECS: &[&Spec] = &[
 /// The routes built on the declarations: votes, the export and search.
 pub fn routes(r: Routes) -> Routes {
     let r = translations::routes(export::routes(votes::routes(r)));
-    labels::routes(r)
+    attachments::routes(labels::routes(r))
 }
 
 /// The default locale of the fake's help center.

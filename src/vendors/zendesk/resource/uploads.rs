@@ -79,6 +79,18 @@ impl Uploads {
             .collect()
     }
 
+    /// Keeps a file under `token` outside any upload (Help Center article
+    /// attachments), within the same byte budget.
+    pub fn keep_file(&mut self, token: String, name: String, content_type: String, bytes: Bytes) {
+        let file = File {
+            attachment_id: 0,
+            name,
+            content_type,
+            bytes,
+        };
+        self.keep(token, file);
+    }
+
     /// Takes the attachments of these upload tokens (each token is used once),
     /// as a comment's attachments. Their URLs name the host the file was uploaded
     /// to, so the client can fetch them from the fake.
@@ -216,8 +228,12 @@ async fn show_attachment(Account(z): Z, IdParam(id): IdParam) -> Reply {
 }
 
 async fn content(Account(z): Z, Path(token): Path<String>) -> Response {
-    let store = z.store_read();
-    let Some(f) = store.records.uploads.files.get(&token) else {
+    serve(&z.store_read().records.uploads, &token)
+}
+
+/// A kept file as a download, or Zendesk's 404.
+pub fn serve(uploads: &Uploads, token: &str) -> Response {
+    let Some(f) = uploads.files.get(token) else {
         return ZendeskError::RecordNotFound.into_response();
     };
     let mut res = Response::new(axum::body::Body::from(f.bytes.clone()));
