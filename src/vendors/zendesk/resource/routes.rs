@@ -132,6 +132,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ids {
     type Rejection = ZendeskError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Help Center paths may carry a slug after an id (`/articles/5-title`).
+        let slugged = parts.uri.path().contains("/help_center/");
         let Ok(params) = RawPathParams::from_request_parts(parts, state).await else {
             return Ok(Self(Vec::new(), None));
         };
@@ -143,9 +145,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Ids {
             .iter()
             .filter(|(k, _)| *k != "locale")
             .map(|(_, v)| {
-                // Help Center paths may carry a slug after the id (`/articles/5-title`).
                 let v = v.strip_suffix(".json").unwrap_or(v);
                 v.split_once('-')
+                    .filter(|_| slugged)
                     .map_or(v, |(id, _)| id)
                     .parse()
                     .map_err(|_| ZendeskError::RecordNotFound)
