@@ -17,7 +17,6 @@ pub mod export;
 pub mod extract;
 pub mod fake;
 pub mod headers;
-pub mod help_center;
 pub mod notify;
 pub mod org;
 pub mod page;

@@ -155,7 +155,7 @@ pub fn seed(store: &mut Store, settings: &ZendeskSettings, now: OffsetDateTime) 
     });
     put(store, "ticket_forms", settings.ticket_form_id, form);
     super::catalog::seed_roles(store, now);
-    crate::vendors::zendesk::help_center::seed(store, now);
+    super::help_center::seed(store, now);
     let problems = seed_records(store, settings, now);
     // The audit log records changes made through the API, not the account's seed.
     store.records.remove_where("audit_logs", |_| true);

@@ -14,6 +14,7 @@ pub mod derived;
 pub mod engine;
 pub mod fields;
 pub mod groups;
+pub mod help_center;
 pub mod listing;
 pub mod orgs;
 pub mod ratings;
@@ -262,7 +263,7 @@ pub fn specs() -> Vec<&'static Spec> {
     all.extend(rules::SPECS);
     all.extend(ratings::SPECS);
     all.extend(derived::SPECS);
-    all.extend(crate::vendors::zendesk::help_center::SPECS);
+    all.extend(help_center::SPECS);
     all
 }
 
@@ -446,7 +447,7 @@ pub fn router() -> routes::Routes {
     let r = derived::routes(r);
     let r = tickets::routes(r);
     let r = uploads::routes(r);
-    let r = crate::vendors::zendesk::help_center::routes(r);
+    let r = help_center::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],

@@ -20,12 +20,12 @@ pub mod votes;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::error::ZendeskError;
-use super::resource::engine::{self, Who};
-use super::resource::listing::Query;
-use super::resource::routes::Routes;
-use super::resource::{Record, Spec, id_of};
-use super::store::Store;
+use crate::vendors::zendesk::error::ZendeskError;
+use crate::vendors::zendesk::resource::engine::{self, Who};
+use crate::vendors::zendesk::resource::listing::Query;
+use crate::vendors::zendesk::resource::routes::Routes;
+use crate::vendors::zendesk::resource::{Record, Spec, id_of};
+use crate::vendors::zendesk::store::Store;
 
 /// Every Help Center and Community resource, parents before children.
 pub const SPECS: &[&Spec] = &[
