@@ -6,6 +6,8 @@
 //! - `zendesk_errors`: authentication, error envelopes, bad input, rate limits.
 //! - `zendesk_snapshots`: insta snapshots of representative Zendesk responses.
 //! - `zendesk_events`: event-subscription webhooks (`zen:event-type:*`).
+//! - `zendesk_help_center`: Help Center and Community resources, the article export
+//!   and article search.
 //! - `zendesk_exports`: incremental exports and the change log behind them.
 //! - `zendesk_requests`: the Requests API and end users' 403 on agent endpoints.
 //! - `zendesk_search`: search, search count and search export.
@@ -82,6 +84,7 @@ mod zendesk_breadth_props;
 mod zendesk_errors;
 mod zendesk_events;
 mod zendesk_exports;
+mod zendesk_help_center;
 mod zendesk_requests;
 mod zendesk_resource_props;
 mod zendesk_resources;

@@ -252,7 +252,13 @@ pub fn encode_cursor(field: &str, key: u64) -> String {
     STANDARD.encode(inner.to_string())
 }
 
+/// Help Center's `last` link asks for `page[before]=` base64 of `last_page`.
+const LAST_PAGE: &str = "bGFzdF9wYWdl";
+
 fn decode_cursor(cursor: &str) -> Result<u64, ZendeskError> {
+    if cursor == LAST_PAGE {
+        return Ok(u64::MAX);
+    }
     let bad = || ZendeskError::InvalidPagination(format!("invalid cursor: {cursor}"));
     let json = STANDARD.decode(cursor).map_err(|_| bad())?;
     let inner: Value = serde_json::from_slice(&json).map_err(|_| bad())?;

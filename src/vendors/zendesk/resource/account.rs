@@ -129,8 +129,8 @@ pub fn seed(
     store.records.account_settings = account;
     let brand = json!({
         "id": settings.brand_id, "name": settings.subdomain, "brand_url": format!("https://{}.zendesk.com", settings.subdomain),
-        "subdomain": settings.subdomain, "host_mapping": null, "has_help_center": false,
-        "help_center_state": "disabled", "active": true, "default": true, "is_deleted": false,
+        "subdomain": settings.subdomain, "host_mapping": null, "has_help_center": true,
+        "help_center_state": "enabled", "active": true, "default": true, "is_deleted": false,
         "logo": null, "ticket_form_ids": [settings.ticket_form_id], "signature_template": "{{agent.signature}}",
         "created_at": ts(now), "updated_at": ts(now),
     });
@@ -145,6 +145,7 @@ pub fn seed(
     });
     put(store, "ticket_forms", settings.ticket_form_id, form);
     catalog::seed_roles(store, now);
+    super::help_center::seed(store, now);
     let problems = seed_records(store, settings, now, specs);
     // The audit log records changes made through the API, not the account's seed.
     store.records.remove_where("audit_logs", |_| true);
@@ -172,21 +173,21 @@ fn seed_records(
         ip_address: "127.0.0.1".to_owned(),
     };
     for name in settings.seed_records.keys() {
-        if !specs.iter().any(|s| s.plural == name && s.ops.create) {
+        if !specs.iter().any(|s| s.table == name && s.creatable()) {
             problems.push(format!(
                 "vendors.zendesk.seed_records.{name}: not a resource that can be seeded"
             ));
         }
     }
-    for spec in specs.iter().copied().filter(|s| s.ops.create) {
-        let Some(items) = settings.seed_records.get(spec.plural) else {
+    for spec in specs.iter().copied().filter(|s| s.creatable()) {
+        let Some(items) = settings.seed_records.get(spec.table) else {
             continue;
         };
         for (i, item) in items.iter().enumerate() {
             if let Err(e) = engine::create(spec, store, &who, item, now) {
                 problems.push(format!(
                     "vendors.zendesk.seed_records.{}[{i}]: {e}",
-                    spec.plural
+                    spec.table
                 ));
             }
         }

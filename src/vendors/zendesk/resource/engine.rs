@@ -24,7 +24,7 @@ pub struct Who {
 pub fn records(spec: &Spec, store: &Store) -> Vec<Record> {
     match spec.derived {
         Some(derive) => derive(store),
-        None => store.records.all(spec.plural).cloned().collect(),
+        None => store.records.all(spec.table).cloned().collect(),
     }
 }
 
@@ -37,7 +37,7 @@ pub fn find(spec: &Spec, store: &Store, id: u64) -> Result<Record, ZendeskError>
             .ok_or(ZendeskError::RecordNotFound),
         None => store
             .records
-            .get(spec.plural, id)
+            .get(spec.table, id)
             .cloned()
             .ok_or(ZendeskError::RecordNotFound),
     }
@@ -46,13 +46,27 @@ pub fn find(spec: &Spec, store: &Store, id: u64) -> Result<Record, ZendeskError>
 /// A record as the API shows it: with its `url` on `base`.
 pub fn render(spec: &Spec, base: &str, rec: &Record) -> Value {
     let mut out = rec.clone();
-    if let Some(id) = rec.get("id").and_then(Value::as_u64) {
+    if let Some(url) = spec.url {
+        out.insert("url".to_owned(), Value::String(url(base, rec)));
+    } else if let Some(id) = rec.get("id").and_then(Value::as_u64) {
+        let path = match spec.scope {
+            Some(p) => with_param(spec.path, rec.get(p.field).and_then(Value::as_u64)),
+            None => spec.path.to_owned(),
+        };
         out.insert(
             "url".to_owned(),
-            Value::String(format!("{base}{}/{id}.json", spec.path)),
+            Value::String(format!("{base}{path}/{id}.json")),
         );
     }
     Value::Object(out)
+}
+
+/// `path` with its first `{param}` segment replaced by `id`.
+pub fn with_param(path: &str, id: Option<u64>) -> String {
+    match (path.find('{'), path.find('}'), id) {
+        (Some(a), Some(b), Some(id)) if a < b => format!("{}{id}{}", &path[..a], &path[b + 1..]),
+        _ => path.to_owned(),
+    }
 }
 
 fn object(input: &Value) -> Result<&Record, ZendeskError> {
@@ -81,7 +95,7 @@ pub fn create(
             actor: who.user_id,
         },
     )?;
-    store.records.put(spec.plural, id, rec);
+    store.records.put(spec.table, id, rec);
     if let Some(after) = spec.after_write {
         after(store, id);
     }
@@ -102,7 +116,7 @@ pub fn update(
     let input = object(input)?;
     let old = store
         .records
-        .get(spec.plural, id)
+        .get(spec.table, id)
         .cloned()
         .ok_or(ZendeskError::RecordNotFound)?;
     let rec = (spec.build)(
@@ -115,7 +129,7 @@ pub fn update(
             actor: who.user_id,
         },
     )?;
-    store.records.put(spec.plural, id, rec);
+    store.records.put(spec.table, id, rec);
     if let Some(after) = spec.after_write {
         after(store, id);
     }
@@ -134,13 +148,13 @@ pub fn destroy(
 ) -> Result<(), ZendeskError> {
     let label = store
         .records
-        .get(spec.plural, id)
+        .get(spec.table, id)
         .map(|r| label_of(spec, r))
         .ok_or(ZendeskError::RecordNotFound)?;
     audit_labelled(spec, store, who, "destroy", id, label, now);
     let old = store
         .records
-        .remove(spec.plural, id)
+        .remove(spec.table, id)
         .ok_or(ZendeskError::RecordNotFound)?;
     if let Some(after) = spec.after_delete {
         after(store, &old);
@@ -241,7 +255,7 @@ fn label_of(spec: &Spec, rec: &Record) -> String {
 fn audit(spec: &Spec, store: &mut Store, who: &Who, action: &str, id: u64, now: OffsetDateTime) {
     let label = store
         .records
-        .get(spec.plural, id)
+        .get(spec.table, id)
         .map(|r| label_of(spec, r))
         .unwrap_or_default();
     audit_labelled(spec, store, who, action, id, label, now);

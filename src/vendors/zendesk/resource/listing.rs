@@ -178,6 +178,9 @@ pub fn page_of(
         &keep,
     )?;
     sideload::attach(store, base, spec.side_loads, spec.plural, q, &mut out);
+    if let Some(envelope) = spec.envelope {
+        envelope(&mut out, q);
+    }
     Ok(out)
 }
 

@@ -15,6 +15,7 @@ pub mod derived_routes;
 pub mod engine;
 pub mod fields;
 pub mod groups;
+pub mod help_center;
 pub mod listing;
 pub mod orgs;
 pub mod ratings;
@@ -32,7 +33,8 @@ use super::ZendeskSettings;
 use super::store::Store;
 pub use super::store::{Record, Records};
 pub use spec::{
-    Build, Nested, Ops, Spec, Write, check_kind, id_of, merge, next_position, require_text, ts,
+    Build, Nested, Ops, Parent, Spec, Write, check_kind, id_of, merge, next_position, require_text,
+    ts,
 };
 
 /// Every declared resource, in the order routes are registered.
@@ -45,6 +47,7 @@ pub fn specs() -> Vec<&'static Spec> {
     all.extend(rules::SPECS);
     all.extend(ratings::SPECS);
     all.extend(derived::SPECS);
+    all.extend(help_center::SPECS);
     all
 }
 
@@ -111,6 +114,7 @@ pub fn router() -> routes::Routes {
     let r = derived_routes::routes(r);
     let r = tickets::routes(r);
     let r = uploads::routes(r);
+    let r = help_center::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],

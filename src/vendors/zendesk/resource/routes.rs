@@ -7,16 +7,17 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::Router;
-use axum::extract::{ConnectInfo, RawQuery};
+use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams, RawQuery};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 use serde_json::{Value, json};
 
 use super::engine::{self, MAX_BULK, Who};
 use super::listing::{self, Query};
-use super::spec::Spec;
-use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
+use super::spec::{Parent, Spec};
+use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller, RouteJson};
 use crate::vendors::zendesk::fake::Zendesk;
 use crate::vendors::zendesk::store::Store;
@@ -95,9 +96,14 @@ pub fn all(specs: Vec<&'static Spec>) -> Routes {
 
 /// One resource's routes, from its declaration.
 fn of(spec: &'static Spec, r: Routes) -> Routes {
-    let r = collection_routes(spec, r);
+    let r = [spec.path].iter().chain(spec.aliases).fold(r, |r, path| {
+        record_routes(spec, path, collection_routes(spec, path, r))
+    });
     let r = bulk_routes(spec, r);
-    let r = record_routes(spec, r);
+    let r = spec
+        .parents
+        .iter()
+        .fold(r, |r, p| parent_routes(spec, *p, r));
     spec.nested.iter().fold(r, |r, n| {
         let (path, field) = (n.path, n.field);
         r.add(
@@ -105,11 +111,12 @@ fn of(spec: &'static Spec, r: Routes) -> Routes {
             &["GET"],
             get(
                 move |Account(z): Z,
-                      IdParam(parent): IdParam,
+                      Ids(ids, locale): Ids,
                       RawQuery(q): RawQuery,
                       BaseUrl(b): BaseUrl| async move {
+                    let parent = ids.last().copied().ok_or(ZendeskError::RecordNotFound)?;
                     let q = Query::parse(q.as_deref());
-                    let path = with_id(path, parent);
+                    let path = fill(path, &ids, locale.as_deref());
                     listing::nested(spec, &z.store_read(), &b, &path, field, parent, &q)
                         .map(|v| ok(&v))
                 },
@@ -118,23 +125,118 @@ fn of(spec: &'static Spec, r: Routes) -> Routes {
     })
 }
 
+/// The numeric parameters of a request's path, in order, the last without its
+/// `.json`, and its `{locale}` parameter if any. Anything else is a 404.
+pub struct Ids(pub Vec<u64>, pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ids {
+    type Rejection = ZendeskError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Help Center paths may carry a slug after an id (`/articles/5-title`).
+        let slugged = parts.uri.path().contains("/help_center/");
+        let Ok(params) = RawPathParams::from_request_parts(parts, state).await else {
+            return Ok(Self(Vec::new(), None));
+        };
+        let locale = params
+            .iter()
+            .find(|(k, _)| *k == "locale")
+            .map(|(_, v)| v.strip_suffix(".json").unwrap_or(v).to_ascii_lowercase());
+        let ids = params
+            .iter()
+            .filter(|(k, _)| *k != "locale")
+            .map(|(_, v)| {
+                let v = v.strip_suffix(".json").unwrap_or(v);
+                v.split_once('-')
+                    .filter(|_| slugged)
+                    .map_or(v, |(id, _)| id)
+                    .parse()
+                    .map_err(|_| ZendeskError::RecordNotFound)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self(ids, locale))
+    }
+}
+
+/// The parent named by the last id of a path, which must exist.
+fn parent_id(store: &Store, p: Parent, ids: &[u64]) -> Result<u64, ZendeskError> {
+    let id = ids.last().copied().ok_or(ZendeskError::RecordNotFound)?;
+    store
+        .records
+        .get(p.table, id)
+        .map(|_| id)
+        .ok_or(ZendeskError::RecordNotFound)
+}
+
+/// The record a record path names: its last id, under the parent before it
+/// for a scoped resource.
+fn record_id(spec: &Spec, store: &Store, ids: &[u64]) -> Result<u64, ZendeskError> {
+    let (&id, rest) = ids.split_last().ok_or(ZendeskError::RecordNotFound)?;
+    if let Some(p) = spec.scope {
+        let parent = parent_id(store, p, rest)?;
+        let rec = store
+            .records
+            .get(spec.table, id)
+            .ok_or(ZendeskError::RecordNotFound)?;
+        if rec.get(p.field).and_then(Value::as_u64) != Some(parent) {
+            return Err(ZendeskError::RecordNotFound);
+        }
+    }
+    Ok(id)
+}
+
+/// A list (and create, if declared) under a parent record that must exist.
+fn parent_routes(spec: &'static Spec, p: Parent, r: Routes) -> Routes {
+    let mut route = get(
+        move |Account(z): Z, Ids(ids, locale): Ids, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
+            let store = z.store_read();
+            let parent = parent_id(&store, p, &ids)?;
+            let q = Query::parse(q.as_deref());
+            let path = fill(p.path, &ids, locale.as_deref());
+            listing::nested(spec, &store, &b, &path, p.field, parent, &q).map(|v| ok(&v))
+        },
+    );
+    let mut methods = vec!["GET"];
+    if p.create {
+        route = route.post(
+            move |z: Z, c: Caller, peer: Peer, ids: Ids, b: BaseUrl, body: ZendeskJson| {
+                create(spec, Some(p), ids, z, c, peer, b, body)
+            },
+        );
+        methods.push("POST");
+    }
+    r.add(p.path, &methods, route)
+}
+
 /// `GET` (list) and `POST` (create) on the collection's path.
-fn collection_routes(spec: &'static Spec, r: Routes) -> Routes {
+fn collection_routes(spec: &'static Spec, path: &'static str, r: Routes) -> Routes {
     let mut route = MethodRouter::new();
     let mut methods = Vec::new();
     if spec.ops.list {
         route = route.get(
-            move |Account(z): Z, RawQuery(q): RawQuery, BaseUrl(b): BaseUrl| async move {
-                listing::list(spec, &z.store_read(), &b, &Query::parse(q.as_deref()))
-                    .map(|v| ok(&v))
+            move |Account(z): Z,
+                  Ids(ids, locale): Ids,
+                  RawQuery(q): RawQuery,
+                  BaseUrl(b): BaseUrl| async move {
+                let q = Query::parse(q.as_deref());
+                let store = z.store_read();
+                match spec.scope {
+                    Some(p) => {
+                        let parent = parent_id(&store, p, &ids)?;
+                        let path = fill(path, &ids, locale.as_deref());
+                        listing::nested(spec, &store, &b, &path, p.field, parent, &q)
+                    }
+                    None => listing::list(spec, &store, &b, &q),
+                }
+                .map(|v| ok(&v))
             },
         );
         methods.push("GET");
     }
-    if spec.ops.create {
+    if spec.ops.create || spec.scope.is_some() {
         route = route.post(
-            move |z: Z, c: Caller, p: Peer, b: BaseUrl, body: ZendeskJson| {
-                create(spec, z, c, p, b, body)
+            move |z: Z, c: Caller, p: Peer, ids: Ids, b: BaseUrl, body: ZendeskJson| {
+                create(spec, spec.scope, ids, z, c, p, b, body)
             },
         );
         methods.push("POST");
@@ -142,39 +244,43 @@ fn collection_routes(spec: &'static Spec, r: Routes) -> Routes {
     if methods.is_empty() {
         return r;
     }
-    r.add(spec.path, &methods, route)
+    r.add(path, &methods, route)
 }
 
 /// `GET`, `PUT` and `DELETE` on one record's path.
-fn record_routes(spec: &'static Spec, r: Routes) -> Routes {
+fn record_routes(spec: &'static Spec, path: &'static str, r: Routes) -> Routes {
     let mut route = MethodRouter::new();
     let mut methods = Vec::new();
     if spec.ops.show {
-        route = route.get(
-            move |Account(z): Z,
-                  IdParam(id): IdParam,
-                  RawQuery(q): RawQuery,
-                  BaseUrl(b): BaseUrl| async move {
-                let q = Query::parse(q.as_deref());
-                listing::show(spec, &z.store_read(), &b, id, &q).map(|v| ok(&v))
-            },
-        );
+        route =
+            route.get(
+                move |Account(z): Z,
+                      Ids(ids, _): Ids,
+                      RawQuery(q): RawQuery,
+                      BaseUrl(b): BaseUrl| async move {
+                    let q = Query::parse(q.as_deref());
+                    let store = z.store_read();
+                    let id = record_id(spec, &store, &ids)?;
+                    listing::show(spec, &store, &b, id, &q).map(|v| ok(&v))
+                },
+            );
         methods.push("GET");
     }
     if spec.ops.update {
         route = route.put(
-            move |z: Z, c: Caller, p: Peer, id: IdParam, b: BaseUrl, body: ZendeskJson| {
-                update(spec, z, c, p, id, b, body)
+            move |z: Z, c: Caller, p: Peer, ids: Ids, b: BaseUrl, body: ZendeskJson| {
+                update(spec, z, c, p, ids, b, body)
             },
         );
         methods.push("PUT");
     }
     if spec.ops.destroy {
         route = route.delete(
-            move |Account(z): Z, c: Caller, p: Peer, IdParam(id): IdParam| async move {
+            move |Account(z): Z, c: Caller, p: Peer, Ids(ids, _): Ids| async move {
                 let now = z.now();
                 let mut store = z.store();
-                require_staff(&store, c)?;
+                let id = record_id(spec, &store, &ids)?;
+                may_change(spec, &store, c, Some(id))?;
                 engine::destroy(spec, &mut store, &who(c, p), id, now)?;
                 Ok::<_, ZendeskError>(StatusCode::NO_CONTENT.into_response())
             },
@@ -184,7 +290,39 @@ fn record_routes(spec: &'static Spec, r: Routes) -> Routes {
     if methods.is_empty() {
         return r;
     }
-    r.add(&format!("{}/{{id}}", spec.path), &methods, route)
+    r.add(&format!("{path}/{{id}}"), &methods, route)
+}
+
+/// Staff may change any record; end users only create, and change their own
+/// records, in resources open to them (Help Center comments, posts, votes).
+pub fn may_change(
+    spec: &Spec,
+    store: &Store,
+    caller: Caller,
+    id: Option<u64>,
+) -> Result<(), ZendeskError> {
+    if store.user(caller.0)?.role.is_staff() {
+        return Ok(());
+    }
+    if !spec.end_user_writes {
+        return Err(ZendeskError::Forbidden);
+    }
+    let Some(id) = id else {
+        return Ok(());
+    };
+    let rec = store
+        .records
+        .get(spec.table, id)
+        .ok_or(ZendeskError::RecordNotFound)?;
+    let owner = rec
+        .get("author_id")
+        .or_else(|| rec.get("user_id"))
+        .and_then(Value::as_u64);
+    if owner == Some(caller.0) {
+        Ok(())
+    } else {
+        Err(ZendeskError::Forbidden)
+    }
 }
 
 /// `show_many`, `count`, `create_many`, `update_many` and `destroy_many`.
@@ -327,12 +465,18 @@ fn job_type(verb: &str, spec: &Spec) -> &'static str {
     leaked
 }
 
-/// `path` with its `{param}` segment replaced by `id`.
-fn with_id(path: &str, id: u64) -> String {
-    match (path.find('{'), path.find('}')) {
-        (Some(a), Some(b)) if a < b => format!("{}{id}{}", &path[..a], &path[b + 1..]),
-        _ => path.to_owned(),
-    }
+/// `path` with its parameters filled: `{locale}` with the locale (`en-us` by
+/// default), the others with `ids` in order.
+pub fn fill(path: &str, ids: &[u64], locale: Option<&str>) -> String {
+    let mut ids = ids.iter();
+    path.split('/')
+        .map(|seg| match seg {
+            "{locale}" => locale.unwrap_or("en-us").to_owned(),
+            s if s.starts_with('{') => ids.next().map_or_else(|| s.to_owned(), u64::to_string),
+            s => s.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn bulk_items(body: &Value, key: &str) -> Result<Vec<Value>, ZendeskError> {
@@ -353,19 +497,28 @@ fn job_reply(base: &str, id: &str) -> Response {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn create(
     spec: &'static Spec,
+    under: Option<Parent>,
+    Ids(ids, _): Ids,
     Account(z): Z,
     caller: Caller,
     peer: Peer,
     BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
-    let input = root(&body, spec.one)?;
+    let mut input = root(&body, spec.one)?.clone();
     let now = z.now();
     let mut store = z.store();
-    require_staff(&store, caller)?;
-    let id = engine::create(spec, &mut store, &who(caller, peer), input, now)?;
+    if let Some(p) = under {
+        let parent = parent_id(&store, p, &ids)?;
+        if let Value::Object(m) = &mut input {
+            m.insert(p.field.to_owned(), json!(parent));
+        }
+    }
+    may_change(spec, &store, caller, None)?;
+    let id = engine::create(spec, &mut store, &who(caller, peer), &input, now)?;
     let rec = engine::find(spec, &store, id)?;
     let status = StatusCode::from_u16(spec.create_status).unwrap_or(StatusCode::CREATED);
     Ok(json_response(
@@ -379,14 +532,15 @@ async fn update(
     Account(z): Z,
     caller: Caller,
     peer: Peer,
-    IdParam(id): IdParam,
+    Ids(ids, _): Ids,
     BaseUrl(base): BaseUrl,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
     let input = root(&body, spec.one)?;
     let now = z.now();
     let mut store = z.store();
-    require_staff(&store, caller)?;
+    let id = record_id(spec, &store, &ids)?;
+    may_change(spec, &store, caller, Some(id))?;
     engine::update(spec, &mut store, &who(caller, peer), id, input, now)?;
     let rec = engine::find(spec, &store, id)?;
     Ok(ok(&json!({ spec.one: engine::render(spec, &base, &rec) })))

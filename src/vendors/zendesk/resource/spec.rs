@@ -99,6 +99,20 @@ pub struct Nested {
     pub field: &'static str,
 }
 
+/// A parent record a resource lives under, named by a path parameter
+/// (`/api/v2/help_center/sections/{id}/articles`): a missing parent is a 404.
+#[derive(Debug, Clone, Copy)]
+pub struct Parent {
+    /// The path; its last numeric parameter is the parent's id.
+    pub path: &'static str,
+    /// The record field holding the parent's id.
+    pub field: &'static str,
+    /// The parent's table.
+    pub table: &'static str,
+    /// Whether `POST` on the path creates a record there (the field set from the path).
+    pub create: bool,
+}
+
 /// One resource, declared once.
 pub struct Spec {
     /// Root key of a list, e.g. `organizations`.
@@ -141,6 +155,25 @@ pub struct Spec {
     pub after_delete: Option<fn(&mut Store, &Record)>,
     /// Records computed from other state instead of stored (ticket metrics).
     pub derived: Option<fn(&Store) -> Vec<Record>>,
+    /// The table its records live in: the list's root key unless two resources
+    /// share a root key (article and post comments are both `comments`).
+    pub table: &'static str,
+    /// For a resource whose every path lives under its parent
+    /// (`/api/v2/help_center/articles/{article_id}/comments/{id}`): the parent,
+    /// with `path` the resource's own path.
+    pub scope: Option<Parent>,
+    /// Lists under other records, which check the parent exists and may create.
+    pub parents: &'static [Parent],
+    /// Other collection paths serving the same routes (locale-prefixed Help
+    /// Center paths; a `{locale}` parameter is not an id).
+    pub aliases: &'static [&'static str],
+    /// A record's `url` on a base, when it is not `{base}{path}/{id}.json`.
+    pub url: Option<fn(&str, &Record) -> String>,
+    /// Reshapes a list page after pagination (Help Center's envelope).
+    pub envelope: Option<fn(&mut Value, &Query)>,
+    /// Whether end users may create records, and change their own (Help
+    /// Center comments, community posts, votes, subscriptions).
+    pub end_user_writes: bool,
 }
 
 impl Spec {
@@ -170,7 +203,29 @@ impl Spec {
             after_write: None,
             after_delete: None,
             derived: None,
+            table: plural,
+            scope: None,
+            parents: &[],
+            aliases: &[],
+            url: None,
+            envelope: None,
+            end_user_writes: false,
         }
+    }
+
+    /// Whether records can be created through the API (and so seeded).
+    pub const fn creatable(&self) -> bool {
+        if self.ops.create || self.scope.is_some() {
+            return true;
+        }
+        let mut i = 0;
+        while i < self.parents.len() {
+            if self.parents[i].create {
+                return true;
+            }
+            i += 1;
+        }
+        false
     }
 }
 

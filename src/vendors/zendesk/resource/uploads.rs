@@ -4,6 +4,7 @@
 //! Files are kept in memory up to a byte budget, oldest dropped first.
 
 use crate::vendors::zendesk::accounts::Account;
+use crate::vendors::zendesk::store::uploads::Uploads;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
@@ -144,8 +145,12 @@ async fn show_attachment(Account(z): Z, IdParam(id): IdParam) -> Reply {
 }
 
 async fn content(Account(z): Z, Path(token): Path<String>) -> Response {
-    let store = z.store_read();
-    let Some(f) = store.records.uploads.files.get(&token) else {
+    serve(&z.store_read().records.uploads, &token)
+}
+
+/// A kept file as a download, or Zendesk's 404.
+pub fn serve(uploads: &Uploads, token: &str) -> Response {
+    let Some(f) = uploads.files.get(token) else {
         return ZendeskError::RecordNotFound.into_response();
     };
     let mut res = Response::new(axum::body::Body::from(f.bytes.clone()));

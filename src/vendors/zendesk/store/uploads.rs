@@ -52,6 +52,18 @@ impl Uploads {
         }
     }
 
+    /// Keeps a file under `token` outside any upload (Help Center article
+    /// attachments), within the same byte budget.
+    pub fn keep_file(&mut self, token: String, name: String, content_type: String, bytes: Bytes) {
+        let file = File {
+            attachment_id: 0,
+            name,
+            content_type,
+            bytes,
+        };
+        self.keep(token, file);
+    }
+
     /// Adds a file to an upload; returns every attachment of the upload.
     pub fn add(
         &mut self,
