@@ -145,7 +145,7 @@ pub fn destroy(
         .remove(spec.plural, id)
         .ok_or(ZendeskError::RecordNotFound)?;
     if let Some(after) = spec.after_delete {
-        after(store, &old);
+        after(store, &old, now);
     }
     log_change(spec, store, id, Op::Deleted, now);
     Ok(())
