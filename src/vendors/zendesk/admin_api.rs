@@ -44,7 +44,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         )
 }
 
-fn problem(status: u16, code: &str, title: &str, detail: String) -> ZendeskError {
+pub(super) fn problem(status: u16, code: &str, title: &str, detail: String) -> ZendeskError {
     ZendeskError::Problems {
         status,
         problems: vec![ApiProblem {
@@ -55,7 +55,7 @@ fn problem(status: u16, code: &str, title: &str, detail: String) -> ZendeskError
     }
 }
 
-fn webhook_not_found(id: &str) -> ZendeskError {
+pub(super) fn webhook_not_found(id: &str) -> ZendeskError {
     problem(
         404,
         "WebhookNotFound",

@@ -8,11 +8,16 @@
 pub mod accounts;
 pub mod admin_api;
 pub mod api;
+pub mod automations;
+pub mod breaker;
 pub mod burst;
 pub mod changelog;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod hook_delivery;
+pub mod invocations;
+pub mod invocations_api;
 pub mod org;
 pub mod page;
 pub mod requests;
@@ -105,6 +110,8 @@ pub struct ZendeskSettings {
     /// Hours after which the default automation closes a solved ticket (Zendesk: 96,
     /// that is 4 days; 0 turns the automation off).
     pub close_solved_after_hours: u64,
+    /// How automations run on the clock.
+    pub automations: automations::AutomationSettings,
     /// Fault rules on this vendor's traffic (see the README's "Faults and time").
     pub faults: Vec<crate::fault::FaultRule>,
     /// Webhooks that exist from the start, each as the Webhooks API's `webhook`
@@ -143,6 +150,8 @@ pub struct WebhookSettings {
     pub timeout_ms: u64,
     /// Delay before the first retry of a 409 or a timeout; doubles per retry.
     pub retry_base_delay_ms: u64,
+    /// Each webhook's circuit breaker.
+    pub circuit_breaker: breaker::BreakerSettings,
 }
 
 impl Default for WebhookSettings {
@@ -150,6 +159,7 @@ impl Default for WebhookSettings {
         Self {
             timeout_ms: 12_000,
             retry_base_delay_ms: 1_000,
+            circuit_breaker: breaker::BreakerSettings::default(),
         }
     }
 }
@@ -216,6 +226,7 @@ impl Default for ZendeskSettings {
             check_references: true,
             webhooks: WebhookSettings::default(),
             close_solved_after_hours: 96,
+            automations: automations::AutomationSettings::default(),
             faults: Vec::new(),
             seed_webhooks: Vec::new(),
             seed_triggers: Vec::new(),
@@ -450,6 +461,10 @@ pub struct Zendesk {
     subdomain: Arc<str>,
     /// The other subdomains' accounts (held by the configured account only).
     accounts: Option<accounts::AccountMap>,
+    /// Webhook invocations and circuit breakers.
+    hooks: Arc<invocations::Hooks>,
+    /// When automations run next, and what they fired on.
+    automation_runner: Mutex<automations::Runner>,
 }
 
 impl Zendesk {
@@ -490,6 +505,11 @@ impl Zendesk {
             requests: AtomicU64::new(0),
             subdomain: Arc::from(settings.subdomain.as_str()),
             accounts: None,
+            hooks: Arc::default(),
+            automation_runner: Mutex::new(automations::Runner::new(
+                ctx.clock.now(),
+                &settings.automations,
+            )),
             settings,
             ctx,
         }
@@ -656,23 +676,7 @@ impl Zendesk {
     }
 
     fn spawn_delivery(&self, invocation: webhook::Invocation) {
-        let sender = self.ctx.sender.clone();
-        let clock = self.ctx.clock.clone();
-        let policy = webhook::ZendeskRetry {
-            base_delay: Duration::from_millis(self.settings.webhooks.retry_base_delay_ms),
-        };
-        let timeout = Duration::from_millis(self.settings.webhooks.timeout_ms);
-        // The first attempt is signed with the time the trigger fired, each retry
-        // with the time it is sent.
-        let fired = clock.now();
-        tokio::spawn(async move {
-            let id = invocation.invocation_id.clone();
-            sender
-                .deliver(REGISTRATION.name, &id, timeout, &policy, |attempt| {
-                    invocation.request(if attempt == 1 { fired } else { clock.now() })
-                })
-                .await
-        });
+        hook_delivery::spawn(self, invocation);
     }
 
     /// The user an `Authorization` header signs in as, if any.
@@ -721,6 +725,7 @@ impl Zendesk {
     {
         api::routes()
             .merge(admin_api::routes())
+            .merge(invocations_api::routes())
             .merge(export::routes())
             .merge(search::routes())
             .merge(requests::routes())
@@ -773,6 +778,7 @@ impl Vendor for Zendesk {
             "webhooks": store.webhooks.values().map(webhook::WebhookOut::from).collect::<Vec<_>>(),
             "triggers": store.triggers.values().collect::<Vec<_>>(),
             "account_settings": store.records.account_settings,
+            "webhook_invocations": self.hooks.state(self.now(), &self.settings.webhooks.circuit_breaker),
         });
         // Each declared resource's records under its own name (`organizations`, ...).
         if let (Some(out), serde_json::Value::Object(tables)) =
@@ -828,6 +834,7 @@ impl Vendor for Zendesk {
     }
 
     fn on_clock(self: Arc<Self>, now: time::OffsetDateTime) {
+        self.run_automations(now);
         self.close_solved(now);
     }
 
@@ -862,6 +869,11 @@ impl Vendor for Zendesk {
             .iter()
             .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
             .collect();
+        all.extend(
+            invocations_api::ROUTES
+                .iter()
+                .map(|(m, p)| ((*m).to_owned(), (*p).to_owned())),
+        );
         all.extend(resource::router().served);
         all
     }
@@ -901,6 +913,12 @@ impl Zendesk {
             Window::new(self.settings.rate_limit.tickets_index_per_minute, 60);
         *self.incremental.lock().unwrap_or_else(|p| p.into_inner()) =
             Window::new(self.settings.incremental.per_minute, 60);
+        self.hooks.clear();
+        *self
+            .automation_runner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) =
+            automations::Runner::new(self.ctx.clock.now(), &self.settings.automations);
     }
 }
 
