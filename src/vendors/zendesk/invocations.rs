@@ -93,6 +93,8 @@ pub struct Invocation {
     pub id: String,
     /// When it was made.
     pub created_at: OffsetDateTime,
+    /// Its place among the webhook's invocations (ties on the clock sort by it).
+    pub seq: u64,
     /// Its status.
     pub status: &'static str,
     status_code: Option<u16>,
@@ -161,6 +163,7 @@ impl HookLog {
 #[derive(Debug, Default)]
 pub struct Hooks {
     logs: Mutex<HashMap<String, HookLog>>,
+    made: std::sync::atomic::AtomicU64,
 }
 
 /// How an attempt ended, in the words of an attempt's status.
@@ -215,6 +218,7 @@ impl Hooks {
             log.invocations.push_back(Invocation {
                 id: id.to_owned(),
                 created_at: now,
+                seq: self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 status,
                 status_code: None,
                 latest_completed_at: broken.then_some(now),

@@ -145,7 +145,7 @@ impl ListQuery {
 /// One page of `all` (oldest first) as `q` asks, in the Webhooks API's envelope.
 fn page(all: Vec<Invocation>, q: &ListQuery, url: &str) -> Result<Value, ZendeskError> {
     let mut items: Vec<Invocation> = all.into_iter().filter(|i| q.keeps(i)).collect();
-    items.sort_by(|a, b| (a.at(), &a.id).cmp(&(b.at(), &b.id)));
+    items.sort_by_key(|i| (i.at(), i.seq));
     if q.descending {
         items.reverse();
     }
