@@ -504,3 +504,46 @@ steps:
         render(&report, Paint(false))
     );
 }
+
+#[tokio::test]
+async fn other_subdomains_accounts_run_on_the_same_clock() {
+    let r = start(None, |_| {}).await;
+    let http = reqwest::Client::new();
+    let acme = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{}{path}", r.url("zendesk")))
+            .header("host", "acme.zendesk.com")
+            .basic_auth(EMAIL, Some(TOKEN))
+    };
+    let me: Value = acme(reqwest::Method::GET, "/api/v2/users/me.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let res = acme(reqwest::Method::POST, "/api/v2/tickets.json")
+        .json(&json!({"ticket": {"subject": "s", "comment": {"body": "b"},
+                       "assignee_id": me["user"]["id"], "status": "solved"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["ticket"]["id"].clone();
+    // Zendesk's four days (REFERENCE 1.6).
+    advance(&r, "96h").await;
+    let t: Value = acme(reqwest::Method::GET, &format!("/api/v2/tickets/{id}.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["ticket"]["status"], "closed");
+    let own = state(&r).await;
+    assert_eq!(
+        own["tickets"],
+        json!([]),
+        "the ticket is acme's, not the default account's"
+    );
+    r.shutdown().await;
+}

@@ -836,6 +836,17 @@ impl Vendor for Zendesk {
     fn on_clock(self: Arc<Self>, now: time::OffsetDateTime) {
         self.run_automations(now);
         self.close_solved(now);
+        // Every subdomain's account runs on the same clock.
+        for sub in self
+            .accounts
+            .iter()
+            .flat_map(accounts::AccountMap::subdomains)
+        {
+            if let Some(account) = self.accounts.as_ref().and_then(|m| m.get(&sub)) {
+                account.run_automations(now);
+                account.close_solved(now);
+            }
+        }
     }
 
     fn reject(&self, rejection: Rejection) -> Response {
