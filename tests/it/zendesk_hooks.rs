@@ -547,3 +547,43 @@ async fn other_subdomains_accounts_run_on_the_same_clock() {
     );
     r.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_automations_webhook_notification_is_delivered_once_and_logged() {
+    let hook = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&hook)
+        .await;
+    let r = start(Some(&hook), |_| {}).await;
+    let hook_id = hook_id(&r).await;
+    let (code, a) = call(&r, "POST", "/api/v2/automations.json", Some(json!({"automation": {
+        "title": "Open for two hours",
+        "conditions": {"all": [{"field": "OPEN", "operator": "greater_than", "value": "2"},
+                               {"field": "status", "operator": "is", "value": "open"}], "any": []},
+        "actions": [{"field": "notification_webhook",
+                     "value": [hook_id, "{\"ticket\": \"{{ticket.id}}\", \"rule\": \"open-2h\"}"]}]
+    }}))).await;
+    assert_eq!(code, 201, "{a}");
+    let id = ticket(&r, "open").await;
+    // The trigger's delivery for the new ticket.
+    settled(&r, &hook_id, 1).await;
+    advance(&r, "3h").await;
+    let all = settled(&r, &hook_id, 2).await;
+    assert_eq!(all.len(), 2);
+    advance(&r, "5h").await;
+    let from_rule = |got: &[wiremock::Request]| {
+        got.iter()
+            .filter_map(|g| serde_json::from_slice::<Value>(&g.body).ok())
+            .filter(|b| b["rule"] == "open-2h")
+            .collect::<Vec<_>>()
+    };
+    let got = received(&hook, 2).await;
+    assert_eq!(
+        from_rule(&got),
+        [json!({"ticket": id.to_string(), "rule": "open-2h"})],
+        "the hour-3 run notified once; later runs did not"
+    );
+    assert_eq!(settled(&r, &hook_id, 2).await.len(), 2);
+    r.shutdown().await;
+}
