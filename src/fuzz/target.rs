@@ -274,7 +274,9 @@ impl Target {
         match self.scheme {
             Scheme::ZendeskHmac => {
                 let timestamp = crate::clock::iso_seconds(signed_at);
-                let invocation = (8_350_205_582 + fnv(&body) % 1_000_000_000).to_string();
+                // A ULID, as Zendesk's deliveries carry (captured), the same for the same body.
+                let invocation =
+                    zendesk::webhook::ulid(signed_at, &mut crate::ids::IdGen::new(fnv(&body)));
                 let headers = zendesk::webhook::invocation_headers(
                     &zendesk::webhook::Signed {
                         account_id: ZENDESK_ACCOUNT,
