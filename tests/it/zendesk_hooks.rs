@@ -587,3 +587,32 @@ async fn an_automations_webhook_notification_is_delivered_once_and_logged() {
     assert_eq!(settled(&r, &hook_id, 2).await.len(), 2);
     r.shutdown().await;
 }
+
+#[tokio::test]
+async fn invocations_beyond_the_per_minute_limit_are_throttled_until_the_clock_moves() {
+    let hook = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&hook)
+        .await;
+    let r = start(Some(&hook), |c| {
+        c.zendesk.webhooks.invocations_per_minute = 1
+    })
+    .await;
+    let hook_id = hook_id(&r).await;
+    ticket(&r, "open").await;
+    settled(&r, &hook_id, 1).await;
+    ticket(&r, "open").await;
+    let all = settled(&r, &hook_id, 2).await;
+    // Captured: a throttled invocation has no status code; it is not sent.
+    assert_eq!(
+        all[0],
+        json!({"id": all[0]["id"], "status": "throttled", "latest_completed_at": "2024-02-08T17:44:38Z"})
+    );
+    advance(&r, "1m").await;
+    ticket(&r, "open").await;
+    let all = settled(&r, &hook_id, 3).await;
+    assert_eq!(all[0]["status"], "success");
+    assert_eq!(received(&hook, 2).await.len(), 2);
+    r.shutdown().await;
+}

@@ -1,4 +1,5 @@
-//! Sending one webhook invocation: asked of the webhook's circuit breaker first,
+//! Sending one webhook invocation: asked of the webhook's throttle and circuit
+//! breaker first,
 //! then delivered under Zendesk's retry rules with every attempt written to the
 //! invocation log (and, by the outbound sender, to the journal under the same
 //! invocation id and attempt number).
@@ -6,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::breaker::{Admit, BreakerSettings};
+use super::breaker::BreakerSettings;
 use super::invocations::Hooks;
 use super::webhook::{self, ZendeskRetry};
 use super::{REGISTRATION, Zendesk};
@@ -50,7 +51,8 @@ pub fn spawn(z: &Zendesk, invocation: webhook::Invocation) {
     // The first attempt is signed with the time the invocation was made, each retry
     // with the time it is sent.
     let fired = clock.now();
-    if hooks.begin(&webhook_id, &id, fired, &settings.circuit_breaker) == Admit::Broken {
+    let limits = (&settings.circuit_breaker, settings.invocations_per_minute);
+    if !hooks.begin(&webhook_id, &id, fired, limits) {
         return;
     }
     let policy = Watched {

@@ -31,6 +31,7 @@ pub const STATUSES: &[&str] = &[
     "timeout",
     "terminated",
     "circuit broken",
+    "throttled",
 ];
 
 /// A request or response as an attempt shows it: headers as `{key, value}` pairs,
@@ -151,6 +152,8 @@ impl Invocation {
 struct HookLog {
     invocations: VecDeque<Invocation>,
     breaker: Breaker,
+    /// The clock's current minute and the invocations made in it.
+    minute: (i64, u32),
 }
 
 impl HookLog {
@@ -186,48 +189,52 @@ impl Hooks {
         self.with(HashMap::clear);
     }
 
-    /// Records a new invocation of `webhook` made at `now` and asks its breaker
-    /// whether to send it; one that is not sent is logged `circuit broken`.
+    /// Records a new invocation of `webhook` made at `now` and says whether to send
+    /// it: not beyond `per_minute` invocations of the webhook in a minute of the
+    /// clock (0: no limit; logged `throttled`), nor while its breaker holds
+    /// invocations back (logged `circuit broken`).
     pub fn begin(
         &self,
         webhook: &str,
         id: &str,
         now: OffsetDateTime,
-        s: &BreakerSettings,
-    ) -> Admit {
+        (s, per_minute): (&BreakerSettings, u32),
+    ) -> bool {
         self.with(|logs| {
             let log = logs.entry(webhook.to_owned()).or_default();
-            let admit = log.breaker.admit(now, s);
-            let broken = admit == Admit::Broken;
-            let status = if broken {
-                "circuit broken"
+            let minute = now.unix_timestamp().div_euclid(60);
+            if log.minute.0 != minute {
+                log.minute = (minute, 0);
+            }
+            let held = if per_minute > 0 && log.minute.1 >= per_minute {
+                Some("throttled")
             } else {
-                "scheduled"
+                log.minute.1 += 1;
+                (log.breaker.admit(now, s) == Admit::Broken).then_some("circuit broken")
             };
-            let attempts = if broken {
-                vec![Attempt {
+            let attempts = held
+                .map(|status| Attempt {
                     status,
                     status_code: None,
                     request: None,
                     response: None,
                     completed_at: Some(now),
-                }]
-            } else {
-                Vec::new()
-            };
+                })
+                .into_iter()
+                .collect();
             log.invocations.push_back(Invocation {
                 id: id.to_owned(),
                 created_at: now,
                 seq: self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-                status,
+                status: held.unwrap_or("scheduled"),
                 status_code: None,
-                latest_completed_at: broken.then_some(now),
+                latest_completed_at: held.map(|_| now),
                 attempts,
             });
             while log.invocations.len() > KEEP_PER_WEBHOOK {
                 log.invocations.pop_front();
             }
-            admit
+            held.is_none()
         })
     }
 
@@ -334,6 +341,7 @@ mod tests {
     use crate::outbound::Answer;
     use axum::http::{HeaderValue, Method};
     use bytes::Bytes;
+    use std::time::Duration;
     use time::macros::datetime;
 
     const T0: OffsetDateTime = datetime!(2024-02-08 17:00:00 UTC);
@@ -361,7 +369,7 @@ mod tests {
     fn a_retried_invocation_keeps_every_attempt_newest_first() {
         let hooks = Hooks::default();
         let s = BreakerSettings::default();
-        assert_eq!(hooks.begin("W1", "I1", T0, &s), Admit::Send);
+        assert!(hooks.begin("W1", "I1", T0, (&s, 0)));
         assert_eq!(hooks.invocation("W1", "I1").unwrap().status, "scheduled");
         hooks.sending("W1", "I1", &req());
         assert!(hooks.finished("W1", "I1", &Outcome::TimedOut, true, T0, &s));
@@ -392,7 +400,7 @@ mod tests {
             min_requests: 1,
             ..BreakerSettings::default()
         };
-        hooks.begin("W1", "I1", T0, &s);
+        hooks.begin("W1", "I1", T0, (&s, 0));
         hooks.sending("W1", "I1", &req());
         assert!(
             !hooks.finished("W1", "I1", &answer(500), true, T0, &s),
@@ -402,7 +410,7 @@ mod tests {
             hooks.invocation("W1", "I1").unwrap().status,
             "circuit broken"
         );
-        assert_eq!(hooks.begin("W1", "I2", T0, &s), Admit::Broken);
+        assert!(!hooks.begin("W1", "I2", T0, (&s, 0)));
         let inv = hooks.invocation("W1", "I2").unwrap();
         assert_eq!(inv.status, "circuit broken");
         assert_eq!(
@@ -414,11 +422,32 @@ mod tests {
     }
 
     #[test]
+    fn beyond_the_per_minute_limit_invocations_are_throttled_until_the_next_minute() {
+        let hooks = Hooks::default();
+        let s = BreakerSettings::default();
+        assert!(hooks.begin("W1", "I1", T0, (&s, 2)));
+        assert!(hooks.begin("W1", "I2", T0, (&s, 2)));
+        assert!(!hooks.begin("W1", "I3", T0 + Duration::from_secs(59), (&s, 2)));
+        assert!(
+            hooks.begin("W2", "J1", T0, (&s, 2)),
+            "each webhook counts its own"
+        );
+        let inv = hooks.invocation("W1", "I3").unwrap();
+        assert_eq!(
+            inv.attempts_json("W1"),
+            [
+                json!({"id": "W1", "invocation_id": "I3", "status": "throttled", "completed_at": "2024-02-08T17:00:59Z"})
+            ]
+        );
+        assert!(hooks.begin("W1", "I4", T0 + Duration::from_secs(60), (&s, 2)));
+    }
+
+    #[test]
     fn each_webhook_keeps_a_bounded_number_of_invocations() {
         let hooks = Hooks::default();
         let s = BreakerSettings::default();
         for i in 0..KEEP_PER_WEBHOOK + 5 {
-            hooks.begin("W1", &format!("I{i}"), T0, &s);
+            hooks.begin("W1", &format!("I{i}"), T0, (&s, 0));
         }
         let all = hooks.invocations("W1");
         assert_eq!(all.len(), KEEP_PER_WEBHOOK);

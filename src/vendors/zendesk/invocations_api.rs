@@ -252,7 +252,12 @@ mod tests {
         let t0 = datetime!(2024-02-08 17:00:00 UTC);
         for i in 0..n {
             let at = t0 + std::time::Duration::from_secs(i as u64);
-            hooks.begin("W", &format!("I{i:02}"), at, &BreakerSettings::default());
+            hooks.begin(
+                "W",
+                &format!("I{i:02}"),
+                at,
+                (&BreakerSettings::default(), 0),
+            );
         }
         hooks.invocations("W")
     }

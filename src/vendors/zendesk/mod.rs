@@ -152,6 +152,9 @@ pub struct WebhookSettings {
     pub retry_base_delay_ms: u64,
     /// Each webhook's circuit breaker.
     pub circuit_breaker: breaker::BreakerSettings,
+    /// Invocations of one webhook per minute of the clock beyond which the next
+    /// are `throttled`, not sent (0: no limit; trial accounts: 60).
+    pub invocations_per_minute: u32,
 }
 
 impl Default for WebhookSettings {
@@ -160,6 +163,7 @@ impl Default for WebhookSettings {
             timeout_ms: 12_000,
             retry_base_delay_ms: 1_000,
             circuit_breaker: breaker::BreakerSettings::default(),
+            invocations_per_minute: 0,
         }
     }
 }
