@@ -202,6 +202,7 @@ async fn delete_webhook(Account(z): Z, KeyParam(id): KeyParam) -> Reply {
         .webhooks
         .remove(&id)
         .ok_or_else(|| webhook_not_found(&id))?;
+    z.hooks.forget(&id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

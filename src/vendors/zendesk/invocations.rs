@@ -18,9 +18,9 @@ use super::breaker::{Admit, Breaker, BreakerSettings};
 use crate::outbound::{Outcome, Outgoing};
 
 /// How many invocations each webhook keeps (the oldest go first).
-pub const KEEP_PER_WEBHOOK: usize = 1_000;
+pub const KEEP_PER_WEBHOOK: usize = 500;
 /// How much of a request or response body an attempt keeps.
-const KEEP_PAYLOAD_BYTES: usize = 64 * 1024;
+const KEEP_PAYLOAD_BYTES: usize = 8 * 1024;
 
 /// The statuses an invocation or attempt can have, as Zendesk spells them.
 pub const STATUSES: &[&str] = &[
@@ -187,6 +187,11 @@ impl Hooks {
     /// Forgets everything (a reset).
     pub fn clear(&self) {
         self.with(HashMap::clear);
+    }
+
+    /// Forgets a deleted webhook's invocations and breaker.
+    pub fn forget(&self, webhook: &str) {
+        self.with(|logs| logs.remove(webhook));
     }
 
     /// Records a new invocation of `webhook` made at `now` and says whether to send
@@ -440,6 +445,25 @@ mod tests {
             ]
         );
         assert!(hooks.begin("W1", "I4", T0 + Duration::from_secs(60), (&s, 2)));
+    }
+
+    #[test]
+    fn payloads_are_kept_up_to_8_kib_and_a_deleted_webhook_is_forgotten() {
+        let hooks = Hooks::default();
+        let s = BreakerSettings::default();
+        hooks.begin("W1", "I1", T0, (&s, 0));
+        let big = Outgoing {
+            body: Bytes::from(vec![b'x'; 20_000]),
+            ..req()
+        };
+        hooks.sending("W1", "I1", &big);
+        let attempts = hooks.invocation("W1", "I1").unwrap().attempts_json("W1");
+        assert_eq!(
+            attempts[0]["request"]["payload"].as_str().unwrap().len(),
+            8 * 1024
+        );
+        hooks.forget("W1");
+        assert!(hooks.invocations("W1").is_empty());
     }
 
     #[test]
