@@ -151,6 +151,12 @@ pub fn matches(a: &Value, t: &Ticket, at: OffsetDateTime, base: &str) -> bool {
     let shown = serde_json::to_value(TicketOut::new(base, t)).unwrap_or(Value::Null);
     let holds = |c: &Value| match hours_condition(c, t, at) {
         Some(result) => result,
+        // The default "Pending notification 24 hours" automation's condition
+        // (go-zendesk fixture): `ticket_is_public` is `public` or `private`.
+        None if c["field"] == "ticket_is_public" => {
+            let public = if t.is_public { "public" } else { "private" };
+            (c["value"] == public) == (c["operator"] != "is_not")
+        }
         None => rules::holds(c, &shown),
     };
     let conds = &a["conditions"];
@@ -363,6 +369,45 @@ mod tests {
             ]
         );
         assert!(r.due(T0 + Duration::from_secs(10 * 3600), &s).is_empty());
+    }
+
+    #[test]
+    fn the_documented_condition_examples_hold_as_zendesk_counts_hours() {
+        use super::super::store::Store;
+        use super::super::wire::TicketInput;
+        let settings = super::super::ZendeskSettings::default();
+        let mut store = Store::seeded(&settings, 7, T0);
+        let actor = Actor {
+            user_id: store.users.keys().next().copied().unwrap(),
+            client: None,
+            ip_address: String::new(),
+            channel: "api",
+        };
+        let input = TicketInput::parse(
+            &json!({"subject": "s", "comment": {"body": "b"}, "status": "pending"}),
+            Default::default(),
+        )
+        .unwrap();
+        let (id, _) = store.create_ticket(&actor, input, T0).unwrap();
+        let t = store.tickets[&id].clone();
+        // REFERENCE: "Pending notification 24 hours" = PENDING is 24 and public.
+        let pending_24 = json!({"conditions": {"all": [
+            {"field": "PENDING", "operator": "is", "value": "24"},
+            {"field": "ticket_is_public", "operator": "is", "value": "public"}], "any": []}});
+        let at = |h: u64| T0 + Duration::from_secs(h * 3600);
+        let base = "https://x.zendesk.com";
+        assert!(!matches(&pending_24, &t, at(23), base));
+        assert!(matches(&pending_24, &t, at(24), base));
+        assert!(
+            !matches(&pending_24, &t, at(25), base),
+            "`is` holds during its hour only"
+        );
+        let solved_96 = json!({"conditions": {"all": [
+            {"field": "SOLVED", "operator": "greater_than", "value": "96"}], "any": []}});
+        assert!(
+            !matches(&solved_96, &t, at(200), base),
+            "never solved: no hours since solved"
+        );
     }
 
     #[test]
