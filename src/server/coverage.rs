@@ -100,21 +100,30 @@ impl Coverage {
 /// A request path as a template: each segment that is a number (with an optional
 /// `.json`-style suffix) becomes `{id}`.
 pub fn template_of(path: &str) -> String {
-    path.split('/')
-        .map(|seg| {
-            let (stem, ext) = seg.split_once('.').unwrap_or((seg, ""));
-            if !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()) {
-                if ext.is_empty() {
-                    "{id}".to_owned()
-                } else {
-                    format!("{{id}}.{ext}")
-                }
-            } else {
-                seg.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+    // Runs for every recorded request: one allocation and one pass over the bytes,
+    // copying runs of the path that stay as they are.
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len() + 8);
+    let mut copied = 0;
+    let mut seg = 0;
+    while seg <= bytes.len() {
+        let end = bytes[seg..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(bytes.len(), |i| seg + i);
+        let stem = bytes[seg..end]
+            .iter()
+            .position(|&b| b == b'.')
+            .map_or(end, |i| seg + i);
+        if stem > seg && bytes[seg..stem].iter().all(u8::is_ascii_digit) {
+            out.push_str(&path[copied..seg]);
+            out.push_str("{id}");
+            copied = stem;
+        }
+        seg = end + 1;
+    }
+    out.push_str(&path[copied..]);
+    out
 }
 
 /// A vendor's name as its users know it: `zendesk` → `Zendesk`.
@@ -138,6 +147,11 @@ mod tests {
         );
         assert_eq!(template_of("/api/v2/foo"), "/api/v2/foo");
         assert_eq!(template_of("/api/v2/v3x"), "/api/v2/v3x");
+        assert_eq!(template_of("/a/12.x.y/"), "/a/{id}.x.y/");
+        assert_eq!(template_of("7"), "{id}");
+        assert_eq!(template_of("/.json/x1/1x"), "/.json/x1/1x");
+        assert_eq!(template_of(""), "");
+        assert_eq!(template_of("/"), "/");
     }
 
     #[test]

@@ -370,8 +370,12 @@ impl TicketCase {
     /// parsed; a body that is not JSON comes back as a string.
     pub fn render_webhook(&self, template: &str) -> Value {
         let built = self.build();
-        let globals =
-            triggers::placeholders(&built.store, built.ticket(), built.actor, &self.subdomain);
+        let globals = triggers::placeholders(
+            &built.store.users,
+            built.ticket(),
+            built.actor,
+            &self.subdomain,
+        );
         let body = TEMPLATES
             .render(Dialect::Zendesk, template, &globals)
             .unwrap_or_else(|e| format!("Liquid error: {e}"));

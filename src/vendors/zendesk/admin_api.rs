@@ -13,11 +13,12 @@ use serde_json::{Value, json};
 
 use super::accounts::Account;
 use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
+use super::extract::{BaseUrl, Caller, RouteJson};
+use super::fake::Zendesk;
 use super::page::{self, Link, PageRequest};
 use super::triggers::{Trigger, TriggerInput};
 use super::webhook::{ApiProblem, WebhookInput, WebhookOut};
 use super::wire::json_response;
-use super::{BaseUrl, Caller, RouteJson, Zendesk};
 
 type Z = Account;
 type Reply = Result<Response, ZendeskError>;

@@ -323,7 +323,8 @@ impl super::Zendesk {
             .filter(|w| w.status == "active")?
             .clone();
         let ticket = store.tickets.get(&n.ticket_id)?;
-        let globals = super::triggers::placeholders(store, ticket, 0, &self.settings.subdomain);
+        let globals =
+            super::triggers::placeholders(&store.users, ticket, 0, &self.settings.subdomain);
         let body = self
             .ctx
             .templates

@@ -11,7 +11,13 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::wire::json_response;
+/// Zendesk's JSON content type, with the charset the captures show.
+pub const CONTENT_TYPE_JSON: &str = "application/json; charset=utf-8";
+
+/// A JSON response with Zendesk's content type.
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    crate::vendors::json_reply(status, CONTENT_TYPE_JSON, body)
+}
 
 /// `{"error":"Couldn't authenticate you"}`: the body Zendesk sends with every 401.
 pub const UNAUTHENTICATED: &str = "Couldn't authenticate you";
@@ -85,8 +91,30 @@ pub enum ZendeskError {
         /// HTTP status.
         status: u16,
         /// The problems.
-        problems: Vec<super::webhook::ApiProblem>,
+        problems: Vec<ApiProblem>,
     },
+}
+
+/// One problem with a webhook body, in the Webhooks API's JSON:API-style shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiProblem {
+    /// Machine code.
+    pub code: String,
+    /// Short title.
+    pub title: String,
+    /// Human detail.
+    pub detail: String,
+}
+
+impl ApiProblem {
+    /// A problem with its code, title and detail.
+    pub fn new(code: &str, title: &str, detail: String) -> Self {
+        Self {
+            code: code.to_owned(),
+            title: title.to_owned(),
+            detail,
+        }
+    }
 }
 
 impl ZendeskError {

@@ -8,12 +8,12 @@
 
 use serde_json::{Value, json};
 
-use super::api::{TicketOut, UserOut};
 use super::changelog::{Change, Kind, Op};
 use super::org::org_out;
 use super::store::Store;
 use super::triggers::TicketChange;
 use super::webhook::{Invocation, Webhook};
+use super::wire::{TicketOut, UserOut};
 use crate::clock::iso_seconds;
 
 /// `zendesk_event_version` of every payload.

@@ -128,66 +128,93 @@ pub fn render<T: Serialize>(
     let mut out = Map::new();
     match *request {
         PageRequest::Offset { page, per_page } => {
-            let start = (page - 1).saturating_mul(per_page).min(items.len());
-            let end = start.saturating_add(per_page).min(items.len());
-            let slice: Vec<&T> = items[start..end].iter().map(|(_, t)| t).collect();
-            out.insert(name.to_owned(), json!(slice));
-            let next = (end < items.len() && page < MAX_OFFSET_PAGE).then(|| {
-                link.url(&[
-                    ("page", (page + 1).to_string()),
-                    ("per_page", per_page.to_string()),
-                ])
-            });
-            let prev = (page > 1).then(|| {
-                link.url(&[
-                    ("page", (page - 1).to_string()),
-                    ("per_page", per_page.to_string()),
-                ])
-            });
-            out.insert("next_page".to_owned(), json!(next));
-            out.insert("previous_page".to_owned(), json!(prev));
-            out.insert("count".to_owned(), json!(items.len()));
+            render_offset(&mut out, name, items, (page, per_page), link);
         }
         PageRequest::Cursor {
             size,
             after,
             before,
-        } => {
-            let (start, end) = match (after, before) {
-                (_, Some(b)) => {
-                    let end = items.partition_point(|(k, _)| *k < b);
-                    (end.saturating_sub(size), end)
-                }
-                (Some(a), None) => {
-                    let start = items.partition_point(|(k, _)| *k <= a);
-                    (start, (start + size).min(items.len()))
-                }
-                (None, None) => (0, size.min(items.len())),
-            };
-            let page = &items[start..end];
-            let has_more = if before.is_some() {
-                start > 0
-            } else {
-                end < items.len()
-            };
-            let first = page.first().map(|(k, _)| encode_cursor(cursor_field, *k));
-            let last = page.last().map(|(k, _)| encode_cursor(cursor_field, *k));
-            let slice: Vec<&T> = page.iter().map(|(_, t)| t).collect();
-            out.insert(name.to_owned(), json!(slice));
-            out.insert(
-                "meta".to_owned(),
-                json!({"has_more": has_more, "after_cursor": last, "before_cursor": first}),
-            );
-            let size = size.to_string();
-            // Vendor quirk: `links.next` is a URL even when `has_more` is false
-            // (zenpy capture, REFERENCE 1.5); clients must stop on `has_more`.
-            let prev =
-                first.map(|c| link.url(&[("page[before]", c), ("page[size]", size.clone())]));
-            let next = last.map(|c| link.url(&[("page[after]", c), ("page[size]", size.clone())]));
-            out.insert("links".to_owned(), json!({"prev": prev, "next": next}));
-        }
+        } => render_cursor(
+            &mut out,
+            name,
+            items,
+            (size, after, before),
+            link,
+            cursor_field,
+        ),
     }
     Value::Object(out)
+}
+
+/// Offset pagination: the page's items, `next_page`, `previous_page` and `count`.
+fn render_offset<T: Serialize>(
+    out: &mut Map<String, Value>,
+    name: &str,
+    items: &[(u64, T)],
+    (page, per_page): (usize, usize),
+    link: &Link<'_>,
+) {
+    let start = (page - 1).saturating_mul(per_page).min(items.len());
+    let end = start.saturating_add(per_page).min(items.len());
+    let slice: Vec<&T> = items[start..end].iter().map(|(_, t)| t).collect();
+    out.insert(name.to_owned(), json!(slice));
+    let next = (end < items.len() && page < MAX_OFFSET_PAGE).then(|| {
+        link.url(&[
+            ("page", (page + 1).to_string()),
+            ("per_page", per_page.to_string()),
+        ])
+    });
+    let prev = (page > 1).then(|| {
+        link.url(&[
+            ("page", (page - 1).to_string()),
+            ("per_page", per_page.to_string()),
+        ])
+    });
+    out.insert("next_page".to_owned(), json!(next));
+    out.insert("previous_page".to_owned(), json!(prev));
+    out.insert("count".to_owned(), json!(items.len()));
+}
+
+/// Cursor pagination: the page's items, `meta` and `links`.
+fn render_cursor<T: Serialize>(
+    out: &mut Map<String, Value>,
+    name: &str,
+    items: &[(u64, T)],
+    (size, after, before): (usize, Option<u64>, Option<u64>),
+    link: &Link<'_>,
+    cursor_field: &str,
+) {
+    let (start, end) = match (after, before) {
+        (_, Some(b)) => {
+            let end = items.partition_point(|(k, _)| *k < b);
+            (end.saturating_sub(size), end)
+        }
+        (Some(a), None) => {
+            let start = items.partition_point(|(k, _)| *k <= a);
+            (start, (start + size).min(items.len()))
+        }
+        (None, None) => (0, size.min(items.len())),
+    };
+    let page = &items[start..end];
+    let has_more = if before.is_some() {
+        start > 0
+    } else {
+        end < items.len()
+    };
+    let first = page.first().map(|(k, _)| encode_cursor(cursor_field, *k));
+    let last = page.last().map(|(k, _)| encode_cursor(cursor_field, *k));
+    let slice: Vec<&T> = page.iter().map(|(_, t)| t).collect();
+    out.insert(name.to_owned(), json!(slice));
+    out.insert(
+        "meta".to_owned(),
+        json!({"has_more": has_more, "after_cursor": last, "before_cursor": first}),
+    );
+    let size = size.to_string();
+    // Vendor quirk: `links.next` is a URL even when `has_more` is false
+    // (zenpy capture, REFERENCE 1.5); clients must stop on `has_more`.
+    let prev = first.map(|c| link.url(&[("page[before]", c), ("page[size]", size.clone())]));
+    let next = last.map(|c| link.url(&[("page[after]", c), ("page[size]", size.clone())]));
+    out.insert("links".to_owned(), json!({"prev": prev, "next": next}));
 }
 
 /// One list endpoint's reply: reads the pagination parameters from `query`,

@@ -18,12 +18,13 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::error::{ZendeskError, ZendeskJson};
+use super::extract::{BaseUrl, Caller, RouteJson};
+use super::fake::Zendesk;
 use super::page;
 use super::store::{Actor, Comment, Store, Ticket, Via};
 use super::wire::{
     self, CustomField, Priority, Status, TicketInput, TicketType, UserInput, json_response,
 };
-use super::{BaseUrl, Caller, RouteJson, Zendesk};
 
 /// Whether an end user may call `path`: the Requests API, their own profile, ticket
 /// forms ("Anyone"), uploads, Help Center and community, and rating their ticket
@@ -49,6 +50,18 @@ pub fn end_user_may(method: &Method, path: &str) -> bool {
         .and_then(|rest| rest.split_once('/'))
         .is_some_and(|(_, tail)| tail.trim_end_matches(".json") == "satisfaction_rating");
     rating && *method == Method::POST
+}
+
+impl Zendesk {
+    /// Whether `id` is an end user calling an agent endpoint (403).
+    pub(super) fn refused_end_user(&self, id: u64, method: &Method, path: &str) -> bool {
+        let end_user = self
+            .store_read()
+            .users
+            .get(&id)
+            .is_some_and(|u| !u.role.is_staff());
+        end_user && !end_user_may(method, path)
+    }
 }
 
 /// The routes of the Requests API.

@@ -2,13 +2,14 @@
 //! placeholders a `notification_webhook` body is rendered with. Pure: evaluation
 //! takes a ticket change and returns what to notify.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::error::ZendeskError;
-use super::store::{Store, Ticket, User};
-use super::wire::{self, Priority, Status};
+use super::wire::{self, Comment, Priority, Status, Ticket, User};
 
 /// One condition: `{"field": "status", "operator": "value", "value": "solved"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -100,47 +101,12 @@ impl TriggerInput {
             .as_object()
             .ok_or_else(|| ZendeskError::BadRequest("trigger must be a JSON object".to_owned()))?;
         let mut problems: Vec<(String, String)> = Vec::new();
-        let conditions = obj.get("conditions").map(|c| {
-            let list = |k: &str, problems: &mut Vec<(String, String)>| -> Vec<Condition> {
-                c.get(k).and_then(Value::as_array).into_iter().flatten().filter_map(|x| {
-                    let field = x.get("field").and_then(Value::as_str)?.to_owned();
-                    let operator = x.get("operator").and_then(Value::as_str).unwrap_or("is").to_owned();
-                    if !SUPPORTED_FIELDS.contains(&field.as_str()) {
-                        problems.push(("conditions".to_owned(), format!("Conditions: {field} is not a supported condition field (fakedesk supports {})", SUPPORTED_FIELDS.join(", "))));
-                    }
-                    Some(Condition { field, operator, value: x.get("value").cloned().unwrap_or(Value::Null) })
-                }).collect()
-            };
-            Conditions { all: list("all", &mut problems), any: list("any", &mut problems) }
-        });
-        let actions = obj.get("actions").map(|a| {
-            a.as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|x| {
-                    let field = x.get("field").and_then(Value::as_str)?.to_owned();
-                    let value = x.get("value").cloned().unwrap_or(Value::Null);
-                    if field == "notification_webhook" {
-                        match value
-                            .as_array()
-                            .and_then(|v| v.first())
-                            .and_then(Value::as_str)
-                        {
-                            Some(id) if known_webhook(id) => {}
-                            Some(id) => problems.push((
-                                "actions".to_owned(),
-                                format!("Actions: webhook {id} does not exist"),
-                            )),
-                            None => problems.push((
-                                "actions".to_owned(),
-                                "Actions: notification_webhook needs [webhook_id, body]".to_owned(),
-                            )),
-                        }
-                    }
-                    Some(Action { field, value })
-                })
-                .collect()
-        });
+        let conditions = obj
+            .get("conditions")
+            .map(|c| parse_conditions(c, &mut problems));
+        let actions = obj
+            .get("actions")
+            .map(|a| parse_actions(a, &known_webhook, &mut problems));
         let input = Self {
             title: obj.get("title").and_then(Value::as_str).map(str::to_owned),
             description: obj
@@ -161,23 +127,80 @@ impl TriggerInput {
         {
             problems.push(("title".to_owned(), "Title: cannot be blank".to_owned()));
         }
-        match problems.first() {
-            None => Ok(input),
-            Some(_) => {
-                let mut details = super::error::Details::new();
-                for (field, description) in problems {
-                    details
-                        .entry(field)
-                        .or_default()
-                        .push(super::error::FieldError {
-                            description,
-                            error: "InvalidValue".to_owned(),
-                        });
-                }
-                Err(ZendeskError::RecordInvalid(details))
-            }
+        if problems.is_empty() {
+            Ok(input)
+        } else {
+            Err(invalid(problems))
         }
     }
+}
+
+/// A trigger's problems, as one 422 `RecordInvalid` naming each field.
+fn invalid(problems: Vec<(String, String)>) -> ZendeskError {
+    let mut details = super::error::Details::new();
+    for (field, description) in problems {
+        details
+            .entry(field)
+            .or_default()
+            .push(super::error::FieldError {
+                description,
+                error: "InvalidValue".to_owned(),
+            });
+    }
+    ZendeskError::RecordInvalid(details)
+}
+
+/// `{"all": [...], "any": [...]}`; a field fakedesk cannot evaluate is a problem.
+fn parse_conditions(c: &Value, problems: &mut Vec<(String, String)>) -> Conditions {
+    let mut list = |k: &str| -> Vec<Condition> {
+        c.get(k).and_then(Value::as_array).into_iter().flatten().filter_map(|x| {
+            let field = x.get("field").and_then(Value::as_str)?.to_owned();
+            let operator = x.get("operator").and_then(Value::as_str).unwrap_or("is").to_owned();
+            if !SUPPORTED_FIELDS.contains(&field.as_str()) {
+                problems.push(("conditions".to_owned(), format!("Conditions: {field} is not a supported condition field (fakedesk supports {})", SUPPORTED_FIELDS.join(", "))));
+            }
+            Some(Condition { field, operator, value: x.get("value").cloned().unwrap_or(Value::Null) })
+        }).collect()
+    };
+    let all = list("all");
+    Conditions {
+        all,
+        any: list("any"),
+    }
+}
+
+/// The actions; a `notification_webhook` must name an existing webhook.
+fn parse_actions(
+    a: &Value,
+    known_webhook: &impl Fn(&str) -> bool,
+    problems: &mut Vec<(String, String)>,
+) -> Vec<Action> {
+    a.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| {
+            let field = x.get("field").and_then(Value::as_str)?.to_owned();
+            let value = x.get("value").cloned().unwrap_or(Value::Null);
+            if field == "notification_webhook" {
+                match value
+                    .as_array()
+                    .and_then(|v| v.first())
+                    .and_then(Value::as_str)
+                {
+                    Some(id) if known_webhook(id) => {}
+                    Some(id) => problems.push((
+                        "actions".to_owned(),
+                        format!("Actions: webhook {id} does not exist"),
+                    )),
+                    None => problems.push((
+                        "actions".to_owned(),
+                        "Actions: notification_webhook needs [webhook_id, body]".to_owned(),
+                    )),
+                }
+            }
+            Some(Action { field, value })
+        })
+        .collect()
 }
 
 impl Trigger {
@@ -279,31 +302,46 @@ impl Condition {
             f => f,
         };
         let wanted = as_text(&self.value);
+        match self.special(field, &wanted, change, ticket) {
+            Some(holds) => holds,
+            None => self.compares(field, wanted, change),
+        }
+    }
+
+    /// Conditions on what is not a tracked field: the kind of update, the channel,
+    /// the current tags, the comment; `None` for a tracked field.
+    fn special(
+        &self,
+        field: &str,
+        wanted: &str,
+        change: &TicketChange,
+        ticket: &Ticket,
+    ) -> Option<bool> {
         if field == "update_type" {
             let kind = if change.before.is_none() {
                 "create"
             } else {
                 "change"
             };
-            return (self.operator == "is") == (wanted == kind);
+            return Some((self.operator == "is") == (wanted == kind));
         }
         if field == "via_id" {
             let is = via_id(&ticket.via.channel) == wanted || ticket.via.channel == wanted;
-            return (self.operator == "is") == is;
+            return Some((self.operator == "is") == is);
         }
         if field == "current_tags" {
             let tags: Vec<String> = wanted.split_whitespace().map(str::to_owned).collect();
             let any_present = tags.iter().any(|t| ticket.tags.contains(t));
-            return match self.operator.as_str() {
+            return Some(match self.operator.as_str() {
                 "includes" => any_present,
                 "not_includes" => !any_present,
                 _ => false,
-            };
+            });
         }
         if field == "comment_is_public" {
             let public = change.comment.as_ref().is_some_and(|(_, p)| *p);
-            let wanted_public = matches!(wanted.as_str(), "true" | "public");
-            return change.comment.is_some() && public == wanted_public;
+            let wanted_public = matches!(wanted, "true" | "public");
+            return Some(change.comment.is_some() && public == wanted_public);
         }
         if let Some(text_field) = field.strip_suffix("_includes_word") {
             let hay = if text_field == "subject" {
@@ -315,8 +353,13 @@ impl Condition {
             let any = wanted
                 .split_whitespace()
                 .any(|w| hay.split(|c: char| !c.is_alphanumeric()).any(|x| x == w));
-            return (self.operator == "includes") == any;
+            return Some((self.operator == "includes") == any);
         }
+        None
+    }
+
+    /// Conditions on a tracked field: its value now and before the change.
+    fn compares(&self, field: &str, wanted: String, change: &TicketChange) -> bool {
         let now = as_text(&change.after[field]);
         let before = change.before.as_ref().map(|b| as_text(&b[field]));
         let wanted = if wanted == "current_user" {
@@ -406,14 +449,19 @@ fn user_placeholders(u: Option<&User>) -> Value {
 
 /// The placeholder globals of a webhook body: `ticket.*` and `current_user.*`
 /// (the common list of Zendesk's placeholder reference).
-pub fn placeholders(store: &Store, ticket: &Ticket, actor: u64, subdomain: &str) -> Value {
-    let user = |id: Option<u64>| store.users.get(&id.unwrap_or(0));
+pub fn placeholders(
+    users: &BTreeMap<u64, User>,
+    ticket: &Ticket,
+    actor: u64,
+    subdomain: &str,
+) -> Value {
+    let user = |id: Option<u64>| users.get(&id.unwrap_or(0));
     let host = format!("{subdomain}.zendesk.com");
-    let comments: Vec<&super::store::Comment> = ticket.comments.iter().collect();
+    let comments: Vec<&Comment> = ticket.comments.iter().collect();
     let latest = comments.last();
     let latest_public = comments.iter().rev().find(|c| c.public);
-    let comment = |c: Option<&&super::store::Comment>| {
-        c.map_or(json!(null), |c| json!({"value": c.body, "author": user_placeholders(store.users.get(&c.author_id)), "is_public": c.public, "created_at": crate::clock::iso_seconds(c.created_at)}))
+    let comment = |c: Option<&&Comment>| {
+        c.map_or(json!(null), |c| json!({"value": c.body, "author": user_placeholders(users.get(&c.author_id)), "is_public": c.public, "created_at": crate::clock::iso_seconds(c.created_at)}))
     };
     json!({
         "ticket": {

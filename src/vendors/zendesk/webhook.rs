@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
+pub use super::error::ApiProblem;
 use super::wire;
 use crate::ids::IdGen;
 use crate::outbound::{Outcome, Outgoing, RetryPolicy};
@@ -136,27 +137,6 @@ impl<'a> From<&'a Webhook> for WebhookOut<'a> {
     }
 }
 
-/// One problem with a webhook body, in the Webhooks API's JSON:API-style shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ApiProblem {
-    /// Machine code.
-    pub code: String,
-    /// Short title.
-    pub title: String,
-    /// Human detail.
-    pub detail: String,
-}
-
-impl ApiProblem {
-    fn new(code: &str, title: &str, detail: String) -> Self {
-        Self {
-            code: code.to_owned(),
-            title: title.to_owned(),
-            detail,
-        }
-    }
-}
-
 /// The writable fields of a webhook; `partial` (PATCH) leaves absent ones alone.
 #[derive(Debug, Clone, Default)]
 #[allow(missing_docs)]
@@ -188,45 +168,15 @@ impl WebhookInput {
                 "webhook must be a JSON object".to_owned(),
             )]);
         };
-        let text = |k: &str, problems: &mut Vec<ApiProblem>| match obj.get(k) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => {
-                problems.push(ApiProblem::new(
-                    "InvalidValue",
-                    "Invalid value",
-                    format!("{k}: {other} must be a string"),
-                ));
-                None
-            }
-        };
-        let one_of = |k: &str, allowed: &[&str], upper: bool, problems: &mut Vec<ApiProblem>| {
-            let v = text(k, problems)?;
-            let v = if upper {
-                v.to_uppercase()
-            } else {
-                v.to_lowercase()
-            };
-            if allowed.contains(&v.as_str()) {
-                Some(v)
-            } else {
-                problems.push(ApiProblem::new(
-                    "InvalidValue",
-                    "Invalid value",
-                    format!("{k}: `{v}` is not one of {}", allowed.join(", ")),
-                ));
-                None
-            }
-        };
         let input = Self {
-            name: text("name", &mut problems),
+            name: text(obj, "name", &mut problems),
             description: obj
                 .get("description")
                 .map(|d| d.as_str().map(str::to_owned)),
-            endpoint: text("endpoint", &mut problems),
-            http_method: one_of("http_method", METHODS, true, &mut problems),
-            request_format: one_of("request_format", FORMATS, false, &mut problems),
-            status: one_of("status", STATUSES, false, &mut problems),
+            endpoint: text(obj, "endpoint", &mut problems),
+            http_method: one_of(obj, "http_method", METHODS, true, &mut problems),
+            request_format: one_of(obj, "request_format", FORMATS, false, &mut problems),
+            status: one_of(obj, "status", STATUSES, false, &mut problems),
             subscriptions: obj.get("subscriptions").and_then(Value::as_array).map(|a| {
                 a.iter()
                     .filter_map(Value::as_str)
@@ -250,27 +200,75 @@ impl WebhookInput {
             ));
         }
         if full {
-            for (k, present) in [
-                ("name", input.name.is_some()),
-                ("endpoint", input.endpoint.is_some()),
-                ("http_method", input.http_method.is_some()),
-                ("request_format", input.request_format.is_some()),
-                ("status", input.status.is_some()),
-            ] {
-                if !present && !problems.iter().any(|p| p.detail.starts_with(k)) {
-                    problems.push(ApiProblem::new(
-                        "RequiredFieldMissing",
-                        "Required field missing",
-                        format!("{k} is required"),
-                    ));
-                }
-            }
+            input.require_all(&mut problems);
         }
         if problems.is_empty() {
             Ok(input)
         } else {
             Err(problems)
         }
+    }
+
+    /// What a create (or a full replace) must name, each missing key as a problem
+    /// unless that key already has one.
+    fn require_all(&self, problems: &mut Vec<ApiProblem>) {
+        for (k, present) in [
+            ("name", self.name.is_some()),
+            ("endpoint", self.endpoint.is_some()),
+            ("http_method", self.http_method.is_some()),
+            ("request_format", self.request_format.is_some()),
+            ("status", self.status.is_some()),
+        ] {
+            if !present && !problems.iter().any(|p| p.detail.starts_with(k)) {
+                problems.push(ApiProblem::new(
+                    "RequiredFieldMissing",
+                    "Required field missing",
+                    format!("{k} is required"),
+                ));
+            }
+        }
+    }
+}
+
+/// A string key (null or absent: `None`; anything else is a problem).
+fn text(obj: &Map<String, Value>, k: &str, problems: &mut Vec<ApiProblem>) -> Option<String> {
+    match obj.get(k) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            problems.push(ApiProblem::new(
+                "InvalidValue",
+                "Invalid value",
+                format!("{k}: {other} must be a string"),
+            ));
+            None
+        }
+    }
+}
+
+/// A string key that must be one of `allowed`, compared in upper or lower case.
+fn one_of(
+    obj: &Map<String, Value>,
+    k: &str,
+    allowed: &[&str],
+    upper: bool,
+    problems: &mut Vec<ApiProblem>,
+) -> Option<String> {
+    let v = text(obj, k, problems)?;
+    let v = if upper {
+        v.to_uppercase()
+    } else {
+        v.to_lowercase()
+    };
+    if allowed.contains(&v.as_str()) {
+        Some(v)
+    } else {
+        problems.push(ApiProblem::new(
+            "InvalidValue",
+            "Invalid value",
+            format!("{k}: `{v}` is not one of {}", allowed.join(", ")),
+        ));
+        None
     }
 }
 

@@ -12,8 +12,9 @@ use super::{Envelope, Params, begin, next_page, reply, start_time, window};
 use crate::clock::iso_seconds;
 use crate::vendors::zendesk::changelog::{Change, Kind};
 use crate::vendors::zendesk::error::ZendeskError;
+use crate::vendors::zendesk::extract::{BaseUrl, Caller};
+use crate::vendors::zendesk::fake::Zendesk;
 use crate::vendors::zendesk::store::{Audit, Store, Ticket};
-use crate::vendors::zendesk::{BaseUrl, Caller, Zendesk};
 
 type Reply = Result<Response, ZendeskError>;
 

@@ -20,13 +20,14 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use self::paging::{MAX_PER_PAGE, cursor_page, decode_cursor, encode_cursor, time_page};
-use super::api::{TicketOut, UserOut};
 use super::changelog::{Change, Key, Kind, Op};
 use super::error::ZendeskError;
+use super::extract::{BaseUrl, Caller, RouteJson};
+use super::fake::Zendesk;
 use super::org::org_out;
 use super::store::{Store, Ticket};
 use super::wire::{Role, json_response};
-use super::{BaseUrl, Caller, RouteJson, Zendesk};
+use super::wire::{TicketOut, UserOut};
 use crate::ratelimit::Decision;
 
 /// How the incremental exports behave (the `vendors.zendesk.incremental` section).

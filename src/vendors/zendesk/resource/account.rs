@@ -12,10 +12,11 @@ use time::OffsetDateTime;
 use super::engine::{self, AuditEntry, Who};
 use super::routes::{Peer, Reply, Routes, Z, ok, root, who};
 use super::{Record, fields, ts};
+use crate::vendors::zendesk::ZendeskSettings;
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
+use crate::vendors::zendesk::extract::Caller;
 use crate::vendors::zendesk::store::Store;
 use crate::vendors::zendesk::wire::Role;
-use crate::vendors::zendesk::{Caller, ZendeskSettings};
 
 /// The account-settings routes.
 pub fn routes(r: Routes) -> Routes {

@@ -12,11 +12,11 @@ use time::OffsetDateTime;
 use super::listing::Query;
 use super::routes::{Reply, Routes, Z, ok};
 use super::{Ops, Record, Spec, Write, engine, ts};
-use crate::vendors::zendesk::BaseUrl;
-use crate::vendors::zendesk::api::UserOut;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
+use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::page;
 use crate::vendors::zendesk::store::{Store, Ticket};
+use crate::vendors::zendesk::wire::UserOut;
 
 /// The resources of this file.
 pub const SPECS: &[&Spec] = &[&TICKET_METRICS, &ACTIVITIES];

@@ -11,11 +11,11 @@ use super::engine::{self, Who};
 use super::listing::{self, Query};
 use super::routes::{Peer, Reply, Routes, Z, ok, root, who};
 use super::{Nested, Ops, Record, Spec, Write, id_of, merge, ts};
-use crate::vendors::zendesk::api::TicketOut;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
+use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::store::Store;
+use crate::vendors::zendesk::wire::TicketOut;
 use crate::vendors::zendesk::wire::{Status, json_response};
-use crate::vendors::zendesk::{BaseUrl, Caller};
 
 /// The resources of this file.
 pub const SPECS: &[&Spec] = &[&SATISFACTION_RATINGS, &SKIPS, &AUDIT_LOGS];

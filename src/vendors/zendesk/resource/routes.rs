@@ -17,9 +17,10 @@ use super::Spec;
 use super::engine::{self, MAX_BULK, Who};
 use super::listing::{self, Query};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
+use crate::vendors::zendesk::extract::{BaseUrl, Caller, RouteJson};
+use crate::vendors::zendesk::fake::Zendesk;
 use crate::vendors::zendesk::store::Store;
 use crate::vendors::zendesk::wire::json_response;
-use crate::vendors::zendesk::{BaseUrl, Caller, RouteJson, Zendesk};
 
 /// The state every handler gets.
 pub type Z = Account;

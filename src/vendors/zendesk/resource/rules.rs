@@ -9,10 +9,10 @@ use serde_json::{Map, Value, json};
 use super::listing::{self, Query};
 use super::routes::{Reply, Routes, Z, ok};
 use super::{Ops, Record, Spec, Write, engine, merge, next_position, require_text};
-use crate::vendors::zendesk::BaseUrl;
-use crate::vendors::zendesk::api::TicketOut;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
+use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::store::{Store, Ticket};
+use crate::vendors::zendesk::wire::TicketOut;
 
 /// The resources of this file.
 pub const SPECS: &[&Spec] = &[&MACROS, &AUTOMATIONS, &VIEWS];

@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 pub use super::listing::Query;
 use super::{derived, engine, id_of};
-use crate::vendors::zendesk::api::UserOut;
 use crate::vendors::zendesk::store::Store;
+use crate::vendors::zendesk::wire::UserOut;
 
 /// What tickets accept.
 pub const TICKETS: &[&str] = &[

@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use super::listing::{Query, count_body};
 use super::routes::{Peer, Reply, Routes, Z, ok};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
+use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::page;
 use crate::vendors::zendesk::store::{Actor, Store};
 use crate::vendors::zendesk::wire::{TicketInput, json_response};
-use crate::vendors::zendesk::{BaseUrl, Caller};
 
 /// The routes of this file.
 pub fn routes(r: Routes) -> Routes {
@@ -94,7 +94,7 @@ fn tags_of(body: &Value) -> Result<Value, ZendeskError> {
 }
 
 fn change(
-    z: &crate::vendors::zendesk::Zendesk,
+    z: &crate::vendors::zendesk::fake::Zendesk,
     caller: Caller,
     peer: Peer,
     headers: &HeaderMap,

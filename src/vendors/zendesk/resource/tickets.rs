@@ -12,10 +12,10 @@ use super::groups::{GROUPS, default_group};
 use super::listing::{self, Query, count_body};
 use super::routes::{Reply, Routes, Z, ok};
 use super::{fields, sideload};
-use crate::vendors::zendesk::BaseUrl;
-use crate::vendors::zendesk::api::{TicketOut, UserOut};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
+use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::store::{Store, Ticket};
+use crate::vendors::zendesk::wire::{TicketOut, UserOut};
 
 fn invalid(field: &str, title: &str) -> ZendeskError {
     ZendeskError::invalid(field, format!("{title}: is invalid"), "InvalidValue")

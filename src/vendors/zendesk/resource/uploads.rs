@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use super::listing::Query;
 use super::routes::{Reply, Routes, Z, ok};
 use super::ts;
-use crate::vendors::zendesk::BaseUrl;
 use crate::vendors::zendesk::error::{IdParam, KeyParam, ZendeskError};
+use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::wire::json_response;
 
 /// Most bytes of uploaded files kept at once.

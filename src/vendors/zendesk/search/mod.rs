@@ -19,12 +19,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use self::matcher::{Compiled, Record, priority_rank, status_rank};
-use super::api::{TicketOut, UserOut};
 use super::error::ZendeskError;
+use super::extract::{BaseUrl, Caller, RouteJson};
+use super::fake::Zendesk;
 use super::org::org_out;
 use super::store::Store;
 use super::wire::json_response;
-use super::{BaseUrl, Caller, RouteJson, Zendesk};
+use super::wire::{TicketOut, UserOut};
 
 /// The most results one query can page through (\[DOC\] "up to 1,000 results").
 pub const RESULT_WINDOW: usize = 1000;

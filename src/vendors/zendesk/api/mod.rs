@@ -1,0 +1,63 @@
+//! Handlers of fake Zendesk's routes. Paths are written as in Zendesk's API
+//! reference, without `.json` (the gate strips it, REFERENCE 1.1).
+//!
+//! One file per resource: [`tickets`], [`users`], the bulk calls' [`jobs`], and
+//! the vendor's [`actions`].
+
+mod actions;
+mod common;
+mod jobs;
+mod tickets;
+mod users;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::Response;
+use axum::routing::{get, post, put};
+
+pub use self::actions::control_routes;
+use self::jobs::{create_many, destroy_many, show_job, update_many};
+use self::tickets::{
+    create_ticket, delete_ticket, list_comments, list_tickets, show_ticket, update_ticket,
+};
+use self::users::{
+    create_or_update_user, create_user, list_users, me, search_users, show_user, update_user,
+};
+use super::error::ZendeskError;
+use super::extract::RouteJson;
+use super::fake::Zendesk;
+pub use super::wire::TicketOut;
+
+/// The Support API routes: tickets, users, job statuses.
+pub fn routes() -> Router<Arc<Zendesk>> {
+    Router::new()
+        .route_json("/api/v2/tickets", get(list_tickets).post(create_ticket))
+        .route_json("/api/v2/tickets/create_many", post(create_many))
+        .route_json("/api/v2/tickets/update_many", put(update_many))
+        .route_json(
+            "/api/v2/tickets/destroy_many",
+            axum::routing::delete(destroy_many),
+        )
+        .route_json(
+            "/api/v2/tickets/{ticket_id}",
+            get(show_ticket).put(update_ticket).delete(delete_ticket),
+        )
+        .route_json("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
+        .route_json("/api/v2/job_statuses/{job_status_id}", get(show_job))
+        .route_json("/api/v2/users", get(list_users).post(create_user))
+        .route_json("/api/v2/users/me", get(me))
+        .route_json("/api/v2/users/search", get(search_users))
+        .route_json(
+            "/api/v2/users/create_or_update",
+            post(create_or_update_user),
+        )
+        .route_json("/api/v2/users/{user_id}", get(show_user).put(update_user))
+}
+
+/// The answer to any path or method fake Zendesk does not serve.
+pub async fn invalid_endpoint() -> Response {
+    crate::vendors::unmatched(ZendeskError::InvalidEndpoint)
+}
+
+pub use super::wire::{TicketState, UserOut};

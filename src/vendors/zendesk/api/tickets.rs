@@ -1,0 +1,187 @@
+//! Tickets: create, show, update, delete, list, and a ticket's comments.
+
+use std::net::SocketAddr;
+
+use axum::extract::RawQuery;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::{Extension, extract::ConnectInfo};
+use serde::Serialize;
+use serde_json::json;
+
+use super::common::{Reply, Z, actor, query_pairs, root, ticket_and_audit, with_warning};
+use super::jobs::async_created;
+use crate::vendors::zendesk::accounts::Account;
+use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
+use crate::vendors::zendesk::extract::{BaseUrl, Caller, Host, base_url};
+use crate::vendors::zendesk::page;
+use crate::vendors::zendesk::resource::sideload;
+use crate::vendors::zendesk::wire::{
+    CONTENT_TYPE_JSON, Comment, TicketInput, TicketOut, api_warning, json_response,
+};
+use crate::vendors::{bytes_reply, json_bytes, serialization_bug};
+
+pub(super) async fn create_ticket(
+    Account(z): Z,
+    caller: Caller,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let input = TicketInput::parse(root(&body, "ticket")?, z.settings().unknown_fields)?;
+    let warning = api_warning("tickets", "create", "ticket", &input.ignored);
+    let base = base_url(&headers);
+    let now = z.now();
+    let mut store = z.store();
+    let (id, audit_id) =
+        store.create_ticket(&actor(caller, &headers, peer.map(|c| c.0.0)), input, now)?;
+    if query_pairs(q.as_deref())
+        .iter()
+        .any(|(k, v)| k == "async" && v == "true")
+    {
+        return Ok(with_warning(
+            async_created(&mut store, &base, id, now),
+            warning,
+        ));
+    }
+    let mut res = json_response(
+        StatusCode::CREATED,
+        &ticket_and_audit(&store, &base, id, audit_id)?,
+    );
+    if let Ok(loc) = HeaderValue::from_str(&format!("{base}/api/v2/tickets/{id}.json")) {
+        res.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(with_warning(res, warning))
+}
+
+pub(super) async fn show_ticket(
+    Account(z): Z,
+    IdParam(id): IdParam,
+    host: Host,
+    RawQuery(q): RawQuery,
+) -> Reply {
+    let store = z.store_read();
+    let ticket = store.ticket(id)?;
+    if let Some(q) = q.as_deref().filter(|q| q.contains("include=")) {
+        let base = format!("http://{}", host.as_str());
+        let mut one = json!({"ticket": TicketOut::new(&base, ticket)});
+        let query = sideload::Query::parse(Some(q));
+        sideload::attach(&store, &base, sideload::TICKETS, "ticket", &query, &mut one);
+        return Ok(json_response(StatusCode::OK, &one));
+    }
+    #[derive(Serialize)]
+    struct One<'a> {
+        ticket: TicketOut<'a>,
+    }
+    let reply = ticket.reply.get_or_render(host.as_str(), || {
+        let base = format!("http://{}", host.as_str());
+        json_bytes(&One {
+            ticket: TicketOut::new(&base, ticket),
+        })
+    });
+    Ok(match reply {
+        Ok(bytes) => bytes_reply(StatusCode::OK, CONTENT_TYPE_JSON, bytes),
+        Err(e) => serialization_bug(&e),
+    })
+}
+
+pub(super) async fn update_ticket(
+    Account(z): Z,
+    caller: Caller,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    IdParam(id): IdParam,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let input = TicketInput::parse(root(&body, "ticket")?, z.settings().unknown_fields)?;
+    let warning = api_warning("tickets", "update", "ticket", &input.ignored);
+    let base = base_url(&headers);
+    let now = z.now();
+    let mut store = z.store();
+    z.hit_ticket_update(&mut store, id, caller.0)?;
+    let audit_id = store.update_ticket(
+        &actor(caller, &headers, peer.map(|c| c.0.0)),
+        id,
+        input,
+        now,
+    )?;
+    let res = json_response(
+        StatusCode::OK,
+        &ticket_and_audit(&store, &base, id, audit_id)?,
+    );
+    Ok(with_warning(res, warning))
+}
+
+pub(super) async fn delete_ticket(Account(z): Z, IdParam(id): IdParam) -> Reply {
+    let now = z.now();
+    z.store().delete_ticket(id, now)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub(super) async fn list_tickets(
+    Account(z): Z,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
+    let index = z.hit_tickets_index();
+    if let Some(d) = index.filter(|d| !d.allowed) {
+        return Err(ZendeskError::RateLimited(d.reset_secs));
+    }
+    let query = query_pairs(q.as_deref());
+    let store = z.store_read();
+    let items: Vec<(u64, TicketOut<'_>)> = store
+        .tickets
+        .values()
+        .map(|t| (t.id, TicketOut::new(&base, t)))
+        .collect();
+    let mut page = page::list(
+        "tickets",
+        "/api/v2/tickets",
+        "nice_id",
+        &items,
+        &query,
+        &base,
+        &["include"],
+    )?;
+    let query = sideload::Query(query);
+    sideload::attach(
+        &store,
+        &base,
+        sideload::TICKETS,
+        "tickets",
+        &query,
+        &mut page,
+    );
+    let mut res = json_response(StatusCode::OK, &page);
+    if let Some(d) = index {
+        let v = format!(
+            "total={}; remaining={}; resets={}",
+            d.limit, d.remaining, d.reset_secs
+        );
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            res.headers_mut()
+                .insert("zendesk-ratelimit-tickets-index", v);
+        }
+    }
+    Ok(res)
+}
+
+pub(super) async fn list_comments(
+    Account(z): Z,
+    IdParam(id): IdParam,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
+    let query = query_pairs(q.as_deref());
+    let store = z.store_read();
+    let items: Vec<(u64, &Comment)> = store
+        .ticket(id)?
+        .comments
+        .iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let path = format!("/api/v2/tickets/{id}/comments");
+    let page = page::list("comments", &path, "id", &items, &query, &base, &[])?;
+    Ok(json_response(StatusCode::OK, &page))
+}
