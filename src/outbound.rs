@@ -327,14 +327,7 @@ pub async fn deliver<T: Transport>(
     let mut attempts = Vec::new();
     for attempt in 1u32.. {
         let req = first.take().unwrap_or_else(|| build(attempt));
-        let this = Attempt {
-            number: attempt,
-            dropped: fault::chaos::dropped(chaos.as_ref(), attempt),
-            mark: chaos
-                .as_ref()
-                .filter(|c| fault::chaos::marks(c, attempt))
-                .map(Chosen::mark),
-        };
+        let this = Attempt::under(chaos.as_ref(), attempt);
         let outcome = send_one(transport, recorder, vendor, delivery_id, req, timeout, this).await;
         if attempt == 1 && recorder.faults.outbound_active() {
             recorder.faults.first_attempt_sent();
@@ -358,26 +351,33 @@ pub async fn deliver<T: Transport>(
         .filter(|c| fault::chaos::duplicated(Some(c)) && !recorder.in_flight.is_cancelled());
     if let Some(c) = duplicate {
         // Sent again as the vendor builds a redelivery of the same events.
-        let attempt = u32::try_from(attempts.len())
-            .unwrap_or(u32::MAX)
-            .saturating_add(1);
-        let once = Attempt {
-            number: attempt,
-            dropped: false,
-            mark: Some(c.mark()),
-        };
-        send_one(
-            transport,
-            recorder,
-            vendor,
-            delivery_id,
-            build(attempt),
-            timeout,
-            once,
-        )
-        .await;
+        let once = Attempt::duplicate(c, attempts.len());
+        let req = build(once.number);
+        send_one(transport, recorder, vendor, delivery_id, req, timeout, once).await;
     }
     Delivery { attempts }
+}
+
+impl Attempt {
+    /// Attempt `number` of a delivery under the chaos rule `chaos`, if any.
+    fn under(chaos: Option<&Chosen>, number: u32) -> Self {
+        Self {
+            number,
+            dropped: fault::chaos::dropped(chaos, number),
+            mark: chaos
+                .filter(|c| fault::chaos::marks(c, number))
+                .map(Chosen::mark),
+        }
+    }
+
+    /// The duplicate the chaos rule `c` adds after `made` attempts.
+    fn duplicate(c: &Chosen, made: usize) -> Self {
+        Self {
+            number: u32::try_from(made).unwrap_or(u32::MAX).saturating_add(1),
+            dropped: false,
+            mark: Some(c.mark()),
+        }
+    }
 }
 
 /// The outbound rule for a delivery whose first attempt is `req`, if any.

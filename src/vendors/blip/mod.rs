@@ -10,13 +10,18 @@
 //! (a handoff, a customer message, the customer leaving) is driven from the
 //! control API's actions (`/blip/actions/...`).
 
+pub mod account;
 pub mod api;
+pub mod attendance;
+pub mod command;
+pub mod control;
 pub mod error;
 pub mod store;
+pub mod tickets;
 pub mod webhook;
 pub mod wire;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -28,8 +33,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use self::account::{Blip, Caller};
 use self::error::BlipError;
-use self::store::{Reasons, Store};
+use self::store::Store;
 use self::wire::{Reason, reason};
 use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::config::ConfigError;
@@ -244,82 +250,6 @@ impl BlipSettings {
     }
 }
 
-/// The bot a request authenticated as, put in request extensions by its gate.
-#[derive(Debug, Clone)]
-pub struct Caller(pub Arc<Bot>);
-
-/// Fake Blip: settings and state.
-pub struct Blip {
-    ctx: VendorCtx,
-    settings: BlipSettings,
-    reasons: Reasons,
-    store: Mutex<Store>,
-}
-
-impl Blip {
-    /// Fake Blip in its seeded state.
-    pub fn new(ctx: VendorCtx) -> Self {
-        let settings = ctx.config.blip.clone();
-        Self {
-            store: Mutex::new(Store::seeded(ctx.config.seed)),
-            reasons: Reasons {
-                ticket_not_found: settings.reasons.ticket_not_found.clone(),
-                ticket_closed: settings.reasons.ticket_closed.clone(),
-            },
-            settings,
-            ctx,
-        }
-    }
-
-    /// The store, locked. Never held across an `.await`.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The settings in force.
-    pub fn settings(&self) -> &BlipSettings {
-        &self.settings
-    }
-
-    /// The reasons of failures with configurable codes.
-    pub fn reasons(&self) -> &Reasons {
-        &self.reasons
-    }
-
-    /// The current time, from the run's clock.
-    pub fn now(&self) -> OffsetDateTime {
-        self.ctx.clock.now()
-    }
-
-    /// What the harness gave this vendor (outbound sender).
-    pub fn ctx(&self) -> &VendorCtx {
-        &self.ctx
-    }
-
-    /// The bot whose key this is (`Authorization: Key <key>`, scheme in any case).
-    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Bot, BlipError> {
-        let text = authorization.unwrap_or_default().trim();
-        let key = match text.split_once(' ') {
-            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("key") => rest.trim(),
-            _ => return Err(BlipError::Unauthorized),
-        };
-        self.settings
-            .bots
-            .iter()
-            .find(|b| b.key == key)
-            .cloned()
-            .ok_or(BlipError::Unauthorized)
-    }
-
-    /// The bot named `identifier`, or the first.
-    pub fn bot(&self, identifier: Option<&str>) -> Option<&Bot> {
-        match identifier {
-            Some(id) => self.settings.bots.iter().find(|b| b.identifier == id),
-            None => self.settings.bots.first(),
-        }
-    }
-}
-
 impl Vendor for Blip {
     fn check_signature(
         &self,
@@ -380,7 +310,7 @@ impl Vendor for Blip {
     }
 
     fn on_clock(self: Arc<Self>, now: OffsetDateTime) {
-        api::close_inactive(&self, now);
+        attendance::close_inactive(&self, now);
     }
 
     fn reject(&self, rejection: Rejection) -> Response {
@@ -421,7 +351,7 @@ impl Vendor for Blip {
     }
 
     fn control(self: Arc<Self>) -> Option<Router> {
-        Some(api::control_routes().with_state(self))
+        Some(control::control_routes().with_state(self))
     }
 
     fn seeded_authorization(&self) -> Option<String> {

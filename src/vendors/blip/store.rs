@@ -138,44 +138,7 @@ impl Store {
         let date = iso_millis(now);
         let sequential_id = self.next_sequential;
         self.next_sequential += 1;
-        let status = if n.agent.is_some() {
-            TicketStatus::Assigned
-        } else {
-            TicketStatus::Waiting
-        };
-        let ticket = Ticket {
-            id: id.clone(),
-            sequential_id,
-            sequential_suffix: None,
-            routing_owner_identity: None,
-            owner_identity: n.owner,
-            customer_domain: wire::domain_of(&n.customer),
-            customer_identity: n.customer,
-            agent_identity: n.agent,
-            provider: n.provider.to_owned(),
-            status,
-            storage_date: date.clone(),
-            expiration_date: None,
-            open_date: None,
-            close_date: None,
-            status_date: Some(date.clone()),
-            first_response_date: None,
-            external_id: Some(id),
-            rating: 0,
-            team: Some(n.team),
-            unread_messages: 0,
-            queue_position: None,
-            closed: false,
-            closed_by: None,
-            tags: None,
-            average_agent_response_time: None,
-            parent_sequential_id: n.parent,
-            customer_input: n
-                .input
-                .as_ref()
-                .map_or_else(|| json!({}), |(t, v)| wire::document_container(t, v)),
-            priority: 0,
-        };
+        let ticket = fresh_ticket(id, sequential_id, &n, &date);
         let mut transcript = Vec::new();
         if let Some((type_, content)) = n.input {
             let line_id = self.guid();
@@ -461,6 +424,49 @@ impl Store {
             m.insert(rec.ticket.id.clone(), v);
         }
         Value::Object(m)
+    }
+}
+
+/// A new ticket as Blip writes it: `Assigned` when it names an agent, else
+/// `Waiting`; the rest empty or zero.
+fn fresh_ticket(id: String, sequential_id: u64, n: &NewTicket, date: &str) -> Ticket {
+    let status = if n.agent.is_some() {
+        TicketStatus::Assigned
+    } else {
+        TicketStatus::Waiting
+    };
+    Ticket {
+        external_id: Some(id.clone()),
+        id,
+        sequential_id,
+        sequential_suffix: None,
+        routing_owner_identity: None,
+        owner_identity: n.owner.clone(),
+        customer_domain: wire::domain_of(&n.customer),
+        customer_identity: n.customer.clone(),
+        agent_identity: n.agent.clone(),
+        provider: n.provider.to_owned(),
+        status,
+        storage_date: date.to_owned(),
+        expiration_date: None,
+        open_date: None,
+        close_date: None,
+        status_date: Some(date.to_owned()),
+        first_response_date: None,
+        rating: 0,
+        team: Some(n.team.clone()),
+        unread_messages: 0,
+        queue_position: None,
+        closed: false,
+        closed_by: None,
+        tags: None,
+        average_agent_response_time: None,
+        parent_sequential_id: n.parent,
+        customer_input: n
+            .input
+            .as_ref()
+            .map_or_else(|| json!({}), |(t, v)| wire::document_container(t, v)),
+        priority: 0,
     }
 }
 

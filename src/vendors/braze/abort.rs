@@ -9,8 +9,7 @@
 
 use serde_json::Value;
 
-use super::webhook::Campaign;
-use crate::template::{Dialect, Templates};
+use crate::template::{Dialect, TemplateError, Templates};
 
 const MARK: &str = "@@fakedesk-abort-message@@";
 
@@ -63,52 +62,31 @@ pub fn aborted(rendered: &str) -> Option<String> {
     })
 }
 
-/// Renders one template with the tag understood: `Ok(Err(reason))` when it aborts.
+/// One template rendered with the tag understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendering {
+    /// The text; the tag did not run.
+    Text(String),
+    /// The tag ran, with this reason.
+    Aborted(String),
+}
+
+/// Renders one template with the tag understood.
 pub fn render(
     templates: &Templates,
     source: &str,
     globals: &Value,
-) -> Result<Result<String, String>, String> {
-    let text = templates
-        .render(Dialect::Braze, &rewrite(source), globals)
-        .map_err(|e| e.to_string())?;
+) -> Result<Rendering, TemplateError> {
+    let text = templates.render(Dialect::Braze, &rewrite(source), globals)?;
     Ok(match aborted(&text) {
-        Some(reason) => Err(reason),
-        None => Ok(text),
+        Some(reason) => Rendering::Aborted(reason),
+        None => Rendering::Text(text),
     })
 }
 
-/// Whether any template of the campaign aborts for these globals, and why.
-pub fn campaign_aborts(c: &Campaign, templates: &Templates, globals: &Value) -> Option<String> {
-    let parts = std::iter::once(&c.url)
-        .chain(c.headers.values())
-        .chain(std::iter::once(&c.body))
-        .chain(c.pairs.values());
-    for source in parts.filter(|s| s.contains("abort_message")) {
-        if let Ok(Err(reason)) = render(templates, source, globals) {
-            return Some(reason);
-        }
-    }
-    None
-}
-
-/// A campaign whose templates no longer hold the tag (so a send renders cleanly
-/// once [`campaign_aborts`] said it does not abort).
-pub fn without_tag(c: &Campaign) -> Campaign {
-    let strip = |s: &String| {
-        if s.contains("abort_message") {
-            rewrite(s).replace(MARK, "")
-        } else {
-            s.clone()
-        }
-    };
-    let mut c = c.clone();
-    c.url = strip(&c.url);
-    c.body = strip(&c.body);
-    for v in c.headers.values_mut().chain(c.pairs.values_mut()) {
-        *v = strip(v);
-    }
-    c
+/// `source` with every `{% abort_message %}` taken out.
+pub fn strip(source: &str) -> String {
+    rewrite(source).replace(MARK, "")
 }
 
 #[cfg(test)]
@@ -121,16 +99,16 @@ mod tests {
         let t = Templates::new();
         let src = "{% if ${first_name} == blank %}{% abort_message('no name') %}{% endif %}Hi {{${first_name}}}";
         assert_eq!(
-            render(&t, src, &json!({"first_name": null})),
-            Ok(Err("no name".to_owned()))
+            render(&t, src, &json!({"first_name": null})).unwrap(),
+            Rendering::Aborted("no name".to_owned())
         );
         assert_eq!(
-            render(&t, src, &json!({"first_name": "Ana"})),
-            Ok(Ok("Hi Ana".to_owned()))
+            render(&t, src, &json!({"first_name": "Ana"})).unwrap(),
+            Rendering::Text("Hi Ana".to_owned())
         );
         assert_eq!(
-            render(&t, "{% abort_message() %}", &json!({})),
-            Ok(Err(DEFAULT_LOG.to_owned()))
+            render(&t, "{% abort_message() %}", &json!({})).unwrap(),
+            Rendering::Aborted(DEFAULT_LOG.to_owned())
         );
     }
 }

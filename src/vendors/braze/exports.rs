@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::Braze;
+use super::account::Braze;
 use super::error::{BrazeError, json_response};
 use super::messaging::ALL_USERS_SEGMENT;
 use super::webhook::{Campaign, RequestFormat};

@@ -1,5 +1,5 @@
-//! Braze's send endpoints (REFERENCE braze-rest 3): `/messages/send`,
-//! `/campaigns/trigger/send`, `/canvas/trigger/send` and `/sends/id/create`.
+//! Braze's send endpoints (REFERENCE braze-rest 3): `/messages/send`, and the
+//! recipients, webhook sends and dispatch records every send shares.
 //!
 //! A send answers 201 with a `dispatch_id` once accepted; rendering happens per
 //! recipient afterwards, as in Braze, so neither an unknown user nor
@@ -15,9 +15,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::Braze;
 use super::abort;
-use super::api::deliver;
+use super::account::Braze;
+use super::delivery::deliver;
 use super::error::{BrazeError, BrazeJson, json_response};
 use super::state::{Dispatch, MessageRecord};
 use super::store::{Profile, SendRecord};
@@ -26,18 +26,18 @@ use super::webhook::{self, Campaign, Recipient, RequestFormat, WebhookMethod};
 use super::wire::{self, Identifier, UserAlias};
 
 type B = State<Arc<Braze>>;
-type Reply = Result<Response, BrazeError>;
+pub(super) type Reply = Result<Response, BrazeError>;
 
-fn bad(message: &str) -> BrazeError {
+pub(super) fn bad(message: &str) -> BrazeError {
     BrazeError::BadRequest(message.to_owned())
 }
 
 /// One resolved recipient: who was asked for, the profile found (if any), and the
 /// properties for its templates.
-struct Target {
+pub(super) struct Target {
     asked: Value,
     profile: Option<Profile>,
-    properties: Value,
+    pub(super) properties: Value,
 }
 
 fn recipient_of(p: &Profile) -> Recipient {
@@ -106,7 +106,7 @@ fn webhook_campaign(o: &Map<String, Value>, name: &str, id: &str) -> Result<Camp
 }
 
 /// Renders a campaign for one target and starts its delivery, or records why not.
-fn send_webhook(
+pub(super) fn send_webhook(
     b: &Arc<Braze>,
     c: &Campaign,
     t: &Target,
@@ -135,13 +135,16 @@ fn send_webhook(
     );
     webhook::merge_globals(&mut globals, extra);
     let templates = &b.ctx().templates;
-    if let Some(reason) = abort::campaign_aborts(c, templates, &globals) {
+    if let Some(reason) = c.aborts(templates, &globals) {
         record.status = "aborted";
         record.abort_type = Some("liquid_abort_message");
         record.abort_log = Some(reason);
         return record;
     }
-    match abort::without_tag(c).render(templates, &globals, &b.settings().webhooks.user_agent) {
+    match c
+        .without_abort_tag()
+        .render(templates, &globals, &b.settings().webhooks.user_agent)
+    {
         Ok(r) => {
             let id = b.store().hex_id(24);
             b.store().sends.push(SendRecord {
@@ -200,8 +203,8 @@ fn send_other(b: &Braze, channel: &str, o: &Value, t: &Target, dispatch: &str) -
     for (k, v) in o.as_object().into_iter().flatten() {
         let out = match v {
             Value::String(s) => match abort::render(&b.ctx().templates, s, &globals) {
-                Ok(Ok(text)) => json!(text),
-                Ok(Err(reason)) => {
+                Ok(abort::Rendering::Text(text)) => json!(text),
+                Ok(abort::Rendering::Aborted(reason)) => {
                     record.status = "aborted";
                     record.abort_type = Some("liquid_abort_message");
                     record.abort_log = Some(reason);
@@ -278,7 +281,7 @@ fn everybody(b: &Braze, properties: &Value) -> Vec<Target> {
 /// The id of the one segment the fake has: all users.
 pub const ALL_USERS_SEGMENT: &str = "00000000-0000-4000-8000-0000a11a5e65";
 
-fn record(b: &Braze, d: Dispatch) -> String {
+pub(super) fn record(b: &Braze, d: Dispatch) -> String {
     let id = d.dispatch_id.clone();
     b.store().api.dispatches.push(d);
     id
@@ -381,7 +384,7 @@ pub fn send_messages(
 /// The `recipients` of a trigger send, with each one's properties (`key`:
 /// `trigger_properties`, or `context`/`canvas_entry_properties`), creating users
 /// with `send_to_existing_only: false` and applying `attributes` first.
-fn recipients(
+pub(super) fn recipients(
     b: &Braze,
     body: &Map<String, Value>,
     keys: &[&str],
@@ -435,7 +438,7 @@ fn one_recipient(b: &Braze, r: &Value, keys: &[&str], top: &Value) -> Result<Tar
             json!(id_text(v).unwrap_or_default()),
         );
     }
-    let who = wire::identifier(&ident).map_err(|e| bad(&e))?;
+    let who = wire::identifier(&ident).map_err(|e| bad(&e.0))?;
     let existing_only = o
         .get("send_to_existing_only")
         .and_then(Value::as_bool)
@@ -480,120 +483,7 @@ fn track_attributes(
     Ok(())
 }
 
-/// `/campaigns/trigger/send` (and its schedules): an API-triggered campaign (configured or made
-/// through the control API), `{{api_trigger_properties.${key}}}` from the top-level
-/// and per-recipient `trigger_properties`.
-pub fn trigger_campaign(
-    b: &Arc<Braze>,
-    body: &Map<String, Value>,
-    dispatch_id: String,
-    endpoint: &'static str,
-) -> Result<String, BrazeError> {
-    let Some(id) = body.get("campaign_id").and_then(Value::as_str) else {
-        return Err(bad(
-            "campaign_id must be a string of the campaign api identifier",
-        ));
-    };
-    let Some(campaign) = b.store().campaign(id).cloned() else {
-        return Err(bad("Invalid Campaign ID"));
-    };
-    let targets = recipients(b, body, &["trigger_properties"])?;
-    let records = targets
-        .iter()
-        .map(|t| send_webhook(b, &campaign, t, &dispatch_id, &json!({})))
-        .collect();
-    let id = record(
-        b,
-        Dispatch {
-            dispatch_id,
-            endpoint,
-            campaign_id: Some(campaign.id),
-            canvas_id: None,
-            send_id: body
-                .get("send_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            messages: records,
-            error: None,
-        },
-    );
-    Ok(id)
-}
-
-/// `/canvas/trigger/send` (and its schedules): an API-triggered Canvas's webhook step, with
-/// `context` or the older `canvas_entry_properties` (both accepted, both readable
-/// in Liquid as `{{context.${key}}}` and `{{canvas_entry_properties.${key}}}`).
-pub fn trigger_canvas(
-    b: &Arc<Braze>,
-    body: &Map<String, Value>,
-    dispatch_id: String,
-    endpoint: &'static str,
-) -> Result<String, BrazeError> {
-    let Some(id) = body.get("canvas_id").and_then(Value::as_str) else {
-        return Err(bad(
-            "canvas_id must be a string of the Canvas api identifier",
-        ));
-    };
-    let Some(canvas) = b.store().api.canvases.iter().find(|c| c.id == id).cloned() else {
-        return Err(bad(
-            "canvas_id must be a string of the Canvas api identifier",
-        ));
-    };
-    let targets = recipients(b, body, &["context", "canvas_entry_properties"])?;
-    let records = targets
-        .iter()
-        .map(|t| {
-            let extra = json!({
-                "context": t.properties,
-                "canvas_entry_properties": t.properties,
-                "canvas": {"name": canvas.name, "api_id": canvas.id},
-            });
-            send_webhook(b, &canvas, t, &dispatch_id, &extra)
-        })
-        .collect();
-    let id = record(
-        b,
-        Dispatch {
-            dispatch_id,
-            endpoint,
-            campaign_id: None,
-            canvas_id: Some(canvas.id),
-            send_id: None,
-            messages: records,
-            error: None,
-        },
-    );
-    Ok(id)
-}
-
-/// `POST /sends/id/create`: 201 `{"message": "success", "send_id": ...}` (status
-/// UNVERIFIED); the campaign must exist.
-pub async fn send_id_create(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
-    let Some(campaign) = body.get("campaign_id").and_then(Value::as_str) else {
-        return Err(bad(
-            "campaign_id must be a string of the campaign api identifier",
-        ));
-    };
-    let mut store = b.store();
-    if store.campaign(campaign).is_none() {
-        return Err(bad("Invalid Campaign ID"));
-    }
-    let send_id = match body.get("send_id").and_then(Value::as_str) {
-        Some(s) if !s.is_empty() && s.len() <= 64 => s.to_owned(),
-        Some(_) => return Err(bad("send_id must be a string of at most 64 characters")),
-        None => store.hex_id(32),
-    };
-    let pair = (campaign.to_owned(), send_id.clone());
-    if !store.api.send_ids.contains(&pair) {
-        store.api.send_ids.push(pair);
-    }
-    Ok(json_response(
-        StatusCode::CREATED,
-        &json!({"message": "success", "send_id": send_id}),
-    ))
-}
-
-fn created(dispatch_id: &str) -> Response {
+pub(super) fn created(dispatch_id: &str) -> Response {
     json_response(
         StatusCode::CREATED,
         &json!({"dispatch_id": dispatch_id, "message": "success"}),
@@ -604,26 +494,4 @@ fn created(dispatch_id: &str) -> Response {
 pub async fn messages_send(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
     let d = b.store().hex_id(32);
     Ok(created(&send_messages(&b, &body, d, "/messages/send")?))
-}
-
-/// `POST /campaigns/trigger/send`.
-pub async fn campaign_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
-    let d = b.store().hex_id(32);
-    Ok(created(&trigger_campaign(
-        &b,
-        &body,
-        d,
-        "/campaigns/trigger/send",
-    )?))
-}
-
-/// `POST /canvas/trigger/send`.
-pub async fn canvas_trigger(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
-    let d = b.store().hex_id(32);
-    Ok(created(&trigger_canvas(
-        &b,
-        &body,
-        d,
-        "/canvas/trigger/send",
-    )?))
 }

@@ -9,20 +9,25 @@
 //! [`webhook`] describes, and are sent from the control API (`/braze/...`).
 
 pub mod abort;
+pub mod account;
 pub mod api;
+pub mod control;
+pub mod delivery;
 pub mod endpoints;
 pub mod error;
+pub mod export_ids;
 pub mod exports;
+pub mod limits;
 pub mod messaging;
 pub mod schedules;
 pub mod state;
 pub mod store;
+pub mod triggers;
 pub mod users;
 pub mod webhook;
 pub mod wire;
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -32,15 +37,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
-use self::endpoints::Pool;
+use self::account::Braze;
 use self::error::BrazeError;
-use self::store::Store;
+use self::limits::{Endpoint, Limiters};
 use self::webhook::Campaign;
 use super::{Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::config::ConfigError;
-use crate::ratelimit::{Decision, Window};
 
 /// How the harness builds fake Braze.
 pub const REGISTRATION: Registration = Registration {
@@ -331,179 +334,6 @@ impl BrazeSettings {
     }
 }
 
-/// Which budget and permission a path falls under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `POST /users/track`.
-    UsersTrack,
-    /// `POST /users/export/ids`.
-    UsersExportIds,
-    /// An endpoint of [`endpoints::ROUTES`].
-    Listed(&'static endpoints::Route),
-    /// Anything else (answered 404).
-    Other,
-}
-
-impl Endpoint {
-    /// The endpoint a request path names.
-    pub fn of(path: &str) -> Self {
-        match path {
-            "/users/track" => Self::UsersTrack,
-            "/users/export/ids" => Self::UsersExportIds,
-            p => endpoints::find(p).map_or(Self::Other, Self::Listed),
-        }
-    }
-
-    /// The permission the key needs (\[DOC\]).
-    pub fn permission(self) -> Option<&'static str> {
-        match self {
-            Self::UsersTrack => Some("users.track"),
-            Self::UsersExportIds => Some("users.export.ids"),
-            Self::Listed(r) => Some(r.permission),
-            Self::Other => None,
-        }
-    }
-
-    fn budget(self, r: &RateLimitSettings) -> Budget {
-        match self {
-            Self::UsersTrack => r.users_track,
-            Self::UsersExportIds => r.users_export_ids,
-            Self::Listed(route) => match route.pool {
-                Pool::UserData => r.user_data,
-                Pool::ExternalIds => r.external_ids,
-                Pool::TrackSync => r.users_track_sync,
-                Pool::EventsList => r.events_list,
-                Pool::SendIds => r.sends_id_create,
-                Pool::Hourly => r.other,
-            },
-            Self::Other => r.other,
-        }
-    }
-}
-
-/// One rate-limit window per endpoint.
-#[derive(Debug, Clone)]
-struct Limiters {
-    users_track: Window,
-    users_export_ids: Window,
-    other: Window,
-    pools: BTreeMap<Pool, Window>,
-    settings: RateLimitSettings,
-}
-
-impl Limiters {
-    fn new(r: &RateLimitSettings) -> Self {
-        let w = |b: Budget| Window::new(b.requests, b.window_secs);
-        Self {
-            users_track: w(r.users_track),
-            users_export_ids: w(r.users_export_ids),
-            other: w(r.other),
-            pools: BTreeMap::new(),
-            settings: r.clone(),
-        }
-    }
-
-    fn window(&mut self, e: Endpoint) -> &mut Window {
-        match e {
-            Endpoint::UsersTrack => &mut self.users_track,
-            Endpoint::UsersExportIds => &mut self.users_export_ids,
-            Endpoint::Listed(r) if r.pool != Pool::Hourly => {
-                let b = e.budget(&self.settings);
-                self.pools
-                    .entry(r.pool)
-                    .or_insert_with(|| Window::new(b.requests, b.window_secs))
-            }
-            Endpoint::Listed(_) | Endpoint::Other => &mut self.other,
-        }
-    }
-}
-
-/// The seeded store: the configured campaigns and Canvases.
-fn seeded(ctx: &VendorCtx) -> Store {
-    let s = &ctx.config.braze;
-    let mut store = Store::seeded(ctx.config.seed, &s.campaigns);
-    for c in &s.canvases {
-        let mut c = c.clone();
-        if c.id.is_empty() {
-            c.id = store.uuid();
-        }
-        store.api.canvases.push(c);
-    }
-    store
-}
-
-/// Fake Braze: settings, state and the workspace's rate-limit windows.
-pub struct Braze {
-    ctx: VendorCtx,
-    settings: BrazeSettings,
-    store: Mutex<Store>,
-    limiters: Mutex<Limiters>,
-}
-
-impl Braze {
-    /// Fake Braze in its seeded state.
-    pub fn new(ctx: VendorCtx) -> Self {
-        let settings = ctx.config.braze.clone();
-        Self {
-            store: Mutex::new(seeded(&ctx)),
-            limiters: Mutex::new(Limiters::new(&settings.rate_limit)),
-            settings,
-            ctx,
-        }
-    }
-
-    /// The store, locked. Never held across an `.await`.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The settings in force.
-    pub fn settings(&self) -> &BrazeSettings {
-        &self.settings
-    }
-
-    /// The current time, from the run's clock.
-    pub fn now(&self) -> OffsetDateTime {
-        self.ctx.clock.now()
-    }
-
-    /// What the harness gave this vendor (templates, outbound sender).
-    pub fn ctx(&self) -> &VendorCtx {
-        &self.ctx
-    }
-
-    fn limits_on(&self) -> bool {
-        self.settings.rate_limit.enabled && self.ctx.config.rate_limits
-    }
-
-    fn hit(&self, e: Endpoint, now: OffsetDateTime) -> Option<Decision> {
-        if !self.limits_on() {
-            return None;
-        }
-        let mut limiters = self.limiters.lock().unwrap_or_else(|p| p.into_inner());
-        Some(limiters.window(e).hit(now))
-    }
-
-    /// Checks a key against the configured ones and the endpoint's permission.
-    pub fn authorize(&self, key: Option<&str>, e: Endpoint) -> Result<(), BrazeError> {
-        let sent = key.unwrap_or_default();
-        let msg = &self.settings.messages;
-        let Some(known) = self.settings.api_keys.iter().find(|k| k.key == sent) else {
-            return Err(BrazeError::Unauthorized(
-                msg.invalid_api_key.replace("{key}", sent),
-            ));
-        };
-        match e.permission() {
-            Some(p) if !known.permissions.iter().any(|x| x == p) => Err(BrazeError::Forbidden(
-                msg.forbidden
-                    .replace("{permission}", p)
-                    .replace("{key}", sent),
-            )),
-            _ => Ok(()),
-        }
-    }
-}
-
 impl Vendor for Braze {
     fn name(&self) -> &'static str {
         REGISTRATION.name
@@ -530,7 +360,7 @@ impl Vendor for Braze {
     }
 
     fn reset(&self) {
-        *self.store() = seeded(&self.ctx);
+        *self.store() = account::seeded(&self.ctx);
         *self.limiters.lock().unwrap_or_else(|p| p.into_inner()) =
             Limiters::new(&self.settings.rate_limit);
     }
@@ -603,7 +433,7 @@ impl Vendor for Braze {
     }
 
     fn control(self: Arc<Self>) -> Option<Router> {
-        Some(api::control_routes().with_state(self))
+        Some(control::control_routes().with_state(self))
     }
 
     fn seeded_authorization(&self) -> Option<String> {

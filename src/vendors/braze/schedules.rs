@@ -17,10 +17,11 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
 
-use super::Braze;
+use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
-use super::messaging::{send_messages, trigger_campaign, trigger_canvas};
+use super::messaging::send_messages;
 use super::state::{Dispatch, Schedule};
+use super::triggers::{trigger_campaign, trigger_canvas};
 use super::wire;
 
 type B = State<Arc<Braze>>;

@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 use super::state::ApiState;
 use super::webhook::Campaign;
 use super::wire::{
-    AttributesInput, CustomOp, EventInput, Identifier, MinorError, PurchaseInput, TrackRequest,
-    UserAlias,
+    AttributesInput, CustomOp, EventInput, Identifier, Invalid, MinorError, PurchaseInput,
+    TrackRequest, UserAlias,
 };
 use crate::clock::iso_millis;
 use crate::ids::IdGen;
@@ -305,7 +305,7 @@ impl Store {
     /// returns how many were processed.
     fn each<T>(
         &mut self,
-        items: Vec<Result<T, String>>,
+        items: Vec<Result<T, Invalid>>,
         input_array: &'static str,
         errors: &mut Vec<MinorError>,
         mut apply: impl FnMut(&mut Self, T),
@@ -317,7 +317,7 @@ impl Store {
                     apply(self, v);
                     processed += 1;
                 }
-                Err(kind) => errors.push(MinorError {
+                Err(Invalid(kind)) => errors.push(MinorError {
                     kind,
                     input_array,
                     index,

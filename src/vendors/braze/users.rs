@@ -11,8 +11,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::Braze;
+use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
+use super::export_ids;
 use super::store::{Profile, Store};
 use super::wire::{self, Identifier, UserAlias};
 
@@ -530,7 +531,7 @@ fn sync_user(p: &Profile, key: &str, object: &Value) -> Value {
             break;
         }
     }
-    let full = wire::export_user(p, None);
+    let full = export_ids::export_user(p, None);
     match key {
         "attributes" => {
             let touched: Map<String, Value> = p

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::WebhookSettings;
+use super::abort;
 use crate::outbound::{Outcome, Outgoing, RetryPolicy};
 use crate::template::{Dialect, TemplateError, Templates};
 
@@ -138,7 +139,7 @@ impl Campaign {
         // (Render errors depend on the user's data: they are reported at send.)
         for (part, source) in self.templates() {
             if let Err(e @ TemplateError::Parse(_)) =
-                templates.render(Dialect::Braze, &super::abort::rewrite(source), &json!({}))
+                templates.render(Dialect::Braze, &abort::rewrite(source), &json!({}))
             {
                 out.push(format!("{at}.{part}: {e}"));
             }
@@ -191,28 +192,7 @@ impl Campaign {
         }
         // Vendor quirk: Braze only calls ports 80 and 443; the fake calls any port,
         // since receivers under test listen on ephemeral ones.
-        let mut headers = HeaderMap::new();
-        for (name, source) in &self.headers {
-            let part = format!("headers.{name}");
-            let value = render(&part, source)?;
-            let bad = |message: String| RenderError {
-                part: part.clone(),
-                message,
-            };
-            let name = HeaderName::try_from(name.as_str())
-                .map_err(|e| bad(format!("invalid header name: {e}")))?;
-            let value = HeaderValue::from_str(value.trim())
-                .map_err(|_| bad(format!("`{value}` is not a valid header value")))?;
-            headers.append(name, value);
-        }
-        // Vendor quirk: `User-Agent: Braze Sender <hash>` is documented for
-        // Connected Content; for webhooks it is UNVERIFIED.
-        if !user_agent.is_empty()
-            && !headers.contains_key(header::USER_AGENT)
-            && let Ok(v) = HeaderValue::from_str(user_agent)
-        {
-            headers.insert(header::USER_AGENT, v);
-        }
+        let mut headers = self.render_headers(&render, user_agent)?;
         let body = match self.request_format {
             RequestFormat::RawText => render("body", &self.body)?,
             RequestFormat::JsonKeyValuePairs => {
@@ -242,6 +222,71 @@ impl Campaign {
                 body: Bytes::from(body),
             },
         })
+    }
+
+    /// The campaign's headers rendered, and `User-Agent` unless one is set.
+    fn render_headers(
+        &self,
+        render: &dyn Fn(&str, &str) -> Result<String, RenderError>,
+        user_agent: &str,
+    ) -> Result<HeaderMap, RenderError> {
+        let mut headers = HeaderMap::new();
+        for (name, source) in &self.headers {
+            let part = format!("headers.{name}");
+            let value = render(&part, source)?;
+            let bad = |message: String| RenderError {
+                part: part.clone(),
+                message,
+            };
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|e| bad(format!("invalid header name: {e}")))?;
+            let value = HeaderValue::from_str(value.trim())
+                .map_err(|_| bad(format!("`{value}` is not a valid header value")))?;
+            headers.append(name, value);
+        }
+        // Vendor quirk: `User-Agent: Braze Sender <hash>` is documented for
+        // Connected Content; for webhooks it is UNVERIFIED.
+        if !user_agent.is_empty()
+            && !headers.contains_key(header::USER_AGENT)
+            && let Ok(v) = HeaderValue::from_str(user_agent)
+        {
+            headers.insert(header::USER_AGENT, v);
+        }
+        Ok(headers)
+    }
+
+    /// Whether any template of the campaign aborts for these globals, and why.
+    pub fn aborts(&self, templates: &Templates, globals: &Value) -> Option<String> {
+        let parts = std::iter::once(&self.url)
+            .chain(self.headers.values())
+            .chain(std::iter::once(&self.body))
+            .chain(self.pairs.values());
+        for source in parts.filter(|s| s.contains("abort_message")) {
+            if let Ok(abort::Rendering::Aborted(reason)) = abort::render(templates, source, globals)
+            {
+                return Some(reason);
+            }
+        }
+        None
+    }
+
+    /// The campaign with its templates no longer holding `{% abort_message %}` (so
+    /// a send renders cleanly once [`Campaign::aborts`] said it does not abort).
+    pub fn without_abort_tag(&self) -> Self {
+        let strip = |s: &String| {
+            if s.contains("abort_message") {
+                abort::strip(s)
+            } else {
+                s.clone()
+            }
+        };
+        let mut c = self.clone();
+        c.url = strip(&c.url);
+        c.body = strip(&c.body);
+        for v in c.headers.values_mut().chain(c.pairs.values_mut()) {
+            *v = strip(v);
+        }
+        c
     }
 }
 

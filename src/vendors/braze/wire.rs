@@ -1,18 +1,15 @@
-//! Braze's JSON (REFERENCE 2.3): the objects `/users/track` accepts and the request
-//! `/users/export/ids` takes.
+//! Braze's JSON (REFERENCE 2.3): the objects `/users/track` accepts.
 //!
 //! Bodies are read from `serde_json::Value` by hand, so each problem is reported the
 //! way Braze reports it: a fatal 400 for the request as a whole, or a minor error
 //! `{type, input_array, index}` for one object while the others are still processed.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Number, Value, json};
+use serde_json::{Map, Number, Value};
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime};
 
 use super::error::BrazeError;
-use super::store::Profile;
-use crate::clock::iso_millis;
 
 /// The minor error of an object without a usable identifier (\[3P\] Go client fixture).
 pub const IDENTIFIER_REQUIRED: &str = "'external_id' or 'braze_id' or 'user_alias' is required";
@@ -52,45 +49,6 @@ const IDENTIFIER_KEYS: &[&str] = &[
     "_update_existing_only",
 ];
 
-/// `fields_to_export` values Braze documents for `/users/export/ids` (\[DOC\]
-/// post_users_identifier.md). The fake fills the ones it models and leaves the
-/// others (devices, campaigns received...) out.
-pub const EXPORT_FIELDS: &[&str] = &[
-    "apps",
-    "attributed_campaign",
-    "attributed_source",
-    "attributed_adgroup",
-    "attributed_ad",
-    "braze_id",
-    "campaigns_received",
-    "canvases_received",
-    "cards_clicked",
-    "country",
-    "created_at",
-    "custom_attributes",
-    "custom_events",
-    "devices",
-    "dob",
-    "email",
-    "email_subscribe",
-    "external_id",
-    "first_name",
-    "gender",
-    "home_city",
-    "language",
-    "last_coordinates",
-    "last_name",
-    "phone",
-    "purchases",
-    "push_subscribe",
-    "push_tokens",
-    "random_bucket",
-    "time_zone",
-    "total_revenue",
-    "uninstalled_at",
-    "user_aliases",
-];
-
 /// A user alias: a name unique within its label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserAlias {
@@ -113,6 +71,18 @@ pub enum Identifier {
     Email(String),
     /// `phone`, when neither a primary identifier nor an email is given.
     Phone(String),
+}
+
+/// Why one object of a `/users/track` array is skipped: the text of its minor
+/// error's `type`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl From<&str> for Invalid {
+    fn from(text: &str) -> Self {
+        Self(text.to_owned())
+    }
 }
 
 /// A per-object problem, reported in the 201's `errors` while the other objects are
@@ -211,11 +181,11 @@ pub struct PurchaseInput {
 #[derive(Debug, Default)]
 pub struct TrackRequest {
     /// `attributes`.
-    pub attributes: Option<Vec<Result<AttributesInput, String>>>,
+    pub attributes: Option<Vec<Result<AttributesInput, Invalid>>>,
     /// `events`.
-    pub events: Option<Vec<Result<EventInput, String>>>,
+    pub events: Option<Vec<Result<EventInput, Invalid>>>,
     /// `purchases`.
-    pub purchases: Option<Vec<Result<PurchaseInput, String>>>,
+    pub purchases: Option<Vec<Result<PurchaseInput, Invalid>>>,
 }
 
 /// Reads a `/users/track` body. Fatal problems (an array that is not an array, more
@@ -248,25 +218,25 @@ pub fn parse_track(body: &Map<String, Value>, max: usize) -> Result<TrackRequest
     })
 }
 
-fn object(v: &Value) -> Result<&Map<String, Value>, String> {
-    v.as_object().ok_or_else(|| NOT_AN_OBJECT.to_owned())
+fn object(v: &Value) -> Result<&Map<String, Value>, Invalid> {
+    v.as_object().ok_or_else(|| Invalid::from(NOT_AN_OBJECT))
 }
 
-fn present<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(super) fn present<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     o.get(key).filter(|v| !v.is_null())
 }
 
-fn string_field(o: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+pub(super) fn string_field(o: &Map<String, Value>, key: &str) -> Result<Option<String>, Invalid> {
     match present(o, key) {
         None => Ok(None),
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-        Some(_) => Err(format!("'{key}' must be a non-empty string")),
+        Some(_) => Err(Invalid(format!("'{key}' must be a non-empty string"))),
     }
 }
 
 /// The identifier of an object: exactly one of external_id, user_alias, braze_id;
 /// without any, `email`, then `phone` (email wins over phone).
-pub fn identifier(o: &Map<String, Value>) -> Result<Identifier, String> {
+pub fn identifier(o: &Map<String, Value>) -> Result<Identifier, Invalid> {
     let mut primary = Vec::new();
     if let Some(id) = string_field(o, "external_id")? {
         primary.push(Identifier::ExternalId(id));
@@ -275,14 +245,14 @@ pub fn identifier(o: &Map<String, Value>) -> Result<Identifier, String> {
         let alias = serde_json::from_value::<UserAlias>(alias.clone())
             .ok()
             .filter(|a| !a.alias_name.is_empty() && !a.alias_label.is_empty())
-            .ok_or_else(|| ALIAS_SHAPE.to_owned())?;
+            .ok_or_else(|| Invalid::from(ALIAS_SHAPE))?;
         primary.push(Identifier::Alias(alias));
     }
     if let Some(id) = string_field(o, "braze_id")? {
         primary.push(Identifier::BrazeId(id));
     }
     if primary.len() > 1 {
-        return Err(ONE_IDENTIFIER.to_owned());
+        return Err(Invalid::from(ONE_IDENTIFIER));
     }
     if let Some(p) = primary.pop() {
         return Ok(p);
@@ -293,16 +263,16 @@ pub fn identifier(o: &Map<String, Value>) -> Result<Identifier, String> {
     if let Some(phone) = string_field(o, "phone")? {
         return Ok(Identifier::Phone(phone));
     }
-    Err(IDENTIFIER_REQUIRED.to_owned())
+    Err(Invalid::from(IDENTIFIER_REQUIRED))
 }
 
-fn attributes(v: &Value) -> Result<AttributesInput, String> {
+fn attributes(v: &Value) -> Result<AttributesInput, Invalid> {
     let o = object(v)?;
     let who = identifier(o)?;
     let update_existing_only = match present(o, "_update_existing_only") {
         None => None,
         Some(Value::Bool(b)) => Some(*b),
-        Some(_) => return Err("'_update_existing_only' must be a boolean".to_owned()),
+        Some(_) => return Err(Invalid::from("'_update_existing_only' must be a boolean")),
     };
     let mut standard = Vec::new();
     let mut custom = Vec::new();
@@ -314,7 +284,9 @@ fn attributes(v: &Value) -> Result<AttributesInput, String> {
             standard.push((key.clone(), standard_value(key, value)?));
         } else {
             if key.starts_with('$') {
-                return Err(format!("custom attribute '{key}' must not start with '$'"));
+                return Err(Invalid(format!(
+                    "custom attribute '{key}' must not start with '$'"
+                )));
             }
             custom.push((key.clone(), custom_op(value)));
         }
@@ -330,12 +302,12 @@ fn attributes(v: &Value) -> Result<AttributesInput, String> {
 /// Checks a standard attribute's value; `null` is always allowed (it unsets).
 // Vendor quirk: the accepted values are [DOC]; that a bad value is a minor error
 // for the whole object (rather than a silently dropped field) is UNVERIFIED.
-fn standard_value(key: &str, value: &Value) -> Result<Value, String> {
+fn standard_value(key: &str, value: &Value) -> Result<Value, Invalid> {
     if value.is_null() {
         return Ok(Value::Null);
     }
     let text = value.as_str();
-    let bad = |what: &str| Err(format!("'{key}' must be {what}"));
+    let bad = |what: &str| Err(Invalid(format!("'{key}' must be {what}")));
     match key {
         "gender" => match text.map(str::to_ascii_uppercase).as_deref() {
             Some(g @ ("M" | "F" | "O" | "N" | "P")) => Ok(Value::String(g.to_owned())),
@@ -392,35 +364,35 @@ fn custom_op(value: &Value) -> CustomOp {
     CustomOp::Set(value.clone())
 }
 
-fn time_field(o: &Map<String, Value>) -> Result<OffsetDateTime, String> {
+fn time_field(o: &Map<String, Value>) -> Result<OffsetDateTime, Invalid> {
     match present(o, "time") {
-        None => Err("'time' is required".to_owned()),
+        None => Err(Invalid::from("'time' is required")),
         Some(Value::String(s)) => {
-            parse_time(s).ok_or_else(|| format!("'time' is not an ISO-8601 time: {s}"))
+            parse_time(s).ok_or_else(|| Invalid(format!("'time' is not an ISO-8601 time: {s}")))
         }
-        Some(_) => Err("'time' must be an ISO-8601 string".to_owned()),
+        Some(_) => Err(Invalid::from("'time' must be an ISO-8601 string")),
     }
 }
 
-fn properties(o: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+fn properties(o: &Map<String, Value>) -> Result<Map<String, Value>, Invalid> {
     match present(o, "properties") {
         None => Ok(Map::new()),
         Some(Value::Object(p)) => {
             if let Some(k) = p.keys().find(|k| k.starts_with('$') || k.len() > 255) {
-                return Err(format!(
+                return Err(Invalid(format!(
                     "property key '{k}' must not start with '$' or exceed 255 characters"
-                ));
+                )));
             }
             Ok(p.clone())
         }
-        Some(_) => Err("'properties' must be an object".to_owned()),
+        Some(_) => Err(Invalid::from("'properties' must be an object")),
     }
 }
 
-fn event(v: &Value) -> Result<EventInput, String> {
+fn event(v: &Value) -> Result<EventInput, Invalid> {
     let o = object(v)?;
     let who = identifier(o)?;
-    let name = string_field(o, "name")?.ok_or_else(|| "'name' is required".to_owned())?;
+    let name = string_field(o, "name")?.ok_or_else(|| Invalid::from("'name' is required"))?;
     Ok(EventInput {
         who,
         name,
@@ -430,28 +402,32 @@ fn event(v: &Value) -> Result<EventInput, String> {
     })
 }
 
-fn purchase(v: &Value) -> Result<PurchaseInput, String> {
+fn purchase(v: &Value) -> Result<PurchaseInput, Invalid> {
     let o = object(v)?;
     let who = identifier(o)?;
     let product_id =
-        string_field(o, "product_id")?.ok_or_else(|| "'product_id' is required".to_owned())?;
+        string_field(o, "product_id")?.ok_or_else(|| Invalid::from("'product_id' is required"))?;
     let currency = match present(o, "currency").and_then(Value::as_str) {
         Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
             c.to_ascii_uppercase()
         }
-        Some(_) => return Err("'currency' must be an ISO-4217 alphabetic code".to_owned()),
-        None => return Err("'currency' is required".to_owned()),
+        Some(_) => {
+            return Err(Invalid::from(
+                "'currency' must be an ISO-4217 alphabetic code",
+            ));
+        }
+        None => return Err(Invalid::from("'currency' is required")),
     };
     let price = match present(o, "price") {
         Some(Value::Number(n)) => n.as_f64().unwrap_or_default(),
-        Some(_) => return Err("'price' must be a number".to_owned()),
-        None => return Err("'price' is required".to_owned()),
+        Some(_) => return Err(Invalid::from("'price' must be a number")),
+        None => return Err(Invalid::from("'price' is required")),
     };
     let quantity = match present(o, "quantity") {
         None => 1,
         Some(q) => match q.as_u64() {
             Some(n @ 1..=100) => u32::try_from(n).unwrap_or(1),
-            _ => return Err("'quantity' must be an integer from 1 to 100".to_owned()),
+            _ => return Err(Invalid::from("'quantity' must be an integer from 1 to 100")),
         },
     };
     Ok(PurchaseInput {
@@ -494,196 +470,10 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
-/// A `/users/export/ids` request (\[DOC\] post_users_identifier.md).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ExportRequest {
-    /// `external_ids`.
-    pub external_ids: Vec<String>,
-    /// `user_aliases`.
-    pub user_aliases: Vec<UserAlias>,
-    /// `device_id` (the fake has no devices: it never matches).
-    pub device_id: Option<String>,
-    /// `braze_id`.
-    pub braze_id: Option<String>,
-    /// `email_address`.
-    pub email_address: Option<String>,
-    /// `phone`.
-    pub phone: Option<String>,
-    /// `fields_to_export`; `None`: every field.
-    pub fields_to_export: Option<Vec<String>>,
-}
-
-/// Reads a `/users/export/ids` body: at most `max_ids` external ids and aliases
-/// (\[DOC\] 50), at most one of device_id, email_address, phone.
-// Vendor quirk: the texts of these 400s are UNVERIFIED.
-pub fn parse_export(
-    body: &Map<String, Value>,
-    max_ids: usize,
-) -> Result<ExportRequest, BrazeError> {
-    let strings = |key: &str| -> Result<Vec<String>, BrazeError> {
-        match present(body, key) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str().map(str::to_owned).ok_or_else(|| {
-                        BrazeError::BadRequest(format!("'{key}' must be an array of strings"))
-                    })
-                })
-                .collect(),
-            Some(_) => Err(BrazeError::BadRequest(format!(
-                "'{key}' must be an array of strings"
-            ))),
-        }
-    };
-    let single = |key: &str| string_field(body, key).map_err(BrazeError::BadRequest);
-    let user_aliases = match present(body, "user_aliases") {
-        None => Vec::new(),
-        Some(v) => serde_json::from_value::<Vec<UserAlias>>(v.clone()).map_err(|_| {
-            BrazeError::BadRequest(
-                "'user_aliases' must be an array of {alias_name, alias_label}".to_owned(),
-            )
-        })?,
-    };
-    let req = ExportRequest {
-        external_ids: strings("external_ids")?,
-        user_aliases,
-        device_id: single("device_id")?,
-        braze_id: single("braze_id")?,
-        email_address: single("email_address")?,
-        phone: single("phone")?,
-        fields_to_export: match present(body, "fields_to_export") {
-            None => None,
-            Some(_) => Some(strings("fields_to_export")?),
-        },
-    };
-    if req.external_ids.len() + req.user_aliases.len() > max_ids {
-        return Err(BrazeError::MaxInputLength(vec![format!(
-            "at most {max_ids} external_ids or user_aliases are allowed per request"
-        )]));
-    }
-    let singles = [&req.device_id, &req.email_address, &req.phone];
-    if singles.iter().filter(|s| s.is_some()).count() > 1 {
-        return Err(BrazeError::BadRequest(
-            "only one of 'device_id', 'email_address' or 'phone' may be given per request"
-                .to_owned(),
-        ));
-    }
-    let any = !req.external_ids.is_empty()
-        || !req.user_aliases.is_empty()
-        || req.braze_id.is_some()
-        || singles.iter().any(|s| s.is_some());
-    if !any {
-        return Err(BrazeError::BadRequest(
-            "give at least one of 'external_ids', 'user_aliases', 'device_id', 'braze_id', 'email_address' or 'phone'".to_owned(),
-        ));
-    }
-    if let Some(bad) = req
-        .fields_to_export
-        .iter()
-        .flatten()
-        .find(|f| !EXPORT_FIELDS.contains(&f.as_str()))
-    {
-        return Err(BrazeError::BadRequest(format!(
-            "'{bad}' is not a field Braze can export"
-        )));
-    }
-    Ok(req)
-}
-
-/// `2020-07-10 15:00:00.000 UTC`: how the export shows `created_at`.
-// Vendor quirk: format recalled from Braze's export sample; UNVERIFIED.
-fn export_time(t: OffsetDateTime) -> String {
-    iso_millis(t).replacen('T', " ", 1).replace('Z', " UTC")
-}
-
-/// `[{name, first, last, count}]`, in the order each name was first tracked.
-fn tally<'a>(items: impl Iterator<Item = (&'a str, OffsetDateTime, u64)>) -> Value {
-    let mut out: Vec<(&str, OffsetDateTime, OffsetDateTime, u64)> = Vec::new();
-    for (name, t, n) in items {
-        match out.iter_mut().find(|e| e.0 == name) {
-            Some(e) => {
-                e.1 = e.1.min(t);
-                e.2 = e.2.max(t);
-                e.3 += n;
-            }
-            None => out.push((name, t, t, n)),
-        }
-    }
-    Value::Array(
-        out.into_iter()
-            .map(|(name, first, last, count)| {
-                json!({"name": name, "first": iso_millis(first), "last": iso_millis(last), "count": count})
-            })
-            .collect(),
-    )
-}
-
-/// One user of a `/users/export/ids` reply: the fields the fake models, limited to
-/// `fields` when given. Unset fields are left out, as in Braze's export samples.
-///
-/// `custom_events` and `purchases` are `[{name, first, last, count}]` (\[DOC\] export
-/// sample); that a purchase's `count` adds its quantities and that `total_revenue`
-/// sums price × quantity across currencies is UNVERIFIED.
-pub fn export_user(p: &Profile, fields: Option<&[String]>) -> Map<String, Value> {
-    let mut all = Map::new();
-    let mut put = |k: &str, v: Value| {
-        all.insert(k.to_owned(), v);
-    };
-    put("created_at", Value::String(export_time(p.created_at)));
-    if let Some(id) = &p.external_id {
-        put("external_id", Value::String(id.clone()));
-    }
-    if !p.user_aliases.is_empty() {
-        put("user_aliases", json!(p.user_aliases));
-    }
-    put("braze_id", Value::String(p.braze_id.clone()));
-    put("random_bucket", json!(p.random_bucket));
-    for (k, v) in &p.attributes {
-        put(k, v.clone());
-    }
-    if !p.purchases.is_empty() {
-        let revenue: f64 = p
-            .purchases
-            .iter()
-            .map(|b| b.price * f64::from(b.quantity))
-            .sum();
-        put("total_revenue", json!(revenue));
-    }
-    if !p.custom_attributes.is_empty() {
-        put(
-            "custom_attributes",
-            Value::Object(p.custom_attributes.clone()),
-        );
-    }
-    if !p.events.is_empty() {
-        put(
-            "custom_events",
-            tally(p.events.iter().map(|e| (e.name.as_str(), e.time, 1))),
-        );
-    }
-    if !p.purchases.is_empty() {
-        put(
-            "purchases",
-            tally(
-                p.purchases
-                    .iter()
-                    .map(|b| (b.product_id.as_str(), b.time, u64::from(b.quantity))),
-            ),
-        );
-    }
-    match fields {
-        None => all,
-        Some(f) => all
-            .into_iter()
-            .filter(|(k, _)| f.iter().any(|x| x == k))
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use time::macros::datetime;
 
     fn obj(v: Value) -> Map<String, Value> {
@@ -707,15 +497,15 @@ mod tests {
         );
         assert_eq!(
             id(json!({"name": "x"})),
-            Err(IDENTIFIER_REQUIRED.to_owned())
+            Err(Invalid::from(IDENTIFIER_REQUIRED))
         );
         assert_eq!(
             id(json!({"external_id": "u1", "braze_id": "b"})),
-            Err(ONE_IDENTIFIER.to_owned())
+            Err(Invalid::from(ONE_IDENTIFIER))
         );
         assert_eq!(
             id(json!({"user_alias": {"alias_name": "x"}})),
-            Err(ALIAS_SHAPE.to_owned())
+            Err(Invalid::from(ALIAS_SHAPE))
         );
     }
 
@@ -769,25 +559,10 @@ mod tests {
         )
         .unwrap();
         let events = ok.events.unwrap();
-        assert_eq!(events[0], Err("'name' is required".to_owned()));
-        assert_eq!(events[1], Err(NOT_AN_OBJECT.to_owned()));
+        assert_eq!(events[0], Err(Invalid::from("'name' is required")));
+        assert_eq!(events[1], Err(Invalid::from(NOT_AN_OBJECT)));
         assert!(ok.attributes.is_none());
         let p = ok.purchases.unwrap().remove(0).unwrap();
         assert_eq!((p.currency.as_str(), p.quantity), ("USD", 1));
-    }
-
-    #[test]
-    fn export_requests_are_checked() {
-        let parse = |v: Value| parse_export(&obj(v), 50);
-        assert!(parse(json!({})).is_err());
-        assert!(parse(json!({"email_address": "a@b.c", "phone": "+1"})).is_err());
-        assert!(parse(json!({"external_ids": ["u"], "fields_to_export": ["nope"]})).is_err());
-        let many: Vec<String> = (0..51).map(|i| i.to_string()).collect();
-        assert!(matches!(
-            parse(json!({"external_ids": many})),
-            Err(BrazeError::MaxInputLength(_))
-        ));
-        let ok = parse(json!({"external_ids": ["u"], "fields_to_export": ["first_name"]})).unwrap();
-        assert_eq!(ok.fields_to_export, Some(vec!["first_name".to_owned()]));
     }
 }

@@ -11,13 +11,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
+use time::Date;
 
-use super::Ferndesk;
+use super::account::Ferndesk;
 use super::check::{self, Fetch};
 use super::error::EndpointError;
 use super::wire;
 use crate::outbound::{NoRetry, Outcome, Outgoing};
-use crate::vendors::json_reply;
+use crate::vendors::{ControlError, json_reply};
 
 type F = State<Arc<Ferndesk>>;
 
@@ -60,76 +61,28 @@ pub fn control_routes() -> Router<Arc<Ferndesk>> {
     Router::new().route("/actions/pull", post(pull))
 }
 
-fn control_error(status: StatusCode, message: impl Into<String>, hint: Value) -> Response {
-    (
-        status,
-        axum::Json(json!({"error": message.into(), "hint": hint})),
-    )
-        .into_response()
-}
-
-/// `ferndesk.pull`: one `GET` of `url` (journaled as outbound traffic), checked;
-/// the report is kept as an audit and returned.
-async fn pull(State(f): F, body: Bytes) -> Response {
-    let args: Map<String, Value> = if body.iter().all(u8::is_ascii_whitespace) {
-        Map::new()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(Value::Object(m)) => m,
-            _ => {
-                return control_error(
-                    StatusCode::BAD_REQUEST,
-                    "the body must be a JSON object",
-                    json!(
-                        "{\"url\": \"http://127.0.0.1:3000/support-endpoint.json\", \"start_date\": \"2025-01-01\"}"
-                    ),
-                );
-            }
-        }
-    };
-    if let Some(k) = args.keys().find(|k| *k != "url" && *k != "start_date") {
-        return control_error(
-            StatusCode::BAD_REQUEST,
-            format!("unknown argument `{k}`"),
-            json!("url, start_date"),
-        );
-    }
+/// The pull's arguments: the URL to fetch (with `startDate` added when
+/// `start_date` is given) and the start date the check holds the document to;
+/// or the control error.
+fn pull_args(body: &[u8]) -> Result<(String, Option<Date>), ControlError> {
+    let args = args_object(body)?;
     let Some(url) = args.get("url").and_then(Value::as_str) else {
-        return control_error(
+        return Err(ControlError::new(
             StatusCode::BAD_REQUEST,
             "say which endpoint to pull: `url`",
             json!(
                 "the SUT's endpoint, e.g. ${sut.url}/support-endpoint.json, or fakedesk's own: ${fakedesk.ferndesk.url}/support-endpoint.json"
             ),
-        );
+        ));
     };
     if !url.starts_with("http://") && !url.starts_with("https://") {
-        return control_error(
+        return Err(ControlError::new(
             StatusCode::BAD_REQUEST,
             format!("`{url}` is not an http(s) URL"),
             Value::Null,
-        );
+        ));
     }
-    let day = match args.get("start_date") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => match wire::parse_start_date(s) {
-            Some(d) => Some(d),
-            None => {
-                return control_error(
-                    StatusCode::BAD_REQUEST,
-                    format!("start_date `{s}` is not a date such as 2025-01-01"),
-                    Value::Null,
-                );
-            }
-        },
-        Some(other) => {
-            return control_error(
-                StatusCode::BAD_REQUEST,
-                format!("start_date must be a string such as \"2025-01-01\", not {other}"),
-                Value::Null,
-            );
-        }
-    };
+    let day = start_date_arg(&args)?;
     let url = match day {
         Some(d) => wire::with_start_date(url, d),
         None => url.to_owned(),
@@ -137,6 +90,69 @@ async fn pull(State(f): F, body: Bytes) -> Response {
     let day = match day {
         Some(d) => Some(d),
         None => wire::start_date_of(&url).ok().flatten(),
+    };
+    Ok((url, day))
+}
+
+/// The body as the pull's arguments: a JSON object (or nothing) with no keys
+/// but `url` and `start_date`.
+fn args_object(body: &[u8]) -> Result<Map<String, Value>, ControlError> {
+    let args: Map<String, Value> = if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(Value::Object(m)) => m,
+            _ => {
+                return Err(ControlError::new(
+                    StatusCode::BAD_REQUEST,
+                    "the body must be a JSON object",
+                    json!(
+                        "{\"url\": \"http://127.0.0.1:3000/support-endpoint.json\", \"start_date\": \"2025-01-01\"}"
+                    ),
+                ));
+            }
+        }
+    };
+    if let Some(k) = args.keys().find(|k| *k != "url" && *k != "start_date") {
+        return Err(ControlError::new(
+            StatusCode::BAD_REQUEST,
+            format!("unknown argument `{k}`"),
+            json!("url, start_date"),
+        ));
+    }
+    Ok(args)
+}
+
+/// `start_date`, when given: a date such as `2025-01-01`.
+fn start_date_arg(args: &Map<String, Value>) -> Result<Option<Date>, ControlError> {
+    Ok(match args.get("start_date") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match wire::parse_start_date(s) {
+            Some(d) => Some(d),
+            None => {
+                return Err(ControlError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("start_date `{s}` is not a date such as 2025-01-01"),
+                    Value::Null,
+                ));
+            }
+        },
+        Some(other) => {
+            return Err(ControlError::new(
+                StatusCode::BAD_REQUEST,
+                format!("start_date must be a string such as \"2025-01-01\", not {other}"),
+                Value::Null,
+            ));
+        }
+    })
+}
+
+/// `ferndesk.pull`: one `GET` of `url` (journaled as outbound traffic), checked;
+/// the report is kept as an audit and returned.
+async fn pull(State(f): F, body: Bytes) -> Response {
+    let (url, day) = match pull_args(&body) {
+        Ok(args) => args,
+        Err(e) => return e.into_response(),
     };
     let mut headers = HeaderMap::new();
     headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));

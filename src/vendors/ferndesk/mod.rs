@@ -10,19 +10,23 @@
 //!   given in the settings) at `endpoint.path`, honouring `startDate`, for people
 //!   building consumers of this format.
 
+pub mod account;
 pub mod api;
 pub mod check;
+pub mod document;
 pub mod error;
+pub mod report;
 pub mod store;
 pub mod wire;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use self::account::Ferndesk;
 use self::check::IngestRule;
 use self::error::EndpointError;
 use self::store::Store;
@@ -123,47 +127,6 @@ impl FerndeskSettings {
             .document
             .clone()
             .unwrap_or_else(|| serde_json::from_str(wire::GUIDE_EXAMPLE).unwrap_or(Value::Null))
-    }
-}
-
-/// Fake Ferndesk: settings and audits.
-pub struct Ferndesk {
-    ctx: VendorCtx,
-    settings: FerndeskSettings,
-    document: Value,
-    store: Mutex<Store>,
-}
-
-impl Ferndesk {
-    /// Fake Ferndesk with no audits yet.
-    pub fn new(ctx: VendorCtx) -> Self {
-        let settings = ctx.config.ferndesk.clone();
-        Self {
-            document: settings.document(),
-            settings,
-            store: Mutex::new(Store::default()),
-            ctx,
-        }
-    }
-
-    /// The store, locked. Never held across an `.await`.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The settings in force.
-    pub fn settings(&self) -> &FerndeskSettings {
-        &self.settings
-    }
-
-    /// The document the fake endpoint serves.
-    pub fn document(&self) -> &Value {
-        &self.document
-    }
-
-    /// What the harness gave this vendor.
-    pub fn ctx(&self) -> &VendorCtx {
-        &self.ctx
     }
 }
 

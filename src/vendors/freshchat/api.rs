@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Freshchat;
+use super::account::Freshchat;
 use super::error::{FreshchatError, FreshchatJson, IdPath, json_response};
 use super::webhook::Actor;
 use super::wire::Page;

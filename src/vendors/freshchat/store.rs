@@ -12,7 +12,6 @@ use time::OffsetDateTime;
 
 use super::FreshchatSettings;
 use super::error::FreshchatError;
-use super::webhook::{self, Actor, Assignment};
 use super::wire::{self, Agent, Channel, Group, Message, User, opt_str};
 use crate::clock::iso_millis;
 use crate::ids::{IdGen, Sequence};
@@ -82,7 +81,27 @@ impl Conversation {
         v
     }
 
-    fn interaction_id(&self, at: OffsetDateTime) -> String {
+    /// The conversation as webhook events show it (REFERENCE 3.8 samples).
+    pub fn event_view(&self) -> Value {
+        let mut v = json!({
+            "conversation_id": self.conversation_id,
+            "app_id": self.app_id,
+            "status": self.status,
+            "channel_id": self.channel_id,
+            "skill_id": 0,
+            "sla_policy_id": 0,
+            "sla_breached": false,
+        });
+        if let Some(g) = &self.assigned_group_id {
+            v["assigned_group_id"] = json!(g);
+        }
+        if let Some(a) = &self.assigned_agent_id {
+            v["assigned_agent_id"] = json!(a);
+        }
+        v
+    }
+
+    pub(super) fn interaction_id(&self, at: OffsetDateTime) -> String {
         let ms = at.unix_timestamp_nanos() / 1_000_000;
         format!("{}-{ms}", self.interaction)
     }
@@ -115,8 +134,8 @@ pub struct DeliveryRecord {
 /// Everything fake Freshchat holds.
 #[derive(Debug, Clone)]
 pub struct Store {
-    ids: IdGen,
-    internal_ids: Sequence,
+    pub(super) ids: IdGen,
+    pub(super) internal_ids: Sequence,
     /// The account's APP ID.
     pub app_id: String,
     /// Customers, in creation order.
@@ -142,7 +161,7 @@ pub struct Store {
 /// The time seeded objects were created (stable across runs).
 const SEEDED_TIME: &str = "2024-01-01T00:00:00.000Z";
 
-fn not_found(what: &'static str) -> FreshchatError {
+pub(super) fn not_found(what: &'static str) -> FreshchatError {
     if what == "AGENT" {
         FreshchatError::AgentNotFound
     } else {
@@ -154,46 +173,8 @@ impl Store {
     /// The seeded account of `settings`.
     pub fn seeded(s: &FreshchatSettings, seed: u64) -> Self {
         let t = SEEDED_TIME.to_owned();
-        let users = s
-            .users
-            .iter()
-            .map(|u| User {
-                id: u.id.clone(),
-                created_time: t.clone(),
-                updated_time: t.clone(),
-                email: u.email.clone(),
-                first_name: u.first_name.clone(),
-                last_name: u.last_name.clone(),
-                phone: None,
-                avatar: None,
-                reference_id: u.reference_id.clone(),
-                properties: u.properties.clone(),
-                social_profiles: Vec::new(),
-            })
-            .collect();
-        let agents = s
-            .agents
-            .iter()
-            .map(|a| Agent {
-                id: a.id.clone(),
-                email: a.email.clone(),
-                first_name: a.first_name.clone(),
-                last_name: a.last_name.clone(),
-                avatar: json!({"url": ""}),
-                availability_status: "AVAILABLE".to_owned(),
-                routing_type: "INTELLIASSIGN".to_owned(),
-                groups: s
-                    .groups
-                    .iter()
-                    .filter(|g| g.agents.contains(&a.id))
-                    .map(|g| g.id.clone())
-                    .collect(),
-                is_deactivated: false,
-                locale: "en".to_owned(),
-                timezone: "UTC".to_owned(),
-                social_profiles: Vec::new(),
-            })
-            .collect();
+        let users = seeded_users(s, &t);
+        let agents = seeded_agents(s);
         let groups = s
             .groups
             .iter()
@@ -281,7 +262,7 @@ impl Store {
             .ok_or_else(|| not_found("CONVERSATION"))
     }
 
-    fn conversation_index(&self, id: &str) -> Result<usize, FreshchatError> {
+    pub(super) fn conversation_index(&self, id: &str) -> Result<usize, FreshchatError> {
         self.conversations
             .iter()
             .position(|c| c.conversation_id == id)
@@ -329,370 +310,52 @@ impl Store {
         u.updated_time = iso_millis(now);
         Ok(u.clone())
     }
-
-    /// `POST /v2/conversations`: a conversation for the first of `users` on
-    /// `channel_id` (default: the first channel), with its first `messages`; each
-    /// message is a `message_create` event.
-    pub fn create_conversation(
-        &mut self,
-        body: &Map<String, Value>,
-        now: OffsetDateTime,
-    ) -> Result<usize, FreshchatError> {
-        let user_id = match body.get("users") {
-            Some(Value::Array(us)) => us
-                .first()
-                .and_then(|u| u.get("id"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            Some(_) => {
-                return Err(FreshchatError::BadRequest(
-                    "users must be an array of {\"id\": ...}".to_owned(),
-                ));
-            }
-            None => None,
-        };
-        let user_id = user_id.or(opt_str(body, "user_id")?).ok_or_else(|| {
-            FreshchatError::BadRequest(
-                "users is required: [{\"id\": \"<user id>\"}] names the customer".to_owned(),
-            )
-        })?;
-        self.user(&user_id)?;
-        let channel_id =
-            match opt_str(body, "channel_id")? {
-                Some(c) => c,
-                None => self.channels.first().map(|c| c.id.clone()).ok_or_else(|| {
-                    FreshchatError::BadRequest("channel_id is required".to_owned())
-                })?,
-            };
-        if !self.channels.iter().any(|c| c.id == channel_id) {
-            return Err(not_found("CHANNEL"));
-        }
-        if let Some(app) = opt_str(body, "app_id")?
-            && app != self.app_id
-        {
-            return Err(FreshchatError::BadRequest(format!(
-                "app_id `{app}` is not this account's APP ID"
-            )));
-        }
-        let messages = match body.get("messages") {
-            None => Vec::new(),
-            Some(Value::Array(ms)) => ms.clone(),
-            Some(_) => {
-                return Err(FreshchatError::BadRequest(
-                    "messages must be an array".to_owned(),
-                ));
-            }
-        };
-        let properties = match body.get("properties") {
-            None => Map::new(),
-            Some(Value::Object(m)) => m.clone(),
-            Some(Value::Array(pairs)) => pairs
-                .iter()
-                .filter_map(|p| {
-                    Some((
-                        p.get("name")?.as_str()?.to_owned(),
-                        p.get("value").cloned().unwrap_or(Value::Null),
-                    ))
-                })
-                .collect(),
-            Some(_) => {
-                return Err(FreshchatError::BadRequest(
-                    "properties must be an object".to_owned(),
-                ));
-            }
-        };
-        let t = iso_millis(now);
-        let c = Conversation {
-            conversation_id: self.uuid(),
-            conversation_internal_id: self.internal_ids.next_id(),
-            app_id: self.app_id.clone(),
-            status: "new".to_owned(),
-            channel_id,
-            assigned_agent_id: None,
-            assigned_group_id: None,
-            user_id,
-            properties,
-            created_time: t.clone(),
-            updated_time: t,
-            interaction: self.ids.range(100_000_000_000_000, 999_999_999_999_999),
-            messages: Vec::new(),
-        };
-        // Check every message before storing anything.
-        let inputs = messages
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                m.as_object()
-                    .ok_or_else(|| {
-                        FreshchatError::BadRequest(format!("messages[{i}] must be an object"))
-                    })
-                    .and_then(|m| self.message_input(m, &c))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        self.conversations.push(c);
-        let i = self.conversations.len() - 1;
-        for input in inputs {
-            self.add_message(i, input, now);
-        }
-        Ok(i)
-    }
-
-    /// Checks a message body against the conversation it goes to.
-    fn message_input(
-        &self,
-        body: &Map<String, Value>,
-        c: &Conversation,
-    ) -> Result<MessageInput, FreshchatError> {
-        let parts = wire::check_parts(body.get("message_parts"))?;
-        let actor_type = opt_str(body, "actor_type")?.ok_or_else(|| {
-            FreshchatError::BadRequest(format!(
-                "actor_type is required ({})",
-                wire::ACTOR_TYPES.join(", ")
-            ))
-        })?;
-        if !wire::ACTOR_TYPES.contains(&actor_type.as_str()) {
-            return Err(FreshchatError::BadRequest(format!(
-                "actor_type `{actor_type}` is not one of {}",
-                wire::ACTOR_TYPES.join(", ")
-            )));
-        }
-        let actor_id = match (opt_str(body, "actor_id")?, actor_type.as_str()) {
-            (Some(id), _) => id,
-            (None, "user") => c.user_id.clone(),
-            (None, "system") => String::new(),
-            (None, _) => {
-                return Err(FreshchatError::BadRequest(
-                    "actor_id is required for agent and bot messages".to_owned(),
-                ));
-            }
-        };
-        match actor_type.as_str() {
-            "user" => {
-                self.user(&actor_id)?;
-            }
-            "agent" => {
-                self.agent(&actor_id)?;
-            }
-            _ => {}
-        }
-        let message_type = opt_str(body, "message_type")?.unwrap_or_else(|| "normal".to_owned());
-        if !matches!(message_type.as_str(), "normal" | "private") {
-            return Err(FreshchatError::BadRequest(format!(
-                "message_type `{message_type}` is not one of normal, private"
-            )));
-        }
-        let reply_parts = match body.get("reply_parts") {
-            None => None,
-            Some(Value::Array(p)) => Some(p.clone()),
-            Some(_) => {
-                return Err(FreshchatError::BadRequest(
-                    "reply_parts must be an array".to_owned(),
-                ));
-            }
-        };
-        Ok(MessageInput {
-            parts,
-            reply_parts,
-            actor_type,
-            actor_id,
-            message_type,
-            user_id: opt_str(body, "user_id")?.unwrap_or_else(|| c.user_id.clone()),
-            meta_data: body.get("meta_data").cloned(),
-            in_reply_to: body.get("in_reply_to").cloned(),
-        })
-    }
-
-    /// Stores a checked message and produces its events: a user writing in a
-    /// resolved conversation reopens it first.
-    fn add_message(&mut self, i: usize, m: MessageInput, now: OffsetDateTime) -> Message {
-        let id = self.uuid();
-        let t = iso_millis(now);
-        let actor = Actor {
-            actor_type: m.actor_type.clone(),
-            actor_id: m.actor_id.clone(),
-        };
-        if m.actor_type == "user" && self.conversations[i].status == "resolved" {
-            self.set_status(i, "reopened", &actor, now);
-        }
-        let c = &mut self.conversations[i];
-        let message = Message {
-            message_parts: m.parts,
-            reply_parts: m.reply_parts,
-            app_id: c.app_id.clone(),
-            actor_id: m.actor_id,
-            id,
-            channel_id: c.channel_id.clone(),
-            conversation_id: c.conversation_id.clone(),
-            interaction_id: c.interaction_id(now),
-            message_type: m.message_type,
-            actor_type: m.actor_type,
-            created_time: t.clone(),
-            user_id: m.user_id,
-            message_source: "API".to_owned(),
-            meta_data: m.meta_data,
-            in_reply_to: m.in_reply_to,
-        };
-        c.messages.push(message.clone());
-        c.updated_time = t.clone();
-        self.events.push(Event {
-            action: "message_create",
-            payload: webhook::envelope(
-                "message_create",
-                &actor,
-                &t,
-                webhook::message_data(&message),
-            ),
-        });
-        message
-    }
-
-    /// `POST /v2/conversations/{id}/messages`.
-    pub fn post_message(
-        &mut self,
-        conversation_id: &str,
-        body: &Map<String, Value>,
-        now: OffsetDateTime,
-    ) -> Result<Message, FreshchatError> {
-        let i = self.conversation_index(conversation_id)?;
-        let input = self.message_input(body, &self.conversations[i])?;
-        Ok(self.add_message(i, input, now))
-    }
-
-    fn set_status(&mut self, i: usize, status: &str, actor: &Actor, now: OffsetDateTime) {
-        let t = iso_millis(now);
-        let c = &mut self.conversations[i];
-        c.status = status.to_owned();
-        c.updated_time = t.clone();
-        let view = webhook::conversation_view(c);
-        let interaction = c.interaction_id(now);
-        let (action, data) = match status {
-            "resolved" => (
-                "conversation_resolution",
-                webhook::resolve_data(actor, view, &interaction),
-            ),
-            _ => (
-                "conversation_reopen",
-                webhook::reopen_data(actor, view, &interaction),
-            ),
-        };
-        self.events.push(Event {
-            action,
-            payload: webhook::envelope(action, actor, &t, data),
-        });
-    }
-
-    /// `PUT /v2/conversations/{id}`: `status`, `assigned_agent_id`,
-    /// `assigned_group_id`, `properties`. An assignment is a
-    /// `conversation_assignment` event; resolving and reopening are theirs.
-    pub fn update_conversation(
-        &mut self,
-        conversation_id: &str,
-        body: &Map<String, Value>,
-        actor: &Actor,
-        now: OffsetDateTime,
-    ) -> Result<usize, FreshchatError> {
-        let i = self.conversation_index(conversation_id)?;
-        let status = opt_str(body, "status")?;
-        if let Some(s) = &status
-            && !STATUSES.contains(&s.as_str())
-        {
-            return Err(FreshchatError::BadRequest(format!(
-                "status `{s}` is not one of {}",
-                STATUSES.join(", ")
-            )));
-        }
-        let agent = opt_str(body, "assigned_agent_id")?;
-        if let Some(a) = &agent {
-            self.agent(a)?;
-        }
-        let group = opt_str(body, "assigned_group_id")?;
-        if let Some(g) = &group {
-            self.group(g)?;
-        }
-        let properties = match body.get("properties") {
-            None => None,
-            Some(Value::Object(m)) => Some(m.clone()),
-            Some(_) => {
-                return Err(FreshchatError::BadRequest(
-                    "properties must be an object".to_owned(),
-                ));
-            }
-        };
-        let c = &self.conversations[i];
-        if status.as_deref() == Some("assigned") && agent.is_none() && c.assigned_agent_id.is_none()
-        {
-            return Err(FreshchatError::BadRequest(
-                "status assigned needs assigned_agent_id".to_owned(),
-            ));
-        }
-        let t = iso_millis(now);
-        let c = &mut self.conversations[i];
-        if let Some(p) = properties {
-            c.properties.extend(p);
-        }
-        c.updated_time = t.clone();
-        let changed_agent = agent.is_some() && agent != c.assigned_agent_id;
-        let changed_group = group.is_some() && group != c.assigned_group_id;
-        if changed_agent || changed_group {
-            let a = Assignment {
-                from_agent_id: c.assigned_agent_id.clone().unwrap_or_default(),
-                from_group_id: c.assigned_group_id.clone().unwrap_or_default(),
-                to_agent_id: agent
-                    .clone()
-                    .or_else(|| c.assigned_agent_id.clone())
-                    .unwrap_or_default(),
-                to_group_id: group
-                    .clone()
-                    .or_else(|| c.assigned_group_id.clone())
-                    .unwrap_or_default(),
-            };
-            if changed_agent {
-                c.assigned_agent_id = agent;
-                c.status = "assigned".to_owned();
-            }
-            if changed_group {
-                c.assigned_group_id = group;
-            }
-            let view = webhook::conversation_view(c);
-            let interaction = c.interaction_id(now);
-            self.events.push(Event {
-                action: "conversation_assignment",
-                payload: webhook::envelope(
-                    "conversation_assignment",
-                    actor,
-                    &t,
-                    webhook::assignment_data(actor, &a, view, &interaction),
-                ),
-            });
-        }
-        let current = self.conversations[i].status.clone();
-        match status.as_deref() {
-            Some("resolved") if current != "resolved" => {
-                self.set_status(i, "resolved", actor, now);
-            }
-            Some("reopened") if current == "resolved" => {
-                self.set_status(i, "reopened", actor, now);
-            }
-            Some(s @ ("new" | "assigned")) if current != s && !changed_agent => {
-                self.conversations[i].status = s.to_owned();
-            }
-            _ => {}
-        }
-        Ok(i)
-    }
 }
 
-/// A message body after its checks.
-#[derive(Debug, Clone)]
-struct MessageInput {
-    parts: Vec<Value>,
-    reply_parts: Option<Vec<Value>>,
-    actor_type: String,
-    actor_id: String,
-    message_type: String,
-    user_id: String,
-    meta_data: Option<Value>,
-    in_reply_to: Option<Value>,
+/// The customers of `settings`, created at the seeded time `t`.
+fn seeded_users(s: &FreshchatSettings, t: &str) -> Vec<User> {
+    s.users
+        .iter()
+        .map(|u| User {
+            id: u.id.clone(),
+            created_time: t.to_owned(),
+            updated_time: t.to_owned(),
+            email: u.email.clone(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            phone: None,
+            avatar: None,
+            reference_id: u.reference_id.clone(),
+            properties: u.properties.clone(),
+            social_profiles: Vec::new(),
+        })
+        .collect()
+}
+
+/// The agents of `settings`, each in the groups that list it.
+fn seeded_agents(s: &FreshchatSettings) -> Vec<Agent> {
+    s.agents
+        .iter()
+        .map(|a| Agent {
+            id: a.id.clone(),
+            email: a.email.clone(),
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+            avatar: json!({"url": ""}),
+            availability_status: "AVAILABLE".to_owned(),
+            routing_type: "INTELLIASSIGN".to_owned(),
+            groups: s
+                .groups
+                .iter()
+                .filter(|g| g.agents.contains(&a.id))
+                .map(|g| g.id.clone())
+                .collect(),
+            is_deactivated: false,
+            locale: "en".to_owned(),
+            timezone: "UTC".to_owned(),
+            social_profiles: Vec::new(),
+        })
+        .collect()
 }
 
 fn apply_user(u: &mut User, body: &Map<String, Value>) -> Result<(), FreshchatError> {
@@ -745,6 +408,7 @@ fn apply_user(u: &mut User, body: &Map<String, Value>) -> Result<(), FreshchatEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vendors::freshchat::webhook::Actor;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2024-02-08 17:44:38.250 UTC);

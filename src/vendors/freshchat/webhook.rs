@@ -46,26 +46,6 @@ pub struct Actor {
     pub actor_id: String,
 }
 
-/// The conversation as events show it (REFERENCE 3.8 samples).
-pub fn conversation_view(c: &super::store::Conversation) -> Value {
-    let mut v = json!({
-        "conversation_id": c.conversation_id,
-        "app_id": c.app_id,
-        "status": c.status,
-        "channel_id": c.channel_id,
-        "skill_id": 0,
-        "sla_policy_id": 0,
-        "sla_breached": false,
-    });
-    if let Some(g) = &c.assigned_group_id {
-        v["assigned_group_id"] = json!(g);
-    }
-    if let Some(a) = &c.assigned_agent_id {
-        v["assigned_agent_id"] = json!(a);
-    }
-    v
-}
-
 /// The envelope of one event: `data` holds one key (`message`, `assignment`,
 /// `resolve`, `reopen`).
 pub fn envelope(action: &str, actor: &Actor, action_time: &str, data: Value) -> Value {

@@ -13,13 +13,13 @@ use axum::routing::post;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Mammut;
-use super::error::MammutError;
+use super::account::Mammut;
+use super::error::{ChannelError, MammutError};
 use super::store::{Decision, FreshchatLink, Received, Thought};
 use super::wire;
 use crate::clock::iso_seconds;
 use crate::outbound::{NoRetry, Outcome, Outgoing};
-use crate::vendors::freshchat::{PUBLIC_KEY_PEER, webhook as fc_webhook};
+use crate::vendors::freshchat::for_mammut::{self as freshchat, PUBLIC_KEY_PEER};
 
 type M = State<Arc<Mammut>>;
 type Reply = Result<Response, MammutError>;
@@ -95,10 +95,7 @@ fn create_user(m: &Mammut, body: &[u8]) -> Reply {
             )));
         }
     };
-    let id = m
-        .store()
-        .create_user(body)
-        .map_err(MammutError::BadRequest)?;
+    let id = m.store().create_user(body)?;
     ok(&wire::task_result(id))
 }
 
@@ -108,13 +105,7 @@ fn update_user(m: &Mammut, id: u64, q: Option<&str>) -> Reply {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .map(|(k, v)| (k.into_owned(), wire::unquote(&v).to_owned()))
         .collect();
-    m.store().update_user(id, pairs).map_err(|e| {
-        if e.contains("does not exist") {
-            MammutError::NotFound(e)
-        } else {
-            MammutError::BadRequest(e)
-        }
-    })?;
+    m.store().update_user(id, pairs)?;
     ok(&wire::task_result(id))
 }
 
@@ -139,16 +130,16 @@ async fn call_freshchat(
     method: Method,
     path: &str,
     body: Option<Value>,
-) -> Result<Value, String> {
+) -> Result<Value, ChannelError> {
     let base = link
         .api_url
         .clone()
         .or_else(|| m.settings().freshchat_api_url.clone())
         .or_else(|| m.ctx().peers.url("freshchat").map(|u| format!("{u}/v2")))
-        .ok_or("no Freshchat API URL")?;
+        .ok_or(ChannelError::NoApiUrl)?;
     let mut headers = HeaderMap::new();
     let auth = HeaderValue::from_str(&format!("Bearer {}", link.access_token))
-        .map_err(|_| "the access token is not a valid header value")?;
+        .map_err(|_| ChannelError::BadToken)?;
     headers.insert(header::AUTHORIZATION, auth);
     headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     let bytes = match body {
@@ -178,10 +169,10 @@ async fn call_freshchat(
         Some(Outcome::Answered(a)) if (200..300).contains(&a.status) => {
             Ok(serde_json::from_slice(&a.body).unwrap_or(Value::Null))
         }
-        Some(Outcome::Answered(a)) => Err(format!("Freshchat answered {}", a.status)),
-        Some(Outcome::TimedOut) => Err("Freshchat timed out".to_owned()),
-        Some(Outcome::Failed(why)) => Err(why.clone()),
-        None => Err("no attempt".to_owned()),
+        Some(Outcome::Answered(a)) => Err(ChannelError::Status(a.status)),
+        Some(Outcome::TimedOut) => Err(ChannelError::TimedOut),
+        Some(Outcome::Failed(why)) => Err(ChannelError::Failed(why.clone())),
+        None => Err(ChannelError::NoAttempt),
     }
 }
 
@@ -195,16 +186,16 @@ fn verify(m: &Mammut, headers: &HeaderMap, body: &[u8]) -> Result<(), MammutErro
         .clone()
         .or_else(|| m.ctx().peers.published(PUBLIC_KEY_PEER))
         // Not published yet: fake Freshchat is still generating its key.
-        .unwrap_or_else(|| fc_webhook::SigningKey::shared().public_pem());
+        .unwrap_or_else(|| freshchat::SigningKey::shared().public_pem());
     let Some(sig) = headers
-        .get(fc_webhook::SIGNATURE)
+        .get(freshchat::SIGNATURE)
         .and_then(|v| v.to_str().ok())
     else {
         return Err(MammutError::BadSignature(
             "missing X-Freshchat-Signature".to_owned(),
         ));
     };
-    if fc_webhook::verify(&pem, body, sig) {
+    if freshchat::verify(&pem, body, sig) {
         Ok(())
     } else {
         Err(MammutError::BadSignature(
@@ -285,7 +276,7 @@ async fn post_text(
     cid: &str,
     user_id: Option<&str>,
     text: &str,
-) -> Result<(), String> {
+) -> Result<(), ChannelError> {
     let mut body = json!({
         "message_parts": [{"text": {"content": text}}],
         "message_type": "normal",
@@ -352,7 +343,7 @@ async fn assign_group(
     link: &FreshchatLink,
     cid: &str,
     name: &str,
-) -> Result<String, String> {
+) -> Result<String, ChannelError> {
     let groups = call_freshchat(m, link, Method::GET, "/groups?items_per_page=100", None).await?;
     let id = groups
         .get("groups")
@@ -365,7 +356,7 @@ async fn assign_group(
                 .is_some_and(|n| n.eq_ignore_ascii_case(name))
         })
         .and_then(|g| g.get("id").and_then(Value::as_str))
-        .ok_or_else(|| format!("no Freshchat group named `{name}`"))?
+        .ok_or_else(|| ChannelError::NoGroup(name.to_owned()))?
         .to_owned();
     call_freshchat(
         m,

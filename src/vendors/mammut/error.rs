@@ -25,6 +25,61 @@ pub enum MammutError {
     PayloadTooLarge(usize),
 }
 
+/// Why the graph refuses a user or its properties.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    /// `user-type` is neither `machine` nor `normal`.
+    #[error("user-type `{0}` is not one of machine, normal")]
+    BadUserType(String),
+    /// No `user-type`.
+    #[error("user-type is required (machine for a bot)")]
+    NoUserType,
+    /// Some of the `freshchat-*` fields, not all.
+    #[error("missing required field(s) for the Freshchat channel: {}", .0.join(", "))]
+    MissingFreshchatFields(Vec<&'static str>),
+    /// A `freshchat-*` field that is not a string.
+    #[error("{0} must be a string")]
+    NotAString(&'static str),
+    /// No user with this id.
+    #[error("user:{0} does not exist")]
+    NoSuchUser(u64),
+}
+
+impl From<GraphError> for MammutError {
+    fn from(e: GraphError) -> Self {
+        match e {
+            GraphError::NoSuchUser(_) => Self::NotFound(e.to_string()),
+            _ => Self::BadRequest(e.to_string()),
+        }
+    }
+}
+
+/// Why a call to the Freshchat API, made as the bot, brought no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChannelError {
+    /// Neither the bot, the settings nor the peers say where Freshchat is.
+    #[error("no Freshchat API URL")]
+    NoApiUrl,
+    /// The bot's access token cannot be sent as a header.
+    #[error("the access token is not a valid header value")]
+    BadToken,
+    /// Freshchat answered with a status other than 2xx.
+    #[error("Freshchat answered {0}")]
+    Status(u16),
+    /// Freshchat did not answer in time.
+    #[error("Freshchat timed out")]
+    TimedOut,
+    /// The request failed.
+    #[error("{0}")]
+    Failed(String),
+    /// The delivery made no attempt.
+    #[error("no attempt")]
+    NoAttempt,
+    /// The bot's group is not among Freshchat's groups.
+    #[error("no Freshchat group named `{0}`")]
+    NoGroup(String),
+}
+
 impl MammutError {
     /// The status code.
     pub fn status(&self) -> StatusCode {

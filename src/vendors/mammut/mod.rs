@@ -7,18 +7,20 @@
 //! Mammut documents no authentication, so none is asked for. The bot's rules are
 //! [`store::decide`]; its calls to Freshchat are in [`api`].
 
+pub mod account;
 pub mod api;
 pub mod error;
 pub mod store;
 pub mod wire;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use self::account::Mammut;
 use self::error::MammutError;
 use self::store::Store;
 use super::{Credential, Registration, Rejection, Vendor, VendorCtx};
@@ -145,39 +147,6 @@ impl MammutSettings {
             ));
         }
         out
-    }
-}
-
-/// Fake Mammut: settings and state.
-pub struct Mammut {
-    ctx: VendorCtx,
-    settings: MammutSettings,
-    store: Mutex<Store>,
-}
-
-impl Mammut {
-    /// Fake Mammut, with no users yet.
-    pub fn new(ctx: VendorCtx) -> Self {
-        Self {
-            settings: ctx.config.mammut.clone(),
-            store: Mutex::new(Store::default()),
-            ctx,
-        }
-    }
-
-    /// The store, locked. Never held across an `.await`.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The settings in force.
-    pub fn settings(&self) -> &MammutSettings {
-        &self.settings
-    }
-
-    /// What the harness gave this vendor.
-    pub fn ctx(&self) -> &VendorCtx {
-        &self.ctx
     }
 }
 

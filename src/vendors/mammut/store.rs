@@ -5,9 +5,11 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::error::GraphError;
 use super::wire::{FRESHCHAT_FIELDS, GROUP_FIELD};
 use super::{Knowledge, Site};
 use crate::ids::Sequence;
+use crate::vendors::freshchat::for_mammut;
 
 /// A graph user vertex: its id and kebab-case properties.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,13 +123,11 @@ impl Store {
 
     /// `POST /app:mammut-1/graph/user`: `user-type` is required (`machine` or
     /// `normal`); the three `freshchat-*` fields go together.
-    pub fn create_user(&mut self, body: Map<String, Value>) -> Result<u64, String> {
+    pub fn create_user(&mut self, body: Map<String, Value>) -> Result<u64, GraphError> {
         match body.get("user-type").and_then(Value::as_str) {
             Some("machine" | "normal") => {}
-            Some(other) => {
-                return Err(format!("user-type `{other}` is not one of machine, normal"));
-            }
-            None => return Err("user-type is required (machine for a bot)".to_owned()),
+            Some(other) => return Err(GraphError::BadUserType(other.to_owned())),
+            None => return Err(GraphError::NoUserType),
         }
         check_freshchat(&body)?;
         let id = self.next_id();
@@ -139,12 +139,12 @@ impl Store {
     }
 
     /// `POST /app:mammut-1/graph/user:{id}?k=v...`: sets the properties given.
-    pub fn update_user(&mut self, id: u64, pairs: Vec<(String, String)>) -> Result<(), String> {
+    pub fn update_user(&mut self, id: u64, pairs: Vec<(String, String)>) -> Result<(), GraphError> {
         let user = self
             .users
             .iter_mut()
             .find(|u| u.id == id)
-            .ok_or_else(|| format!("user:{id} does not exist"))?;
+            .ok_or(GraphError::NoSuchUser(id))?;
         let mut next = user.properties.clone();
         for (k, v) in pairs {
             // Vendor quirk: the docs' field table says `freshchat-group-name`, their
@@ -170,7 +170,7 @@ impl Store {
     }
 }
 
-fn check_freshchat(p: &Map<String, Value>) -> Result<(), String> {
+fn check_freshchat(p: &Map<String, Value>) -> Result<(), GraphError> {
     let given: Vec<&str> = FRESHCHAT_FIELDS
         .iter()
         .copied()
@@ -182,14 +182,11 @@ fn check_freshchat(p: &Map<String, Value>) -> Result<(), String> {
             .copied()
             .filter(|f| !given.contains(f))
             .collect();
-        return Err(format!(
-            "missing required field(s) for the Freshchat channel: {}",
-            missing.join(", ")
-        ));
+        return Err(GraphError::MissingFreshchatFields(missing));
     }
     for f in given.iter().copied().chain([GROUP_FIELD]) {
         if p.get(f).is_some_and(|v| !v.is_string()) {
-            return Err(format!("{f} must be a string"));
+            return Err(GraphError::NotAString(f));
         }
     }
     Ok(())
@@ -243,7 +240,7 @@ pub fn decide(payload: &Value, sites: &[Site], knowledge: &[Knowledge]) -> Decis
     let text = m
         .get("message_parts")
         .and_then(Value::as_array)
-        .map(|parts| super::super::freshchat::wire::text_of(parts))
+        .map(|parts| for_mammut::text_of(parts))
         .unwrap_or_default();
     let site = sites.iter().find(|site| {
         site.app_id.as_deref().is_none_or(|a| a == s("app_id"))
@@ -352,13 +349,15 @@ mod tests {
         assert!(
             s.create_user(body(json!({"name": "x"})))
                 .unwrap_err()
+                .to_string()
                 .contains("user-type")
         );
         let e = s
             .create_user(body(
                 json!({"user-type": "machine", "freshchat-app-id": "a"}),
             ))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("freshchat-actor-id, freshchat-access-token"),
             "{e}"

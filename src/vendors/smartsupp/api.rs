@@ -12,7 +12,7 @@ use axum::routing::post;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Smartsupp;
+use super::account::Smartsupp;
 use super::rest::convo;
 use super::store::{self, ChatKind, ChatSpec, DeliveryRecord};
 use super::webhook::{self, Redeliver};
@@ -119,63 +119,15 @@ async fn dispatch(
         Channel::Hook => s.store().hooks.push(record),
         Channel::Webhook => s.store().webhooks.push(record),
     }
-    let (policy, timeout) = {
-        let st = s.settings();
-        match channel {
-            Channel::Hook => (
-                Redeliver {
-                    max_retries: st.hook.max_retries,
-                    base: Duration::from_millis(st.hook.retry_delay_ms),
-                    factor: 1,
-                    only_200: false,
-                },
-                st.hook.timeout_ms,
-            ),
-            Channel::Webhook => (
-                Redeliver {
-                    max_retries: st.webhooks.max_retries,
-                    base: Duration::from_millis(st.webhooks.retry_delay_ms),
-                    factor: st.webhooks.retry_factor,
-                    only_200: true,
-                },
-                st.webhooks.timeout_ms,
-            ),
-        }
-    };
-    let task = {
-        let s = s.clone();
-        let id = delivery.clone();
-        tokio::spawn(async move {
-            let d = s
-                .ctx()
-                .sender
-                .deliver(
-                    "smartsupp",
-                    &id,
-                    Duration::from_millis(timeout),
-                    &policy,
-                    |_| request.clone(),
-                )
-                .await;
-            let delivered = d.attempts.last().is_some_and(|o| policy.accepted(o));
-            let attempts: Vec<Value> = d
-                .attempts
-                .iter()
-                .enumerate()
-                .map(|(n, o)| attempt_json(n, o))
-                .collect();
-            let mut store = s.store();
-            let list = match channel {
-                Channel::Hook => &mut store.hooks,
-                Channel::Webhook => &mut store.webhooks,
-            };
-            if let Some(rec) = list.iter_mut().find(|r| r.delivery == id) {
-                rec.status = if delivered { "delivered" } else { "failed" };
-                rec.attempts.clone_from(&attempts);
-            }
-            (delivered, attempts)
-        })
-    };
+    let (policy, timeout) = policy_of(&s, channel);
+    let task = tokio::spawn(run_delivery(
+        s.clone(),
+        channel,
+        delivery.clone(),
+        request,
+        policy,
+        timeout,
+    ));
     if !wait {
         return Ok((
             StatusCode::ACCEPTED,
@@ -198,6 +150,71 @@ async fn dispatch(
             Value::Null,
         )),
     }
+}
+
+/// The retry policy and timeout of a channel, from the settings.
+fn policy_of(s: &Smartsupp, channel: Channel) -> (Redeliver, u64) {
+    let st = s.settings();
+    match channel {
+        Channel::Hook => (
+            Redeliver {
+                max_retries: st.hook.max_retries,
+                base: Duration::from_millis(st.hook.retry_delay_ms),
+                factor: 1,
+                only_200: false,
+            },
+            st.hook.timeout_ms,
+        ),
+        Channel::Webhook => (
+            Redeliver {
+                max_retries: st.webhooks.max_retries,
+                base: Duration::from_millis(st.webhooks.retry_delay_ms),
+                factor: st.webhooks.retry_factor,
+                only_200: true,
+            },
+            st.webhooks.timeout_ms,
+        ),
+    }
+}
+
+/// Runs delivery `id` to its end and records how it went on the channel's
+/// list: whether it was delivered, and each attempt.
+async fn run_delivery(
+    s: Arc<Smartsupp>,
+    channel: Channel,
+    id: String,
+    request: Outgoing,
+    policy: Redeliver,
+    timeout_ms: u64,
+) -> (bool, Vec<Value>) {
+    let d = s
+        .ctx()
+        .sender
+        .deliver(
+            "smartsupp",
+            &id,
+            Duration::from_millis(timeout_ms),
+            &policy,
+            |_| request.clone(),
+        )
+        .await;
+    let delivered = d.attempts.last().is_some_and(|o| policy.accepted(o));
+    let attempts: Vec<Value> = d
+        .attempts
+        .iter()
+        .enumerate()
+        .map(|(n, o)| attempt_json(n, o))
+        .collect();
+    let mut store = s.store();
+    let list = match channel {
+        Channel::Hook => &mut store.hooks,
+        Channel::Webhook => &mut store.webhooks,
+    };
+    if let Some(rec) = list.iter_mut().find(|r| r.delivery == id) {
+        rec.status = if delivered { "delivered" } else { "failed" };
+        rec.attempts.clone_from(&attempts);
+    }
+    (delivered, attempts)
 }
 
 /// Sends one conversation export to the hook URL and keeps it as a chat.
@@ -382,33 +399,37 @@ async fn webhook_action(State(s): S, body: Bytes) -> Control {
         }))
         .into_response());
     }
-    let chat = {
-        let store = s.store();
-        match &chat_id {
-            Some(id) => {
-                let n = id.as_u64().or_else(|| id.as_str()?.parse().ok());
-                let found = n.and_then(|n| store.chat(n).cloned());
-                found.ok_or_else(|| {
-                    ControlError::new(
-                        StatusCode::NOT_FOUND,
-                        format!("no chat {id} was sent"),
-                        json!({"known": store.chats.iter().map(|c| c.channel.id).collect::<Vec<_>>()}),
-                    )
-                })?
-            }
-            None => match store.chats.last() {
-                Some(c) => c.clone(),
-                None => {
-                    drop(store);
-                    let c = new_chat(&s, ChatKind::Finished, Map::new())?;
-                    s.store().chats.push(c.clone());
-                    c
-                }
-            },
-        }
-    };
+    let chat = event_chat(&s, chat_id.as_ref())?;
     let (record, request, sent) = event_delivery(&s, event, &chat, patch.as_ref(), url);
     dispatch(s, Channel::Webhook, record, request, opts.wait, sent).await
+}
+
+/// The chat an event is about: the one `chat_id` names, else the last one
+/// sent, else a new finished chat (kept, as if the hook had sent it).
+fn event_chat(s: &Smartsupp, chat_id: Option<&Value>) -> Result<HookPayload, ControlError> {
+    let store = s.store();
+    Ok(match chat_id {
+        Some(id) => {
+            let n = id.as_u64().or_else(|| id.as_str()?.parse().ok());
+            let found = n.and_then(|n| store.chat(n).cloned());
+            found.ok_or_else(|| {
+                ControlError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("no chat {id} was sent"),
+                    json!({"known": store.chats.iter().map(|c| c.channel.id).collect::<Vec<_>>()}),
+                )
+            })?
+        }
+        None => match store.chats.last() {
+            Some(c) => c.clone(),
+            None => {
+                drop(store);
+                let c = new_chat(s, ChatKind::Finished, Map::new())?;
+                s.store().chats.push(c.clone());
+                c
+            }
+        },
+    })
 }
 
 /// The delivery of one event about `chat`: its record, request and body. A

@@ -7,23 +7,24 @@
 //! statistic and flag from the messages; deliveries are built and signed by
 //! [`webhook`] and sent from the control API's actions in [`api`].
 
+pub mod account;
 pub mod api;
+pub mod chat;
 pub mod error;
 pub mod rest;
 pub mod store;
 pub mod webhook;
 pub mod wire;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
+use self::account::Smartsupp;
 use self::error::SmartsuppError;
-use self::store::Store;
 use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::config::ConfigError;
 
@@ -225,54 +226,6 @@ impl SmartsuppSettings {
     }
 }
 
-/// The seeded store, with the configured agents.
-fn seeded(ctx: &VendorCtx) -> Store {
-    let mut store = Store::seeded(ctx.config.seed);
-    store
-        .rest
-        .agents
-        .clone_from(&ctx.config.smartsupp.api.agents);
-    store
-}
-
-/// Fake Smartsupp: settings and state.
-pub struct Smartsupp {
-    ctx: VendorCtx,
-    settings: SmartsuppSettings,
-    store: Mutex<Store>,
-}
-
-impl Smartsupp {
-    /// Fake Smartsupp in its seeded state.
-    pub fn new(ctx: VendorCtx) -> Self {
-        Self {
-            settings: ctx.config.smartsupp.clone(),
-            store: Mutex::new(seeded(&ctx)),
-            ctx,
-        }
-    }
-
-    /// The store, locked. Never held across an `.await`.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The settings in force.
-    pub fn settings(&self) -> &SmartsuppSettings {
-        &self.settings
-    }
-
-    /// The current time, from the run's clock.
-    pub fn now(&self) -> OffsetDateTime {
-        self.ctx.clock.now()
-    }
-
-    /// What the harness gave this vendor.
-    pub fn ctx(&self) -> &VendorCtx {
-        &self.ctx
-    }
-}
-
 impl Vendor for Smartsupp {
     fn check_signature(
         &self,
@@ -345,7 +298,7 @@ impl Vendor for Smartsupp {
     }
 
     fn reset(&self) {
-        *self.store() = seeded(&self.ctx);
+        *self.store() = account::seeded(&self.ctx);
     }
 
     fn error_reply(&self, status: axum::http::StatusCode) -> Response {

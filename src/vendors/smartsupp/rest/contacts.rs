@@ -15,11 +15,12 @@ use axum::response::IntoResponse;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::super::Smartsupp;
+use super::super::account::Smartsupp;
 use super::super::error::SmartsuppError;
 use super::super::webhook::iso_ms;
-use super::state::{Contact, sync_contacts};
-use super::{Reply, now_ms, object, opt_str, search as find};
+use super::request::{Reply, now_ms, object, opt_str};
+use super::search as find;
+use super::state::Contact;
 
 type S = State<Arc<Smartsupp>>;
 
@@ -120,7 +121,7 @@ fn valid_email(e: &str) -> bool {
 /// `GET /v2/contacts/{id}`.
 pub async fn get_one(State(s): S, Path(id): Path<String>) -> Reply {
     let mut store = s.store();
-    sync_contacts(&mut store);
+    store.sync_contacts();
     let c = store
         .rest
         .contacts
@@ -164,7 +165,7 @@ pub async fn update(State(s): S, Path(id): Path<String>, body: Bytes) -> Reply {
     let body = object(&body)?;
     let now = now_ms(&s);
     let mut store = s.store();
-    sync_contacts(&mut store);
+    store.sync_contacts();
     let c = store
         .rest
         .contacts
@@ -198,7 +199,7 @@ pub async fn search(State(s): S, body: Bytes) -> Reply {
     let search = find::parse(&body, FIELDS, &["created_at", "updated_at"], false)?;
     let objects: Vec<Value> = {
         let mut store = s.store();
-        sync_contacts(&mut store);
+        store.sync_contacts();
         store.rest.contacts.values().map(to_json).collect()
     };
     Ok(Json(find::page(objects, &search)).into_response())
@@ -208,7 +209,7 @@ async fn set_ban(s: Arc<Smartsupp>, id: String, ban: bool) -> Reply {
     let now = now_ms(&s);
     let by = s.store().rest.agents.first().map(|a| a.id.clone());
     let mut store = s.store();
-    sync_contacts(&mut store);
+    store.sync_contacts();
     let c = store
         .rest
         .contacts

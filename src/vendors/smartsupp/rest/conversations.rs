@@ -16,12 +16,13 @@ use axum::response::IntoResponse;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::super::Smartsupp;
+use super::super::account::Smartsupp;
 use super::super::api::emit;
 use super::super::error::SmartsuppError;
 use super::super::wire::HookPayload;
+use super::request::{Reply, now_ms, object, opt_str};
 use super::state::{Conv, Note, Status};
-use super::{Reply, convo, now_ms, object, opt_str, search as find};
+use super::{convo, search as find};
 
 type S = State<Arc<Smartsupp>>;
 
@@ -149,7 +150,7 @@ pub async fn update(State(s): S, Path(id): Path<String>, body: Bytes) -> Reply {
             Ok(false) => Err(SmartsuppError::Invalid(
                 "Not provided any valid data".to_owned(),
             )),
-            Err(why) => Err(SmartsuppError::Invalid(why)),
+            Err(why) => Err(SmartsuppError::Invalid(why.to_string())),
         }
     })?;
     Ok(Json(o).into_response())

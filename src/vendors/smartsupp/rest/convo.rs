@@ -262,9 +262,20 @@ pub fn close(chat: &mut HookPayload, style: HookStyle, agent: (&str, &str), now_
     restat(chat);
 }
 
+/// A `PATCH /v2/conversations/{id}` body that gives a field the API accepts a
+/// value it does not.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("Property {key} has an invalid value: {value}")]
+pub struct InvalidProperty {
+    /// The field.
+    pub key: String,
+    /// The value given.
+    pub value: Value,
+}
+
 /// Applies a `PATCH /v2/conversations/{id}` body; `false` when it named no field
 /// the API accepts (`"Not provided any valid data"`).
-pub fn patch(conv: &mut Conv, body: &Map<String, Value>) -> Result<bool, String> {
+pub fn patch(conv: &mut Conv, body: &Map<String, Value>) -> Result<bool, InvalidProperty> {
     let mut any = false;
     for (k, v) in body {
         match (k.as_str(), v) {
@@ -278,7 +289,10 @@ pub fn patch(conv: &mut Conv, body: &Map<String, Value>) -> Result<bool, String>
             ("important", Value::Bool(b)) => conv.important = *b,
             ("virtual_agent" | "virtualAgent", _) => {}
             ("group_id" | "groupId" | "variables" | "tags" | "important", other) => {
-                return Err(format!("Property {k} has an invalid value: {other}"));
+                return Err(InvalidProperty {
+                    key: k.clone(),
+                    value: other.clone(),
+                });
             }
             _ => continue,
         }

@@ -9,12 +9,12 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::super::Smartsupp;
+use super::super::account::Smartsupp;
 use super::super::error::SmartsuppError;
 use super::super::webhook::iso_ms;
 use super::super::wire::HookPayload;
-use super::Reply;
 use super::convo::conv_of;
+use super::request::Reply;
 use super::state::Status;
 
 type S = State<Arc<Smartsupp>>;

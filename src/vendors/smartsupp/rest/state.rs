@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::super::store::Store;
 use super::super::wire::HookPayload;
 use crate::ratelimit::Window;
 
@@ -263,30 +262,4 @@ pub fn agent_ids(chat: &HookPayload) -> Vec<String> {
         }
     }
     ids
-}
-
-/// Makes sure every chat's visitor has a contact (created when the chat began).
-pub fn sync_contacts(store: &mut Store) {
-    let missing: Vec<Contact> = store
-        .chats
-        .iter()
-        .filter(|c| !store.rest.contacts.contains_key(&c.visitor.id.to_string()))
-        .map(|c| Contact {
-            id: c.visitor.id.to_string(),
-            name: c.visitor.name.clone(),
-            email: c.visitor.email.clone(),
-            phone: None,
-            note: c.visitor.note.clone().filter(|n| !n.is_empty()),
-            external_id: None,
-            created_ms: c.begin_at,
-            updated_ms: c.begin_at,
-            banned_ms: None,
-            banned_by: None,
-            tags: Vec::new(),
-            properties: Map::new(),
-        })
-        .collect();
-    for c in missing {
-        store.rest.contacts.insert(c.id.clone(), c);
-    }
 }
