@@ -14,6 +14,32 @@ use super::{REGISTRATION, Zendesk};
 use crate::clock::Clock;
 use crate::outbound::{Outcome, RetryPolicy};
 
+/// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
+#[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Per-attempt timeout (Zendesk: about 12 s).
+    pub timeout_ms: u64,
+    /// Delay before the first retry of a 409 or a timeout; doubles per retry.
+    pub retry_base_delay_ms: u64,
+    /// Each webhook's circuit breaker.
+    pub circuit_breaker: BreakerSettings,
+    /// Invocations of one webhook per minute of the clock beyond which the next
+    /// are `throttled`, not sent (0: no limit; trial accounts: 60).
+    pub invocations_per_minute: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 12_000,
+            retry_base_delay_ms: 1_000,
+            circuit_breaker: BreakerSettings::default(),
+            invocations_per_minute: 0,
+        }
+    }
+}
+
 /// Zendesk's retry rules, watched: each ended attempt is logged and counted by the
 /// breaker, and a tripped breaker ends the invocation.
 struct Watched {

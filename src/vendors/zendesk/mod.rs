@@ -20,6 +20,7 @@ pub mod extract;
 pub mod fake;
 pub mod headers;
 pub mod hook_delivery;
+pub use self::hook_delivery::WebhookSettings;
 pub mod invocations;
 pub mod invocations_api;
 pub mod notify;
@@ -145,32 +146,6 @@ pub struct ZendeskSettings {
     /// `GET /api/v2/account/settings` (merged key by key).
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub account_settings: serde_json::Map<String, serde_json::Value>,
-}
-
-/// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebhookSettings {
-    /// Per-attempt timeout (Zendesk: about 12 s).
-    pub timeout_ms: u64,
-    /// Delay before the first retry of a 409 or a timeout; doubles per retry.
-    pub retry_base_delay_ms: u64,
-    /// Each webhook's circuit breaker.
-    pub circuit_breaker: breaker::BreakerSettings,
-    /// Invocations of one webhook per minute of the clock beyond which the next
-    /// are `throttled`, not sent (0: no limit; trial accounts: 60).
-    pub invocations_per_minute: u32,
-}
-
-impl Default for WebhookSettings {
-    fn default() -> Self {
-        Self {
-            timeout_ms: 12_000,
-            retry_base_delay_ms: 1_000,
-            circuit_breaker: breaker::BreakerSettings::default(),
-            invocations_per_minute: 0,
-        }
-    }
 }
 
 /// A per-minute request budget.
