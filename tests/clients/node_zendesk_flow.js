@@ -293,7 +293,7 @@ function checkDelivery(d, hookId, ticketId) {
   check(d.verified, `signature not verified: ${d.verify_detail}`);
   check(h.authorization === `Bearer ${HOOK_TOKEN}`, `authorization header ${h.authorization}`);
   check(h['x-zendesk-webhook-id'] === hookId, `webhook id header ${h['x-zendesk-webhook-id']}`);
-  check(/^\d+$/.test(h['x-zendesk-webhook-invocation-id'] || ''), `invocation id ${h['x-zendesk-webhook-invocation-id']}`);
+  check(/^[0-9A-HJKMNP-TV-Z]{26}$/.test(h['x-zendesk-webhook-invocation-id'] || ''), `invocation id ${h['x-zendesk-webhook-invocation-id']}`);
   check(/^\d+$/.test(h['x-zendesk-account-id'] || ''), `account id ${h['x-zendesk-account-id']}`);
   check((h['content-type'] || '').startsWith('application/json'), `content-type ${h['content-type']}`);
   check(d.timestamp_skew_s !== null && Math.abs(d.timestamp_skew_s) < 300,

@@ -13,6 +13,7 @@ receiver can check signatures on its own).
 """
 
 import json
+import re
 import os
 import sys
 import time
@@ -283,7 +284,7 @@ def check_delivery(d, hook_id, ticket_id):
     check(h.get("authorization") == f"Bearer {HOOK_TOKEN}",
           f"authorization header {h.get('authorization')!r}")
     check(h.get("x-zendesk-webhook-id") == hook_id, f"webhook id header {h.get('x-zendesk-webhook-id')!r}")
-    check(str(h.get("x-zendesk-webhook-invocation-id", "")).isdigit(),
+    check(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", str(h.get("x-zendesk-webhook-invocation-id", ""))) is not None,
           f"invocation id {h.get('x-zendesk-webhook-invocation-id')!r}")
     check(str(h.get("x-zendesk-account-id", "")).isdigit(), f"account id {h.get('x-zendesk-account-id')!r}")
     check((h.get("content-type") or "").startswith("application/json"), f"content-type {h.get('content-type')!r}")

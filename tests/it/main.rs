@@ -14,6 +14,8 @@
 //! - `zendesk_breadth_props`: property test: exports, search and state agree.
 //! - `zendesk_ticket_limits`: `?async=true` ticket creation and the per-ticket update limit.
 //! - `zendesk_webhooks`: the Webhooks and Triggers APIs and signed deliveries.
+//! - `zendesk_hooks`: webhook invocations and attempts, the circuit breaker, hourly
+//!   automations and the exports' clock-bound rules, on a manual clock.
 //! - `zendesk_accounts`: accounts by subdomain, `/state` and `/reset` per subdomain.
 //! - `tls`: `serve --tls`, https receivers with private CAs (`--ca-cert`),
 //!   `check-endpoint` and `fuzz` over https, TLS failures in plain words.
@@ -85,6 +87,7 @@ mod zendesk_errors;
 mod zendesk_events;
 mod zendesk_exports;
 mod zendesk_help_center;
+mod zendesk_hooks;
 mod zendesk_requests;
 mod zendesk_resource_props;
 mod zendesk_resources;

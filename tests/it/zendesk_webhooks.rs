@@ -329,10 +329,13 @@ async fn solving_a_ticket_fires_the_trigger_with_signed_headers_auth_and_rendere
     assert_eq!(header("authorization"), "Bearer sut-token");
     assert_eq!(header("x-zendesk-webhook-id"), hook);
     assert_eq!(header("x-zendesk-account-id"), "18525119");
+    // A ULID, as captured (rules-metrics reference 7.1).
+    let invocation = header("x-zendesk-webhook-invocation-id");
+    assert_eq!(invocation.len(), 26);
     assert!(
-        header("x-zendesk-webhook-invocation-id")
+        invocation
             .bytes()
-            .all(|b| b.is_ascii_digit())
+            .all(|b| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&b))
     );
     assert_eq!(
         header("x-zendesk-webhook-signature-timestamp"),

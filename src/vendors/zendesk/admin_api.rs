@@ -45,7 +45,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         )
 }
 
-fn problem(status: u16, code: &str, title: &str, detail: String) -> ZendeskError {
+pub(super) fn problem(status: u16, code: &str, title: &str, detail: String) -> ZendeskError {
     ZendeskError::Problems {
         status,
         problems: vec![ApiProblem {
@@ -56,7 +56,7 @@ fn problem(status: u16, code: &str, title: &str, detail: String) -> ZendeskError
     }
 }
 
-fn webhook_not_found(id: &str) -> ZendeskError {
+pub(super) fn webhook_not_found(id: &str) -> ZendeskError {
     problem(
         404,
         "WebhookNotFound",
@@ -203,6 +203,7 @@ async fn delete_webhook(Account(z): Z, KeyParam(id): KeyParam) -> Reply {
         .webhooks
         .remove(&id)
         .ok_or_else(|| webhook_not_found(&id))?;
+    z.hooks.forget(&id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -38,6 +38,10 @@ pub struct Zendesk {
     pub(super) subdomain: Arc<str>,
     /// The other subdomains' accounts (held by the configured account only).
     pub(super) accounts: Option<AccountMap<Self>>,
+    /// Webhook invocations and circuit breakers.
+    pub(super) hooks: Arc<super::invocations::Hooks>,
+    /// When automations run next, and what they fired on.
+    pub(super) automation_runner: Mutex<super::automations::Runner>,
 }
 
 impl Zendesk {
@@ -78,6 +82,11 @@ impl Zendesk {
             requests: AtomicU64::new(0),
             subdomain: Arc::from(settings.subdomain.as_str()),
             accounts: None,
+            hooks: Arc::default(),
+            automation_runner: Mutex::new(super::automations::Runner::new(
+                ctx.clock.now(),
+                &settings.automations,
+            )),
             settings,
             ctx,
         }
@@ -213,5 +222,11 @@ impl Zendesk {
             Window::new(self.settings.rate_limit.tickets_index_per_minute, 60);
         *self.incremental.lock().unwrap_or_else(|p| p.into_inner()) =
             Window::new(self.settings.incremental.per_minute, 60);
+        self.hooks.clear();
+        *self
+            .automation_runner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) =
+            super::automations::Runner::new(self.ctx.clock.now(), &self.settings.automations);
     }
 }

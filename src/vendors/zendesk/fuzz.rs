@@ -566,10 +566,11 @@ const ACCOUNT: u64 = 1_234_567;
 const WEBHOOK: &str = "01HZX3V5K2M4N6P8Q9R0S1T2W3";
 
 /// A webhook invocation carrying the envelope's body, with every header Zendesk
-/// sends; the invocation id derived from the body.
+/// sends; the invocation id (a ULID) derived from the body and the signing time.
 fn request(e: &Envelope<'_>) -> Outgoing {
     let timestamp = iso_seconds(e.signed_at);
-    let invocation = (8_350_205_582 + fnv(&e.body) % 1_000_000_000).to_string();
+    // A ULID, as Zendesk's deliveries carry (captured), the same for the same body.
+    let invocation = super::webhook::ulid(e.signed_at, &mut crate::ids::IdGen::new(fnv(&e.body)));
     let headers = super::webhook::invocation_headers(
         &super::webhook::Signed {
             account_id: ACCOUNT,

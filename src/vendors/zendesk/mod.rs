@@ -8,6 +8,8 @@
 pub mod accounts;
 pub mod admin_api;
 pub mod api;
+pub mod automations;
+pub mod breaker;
 pub mod burst;
 pub mod changelog;
 pub mod credentials;
@@ -18,6 +20,9 @@ pub mod extract;
 pub mod fake;
 pub mod fuzz;
 pub mod headers;
+pub mod hook_delivery;
+pub mod invocations;
+pub mod invocations_api;
 pub mod notify;
 pub mod org;
 pub mod page;
@@ -78,6 +83,7 @@ impl Zendesk {
     fn routes(self: Arc<Self>) -> Router {
         api::routes()
             .merge(admin_api::routes())
+            .merge(invocations_api::routes())
             .merge(export::routes())
             .merge(search::routes())
             .merge(requests::routes())
@@ -118,7 +124,10 @@ impl Vendor for Zendesk {
 
     fn state(&self) -> serde_json::Value {
         let base = format!("https://{}.zendesk.com", self.settings.subdomain);
-        self.store_read().state(&base)
+        let mut state = self.store_read().state(&base);
+        let breaker = &self.settings.webhooks.circuit_breaker;
+        state["webhook_invocations"] = self.hooks.state(self.now(), breaker);
+        state
     }
 
     fn account_of(&self, parts: &Parts) -> Option<Arc<str>> {
@@ -166,7 +175,15 @@ impl Vendor for Zendesk {
     }
 
     fn on_clock(self: Arc<Self>, now: time::OffsetDateTime) {
-        self.close_solved(now);
+        self.clock_rules(now);
+        // Every subdomain's account runs on the same clock.
+        if let Some(map) = &self.accounts {
+            for sub in map.subdomains() {
+                if let Some(account) = map.get(&sub) {
+                    account.clock_rules(now);
+                }
+            }
+        }
     }
 
     fn reject(&self, rejection: Rejection) -> Response {
@@ -200,6 +217,11 @@ impl Vendor for Zendesk {
             .iter()
             .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
             .collect();
+        all.extend(
+            invocations_api::ROUTES
+                .iter()
+                .map(|(m, p)| ((*m).to_owned(), (*p).to_owned())),
+        );
         all.extend(resource::router().served);
         all
     }

@@ -7,7 +7,6 @@ use std::time::Duration;
 use super::fake::Zendesk;
 use super::{events, triggers, webhook};
 use crate::template::Dialect;
-use crate::vendors::Vendor;
 
 impl Zendesk {
     /// Runs the triggers over every ticket change committed since the last run, and
@@ -82,23 +81,12 @@ impl Zendesk {
     }
 
     pub(super) fn spawn_delivery(&self, invocation: webhook::Invocation) {
-        let sender = self.ctx.sender.clone();
-        let clock = self.ctx.clock.clone();
-        let policy = webhook::ZendeskRetry {
-            base_delay: Duration::from_millis(self.settings.webhooks.retry_base_delay_ms),
-        };
-        let timeout = Duration::from_millis(self.settings.webhooks.timeout_ms);
-        // The first attempt is signed with the time the trigger fired, each retry
-        // with the time it is sent.
-        let fired = clock.now();
-        let vendor = self.name();
-        tokio::spawn(async move {
-            let id = invocation.invocation_id.clone();
-            sender
-                .deliver(vendor, &id, timeout, &policy, |attempt| {
-                    invocation.request(if attempt == 1 { fired } else { clock.now() })
-                })
-                .await
-        });
+        super::hook_delivery::spawn(self, invocation);
+    }
+
+    /// The rules due by `now` on the clock: automations, then the auto-close.
+    pub(super) fn clock_rules(&self, now: time::OffsetDateTime) {
+        self.run_automations(now);
+        self.close_solved(now);
     }
 }

@@ -1,6 +1,7 @@
 //! The `vendors.zendesk` section of the config file: its settings, their defaults
 //! and what makes them unusable.
 
+pub use super::hook_delivery::WebhookSettings;
 use serde::Deserialize;
 
 use super::store::Store;
@@ -37,6 +38,8 @@ pub struct ZendeskSettings {
     pub users: Vec<SeedUser>,
     /// How webhook deliveries behave.
     pub webhooks: WebhookSettings,
+    /// How automations run on the clock.
+    pub automations: super::automations::AutomationSettings,
     /// Hours after which the default automation closes a solved ticket (Zendesk: 96,
     /// that is 4 days; 0 turns the automation off).
     pub close_solved_after_hours: u64,
@@ -68,25 +71,6 @@ pub struct ZendeskSettings {
     /// `GET /api/v2/account/settings` (merged key by key).
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub account_settings: serde_json::Map<String, serde_json::Value>,
-}
-
-/// Webhook delivery settings (Zendesk's exact values are UNVERIFIED, REFERENCE 1.12).
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebhookSettings {
-    /// Per-attempt timeout (Zendesk: about 12 s).
-    pub timeout_ms: u64,
-    /// Delay before the first retry of a 409 or a timeout; doubles per retry.
-    pub retry_base_delay_ms: u64,
-}
-
-impl Default for WebhookSettings {
-    fn default() -> Self {
-        Self {
-            timeout_ms: 12_000,
-            retry_base_delay_ms: 1_000,
-        }
-    }
 }
 
 /// A per-minute request budget.
@@ -150,6 +134,7 @@ impl Default for ZendeskSettings {
             auto_assign_on_solve: false,
             check_references: true,
             webhooks: WebhookSettings::default(),
+            automations: super::automations::AutomationSettings::default(),
             close_solved_after_hours: 96,
             faults: Vec::new(),
             seed_webhooks: Vec::new(),

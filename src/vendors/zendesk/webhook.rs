@@ -482,7 +482,7 @@ pub fn invocation_headers(s: &Signed<'_>, body: &[u8], content_type: &str) -> He
 pub struct Invocation {
     /// The webhook.
     pub webhook: Webhook,
-    /// `x-zendesk-webhook-invocation-id`: a numeric string.
+    /// `x-zendesk-webhook-invocation-id`: a ULID.
     pub invocation_id: String,
     /// `x-zendesk-account-id`.
     pub account_id: u64,

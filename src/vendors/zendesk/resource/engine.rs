@@ -157,7 +157,7 @@ pub fn destroy(
         .remove(spec.table, id)
         .ok_or(ZendeskError::RecordNotFound)?;
     if let Some(after) = spec.after_delete {
-        after(store, &old);
+        after(store, &old, now);
     }
     log_change(spec, store, id, Op::Deleted, now);
     Ok(())

@@ -57,7 +57,7 @@ fn build_group(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
 }
 
 /// Deleting a group ends its memberships.
-fn group_deleted(store: &mut Store, g: &Record) {
+fn group_deleted(store: &mut Store, g: &Record, _now: time::OffsetDateTime) {
     let id = g["id"].as_u64();
     store
         .records

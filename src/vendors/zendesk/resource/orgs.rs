@@ -95,8 +95,9 @@ fn build_organization(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskErr
     Ok(rec)
 }
 
-/// Deleting an organization ends its memberships and its users' membership of it.
-fn organization_deleted(store: &mut Store, org: &Record) {
+/// Deleting an organization ends its memberships and its users' membership of it;
+/// each user so changed is an update in the change log (so exports show it).
+fn organization_deleted(store: &mut Store, org: &Record, now: time::OffsetDateTime) {
     let Some(id) = org["id"].as_u64() else { return };
     store.records.remove_where("organization_memberships", |m| {
         m["organization_id"].as_u64() == Some(id)
@@ -108,11 +109,33 @@ fn organization_deleted(store: &mut Store, org: &Record) {
         .map(|u| u.id)
         .collect();
     for u in members {
-        if let Some(mut user) = store.users.get(&u).cloned() {
-            user.organization_id = None;
-            store.users.insert(u, user);
-        }
+        set_user_organization(store, u, None, now);
     }
+}
+
+/// Sets a user's `organization_id` as a change of the user (logged, `updated_at`
+/// moved), when it changes.
+fn set_user_organization(
+    store: &mut Store,
+    user: u64,
+    org: Option<u64>,
+    now: time::OffsetDateTime,
+) {
+    let Some(mut u) = store.users.get(&user).cloned() else {
+        return;
+    };
+    if u.organization_id == org {
+        return;
+    }
+    u.organization_id = org;
+    u.updated_at = now;
+    store.users.insert(user, u);
+    store.log.record(
+        now,
+        crate::vendors::zendesk::changelog::Kind::User,
+        user,
+        crate::vendors::zendesk::changelog::Op::Updated,
+    );
 }
 
 /// `/api/v2/organization_fields` [CAPTURE zenpy].
@@ -232,7 +255,7 @@ fn membership_written(store: &mut Store, id: u64) {
 
 /// Deleting the default membership promotes the user's next one, or leaves the
 /// user without an organization.
-fn membership_deleted(store: &mut Store, m: &Record) {
+fn membership_deleted(store: &mut Store, m: &Record, now: time::OffsetDateTime) {
     let Some(user) = m["user_id"].as_u64() else {
         return;
     };
@@ -252,8 +275,5 @@ fn membership_deleted(store: &mut Store, m: &Record) {
         org = x["organization_id"].as_u64();
         store.records.put("organization_memberships", next, x);
     }
-    if let Some(mut u) = store.users.get(&user).cloned() {
-        u.organization_id = org;
-        store.users.insert(user, u);
-    }
+    set_user_organization(store, user, org, now);
 }

@@ -214,7 +214,7 @@ const STATUS_ORDER: &[&str] = &["new", "open", "pending", "hold", "solved", "clo
 const PRIORITY_ORDER: &[&str] = &["low", "normal", "high", "urgent"];
 
 /// Whether a view or automation condition holds for a ticket (as the API shows it).
-fn holds(cond: &Value, t: &Value) -> bool {
+pub fn holds(cond: &Value, t: &Value) -> bool {
     let field = cond["field"].as_str().unwrap_or_default();
     let op = cond["operator"].as_str().unwrap_or("is");
     let want = match &cond["value"] {

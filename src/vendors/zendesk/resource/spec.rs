@@ -152,7 +152,7 @@ pub struct Spec {
     /// Runs after a record is stored (memberships set users' defaults).
     pub after_write: Option<fn(&mut Store, u64)>,
     /// Runs after a record is deleted, with the deleted record.
-    pub after_delete: Option<fn(&mut Store, &Record)>,
+    pub after_delete: Option<fn(&mut Store, &Record, OffsetDateTime)>,
     /// Records computed from other state instead of stored (ticket metrics).
     pub derived: Option<fn(&Store) -> Vec<Record>>,
     /// The table its records live in: the list's root key unless two resources

@@ -229,9 +229,11 @@ impl Store {
         state
     }
 
-    /// A fresh webhook invocation id: a numeric string, as captured.
+    /// A fresh webhook invocation id: a ULID, as the captured deliveries and
+    /// invocations show, timed by the account's latest change.
     pub fn next_invocation_id(&mut self) -> String {
-        self.rng.range(1_000_000_000, 9_999_999_999).to_string()
+        let at = self.log.last_at().unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        super::webhook::ulid(at, &mut self.rng)
     }
 
     /// The account id shown in job results.

@@ -3,6 +3,7 @@
 //! links point there, `/api/v2/help_center/community/...`.
 
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use super::{author, envelope, require_ref};
 use crate::vendors::zendesk::error::ZendeskError;
@@ -79,7 +80,7 @@ fn build_topic(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
 }
 
 /// A topic's posts go with it.
-fn topic_deleted(store: &mut Store, t: &Record) {
+fn topic_deleted(store: &mut Store, t: &Record, now: OffsetDateTime) {
     let id = t["id"].as_u64();
     let gone: Vec<Record> = store
         .records
@@ -91,7 +92,7 @@ fn topic_deleted(store: &mut Store, t: &Record) {
         store
             .records
             .remove("posts", p["id"].as_u64().unwrap_or_default());
-        post_deleted(store, &p);
+        post_deleted(store, &p, now);
     }
     super::votes::forget_subscriptions(store, id);
 }
@@ -195,7 +196,7 @@ fn build_post(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
 }
 
 /// A post's comments, votes and subscriptions go with it.
-fn post_deleted(store: &mut Store, p: &Record) {
+fn post_deleted(store: &mut Store, p: &Record, _now: OffsetDateTime) {
     let id = p["id"].as_u64();
     let comments: Vec<u64> = store
         .records
@@ -304,7 +305,7 @@ fn count_comments(store: &mut Store, id: u64) {
     set_comment_count(store, post);
 }
 
-fn comment_deleted(store: &mut Store, c: &Record) {
+fn comment_deleted(store: &mut Store, c: &Record, _now: OffsetDateTime) {
     set_comment_count(store, c["post_id"].as_u64());
     super::votes::forget(store, c["id"].as_u64());
 }

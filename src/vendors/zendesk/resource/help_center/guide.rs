@@ -2,6 +2,7 @@
 //! translations (rules-metrics-helpcenter reference 9.2 and 9.3).
 
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use super::{author, envelope, html_url, locale_of, require_ref};
 use crate::vendors::zendesk::error::ZendeskError;
@@ -86,7 +87,7 @@ fn build_category(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> 
 }
 
 /// Deleting a category deletes its sections, and so their articles [DOC].
-fn category_deleted(store: &mut Store, c: &Record) {
+fn category_deleted(store: &mut Store, c: &Record, now: OffsetDateTime) {
     let id = c["id"].as_u64();
     let gone: Vec<Record> = store
         .records
@@ -98,7 +99,7 @@ fn category_deleted(store: &mut Store, c: &Record) {
         store
             .records
             .remove("sections", s["id"].as_u64().unwrap_or_default());
-        section_deleted(store, &s);
+        section_deleted(store, &s, now);
     }
 }
 
@@ -188,7 +189,7 @@ fn section_written(store: &mut Store, id: u64) {
 }
 
 /// Deleting a section deletes its articles [DOC].
-fn section_deleted(store: &mut Store, s: &Record) {
+fn section_deleted(store: &mut Store, s: &Record, now: OffsetDateTime) {
     let id = s["id"].as_u64();
     let gone: Vec<Record> = store
         .records
@@ -200,7 +201,7 @@ fn section_deleted(store: &mut Store, s: &Record) {
         store
             .records
             .remove("articles", a["id"].as_u64().unwrap_or_default());
-        article_deleted(store, &a);
+        article_deleted(store, &a, now);
     }
 }
 
@@ -407,7 +408,7 @@ fn article_written(store: &mut Store, id: u64) {
 }
 
 /// An article's comments, translations, votes and subscriptions go with it.
-fn article_deleted(store: &mut Store, a: &Record) {
+fn article_deleted(store: &mut Store, a: &Record, _now: OffsetDateTime) {
     let id = a["id"].as_u64();
     let comments: Vec<u64> = store
         .records
@@ -451,7 +452,7 @@ pub static ARTICLE_COMMENTS: Spec = Spec {
     }],
     table: "article_comments",
     envelope: Some(envelope),
-    after_delete: Some(|store, c| super::votes::forget(store, c["id"].as_u64())),
+    after_delete: Some(|store, c, _now| super::votes::forget(store, c["id"].as_u64())),
     end_user_writes: true,
     label: "body",
     ..Spec::new(

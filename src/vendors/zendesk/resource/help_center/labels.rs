@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use super::envelope;
 use crate::vendors::zendesk::accounts::Account;
@@ -93,7 +94,7 @@ pub fn names(rec: &Record) -> Vec<String> {
 }
 
 /// A deleted label leaves every article.
-fn label_deleted(store: &mut Store, l: &Record) {
+fn label_deleted(store: &mut Store, l: &Record, _now: OffsetDateTime) {
     let name = l["name"].as_str().unwrap_or_default().to_owned();
     let carrying: Vec<Record> = store
         .records

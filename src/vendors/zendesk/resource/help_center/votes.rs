@@ -69,7 +69,7 @@ pub static VOTES: Spec = Spec {
             .and_then(|v| v["item_id"].as_u64());
         tally(store, item);
     }),
-    after_delete: Some(|store, v| tally(store, v["item_id"].as_u64())),
+    after_delete: Some(|store, v, _now| tally(store, v["item_id"].as_u64())),
     end_user_writes: true,
     label: "item_type",
     ..Spec::new("votes", "vote", "/api/v2/help_center/votes", build_vote)
@@ -237,7 +237,7 @@ const fn subscriptions(path: &'static str, table: &'static str) -> Spec {
                 .and_then(|s| s["content_id"].as_u64());
             follow(store, content);
         }),
-        after_delete: Some(|store, s| follow(store, s["content_id"].as_u64())),
+        after_delete: Some(|store, s, _now| follow(store, s["content_id"].as_u64())),
         end_user_writes: true,
         label: "content_type",
         ..Spec::new("subscriptions", "subscription", path, build_subscription)
