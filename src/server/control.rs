@@ -241,7 +241,7 @@ async fn state(State(h): H, Path(vendor): Path<String>, RawQuery(q): RawQuery) -
             None => error(
                 StatusCode::BAD_REQUEST,
                 format!(
-                    "`{vendor}` has no account `{sub}` (subdomains are letters, digits and hyphens; only zendesk has accounts)"
+                    "`{vendor}` has no account `{sub}` (subdomains are letters, digits and hyphens, and only a vendor with accounts has them)"
                 ),
                 json!({}),
             ),

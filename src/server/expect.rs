@@ -85,7 +85,8 @@ fn bad(message: String) -> Refused {
 fn parse(h: &Harness, body: &[u8]) -> Result<Ask, Refused> {
     let shape = |why: String| {
         bad(format!(
-            "the body must be a JSON object such as {{\"vendor\": \"zendesk\", \"path\": \"/api/v2/tickets.json\"}}: {why}"
+            "the body must be a JSON object such as {{\"vendor\": \"{}\", \"path\": \"/...\"}}: {why}",
+            h.vendors.first().map_or("", |v| v.name())
         ))
     };
     let value: Value = serde_json::from_slice(body).map_err(|e| shape(e.to_string()))?;

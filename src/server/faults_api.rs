@@ -36,7 +36,8 @@ async fn list(State(h): H) -> Response {
 }
 
 fn example() -> Value {
-    json!({"vendor": "zendesk", "method": "GET", "path": "/api/v2/tickets*", "action": "status", "status": 429, "times": 1})
+    let vendor = crate::vendors::REGISTRY.first().map_or("", |r| r.name);
+    json!({"vendor": vendor, "method": "GET", "path": "/*", "action": "status", "status": 429, "times": 1})
 }
 
 /// Adds one rule to the harness; the armed rule's view, or why not.

@@ -1,8 +1,9 @@
 //! The control API's OpenAPI 3.1 document (`GET /openapi.json`).
 //!
 //! The harness's own routes are described in `openapi.json`, beside the control
-//! router; each vendor's scenario actions are added from the vendor registry, so a
-//! new action is described as soon as it is registered. A test checks the document
+//! router; each vendor's scenario actions and other control routes are added from
+//! the vendor registry (its `control_paths`), so a new one is described as soon as
+//! it is registered. A test checks the document
 //! against the routes actually served, both ways.
 
 use std::sync::OnceLock;
@@ -22,6 +23,10 @@ pub fn spec() -> &'static Value {
         doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
         if let Some(paths) = doc["paths"].as_object_mut() {
             for r in REGISTRY {
+                let extra = r.control_paths.map(serde_json::from_str::<Value>);
+                if let Some(Ok(Value::Object(more))) = extra {
+                    paths.extend(more);
+                }
                 for a in r.actions {
                     paths.insert(format!("/{}/actions/{}", r.name, a.name), action(r.name, a));
                 }

@@ -422,6 +422,10 @@ pub struct Registration {
     /// What the vendor does on its own when told (scenario `send` steps), each served
     /// as `POST /{name}/actions/{action}` on the control port.
     pub actions: &'static [Action],
+    /// The OpenAPI `paths` of the vendor's other control routes (its
+    /// [`Vendor::control`] router beside the actions), as a JSON object; `None` when
+    /// it has none. `GET /openapi.json` merges them in.
+    pub control_paths: Option<&'static str>,
     /// The payloads the vendor sends that `fakedesk fuzz` can send too (its
     /// `fuzz.rs`); empty when it sends none.
     pub fuzz: &'static [crate::fuzz::payload::Target],

@@ -47,6 +47,7 @@ pub const REGISTRATION: Registration = Registration {
     settings: crate::settings::SettingsSpec::of::<BlipSettings>("Fake Take Blip."),
     build,
     fuzz: fuzz::PAYLOADS,
+    control_paths: Some(include_str!("control.openapi.json")),
     actions: &[
         Action {
             name: "handoff",

@@ -56,6 +56,7 @@ pub const REGISTRATION: Registration = Registration {
     settings: crate::settings::SettingsSpec::of::<BrazeSettings>("Fake Braze."),
     build,
     fuzz: fuzz::PAYLOADS,
+    control_paths: Some(include_str!("control.openapi.json")),
     actions: &[crate::vendors::Action {
         name: "campaign",
         summary: "send a webhook campaign to one user and wait for the delivery: `campaign` (id or name), `external_id` (or `braze_id`, `user_alias`, `email`, or an inline `user`), optional `trigger_properties`, `event_properties`, `wait` (default true)",

@@ -41,6 +41,7 @@ pub const REGISTRATION: Registration = Registration {
     settings: crate::settings::SettingsSpec::of::<FerndeskSettings>("Fake Ferndesk."),
     build,
     fuzz: fuzz::PAYLOADS,
+    control_paths: None,
     actions: &[Action {
         name: "pull",
         summary: "fetch a custom support endpoint as Ferndesk's audit does, check it and keep what it would ingest: `url`, optional `start_date` (YYYY-MM-DD, set as the `startDate` parameter)",

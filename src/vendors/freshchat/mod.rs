@@ -46,6 +46,7 @@ pub const REGISTRATION: Registration = Registration {
     settings: crate::settings::SettingsSpec::of::<FreshchatSettings>("Fake Freshchat."),
     build,
     fuzz: fuzz::PAYLOADS,
+    control_paths: Some(include_str!("control.openapi.json")),
     actions: &[
         Action {
             name: "user_message",

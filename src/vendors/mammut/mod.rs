@@ -34,6 +34,7 @@ pub const REGISTRATION: Registration = Registration {
     settings: crate::settings::SettingsSpec::of::<MammutSettings>("Fake Mammut."),
     build,
     fuzz: &[],
+    control_paths: None,
     actions: &[],
 };
 

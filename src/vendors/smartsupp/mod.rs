@@ -37,6 +37,7 @@ pub const REGISTRATION: Registration = Registration {
     settings: crate::settings::SettingsSpec::of::<SmartsuppSettings>("Fake Smartsupp."),
     build,
     fuzz: fuzz::PAYLOADS,
+    control_paths: None,
     actions: &[
         Action {
             name: "chat_finished",

@@ -62,6 +62,7 @@ pub const REGISTRATION: Registration = Registration {
     settings: crate::settings::SettingsSpec::of::<ZendeskSettings>("Fake Zendesk."),
     build,
     fuzz: fuzz::PAYLOADS,
+    control_paths: None,
     actions: &[
         crate::vendors::Action {
             name: "ticket_create",
