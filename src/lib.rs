@@ -40,6 +40,7 @@ pub mod config;
 pub mod exit;
 pub mod fault;
 pub mod fuzz;
+pub mod host;
 pub mod ids;
 pub mod journal;
 pub mod matching;

@@ -164,16 +164,7 @@ impl HostMap {
     }
 }
 
-/// `host:port` → `host`; `[::1]:80` → `::1`.
-pub fn strip_port(host: &str) -> &str {
-    if let Some(rest) = host.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match host.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => host,
-    }
-}
+pub use crate::host::strip_port;
 
 #[cfg(test)]
 mod tests {

@@ -19,11 +19,9 @@ use serde_json::{Value, json};
 use super::Harness;
 use super::guard::{self, Policy};
 use super::journal_body::JournalBody;
+pub use super::reply::DEFAULT_JOURNAL_LIMIT;
+use super::reply::{H, error, parse_filter, unknown_vendor};
 use super::stall::{ControlStall, wire_bytes};
-use crate::journal::Filter;
-
-/// Entries `GET /journal` returns when no `limit` is given.
-pub const DEFAULT_JOURNAL_LIMIT: usize = 1_000;
 
 /// The control port's app: every route of [`router`] behind the guard.
 pub fn app(h: Arc<Harness>) -> Router {
@@ -134,12 +132,6 @@ impl Routes {
     }
 }
 
-pub(super) type H = State<Arc<Harness>>;
-
-pub(super) fn error(status: StatusCode, message: String, hint: Value) -> Response {
-    guard::error(status, &message, hint)
-}
-
 async fn not_found() -> Response {
     error(
         StatusCode::NOT_FOUND,
@@ -165,30 +157,6 @@ async fn health(State(h): H) -> Response {
     axum::Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "vendors": vendors, "journal": h.journal.stats()})).into_response()
 }
 
-pub(super) fn parse_filter(raw: Option<&str>) -> Result<Filter, String> {
-    let mut f = Filter {
-        limit: Some(DEFAULT_JOURNAL_LIMIT),
-        ..Filter::default()
-    };
-    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        let number = |what: &str| {
-            v.parse::<u64>()
-                .map_err(|_| format!("`{what}` must be a non-negative integer, got `{v}`"))
-        };
-        match k.as_ref() {
-            "vendor" => f.vendor = Some(v.to_string()),
-            "since" => f.since = Some(number("since")?),
-            "limit" => f.limit = Some(usize::try_from(number("limit")?).unwrap_or(usize::MAX)),
-            other => {
-                return Err(format!(
-                    "unknown parameter `{other}` (known: vendor, since, limit)"
-                ));
-            }
-        }
-    }
-    Ok(f)
-}
-
 async fn journal(State(h): H, RawQuery(q): RawQuery) -> Response {
     let filter = match parse_filter(q.as_deref()) {
         Ok(f) => f,
@@ -212,15 +180,6 @@ async fn journal(State(h): H, RawQuery(q): RawQuery) -> Response {
 async fn clear_journal(State(h): H) -> Response {
     h.journal.clear();
     StatusCode::NO_CONTENT.into_response()
-}
-
-pub(super) fn unknown_vendor(h: &Harness, name: &str) -> Response {
-    let known: Vec<&str> = h.vendors.iter().map(|v| v.name()).collect();
-    error(
-        StatusCode::NOT_FOUND,
-        format!("unknown vendor `{name}`"),
-        json!({"known": known}),
-    )
 }
 
 /// `?subdomain=NAME`: one account of a vendor with accounts rather than the whole vendor.

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Harness;
-use super::control::{error, unknown_vendor};
+use super::reply::{error, unknown_vendor};
 use crate::journal::{Direction, Filter};
 use crate::matching::want::{Check, Want, capture, explain_unwanted};
 

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::control::{H, error, parse_filter, unknown_vendor};
+use super::reply::{H, error, parse_filter, unknown_vendor};
 use crate::clock::iso_millis;
 use crate::journal::{Direction, Entry, Headers};
 

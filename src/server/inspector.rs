@@ -44,7 +44,7 @@ pub async fn page() -> Response {
 pub async fn asset(Path(file): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == file) {
         Some((_, ctype, body)) => text(ctype, body),
-        None => super::control::error(
+        None => super::reply::error(
             StatusCode::NOT_FOUND,
             format!("no inspector file `{file}`"),
             Value::from(FILES.iter().map(|(n, _, _)| *n).collect::<Vec<_>>()),

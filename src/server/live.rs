@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::control::{H, error, unknown_vendor};
+use super::reply::{H, error, unknown_vendor};
 use crate::clock::iso_millis;
 use crate::journal::{Direction, Entry, Filter, Journal};
 

@@ -21,6 +21,7 @@ mod journal_body;
 pub mod live;
 pub mod openapi;
 pub mod record;
+pub mod reply;
 pub mod signature;
 pub mod stall;
 pub mod timed_io;

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::control::H;
+use super::reply::H;
 use crate::journal::Direction;
 
 /// The check of entry `seq`: `{seq, vendor, signed, scheme, verified, detail}`.

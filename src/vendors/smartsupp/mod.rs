@@ -10,6 +10,7 @@
 pub mod account;
 pub mod api;
 pub mod chat;
+pub mod delivery;
 pub mod error;
 pub mod fuzz;
 pub mod rest;

@@ -17,10 +17,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::api::TicketOut;
-use super::resource::rules;
+use super::resource::conditions;
 use super::store::{Actor, Store, Ticket};
-use super::wire::{CommentInput, Status, TicketInput};
+use super::wire::{CommentInput, Status, TicketInput, TicketOut};
 
 /// Automation settings (`vendors.zendesk.automations`).
 #[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
@@ -157,7 +156,7 @@ pub fn matches(a: &Value, t: &Ticket, at: OffsetDateTime, base: &str) -> bool {
             let public = if t.is_public { "public" } else { "private" };
             (c["value"] == public) == (c["operator"] != "is_not")
         }
-        None => rules::holds(c, &shown),
+        None => conditions::holds(c, &shown),
     };
     let conds = &a["conditions"];
     let list = |k: &str| conds[k].as_array().cloned().unwrap_or_default();

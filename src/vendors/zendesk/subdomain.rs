@@ -82,7 +82,7 @@ pub fn subdomain_of<'a>(headers: &'a HeaderMap, extensions: &'a Extensions) -> O
         return Some(a);
     }
     let host = headers.get(header::HOST)?.to_str().ok()?;
-    let host = crate::proxy::hosts::strip_port(host);
+    let host = crate::host::strip_port(host);
     let sub = host
         .strip_suffix(".zendesk.com")
         .or_else(|| host.strip_suffix(".localhost"))?;

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::super::account::Smartsupp;
-use super::super::api::emit;
+use super::super::delivery::emit;
 use super::super::error::SmartsuppError;
 use super::super::wire::HookPayload;
 use super::request::{Reply, now_ms, object, opt_str};

@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod catalog;
+pub mod conditions;
 pub mod derived;
 pub mod derived_routes;
 pub mod engine;

@@ -13,6 +13,7 @@ pub mod attachments;
 pub mod community;
 pub mod export;
 pub mod guide;
+pub mod label_routes;
 pub mod labels;
 pub mod translations;
 pub mod votes;
@@ -49,7 +50,7 @@ pub const SPECS: &[&Spec] = &[
 /// The routes built on the declarations: votes, the export and search.
 pub fn routes(r: Routes) -> Routes {
     let r = translations::routes(export::routes(votes::routes(r)));
-    attachments::routes(labels::routes(r))
+    attachments::routes(label_routes::routes(r))
 }
 
 /// The default locale of the fake's help center.
