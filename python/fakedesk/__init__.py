@@ -18,8 +18,10 @@ try:
 except PackageNotFoundError:  # pragma: no cover - run from a source checkout
     __version__ = "0.0.0"
 
-from ._client import ExpectationFailed, Fakedesk, FakedeskError, Json
-from ._server import Server, find_binary, parse_env_file, start
+from ._binary import find_binary
+from ._client import ExpectationFailed, Fakedesk, Json
+from ._errors import FakedeskError
+from ._server import Server, parse_env_file, start
 
 __all__ = [
     "__version__",

@@ -10,12 +10,11 @@ import urllib.parse
 import urllib.request
 from typing import Any, Dict, List, Mapping, Optional, Union
 
+from ._binary import find_binary
+from ._errors import FakedeskError
+
 #: A journal entry, a vendor's state, an action's result: JSON as Python values.
 Json = Any
-
-
-class FakedeskError(Exception):
-    """The control API refused a request, or fakedesk could not be run."""
 
 
 class ExpectationFailed(AssertionError):
@@ -193,8 +192,6 @@ class Fakedesk:
             ExpectationFailed: the scenario failed; the message is its report.
         """
         __tracebackhide__ = True
-        from ._server import find_binary
-
         exe = find_binary(self._binary)
         done = subprocess.run([exe, "run", str(path), *args], capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
         if done.returncode != 0:
