@@ -197,21 +197,7 @@ fn build_post(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
 
 /// A post's comments, votes and subscriptions go with it.
 fn post_deleted(store: &mut Store, p: &Record, _now: OffsetDateTime) {
-    let id = p["id"].as_u64();
-    let comments: Vec<u64> = store
-        .records
-        .all("post_comments")
-        .filter(|c| c["post_id"].as_u64() == id)
-        .filter_map(|c| c["id"].as_u64())
-        .collect();
-    store
-        .records
-        .remove_where("post_comments", |c| c["post_id"].as_u64() == id);
-    super::votes::forget(store, id);
-    super::votes::forget_subscriptions(store, id);
-    for c in comments {
-        super::votes::forget(store, Some(c));
-    }
+    super::votes::forget_with_comments(store, p["id"].as_u64(), "post_comments", "post_id");
 }
 
 /// `/api/v2/community/posts/{post_id}/comments` [DOC recollection; shape UNVERIFIED].

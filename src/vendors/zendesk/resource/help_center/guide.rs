@@ -410,26 +410,13 @@ fn article_written(store: &mut Store, id: u64) {
 /// An article's comments, translations, votes and subscriptions go with it.
 fn article_deleted(store: &mut Store, a: &Record, _now: OffsetDateTime) {
     let id = a["id"].as_u64();
-    let comments: Vec<u64> = store
-        .records
-        .all("article_comments")
-        .filter(|c| c["source_id"].as_u64() == id)
-        .filter_map(|c| c["id"].as_u64())
-        .collect();
-    store
-        .records
-        .remove_where("article_comments", |c| c["source_id"].as_u64() == id);
     store
         .records
         .remove_where("translations", |t| t["source_id"].as_u64() == id);
     store
         .records
         .remove_where("article_attachments", |t| t["article_id"].as_u64() == id);
-    super::votes::forget(store, id);
-    super::votes::forget_subscriptions(store, id);
-    for c in comments {
-        super::votes::forget(store, Some(c));
-    }
+    super::votes::forget_with_comments(store, id, "article_comments", "source_id");
 }
 
 /// `/api/v2/help_center/articles/{article_id}/comments` [DOC; shape UNVERIFIED].

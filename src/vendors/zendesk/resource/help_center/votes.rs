@@ -138,6 +138,25 @@ pub fn forget(store: &mut Store, item: Option<u64>) {
         .remove_where("votes", |v| v["item_id"].as_u64() == item);
 }
 
+/// An item going away with its comments (in `table`, pointing at it through
+/// `field`): the comments, their votes, and the item's votes and subscriptions.
+pub fn forget_with_comments(store: &mut Store, id: Option<u64>, table: &str, field: &str) {
+    let comments: Vec<u64> = store
+        .records
+        .all(table)
+        .filter(|c| c[field].as_u64() == id)
+        .filter_map(|c| c["id"].as_u64())
+        .collect();
+    store
+        .records
+        .remove_where(table, |c| c[field].as_u64() == id);
+    forget(store, id);
+    forget_subscriptions(store, id);
+    for c in comments {
+        forget(store, Some(c));
+    }
+}
+
 /// Removes the subscriptions to deleted content.
 pub fn forget_subscriptions(store: &mut Store, content: Option<u64>) {
     store
