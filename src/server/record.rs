@@ -416,10 +416,22 @@ impl Recorder {
     /// template is logged.
     fn count(&self, request: &RequestRecord, unmatched: bool) {
         let name = self.vendor.name();
-        let template = super::coverage::template_of(&request.path);
+        super::coverage::with_template(&request.path, |template| {
+            self.warn_first(name, request, template, unmatched);
+        });
+    }
+
+    /// Counts the call under `template`; the first unmatched one of each is logged.
+    fn warn_first(
+        &self,
+        name: &'static str,
+        request: &RequestRecord,
+        template: &str,
+        unmatched: bool,
+    ) {
         if self
             .coverage
-            .record(name, &request.method, &template, unmatched)
+            .record(name, &request.method, template, unmatched)
             && unmatched
         {
             tracing::warn!(
