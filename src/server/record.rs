@@ -387,7 +387,7 @@ impl Recorder {
             return Ok(self.finish(request, res, started).await);
         };
         let mark = Some(chosen.mark());
-        let response = match respond::plan(&chosen, self.vendor.as_ref()) {
+        let response = match respond::plan(&chosen, |status| self.vendor.error_reply(status)) {
             respond::Plan::NoReply { wait, kill, error } => {
                 self.journal_exchange(request, None, Some(error), mark, &started);
                 tokio::time::sleep(wait).await;
