@@ -88,6 +88,7 @@ mod zendesk_events;
 mod zendesk_exports;
 mod zendesk_help_center;
 mod zendesk_hooks;
+mod zendesk_lookups;
 mod zendesk_requests;
 mod zendesk_resource_props;
 mod zendesk_resources;

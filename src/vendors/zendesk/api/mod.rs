@@ -17,7 +17,7 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 
 pub use self::actions::control_routes;
-use self::jobs::{create_many, destroy_many, show_job, update_many};
+use self::jobs::{create_many, destroy_many, list_jobs, show_job, show_many_jobs, update_many};
 use self::tickets::{
     create_ticket, delete_ticket, list_comments, list_tickets, show_ticket, update_ticket,
 };
@@ -44,6 +44,8 @@ pub fn routes() -> Router<Arc<Zendesk>> {
             get(show_ticket).put(update_ticket).delete(delete_ticket),
         )
         .route_json("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
+        .route_json("/api/v2/job_statuses", get(list_jobs))
+        .route_json("/api/v2/job_statuses/show_many", get(show_many_jobs))
         .route_json("/api/v2/job_statuses/{job_status_id}", get(show_job))
         .route_json("/api/v2/users", get(list_users).post(create_user))
         .route_json("/api/v2/users/me", get(me))

@@ -18,6 +18,7 @@ pub mod fields;
 pub mod groups;
 pub mod help_center;
 pub mod listing;
+pub mod lookups;
 pub mod orgs;
 pub mod ratings;
 pub mod routes;
@@ -49,6 +50,7 @@ pub fn specs() -> Vec<&'static Spec> {
     all.extend(ratings::SPECS);
     all.extend(derived::SPECS);
     all.extend(help_center::SPECS);
+    all.extend(lookups::SPECS);
     all
 }
 
@@ -116,6 +118,7 @@ pub fn router() -> routes::Routes {
     let r = tickets::routes(r);
     let r = uploads::routes(r);
     let r = help_center::routes(r);
+    let r = lookups::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],
@@ -135,6 +138,8 @@ pub const CORE_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v2/tickets/{ticket_id}"),
     ("DELETE", "/api/v2/tickets/{ticket_id}"),
     ("GET", "/api/v2/tickets/{ticket_id}/comments"),
+    ("GET", "/api/v2/job_statuses"),
+    ("GET", "/api/v2/job_statuses/show_many"),
     ("GET", "/api/v2/job_statuses/{job_status_id}"),
     ("GET", "/api/v2/users"),
     ("POST", "/api/v2/users"),
@@ -152,6 +157,7 @@ pub const CORE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v2/webhooks/{webhook_id}/signing_secret"),
     ("POST", "/api/v2/webhooks/{webhook_id}/signing_secret"),
     ("GET", "/api/v2/triggers"),
+    ("GET", "/api/v2/triggers/active"),
     ("POST", "/api/v2/triggers"),
     ("GET", "/api/v2/triggers/{trigger_id}"),
     ("PUT", "/api/v2/triggers/{trigger_id}"),

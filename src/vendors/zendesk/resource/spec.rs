@@ -174,6 +174,9 @@ pub struct Spec {
     /// Whether end users may create records, and change their own (Help
     /// Center comments, community posts, votes, subscriptions).
     pub end_user_writes: bool,
+    /// Whether the config may seed records the API only reads (Zendesk's admins
+    /// create them in its interface: satisfaction reasons).
+    pub seeded: bool,
 }
 
 impl Spec {
@@ -210,12 +213,14 @@ impl Spec {
             url: None,
             envelope: None,
             end_user_writes: false,
+            seeded: false,
         }
     }
 
-    /// Whether records can be created through the API (and so seeded).
+    /// Whether records can be created through the API or seeded (and so seeded
+    /// from the config).
     pub const fn creatable(&self) -> bool {
-        if self.ops.create || self.scope.is_some() {
+        if self.ops.create || self.scope.is_some() || self.seeded {
             return true;
         }
         let mut i = 0;

@@ -39,6 +39,8 @@ pub struct Job {
     pub total: usize,
     pub results: Vec<JobResult>,
     pub completed_at: OffsetDateTime,
+    /// The job's number in the account, from 1 (the order jobs were created).
+    pub seq: u64,
 }
 
 /// The caller of an API request, for audits and comments.
@@ -197,6 +199,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> String {
         let id = format!("V3-{}", self.rng.hex(32));
+        let seq = self.jobs.values().map(|j| j.seq).max().unwrap_or(0) + 1;
         self.jobs.insert(
             id.clone(),
             Job {
@@ -205,6 +208,7 @@ impl Store {
                 total,
                 results,
                 completed_at: now,
+                seq,
             },
         );
         id
