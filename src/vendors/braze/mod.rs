@@ -299,6 +299,20 @@ mod tests {
     }
 
     #[test]
+    fn transactional_campaigns_and_subscription_groups_come_from_the_config() {
+        let file = parse(
+            Path::new("c.yaml"),
+            "vendors:\n  braze:\n    subscription_groups:\n      - { id: g1, name: News }\n    transactional:\n      postback_url: null\n      initial_status: queued\n      campaigns:\n        - { id: receipt, name: Receipt, subject: \"Order {{event_properties.${order}}}\", body: Hi, from: \"Shop <s@example.com>\", state: active }\n",
+        )
+        .unwrap();
+        let c = RunConfig::build(file, &Overrides::default()).unwrap();
+        let s = c.vendor::<BrazeSettings>();
+        assert_eq!(s.subscription_groups[0].channel, "email");
+        assert_eq!(s.transactional.campaigns[0].id, "receipt");
+        assert_eq!(BrazeSettings::default().subscription_groups.len(), 2);
+    }
+
+    #[test]
     fn endpoints_need_their_permission() {
         assert_eq!(
             Endpoint::of("/users/track").permission(),
