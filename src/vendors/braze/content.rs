@@ -24,6 +24,8 @@ type Q = Query<HashMap<String, String>>;
 const MAX_CONTENT: usize = 50 * 1024;
 /// How deep blocks may include blocks.
 const MAX_DEPTH: usize = 4;
+/// The most a message may grow to by including blocks.
+const MAX_EXPANDED: usize = 1024 * 1024;
 
 /// A Content Block.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -79,7 +81,12 @@ pub fn expand(source: &str, blocks: &[ContentBlock]) -> String {
                 liquid_tag(&cb.name),
                 format!("{{{{ content_blocks.${{{}}} }}}}", cb.name),
             ] {
-                out = out.replace(&tag, &cb.content);
+                // Blocks that include blocks many times could grow without end:
+                // past the cap the tag stays as it is.
+                let grown = out.matches(&tag).count().saturating_mul(cb.content.len());
+                if out.len().saturating_add(grown) <= MAX_EXPANDED {
+                    out = out.replace(&tag, &cb.content);
+                }
             }
         }
         if out == before {
@@ -416,4 +423,38 @@ pub async fn block_info(State(b): B, Query(q): Q) -> Reply {
         out["inclusion_data"] = json!([]);
     }
     Ok(json_response(StatusCode::OK, &out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(name: &str, content: &str) -> ContentBlock {
+        ContentBlock {
+            content_block_id: name.to_owned(),
+            name: name.to_owned(),
+            description: String::new(),
+            content: content.to_owned(),
+            state: "active".to_owned(),
+            tags: Vec::new(),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            last_edited: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn blocks_expand_within_blocks_and_never_past_the_cap() {
+        let blocks = [block("a", "A{{content_blocks.${b}}}"), block("b", "B")];
+        assert_eq!(expand("x {{content_blocks.${a}}} y", &blocks), "x AB y");
+        let mut draft = block("c", "C");
+        draft.state = "draft".to_owned();
+        assert_eq!(
+            expand("{{content_blocks.${c}}}", &[draft]),
+            "{{content_blocks.${c}}}"
+        );
+        let many = "{{content_blocks.${big}}}".repeat(2000);
+        let bomb = [block("big", &many), block("top", &many)];
+        let out = expand("{{content_blocks.${top}}}", &bomb);
+        assert!(out.len() <= MAX_EXPANDED, "{}", out.len());
+    }
 }
