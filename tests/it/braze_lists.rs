@@ -151,6 +151,32 @@ async fn subscription_status_is_set_read_and_gates_sms() {
 }
 
 #[tokio::test]
+async fn users_track_sets_subscription_groups_as_the_attributes_object_documents() {
+    let b = braze();
+    track(&b, json!({"attributes": [{"external_id": "u1", "phone": "+15550001",
+        "subscription_groups": [{"subscription_group_id": SMS_GROUP, "subscription_state": "subscribed"},
+                                {"subscription_group_id": "unknown-group", "subscription_state": "subscribed"}]}]}))
+    .await;
+    let r = get(
+        &b,
+        &format!("/subscription/status/get?subscription_group_id={SMS_GROUP}&external_id[]=u1"),
+    )
+    .await;
+    assert_eq!(r.json["status"], json!({"u1": "Subscribed"}));
+    let s = state(&b).await;
+    assert_eq!(
+        s["users"][0]["custom_attributes"],
+        json!({}),
+        "not kept as a custom attribute"
+    );
+    assert_eq!(
+        s["subscriptions"].as_array().unwrap().len(),
+        1,
+        "unknown groups are ignored"
+    );
+}
+
+#[tokio::test]
 async fn email_lists_change_who_gets_email() {
     let b = braze();
     track(

@@ -156,10 +156,16 @@ async fn not_found() -> axum::response::Response {
 
 /// `POST /users/track` (REFERENCE 2.3): 201 with `*_processed` for each array
 /// given, and `errors` for the objects that were skipped.
-async fn users_track(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
+async fn users_track(State(b): B, BrazeJson(mut body): BrazeJson) -> Reply {
+    let groups = subscriptions::take_from_track(&mut body);
     let req = wire::parse_track(&body, b.settings().max_objects_per_array)?;
     let now = b.now();
-    let outcome = b.store().track(req, now);
+    let outcome = {
+        let mut store = b.store();
+        let outcome = store.track(req, now);
+        subscriptions::apply_track(&mut store, groups, now);
+        outcome
+    };
     let mut reply = Map::new();
     reply.insert("message".to_owned(), json!("success"));
     // Vendor quirk: the counts appear alongside `errors` [UNVERIFIED].

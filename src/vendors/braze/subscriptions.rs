@@ -393,3 +393,48 @@ pub async fn status_set_v2(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
     }
     success()
 }
+
+/// Group changes named inside `/users/track` attribute objects
+/// (`subscription_groups: [{subscription_group_id, subscription_state}]`, \[DOC\]
+/// user attributes object): the identifier and each `(group, status)`.
+pub type TrackChanges = Vec<(Identifier, Vec<(String, &'static str)>)>;
+
+/// Takes `subscription_groups` out of the attribute objects of a `/users/track`
+/// body (so it is not kept as a custom attribute), for [`apply_track`] once the
+/// users exist. Entries that are not a known shape are left out.
+pub fn take_from_track(body: &mut Map<String, Value>) -> TrackChanges {
+    let mut out = Vec::new();
+    let Some(Value::Array(list)) = body.get_mut("attributes") else {
+        return out;
+    };
+    for o in list.iter_mut().filter_map(Value::as_object_mut) {
+        let Some(Value::Array(groups)) = o.remove("subscription_groups") else {
+            continue;
+        };
+        let Ok(who) = super::wire::identifier(o) else {
+            continue;
+        };
+        let changes = groups
+            .iter()
+            .filter_map(|g| {
+                let g = g.as_object()?;
+                let id = g.get("subscription_group_id")?.as_str()?.to_owned();
+                Some((id, state_of(g).ok()?))
+            })
+            .collect();
+        out.push((who, changes));
+    }
+    out
+}
+
+/// Applies what [`take_from_track`] took, to groups the workspace has.
+pub fn apply_track(store: &mut Store, changes: TrackChanges, at: OffsetDateTime) {
+    for (who, list) in changes {
+        let users = all_named(store, &who);
+        for (group, state) in list {
+            if store.api.groups.iter().any(|g| g.id == group) {
+                set(&mut store.api, &group, state, &users, at);
+            }
+        }
+    }
+}
