@@ -698,3 +698,64 @@ async fn data_series_count_what_the_fake_holds() {
         (1, Some("c1"), Some("Campaign"))
     );
 }
+
+#[tokio::test]
+async fn canvas_send_and_sdk_series_have_the_documented_shapes() {
+    let server = postback_receiver().await;
+    let b = braze_with(|c| {
+        c.vendor_mut::<BrazeSettings>().webhooks.retry_base_delay_ms = 1;
+    });
+    track(&b, json!({"attributes": [{"external_id": "u1"}]})).await;
+    let r = b
+        .control(
+            "POST",
+            "/braze/canvases",
+            Some(json!({"id": "cv1", "name": "Journey", "url": format!("{}/c", server.uri())})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    b.post(
+        "/canvas/trigger/send",
+        json!({"canvas_id": "cv1", "recipients": [{"external_user_id": "u1"}]}),
+    )
+    .await;
+    let r = get(&b, "/canvas/data_series?canvas_id=cv1&length=2").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let stats = r.json["data"]["stats"].as_array().unwrap();
+    assert_eq!(
+        (r.json["data"]["name"].as_str(), stats.len()),
+        (Some("Journey"), 2)
+    );
+    assert_eq!(stats[1]["total_stats"]["entries"], 1);
+    assert_eq!(stats[0]["total_stats"]["entries"], 0);
+    let r = get(&b, "/canvas/data_summary?canvas_id=cv1&length=2").await;
+    assert_eq!(r.json["data"]["total_stats"]["entries"], 1);
+    let r = get(&b, "/canvas/data_series?canvas_id=cv1&length=15").await;
+    assert_eq!(r.status, 400, "Canvases take 1 to 14 days");
+    let r = get(&b, "/canvas/data_series?canvas_id=nope&length=1").await;
+    assert_eq!(
+        r.json,
+        json!({"message": "canvas_id must be a string of the Canvas api identifier"})
+    );
+    let r = get(
+        &b,
+        "/sessions/data_series?length=3&unit=hour&ending_at=2024-02-08T17:44:38Z",
+    )
+    .await;
+    let data = r.json["data"].as_array().unwrap();
+    assert_eq!(data.len(), 3);
+    assert_eq!(
+        data[2],
+        json!({"time": "2024-02-08T17:00:00.000+00:00", "sessions": 0})
+    );
+    for (path, key) in [
+        ("/kpi/dau/data_series", "dau"),
+        ("/kpi/mau/data_series", "mau"),
+        ("/kpi/uninstalls/data_series", "uninstalls"),
+    ] {
+        let r = get(&b, &format!("{path}?length=1")).await;
+        assert_eq!(r.json["data"][0][key], 0, "{path}");
+    }
+    let r = get(&b, "/kpi/dau/data_series?length=1&unit=week").await;
+    assert_eq!(r.status, 400);
+}
