@@ -59,6 +59,7 @@ mod blip;
 mod blip_properties;
 mod braze;
 mod braze_api;
+mod braze_lists;
 mod chaos_clock;
 mod common;
 mod control;
