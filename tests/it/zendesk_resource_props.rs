@@ -194,7 +194,7 @@ proptest! {
         prop_assert_eq!(&offset, &live);
         prop_assert_eq!(&cursor, &live);
         prop_assert_eq!(newest_first.len(), live.len(), "no duplicates in the sorted walk");
-        let mut sorted = newest_first.clone();
+        let mut sorted = newest_first;
         sorted.sort_unstable();
         prop_assert_eq!(&sorted, &live);
         prop_assert_eq!(&state_ids(&z, root), &live);

@@ -21,7 +21,8 @@ pub struct Who {
     pub ip_address: String,
 }
 
-/// Every record of a resource, stored or derived, in id order.
+/// Every record of a JSON-record resource, stored or derived, in id order
+/// (typed resources are read as rows: [`listing::Rows`](super::listing::Rows)).
 pub fn records(spec: &Spec, store: &Store) -> Vec<Record> {
     match spec.derived {
         Some(derive) => derive(store),
@@ -29,7 +30,8 @@ pub fn records(spec: &Spec, store: &Store) -> Vec<Record> {
     }
 }
 
-/// One record by id, or `RecordNotFound`.
+/// One record of a JSON-record resource by id, or `RecordNotFound` (typed
+/// resources: [`listing::find`](super::listing::find)).
 pub fn find(spec: &Spec, store: &Store, id: u64) -> Result<Record, ZendeskError> {
     match spec.derived {
         Some(derive) => derive(store)
