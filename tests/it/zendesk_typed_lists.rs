@@ -300,3 +300,123 @@ async fn counts_follow_creates_and_deletes() {
     let users = z.call("GET", "/api/v2/users/count.json", None).await;
     assert_eq!(users.json["count"]["value"], json!(2), "the admin and Amy");
 }
+
+#[tokio::test]
+async fn tickets_list_under_their_organization_requester_assignee_ccs_and_followers() {
+    let z = fake();
+    let admin = z.admin_id().await;
+    let amy = user(&z, "Amy", "crm-2", "end-user").await;
+    let org = z
+        .call(
+            "POST",
+            "/api/v2/organizations.json",
+            Some(json!({"organization": {"name": "Acme"}})),
+        )
+        .await;
+    let org = org.json["organization"]["id"].as_u64().unwrap();
+    let mine = z.ticket("mine").await;
+    let hers = z
+        .call(
+            "POST",
+            "/api/v2/tickets.json",
+            Some(json!({"ticket": {"subject": "hers", "comment": {"body": "help"}, "requester_id": amy, "organization_id": org, "assignee_id": admin, "collaborator_ids": [admin], "follower_ids": [admin]}})),
+        )
+        .await;
+    assert_eq!(hers.status, 201, "{}", hers.text);
+    let hers = hers.json["ticket"]["id"].as_u64().unwrap();
+    let list = |path: String| {
+        let z = &z;
+        async move {
+            let r = z.call("GET", &path, None).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            field(&r.json, "tickets", "id")
+        }
+    };
+    assert_eq!(
+        list(format!("/api/v2/organizations/{org}/tickets.json")).await,
+        [json!(hers)]
+    );
+    assert_eq!(
+        list(format!("/api/v2/users/{amy}/tickets/requested.json")).await,
+        [json!(hers)]
+    );
+    assert_eq!(
+        list(format!("/api/v2/users/{admin}/tickets/requested")).await,
+        [json!(mine)]
+    );
+    for kind in ["assigned", "ccd", "followed"] {
+        assert_eq!(
+            list(format!("/api/v2/users/{admin}/tickets/{kind}.json")).await,
+            [json!(hers)],
+            "{kind}"
+        );
+    }
+    // A nested list pages like the others, its links on its own path.
+    let page = z
+        .call(
+            "GET",
+            &format!("/api/v2/users/{admin}/tickets/ccd.json?page[size]=1"),
+            None,
+        )
+        .await;
+    assert!(
+        local(&page.json["links"]["next"])
+            .starts_with(&format!("/api/v2/users/{admin}/tickets/ccd.json?"))
+    );
+    let users = z
+        .call(
+            "GET",
+            &format!("/api/v2/organizations/{org}/users.json"),
+            None,
+        )
+        .await;
+    assert_eq!(users.status, 200, "{}", users.text);
+    assert_eq!(users.json["users"], json!([]), "no member yet");
+    // A first membership makes Acme Amy's organization (its `organization_id`).
+    let member = z
+        .call(
+            "POST",
+            "/api/v2/organization_memberships.json",
+            Some(json!({"organization_membership": {"user_id": amy, "organization_id": org}})),
+        )
+        .await;
+    assert_eq!(member.status, 201, "{}", member.text);
+    let users = z
+        .call(
+            "GET",
+            &format!("/api/v2/organizations/{org}/users.json"),
+            None,
+        )
+        .await;
+    assert_eq!(field(&users.json, "users", "id"), [json!(amy)]);
+    for path in [
+        "/api/v2/users/999/tickets/requested.json",
+        "/api/v2/organizations/999/tickets.json",
+        "/api/v2/organizations/999/users.json",
+    ] {
+        let r = z.call("GET", path, None).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.text);
+        assert_eq!(r.json["error"], json!("RecordNotFound"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn several_roles_filter_with_the_bracket_form() {
+    let z = fake();
+    let admin = z.admin_id().await;
+    let agent = user(&z, "Bob", "crm-3", "agent").await;
+    user(&z, "Amy", "crm-2", "end-user").await;
+    let staff = z
+        .call(
+            "GET",
+            "/api/v2/users.json?role[]=agent&role[]=admin&per_page=1",
+            None,
+        )
+        .await;
+    assert_eq!(field(&staff.json, "users", "id"), [json!(admin)]);
+    assert_eq!(staff.json["count"], json!(2));
+    let next = local(&staff.json["next_page"]);
+    assert!(next.contains("role%5B%5D=agent"), "{next}");
+    let rest = z.call("GET", &next, None).await;
+    assert_eq!(field(&rest.json, "users", "id"), [json!(agent)]);
+}

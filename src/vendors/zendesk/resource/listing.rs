@@ -134,13 +134,28 @@ fn matches_filter(row: &dyn Row, key: &str, want: &str) -> bool {
     }
 }
 
+/// The values the query gives a filter: `key=v`, or several as `key[]=v1&key[]=v2`
+/// (Zendesk's form for more than one role); a row matches any of them.
+fn filter_values<'q>(q: &'q Query, key: &str) -> Vec<&'q str> {
+    q.0.iter()
+        .filter(|(k, _)| k == key || k.strip_suffix("[]") == Some(key))
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
 /// Keeps the rows the query's filters select.
 pub fn filter<'s>(spec: &Spec, rows: Vec<&'s dyn Row>, q: &Query) -> Vec<&'s dyn Row> {
+    let wanted: Vec<(&str, Vec<&str>)> = spec
+        .filters
+        .iter()
+        .map(|k| (*k, filter_values(q, k)))
+        .filter(|(_, values)| !values.is_empty())
+        .collect();
     rows.into_iter()
         .filter(|r| {
-            spec.filters
+            wanted
                 .iter()
-                .all(|k| q.get(k).is_none_or(|want| matches_filter(*r, k, want)))
+                .all(|(k, values)| values.iter().any(|want| matches_filter(*r, k, want)))
                 && spec
                     .select
                     .is_none_or(|select| r.record().is_none_or(|rec| select(rec, q)))
@@ -271,7 +286,9 @@ pub fn page_rows(
             (key, Shown { row, spec, base })
         })
         .collect();
+    let many: Vec<String> = spec.filters.iter().map(|k| format!("{k}[]")).collect();
     let mut keep: Vec<&str> = spec.filters.to_vec();
+    keep.extend(many.iter().map(String::as_str));
     keep.extend(["sort_by", "sort_order", "sort", "include"]);
     let mut out = page::list(
         spec.plural,
@@ -296,7 +313,17 @@ pub fn list(spec: &Spec, store: &Store, base: &str, q: &Query) -> Result<Value, 
     page_rows(spec, store, base, spec.path, rows, q)
 }
 
-/// A nested list: the records whose `field` is `parent`.
+/// Whether a row's `field` is `parent`, or a list holding it (a ticket's
+/// `collaborator_ids`).
+fn under(row: &dyn Row, field: &str, parent: u64) -> bool {
+    match row.field(field).as_deref() {
+        Some(Value::Array(ids)) => ids.iter().any(|v| v.as_u64() == Some(parent)),
+        Some(v) => v.as_u64() == Some(parent),
+        None => false,
+    }
+}
+
+/// A nested list: the records whose `field` is (or holds) `parent`.
 pub fn nested(
     spec: &Spec,
     store: &Store,
@@ -310,7 +337,7 @@ pub fn nested(
     let rows = rows
         .refs()
         .into_iter()
-        .filter(|r| r.field(field).and_then(|v| v.as_u64()) == Some(parent))
+        .filter(|r| under(*r, field, parent))
         .collect();
     let rows = filter(spec, rows, q);
     page_rows(spec, store, base, path, rows, q)

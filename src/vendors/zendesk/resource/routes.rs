@@ -162,11 +162,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Ids {
 /// The parent named by the last id of a path, which must exist.
 fn parent_id(store: &Store, p: Parent, ids: &[u64]) -> Result<u64, ZendeskError> {
     let id = ids.last().copied().ok_or(ZendeskError::RecordNotFound)?;
-    store
-        .records
-        .get(p.table, id)
-        .map(|_| id)
-        .ok_or(ZendeskError::RecordNotFound)
+    if store.exists(p.table, id) {
+        Ok(id)
+    } else {
+        Err(ZendeskError::RecordNotFound)
+    }
 }
 
 /// The record a record path names: its last id, under the parent before it

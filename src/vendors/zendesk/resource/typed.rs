@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::sideload;
-use super::spec::{Ops, Record, Row, Spec, Table, Write, ts};
+use super::spec::{Ops, Parent, Record, Row, Spec, Table, Write, ts};
 use crate::vendors::json_bytes;
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::{Store, Ticket, User};
@@ -55,6 +55,34 @@ pub static TICKETS: Spec = Spec {
     ],
     filters: &["external_id"],
     side_loads: sideload::TICKETS,
+    // The other lists of Zendesk's List Tickets (DOC recollection).
+    parents: &[
+        under(
+            "/api/v2/organizations/{id}/tickets",
+            "organization_id",
+            "organizations",
+        ),
+        under(
+            "/api/v2/users/{user_id}/tickets/requested",
+            "requester_id",
+            "users",
+        ),
+        under(
+            "/api/v2/users/{user_id}/tickets/assigned",
+            "assignee_id",
+            "users",
+        ),
+        under(
+            "/api/v2/users/{user_id}/tickets/ccd",
+            "collaborator_ids",
+            "users",
+        ),
+        under(
+            "/api/v2/users/{user_id}/tickets/followed",
+            "follower_ids",
+            "users",
+        ),
+    ],
     rows: Some(&TicketTable),
     id_param: "ticket_id",
     // Captured ticket cursors carry `{"o":"nice_id",...}` (REFERENCE 1.5).
@@ -73,10 +101,25 @@ pub static USERS: Spec = Spec {
     ],
     filters: &["role", "external_id"],
     side_loads: sideload::USERS,
+    parents: &[under(
+        "/api/v2/organizations/{id}/users",
+        "organization_id",
+        "organizations",
+    )],
     rows: Some(&UserTable),
     id_param: "user_id",
     ..Spec::new("users", "user", "/api/v2/users", typed_write)
 };
+
+/// A list under a parent record that must exist (404 otherwise).
+const fn under(path: &'static str, field: &'static str, table: &'static str) -> Parent {
+    Parent {
+        path,
+        field,
+        table,
+        create: false,
+    }
+}
 
 /// Tickets and users are written by their own handlers, never by the engine.
 fn typed_write(_: &Store, _: &Write<'_>) -> Result<Record, ZendeskError> {
@@ -145,6 +188,8 @@ impl Row for Ticket {
             "requester_id" => owned(self.requester_id),
             "submitter_id" => owned(self.submitter_id),
             "assignee_id" => opt(self.assignee_id),
+            "collaborator_ids" => owned(self.collaborator_ids.clone()),
+            "follower_ids" => owned(self.follower_ids.clone()),
             "organization_id" => opt(self.organization_id),
             "group_id" => opt(self.group_id),
             "brand_id" => owned(self.brand_id),
