@@ -420,3 +420,36 @@ async fn several_roles_filter_with_the_bracket_form() {
     let rest = z.call("GET", &next, None).await;
     assert_eq!(field(&rest.json, "users", "id"), [json!(agent)]);
 }
+
+#[tokio::test]
+async fn organizations_show_many_by_external_ids_through_the_same_engine() {
+    let z = fake();
+    let acme = z
+        .call(
+            "POST",
+            "/api/v2/organizations.json",
+            Some(json!({"organization": {"name": "Acme", "external_id": "erp-1"}})),
+        )
+        .await;
+    assert_eq!(acme.status, 201, "{}", acme.text);
+    z.call(
+        "POST",
+        "/api/v2/organizations.json",
+        Some(json!({"organization": {"name": "Other", "external_id": "erp-2"}})),
+    )
+    .await;
+    // The reference: `show_many.json?ids=a,b` (or `external_ids=`).
+    let r = z
+        .call(
+            "GET",
+            "/api/v2/organizations/show_many.json?external_ids=erp-1",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        field(&r.json, "organizations", "id"),
+        [acme.json["organization"]["id"].clone()]
+    );
+    assert_eq!(r.json["count"], json!(1));
+}
