@@ -380,6 +380,12 @@ pub fn show_many(spec: &Spec, store: &Store, base: &str, q: &Query) -> Result<Va
             "param is missing or the value is empty: ids".to_owned(),
         ));
     }
+    if external
+        .as_ref()
+        .is_some_and(|x| x.len() > super::spec::MAX_BULK)
+    {
+        return Err(ZendeskError::TooManyValues);
+    }
     let computed = match (spec.rows, spec.derived) {
         (None, Some(derive)) => derive(store),
         _ => Vec::new(),
@@ -397,10 +403,10 @@ pub fn show_many(spec: &Spec, store: &Store, base: &str, q: &Query) -> Result<Va
     let mut found: Vec<&dyn Row> = ids.iter().flatten().filter_map(|id| lookup(*id)).collect();
     if let Some(external) = external {
         let rows = Rows::of(spec, store);
+        let all = rows.refs();
         for x in external {
-            let more: Vec<u64> = rows
-                .refs()
-                .into_iter()
+            let more: Vec<u64> = all
+                .iter()
                 .filter(|r| r.field("external_id").as_deref().and_then(Value::as_str) == Some(x))
                 .map(|r| r.id())
                 .filter(|id| !found.iter().any(|f| f.id() == *id))
