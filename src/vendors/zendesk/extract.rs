@@ -67,7 +67,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Origin {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(Self {
-            scheme: crate::vendors::scheme_of(&parts.headers),
+            scheme: crate::fake::scheme_of(&parts.headers),
             host: Host(parts.headers.get(header::HOST).cloned()),
         })
     }
@@ -117,7 +117,7 @@ impl RouteJson for Router<Arc<Zendesk>> {
 pub fn base_url(headers: &HeaderMap) -> String {
     format!(
         "{}://{}",
-        crate::vendors::scheme_of(headers),
+        crate::fake::scheme_of(headers),
         host_name(headers.get(header::HOST))
     )
 }

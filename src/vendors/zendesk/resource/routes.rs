@@ -17,12 +17,12 @@ use serde_json::{Value, json};
 use super::engine::{self, MAX_BULK, Who};
 use super::listing::{self, Query};
 use super::spec::{Parent, Spec};
+use crate::fake::{bytes_reply, serialization_bug};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller, Origin, RouteJson};
 use crate::vendors::zendesk::fake::Zendesk;
 use crate::vendors::zendesk::store::Store;
 use crate::vendors::zendesk::wire::{CONTENT_TYPE_JSON, json_response};
-use crate::vendors::{bytes_reply, serialization_bug};
 
 /// The state every handler gets.
 pub type Z = Account;

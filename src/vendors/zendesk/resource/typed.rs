@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::sideload;
 use super::spec::{Ops, Parent, Record, Row, Spec, Table, Write, ts};
-use crate::vendors::json_bytes;
+use crate::fake::json_bytes;
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::{Store, Ticket, User};
 use crate::vendors::zendesk::wire::{Status, TicketOut, UserOut};
