@@ -24,6 +24,8 @@
 //!   rules, ratings, metrics, audits, uploads), side-loads and counts.
 //! - `zendesk_resource_props`: random writes keep both paginations and the state in
 //!   agreement.
+//! - `zendesk_typed_lists`: tickets' and users' lists, sorts, filters, side-loads,
+//!   `show_many` and counts through the resource engine.
 //! - `coverage`: unmatched calls, their journal flag and `GET /coverage`.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `braze_api`: Braze's user, send and export endpoints beyond `/users/track`.
@@ -97,5 +99,6 @@ mod zendesk_search;
 mod zendesk_snapshots;
 mod zendesk_ticket_limits;
 mod zendesk_tickets;
+mod zendesk_typed_lists;
 mod zendesk_users;
 mod zendesk_webhooks;

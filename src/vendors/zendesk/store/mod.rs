@@ -172,6 +172,16 @@ impl Store {
         self.users.get(&id).ok_or(ZendeskError::RecordNotFound)
     }
 
+    /// Whether the account holds record `id` of `table`: a user, a live
+    /// ticket, or a declared resource's record.
+    pub fn exists(&self, table: &str, id: u64) -> bool {
+        match table {
+            "users" => self.users.contains_key(&id),
+            "tickets" => self.tickets.contains_key(&id),
+            other => self.records.get(other, id).is_some(),
+        }
+    }
+
     /// A live ticket by id.
     pub fn ticket(&self, id: u64) -> Result<&Ticket, ZendeskError> {
         self.tickets.get(&id).ok_or(ZendeskError::RecordNotFound)
