@@ -2,18 +2,18 @@
 //! `{{content_blocks.${name}}}` in Liquid, which includes a block's content (its
 //! own Liquid rendered with the message's).
 
+pub use super::records::{ContentBlock, iso, stamp};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
-use super::messaging::{Reply, bad};
+use super::error::{Reply, bad};
 use super::store::Store;
 use super::webhook::Campaign;
 
@@ -26,41 +26,6 @@ const MAX_CONTENT: usize = 50 * 1024;
 const MAX_DEPTH: usize = 4;
 /// The most a message may grow to by including blocks.
 const MAX_EXPANDED: usize = 1024 * 1024;
-
-/// A Content Block.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ContentBlock {
-    /// Its id (a UUID).
-    pub content_block_id: String,
-    /// Its name, used in the Liquid tag.
-    pub name: String,
-    /// Its description.
-    pub description: String,
-    /// Its content (Liquid).
-    pub content: String,
-    /// `active` or `draft`.
-    pub state: String,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Created.
-    #[serde(serialize_with = "iso")]
-    pub created_at: OffsetDateTime,
-    /// Last edited.
-    #[serde(serialize_with = "iso")]
-    pub last_edited: OffsetDateTime,
-}
-
-pub(super) fn iso<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&stamp(*t))
-}
-
-/// Braze's export timestamps: ISO-8601 with milliseconds and `+00:00`.
-pub fn stamp(t: OffsetDateTime) -> String {
-    format!(
-        "{}+00:00",
-        crate::clock::iso_millis(t).trim_end_matches('Z')
-    )
-}
 
 /// The Liquid tag that includes block `name`.
 pub fn liquid_tag(name: &str) -> String {

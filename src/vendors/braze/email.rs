@@ -3,60 +3,24 @@
 //! user has the address applies once one does), the six endpoints that read and
 //! change them, and who may be emailed.
 
+pub use super::records::{AddressState, wire_time};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use serde::Serialize;
 use serde_json::{Value, json};
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
 use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
-use super::messaging::{Reply, bad};
+use super::error::{Reply, bad};
 use super::store::{Profile, Store};
-use super::users::MAX_IDS;
+use super::wire::MAX_IDS;
 
 type B = State<Arc<Braze>>;
 type Q = Query<HashMap<String, String>>;
-
-/// What Braze knows about one address.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct AddressState {
-    /// The address as first given.
-    pub email: String,
-    /// `subscribed`, `unsubscribed` or `opted_in`, when set through `/email/status`
-    /// or `/email/blocklist`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subscription: Option<&'static str>,
-    /// When it was unsubscribed.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_wire")]
-    pub unsubscribed_at: Option<OffsetDateTime>,
-    /// When it hard-bounced.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_wire")]
-    pub hard_bounced_at: Option<OffsetDateTime>,
-    /// Marked as spam.
-    pub spam: bool,
-}
-
-#[allow(clippy::ref_option)]
-fn opt_wire<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_str(&wire_time(*t)),
-        None => s.serialize_none(),
-    }
-}
-
-/// The list endpoints' timestamp: `YYYY-MM-DD HH:MM:SS +0000` (\[CAPTURE\]; the doc
-/// claims ISO-8601).
-pub fn wire_time(t: OffsetDateTime) -> String {
-    let f = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] +0000");
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&f)
-        .unwrap_or_default()
-}
 
 /// Why `p` may not get a marketing email (`transactional`: one that ignores the
 /// subscription), or `None`. The reason is the postback's (\[DOC\]).

@@ -180,3 +180,11 @@ mod tests {
         }
     }
 }
+
+/// What a handler answers.
+pub(super) type Reply = Result<axum::response::Response, BrazeError>;
+
+/// A 400 with Braze's message.
+pub(super) fn bad(message: &str) -> BrazeError {
+    BrazeError::BadRequest(message.to_owned())
+}

@@ -20,17 +20,13 @@ use super::delivery::deliver;
 use super::error::{BrazeError, BrazeJson, json_response};
 use super::state::{Dispatch, MessageRecord};
 use super::store::{Profile, SendRecord};
-use super::users::{MAX_IDS, TOO_MANY_IDS, id_text};
 use super::webhook::{self, Campaign, Recipient, RequestFormat, WebhookMethod};
 use super::wire::{self, Identifier, UserAlias};
+use super::wire::{MAX_IDS, TOO_MANY_IDS, id_text};
 use super::{abort, content, email, subscriptions};
 
 type B = State<Arc<Braze>>;
-pub(super) type Reply = Result<Response, BrazeError>;
-
-pub(super) fn bad(message: &str) -> BrazeError {
-    BrazeError::BadRequest(message.to_owned())
-}
+pub(super) use super::error::{Reply, bad};
 
 /// One resolved recipient: who was asked for, the profile found (if any), and the
 /// properties for its templates.

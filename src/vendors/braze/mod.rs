@@ -22,6 +22,7 @@ pub mod exports;
 pub mod fuzz;
 pub mod limits;
 pub mod messaging;
+pub mod records;
 pub mod schedules;
 pub mod series;
 pub mod settings;

@@ -4,8 +4,7 @@
 use serde::Deserialize;
 
 use super::endpoints;
-use super::subscriptions::{SubscriptionGroup, default_groups};
-use super::transactional::TransactionalSettings;
+use super::records::{SubscriptionGroup, TransactionalSettings, default_groups};
 use super::webhook::Campaign;
 
 /// The permissions every REST API key has unless configured otherwise.

@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::content::ContentBlock;
-use super::email::AddressState;
-use super::subscriptions::{GroupStatus, SubscriptionGroup};
-use super::templates::EmailTemplate;
-use super::transactional::{TransactionalCampaign, TransactionalSend};
+use super::records::{
+    AddressState, ContentBlock, EmailTemplate, GroupStatus, SubscriptionGroup,
+    TransactionalCampaign, TransactionalSend,
+};
 use super::webhook::Campaign;
 
 /// What became of one recipient on one channel of a dispatch.

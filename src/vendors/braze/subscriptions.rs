@@ -3,21 +3,21 @@
 //! rule sends follow (an SMS goes only to users subscribed to its group; any other
 //! message naming a group skips users unsubscribed from it).
 
+pub use super::records::{GroupStatus, SubscriptionGroup, default_groups};
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
-use super::messaging::{Reply, bad};
+use super::error::{Reply, bad};
 use super::state::ApiState;
 use super::store::Store;
-use super::users::{MAX_IDS, id_text};
 use super::wire::Identifier;
+use super::wire::{MAX_IDS, id_text};
 
 type B = State<Arc<Braze>>;
 
@@ -26,58 +26,6 @@ pub const INVALID_GROUP: &str = "Invalid subscription group ID";
 /// The 400 for email and phone together (\[DOC\]).
 pub const EMAIL_OR_PHONE: &str =
     "Either an email address or a phone number should be provided, but not both.";
-
-/// A subscription group (configured in `subscription_groups`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SubscriptionGroup {
-    /// Its API id (a UUID in Braze).
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// `email`, `sms` or `whats_app`.
-    #[serde(default = "email_channel")]
-    pub channel: String,
-}
-
-fn email_channel() -> String {
-    "email".to_owned()
-}
-
-/// The groups a workspace has unless configured otherwise: one email and one SMS
-/// group.
-pub fn default_groups() -> Vec<SubscriptionGroup> {
-    vec![
-        SubscriptionGroup {
-            id: "5ab5c41b-e000-4000-8000-00000000e4a1".to_owned(),
-            name: "Newsletter".to_owned(),
-            channel: "email".to_owned(),
-        },
-        SubscriptionGroup {
-            id: "5ab5c41b-e000-4000-8000-0000000005e5".to_owned(),
-            name: "SMS marketing".to_owned(),
-            channel: "sms".to_owned(),
-        },
-    ]
-}
-
-/// A user's last status change in a group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GroupStatus {
-    /// The group.
-    pub subscription_group_id: String,
-    /// The user.
-    pub braze_id: String,
-    /// `Subscribed` or `Unsubscribed`.
-    pub status: &'static str,
-    /// When it changed.
-    #[serde(serialize_with = "iso")]
-    pub at: OffsetDateTime,
-}
-
-fn iso<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::clock::iso_millis(*t))
-}
 
 /// The status of `braze_id` in `group` as Braze shows it: `Subscribed`,
 /// `Unsubscribed` or, never set, lowercase `unknown` (\[CAPTURE\]; the doc writes

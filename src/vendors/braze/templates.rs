@@ -1,51 +1,21 @@
 //! Email templates (REFERENCE braze-rest 6.2): list, info, create and update; a
 //! template may include only Content Blocks the workspace has.
 
+pub use super::records::EmailTemplate;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
 
 use super::account::Braze;
-use super::content::{iso, stamp, tags, text, unknown_blocks, window};
+use super::content::{stamp, tags, text, unknown_blocks, window};
 use super::error::{BrazeError, BrazeJson, json_response};
-use super::messaging::{Reply, bad};
+use super::error::{Reply, bad};
 
 type B = State<Arc<Braze>>;
 type Q = Query<HashMap<String, String>>;
-
-/// An email template.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EmailTemplate {
-    /// Its id (a UUID).
-    pub email_template_id: String,
-    /// Name.
-    pub template_name: String,
-    /// Description.
-    pub description: String,
-    /// Subject (Liquid).
-    pub subject: String,
-    /// Preheader.
-    pub preheader: String,
-    /// HTML body (Liquid).
-    pub body: String,
-    /// Plain-text body.
-    pub plaintext_body: String,
-    /// Whether CSS is inlined.
-    pub should_inline_css: bool,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Created.
-    #[serde(serialize_with = "iso")]
-    pub created_at: OffsetDateTime,
-    /// Updated.
-    #[serde(serialize_with = "iso")]
-    pub updated_at: OffsetDateTime,
-}
 
 fn template_fields(
     b: &Braze,

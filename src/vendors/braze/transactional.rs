@@ -8,11 +8,11 @@
 //! Transactional email goes to unsubscribed users too (\[DOC\]), not to addresses
 //! that bounced or reported spam, nor to users with no address.
 
+pub use super::records::{TransactionalCampaign, TransactionalSend, TransactionalSettings};
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
@@ -22,80 +22,14 @@ use super::content::{expand, stamp};
 use super::delivery::deliver;
 use super::email::not_emailable;
 use super::error::{BrazeError, BrazeJson, json_response};
-use super::messaging::{Reply, bad, record, track_attributes};
+use super::error::{Reply, bad};
+use super::messaging::{record, track_attributes};
 use super::state::{Dispatch, MessageRecord};
 use super::store::{Profile, SendRecord};
-use super::users::id_text;
 use super::webhook::{self, Campaign, Recipient, RequestFormat, WebhookMethod};
 use super::wire;
+use super::wire::id_text;
 use crate::outbound::Outgoing;
-
-/// A transactional email campaign.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TransactionalCampaign {
-    /// Its API id; one is generated when empty.
-    #[serde(default)]
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// The subject (Liquid).
-    #[serde(default)]
-    pub subject: String,
-    /// The HTML body (Liquid).
-    #[serde(default)]
-    pub body: String,
-    /// The sender, e.g. `Shop <no-reply@example.com>`.
-    #[serde(default)]
-    pub from: String,
-    /// `active` (default), `paused` or `archived`.
-    #[serde(default = "active")]
-    pub state: String,
-}
-
-fn active() -> String {
-    "active".to_owned()
-}
-
-/// One accepted send, kept for the 24-hour `external_send_id` dedupe.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TransactionalSend {
-    /// The campaign.
-    pub campaign_id: String,
-    /// The caller's id.
-    pub external_send_id: String,
-    /// The dispatch it made.
-    pub dispatch_id: String,
-    /// When.
-    #[serde(serialize_with = "iso")]
-    pub at: OffsetDateTime,
-}
-
-fn iso<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&stamp(*t))
-}
-
-/// The transactional settings: campaigns, the postback URL and the first status.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct TransactionalSettings {
-    /// Campaigns that exist from the start.
-    pub campaigns: Vec<TransactionalCampaign>,
-    /// Where the HTTP event postbacks go (none: no postbacks).
-    pub postback_url: Option<String>,
-    /// The `status` of the send's answer (\[UNVERIFIED\] `queued`).
-    pub initial_status: String,
-}
-
-impl Default for TransactionalSettings {
-    fn default() -> Self {
-        Self {
-            campaigns: Vec::new(),
-            postback_url: None,
-            initial_status: "queued".to_owned(),
-        }
-    }
-}
 
 fn checked(b: &Braze, id: &str) -> Result<TransactionalCampaign, BrazeError> {
     let store = b.store();
@@ -415,6 +349,7 @@ pub fn add(b: &Braze, mut c: TransactionalCampaign) -> Result<TransactionalCampa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vendors::braze::records::active;
 
     #[test]
     fn an_aborted_send_posts_back_aborted_with_the_reason_and_the_external_id() {

@@ -9,7 +9,8 @@ use serde_json::{Map, Value, json};
 
 use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
-use super::messaging::{Reply, bad, created, recipients, record, send_webhook};
+use super::error::{Reply, bad};
+use super::messaging::{created, recipients, record, send_webhook};
 use super::state::Dispatch;
 
 type B = State<Arc<Braze>>;

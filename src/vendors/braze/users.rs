@@ -4,6 +4,7 @@
 //! `/users/track/sync`. Every change is made at once (Braze queues them), so a
 //! deleted user is gone from exports and from later sends.
 
+pub use super::wire::{MAX_IDS, TOO_MANY_IDS, id_text};
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -20,13 +21,6 @@ use super::wire::{self, Identifier, UserAlias};
 type B = State<Arc<Braze>>;
 type Reply = Result<Response, BrazeError>;
 
-/// Most ids (or objects) per request (\[DOC\]).
-pub const MAX_IDS: usize = 50;
-/// The 400 for more than [`MAX_IDS`] (\[DOC\] errors.md; which text goes with
-/// which endpoint is UNVERIFIED).
-pub const TOO_MANY_IDS: &str =
-    "The max number of external_ids and aliases per request was exceeded";
-
 fn bad(message: &str) -> BrazeError {
     BrazeError::BadRequest(message.to_owned())
 }
@@ -37,15 +31,6 @@ fn list<'a>(body: &'a Map<String, Value>, key: &str) -> Result<&'a [Value], Braz
         Some(Value::Array(a)) if a.len() <= MAX_IDS => Ok(a),
         Some(Value::Array(_)) => Err(bad(TOO_MANY_IDS)),
         Some(_) => Err(bad(&format!("'{key}' must be an array"))),
-    }
-}
-
-/// A string or number id (captured clients send numbers and Braze accepts them).
-pub fn id_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 
