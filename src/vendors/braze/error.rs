@@ -150,6 +150,14 @@ pub fn for_status(status: StatusCode, rate_limited: &str) -> Response {
     json_response(status, &json!({"message": message}))
 }
 
+/// What a handler answers.
+pub(super) type Reply = Result<axum::response::Response, BrazeError>;
+
+/// A 400 with Braze's message.
+pub(super) fn bad(message: &str) -> BrazeError {
+    BrazeError::BadRequest(message.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,12 +187,4 @@ mod tests {
             assert_eq!((s.as_u16(), b), (status, body));
         }
     }
-}
-
-/// What a handler answers.
-pub(super) type Reply = Result<axum::response::Response, BrazeError>;
-
-/// A 400 with Braze's message.
-pub(super) fn bad(message: &str) -> BrazeError {
-    BrazeError::BadRequest(message.to_owned())
 }

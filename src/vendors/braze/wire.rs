@@ -470,6 +470,22 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
+/// Most ids (or objects) per request (\[DOC\]).
+pub const MAX_IDS: usize = 50;
+/// The 400 for more than [`MAX_IDS`] (\[DOC\] errors.md; which text goes with
+/// which endpoint is UNVERIFIED).
+pub const TOO_MANY_IDS: &str =
+    "The max number of external_ids and aliases per request was exceeded";
+
+/// A string or number id (captured clients send numbers and Braze accepts them).
+pub fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,21 +580,5 @@ mod tests {
         assert!(ok.attributes.is_none());
         let p = ok.purchases.unwrap().remove(0).unwrap();
         assert_eq!((p.currency.as_str(), p.quantity), ("USD", 1));
-    }
-}
-
-/// Most ids (or objects) per request (\[DOC\]).
-pub const MAX_IDS: usize = 50;
-/// The 400 for more than [`MAX_IDS`] (\[DOC\] errors.md; which text goes with
-/// which endpoint is UNVERIFIED).
-pub const TOO_MANY_IDS: &str =
-    "The max number of external_ids and aliases per request was exceeded";
-
-/// A string or number id (captured clients send numbers and Braze accepts them).
-pub fn id_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
