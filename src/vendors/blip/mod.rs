@@ -13,13 +13,23 @@
 pub mod account;
 pub mod api;
 pub mod attendance;
+pub mod book;
+pub mod buckets;
+pub mod call;
 pub mod command;
+pub mod contacts;
 pub mod control;
+pub mod desk;
 pub mod error;
 pub mod fuzz;
+pub mod inbox;
+pub mod routes;
+pub mod schedules;
 pub mod settings;
 pub mod store;
+pub mod threads;
 pub mod tickets;
+pub mod tracking;
 pub mod webhook;
 pub mod wire;
 
@@ -35,8 +45,10 @@ use time::OffsetDateTime;
 
 use self::account::{Blip, Caller};
 use self::error::BlipError;
-pub use self::settings::{AttendanceSettings, BlipSettings, Bot, ReasonSettings};
-use self::store::Store;
+pub use self::settings::{
+    AttendanceSettings, AttendantSeed, BlipSettings, Bot, DeskSettings, ExtensionSettings,
+    LimitSettings, ReasonSettings,
+};
 use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::settings::ConfigError;
 
@@ -116,11 +128,12 @@ impl Vendor for Blip {
             "sent": store.sent,
             "notifications": store.notifications,
             "failed": store.failed,
+            "extensions": store.book.state(),
         })
     }
 
     fn reset(&self) {
-        *self.store() = Store::seeded(self.ctx.config.seed);
+        *self.store() = account::seeded_store(&self.settings, self.ctx.config.seed);
     }
 
     fn error_reply(&self, status: axum::http::StatusCode) -> Response {
@@ -128,6 +141,7 @@ impl Vendor for Blip {
     }
 
     fn on_clock(self: Arc<Self>, now: OffsetDateTime) {
+        schedules::fire_due(&self, now);
         attendance::close_inactive(&self, now);
     }
 
@@ -145,11 +159,15 @@ impl Vendor for Blip {
     }
 
     fn implemented(&self) -> Vec<(String, String)> {
-        super::routes_list(&[
+        let mut out = super::routes_list(&[
             ("POST", "/commands"),
             ("POST", "/messages"),
             ("POST", "/notifications"),
-        ])
+            ("GET", "/messages/inbox"),
+            ("GET", "/notifications/inbox"),
+        ]);
+        out.extend(routes::implemented());
+        out
     }
 
     fn credentials(&self) -> Vec<Credential> {
