@@ -591,3 +591,154 @@ async fn coverage_lists_the_lime_routes_and_unrouted_commands_are_unmatched() {
     assert!(implemented.contains(&json!({"method": "GET", "path": "/messages/inbox"})));
     assert_eq!(blip["unmatched"][0]["path"], "/commands");
 }
+
+#[tokio::test]
+async fn context_variables_and_the_profile_keep_type_and_document() {
+    let b = blip(None, |_| {}).await;
+    let user = "5511@wa.gw.msging.net";
+    let bot = Some("postmaster@msging.net");
+    // Postman "Extensions / Builder": the flow state lives in `stateid@0`.
+    ok(&b
+        .cmd(
+            bot,
+            "set",
+            &format!("/contexts/{user}/stateid%400"),
+            Some(("text/plain", json!("onboarding"))),
+        )
+        .await);
+    ok(&b
+        .cmd(
+            bot,
+            "set",
+            &format!("/contexts/{user}/plan"),
+            Some(("application/json", json!({"tier": "gold"}))),
+        )
+        .await);
+    let state = b
+        .cmd(bot, "get", &format!("/contexts/{user}/stateid%400"), None)
+        .await;
+    assert_eq!(
+        (state["type"].as_str(), state["resource"].as_str()),
+        (Some("text/plain"), Some("onboarding"))
+    );
+    let vars = b.cmd(bot, "get", &format!("/contexts/{user}"), None).await;
+    assert_eq!(ok(&vars)["items"], json!(["stateid@0", "plan"]));
+    assert_eq!(
+        ok(&b.cmd(bot, "get", "/contexts/", None).await)["items"],
+        json!([user])
+    );
+    ok(&b
+        .cmd(
+            None,
+            "delete",
+            &format!("/contexts/{user}/stateid%400"),
+            None,
+        )
+        .await);
+    // The C# SDK reads 67 as "no such variable".
+    assert_eq!(
+        code(
+            &b.cmd(bot, "get", &format!("/contexts/{user}/stateid%400"), None)
+                .await
+        ),
+        67
+    );
+
+    ok(&b
+        .cmd(
+            None,
+            "set",
+            "/profile/greeting",
+            Some(("text/plain", json!("Hello and welcome to our service!"))),
+        )
+        .await);
+    let g = b.cmd(bot, "get", "/profile/greeting", None).await;
+    assert_eq!(g["resource"], "Hello and welcome to our service!");
+    assert_eq!(
+        ok(&b.cmd(bot, "get", "/profile", None).await)["items"],
+        json!(["greeting"])
+    );
+    ok(&b.cmd(bot, "delete", "/profile/greeting", None).await);
+    assert_eq!(
+        code(&b.cmd(bot, "get", "/profile/greeting", None).await),
+        67
+    );
+}
+
+#[tokio::test]
+async fn a_broadcast_reaches_every_recipient_of_its_list() {
+    let b = blip(None, |_| {}).await;
+    let bc = Some("postmaster@broadcast.msging.net");
+    let list_type = "application/vnd.iris.distribution-list+json";
+    ok(&b
+        .cmd(
+            bc,
+            "set",
+            "/lists",
+            Some((list_type, json!({"identity": "news@broadcast.msging.net"}))),
+        )
+        .await);
+    for who in ["a@0mn.io", "b@0mn.io"] {
+        ok(&b
+            .cmd(
+                bc,
+                "set",
+                "/lists/news@broadcast.msging.net/recipients",
+                Some(("application/vnd.lime.identity", json!(who))),
+            )
+            .await);
+    }
+    let members = b
+        .cmd(
+            bc,
+            "get",
+            "/lists/news@broadcast.msging.net/recipients?$skip=0&$take=5",
+            None,
+        )
+        .await;
+    assert_eq!(ok(&members)["items"], json!(["a@0mn.io", "b@0mn.io"]));
+    assert_eq!(
+        ok(&b.cmd(bc, "get", "/lists", None).await)["items"],
+        json!([{"identity": "news@broadcast.msging.net"}])
+    );
+    let msg = json!({"id": "bc1", "to": "news@broadcast.msging.net", "type": "text/plain", "content": "Hello participants of this list!"});
+    assert_eq!(b.send("/messages", &msg).await.0, 202);
+    assert_ne!(journal(&b).await.last().unwrap()["unmatched"], true);
+    for who in ["a@0mn.io", "b@0mn.io"] {
+        let t = b.cmd(None, "get", &format!("/threads/{who}"), None).await;
+        assert_eq!(ok(&t)["items"][0]["id"], "bc1", "{who}");
+    }
+    ok(&b
+        .cmd(
+            bc,
+            "delete",
+            "/lists/news@broadcast.msging.net/recipients/a@0mn.io",
+            None,
+        )
+        .await);
+    assert_eq!(
+        code(
+            &b.cmd(
+                bc,
+                "delete",
+                "/lists/news@broadcast.msging.net/recipients/a@0mn.io",
+                None
+            )
+            .await
+        ),
+        67
+    );
+    ok(&b
+        .cmd(bc, "delete", "/lists/news@broadcast.msging.net", None)
+        .await);
+    // [DOC] concepts2/commands.md: an unknown list fails with 60.
+    let gone = b
+        .cmd(
+            bc,
+            "set",
+            "/lists/news@broadcast.msging.net/recipients",
+            Some(("application/vnd.lime.identity", json!("a@0mn.io"))),
+        )
+        .await;
+    assert_eq!(code(&gone), 60);
+}

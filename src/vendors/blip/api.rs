@@ -17,9 +17,9 @@ use super::attendance::{Push, channel_on, customer_says, spawn_all};
 use super::book::log;
 use super::command;
 use super::error::{BlipError, Envelope, json_response};
-use super::store::Line;
+use super::store::{Line, Store};
 use super::wire::{self, DESK_DOMAIN, Message, Reason, SERVER_INSTANCE, reason};
-use super::{inbox, routes, schedules, threads, webhook};
+use super::{broadcast, inbox, routes, schedules, threads, webhook};
 use crate::clock::iso_millis;
 
 type B = State<Arc<Blip>>;
@@ -109,15 +109,11 @@ async fn messages(
         spawn_all(&b, pushes);
         return Ok(StatusCode::ACCEPTED.into_response());
     }
-    let peer = msg.to.identity();
     let mut sent = Value::Object(body);
     sent["from"] = json!(owner);
     let mut store = b.store();
-    let known = store.book.crm.knows(&owner, &peer);
-    if known {
-        let line = threads::bot_line(&msg_id, &msg.to, &msg.type_, &msg.content, &now);
-        log(&mut store.book.bot_sent, (owner, peer, line));
-    } else {
+    let known = to_contacts(&mut store, &owner, &msg, &msg_id, &now);
+    if !known {
         let note = json!({"bot": owner, "to": msg.to.to_string(), "date": now, "envelope": sent,
             "note": "the destination is not a contact of the bot nor a Desk node: the fake does not model it"});
         log(&mut store.book.unmodeled, note);
@@ -130,6 +126,34 @@ async fn messages(
     } else {
         crate::vendors::unmatched(accepted)
     })
+}
+
+/// A message the bot sends a contact, or a distribution list's recipients:
+/// each one's thread gets it. False when the destination is neither.
+fn to_contacts(store: &mut Store, owner: &str, msg: &Message, msg_id: &str, now: &str) -> bool {
+    let peer = msg.to.identity();
+    let recipients = if msg
+        .to
+        .domain
+        .eq_ignore_ascii_case(broadcast::BROADCAST_DOMAIN)
+    {
+        store.book.lists.get(owner, &peer).cloned()
+    } else if store.book.crm.knows(owner, &peer) {
+        Some(vec![peer])
+    } else {
+        None
+    };
+    let Some(recipients) = recipients else {
+        return false;
+    };
+    for r in recipients {
+        let Some(node) = wire::Node::parse(&r) else {
+            continue;
+        };
+        let line = threads::bot_line(msg_id, &node, &msg.type_, &msg.content, now);
+        log(&mut store.book.bot_sent, (owner.to_owned(), r, line));
+    }
+    true
 }
 
 /// A message to the Desk, either an agent's answer on a ticket or the bot

@@ -10,7 +10,7 @@ use super::call::{Call, Handler, Outcome, method_not_supported, not_supported};
 use super::command::{Command, Method};
 use super::desk::{agents, monitoring, reports, setup};
 use super::wire::{self, DESK_POSTMASTER};
-use super::{buckets, contacts, schedules, threads, tickets, tracking};
+use super::{broadcast, buckets, builder, contacts, schedules, threads, tickets, tracking};
 
 /// The CRM extension.
 pub const CRM_POSTMASTER: &str = "postmaster@crm.msging.net";
@@ -18,6 +18,8 @@ pub const CRM_POSTMASTER: &str = "postmaster@crm.msging.net";
 pub const ANALYTICS_POSTMASTER: &str = "postmaster@analytics.msging.net";
 /// The scheduler extension.
 pub const SCHEDULER_POSTMASTER: &str = "postmaster@scheduler.msging.net";
+/// The broadcast extension.
+pub const BROADCAST_POSTMASTER: &str = "postmaster@broadcast.msging.net";
 /// The bot's own postmaster: buckets, resources, chat history.
 pub const BOT_POSTMASTER: &str = "postmaster@msging.net";
 
@@ -48,6 +50,7 @@ const C: &str = CRM_POSTMASTER;
 const A: &str = ANALYTICS_POSTMASTER;
 const S: &str = SCHEDULER_POSTMASTER;
 const P: &str = BOT_POSTMASTER;
+const L: &str = BROADCAST_POSTMASTER;
 
 /// Every command fake Blip answers.
 pub const ROUTES: &[Route] = &[
@@ -169,6 +172,36 @@ pub const ROUTES: &[Route] = &[
     r(P, GET, "/resources/{key}", buckets::resource_get),
     r(P, SET, "/resources/{key}", buckets::resource_set),
     r(P, DEL, "/resources/{key}", buckets::resource_delete),
+    r(P, GET, "/contexts", builder::identities),
+    r(P, GET, "/contexts/{identity}", builder::variables),
+    r(P, GET, "/contexts/{identity}/{variable}", builder::variable),
+    r(
+        P,
+        SET,
+        "/contexts/{identity}/{variable}",
+        builder::set_variable,
+    ),
+    r(
+        P,
+        DEL,
+        "/contexts/{identity}/{variable}",
+        builder::delete_variable,
+    ),
+    r(P, GET, "/profile", builder::profile_keys),
+    r(P, GET, "/profile/{property}", builder::profile),
+    r(P, SET, "/profile/{property}", builder::set_profile),
+    r(P, DEL, "/profile/{property}", builder::delete_profile),
+    r(L, SET, "/lists", broadcast::create),
+    r(L, GET, "/lists", broadcast::lists),
+    r(L, DEL, "/lists/{list}", broadcast::delete),
+    r(L, SET, "/lists/{list}/recipients", broadcast::add),
+    r(L, GET, "/lists/{list}/recipients", broadcast::recipients),
+    r(
+        L,
+        DEL,
+        "/lists/{list}/recipients/{identity}",
+        broadcast::remove,
+    ),
 ];
 
 /// The path segments (decoded once) and query of a command URI;

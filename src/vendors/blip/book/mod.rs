@@ -107,6 +107,12 @@ pub struct Book {
     pub buckets: Shelf<Stored>,
     /// Resources.
     pub resources: Shelf<Stored>,
+    /// The Builder's context variables, keyed `{identity}/{variable}`.
+    pub contexts: Shelf<Stored>,
+    /// The chatbot profile's properties.
+    pub profile: Shelf<Stored>,
+    /// Distribution lists and their recipients.
+    pub lists: Shelf<Vec<String>>,
     /// Scheduled messages, by message id.
     pub schedules: Shelf<Schedule>,
     /// `set /attendance-history/send-by-email` requests.
@@ -142,6 +148,9 @@ impl Book {
             "events": self.events,
             "buckets": self.buckets.state(),
             "resources": self.resources.state(),
+            "contexts": self.contexts.state(),
+            "profile": self.profile.state(),
+            "lists": self.lists.state(),
             "schedules": self.schedules.state(),
             "attendance_history_requests": self.history_requests,
             "unmodeled": self.unmodeled,
