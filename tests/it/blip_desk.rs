@@ -367,4 +367,16 @@ async fn monitoring_and_reports_count_the_tickets_the_fake_holds() {
         .await;
     assert_eq!(ok(&range)["total"], 3);
     assert_eq!(ok(&range)["items"][0]["date"], "2019-04-15T03:00:00.000Z");
+    // [SDK] HelpDeskExtension's filter for a customer's active ticket.
+    let f = "customerIdentity%20eq%20'2%40wa.gw.msging.net'%20and%20(status%20eq%20'Open'%20or%20status%20eq%20'Waiting')";
+    let active = b.desk("get", &format!("/tickets?$filter={f}"), None).await;
+    assert_eq!(ok(&active)["items"].as_array().unwrap().len(), 1);
+    assert_eq!(ok(&active)["items"][0]["id"], open.as_str());
+    assert_eq!(
+        code(
+            &b.desk("get", "/tickets?$filter=status%20like%20'x'", None)
+                .await
+        ),
+        64
+    );
 }

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::call::{Call, Outcome, document, invalid, not_found, paged, req_str};
+use super::odata;
 use super::tickets::valid_identity;
 use super::wire::Reason;
 
@@ -111,64 +112,6 @@ pub fn delete(c: &mut Call<'_>) -> Outcome {
     Ok(None)
 }
 
-/// One clause of `$filter`: `startswith(f,'x')`, `substringof('x',f)`,
-/// `f eq 'x'`, `f ne 'x'` (field names in any case).
-#[derive(Debug, PartialEq)]
-enum Filter {
-    StartsWith(String, String),
-    Contains(String, String),
-    Eq(String, String),
-    Ne(String, String),
-}
-
-fn unquote(s: &str) -> Option<String> {
-    let s = s.trim();
-    s.strip_prefix('\'')?.strip_suffix('\'').map(str::to_owned)
-}
-
-fn parse_filter(f: &str) -> Option<Filter> {
-    let f = f.trim();
-    let call = |name: &str| {
-        let inner = f
-            .strip_prefix(name)?
-            .trim_start()
-            .strip_prefix('(')?
-            .strip_suffix(')')?;
-        let (a, b) = inner.split_once(',')?;
-        Some((a.trim().to_owned(), b.trim().to_owned()))
-    };
-    if let Some((field, v)) = call("startswith") {
-        return Some(Filter::StartsWith(field.to_lowercase(), unquote(&v)?));
-    }
-    if let Some((v, field)) = call("substringof") {
-        return Some(Filter::Contains(field.to_lowercase(), unquote(&v)?));
-    }
-    let (field, rest) = f.split_once(' ')?;
-    let (op, v) = rest.trim().split_once(' ')?;
-    let (field, v) = (field.to_lowercase(), unquote(v)?);
-    match op {
-        "eq" => Some(Filter::Eq(field, v)),
-        "ne" => Some(Filter::Ne(field, v)),
-        _ => None,
-    }
-}
-
-fn field_of<'a>(c: &'a Map<String, Value>, lower: &str) -> &'a str {
-    c.iter()
-        .find(|(k, _)| k.to_lowercase() == lower)
-        .and_then(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-fn keeps(f: &Filter, c: &Map<String, Value>) -> bool {
-    match f {
-        Filter::StartsWith(k, v) => field_of(c, k).starts_with(v.as_str()),
-        Filter::Contains(k, v) => field_of(c, k).contains(v.as_str()),
-        Filter::Eq(k, v) => field_of(c, k) == v,
-        Filter::Ne(k, v) => field_of(c, k) != v,
-    }
-}
-
 /// `get /contacts`: `$skip`, `$take` (1..30000, default 100; with `$filter`,
 /// skip + take ≤ 10000); `total` counts every match.
 pub fn list(c: &mut Call<'_>) -> Outcome {
@@ -178,7 +121,7 @@ pub fn list(c: &mut Call<'_>) -> Outcome {
     );
     let filter = match c.q("$filter") {
         None | Some("") => None,
-        Some(f) => Some(parse_filter(f).ok_or_else(|| invalid(format!("Invalid filter '{f}'")))?),
+        Some(f) => Some(odata::parse(f).ok_or_else(|| invalid(format!("Invalid filter '{f}'")))?),
     };
     if filter.is_some() && skip.saturating_add(take) > 10_000 {
         return Err(invalid("With $filter, $skip + $take must be at most 10000"));
@@ -189,7 +132,7 @@ pub fn list(c: &mut Call<'_>) -> Outcome {
         .crm
         .contacts
         .of(c.owner)
-        .filter(|(_, ct)| filter.as_ref().is_none_or(|f| keeps(f, ct)))
+        .filter(|(_, ct)| filter.as_ref().is_none_or(|f| odata::keeps(f, ct)))
         .map(|(_, ct)| Value::Object(ct.clone()))
         .collect();
     paged(CONTACT_TYPE, all, skip, take)
@@ -246,27 +189,4 @@ pub fn delete_comment(c: &mut Call<'_>) -> Outcome {
         return Err(not_found());
     }
     Ok(None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_documented_filters_parse() {
-        // [DOC] contacts.md filter forms.
-        assert_eq!(
-            parse_filter("startswith(name,'John')"),
-            Some(Filter::StartsWith("name".into(), "John".into()))
-        );
-        assert_eq!(
-            parse_filter("name eq 'John Doe'"),
-            Some(Filter::Eq("name".into(), "John Doe".into()))
-        );
-        assert_eq!(
-            parse_filter("substringof('John',name)"),
-            Some(Filter::Contains("name".into(), "John".into()))
-        );
-        assert_eq!(parse_filter("name gt 3"), None);
-    }
 }

@@ -25,6 +25,7 @@ pub mod desk;
 pub mod error;
 pub mod fuzz;
 pub mod inbox;
+pub mod odata;
 pub mod routes;
 pub mod schedules;
 pub mod settings;

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::attendance::{Push, channel_on, end_of_attendance};
 use super::call::{Call, Outcome, collection, document, invalid, opt_str, opt_strings};
+use super::odata;
 use super::store::NewTicket;
 use super::webhook;
 use super::wire::{self, Reason, TICKET_TYPE, Ticket, TicketStatus};
@@ -176,15 +177,25 @@ pub(super) fn get_one(c: &mut Call<'_>) -> Outcome {
 
 // Vendor quirk: the default `$take` and what a larger one does are UNVERIFIED;
 // the fake caps it at the documented maximum of 100.
+// `$filter` as the SDK builds it (`customerIdentity eq '..' and status eq 'Open'`).
 fn list(c: &Call<'_>, keep: impl Fn(&Ticket) -> bool) -> Outcome {
     let (skip, take) = c.page(true, 20, 100)?;
+    let filter = match c.q("$filter") {
+        None | Some("") => None,
+        Some(f) => Some(odata::parse(f).ok_or_else(|| invalid(format!("Invalid filter '{f}'")))?),
+    };
     let store = c.b.store();
     let items: Vec<Value> = store
         .owned(c.owner)
         .filter(|t| keep(t))
+        .map(Ticket::to_value)
+        .filter(|v| {
+            filter
+                .as_ref()
+                .is_none_or(|f| v.as_object().is_some_and(|o| odata::keeps(f, o)))
+        })
         .skip(skip)
         .take(take)
-        .map(Ticket::to_value)
         .collect();
     collection(TICKET_TYPE, items.len(), items)
 }
