@@ -266,4 +266,23 @@ mod tests {
         assert_eq!(c.vendor::<BlipSettings>().attendance.key_header, "X-Key");
         assert_eq!(c.vendor::<BlipSettings>().attendance.max_retries, 2);
     }
+
+    #[test]
+    fn the_desk_limits_and_extension_sections_are_read_and_checked() {
+        let file = parse(
+            Path::new("c.yaml"),
+            "vendors:\n  blip:\n    desk:\n      teams: [Default, Sales]\n      attendants:\n        - { email: ana@example.com, full_name: Ana, teams: [Sales], status: Pause }\n    limits:\n      commands_per_second: 200\n      command_timeout_ms: 60000\n    extensions:\n      report_utc_offset_hours: 0\n      empty_inbox_404: true\n",
+        )
+        .unwrap();
+        let c = RunConfig::build(file, &Overrides::default()).unwrap();
+        let s = c.vendor::<BlipSettings>();
+        assert_eq!(s.desk.attendants[0].status.as_deref(), Some("Pause"));
+        assert_eq!(s.limits.commands_per_second, 200);
+        assert!(s.extensions.empty_inbox_404);
+        let mut bad = BlipSettings::default();
+        bad.desk.attendants[0].status = Some("Busy".into());
+        bad.desk.attendants[0].email = "nobody".into();
+        bad.limits.command_timeout_ms = 0;
+        assert_eq!(bad.problems().len(), 3, "{:?}", bad.problems());
+    }
 }
