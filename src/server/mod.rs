@@ -44,6 +44,7 @@ use crate::config::{ConfigError, RunConfig};
 use crate::fault::Faults;
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, InFlight, Sender};
+use crate::registry;
 use crate::template::Templates;
 use crate::tls::ca::LocalCa;
 use crate::tls::{LeafResolver, Trust};
@@ -121,7 +122,7 @@ impl Harness {
         let journal = Arc::new(Journal::with_limits(config.journal_limits()));
         let in_flight = InFlight::default();
         let (ca, transport) = tls_of(&config)?;
-        let faults = Arc::new(Faults::new(config.seed, &vendors::names()));
+        let faults = Arc::new(Faults::new(config.seed, &registry::names()));
         let problems: Vec<String> = config
             .faults()
             .into_iter()
@@ -153,7 +154,7 @@ impl Harness {
             templates: Arc::new(Templates::new()),
             peers: peers.clone(),
         };
-        let vendors = vendors::REGISTRY
+        let vendors = registry::REGISTRY
             .iter()
             .map(|r| (r.build)(&ctx))
             .collect::<Result<_, _>>()?;
@@ -373,7 +374,7 @@ impl Listeners {
 pub async fn bind_all(cfg: &RunConfig) -> Result<Listeners, ServeError> {
     let control = bind("control", SocketAddr::new(cfg.bind, cfg.control_port)).await?;
     let mut vendors = Vec::new();
-    for reg in vendors::REGISTRY {
+    for reg in registry::REGISTRY {
         let port = cfg.ports.get(reg.name).copied().unwrap_or(0);
         vendors.push((
             reg.name,

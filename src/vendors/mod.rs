@@ -13,7 +13,7 @@
 //! Vendors import only the core (this module's trait and types, [`gate`],
 //! [`crate::settings`], the journal, outbound, clock, ids, template and rate-limit
 //! modules), never the config, the server, scenarios or fuzzing, which reach every
-//! vendor through [`REGISTRY`].
+//! vendor through the registry (`crate::registry`).
 //!
 //! # Adding a vendor
 //!
@@ -27,7 +27,8 @@
 //!    `build` function, actions and `settings: SettingsSpec::of::<ItsSettings>("Fake
 //!    Name.")`, and a type implementing [`Vendor`]: `build` reads the settings with
 //!    `ctx.config.vendor::<ItsSettings>()`.
-//! 3. Add `pub mod <name>;` below and one line, `<name>::REGISTRATION`, to [`REGISTRY`].
+//! 3. Add `pub mod <name>;` below and one line, `<name>::REGISTRATION`, to the
+//!    registry's `REGISTRY` (`src/registry.rs`).
 //!
 //! That is all: the vendor serves on its port through the record layer (every call
 //! journaled), appears in `serve`'s table and the env file (its
@@ -428,7 +429,7 @@ pub struct Registration {
     pub control_paths: Option<&'static str>,
     /// The payloads the vendor sends that `fakedesk fuzz` can send too (its
     /// `fuzz.rs`); empty when it sends none.
-    pub fuzz: &'static [crate::fuzz::payload::Target],
+    pub fuzz: &'static [crate::payload::Target],
 }
 
 /// Something a fake vendor does on its own: a push or a pull, or a change made in
@@ -439,37 +440,4 @@ pub struct Action {
     pub name: &'static str,
     /// One line for the README and `fakedesk schema`.
     pub summary: &'static str,
-}
-
-/// Every vendor fakedesk serves, in the order they are listed.
-pub const REGISTRY: &[Registration] = &[
-    zendesk::REGISTRATION,
-    braze::REGISTRATION,
-    freshchat::REGISTRATION,
-    mammut::REGISTRATION,
-    smartsupp::REGISTRATION,
-    blip::REGISTRATION,
-    ferndesk::REGISTRATION,
-];
-
-/// The registration of the vendor called `name`.
-pub fn find(name: &str) -> Option<&'static Registration> {
-    REGISTRY.iter().find(|r| r.name == name)
-}
-
-/// The names of every registered vendor, for hints.
-pub fn names() -> Vec<&'static str> {
-    REGISTRY.iter().map(|r| r.name).collect()
-}
-
-/// Every action as `vendor.action`, in registry order.
-pub fn action_names() -> Vec<String> {
-    REGISTRY
-        .iter()
-        .flat_map(|r| {
-            r.actions
-                .iter()
-                .map(move |a| format!("{}.{}", r.name, a.name))
-        })
-        .collect()
 }
