@@ -1,7 +1,7 @@
 //! The inboxes `lime-transport-http` polls (REFERENCE extensions 3):
 //! `GET /messages/inbox` and `GET /notifications/inbox` answer the JSON array of
 //! envelopes for the bot not yet read, and mark them read unless
-//! `keepStorage=true`. Messages are what the Desk sent the bot (end-of-attendance
+//! `keepStored=true`. Messages are what the Desk sent the bot (end-of-attendance
 //! redirects); notifications, the failures of what the bot sent.
 
 use std::sync::Arc;
@@ -16,9 +16,13 @@ use super::account::{Blip, Caller};
 use super::error::json_response;
 use super::store::Store;
 
+/// `keepStored=true` (what lime-transport-http 3.1.1 sends) or `keepStorage=true`
+/// (an older reading of its routes).
 fn keep_storage(q: Option<&str>) -> bool {
-    form_urlencoded::parse(q.unwrap_or("").as_bytes())
-        .any(|(k, v)| k.eq_ignore_ascii_case("keepStorage") && v.eq_ignore_ascii_case("true"))
+    form_urlencoded::parse(q.unwrap_or("").as_bytes()).any(|(k, v)| {
+        (k.eq_ignore_ascii_case("keepStorage") || k.eq_ignore_ascii_case("keepStored"))
+            && v.eq_ignore_ascii_case("true")
+    })
 }
 
 /// The bot's messages: what the Desk sent it.
@@ -55,7 +59,21 @@ fn poll(b: &Blip, bot: &str, query: Option<&str>, notifications: bool) -> Respon
     } else {
         &mut read.0
     };
-    let unread: Vec<Value> = all.iter().skip(*cursor).cloned().collect();
+    // Vendor quirk: the envelopes go without `to` (the key says whose inbox it
+    // is): blip-sdk over lime-transport-http compares a message's `to` with a
+    // local node the HTTP transport never sets, and throws ([SDK] blip-sdk
+    // 10.0.1 `_clientChannel.onMessage`).
+    let unread: Vec<Value> = all
+        .iter()
+        .skip(*cursor)
+        .map(|e| {
+            let mut e = e.clone();
+            if let Value::Object(o) = &mut e {
+                o.remove("to");
+            }
+            e
+        })
+        .collect();
     if !keep_storage(query) {
         *cursor = all.len();
     }
