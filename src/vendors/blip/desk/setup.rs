@@ -4,8 +4,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{QUEUE_TYPE, REPLY_TYPE, RULE_TYPE};
-use crate::vendors::blip::book::Shelf;
 use crate::vendors::blip::book::desk::{ReplyCategory, queue_id};
+use crate::vendors::blip::book::{Shelf, log};
 use crate::vendors::blip::call::{
     Call, Outcome, collection, document, invalid, not_found, opt_str, paged, req_str,
 };
@@ -237,9 +237,7 @@ pub fn history_by_email(c: &mut Call<'_>) -> Outcome {
     }
     let filter = opt_str(r, "filter")?.unwrap_or_default();
     let at = c.now_iso();
-    c.b.store()
-        .book
-        .history_requests
-        .push(json!({"bot": c.owner, "email": email, "filter": filter, "date": at}));
+    let request = json!({"bot": c.owner, "email": email, "filter": filter, "date": at});
+    log(&mut c.b.store().book.history_requests, request);
     Ok(None)
 }
