@@ -149,6 +149,21 @@ async fn rules_queues_and_replies_keep_what_was_set() {
             .iter()
             .any(|t| t["name"] == "Belo Horizonte")
     );
+    let prio = json!({"id": "p1", "title": "VIP", "queueId": "queuename", "urgency": 1000});
+    ok(&b
+        .desk(
+            "set",
+            "/priority-rules",
+            Some(("application/vnd.iris.desk.priority-rules+json", prio)),
+        )
+        .await);
+    let got = b.desk("get", "/priority-rules/p1", None).await;
+    assert_eq!(
+        (got["type"].as_str(), ok(&got)["urgency"].as_u64()),
+        (Some("application/vnd.iris.desk.rule+json"), Some(1000))
+    );
+    ok(&b.desk("delete", "/priority-rules/p1", None).await);
+    assert_eq!(code(&b.desk("get", "/priority-rules/p1", None).await), 67);
     ok(&b.desk("delete", "/rules/r1", None).await);
     assert_eq!(code(&b.desk("get", "/rules/r1", None).await), 67);
     assert_eq!(

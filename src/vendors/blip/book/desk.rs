@@ -53,6 +53,8 @@ pub struct Desk {
     pub teams: Shelf<()>,
     /// Attendance rules by id.
     pub rules: Shelf<Value>,
+    /// Priority rules by id.
+    pub priority_rules: Shelf<Value>,
     /// Attendance queues by id.
     pub queues: Shelf<Value>,
     /// Canned-reply categories by id.
@@ -94,6 +96,7 @@ impl Desk {
             "attendants": self.attendants.state(),
             "teams": teams,
             "rules": self.rules.state(),
+            "priority_rules": self.priority_rules.state(),
             "attendance_queues": self.queues.state(),
             "replies": self.replies.state(),
         })

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{QUEUE_TYPE, REPLY_TYPE, RULE_TYPE};
-use crate::vendors::blip::book::desk::{ReplyCategory, queue_id};
+use crate::vendors::blip::book::desk::{Desk, ReplyCategory, queue_id};
 use crate::vendors::blip::book::{Shelf, log};
 use crate::vendors::blip::call::{
     Call, Outcome, collection, document, invalid, not_found, opt_str, paged, req_str,
@@ -25,36 +25,43 @@ fn one(shelf: &Shelf<Value>, owner: &str, id: &str, type_: &str) -> Outcome {
         .map_or_else(|| Err(not_found()), |v| document(type_, v))
 }
 
-/// `get /rules`: `skip`, `take`, `ascending` (no `$`).
-pub fn rules(c: &mut Call<'_>) -> Outcome {
+fn rule_shelf(desk: &mut Desk, priority: bool) -> &mut Shelf<Value> {
+    if priority {
+        &mut desk.priority_rules
+    } else {
+        &mut desk.rules
+    }
+}
+
+fn list_rules(c: &Call<'_>, priority: bool) -> Outcome {
     let (skip, take) = c.page(false, 100, 10_000)?;
-    let all: Vec<Value> =
-        c.b.store()
-            .book
-            .desk
-            .rules
-            .of(c.owner)
-            .map(|(_, v)| v.clone())
-            .collect();
-    paged(
+    let mut store = c.b.store();
+    let shelf = rule_shelf(&mut store.book.desk, priority);
+    let all: Vec<Value> = shelf.of(c.owner).map(|(_, v)| v.clone()).collect();
+    let ascending = c.q("ascending") == Some("true");
+    paged(RULE_TYPE, sorted(all, ascending, "title"), skip, take)
+}
+
+fn get_rule(c: &Call<'_>, priority: bool) -> Outcome {
+    let mut store = c.b.store();
+    one(
+        rule_shelf(&mut store.book.desk, priority),
+        c.owner,
+        c.param(0),
         RULE_TYPE,
-        sorted(all, c.q("ascending") == Some("true"), "title"),
-        skip,
-        take,
     )
 }
 
-/// `get /rules/{id}`.
-pub fn rule(c: &mut Call<'_>) -> Outcome {
-    one(&c.b.store().book.desk.rules, c.owner, c.param(0), RULE_TYPE)
-}
-
-/// `set /rules`: creates or replaces the rule `id` (generated when absent);
-/// its team joins the teams.
-pub fn set_rule(c: &mut Call<'_>) -> Outcome {
+/// Creates or replaces the rule `id` (generated when absent). An attendance
+/// rule needs its `team`, which joins the teams.
+fn put_rule(c: &Call<'_>, priority: bool) -> Outcome {
     let mut rule = c.object()?.clone();
     req_str(&rule, "title")?;
-    let team = req_str(&rule, "team")?;
+    let team = if priority {
+        None
+    } else {
+        Some(req_str(&rule, "team")?)
+    };
     let now = c.now_iso();
     let mut store = c.b.store();
     let id = match opt_str(&rule, "id")? {
@@ -66,14 +73,56 @@ pub fn set_rule(c: &mut Call<'_>) -> Outcome {
     rule.entry("isActive").or_insert(json!(true));
     rule.entry("storageDate").or_insert(json!(now));
     let desk = &mut store.book.desk;
-    desk.ensure_team(c.owner, &team);
-    desk.rules.put(c.owner, &id, Value::Object(rule));
+    if let Some(team) = team {
+        desk.ensure_team(c.owner, &team);
+    }
+    rule_shelf(desk, priority).put(c.owner, &id, Value::Object(rule));
     Ok(None)
+}
+
+fn delete_any_rule(c: &Call<'_>, priority: bool) -> Outcome {
+    let mut store = c.b.store();
+    removed(rule_shelf(&mut store.book.desk, priority).remove(c.owner, c.param(0)))
+}
+
+/// `get /rules`: `skip`, `take`, `ascending` (no `$`).
+pub fn rules(c: &mut Call<'_>) -> Outcome {
+    list_rules(c, false)
+}
+
+/// `get /rules/{id}`.
+pub fn rule(c: &mut Call<'_>) -> Outcome {
+    get_rule(c, false)
+}
+
+/// `set /rules`: `title` and `team` required.
+pub fn set_rule(c: &mut Call<'_>) -> Outcome {
+    put_rule(c, false)
 }
 
 /// `delete /rules/{id}`.
 pub fn delete_rule(c: &mut Call<'_>) -> Outcome {
-    removed(c.b.store().book.desk.rules.remove(c.owner, c.param(0)))
+    delete_any_rule(c, false)
+}
+
+/// `get /priority-rules`.
+pub fn priority_rules(c: &mut Call<'_>) -> Outcome {
+    list_rules(c, true)
+}
+
+/// `get /priority-rules/{id}`: answered with the rule type, as documented.
+pub fn priority_rule(c: &mut Call<'_>) -> Outcome {
+    get_rule(c, true)
+}
+
+/// `set /priority-rules` (type `application/vnd.iris.desk.priority-rules+json`).
+pub fn set_priority_rule(c: &mut Call<'_>) -> Outcome {
+    put_rule(c, true)
+}
+
+/// `delete /priority-rules/{id}`.
+pub fn delete_priority_rule(c: &mut Call<'_>) -> Outcome {
+    delete_any_rule(c, true)
 }
 
 fn removed(was_there: bool) -> Outcome {
