@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 use crate::journal::{DEFAULT_CAPACITY, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRY_BODY, Limits};
-use crate::registry;
 pub use crate::settings::{ConfigError, DEFAULT_MAX_BODY_BYTES};
 use crate::settings::{Sections, VendorConfig};
+use crate::vendors;
 
 mod sections;
 pub use sections::VendorsFile;
@@ -330,7 +330,7 @@ fn vendor_ports(
     problems: &mut Vec<String>,
 ) -> BTreeMap<&'static str, u16> {
     let mut ports = BTreeMap::new();
-    for reg in registry::REGISTRY {
+    for reg in vendors::REGISTRY {
         let default = if o.ephemeral_ports {
             0
         } else {
@@ -340,13 +340,13 @@ fn vendor_ports(
         ports.insert(reg.name, from_file.unwrap_or(default));
     }
     for (name, port) in &o.ports {
-        match registry::find(name) {
+        match vendors::find(name) {
             Some(reg) => {
                 ports.insert(reg.name, *port);
             }
             None => problems.push(format!(
                 "--port {name}={port}: unknown vendor `{name}` (known: {})",
-                registry::names().join(", ")
+                vendors::names().join(", ")
             )),
         }
     }
@@ -542,7 +542,7 @@ mod tests {
 
     /// The first registered vendor: its name and default port.
     fn first() -> (&'static str, u16) {
-        let reg = &registry::REGISTRY[0];
+        let reg = &vendors::REGISTRY[0];
         (reg.name, reg.default_port)
     }
 

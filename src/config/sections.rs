@@ -10,9 +10,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, Visitor};
 
-use crate::registry;
 use crate::settings::{Section, Sections};
-use crate::vendors::Registration;
+use crate::vendors::{self, Registration};
 
 /// The `vendors:` section: the sections the file gives, by vendor.
 #[derive(Debug, Default, Clone)]
@@ -28,7 +27,7 @@ impl VendorsFile {
     /// file gives none), adding each one's problems to `problems`.
     pub fn resolve(mut self, problems: &mut Vec<String>) -> Sections {
         let mut out = Sections::default();
-        for reg in registry::REGISTRY {
+        for reg in vendors::REGISTRY {
             let section = self
                 .0
                 .remove(reg.name)
@@ -40,7 +39,7 @@ impl VendorsFile {
     }
 }
 
-static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(registry::names);
+static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(vendors::names);
 
 impl<'de> Deserialize<'de> for VendorsFile {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -61,7 +60,7 @@ impl<'de> Visitor<'de> for FileVisitor {
         let mut out = Sections::default();
         let mut seen = Vec::new();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let Some(reg) = registry::find(&key) else {
+            let Some(reg) = vendors::find(&key) else {
                 return Err(A::Error::unknown_field(&key, NAMES.as_slice()));
             };
             if seen.contains(&reg.name) {
@@ -95,7 +94,7 @@ impl JsonSchema for VendorsFile {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let mut properties = serde_json::Map::new();
-        for reg in registry::REGISTRY {
+        for reg in vendors::REGISTRY {
             let mut schema = (reg.settings.schema)(generator);
             schema.insert("description".to_owned(), reg.settings.title.into());
             properties.insert(reg.name.to_owned(), schema.to_value());

@@ -82,7 +82,7 @@ pub fn list() -> String {
 /// use that scheme, else with the payloads that do; in registry order.
 fn default_secrets() -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
-    for r in crate::registry::REGISTRY {
+    for r in crate::vendors::REGISTRY {
         let mut seen: Vec<&str> = Vec::new();
         for t in r.fuzz {
             let Some(secret) = t.scheme.default_secret else {

@@ -5,8 +5,7 @@
 use std::path::Path;
 
 pub use super::payload::{BadKey, BodySigner, Envelope, KeyKind, Keys, Scheme, Target};
-use crate::registry::REGISTRY;
-use crate::vendors::Registration;
+use crate::vendors::{REGISTRY, Registration};
 
 /// Every payload fakedesk can fuzz with, in registry order: `for t in TARGETS`.
 pub const TARGETS: Targets = Targets;

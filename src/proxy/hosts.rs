@@ -114,14 +114,14 @@ impl HostMap {
         let mut problems = Vec::new();
         let mut patterns = Vec::new();
         for name in overrides.keys() {
-            if !crate::registry::REGISTRY.iter().any(|r| r.name == name) {
+            if !crate::vendors::REGISTRY.iter().any(|r| r.name == name) {
                 problems.push(format!(
                     "proxy_hosts: unknown vendor `{name}` (known: {})",
-                    crate::registry::names().join(", ")
+                    crate::vendors::names().join(", ")
                 ));
             }
         }
-        for reg in crate::registry::REGISTRY {
+        for reg in crate::vendors::REGISTRY {
             let defaults = DEFAULTS.iter().find(|(v, _)| *v == reg.name);
             let texts: Vec<String> = match overrides.get(reg.name) {
                 Some(list) => list.clone(),

@@ -10,7 +10,7 @@ use super::model::{self, Scenario};
 use super::validate::validate;
 use super::yaml::{self, Kind, Node};
 use crate::config::{FileConfig, Overrides, RunConfig};
-use crate::registry;
+use crate::vendors;
 
 /// A scenario ready to run.
 #[derive(Debug, Clone)]
@@ -119,7 +119,7 @@ fn check_vendor_settings(vendors: Option<&Node>) -> Result<(), SettingsProblem> 
     scope.set(
         "fakedesk",
         serde_json::Value::Object(
-            registry::names()
+            vendors::names()
                 .into_iter()
                 .chain(["control"])
                 .map(|n| (n.to_owned(), stand_in.clone()))
@@ -181,7 +181,7 @@ fn check_strings(
     out: &mut Vec<Diagnostic>,
     keep_unknown: bool,
 ) {
-    let vendor_names = registry::names();
+    let vendor_names = vendors::names();
     for (s, pos) in node.strings() {
         let ps = match pieces(s) {
             Ok(ps) => ps,
@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn captures_are_defined_only_after_their_step() {
-        let v = crate::registry::names()[0];
+        let v = crate::vendors::names()[0];
         let p = problems(&format!(
             "steps:\n  - call: {v}\n    path: /items/${{t.body.id}}\n  - call: {v}\n    path: /x\n    as: t\n  - call: {v}\n    path: /items/${{t.body.id}}\n",
         ));

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::config::VendorsFile;
-use crate::registry;
+use crate::vendors;
 
 /// A scenario: vendors and their settings, an optional system under test, steps,
 /// and an optional traffic snapshot.
@@ -423,7 +423,7 @@ impl JsonSchema for VendorName {
         json_schema!({
             "description": "A fake vendor.",
             "type": "string",
-            "enum": registry::names(),
+            "enum": vendors::names(),
         })
     }
 }
@@ -448,7 +448,7 @@ impl JsonSchema for ActionName {
         json_schema!({
             "description": "What a fake vendor does on its own, as vendor.action.",
             "type": "string",
-            "enum": registry::action_names(),
+            "enum": vendors::action_names(),
         })
     }
 }
@@ -544,7 +544,7 @@ mod tests {
         let payloads = crate::fuzz::target::TARGETS.iter().map(|t| t.name);
         let words = steps
             .into_iter()
-            .chain(crate::registry::names())
+            .chain(crate::vendors::names())
             .chain(payloads);
         for word in words {
             let quoted = format!("\"{word}\"");

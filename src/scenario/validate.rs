@@ -448,11 +448,11 @@ mod tests {
     /// A registered vendor, and one of the registered actions: the names the
     /// schema accepts come from the registry.
     fn vendor() -> String {
-        crate::registry::names()[0].to_owned()
+        crate::vendors::names()[0].to_owned()
     }
 
     fn action() -> String {
-        crate::registry::action_names()[0].clone()
+        crate::vendors::action_names()[0].clone()
     }
 
     fn problems(text: &str) -> Vec<Diagnostic> {

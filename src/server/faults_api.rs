@@ -36,7 +36,7 @@ async fn list(State(h): H) -> Response {
 }
 
 fn example() -> Value {
-    let vendor = crate::registry::REGISTRY.first().map_or("", |r| r.name);
+    let vendor = crate::vendors::REGISTRY.first().map_or("", |r| r.name);
     json!({"vendor": vendor, "method": "GET", "path": "/*", "action": "status", "status": 429, "times": 1})
 }
 
@@ -45,7 +45,7 @@ pub fn add_rule(h: &Harness, rule: FaultRule) -> Result<Value, ControlError> {
     let Some(vendor) = rule.vendor.clone() else {
         return Err(ControlError::bad(
             "a fault rule needs `vendor`",
-            json!(crate::registry::names()),
+            json!(crate::vendors::names()),
         ));
     };
     h.faults

@@ -44,7 +44,6 @@ use crate::config::{ConfigError, RunConfig};
 use crate::fault::Faults;
 use crate::journal::Journal;
 use crate::outbound::{self, HttpTransport, InFlight, Sender};
-use crate::registry;
 use crate::template::Templates;
 use crate::tls::ca::LocalCa;
 use crate::tls::{LeafResolver, Trust};
@@ -122,7 +121,7 @@ impl Harness {
         let journal = Arc::new(Journal::with_limits(config.journal_limits()));
         let in_flight = InFlight::default();
         let (ca, transport) = tls_of(&config)?;
-        let faults = Arc::new(Faults::new(config.seed, &registry::names()));
+        let faults = Arc::new(Faults::new(config.seed, &vendors::names()));
         let problems: Vec<String> = config
             .faults()
             .into_iter()
@@ -154,7 +153,7 @@ impl Harness {
             templates: Arc::new(Templates::new()),
             peers: peers.clone(),
         };
-        let vendors = registry::REGISTRY
+        let vendors = vendors::REGISTRY
             .iter()
             .map(|r| (r.build)(&ctx))
             .collect::<Result<_, _>>()?;
@@ -374,7 +373,7 @@ impl Listeners {
 pub async fn bind_all(cfg: &RunConfig) -> Result<Listeners, ServeError> {
     let control = bind("control", SocketAddr::new(cfg.bind, cfg.control_port)).await?;
     let mut vendors = Vec::new();
-    for reg in registry::REGISTRY {
+    for reg in vendors::REGISTRY {
         let port = cfg.ports.get(reg.name).copied().unwrap_or(0);
         vendors.push((
             reg.name,

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::registry::REGISTRY;
+use crate::vendors::REGISTRY;
 
 const DESCRIBED: &str = include_str!("openapi.json");
 

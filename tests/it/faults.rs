@@ -384,7 +384,7 @@ fn vendor_shaped(vendor: &str, status: u16, body: &Value) -> bool {
 #[tokio::test]
 async fn every_vendor_answers_every_forced_status_with_its_own_envelope() {
     let r = running(|_| {}).await;
-    for vendor in fakedesk::registry::names() {
+    for vendor in fakedesk::vendors::names() {
         for status in [400u16, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504] {
             client()
                 .delete(format!("{}/faults", r.url("control")))

@@ -564,7 +564,7 @@ async fn the_openapi_document_describes_every_route_and_every_described_route_is
 #[test]
 fn every_vendor_action_is_in_the_document() {
     let doc = fakedesk::server::openapi::spec();
-    for reg in fakedesk::registry::REGISTRY {
+    for reg in fakedesk::vendors::REGISTRY {
         for a in reg.actions {
             let path = format!("/{}/actions/{}", reg.name, a.name);
             assert!(doc["paths"][&path]["post"].is_object(), "{path}");

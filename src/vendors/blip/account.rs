@@ -14,7 +14,7 @@ use super::book::desk::{Attendant, agent_identity};
 use super::error::BlipError;
 use super::store::{Reasons, Store};
 use super::{BlipSettings, Bot};
-use crate::vendors::VendorCtx;
+use crate::fake::VendorCtx;
 
 /// The bot a request authenticated as, put in request extensions by its gate.
 #[derive(Debug, Clone)]

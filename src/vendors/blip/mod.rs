@@ -52,7 +52,7 @@ pub use self::settings::{
     AttendanceSettings, AttendantSeed, BlipSettings, Bot, DeskSettings, ExtensionSettings,
     LimitSettings, ReasonSettings,
 };
-use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
+use crate::fake::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::settings::ConfigError;
 
 /// How the harness builds fake Blip.
@@ -88,13 +88,13 @@ impl Vendor for Blip {
         &self,
         headers: &crate::journal::Headers,
         _body: &[u8],
-    ) -> Option<super::SignatureCheck> {
+    ) -> Option<crate::fake::SignatureCheck> {
         const SCHEME: &str = "the channel's authentication key in its configured header";
         let s = &self.settings.attendance;
         if s.key.is_empty() {
             return None;
         }
-        let check = super::SignatureCheck::new;
+        let check = crate::fake::SignatureCheck::new;
         Some(match headers.get(&s.key_header) {
             Some(v) if v == s.key => check(
                 SCHEME,
@@ -151,8 +151,8 @@ impl Vendor for Blip {
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
             Rejection::TimedOut => {
-                return super::request_timeout(
-                    BlipError::malformed(None, super::TIMED_OUT).into_response(),
+                return crate::fake::request_timeout(
+                    BlipError::malformed(None, crate::fake::TIMED_OUT).into_response(),
                 );
             }
             Rejection::BodyTooLarge(limit) => BlipError::PayloadTooLarge(limit),
@@ -162,7 +162,7 @@ impl Vendor for Blip {
     }
 
     fn implemented(&self) -> Vec<(String, String)> {
-        let mut out = super::routes_list(&[
+        let mut out = crate::fake::routes_list(&[
             ("POST", "/commands"),
             ("POST", "/messages"),
             ("POST", "/notifications"),

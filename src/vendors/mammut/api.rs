@@ -36,11 +36,11 @@ pub fn routes() -> Router<Arc<Mammut>> {
 }
 
 async fn method_not_allowed() -> axum::response::Response {
-    crate::vendors::unmatched(MammutError::MethodNotAllowed)
+    crate::fake::unmatched(MammutError::MethodNotAllowed)
 }
 
 fn ok(body: &Value) -> Reply {
-    Ok(crate::vendors::json_reply(
+    Ok(crate::fake::json_reply(
         StatusCode::OK,
         "application/json",
         body,

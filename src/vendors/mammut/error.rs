@@ -95,7 +95,7 @@ impl MammutError {
 
 impl IntoResponse for MammutError {
     fn into_response(self) -> Response {
-        crate::vendors::json_reply(
+        crate::fake::json_reply(
             self.status(),
             "application/json",
             &json!({"status": "Error", "message": self.to_string()}),
@@ -106,7 +106,7 @@ impl IntoResponse for MammutError {
 /// Mammut's answer for `status` when a fault forces one: `{"status": "Error",
 /// "message": ...}` as its other errors (plausible: Mammut documents none).
 pub fn for_status(status: StatusCode) -> Response {
-    crate::vendors::json_reply(
+    crate::fake::json_reply(
         status,
         "application/json",
         &json!({"status": "Error", "message": status.canonical_reason().unwrap_or("Error")}),
