@@ -9,8 +9,8 @@
 // /messages and notifications to /notifications, with `Authorization: Key ...`. It
 // plays the LIME session locally (no session envelope goes on the wire) and
 // answers /presence and /receipt itself. It also polls /messages/inbox and
-// /notifications/inbox, which the fake does not serve; the flow sets a polling
-// interval longer than itself, so no poll happens.
+// /notifications/inbox: the main client's interval is longer than the flow, and
+// a second client polls every 200 ms to receive the end-of-attendance redirect.
 //
 // The key: the transport sends `Key ` followed by the session's key as given, so
 // the builder gets the bot's whole authorization key (FAKEDESK_BLIP_KEY, the value
@@ -186,6 +186,44 @@ async function s6UnknownTicket() {
     'the message reached a ticket');
 }
 
+async function s8Inbox() {
+  const poller = new BlipSdk.ClientBuilder()
+    .withIdentifier(BOT)
+    .withAccessKey(KEY)
+    .withScheme(BLIP_URL.protocol.replace(':', ''))
+    .withHostName(BLIP_URL.hostname)
+    .withPort(Number(BLIP_URL.port))
+    .withTransportFactory(() => new HttpTransport({pollingInterval: 200}))
+    .build();
+  const got = new Promise((resolve) => {
+    poller.addMessageReceiver((m) => m.type === 'application/vnd.lime.redirect+json', (m) => resolve(m));
+  });
+  await poller.connect();
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no redirect polled within 5 s')), 5000));
+  const m = await Promise.race([got, timeout]);
+  const context = m.content && m.content.context && m.content.context.value;
+  check(context && context.id === ticket && context.status === 'ClosedAttendant', `redirect ${JSON.stringify(m)}`);
+  // The SDK acknowledges what it received: its notifications reach the fake.
+  await stateUntil((s) => (s.notifications || []).some((n) => n.id === m.id && n.event === 'consumed'),
+    'no consumed notification for the polled redirect');
+  await poller.close().catch(() => {});
+}
+
+async function s9Extensions() {
+  const contact = await bot.sendCommand({id: 'sdk-crm-1', to: 'postmaster@crm.msging.net', method: 'get',
+    uri: `/contacts/${CUSTOMER}`});
+  check(contact.status === 'success' && contact.resource.identity === CUSTOMER, `contact ${JSON.stringify(contact)}`);
+  await bot.sendCommand({id: 'sdk-bucket-1', method: 'set', uri: '/buckets/sdk-doc', type: 'application/json',
+    resource: {step: 9}});
+  const doc = await bot.sendCommand({id: 'sdk-bucket-2', method: 'get', uri: '/buckets/sdk-doc'});
+  check(doc.resource && doc.resource.step === 9, `bucket ${JSON.stringify(doc)}`);
+  const thread = await bot.sendCommand({id: 'sdk-thread-1', method: 'get', uri: `/threads/${CUSTOMER}`});
+  const ids = thread.resource.items.map((i) => i.id);
+  check(ids[0] === 'sdk-msg-1' && thread.resource.total === 2, `thread ${JSON.stringify(thread.resource)}`);
+  const missing = await expectFailure(bot.sendCommand({id: 'sdk-bucket-3', method: 'get', uri: '/buckets/none'}));
+  check(missing.reason && missing.reason.code === 67, `missing bucket ${JSON.stringify(missing)}`);
+}
+
 async function s7BadKey() {
   const intruder = client('bm90LWEta2V5');
   await intruder.connect();
@@ -206,6 +244,8 @@ async function s7BadKey() {
     await step('5 reopen the closed ticket -> ClientError, failure code 66', s5Reopen);
     await step('6 sendMessage to an unknown ticket -> failed notification code 42', s6UnknownTicket);
     await step('7 wrong key -> 401, session failed', s7BadKey);
+    await step('8 a second client polls /messages/inbox -> the end-of-attendance redirect', s8Inbox);
+    await step('9 contact, bucket and thread commands -> the customer, the document, the exchanged messages', s9Extensions);
   }
   process.exit(failed.length > 0 ? 1 : 0);
 })();

@@ -32,13 +32,16 @@ fn filled(name: &str, values: &[(&str, &str)]) -> Value {
     serde_json::from_str(&text).expect("still JSON")
 }
 
-struct Blip {
-    running: Running,
-    http: reqwest::Client,
-    key: String,
+pub(crate) struct Blip {
+    pub(crate) running: Running,
+    pub(crate) http: reqwest::Client,
+    pub(crate) key: String,
 }
 
-async fn blip(platform: Option<&MockServer>, tweak: impl FnOnce(&mut RunConfig)) -> Blip {
+pub(crate) async fn blip(
+    platform: Option<&MockServer>,
+    tweak: impl FnOnce(&mut RunConfig),
+) -> Blip {
     let mut config = RunConfig::ephemeral();
     if let Some(p) = platform {
         config
@@ -68,7 +71,7 @@ async fn blip(platform: Option<&MockServer>, tweak: impl FnOnce(&mut RunConfig))
     }
 }
 
-async fn platform() -> MockServer {
+pub(crate) async fn platform() -> MockServer {
     let p = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/blip"))
@@ -79,7 +82,7 @@ async fn platform() -> MockServer {
 }
 
 impl Blip {
-    async fn post(&self, path: &str, auth: Option<&str>, body: &str) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, auth: Option<&str>, body: &str) -> (u16, Value) {
         let mut req = self
             .http
             .post(format!("{}{path}", self.running.url("blip")))
@@ -94,12 +97,12 @@ impl Blip {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    async fn send(&self, path: &str, body: &Value) -> (u16, Value) {
+    pub(crate) async fn send(&self, path: &str, body: &Value) -> (u16, Value) {
         self.post(path, Some(&format!("Key {}", self.key)), &body.to_string())
             .await
     }
 
-    async fn action(&self, name: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn action(&self, name: &str, body: Value) -> (u16, Value) {
         let res = self
             .http
             .post(format!(
@@ -113,7 +116,7 @@ impl Blip {
         (res.status().as_u16(), res.json().await.unwrap())
     }
 
-    async fn state(&self) -> Value {
+    pub(crate) async fn state(&self) -> Value {
         let url = format!("{}/state/blip", self.running.url("control"));
         self.http
             .get(url)
@@ -127,7 +130,7 @@ impl Blip {
 }
 
 /// The bodies the platform received, in order; waits (bounded) for `n` of them.
-async fn received(p: &MockServer, n: usize) -> Vec<Value> {
+pub(crate) async fn received(p: &MockServer, n: usize) -> Vec<Value> {
     for _ in 0..200 {
         let got = p.received_requests().await.unwrap_or_default();
         if got.len() >= n {

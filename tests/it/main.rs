@@ -34,6 +34,9 @@
 //! - `ferndesk`: the endpoint check, `check-endpoint`, the `ferndesk.pull` action and
 //!   the fake custom support endpoint.
 //! - `blip`: Take Blip over real sockets: the custom attendance channel, the guide's envelopes, errors.
+//! - `blip_breadth_props`: random sequences of Take Blip's extension commands keep its invariants.
+//! - `blip_desk`: Take Blip's Desk beyond tickets: attendants, teams, rules, queues, replies, monitoring and reports.
+//! - `blip_extensions`: Take Blip's contacts, threads, event tracking, bucket, resources, scheduler, inboxes and limits.
 //! - `blip_properties`: generators of valid Blip envelopes and property tests with them.
 //! - `freshchat`: Freshchat's API and signed webhooks, and fake Mammut (graph API, bot).
 //! - `freshchat_props`: generated Freshchat webhook payloads (signed, round-trip) and
@@ -58,6 +61,9 @@
 //! Shared setup lives in `common`.
 
 mod blip;
+mod blip_breadth_props;
+mod blip_desk;
+mod blip_extensions;
 mod blip_properties;
 mod braze;
 mod braze_api;

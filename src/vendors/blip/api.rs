@@ -1,5 +1,6 @@
-//! Fake Blip's HTTP API: the routes of `/commands`, `/messages` and
-//! `/notifications`, and the handlers of the last two.
+//! Fake Blip's HTTP API: the routes of `/commands`, `/messages`,
+//! `/notifications` and the inboxes, the command endpoint's throughput limit and
+//! deadline, and the handlers of messages and notifications.
 
 use std::sync::Arc;
 
@@ -8,16 +9,17 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::account::{Blip, Caller};
 use super::attendance::{Push, channel_on, customer_says, spawn_all};
-use super::error::{BlipError, Envelope};
-use super::store::Line;
-use super::tickets::commands;
-use super::webhook;
-use super::wire::{self, DESK_DOMAIN, Message, Reason, reason};
+use super::book::log;
+use super::command;
+use super::error::{BlipError, Envelope, json_response};
+use super::store::{Line, Store};
+use super::wire::{self, DESK_DOMAIN, Message, Reason, SERVER_INSTANCE, reason};
+use super::{broadcast, inbox, routes, schedules, threads, webhook};
 use crate::clock::iso_millis;
 
 type B = State<Arc<Blip>>;
@@ -28,6 +30,8 @@ pub fn routes() -> Router<Arc<Blip>> {
         .route("/commands", post(commands))
         .route("/messages", post(messages))
         .route("/notifications", post(notifications))
+        .route("/messages/inbox", get(inbox::messages))
+        .route("/notifications/inbox", get(inbox::notifications))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -40,31 +44,116 @@ async fn method_not_allowed() -> axum::response::Response {
     crate::fake::unmatched(BlipError::MethodNotAllowed)
 }
 
+// ---- /commands -----------------------------------------------------------------
+
+/// `POST /commands`: 200 with the command response, success or failure; 400 when
+/// the body is not a command. Over the throughput limit, the configured status;
+/// slower than the deadline, 504 (\[DOC\] getting-started-http.md). A command no
+/// route serves is journaled as unmatched.
+pub(super) async fn commands(
+    State(b): B,
+    Extension(Caller(bot)): Extension<Caller>,
+    Envelope(body): Envelope,
+) -> Result<Response, BlipError> {
+    if let Some(r) = b.over_limit(&bot.identity(), "commands") {
+        return Ok(r);
+    }
+    let cmd = command::parse_command(&body).map_err(|d| BlipError::malformed(Some(&body), d))?;
+    schedules::fire_due(&b, b.now());
+    let ran = routes::run(&b, &bot.identity(), &cmd);
+    spawn_all(&b, ran.pushes);
+    let server = match &cmd.to {
+        Some(to) => format!("{}/{SERVER_INSTANCE}", to.identity()),
+        None => format!("postmaster@{}/{SERVER_INSTANCE}", wire::BOT_DOMAIN),
+    };
+    let reply = command::command_response(&cmd, &server, &bot.identity(), &ran.outcome);
+    let limits = &b.settings().limits;
+    if limits.command_latency_ms > 0 {
+        let wait = limits.command_latency_ms.min(limits.command_timeout_ms);
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        if limits.command_latency_ms >= limits.command_timeout_ms {
+            return Ok(StatusCode::GATEWAY_TIMEOUT.into_response());
+        }
+    }
+    let res = json_response(StatusCode::OK, &reply);
+    Ok(if ran.routed {
+        res
+    } else {
+        crate::vendors::unmatched(res)
+    })
+}
+
 // ---- /messages and /notifications --------------------------------------------
 
 /// `POST /messages`: 202 once the envelope is valid. A message to
 /// `{ticket}@desk.msging.net/Webhook` is an agent's answer and reaches the
 /// customer; one to `{customer}@desk.msging.net` is the bot forwarding its
-/// customer to the Desk; anything else goes to the customer's channel.
+/// customer to the Desk; anything else goes to the customer's channel, and
+/// joins the contact's thread. A destination that is none of these and no
+/// contact of the bot is one the fake does not model: kept under `unmodeled` and
+/// journaled as unmatched.
 async fn messages(
     State(b): B,
     Extension(Caller(bot)): Extension<Caller>,
     Envelope(body): Envelope,
 ) -> Result<Response, BlipError> {
-    let msg = wire::parse_message(&body).map_err(|d| BlipError::malformed(Some(&body), d))?;
     let owner = bot.identity();
+    if let Some(r) = b.over_limit(&owner, "messages") {
+        return Ok(r);
+    }
+    let msg = wire::parse_message(&body).map_err(|d| BlipError::malformed(Some(&body), d))?;
     let now = iso_millis(b.now());
     let msg_id = msg.id.clone().unwrap_or_else(|| b.store().guid());
-    let pushes = if msg.to.domain == DESK_DOMAIN && !msg.to.name.is_empty() {
-        to_desk(&b, &owner, &msg, &msg_id, now)
+    if msg.to.domain == DESK_DOMAIN && !msg.to.name.is_empty() {
+        let pushes = to_desk(&b, &owner, &msg, &msg_id, now);
+        spawn_all(&b, pushes);
+        return Ok(StatusCode::ACCEPTED.into_response());
+    }
+    let mut sent = Value::Object(body);
+    sent["from"] = json!(owner);
+    let mut store = b.store();
+    let known = to_contacts(&mut store, &owner, &msg, &msg_id, &now);
+    if !known {
+        let note = json!({"bot": owner, "to": msg.to.to_string(), "date": now, "envelope": sent,
+            "note": "the destination is not a contact of the bot nor a Desk node: the fake does not model it"});
+        log(&mut store.book.unmodeled, note);
+    }
+    store.sent.push(sent);
+    drop(store);
+    let accepted = StatusCode::ACCEPTED.into_response();
+    Ok(if known {
+        accepted
     } else {
-        let mut sent = Value::Object(body);
-        sent["from"] = json!(owner);
-        b.store().sent.push(sent);
-        Vec::new()
+        crate::vendors::unmatched(accepted)
+    })
+}
+
+/// A message the bot sends a contact, or a distribution list's recipients:
+/// each one's thread gets it. False when the destination is neither.
+fn to_contacts(store: &mut Store, owner: &str, msg: &Message, msg_id: &str, now: &str) -> bool {
+    let peer = msg.to.identity();
+    let recipients = if msg
+        .to
+        .domain
+        .eq_ignore_ascii_case(broadcast::BROADCAST_DOMAIN)
+    {
+        store.book.lists.get(owner, &peer).cloned()
+    } else if store.book.crm.knows(owner, &peer) {
+        Some(vec![peer])
+    } else {
+        None
     };
-    spawn_all(&b, pushes);
-    Ok(StatusCode::ACCEPTED.into_response())
+    let Some(recipients) = recipients else {
+        return false;
+    };
+    for r in recipients {
+        let Some(node) = wire::Node::parse(&r) else {
+            continue;
+        };
+        let line = threads::bot_line(msg_id, &node, &msg.type_, &msg.content, now);
+        log(&mut store.book.bot_sent, (owner.to_owned(), r, line));
+    }
+    true
 }
 
 /// A message to the Desk, either an agent's answer on a ticket or the bot
@@ -87,6 +176,14 @@ fn to_desk(b: &Blip, owner: &str, msg: &Message, msg_id: &str, now: String) -> V
         let node = msg.to.to_string();
         let note = webhook::failure_notification(&node, msg_id, &r);
         b.store().failed.push(note.clone());
+        if !webhook_instance {
+            let mut for_bot = note.clone();
+            for_bot["to"] = json!(owner);
+            log(
+                &mut b.store().book.bot_notifications,
+                (owner.to_owned(), for_bot),
+            );
+        }
         let s = &b.settings().attendance;
         if webhook_instance && channel_on(b) && s.failure_notifications {
             pushes.push(Push {
@@ -167,6 +264,9 @@ async fn notifications(
     Extension(Caller(bot)): Extension<Caller>,
     Envelope(body): Envelope,
 ) -> Result<Response, BlipError> {
+    if let Some(r) = b.over_limit(&bot.identity(), "notifications") {
+        return Ok(r);
+    }
     wire::parse_notification(&body).map_err(|d| BlipError::malformed(Some(&body), d))?;
     let mut note = Value::Object(body);
     note["from"] = json!(bot.identity());

@@ -13,13 +13,26 @@
 pub mod account;
 pub mod api;
 pub mod attendance;
+pub mod book;
+pub mod broadcast;
+pub mod buckets;
+pub mod builder;
+pub mod call;
 pub mod command;
+pub mod contacts;
 pub mod control;
+pub mod desk;
 pub mod error;
 pub mod fuzz;
+pub mod inbox;
+pub mod odata;
+pub mod routes;
+pub mod schedules;
 pub mod settings;
 pub mod store;
+pub mod threads;
 pub mod tickets;
+pub mod tracking;
 pub mod webhook;
 pub mod wire;
 
@@ -35,8 +48,10 @@ use time::OffsetDateTime;
 
 use self::account::{Blip, Caller};
 use self::error::BlipError;
-pub use self::settings::{AttendanceSettings, BlipSettings, Bot, ReasonSettings};
-use self::store::Store;
+pub use self::settings::{
+    AttendanceSettings, AttendantSeed, BlipSettings, Bot, DeskSettings, ExtensionSettings,
+    LimitSettings, ReasonSettings,
+};
 use crate::fake::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::settings::ConfigError;
 
@@ -116,11 +131,12 @@ impl Vendor for Blip {
             "sent": store.sent,
             "notifications": store.notifications,
             "failed": store.failed,
+            "extensions": store.book.state(),
         })
     }
 
     fn reset(&self) {
-        *self.store() = Store::seeded(self.ctx.config.seed);
+        *self.store() = account::seeded_store(&self.settings, self.ctx.config.seed);
     }
 
     fn error_reply(&self, status: axum::http::StatusCode) -> Response {
@@ -128,6 +144,7 @@ impl Vendor for Blip {
     }
 
     fn on_clock(self: Arc<Self>, now: OffsetDateTime) {
+        schedules::fire_due(&self, now);
         attendance::close_inactive(&self, now);
     }
 
@@ -145,11 +162,15 @@ impl Vendor for Blip {
     }
 
     fn implemented(&self) -> Vec<(String, String)> {
-        crate::fake::routes_list(&[
+        let mut out = crate::fake::routes_list(&[
             ("POST", "/commands"),
             ("POST", "/messages"),
             ("POST", "/notifications"),
-        ])
+            ("GET", "/messages/inbox"),
+            ("GET", "/notifications/inbox"),
+        ]);
+        out.extend(routes::implemented());
+        out
     }
 
     fn credentials(&self) -> Vec<Credential> {
@@ -244,5 +265,24 @@ mod tests {
         );
         assert_eq!(c.vendor::<BlipSettings>().attendance.key_header, "X-Key");
         assert_eq!(c.vendor::<BlipSettings>().attendance.max_retries, 2);
+    }
+
+    #[test]
+    fn the_desk_limits_and_extension_sections_are_read_and_checked() {
+        let file = parse(
+            Path::new("c.yaml"),
+            "vendors:\n  blip:\n    desk:\n      teams: [Default, Sales]\n      attendants:\n        - { email: ana@example.com, full_name: Ana, teams: [Sales], status: Pause }\n    limits:\n      commands_per_second: 200\n      command_timeout_ms: 60000\n    extensions:\n      report_utc_offset_hours: 0\n      empty_inbox_404: true\n",
+        )
+        .unwrap();
+        let c = RunConfig::build(file, &Overrides::default()).unwrap();
+        let s = c.vendor::<BlipSettings>();
+        assert_eq!(s.desk.attendants[0].status.as_deref(), Some("Pause"));
+        assert_eq!(s.limits.commands_per_second, 200);
+        assert!(s.extensions.empty_inbox_404);
+        let mut bad = BlipSettings::default();
+        bad.desk.attendants[0].status = Some("Busy".into());
+        bad.desk.attendants[0].email = "nobody".into();
+        bad.limits.command_timeout_ms = 0;
+        assert_eq!(bad.problems().len(), 3, "{:?}", bad.problems());
     }
 }

@@ -22,6 +22,110 @@ pub struct BlipSettings {
     pub attendance: AttendanceSettings,
     /// Reason codes Blip's docs do not give.
     pub reasons: ReasonSettings,
+    /// The Desk's seeded teams and attendants.
+    pub desk: DeskSettings,
+    /// Throughput limits and the command deadline.
+    pub limits: LimitSettings,
+    /// Choices about the extensions' answers that Blip's docs leave open.
+    pub extensions: ExtensionSettings,
+}
+
+/// The Desk's teams and attendants every bot starts with.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeskSettings {
+    /// Team names (the settings' `team` is always one).
+    pub teams: Vec<String>,
+    /// Attendants.
+    pub attendants: Vec<AttendantSeed>,
+}
+
+/// A seeded attendant.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendantSeed {
+    /// The agent's e-mail; the identity is `name%40domain@blip.ai`.
+    pub email: String,
+    /// Display name.
+    #[serde(default)]
+    pub full_name: Option<String>,
+    /// Teams (default: the settings' `team`).
+    #[serde(default)]
+    pub teams: Vec<String>,
+    /// `Online` (default), `Pause`, `Invisible` or `Offline`.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// Blip's throughput limits ([DOC] concepts2/throughput.md: commands 48/s free,
+/// 200/s paid) and its 504 for a command unanswered after 60 s.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitSettings {
+    /// Commands a bot may send per second (0: no limit).
+    pub commands_per_second: u32,
+    /// Messages per second (0: no limit).
+    pub messages_per_second: u32,
+    /// Notifications per second (0: no limit).
+    pub notifications_per_second: u32,
+    /// The status over a limit. Vendor quirk: UNKNOWN; 429 by default.
+    pub over_limit_status: u16,
+    /// How long a command takes to answer, in milliseconds.
+    pub command_latency_ms: u64,
+    /// A command not answered within this many milliseconds gets 504.
+    pub command_timeout_ms: u64,
+}
+
+/// Open choices in the extensions' answers.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExtensionSettings {
+    /// The UTC offset, in hours, of report days and event-track day counters
+    /// ([DOC] examples bucket days at `T03:00:00.000Z`: -3).
+    pub report_utc_offset_hours: i8,
+    /// Event-track counters' `count` as a string (`"4"`, the doc example) instead
+    /// of a number (the doc table and the C# SDK).
+    pub event_count_as_string: bool,
+    /// Answer an empty inbox poll with 404 and no body (lime-transport-http's
+    /// test server) instead of `200 []`.
+    pub empty_inbox_404: bool,
+}
+
+impl Default for DeskSettings {
+    fn default() -> Self {
+        Self {
+            teams: vec!["Default".to_owned()],
+            attendants: vec![AttendantSeed {
+                email: "ana@example.com".to_owned(),
+                full_name: Some("Ana".to_owned()),
+                teams: vec!["Default".to_owned()],
+                status: Some("Online".to_owned()),
+            }],
+        }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            commands_per_second: 0,
+            messages_per_second: 0,
+            notifications_per_second: 0,
+            over_limit_status: 429,
+            command_latency_ms: 0,
+            command_timeout_ms: 60_000,
+        }
+    }
+}
+
+impl Default for ExtensionSettings {
+    fn default() -> Self {
+        Self {
+            report_utc_offset_hours: -3,
+            event_count_as_string: false,
+            empty_inbox_404: false,
+        }
+    }
 }
 
 /// A bot: its identifier (`{identifier}@msging.net`) and the key of its HTTP
@@ -99,6 +203,9 @@ impl Default for BlipSettings {
             team: "Default".to_owned(),
             attendance: AttendanceSettings::default(),
             reasons: ReasonSettings::default(),
+            desk: DeskSettings::default(),
+            limits: LimitSettings::default(),
+            extensions: ExtensionSettings::default(),
         }
     }
 }
@@ -184,8 +291,37 @@ impl BlipSettings {
         if axum::http::HeaderValue::from_str(&a.key).is_err() {
             out.push("vendors.blip.attendance.key: not a valid header value".to_owned());
         }
+        out.extend(self.extension_problems());
         if a.timeout_ms == 0 {
             out.push("vendors.blip.attendance.timeout_ms must be at least 1".to_owned());
+        }
+        out
+    }
+}
+
+impl BlipSettings {
+    fn extension_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, a) in self.desk.attendants.iter().enumerate() {
+            if !a.email.contains('@') || a.email.contains(char::is_whitespace) {
+                out.push(format!(
+                    "vendors.blip.desk.attendants[{i}].email: `{}` is not an e-mail",
+                    a.email
+                ));
+            }
+            if let Some(s) = &a.status
+                && !super::book::desk::ATTENDANT_STATUSES.contains(&s.as_str())
+            {
+                out.push(format!(
+                    "vendors.blip.desk.attendants[{i}].status: `{s}` is not Online, Pause, Invisible or Offline"
+                ));
+            }
+        }
+        if axum::http::StatusCode::from_u16(self.limits.over_limit_status).is_err() {
+            out.push("vendors.blip.limits.over_limit_status is not an HTTP status".to_owned());
+        }
+        if self.limits.command_timeout_ms == 0 {
+            out.push("vendors.blip.limits.command_timeout_ms must be at least 1".to_owned());
         }
         out
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use super::book::Book;
 use super::wire::{self, Reason, Ticket, TicketStatus, reason};
 use crate::clock::iso_millis;
 use crate::ids::IdGen;
@@ -83,6 +84,8 @@ pub struct Store {
     pub failed: Vec<Value>,
     /// Pushes to the attendance channel.
     pub deliveries: Vec<DeliveryRecord>,
+    /// The extensions' state (Desk configuration, contacts, documents, events).
+    pub book: Book,
 }
 
 /// The customer input and team of a new ticket.
@@ -116,6 +119,7 @@ impl Store {
             bot_inbox: Vec::new(),
             failed: Vec::new(),
             deliveries: Vec::new(),
+            book: Book::default(),
         }
     }
 
@@ -139,6 +143,7 @@ impl Store {
         let sequential_id = self.next_sequential;
         self.next_sequential += 1;
         let ticket = fresh_ticket(id, sequential_id, &n, &date);
+        self.book.crm.seen(&n.owner, &n.customer, &date);
         let mut transcript = Vec::new();
         if let Some((type_, content)) = n.input {
             let line_id = self.guid();
@@ -365,6 +370,10 @@ impl Store {
     /// A customer's message on an active ticket. Unread by the agent until answered.
     pub fn customer_line(&mut self, ticket: &str, line: Line) {
         if let Some(rec) = self.tickets.iter_mut().find(|t| t.ticket.id == ticket) {
+            let t = &rec.ticket;
+            self.book
+                .crm
+                .seen(&t.owner_identity, &t.customer_identity, &line.date);
             rec.ticket.unread_messages += 1;
             rec.transcript.push(line);
         }

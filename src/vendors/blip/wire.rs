@@ -231,7 +231,9 @@ pub(super) fn check_common(o: &Map<String, Value>) -> Result<(), Malformed> {
     opt_node(o, "pp")?;
     match o.get("metadata") {
         None | Some(Value::Null) => Ok(()),
-        Some(Value::Object(m)) if m.values().all(Value::is_string) => Ok(()),
+        // A null value is a string the client left unset: blip-sdk 10.0.1 sends
+        // `"#message.uniqueId": null` in every notification it acknowledges with.
+        Some(Value::Object(m)) if m.values().all(|v| v.is_string() || v.is_null()) => Ok(()),
         Some(_) => Err("`metadata` must be an object of strings".to_owned()),
     }
 }
