@@ -44,6 +44,7 @@ pub mod host;
 pub mod ids;
 pub mod journal;
 pub mod matching;
+pub mod multipart;
 pub mod outbound;
 pub mod proxy;
 pub mod ratelimit;
