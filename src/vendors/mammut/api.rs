@@ -224,22 +224,28 @@ async fn channel(State(m): M, headers: HeaderMap, body: Bytes) -> Reply {
             .map(str::to_owned)
     };
     let conversation_id = field("conversation_id");
-    let record = |outcome: String| {
+    let record_at = |outcome: String, site: Option<String>| {
         m.store().received.push(Received {
             action: action.clone(),
             conversation_id: conversation_id.clone(),
+            site,
             outcome,
         });
     };
-    let decision = store_decide(&m, &payload);
+    let record = |outcome: String| record_at(outcome, None);
     let (Some(app_id), Some(cid)) = (field("app_id"), conversation_id.clone()) else {
-        record(ignored(&decision));
+        record(ignored(&store_decide(&m, &payload, None)));
         return ok(&json!({"status": "Success"}));
     };
     let bot = m.store().bot_for(&app_id);
     let Some((bot_id, link)) = bot else {
         record("ignored: no bot serves this Freshchat APP ID".to_owned());
         return ok(&json!({"status": "Success"}));
+    };
+    let decision = store_decide(&m, &payload, link.site_ids.as_deref());
+    let site = match &decision {
+        Decision::Answer { site, .. } | Decision::Learn { site, .. } => site.clone(),
+        Decision::Ignore(_) => None,
     };
     let user_id = field("user_id");
     let outcome = match decision {
@@ -250,17 +256,28 @@ async fn channel(State(m): M, headers: HeaderMap, body: Bytes) -> Reply {
                 Err(e) => format!("answer failed: {e}"),
             }
         }
-        Decision::Learn { site, text } => {
-            learn(&m, bot_id, &link, &cid, user_id.as_deref(), site, text).await
+        Decision::Learn { site: at, text } => {
+            learn(&m, bot_id, &link, &cid, user_id.as_deref(), at, text).await
         }
     };
-    record(outcome);
+    record_at(outcome, site);
     ok(&json!({"status": "Success"}))
 }
 
-fn store_decide(m: &Mammut, payload: &Value) -> Decision {
+/// The bot's decision; a bot told its site ids recognises only those sites.
+fn store_decide(m: &Mammut, payload: &Value, told: Option<&[String]>) -> Decision {
     let s = m.settings();
-    super::store::decide(payload, &s.sites, &s.knowledge)
+    let sites: Vec<_> = s
+        .sites
+        .iter()
+        .filter(|site| {
+            site.site_id
+                .as_ref()
+                .is_none_or(|id| told.is_none_or(|t| t.contains(id)))
+        })
+        .cloned()
+        .collect();
+    super::store::decide(payload, &sites, &s.knowledge)
 }
 
 fn ignored(d: &Decision) -> String {

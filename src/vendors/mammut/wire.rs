@@ -11,6 +11,10 @@ pub const FRESHCHAT_FIELDS: &[&str] = &[
     "freshchat-app-id",
 ];
 
+/// The Freshchat site ids a bot recognises (multichannel; not a documented
+/// property name: Mammut documents no field for them, and accepts any other).
+pub const SITE_IDS_FIELD: &str = "freshchat-site-ids";
+
 /// The optional group for Issues; the update example's query calls it `group-name`.
 pub const GROUP_FIELD: &str = "freshchat-group-name";
 
