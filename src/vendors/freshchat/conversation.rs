@@ -402,6 +402,23 @@ impl Store {
     /// Assigns conversation `i` to `agent` and/or `group` where they change it:
     /// one `conversation_assignment` event; a new agent makes it `assigned`.
     /// Returns whether the agent changed.
+    fn record_assignment(&mut self, i: usize, agent: bool, group: bool, a: &Assignment, t: &str) {
+        let cid = &self.conversations[i].conversation_id;
+        for (changed, kind, target) in [
+            (agent, "agent_assigned", &a.to_agent_id),
+            (group, "group_assigned", &a.to_group_id),
+        ] {
+            if changed {
+                self.activity.push(Activity {
+                    kind,
+                    conversation_id: cid.clone(),
+                    target: target.clone(),
+                    time: t.to_owned(),
+                });
+            }
+        }
+    }
+
     fn assign(
         &mut self,
         i: usize,
@@ -438,20 +455,7 @@ impl Store {
         let view = c.event_view();
         let interaction = c.interaction_id(now);
         let t = iso_millis(now);
-        let cid = c.conversation_id.clone();
-        for (changed, kind, target) in [
-            (changed_agent, "agent_assigned", &a.to_agent_id),
-            (changed_group, "group_assigned", &a.to_group_id),
-        ] {
-            if changed {
-                self.activity.push(Activity {
-                    kind,
-                    conversation_id: cid.clone(),
-                    target: target.clone(),
-                    time: t.clone(),
-                });
-            }
-        }
+        self.record_assignment(i, changed_agent, changed_group, &a, &t);
         self.events.push(Event {
             action: "conversation_assignment",
             payload: webhook::envelope(

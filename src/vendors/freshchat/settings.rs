@@ -288,20 +288,7 @@ impl Default for FreshchatSettings {
             api_token: "eyJhbGciOiJSUzI1NiJ9.ZmFrZWRlc2stZnJlc2hjaGF0.fakedesk0freshchat0api0token"
                 .to_owned(),
             app_id: "f5c4a000-0000-4000-8000-000000000001".to_owned(),
-            agents: vec![
-                AgentSeed {
-                    id: ADMIN_ID.to_owned(),
-                    email: "admin@fakedesk.test".to_owned(),
-                    first_name: "Ada".to_owned(),
-                    last_name: "Admin".to_owned(),
-                },
-                AgentSeed {
-                    id: BOT_ID.to_owned(),
-                    email: "bot@fakedesk.test".to_owned(),
-                    first_name: "Mammut".to_owned(),
-                    last_name: "Bot".to_owned(),
-                },
-            ],
+            agents: seed_agents(),
             bot_agent_id: BOT_ID.to_owned(),
             api_actor_id: ADMIN_ID.to_owned(),
             users: vec![UserSeed {
@@ -317,35 +304,13 @@ impl Default for FreshchatSettings {
                 id: "f5c4a000-0000-4000-8000-0000000000d1".to_owned(),
                 name: "Inbox".to_owned(),
             }],
-            groups: vec![
-                GroupSeed {
-                    id: "f5c4a000-0000-4000-8000-0000000000e1".to_owned(),
-                    name: "Mammut Bot Support team".to_owned(),
-                    description: "Conversations the bot could not answer".to_owned(),
-                    agents: vec![ADMIN_ID.to_owned()],
-                },
-                GroupSeed {
-                    id: "f5c4a000-0000-4000-8000-0000000000e2".to_owned(),
-                    name: "Sales".to_owned(),
-                    description: String::new(),
-                    agents: Vec::new(),
-                },
-            ],
+            groups: seed_groups(),
             webhook: WebhookSettings::default(),
             private_key_pem: None,
             max_items_per_page: 100,
             group_agents_mode: GroupAgentsMode::Omit,
             agent_patch_offline_conflict: true,
-            agent_statuses: vec![
-                NamedSeed {
-                    id: "8e75d1c0-0000-4000-8000-0000000000f1".to_owned(),
-                    name: "Tea break".to_owned(),
-                },
-                NamedSeed {
-                    id: "8e75d1c0-0000-4000-8000-0000000000f2".to_owned(),
-                    name: "In a meeting".to_owned(),
-                },
-            ],
+            agent_statuses: seed_statuses(),
             file_max_bytes: 25 * 1024 * 1024,
             uploads_max_total_bytes: 64 * 1024 * 1024,
             csat_requires_resolved: true,
@@ -361,6 +326,53 @@ impl Default for FreshchatSettings {
             account: AccountSettings::default(),
         }
     }
+}
+
+fn seed_agents() -> Vec<AgentSeed> {
+    vec![
+        AgentSeed {
+            id: ADMIN_ID.to_owned(),
+            email: "admin@fakedesk.test".to_owned(),
+            first_name: "Ada".to_owned(),
+            last_name: "Admin".to_owned(),
+        },
+        AgentSeed {
+            id: BOT_ID.to_owned(),
+            email: "bot@fakedesk.test".to_owned(),
+            first_name: "Mammut".to_owned(),
+            last_name: "Bot".to_owned(),
+        },
+    ]
+}
+
+fn seed_groups() -> Vec<GroupSeed> {
+    vec![
+        GroupSeed {
+            id: "f5c4a000-0000-4000-8000-0000000000e1".to_owned(),
+            name: "Mammut Bot Support team".to_owned(),
+            description: "Conversations the bot could not answer".to_owned(),
+            agents: vec![ADMIN_ID.to_owned()],
+        },
+        GroupSeed {
+            id: "f5c4a000-0000-4000-8000-0000000000e2".to_owned(),
+            name: "Sales".to_owned(),
+            description: String::new(),
+            agents: Vec::new(),
+        },
+    ]
+}
+
+fn seed_statuses() -> Vec<NamedSeed> {
+    vec![
+        NamedSeed {
+            id: "8e75d1c0-0000-4000-8000-0000000000f1".to_owned(),
+            name: "Tea break".to_owned(),
+        },
+        NamedSeed {
+            id: "8e75d1c0-0000-4000-8000-0000000000f2".to_owned(),
+            name: "In a meeting".to_owned(),
+        },
+    ]
 }
 
 impl Default for WebhookSettings {
@@ -413,6 +425,30 @@ impl FreshchatSettings {
         if self.webhook.timeout_ms == 0 {
             out.push(format!("{at}.webhook.timeout_ms must be at least 1"));
         }
+        self.breadth_problems(at, &mut out);
+        if self.max_items_per_page == 0 {
+            out.push(format!("{at}.max_items_per_page must be at least 1"));
+        }
+        let mut ids: Vec<&str> = Vec::new();
+        let all = self
+            .agents
+            .iter()
+            .map(|a| &a.id)
+            .chain(self.users.iter().map(|u| &u.id))
+            .chain(self.channels.iter().map(|c| &c.id))
+            .chain(self.groups.iter().map(|g| &g.id));
+        for id in all {
+            if ids.contains(&id.as_str()) {
+                out.push(format!("{at}: id `{id}` is used twice"));
+            }
+            ids.push(id);
+        }
+        out
+    }
+}
+
+impl FreshchatSettings {
+    fn breadth_problems(&self, at: &str, out: &mut Vec<String>) {
         for (key, code) in [
             ("reports_post_status", self.reports_post_status),
             ("outbound_send_status", self.outbound_send_status),
@@ -433,24 +469,6 @@ impl FreshchatSettings {
         if self.rate_limit.as_ref().is_some_and(|r| r.limit == 0) {
             out.push(format!("{at}.rate_limit.limit must be at least 1"));
         }
-        if self.max_items_per_page == 0 {
-            out.push(format!("{at}.max_items_per_page must be at least 1"));
-        }
-        let mut ids: Vec<&str> = Vec::new();
-        let all = self
-            .agents
-            .iter()
-            .map(|a| &a.id)
-            .chain(self.users.iter().map(|u| &u.id))
-            .chain(self.channels.iter().map(|c| &c.id))
-            .chain(self.groups.iter().map(|g| &g.id));
-        for id in all {
-            if ids.contains(&id.as_str()) {
-                out.push(format!("{at}: id `{id}` is used twice"));
-            }
-            ids.push(id);
-        }
-        out
     }
 }
 
