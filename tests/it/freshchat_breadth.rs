@@ -859,3 +859,184 @@ async fn one_mammut_bot_answers_each_site_from_its_own_knowledge() {
         .collect();
     assert_eq!(sites, [&json!("food"), &json!("pans")]);
 }
+
+async fn mammut(f: &Fake, m: Method, p: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req =
+        reqwest::Client::new().request(m, format!("{}/app:mammut-1{p}", f.r.url("mammut")));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+/// The graph beyond `user` as the Mammut client calls it (freshchat-mammut-more
+/// 14): rooms, thoughts sent into them and read back newest-last, lookups, compile.
+#[tokio::test]
+async fn mammut_rooms_and_thoughts_are_written_and_traversed_as_the_client_does() {
+    let f = fake(|_| {}).await;
+    let (_, u) = mammut(
+        &f,
+        Method::POST,
+        "/graph/user",
+        Some(json!({"user-type": "normal", "name": "Ana", "main-email": "ana@example.com"})),
+    )
+    .await;
+    let user = u["taskResult"][0]["affectedElementId"].as_u64().unwrap();
+    let (status, room) = mammut(&f, Method::POST, &format!("/graph/user:{user}/create"), Some(json!({"room-type": "private", "title": "Support", "creation-date": "2019-12-07T22:00:00+00:00"}))).await;
+    assert_eq!(status, 200, "{room}");
+    assert_eq!(room["taskResult"][0]["affectedElementName"], "room");
+    let room = room["taskResult"][0]["affectedElementId"].as_u64().unwrap();
+    for (i, text) in ["one", "two", "three"].iter().enumerate() {
+        let body = json!({"text": text, "creation-date": format!("2019-12-07T22:03:1{i}+00:00"), "in@room": {"id": room}});
+        let (status, t) = mammut(
+            &f,
+            Method::POST,
+            &format!("/graph/user:{user}/send:=thought"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(
+            (status, t["status"].as_str()),
+            (200, Some("Success")),
+            "{t}"
+        );
+    }
+    let (_, last) = mammut(
+        &f,
+        Method::GET,
+        &format!("/graph:2/room:{room}/with::thought?creation-date.last(2)"),
+        None,
+    )
+    .await;
+    assert_eq!(last["count"], 2);
+    let texts: Vec<&str> = last["data"]["thought"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["two", "three"]);
+    let (_, mine) = mammut(
+        &f,
+        Method::GET,
+        &format!("/graph:2/user:{user}/send::thought?creation-date.last(1)"),
+        None,
+    )
+    .await;
+    assert_eq!(mine["data"]["thought"][0]["text"], "three");
+    let (_, r) = mammut(&f, Method::GET, &format!("/graph:2/room:{room}"), None).await;
+    assert_eq!(r["data"]["room"][0]["create-by"]["user"][0]["name"], "Ana");
+    let (_, found) = mammut(&f, Method::GET, "/unique-vertex?type-name=user&property-name=main-email&property-value=ana@example.com&depth=2", None).await;
+    assert_eq!(found["data"]["user"][0]["id"], user);
+    let (status, none) = mammut(
+        &f,
+        Method::GET,
+        "/unique-vertex?type-name=user&property-name=main-email&property-value=no@example.com",
+        None,
+    )
+    .await;
+    assert_eq!((status, none["status"].as_str()), (200, Some("Failed")));
+    let (_, fixed) = mammut(
+        &f,
+        Method::GET,
+        "/fixed-vertex?type-name=user&config-id=mammut&depth=1",
+        None,
+    )
+    .await;
+    assert_eq!(fixed["data"]["user"][0]["user-type"], "machine");
+    let (status, bad) = mammut(
+        &f,
+        Method::POST,
+        &format!("/graph/user:{user}/send:=thought"),
+        Some(json!({"text": "x", "in@room": {"id": 1}})),
+    )
+    .await;
+    assert_eq!((status, bad["status"].as_str()), (200, Some("Failed")));
+    let (status, _) = mammut(
+        &f,
+        Method::POST,
+        "/actions/compile",
+        Some(json!({"packageId": "slides-1", "mammutId": user})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        mammut(&f, Method::GET, "/graph:2/room:999", None).await.0,
+        404
+    );
+}
+
+/// An issue a supervisor resolves through the graph teaches the bot: the same
+/// question is then answered (Mammut's Freshchat guide; freshchat-mammut-more 14.3).
+#[tokio::test]
+async fn resolving_an_issue_teaches_the_bot_its_answer() {
+    let f = fake(|_| {}).await;
+    let bot = json!({"user-type": "machine", "name": "freshbot", "freshchat-actor-id": BOT, "freshchat-access-token": TOKEN, "freshchat-app-id": APP});
+    assert_eq!(
+        mammut(&f, Method::POST, "/graph/user", Some(bot)).await.0,
+        200
+    );
+    let ask = || async {
+        let res = reqwest::Client::new()
+            .post(format!(
+                "{}/freshchat/actions/user_message",
+                f.r.url("control")
+            ))
+            .json(&json!({"text": "Do you ship to Chile?"}))
+            .send()
+            .await
+            .unwrap();
+        res.json::<Value>().await.unwrap()["conversation_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    ask().await;
+    let state: Value = reqwest::get(format!("{}/state/mammut", f.r.url("control")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let issue = state["thoughts"][0]["id"].as_u64().unwrap();
+    let (_, read) = mammut(&f, Method::GET, &format!("/graph:1/issue:{issue}"), None).await;
+    assert_eq!(read["data"]["issue"][0]["issue-state"], "open");
+    let resolve = format!(
+        "/graph/issue:{issue}?resolution-text=%22Yes%2C%20in%203%20days%22;issue-state=%22close%22;resolved-by@user:%7B%22id%22:8288%7D"
+    );
+    // The platform's fixed user is not a vertex of this graph: nothing changes.
+    let (status, failed) = mammut(&f, Method::POST, &resolve, Some(json!({}))).await;
+    assert_eq!((status, failed["status"].as_str()), (200, Some("Failed")));
+    let (_, read) = mammut(&f, Method::GET, &format!("/graph:1/issue:{issue}"), None).await;
+    assert_eq!(read["data"]["issue"][0]["issue-state"], "open");
+    let (_, sup) = mammut(
+        &f,
+        Method::POST,
+        "/graph/user",
+        Some(json!({"user-type": "normal", "name": "Sup"})),
+    )
+    .await;
+    let sup = sup["taskResult"][0]["affectedElementId"].as_u64().unwrap();
+    let resolve = resolve.replace("8288", &sup.to_string());
+    let (status, body) = mammut(&f, Method::POST, &resolve, Some(json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, read) = mammut(&f, Method::GET, &format!("/graph:1/issue:{issue}"), None).await;
+    assert_eq!(
+        read["data"]["issue"][0]["resolution-text"],
+        "Yes, in 3 days"
+    );
+    assert_eq!(
+        read["data"]["issue"][0]["resolved-by"]["user"][0]["id"],
+        sup
+    );
+    let cid = ask().await;
+    let (_, messages) = f.get(&format!("/v2/conversations/{cid}/messages")).await;
+    assert_eq!(
+        messages["messages"][0]["message_parts"][0]["text"]["content"],
+        "Yes, in 3 days"
+    );
+}

@@ -31,7 +31,7 @@ pub struct MammutSettings {
 }
 
 /// One entry of a knowledge base.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Knowledge {
     /// Phrases; the entry answers a message containing any of them (ignoring case).

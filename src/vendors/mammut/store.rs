@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::GraphError;
+use super::graph::{Edge, Vertex};
 use super::wire::{FRESHCHAT_FIELDS, GROUP_FIELD, SITE_IDS_FIELD};
 use super::{Knowledge, Site};
 use crate::ids::Sequence;
@@ -101,6 +102,12 @@ pub struct Thought {
     pub assigned_group_id: Option<String>,
     /// When (`+00:00` offset, as Mammut writes times).
     pub creation_date: String,
+    /// `open`, or `close` once a supervisor resolved it.
+    pub issue_state: String,
+    /// The answer the supervisor taught.
+    pub resolution_text: Option<String>,
+    /// The supervisor who resolved it.
+    pub resolved_by: Option<u64>,
 }
 
 /// One Freshchat webhook received, and what the bot did with it.
@@ -126,6 +133,14 @@ pub struct Store {
     pub thoughts: Vec<Thought>,
     /// Freshchat webhooks received.
     pub received: Vec<Received>,
+    /// Graph vertices other than users and issues (rooms, thoughts, verbs, ...).
+    pub vertices: Vec<Vertex>,
+    /// Graph edges.
+    pub edges: Vec<Edge>,
+    /// Answers taught by resolving issues: the bot uses them after its knowledge.
+    pub learned: Vec<Knowledge>,
+    /// `actions/compile` requests, in order.
+    pub compiles: Vec<Value>,
 }
 
 impl Default for Store {
@@ -135,6 +150,10 @@ impl Default for Store {
             users: Vec::new(),
             thoughts: Vec::new(),
             received: Vec::new(),
+            vertices: Vec::new(),
+            edges: Vec::new(),
+            learned: Vec::new(),
+            compiles: Vec::new(),
         }
     }
 }
