@@ -72,13 +72,11 @@ impl Store {
                 continue;
             };
             let slot = v.entry(key).or_insert_with(|| json!({}));
-            if let Some(list) = slot
+            let list = slot
                 .as_object_mut()
-                .map(|m| m.entry(k.clone()).or_insert_with(|| json!([])))
-            {
-                if let Some(items) = list.as_array_mut() {
-                    items.push(self.flat(k, *i, depth));
-                }
+                .map(|m| m.entry(k.clone()).or_insert_with(|| json!([])));
+            if let Some(items) = list.and_then(Value::as_array_mut) {
+                items.push(self.flat(k, *i, depth));
             }
         }
         Some(Value::Object(v))
