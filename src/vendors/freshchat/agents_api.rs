@@ -12,37 +12,13 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::FreshchatSettings;
 use super::api::{F, Reply, ok, page_of, query, to_values};
 use super::error::{FreshchatError, FreshchatJson, IdPath, json_response};
+use super::records::{AGENT_ROLE, ROLES, role_name};
 use super::settings::GroupAgentsMode;
 use super::store::{Store, not_found};
 use super::wire::{Agent, Group, opt_str};
 use crate::clock::iso_millis;
-
-/// The seeded roles: `(id, name)` (names UNKNOWN; the fake's seed).
-pub const ROLES: &[(&str, &str)] = &[
-    ("f5c4a000-0000-4000-8000-000000000a01", "Account Owner"),
-    ("f5c4a000-0000-4000-8000-000000000a02", "Admin"),
-    ("f5c4a000-0000-4000-8000-000000000a03", "Supervisor"),
-    ("f5c4a000-0000-4000-8000-000000000a04", "Agent"),
-];
-
-const AGENT_ROLE: &str = "f5c4a000-0000-4000-8000-000000000a04";
-
-/// The role of a seeded agent: the token's owner is the account owner.
-pub fn role_of_seed(s: &FreshchatSettings, agent_id: &str) -> &'static str {
-    if agent_id == s.api_actor_id {
-        ROLES[0].0
-    } else {
-        AGENT_ROLE
-    }
-}
-
-/// The name of role `id` (empty when unknown).
-pub fn role_name(id: &str) -> &'static str {
-    ROLES.iter().find(|(r, _)| *r == id).map_or("", |(_, n)| n)
-}
 
 /// A group as the API shows it, `agents` per `mode`.
 pub fn group_view(store: &Store, g: &Group, mode: GroupAgentsMode) -> Value {

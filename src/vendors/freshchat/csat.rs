@@ -8,31 +8,16 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::api::{F, Reply};
 use super::error::{FreshchatError, FreshchatJson, IdPath, json_response};
+use super::records::Csat;
 use super::store::Store;
 use super::webhook::Actor;
 use super::wire::opt_str;
 use crate::clock::iso_millis;
-
-/// One rating.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Csat {
-    /// The conversation rated.
-    pub conversation_id: String,
-    /// 1 to 5, when given.
-    pub rating: Option<u8>,
-    /// Whether the customer says the issue was resolved.
-    pub issue_resolved: Option<bool>,
-    /// `feedback` or `comment`.
-    pub feedback: Option<String>,
-    /// When.
-    pub created_time: String,
-}
 
 impl Store {
     /// Records a rating of conversation `id`.

@@ -20,6 +20,7 @@ pub mod fuzz;
 pub mod legacy;
 pub mod metrics;
 pub mod outbound;
+pub mod records;
 pub mod reports;
 pub mod routes;
 pub mod settings;

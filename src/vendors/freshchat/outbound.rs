@@ -9,42 +9,15 @@
 
 use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::StatusCode;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::api::{F, Reply, page_of, query};
 use super::error::{FreshchatError, FreshchatJson, json_response};
+use super::records::OutboundMessage;
 use super::store::Store;
 
 /// The most messages kept; the oldest go first.
 const MAX_MESSAGES: usize = 1000;
-
-/// One outbound message (one recipient of a request).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutboundMessage {
-    /// UUID.
-    pub message_id: String,
-    /// The request it was sent in.
-    pub request_id: String,
-    /// `{phone_number}`.
-    pub from: Value,
-    /// `{phone_number}` (one recipient in the read model).
-    pub to: Value,
-    /// `whatsapp`.
-    pub provider: String,
-    /// The request's `data`.
-    pub data: Value,
-    /// `Accepted`, `Sent`, `Delivered` or `Failed`.
-    pub status: &'static str,
-    /// Epoch seconds.
-    pub created_on: i64,
-    /// `OBM001` when the template does not exist.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure_code: Option<&'static str>,
-    /// Why it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure_reason: Option<&'static str>,
-}
 
 fn invalid(m: &str) -> FreshchatError {
     FreshchatError::Invalid(m.to_owned())

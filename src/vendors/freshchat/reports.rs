@@ -9,13 +9,13 @@
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::api::{F, Reply, base_url, ok};
 use super::error::{FreshchatError, FreshchatJson, IdPath, json_response};
+use super::records::ReportJob;
 use super::store::{Store, not_found};
 use super::wire::{opt_str, text_of};
 use crate::clock::iso_millis;
@@ -71,31 +71,6 @@ pub const EVENTS: &[(&str, &str)] = &[
 
 /// The most jobs kept; the oldest go first.
 const MAX_JOBS: usize = 200;
-
-/// One extract job.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReportJob {
-    /// UUID.
-    pub id: String,
-    /// The `event` asked for.
-    pub event: String,
-    /// The window's start and end (ISO, milliseconds).
-    pub start: String,
-    /// See `start`.
-    pub end: String,
-    /// `PENDING` or `COMPLETED`.
-    pub status: &'static str,
-    /// Polls answered so far.
-    pub polls: u32,
-    /// Data rows of the CSV, once completed.
-    pub rows: usize,
-    /// When the job was created.
-    #[serde(skip)]
-    pub created: Option<OffsetDateTime>,
-    /// The CSV, once completed.
-    #[serde(skip)]
-    pub csv: Option<String>,
-}
 
 fn cell(v: &str) -> String {
     if v.contains([',', '"', '\n', '\r']) {

@@ -180,13 +180,13 @@ pub struct Store {
     /// Custom agent statuses (`GET /agents/status`).
     pub statuses: Vec<NamedSeed>,
     /// Files and images uploaded, oldest first.
-    pub uploads: Vec<super::uploads::Upload>,
+    pub uploads: Vec<super::records::Upload>,
     /// CSAT ratings given through the API.
-    pub csat: Vec<super::csat::Csat>,
+    pub csat: Vec<super::records::Csat>,
     /// Extract jobs (`POST /reports/raw`).
-    pub reports: Vec<super::reports::ReportJob>,
+    pub reports: Vec<super::records::ReportJob>,
     /// Outbound WhatsApp messages.
-    pub outbound: Vec<super::outbound::OutboundMessage>,
+    pub outbound: Vec<super::records::OutboundMessage>,
     /// What happened to conversations (assignments, resolutions, reopens), for
     /// extracts and metrics.
     pub activity: Vec<Activity>,
@@ -434,9 +434,8 @@ fn seeded_agents(s: &FreshchatSettings) -> Vec<Agent> {
             locale: "en".to_owned(),
             timezone: "UTC".to_owned(),
             social_profiles: Vec::new(),
-            role_id: super::agents_api::role_of_seed(s, &a.id).to_owned(),
-            role_name: super::agents_api::role_name(super::agents_api::role_of_seed(s, &a.id))
-                .to_owned(),
+            role_id: super::records::role_of_seed(s, &a.id).to_owned(),
+            role_name: super::records::role_name(super::records::role_of_seed(s, &a.id)).to_owned(),
             phone: None,
             biography: None,
             agent_status: None,

@@ -12,70 +12,16 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::api::{F, Reply, base_url, ok};
 use super::error::FreshchatError;
+use super::records::Upload;
 use super::store::{Store, not_found};
 use crate::clock::iso_millis;
 
 /// The path prefix uploads are served under (outside `/v2`, without a token).
 pub const SERVE_PREFIX: &str = "/attachments/";
-
-/// A file or image the fake holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Upload {
-    /// `file` or `image`.
-    pub kind: &'static str,
-    /// UUID (images' `id`).
-    pub id: String,
-    /// The short token files are referred to by (\[CAPTURE\] `apo6k69cpf`).
-    pub file_hash: String,
-    /// The file name.
-    pub name: String,
-    /// The content type.
-    pub content_type: String,
-    /// Size in bytes.
-    pub size: usize,
-    /// Where the fake serves it.
-    pub url: String,
-    /// Pixel size of an image, when its header says.
-    pub dimensions: Option<(u32, u32)>,
-    /// When it was uploaded.
-    pub created_time: String,
-    /// The bytes.
-    #[serde(skip)]
-    pub bytes: Bytes,
-}
-
-impl Upload {
-    /// The response of `/files/upload` (UNKNOWN shape; the fake's default, which
-    /// a real client's tolerant reader accepts).
-    pub fn file_view(&self) -> Value {
-        json!({
-            "file_name": self.name,
-            "file_size_in_bytes": self.size,
-            "file_content_type": self.content_type,
-            "file_hash": self.file_hash,
-            "file_url": self.url,
-        })
-    }
-
-    /// The response of `/images/upload` (\[SCHEMA\] `image_response`).
-    pub fn image_view(&self) -> Value {
-        let (w, h) = self.dimensions.unwrap_or((0, 0));
-        json!({
-            "id": self.id,
-            "name": self.name,
-            "url": self.url,
-            "content_type": self.content_type,
-            "thumbnail": {"url": self.url, "content_type": self.content_type, "width": w.min(200), "height": h.min(200)},
-            "width": w,
-            "height": h,
-        })
-    }
-}
 
 /// Width and height from a PNG, GIF or JPEG header.
 pub fn dimensions(b: &[u8]) -> Option<(u32, u32)> {

@@ -7,21 +7,19 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::routing::post;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::account::Mammut;
-use super::error::{ChannelError, MammutError};
+use super::error::{ChannelError, MammutError, Reply, ok};
 use super::store::{Decision, FreshchatLink, Received, Thought};
 use crate::clock::iso_seconds;
 use crate::outbound::{NoRetry, Outcome, Outgoing};
 use crate::vendors::freshchat::for_mammut::{self as freshchat, PUBLIC_KEY_PEER};
 
-pub(super) type M = State<Arc<Mammut>>;
-pub(super) type Reply = Result<Response, MammutError>;
+type M = State<Arc<Mammut>>;
 
 /// Every route: the Freshchat channel (and the guide's `/channels/sms/`), and the
 /// graph paths, parsed by hand because their segments hold colons.
@@ -36,14 +34,6 @@ pub fn routes() -> Router<Arc<Mammut>> {
 
 async fn method_not_allowed() -> axum::response::Response {
     crate::vendors::unmatched(MammutError::MethodNotAllowed)
-}
-
-pub(super) fn ok(body: &Value) -> Reply {
-    Ok(crate::vendors::json_reply(
-        StatusCode::OK,
-        "application/json",
-        body,
-    ))
 }
 
 // ---- the Freshchat channel ---------------------------------------------------------

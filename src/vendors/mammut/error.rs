@@ -111,6 +111,18 @@ impl IntoResponse for MammutError {
     }
 }
 
+/// What a handler answers: a reply, or Mammut's error.
+pub type Reply = Result<Response, MammutError>;
+
+/// 200 with `body` as JSON.
+pub fn ok(body: &serde_json::Value) -> Reply {
+    Ok(crate::vendors::json_reply(
+        StatusCode::OK,
+        "application/json",
+        body,
+    ))
+}
+
 /// Mammut's answer for `status` when a fault forces one: `{"status": "Error",
 /// "message": ...}` as its other errors (plausible: Mammut documents none).
 pub fn for_status(status: StatusCode) -> Response {

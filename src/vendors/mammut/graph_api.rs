@@ -4,16 +4,19 @@
 //! the `fixed-vertex` and `unique-vertex` lookups, and `actions/compile` (200, or
 //! 503 by a fault: a client expects either).
 
+use std::sync::Arc;
+
 use axum::extract::{RawQuery, State};
 use axum::http::{Method, Uri};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::account::Mammut;
-use super::api::{M, Reply, ok};
-use super::error::MammutError;
+use super::error::{MammutError, Reply, ok};
 use super::graph::{self, Path, Step};
 use super::wire;
+
+type M = State<Arc<Mammut>>;
 
 /// The id of the platform's own `mammut` user (`fixed-vertex`, \[DOC\] README
 /// sample `8288`).
