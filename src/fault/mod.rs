@@ -15,9 +15,11 @@
 //! - [`respond`]: how an inbound action turns into the bytes a client sees.
 //! - [`conn`]: the per-connection switch that lets a fault reset or drop a socket.
 //! - [`chaos`]: the outbound actions, applied to each delivery.
+//! - [`index`]: which rules can match a request, so rules elsewhere cost nothing.
 
 pub mod chaos;
 pub mod conn;
+pub mod index;
 pub mod respond;
 pub mod rule;
 
@@ -30,6 +32,8 @@ use serde_json::{Value, json};
 pub use rule::{
     Action, ActionKind, DEFAULT_REORDER_HOLD, DEFAULT_TIMEOUT, FaultRule, MAX_WAIT, TIMEOUT_CAP,
 };
+
+pub use index::RuleSet;
 
 use crate::matching::{Glob, glob, partial};
 
@@ -170,7 +174,7 @@ impl Chosen {
 pub struct Faults {
     inbound: AtomicBool,
     outbound: AtomicBool,
-    rules: RwLock<Arc<Vec<Arc<Armed>>>>,
+    rules: RwLock<Arc<RuleSet>>,
     next_id: AtomicU64,
     seed: u64,
     /// The vendors a rule may name.
@@ -212,7 +216,7 @@ impl Faults {
     }
 
     /// Every rule in force, in order.
-    pub fn list(&self) -> Arc<Vec<Arc<Armed>>> {
+    pub fn list(&self) -> Arc<RuleSet> {
         self.rules.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -267,11 +271,11 @@ impl Faults {
 
     fn edit(&self, change: impl FnOnce(&mut Vec<Arc<Armed>>)) {
         let mut guard = self.rules.write().unwrap_or_else(|p| p.into_inner());
-        let mut rules = guard.as_ref().clone();
+        let mut rules = guard.to_vec();
         change(&mut rules);
         let inbound = rules.iter().any(|r| !r.action.kind().is_outbound());
         let outbound = rules.iter().any(|r| r.action.kind().is_outbound());
-        *guard = Arc::new(rules);
+        *guard = Arc::new(RuleSet::new(rules));
         self.inbound.store(inbound, Ordering::Relaxed);
         self.outbound.store(outbound, Ordering::Relaxed);
     }
@@ -287,10 +291,14 @@ impl Faults {
     }
 
     fn choose(&self, probe: &Probe<'_>, outbound: bool) -> Option<Chosen> {
-        let rules = self.list();
+        // Matching is short and never waits: read under the lock rather than
+        // cloning the set's handle.
+        let rules = self.rules.read().unwrap_or_else(|p| p.into_inner());
         rules
-            .iter()
-            .filter(|r| r.action.kind().is_outbound() == outbound && r.matches(probe))
+            .candidates(outbound, probe.vendor, probe.path)
+            .into_iter()
+            .map(|at| &rules[at])
+            .filter(|r| r.matches(probe))
             .find(|r| r.due(self.seed))
             .map(|r| Chosen {
                 id: r.id,

@@ -17,7 +17,6 @@ use http_body::Frame;
 
 use super::conn::Kill;
 use super::{Action, Chosen};
-use crate::vendors::Vendor;
 
 /// How long a body that ends a connection stays pending first, so the bytes before
 /// it are flushed to the client before the connection goes.
@@ -61,8 +60,9 @@ pub enum Shape {
     Malformed,
 }
 
-/// What to do for the rule chosen for a request of `vendor`.
-pub fn plan(chosen: &Chosen, vendor: &dyn Vendor) -> Plan {
+/// What to do for the rule chosen for a request; `error_reply` is the vendor's own
+/// answer for a status (its error body and headers).
+pub fn plan(chosen: &Chosen, error_reply: impl FnOnce(StatusCode) -> Response) -> Plan {
     let call = |shape| Plan::Call {
         latency: Duration::ZERO,
         shape,
@@ -81,7 +81,7 @@ pub fn plan(chosen: &Chosen, vendor: &dyn Vendor) -> Plan {
             }
         }
         Action::Status(status, retry_after) => {
-            let mut res = vendor.error_reply(*status);
+            let mut res = error_reply(*status);
             if let Some(secs) = retry_after {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*secs));

@@ -544,7 +544,7 @@ mod tests {
 
     /// Objects of strings, numbers, booleans, `null`s and nested objects.
     fn nested_objects() -> BoxedStrategy<Value> {
-        crate::fuzz::r#gen::custom_fields()
+        crate::payload::r#gen::custom_fields()
             .prop_map(Value::Object)
             .boxed()
     }

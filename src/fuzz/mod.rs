@@ -1,11 +1,11 @@
 //! Property-based fuzzing of integrators' payload parsers.
 //!
-//! - [`r#gen`](gen/index.html): the building blocks of the proptest strategies of
-//!   what each vendor really sends. Each vendor's own strategies live in its folder
-//!   (`vendors::<vendor>::fuzz`), public so a Rust integrator can use them in their
-//!   own property tests without HTTP; `proptest` is re-exported ([`proptest`]) so
-//!   the versions match.
-//! - [`payload`]: what a vendor registers: its payloads, how it signs them, the keys.
+//! - [`payload`] (the core module `crate::payload`, re-exported here): what a vendor
+//!   registers: its payloads, how it signs them, the keys; and in [`r#gen`] the
+//!   building blocks of the proptest strategies of what each vendor really sends.
+//!   Each vendor's own strategies live in its folder (`vendors::<vendor>::fuzz`),
+//!   public so a Rust integrator can use them in their own property tests without
+//!   HTTP; `proptest` is re-exported ([`proptest`]) so the versions match.
 //! - [`target`]: every registered payload, looked up by name.
 //! - [`case`]: valid and hostile cases, rendered to exact bytes.
 //! - [`expect`]: what a receiver's reply must be.
@@ -19,13 +19,11 @@
 //! changes: `fakedesk fuzz --list`, `fakedesk fuzz VENDOR.PAYLOAD` and scenario
 //! `deliver` steps find it through the registry.
 
-pub use proptest;
+pub use crate::payload::{self, r#gen, proptest};
 
 pub mod case;
 pub mod command;
 pub mod expect;
-pub mod r#gen;
-pub mod payload;
 pub mod replay;
 pub mod run;
 pub mod target;

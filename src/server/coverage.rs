@@ -100,30 +100,61 @@ impl Coverage {
 /// A request path as a template: each segment that is a number (with an optional
 /// `.json`-style suffix) becomes `{id}`.
 pub fn template_of(path: &str) -> String {
-    // Runs for every recorded request: one allocation and one pass over the bytes,
-    // copying runs of the path that stay as they are.
-    let bytes = path.as_bytes();
     let mut out = String::with_capacity(path.len() + 8);
+    for_each_run(path, |run| out.push_str(run));
+    out
+}
+
+/// Calls `f` with [`template_of`] `path`, built on the stack when it is short (every
+/// recorded request is counted, so this spares an allocation per request).
+pub fn with_template<R>(path: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 256];
+    let mut len = 0;
+    let mut fits = true;
+    for_each_run(path, |run| {
+        let end = len + run.len();
+        if fits && end <= buf.len() {
+            buf[len..end].copy_from_slice(run.as_bytes());
+            len = end;
+        } else {
+            fits = false;
+        }
+    });
+    match std::str::from_utf8(&buf[..len]) {
+        Ok(template) if fits => f(template),
+        _ => f(&template_of(path)),
+    }
+}
+
+/// The template of `path` as consecutive runs: stretches of the path that stay as
+/// they are, and `{id}` for each numeric stem. One pass over the bytes.
+fn for_each_run<'a>(path: &'a str, mut run: impl FnMut(&'a str)) {
+    let bytes = path.as_bytes();
+    // Where the current segment starts, whether its stem so far is all digits, and
+    // where its stem ends (the first `.`), once seen.
+    let (mut seg, mut digits, mut stem_end) = (0, true, None);
     let mut copied = 0;
-    let mut seg = 0;
-    while seg <= bytes.len() {
-        let end = bytes[seg..]
-            .iter()
-            .position(|&b| b == b'/')
-            .map_or(bytes.len(), |i| seg + i);
-        let stem = bytes[seg..end]
-            .iter()
-            .position(|&b| b == b'.')
-            .map_or(end, |i| seg + i);
-        if stem > seg && bytes[seg..stem].iter().all(u8::is_ascii_digit) {
-            out.push_str(&path[copied..seg]);
-            out.push_str("{id}");
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied();
+        if b.is_some_and(|b| b != b'/') {
+            if stem_end.is_none() {
+                match b {
+                    Some(b'.') => stem_end = Some(i),
+                    Some(d) if d.is_ascii_digit() => {}
+                    _ => digits = false,
+                }
+            }
+            continue;
+        }
+        let stem = stem_end.unwrap_or(i);
+        if digits && stem > seg {
+            run(&path[copied..seg]);
+            run("{id}");
             copied = stem;
         }
-        seg = end + 1;
+        (seg, digits, stem_end) = (i + 1, true, None);
     }
-    out.push_str(&path[copied..]);
-    out
+    run(&path[copied..]);
 }
 
 /// A vendor's name as its users know it: `acme` → `Acme`.
@@ -152,6 +183,30 @@ mod tests {
         assert_eq!(template_of("/.json/x1/1x"), "/.json/x1/1x");
         assert_eq!(template_of(""), "");
         assert_eq!(template_of("/"), "/");
+        assert_eq!(template_of("/a/1./b"), "/a/{id}./b");
+    }
+
+    #[test]
+    fn a_template_on_the_stack_is_the_same_as_one_allocated() {
+        let long = format!("/a/{}/7", "x".repeat(300));
+        for path in [
+            "/api/v2/tickets/42.json",
+            "/x/1/y/22/z",
+            "",
+            "/",
+            long.as_str(),
+        ] {
+            assert_eq!(
+                with_template(path, str::to_owned),
+                template_of(path),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            with_template(&long, str::len),
+            long.len() + 3,
+            "`7` became `{{id}}`"
+        );
     }
 
     #[test]

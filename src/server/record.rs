@@ -387,7 +387,7 @@ impl Recorder {
             return Ok(self.finish(request, res, started).await);
         };
         let mark = Some(chosen.mark());
-        let response = match respond::plan(&chosen, self.vendor.as_ref()) {
+        let response = match respond::plan(&chosen, |status| self.vendor.error_reply(status)) {
             respond::Plan::NoReply { wait, kill, error } => {
                 self.journal_exchange(request, None, Some(error), mark, &started);
                 tokio::time::sleep(wait).await;
@@ -416,10 +416,22 @@ impl Recorder {
     /// template is logged.
     fn count(&self, request: &RequestRecord, unmatched: bool) {
         let name = self.vendor.name();
-        let template = super::coverage::template_of(&request.path);
+        super::coverage::with_template(&request.path, |template| {
+            self.warn_first(name, request, template, unmatched);
+        });
+    }
+
+    /// Counts the call under `template`; the first unmatched one of each is logged.
+    fn warn_first(
+        &self,
+        name: &'static str,
+        request: &RequestRecord,
+        template: &str,
+        unmatched: bool,
+    ) {
         if self
             .coverage
-            .record(name, &request.method, &template, unmatched)
+            .record(name, &request.method, template, unmatched)
             && unmatched
         {
             tracing::warn!(

@@ -627,3 +627,37 @@ async fn max_time_ends_a_long_run_promptly_and_says_so() {
     let summary = fakedesk::fuzz::command::summary(&opts, &report);
     assert!(summary.contains("stopped by --max-time"), "{summary}");
 }
+
+/// A vendor's generators through the fuzzer's cases: Freshchat's events, signed
+/// with its bundled key.
+mod freshchat_cases {
+    use fakedesk::fuzz::case::{Signing, hostile};
+    use fakedesk::vendors::freshchat::fuzz::{SCHEME, test_key, webhook};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the mutation of a Freshchat event, rendering never panics, every
+        /// mutation but a signature one changes the bytes, and the signature ones
+        /// leave them as they are.
+        #[test]
+        fn rendering_any_mutation_of_an_event_is_total(c in hostile(webhook(), &SCHEME)) {
+            let r = c.render();
+            let plain = serde_json::to_vec(&c.payload).unwrap();
+            match (&c.mutation, r.signing) {
+                (None, _) => prop_assert_eq!(r.body, plain),
+                (Some(_), Signing::Valid) => prop_assert_ne!(r.body, plain),
+                (Some(_), _) => prop_assert_eq!(r.body, plain),
+            }
+            prop_assert_eq!(r.mutation.is_empty(), c.mutation.is_none());
+        }
+    }
+
+    #[test]
+    fn the_bundled_key_is_the_one_fuzzing_lists() {
+        let listed = fakedesk::fuzz::target::test_public_key_pem();
+        assert_eq!(listed, test_key().public_pem());
+        assert!(listed.starts_with("-----BEGIN RSA PUBLIC KEY-----"));
+    }
+}

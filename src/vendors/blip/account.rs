@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::error::BlipError;
 use super::store::{Reasons, Store};
 use super::{BlipSettings, Bot};
-use crate::vendors::VendorCtx;
+use crate::fake::VendorCtx;
 
 /// The bot a request authenticated as, put in request extensions by its gate.
 #[derive(Debug, Clone)]

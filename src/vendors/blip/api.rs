@@ -33,11 +33,11 @@ pub fn routes() -> Router<Arc<Blip>> {
 }
 
 async fn not_found() -> axum::response::Response {
-    crate::vendors::unmatched(BlipError::NotFound)
+    crate::fake::unmatched(BlipError::NotFound)
 }
 
 async fn method_not_allowed() -> axum::response::Response {
-    crate::vendors::unmatched(BlipError::MethodNotAllowed)
+    crate::fake::unmatched(BlipError::MethodNotAllowed)
 }
 
 // ---- /messages and /notifications --------------------------------------------

@@ -17,7 +17,7 @@ use super::store::NewTicket;
 use super::tickets::valid_identity;
 use super::webhook;
 use super::wire::{self, Ticket, TicketStatus};
-use crate::vendors::{Control, ControlError, control_body};
+use crate::fake::{Control, ControlError, control_body};
 
 type B = State<Arc<Blip>>;
 

@@ -110,7 +110,7 @@ impl IntoResponse for BlipError {
 
 /// A JSON response with Blip's content type.
 pub fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
-    crate::vendors::json_reply(status, CONTENT_TYPE_JSON, body)
+    crate::fake::json_reply(status, CONTENT_TYPE_JSON, body)
 }
 
 /// An envelope body: a JSON object, or Blip's 400. Like Blip it ignores the

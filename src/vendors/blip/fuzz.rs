@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::clock::iso_millis;
-use crate::fuzz::r#gen::{custom_fields, name, one_of, optional, text, unix_seconds, uuid};
-use crate::fuzz::payload::{Scheme, Target};
+use crate::payload::r#gen::{custom_fields, name, one_of, optional, text, unix_seconds, uuid};
+use crate::payload::{Scheme, Target};
 use crate::vendors::blip::webhook::{forwarded_message, ticket_message};
 use crate::vendors::blip::wire::{self, Ticket, TicketStatus};
 
@@ -561,7 +561,7 @@ mod tests {
 
     #[test]
     fn tickets_shrink_to_a_bare_ticket() {
-        let v = crate::fuzz::r#gen::minimal(&ticket());
+        let v = crate::payload::r#gen::minimal(&ticket());
         let c = v["content"].as_object().unwrap();
         assert_eq!(c["status"], "None", "{v}");
         assert_eq!(c["customerInput"], json!({}), "{v}");
@@ -580,7 +580,7 @@ mod tests {
 
     #[test]
     fn messages_shrink_to_empty_text() {
-        let v = crate::fuzz::r#gen::minimal(&message());
+        let v = crate::payload::r#gen::minimal(&message());
         assert_eq!(v["type"], "text/plain", "{v}");
         assert_eq!(v["content"], "", "{v}");
         assert!(v.to_string().len() < 200, "{v}");

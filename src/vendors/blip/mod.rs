@@ -37,7 +37,7 @@ use self::account::{Blip, Caller};
 use self::error::BlipError;
 pub use self::settings::{AttendanceSettings, BlipSettings, Bot, ReasonSettings};
 use self::store::Store;
-use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
+use crate::fake::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::settings::ConfigError;
 
 /// How the harness builds fake Blip.
@@ -73,13 +73,13 @@ impl Vendor for Blip {
         &self,
         headers: &crate::journal::Headers,
         _body: &[u8],
-    ) -> Option<super::SignatureCheck> {
+    ) -> Option<crate::fake::SignatureCheck> {
         const SCHEME: &str = "the channel's authentication key in its configured header";
         let s = &self.settings.attendance;
         if s.key.is_empty() {
             return None;
         }
-        let check = super::SignatureCheck::new;
+        let check = crate::fake::SignatureCheck::new;
         Some(match headers.get(&s.key_header) {
             Some(v) if v == s.key => check(
                 SCHEME,
@@ -134,8 +134,8 @@ impl Vendor for Blip {
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
             Rejection::TimedOut => {
-                return super::request_timeout(
-                    BlipError::malformed(None, super::TIMED_OUT).into_response(),
+                return crate::fake::request_timeout(
+                    BlipError::malformed(None, crate::fake::TIMED_OUT).into_response(),
                 );
             }
             Rejection::BodyTooLarge(limit) => BlipError::PayloadTooLarge(limit),
@@ -145,7 +145,7 @@ impl Vendor for Blip {
     }
 
     fn implemented(&self) -> Vec<(String, String)> {
-        super::routes_list(&[
+        crate::fake::routes_list(&[
             ("POST", "/commands"),
             ("POST", "/messages"),
             ("POST", "/notifications"),

@@ -9,8 +9,8 @@ use super::BrazeSettings;
 use super::error::BrazeError;
 use super::limits::{Endpoint, Limiters};
 use super::store::Store;
+use crate::fake::VendorCtx;
 use crate::ratelimit::Decision;
-use crate::vendors::VendorCtx;
 
 /// The seeded store: the configured campaigns and Canvases.
 pub(super) fn seeded(ctx: &VendorCtx) -> Store {

@@ -91,7 +91,7 @@ fn schedule_routes() -> Router<Arc<Braze>> {
 }
 
 async fn not_found() -> axum::response::Response {
-    crate::vendors::unmatched(BrazeError::NotFound)
+    crate::fake::unmatched(BrazeError::NotFound)
 }
 
 /// `POST /users/track` (REFERENCE 2.3): 201 with `*_processed` for each array

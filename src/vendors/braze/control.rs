@@ -16,8 +16,8 @@ use super::delivery::{attempt_json, deliver};
 use super::store::SendRecord;
 use super::webhook::{self, Campaign, Recipient};
 use super::wire::{self, Identifier, STANDARD_ATTRIBUTES, UserAlias};
+use crate::fake::{Control, ControlError, control_body};
 use crate::outbound::Delivery;
-use crate::vendors::{Control, ControlError, control_body};
 
 type B = State<Arc<Braze>>;
 

@@ -102,7 +102,7 @@ impl IntoResponse for BrazeError {
 
 /// A JSON response with Braze's content type.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
-    crate::vendors::json_reply(status, CONTENT_TYPE_JSON, body)
+    crate::fake::json_reply(status, CONTENT_TYPE_JSON, body)
 }
 
 /// A JSON object body, or Braze's 400 when it is not one. Like Braze (and unlike

@@ -13,8 +13,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Value, json};
 
-use crate::fuzz::r#gen::{custom_fields, email, name, one_of, optional, text, uuid};
-use crate::fuzz::payload::{Scheme, Target};
+use crate::payload::r#gen::{custom_fields, email, name, one_of, optional, text, uuid};
+use crate::payload::{Scheme, Target};
 use crate::template::Templates;
 use crate::vendors::braze::webhook::{self, Campaign, Recipient, RequestFormat, WebhookMethod};
 
@@ -218,7 +218,7 @@ pub const PAYLOADS: &[Target] = &[Target {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::r#gen::keys;
+    use crate::payload::r#gen::keys;
 
     fn attr(to: &Recipient, k: &str) -> String {
         to.attributes
@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn campaigns_shrink_to_the_reference_body_of_an_empty_profile() {
-        let v = crate::fuzz::r#gen::minimal(&campaign());
+        let v = crate::payload::r#gen::minimal(&campaign());
         assert_eq!(
             keys(&v),
             ["email", "event", "first_name", "sig", "user_id"],

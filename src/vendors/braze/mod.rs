@@ -46,7 +46,7 @@ pub use self::settings::{
     ApiKey, BrazeSettings, Budget, DEFAULT_PERMISSIONS, Messages, RateLimitSettings,
     WebhookSettings,
 };
-use super::{Credential, Registration, Rejection, Vendor, VendorCtx};
+use crate::fake::{Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::settings::ConfigError;
 
 /// How the harness builds fake Braze.
@@ -57,7 +57,7 @@ pub const REGISTRATION: Registration = Registration {
     build,
     fuzz: fuzz::PAYLOADS,
     control_paths: Some(include_str!("control.openapi.json")),
-    actions: &[crate::vendors::Action {
+    actions: &[crate::fake::Action {
         name: "campaign",
         summary: "send a webhook campaign to one user and wait for the delivery: `campaign` (id or name), `external_id` (or `braze_id`, `user_alias`, `email`, or an inline `user`), optional `trigger_properties`, `event_properties`, `wait` (default true)",
     }],
@@ -119,8 +119,8 @@ impl Vendor for Braze {
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
             Rejection::TimedOut => {
-                return super::request_timeout(
-                    BrazeError::BadSyntax(super::TIMED_OUT.to_owned()).into_response(),
+                return crate::fake::request_timeout(
+                    BrazeError::BadSyntax(crate::fake::TIMED_OUT.to_owned()).into_response(),
                 );
             }
             Rejection::BodyTooLarge(limit) => BrazeError::PayloadTooLarge(limit),
@@ -133,7 +133,7 @@ impl Vendor for Braze {
 
     fn implemented(&self) -> Vec<(String, String)> {
         // The routes of `api::routes`, in its order.
-        super::routes_list(&[
+        crate::fake::routes_list(&[
             ("POST", "/users/track"),
             ("POST", "/users/export/ids"),
             ("POST", "/users/delete"),

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::FerndeskSettings;
 use super::store::Store;
-use crate::vendors::VendorCtx;
+use crate::fake::VendorCtx;
 
 /// Fake Ferndesk: settings and audits.
 pub struct Ferndesk {

@@ -17,8 +17,8 @@ use super::account::Ferndesk;
 use super::check::{self, Fetch};
 use super::error::EndpointError;
 use super::wire;
+use crate::fake::{ControlError, json_reply};
 use crate::outbound::{NoRetry, Outcome, Outgoing};
-use crate::vendors::{ControlError, json_reply};
 
 type F = State<Arc<Ferndesk>>;
 
@@ -31,11 +31,11 @@ pub fn routes(path: &str) -> Router<Arc<Ferndesk>> {
 }
 
 async fn not_found(State(f): F) -> axum::response::Response {
-    crate::vendors::unmatched(EndpointError::NotFound(f.settings().endpoint.path.clone()))
+    crate::fake::unmatched(EndpointError::NotFound(f.settings().endpoint.path.clone()))
 }
 
 async fn method_not_allowed() -> axum::response::Response {
-    crate::vendors::unmatched(EndpointError::MethodNotAllowed)
+    crate::fake::unmatched(EndpointError::MethodNotAllowed)
 }
 
 /// `GET {path}[?startDate=YYYY-MM-DD]`: the document, with only the conversations

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::vendors::json_reply;
+use crate::fake::json_reply;
 
 /// What the fake endpoint answers when it cannot serve the document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::clock::{iso_millis, iso_seconds};
-use crate::fuzz::r#gen::{object, one_of, optional, text, unix_seconds, uuid};
-use crate::fuzz::payload::{Scheme, Target};
+use crate::payload::r#gen::{object, one_of, optional, text, unix_seconds, uuid};
+use crate::payload::{Scheme, Target};
 
 /// The roles messages get: the guide's text names `user` and `agent`, its example
 /// `support_agent`.
@@ -175,9 +175,9 @@ mod tests {
 
     #[test]
     fn documents_shrink_to_no_conversations() {
-        let v = crate::fuzz::r#gen::minimal(&document());
+        let v = crate::payload::r#gen::minimal(&document());
         assert_eq!(v, json!({"conversations": []}));
-        let v = crate::fuzz::r#gen::minimal(&document_of(1..2, 1..2));
+        let v = crate::payload::r#gen::minimal(&document_of(1..2, 1..2));
         let c = &v["conversations"][0];
         assert_eq!(c["id"], "conv_0", "{v}");
         assert!(c.get("url").is_none(), "{v}");

@@ -31,7 +31,7 @@ use self::account::Ferndesk;
 use self::error::EndpointError;
 pub use self::settings::{EndpointSettings, FerndeskSettings, PullSettings};
 use self::store::Store;
-use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
+use crate::fake::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::settings::ConfigError;
 
 /// How the harness builds fake Ferndesk.
@@ -81,7 +81,7 @@ impl Vendor for Ferndesk {
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
             Rejection::TimedOut => {
-                return super::request_timeout(EndpointError::BadRequest.into_response());
+                return crate::fake::request_timeout(EndpointError::BadRequest.into_response());
             }
             Rejection::BodyTooLarge(limit) => EndpointError::PayloadTooLarge(limit),
             Rejection::BodyUnreadable => EndpointError::BadRequest,

@@ -13,7 +13,7 @@ use super::settings::PayloadFormat;
 use super::store::{DeliveryRecord, Store};
 use super::webhook::{self, Actor, SigningKey};
 use super::{FreshchatSettings, MAMMUT_CHANNEL_PATH};
-use crate::vendors::VendorCtx;
+use crate::fake::VendorCtx;
 
 /// One queued webhook delivery.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use super::account::Freshchat;
 use super::error::{FreshchatError, FreshchatJson, IdPath, json_response};
 use super::webhook::Actor;
 use super::wire::Page;
-use crate::vendors::{Control, ControlError, control_body};
+use crate::fake::{Control, ControlError, control_body};
 
 impl From<FreshchatError> for ControlError {
     fn from(e: FreshchatError) -> Self {
@@ -32,11 +32,11 @@ pub(super) type Reply = Result<Response, FreshchatError>;
 
 /// 404 for a path fake Freshchat does not serve.
 pub async fn no_route() -> axum::response::Response {
-    crate::vendors::unmatched(FreshchatError::NoRoute)
+    crate::fake::unmatched(FreshchatError::NoRoute)
 }
 
 pub(super) async fn method_not_allowed() -> axum::response::Response {
-    crate::vendors::unmatched(FreshchatError::MethodNotAllowed)
+    crate::fake::unmatched(FreshchatError::MethodNotAllowed)
 }
 
 pub(super) fn query(raw: Option<&str>) -> Vec<(String, String)> {
@@ -212,7 +212,7 @@ pub(super) fn base_url(headers: &axum::http::HeaderMap) -> String {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    format!("{}://{host}", crate::vendors::scheme_of(headers))
+    format!("{}://{host}", crate::fake::scheme_of(headers))
 }
 
 /// `POST /v2/conversations` (REFERENCE 3.5): the conversation, with

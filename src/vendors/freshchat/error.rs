@@ -131,7 +131,7 @@ impl IntoResponse for FreshchatError {
 
 /// A JSON response with Freshchat's content type.
 pub fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
-    crate::vendors::json_reply(status, CONTENT_TYPE_JSON, body)
+    crate::fake::json_reply(status, CONTENT_TYPE_JSON, body)
 }
 
 /// A JSON object body, or Freshchat's 400. Keys sent as explicit `null` are

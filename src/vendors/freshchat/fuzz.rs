@@ -6,7 +6,7 @@
 //!
 //! The payloads `fakedesk fuzz` sends are proptest strategies, so a Rust
 //! integrator can feed them straight to the parser, without HTTP. `proptest` is
-//! re-exported ([`crate::fuzz::proptest`]) so the versions match:
+//! re-exported ([`crate::payload::proptest`]) so the versions match:
 //!
 //! ```
 //! use fakedesk::fuzz::proptest::prelude::*;
@@ -39,8 +39,8 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::fuzz::r#gen::{iso_millis, object, one_of, optional, text, uuid};
-use crate::fuzz::payload::{BadKey, BodySigner, KeyKind, Scheme, Target};
+use crate::payload::r#gen::{iso_millis, object, one_of, optional, text, uuid};
+use crate::payload::{BadKey, BodySigner, KeyKind, Scheme, Target};
 use crate::vendors::freshchat::webhook::{self, Actor, SigningKey};
 
 /// `actor`: who did it.
@@ -314,37 +314,5 @@ impl BodySigner for SigningKey {
     }
     fn public_pem(&self) -> String {
         Self::public_pem(self)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fuzz::case::{Signing, hostile};
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-
-        /// Whatever the mutation of a Freshchat event, rendering never panics, every
-        /// mutation but a signature one changes the bytes, and the signature ones
-        /// leave them as they are.
-        #[test]
-        fn rendering_any_mutation_of_an_event_is_total(c in hostile(webhook(), &SCHEME)) {
-            let r = c.render();
-            let plain = serde_json::to_vec(&c.payload).unwrap();
-            match (&c.mutation, r.signing) {
-                (None, _) => prop_assert_eq!(r.body, plain),
-                (Some(_), Signing::Valid) => prop_assert_ne!(r.body, plain),
-                (Some(_), _) => prop_assert_eq!(r.body, plain),
-            }
-            prop_assert_eq!(r.mutation.is_empty(), c.mutation.is_none());
-        }
-    }
-
-    #[test]
-    fn the_bundled_key_is_the_one_fuzzing_lists() {
-        let listed = crate::fuzz::target::test_public_key_pem();
-        assert_eq!(listed, test_key().public_pem());
-        assert!(listed.starts_with("-----BEGIN RSA PUBLIC KEY-----"));
     }
 }

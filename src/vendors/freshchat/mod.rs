@@ -46,7 +46,7 @@ pub use self::settings::{
 };
 use self::store::Store;
 use self::webhook::SigningKey;
-use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
+use crate::fake::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::settings::ConfigError;
 
 /// How the harness builds fake Freshchat.
@@ -116,9 +116,9 @@ impl Vendor for Freshchat {
         &self,
         headers: &crate::journal::Headers,
         body: &[u8],
-    ) -> Option<super::SignatureCheck> {
+    ) -> Option<crate::fake::SignatureCheck> {
         const SCHEME: &str = "x-freshchat-signature = base64(RSA PKCS#1 v1.5 SHA-256 of the body)";
-        let check = super::SignatureCheck::new;
+        let check = crate::fake::SignatureCheck::new;
         Some(match headers.get(webhook::SIGNATURE.as_str()) {
             None => check(SCHEME, false, "no x-freshchat-signature header"),
             Some(sig) if webhook::verify(&self.key().public_pem(), body, sig) => check(
@@ -174,8 +174,8 @@ impl Vendor for Freshchat {
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
             Rejection::TimedOut => {
-                return super::request_timeout(
-                    FreshchatError::BadRequest(super::TIMED_OUT.to_owned()).into_response(),
+                return crate::fake::request_timeout(
+                    FreshchatError::BadRequest(crate::fake::TIMED_OUT.to_owned()).into_response(),
                 );
             }
             Rejection::BodyTooLarge(limit) => FreshchatError::PayloadTooLarge(limit),

@@ -4,7 +4,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::MammutSettings;
 use super::store::Store;
-use crate::vendors::VendorCtx;
+use crate::fake::VendorCtx;
 
 /// Fake Mammut: settings and state.
 pub struct Mammut {

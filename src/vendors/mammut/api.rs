@@ -33,7 +33,7 @@ pub fn routes() -> Router<Arc<Mammut>> {
 }
 
 async fn method_not_allowed() -> axum::response::Response {
-    crate::vendors::unmatched(MammutError::MethodNotAllowed)
+    crate::fake::unmatched(MammutError::MethodNotAllowed)
 }
 
 // ---- the Freshchat channel ---------------------------------------------------------

@@ -100,7 +100,7 @@ impl MammutError {
 
 impl IntoResponse for MammutError {
     fn into_response(self) -> Response {
-        crate::vendors::json_reply(
+        crate::fake::json_reply(
             self.status(),
             "application/json",
             &match &self {
@@ -116,7 +116,7 @@ pub type Reply = Result<Response, MammutError>;
 
 /// 200 with `body` as JSON.
 pub fn ok(body: &serde_json::Value) -> Reply {
-    Ok(crate::vendors::json_reply(
+    Ok(crate::fake::json_reply(
         StatusCode::OK,
         "application/json",
         body,
@@ -126,7 +126,7 @@ pub fn ok(body: &serde_json::Value) -> Reply {
 /// Mammut's answer for `status` when a fault forces one: `{"status": "Error",
 /// "message": ...}` as its other errors (plausible: Mammut documents none).
 pub fn for_status(status: StatusCode) -> Response {
-    crate::vendors::json_reply(
+    crate::fake::json_reply(
         status,
         "application/json",
         &json!({"status": "Error", "message": status.canonical_reason().unwrap_or("Error")}),

@@ -27,7 +27,7 @@ use self::account::Mammut;
 use self::error::MammutError;
 pub use self::settings::{Knowledge, MammutSettings, Site};
 use self::store::Store;
-use super::{Credential, Registration, Rejection, Vendor, VendorCtx};
+use crate::fake::{Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::settings::ConfigError;
 
 /// How the harness builds fake Mammut.
@@ -78,8 +78,8 @@ impl Vendor for Mammut {
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
             Rejection::TimedOut => {
-                return super::request_timeout(
-                    MammutError::BadRequest(super::TIMED_OUT.to_owned()).into_response(),
+                return crate::fake::request_timeout(
+                    MammutError::BadRequest(crate::fake::TIMED_OUT.to_owned()).into_response(),
                 );
             }
             Rejection::BodyTooLarge(limit) => MammutError::PayloadTooLarge(limit),
@@ -91,7 +91,7 @@ impl Vendor for Mammut {
     }
 
     fn implemented(&self) -> Vec<(String, String)> {
-        super::routes_list(&[
+        crate::fake::routes_list(&[
             ("POST", "/channels/freshchat"),
             ("POST", "/channels/freshchat/"),
             ("POST", "/channels/sms/"),

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::SmartsuppSettings;
 use super::store::Store;
-use crate::vendors::VendorCtx;
+use crate::fake::VendorCtx;
 
 /// The seeded store, with the configured agents.
 pub(super) fn seeded(ctx: &VendorCtx) -> Store {

@@ -17,7 +17,7 @@ use super::rest::convo;
 use super::store::{self, ChatKind, ChatSpec, DeliveryRecord};
 use super::webhook::{self};
 use super::wire::{self, HookPayload};
-use crate::vendors::{Control, ControlError, control_body};
+use crate::fake::{Control, ControlError, control_body};
 
 type S = State<Arc<Smartsupp>>;
 

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::vendors::json_reply;
+use crate::fake::json_reply;
 
 /// The errors fake Smartsupp answers with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

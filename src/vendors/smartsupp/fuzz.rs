@@ -14,8 +14,8 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use serde_json::Value;
 
-use crate::fuzz::r#gen::{big_id, email, name, one_of, optional, text, unix_seconds};
-use crate::fuzz::payload::{Scheme, Target};
+use crate::payload::r#gen::{big_id, email, name, one_of, optional, text, unix_seconds};
+use crate::payload::{Scheme, Target};
 use crate::vendors::smartsupp::HookStyle;
 use crate::vendors::smartsupp::store::{
     AgentSpec, Author, ChatIds, ChatKind, ChatSpec, ClosedBy, Line, VisitorSpec, generate,
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn hooks_shrink_to_one_empty_message() {
-        let v = crate::fuzz::r#gen::minimal(&hook());
+        let v = crate::payload::r#gen::minimal(&hook());
         let msgs = v["messages"].as_array().unwrap();
         assert_eq!(msgs.len(), 1, "{v}");
         assert_eq!(msgs[0]["content"], "", "{v}");
@@ -440,7 +440,7 @@ mod tests {
 
     #[test]
     fn webhooks_shrink_to_the_first_event_of_a_small_chat() {
-        let v = crate::fuzz::r#gen::minimal(&webhook());
+        let v = crate::payload::r#gen::minimal(&webhook());
         assert_eq!(v["event"], DOCUMENTED_EVENTS[0], "{v}");
         assert_eq!(
             v["data"]["conversation"]["variables"],

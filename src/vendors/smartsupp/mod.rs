@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use self::account::Smartsupp;
 use self::error::SmartsuppError;
 pub use self::settings::{HookSettings, HookStyle, SmartsuppSettings, WebhookSettings};
-use super::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
+use crate::fake::{Action, Credential, Registration, Rejection, Vendor, VendorCtx};
 use crate::settings::ConfigError;
 
 /// How the harness builds fake Smartsupp.
@@ -76,9 +76,9 @@ impl Vendor for Smartsupp {
         &self,
         headers: &crate::journal::Headers,
         body: &[u8],
-    ) -> Option<super::SignatureCheck> {
+    ) -> Option<crate::fake::SignatureCheck> {
         const SCHEME: &str = "x-smartsupp-hmac = hex(HMAC-SHA256(client secret, body))";
-        let check = super::SignatureCheck::new;
+        let check = crate::fake::SignatureCheck::new;
         let expected = webhook::hmac_hex(&self.settings.webhooks.client_secret, body);
         Some(match headers.get(webhook::HMAC_HEADER) {
             // The hook (legacy export) is unsigned by design.
@@ -96,7 +96,7 @@ impl Vendor for Smartsupp {
 
     fn implemented(&self) -> Vec<(String, String)> {
         // The routes of `rest::routes`, in its order.
-        super::routes_list(&[
+        crate::fake::routes_list(&[
             ("POST", "/v2/conversations/search"),
             ("GET", "/v2/conversations/{id}"),
             ("PATCH", "/v2/conversations/{id}"),
@@ -153,8 +153,8 @@ impl Vendor for Smartsupp {
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
             Rejection::TimedOut => {
-                return super::request_timeout(
-                    SmartsuppError::BadRequest(super::TIMED_OUT.to_owned()).into_response(),
+                return crate::fake::request_timeout(
+                    SmartsuppError::BadRequest(crate::fake::TIMED_OUT.to_owned()).into_response(),
                 );
             }
             Rejection::BodyTooLarge(limit) => SmartsuppError::PayloadTooLarge(limit),

@@ -6,7 +6,7 @@ use base64::Engine as _;
 
 use super::ZendeskSettings;
 use super::store::Store;
-use crate::vendors::Credential as Exported;
+use crate::fake::Credential as Exported;
 
 /// The ways a client can sign in (REFERENCE 1.2).
 #[derive(Debug, Clone, PartialEq, Eq)]

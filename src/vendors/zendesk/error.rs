@@ -16,7 +16,7 @@ pub const CONTENT_TYPE_JSON: &str = "application/json; charset=utf-8";
 
 /// A JSON response with Zendesk's content type.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
-    crate::vendors::json_reply(status, CONTENT_TYPE_JSON, body)
+    crate::fake::json_reply(status, CONTENT_TYPE_JSON, body)
 }
 
 /// `{"error":"Couldn't authenticate you"}`: the body Zendesk sends with every 401.

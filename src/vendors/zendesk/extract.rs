@@ -89,7 +89,7 @@ impl RouteJson for Router<Arc<Zendesk>> {
 pub fn base_url(headers: &HeaderMap) -> String {
     format!(
         "{}://{}",
-        crate::vendors::scheme_of(headers),
+        crate::fake::scheme_of(headers),
         host_name(headers.get(header::HOST))
     )
 }

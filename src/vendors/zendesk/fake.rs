@@ -15,8 +15,8 @@ use super::error::ZendeskError;
 use super::headers::{self, reply_template};
 use super::store::Store;
 use super::subdomain::{self, AccountMap};
+use crate::fake::VendorCtx;
 use crate::ratelimit::{Decision, Window};
-use crate::vendors::VendorCtx;
 
 /// Fake Zendesk: settings, state and the account's rate-limit windows.
 pub struct Zendesk {

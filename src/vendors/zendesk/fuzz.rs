@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::clock::iso_seconds;
-use crate::fuzz::r#gen::{big_id, email, name, object, optional, text, unix_seconds, uuid};
-use crate::fuzz::payload::{Envelope, Scheme, Target};
 use crate::outbound::Outgoing;
+use crate::payload::r#gen::{big_id, email, name, object, optional, text, unix_seconds, uuid};
+use crate::payload::{Envelope, Scheme, Target};
 use crate::template::{Dialect, Templates};
 use crate::vendors::zendesk::api::TicketOut;
 use crate::vendors::zendesk::store::{Actor, Store, Ticket};
@@ -600,7 +600,7 @@ fn fnv(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::r#gen::keys;
+    use crate::payload::r#gen::keys;
     use proptest::test_runner::TestRunner;
 
     const STATUSES: [&str; 6] = ["new", "open", "pending", "hold", "solved", "closed"];
@@ -751,7 +751,7 @@ mod tests {
 
     #[test]
     fn webhooks_shrink_to_the_reference_body_of_a_bare_ticket() {
-        let v = crate::fuzz::r#gen::minimal(&webhook());
+        let v = crate::payload::r#gen::minimal(&webhook());
         assert_eq!(keys(&v), ["requester", "status", "ticket_id"], "{v}");
         assert_eq!(v["ticket_id"], "1", "{v}");
         assert_eq!(
@@ -764,7 +764,7 @@ mod tests {
 
     #[test]
     fn events_shrink_to_a_created_event_of_a_bare_ticket() {
-        let v = crate::fuzz::r#gen::minimal(&event());
+        let v = crate::payload::r#gen::minimal(&event());
         assert_eq!(v["type"], "zen:event-type:ticket.created", "{v}");
         assert_eq!(v["event"], json!({}), "{v}");
         let d = &v["detail"];

@@ -50,8 +50,8 @@ use self::error::ZendeskError;
 pub use self::extract::{BaseUrl, Caller, Host, RouteJson, base_url};
 pub use self::fake::Zendesk;
 pub use self::settings::{RateLimitSettings, SeedUser, WebhookSettings, ZendeskSettings};
-use super::gate::{GateLayer, Gatekeeper, Pass};
-use super::{Credential as Exported, Registration, Rejection, Vendor, VendorCtx};
+use crate::fake::gate::{GateLayer, Gatekeeper, Pass};
+use crate::fake::{Credential as Exported, Registration, Rejection, Vendor, VendorCtx};
 use crate::ratelimit::Decision;
 use crate::settings::ConfigError;
 
@@ -64,11 +64,11 @@ pub const REGISTRATION: Registration = Registration {
     fuzz: fuzz::PAYLOADS,
     control_paths: None,
     actions: &[
-        crate::vendors::Action {
+        crate::fake::Action {
             name: "ticket_create",
             summary: "a ticket created in Zendesk itself (an end user writing in): `ticket` as in the API, optional `author` (a user's email; default the seeded agent); fires triggers",
         },
-        crate::vendors::Action {
+        crate::fake::Action {
             name: "ticket_update",
             summary: "a ticket changed in Zendesk's agent interface: `id`, `ticket` as in the API, optional `author` (a user's email; default the seeded agent); fires triggers",
         },
@@ -100,7 +100,7 @@ impl Vendor for Zendesk {
         &self,
         headers: &crate::journal::Headers,
         body: &[u8],
-    ) -> Option<super::SignatureCheck> {
+    ) -> Option<crate::fake::SignatureCheck> {
         let id = headers.get("x-zendesk-webhook-id")?;
         let secret = self.store_read().webhooks.get(id).map(|w| w.secret.clone());
         Some(webhook::check_signature(
@@ -190,8 +190,8 @@ impl Vendor for Zendesk {
     fn reject(&self, rejection: Rejection) -> Response {
         match rejection {
             Rejection::TimedOut => {
-                return super::request_timeout(
-                    ZendeskError::BadRequest(super::TIMED_OUT.to_owned()).into_response(),
+                return crate::fake::request_timeout(
+                    ZendeskError::BadRequest(crate::fake::TIMED_OUT.to_owned()).into_response(),
                 );
             }
             Rejection::BodyTooLarge(limit) => ZendeskError::PayloadTooLarge(limit),

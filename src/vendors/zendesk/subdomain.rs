@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::http::{Extensions, HeaderMap, header};
 
-use crate::vendors::HostAccount;
+use crate::fake::HostAccount;
 
 /// Most accounts one fake holds besides the configured one (memory stays bounded).
 pub const MAX_ACCOUNTS: usize = 1000;

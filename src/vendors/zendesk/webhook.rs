@@ -404,10 +404,10 @@ pub fn check_signature(
     body: &[u8],
     id: &str,
     secret: Option<&str>,
-) -> crate::vendors::SignatureCheck {
+) -> crate::fake::SignatureCheck {
     const SCHEME: &str =
         "x-zendesk-webhook-signature = base64(HMAC-SHA256(secret, timestamp + body))";
-    let check = crate::vendors::SignatureCheck::new;
+    let check = crate::fake::SignatureCheck::new;
     let Some(secret) = secret else {
         return check(
             SCHEME,

@@ -113,7 +113,7 @@ pub fn routes() -> Router<Arc<Smartsupp>> {
 }
 
 async fn not_implemented() -> axum::response::Response {
-    crate::vendors::unmatched(SmartsuppError::NotImplemented)
+    crate::fake::unmatched(SmartsuppError::NotImplemented)
 }
 
 /// The token of a request, when it names one the account knows.

@@ -57,7 +57,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
 
 /// The answer to any path or method fake Zendesk does not serve.
 pub async fn invalid_endpoint() -> Response {
-    crate::vendors::unmatched(ZendeskError::InvalidEndpoint)
+    crate::fake::unmatched(ZendeskError::InvalidEndpoint)
 }
 
 pub use super::wire::{TicketState, UserOut};

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::common::{Reply, Z, actor, query_pairs, root, ticket_and_audit, with_warning};
 use super::jobs::async_created;
+use crate::fake::{bytes_reply, json_bytes, serialization_bug};
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller, Host, base_url};
@@ -19,7 +20,6 @@ use crate::vendors::zendesk::resource::sideload;
 use crate::vendors::zendesk::wire::{
     CONTENT_TYPE_JSON, Comment, TicketInput, TicketOut, api_warning, json_response,
 };
-use crate::vendors::{bytes_reply, json_bytes, serialization_bug};
 
 pub(super) async fn create_ticket(
     Account(z): Z,

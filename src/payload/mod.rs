@@ -4,6 +4,13 @@
 //! These types sit below the vendors: a vendor folder's `fuzz.rs` fills them in and
 //! lists its payloads in its registration; the rest of the fuzzer reads them from
 //! the registry and names no vendor.
+//!
+//! - [`r#gen`](gen/index.html): the building blocks of every vendor's generators;
+//!   `proptest` is re-exported ([`proptest`]) so the versions match.
+
+pub use proptest;
+
+pub mod r#gen;
 
 use std::sync::Arc;
 

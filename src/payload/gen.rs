@@ -8,7 +8,7 @@
 //! empty, the first enum value.
 //!
 //! The building blocks below are shared by the vendors' generators, which live in
-//! the vendor folders (`vendors::<vendor>::fuzz`).
+//! the vendor folders (each vendor's `fuzz` module).
 
 use proptest::prelude::*;
 use proptest::sample::select;
