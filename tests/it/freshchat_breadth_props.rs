@@ -2,7 +2,8 @@
 //! conversations, messages, assignments, resolutions, ratings, deletions, some
 //! naming objects already deleted) never get a 5xx, leave no orphan reference in
 //! `GET /state/freshchat`, and the API's lists agree with that state. Bounded: a
-//! few cases of a few calls each, on OS-chosen ports.
+//! few cases of a few calls each, on OS-chosen ports. Mammut's graph gets the same
+//! treatment on its pure store: random writes leave no dangling edge.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -239,5 +240,72 @@ proptest! {
     fn random_api_calls_keep_references_whole_and_lists_in_agreement(ops in proptest::collection::vec(op(), 1..14)) {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         rt.block_on(run(ops))?;
+    }
+}
+
+/// One write to Mammut's graph: create a vertex of a kind linked from another
+/// vertex (maybe missing), or update one with a link (maybe to a missing vertex).
+#[derive(Debug, Clone)]
+enum GraphOp {
+    User,
+    Create(usize, u8, Option<usize>),
+    Link(usize, usize),
+}
+
+fn graph_op() -> impl Strategy<Value = GraphOp> {
+    prop_oneof![
+        Just(GraphOp::User),
+        (0usize..8, 0u8..3, proptest::option::of(0usize..8))
+            .prop_map(|(f, k, l)| GraphOp::Create(f, k, l)),
+        (0usize..8, 0usize..8).prop_map(|(a, b)| GraphOp::Link(a, b)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random graph writes, failed ones included, never leave an edge to a vertex
+    /// that does not exist, and every traversal agrees with the edges.
+    #[test]
+    fn random_graph_writes_leave_no_dangling_edge(ops in proptest::collection::vec(graph_op(), 1..24)) {
+        use fakedesk::vendors::mammut::store::Store;
+        const KINDS: [&str; 3] = ["room", "thought", "video"];
+        let mut s = Store::default();
+        let mut known: Vec<(String, u64)> = Vec::new();
+        let at = |known: &[(String, u64)], i: usize| known.get(i % known.len().max(1)).cloned().unwrap_or(("room".to_owned(), 1));
+        for op in ops {
+            match op {
+                GraphOp::User => {
+                    let id = s.create_user(json!({"user-type": "normal"}).as_object().cloned().unwrap()).unwrap();
+                    known.push(("user".to_owned(), id));
+                }
+                GraphOp::Create(from, kind, link) => {
+                    let (fk, fi) = at(&known, from);
+                    let mut body = serde_json::Map::new();
+                    if let Some(l) = link {
+                        let (lk, li) = at(&known, l);
+                        body.insert(format!("in@{lk}"), json!({"id": li}));
+                    }
+                    if let Ok(made) = s.create_vertex(KINDS[usize::from(kind)], body, Some(("own", &fk, fi))) {
+                        known.push((KINDS[usize::from(kind)].to_owned(), made[0].0));
+                    }
+                }
+                GraphOp::Link(a, b) => {
+                    let ((ak, ai), (bk, bi)) = (at(&known, a), at(&known, b));
+                    let _ = s.update_vertex(&ak, ai, vec![(format!("with@{bk}"), json!({"id": bi}))]);
+                }
+            }
+        }
+        for e in &s.edges {
+            prop_assert!(s.properties(&e.from.0, e.from.1).is_some(), "dangling {e:?}");
+            prop_assert!(s.properties(&e.to.0, e.to.1).is_some(), "dangling {e:?}");
+        }
+        for (k, i) in &known {
+            for kind in KINDS {
+                let got = s.traverse(k, *i, "own", kind, 1).unwrap().len();
+                let expected = s.edges.iter().filter(|e| e.verb == "own" && e.from == (k.clone(), *i) && e.to.0 == kind).count();
+                prop_assert_eq!(got, expected);
+            }
+        }
     }
 }
