@@ -73,6 +73,7 @@ pub fn public() -> Router<Arc<Freshchat>> {
     Router::new()
         .route("/attachments/{hash}/{name}", get(uploads::serve))
         .route("/extracts/{file}", get(reports::download))
+        .method_not_allowed_fallback(api::method_not_allowed)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //!
 //! Memory is bounded: past `uploads_max_total_bytes` the oldest uploads go.
 
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -217,7 +217,12 @@ pub async fn upload_image(State(f): F, headers: HeaderMap, body: Bytes) -> Reply
 }
 
 /// `GET /attachments/{hash}/{name}`: the bytes, with their content type.
-pub async fn serve(State(f): F, Path((hash, _name)): Path<(String, String)>) -> Response {
+pub async fn serve(State(f): F, uri: OriginalUri) -> Response {
+    let hash = uri
+        .path()
+        .strip_prefix(SERVE_PREFIX)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default();
     let store = f.store();
     match store.uploads.iter().find(|u| u.file_hash == hash) {
         Some(u) => (
