@@ -6,6 +6,7 @@
 // about 85,000 downloads a month, still released) is by far the most used;
 // the PyPI ones (braze-client and its forks) are small and have not been
 // released in years. It covers POST /users/track and POST /users/export/ids,
+// subscription groups, email lists, templates and transactional sends too,
 // sends `Authorization: Bearer KEY`, and takes the REST endpoint as its first
 // constructor argument, so pointing it at the fake needs no patch.
 //
@@ -133,11 +134,77 @@ async function s5Export() {
     `fields_to_export gave keys ${JSON.stringify(Object.keys(narrow.users[0]))}`);
 }
 
+// The default email subscription group of fake Braze.
+const GROUP = '5ab5c41b-e000-4000-8000-00000000e4a1';
+
+async function s6Subscriptions() {
+  const set = await braze.subscription.status.set({subscription_group_id: GROUP,
+    subscription_state: 'unsubscribed', external_id: [USER]});
+  check(set.message === 'success', `set ${JSON.stringify(set)}`);
+  // The library sends arrays as `external_id[]=`, as the doc shows.
+  const got = await braze.subscription.status.get({subscription_group_id: GROUP, external_id: [USER, 'nobody-here']});
+  check(got.status[USER] === 'Unsubscribed' && got.status['nobody-here'] === 'unknown',
+    `status ${JSON.stringify(got)}`);
+  const user = await braze.subscription.user.status({external_id: [USER]});
+  const groups = user.users && user.users[0] && user.users[0].subscription_groups;
+  check(user.total_count === 1 && groups.length === 1 && groups[0].id === GROUP && groups[0].status === 'Unsubscribed',
+    `user status ${JSON.stringify(user)}`);
+  const error = await expectError(braze.subscription.status.set({subscription_group_id: 'nope',
+    subscription_state: 'subscribed', external_id: [USER]}));
+  check(error.status === 400 && error.message === 'Invalid subscription group ID', `error ${error.status} ${error.message}`);
+}
+
+async function s7EmailLists() {
+  const blocked = await braze.email.blacklist({email: [EMAIL]});
+  check(blocked.message === 'success', `blacklist ${JSON.stringify(blocked)}`);
+  const removed = await braze.email.bounce.remove({email: EMAIL});
+  check(removed.message === 'success', `bounce remove ${JSON.stringify(removed)}`);
+  const spam = await braze.email.spam.remove({email: [EMAIL]});
+  check(spam.message === 'success', `spam remove ${JSON.stringify(spam)}`);
+}
+
+async function s8Templates() {
+  const block = await braze.templates.content_blocks.create({name: 'client_footer', content: 'Bye {{${first_name}}}'});
+  check(block.message === 'success' && block.liquid_tag === '{{content_blocks.${client_footer}}}' && block.content_block_id,
+    `content block ${JSON.stringify(block)}`);
+  const info = await braze.templates.content_blocks.get({content_block_id: block.content_block_id});
+  check(info.name === 'client_footer' && info.content === 'Bye {{${first_name}}}', `info ${JSON.stringify(info)}`);
+  const tpl = await braze.templates.email_templates.create({template_name: 'Client welcome', subject: 'Hi',
+    body: '<p>{{content_blocks.${client_footer}}}</p>'});
+  check(tpl.message === 'success' && tpl.email_template_id, `template ${JSON.stringify(tpl)}`);
+  const upd = await braze.templates.email_templates.update({email_template_id: tpl.email_template_id, subject: 'Hello'});
+  check(upd.message === 'success', `update ${JSON.stringify(upd)}`);
+  const got = await braze.templates.email_templates.get({email_template_id: tpl.email_template_id});
+  check(got.subject === 'Hello' && got.template_name === 'Client welcome', `template info ${JSON.stringify(got)}`);
+  const list = await braze.templates.email_templates.list({limit: 10});
+  check(list.count >= 1 && list.templates.some((t) => t.email_template_id === tpl.email_template_id), `list ${JSON.stringify(list)}`);
+}
+
+async function s9Transactional() {
+  const made = await fetch(`${env('FAKEDESK_CONTROL_URL')}/braze/transactional_campaigns`, {
+    method: 'POST', headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({id: 'client-receipt', name: 'Receipt', subject: 'Order {{event_properties.${order}}}', body: 'Thanks'}),
+  });
+  check(made.status === 201 || made.status === 422, `control ${made.status}`);
+  // braze-api types `recipient` as an array; the doc has one object. Both work.
+  const reply = await braze.transactional.v1.campaigns.send('client-receipt', {external_send_id: 'order-7',
+    trigger_properties: {order: 7}, recipient: [{external_user_id: USER}]});
+  check(typeof reply.dispatch_id === 'string' && reply.dispatch_id.length === 32 && reply.status === 'queued'
+    && reply.metadata.external_send_id === 'order-7', `send ${JSON.stringify(reply)}`);
+  const error = await expectError(braze.transactional.v1.campaigns.send('no-such-campaign',
+    {recipient: [{external_user_id: USER}]}));
+  check(error.status === 400 && error.message === 'Campaign does not exist', `error ${error.status} ${error.message}`);
+}
+
 (async () => {
   await step('1 users.track attributes + event + purchase -> 201 success, *_processed', s1Track);
   await step('2 users.track minor error -> success with errors[]', s2MinorErrors);
   await step('3 bad API key -> ResponseError 401', s3BadKey);
   await step('4 76 attributes -> ResponseError 400 Max Input Length Exceeded', s4Fatal400);
   await step('5 users.export.ids -> tracked user with event and purchase', s5Export);
+  await step('6 subscription status set, get and user status; unknown group -> 400', s6Subscriptions);
+  await step('7 email blacklist, bounce and spam remove -> success', s7EmailLists);
+  await step('8 content block and email template create, update, info, list', s8Templates);
+  await step('9 transactional send -> dispatch_id, queued; unknown campaign -> 400', s9Transactional);
   process.exit(failed.length > 0 ? 1 : 0);
 })();

@@ -622,6 +622,7 @@ mod properties {
         Merge(u8, u8),
         Rename(u8, u8),
         Remove(u8),
+        Subscribe(u8, bool),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -633,7 +634,8 @@ mod properties {
             (id.clone(), id.clone()).prop_map(|(a, b)| Op::Identify(a, b)),
             (id.clone(), id.clone()).prop_map(|(a, b)| Op::Merge(a, b)),
             (id.clone(), id.clone()).prop_map(|(a, b)| Op::Rename(a, b)),
-            id.prop_map(Op::Remove),
+            id.clone().prop_map(Op::Remove),
+            (id, any::<bool>()).prop_map(|(n, on)| Op::Subscribe(n, on)),
         ]
     }
 
@@ -667,6 +669,11 @@ mod properties {
                     "/users/external_ids/remove",
                     json!({"external_ids": [u(n)]}),
                 ),
+                Op::Subscribe(n, on) => (
+                    "/subscription/status/set",
+                    json!({"subscription_group_id": GROUP, "external_id": [u(n)],
+                           "subscription_state": if on { "subscribed" } else { "unsubscribed" }}),
+                ),
             };
             let r = b.post(path, body).await;
             prop_assert!(
@@ -685,6 +692,7 @@ mod properties {
                 "a renamed id points at a live user"
             );
         }
+        subscriptions_agree(&b, &s, &braze_ids).await?;
         let mut external: Vec<&str> = users
             .iter()
             .filter_map(|p| p["external_id"].as_str())
@@ -722,6 +730,43 @@ mod properties {
             })
             .count();
         prop_assert!(exported >= live, "every live user exports");
+        Ok(())
+    }
+
+    /// The default email subscription group.
+    const GROUP: &str = "5ab5c41b-e000-4000-8000-00000000e4a1";
+
+    /// Every subscription status belongs to a live user and a group, and
+    /// `/subscription/status/get` answers what `/state` holds.
+    async fn subscriptions_agree(
+        b: &BrazeFake,
+        s: &Value,
+        braze_ids: &[&Value],
+    ) -> Result<(), TestCaseError> {
+        let subs = s["subscriptions"].as_array().unwrap();
+        for sub in subs {
+            prop_assert!(
+                braze_ids.contains(&&sub["braze_id"]),
+                "no orphan status: {}",
+                sub
+            );
+            prop_assert_eq!(sub["subscription_group_id"].as_str(), Some(GROUP));
+        }
+        for p in s["users"].as_array().unwrap() {
+            let Some(id) = p["external_id"].as_str() else {
+                continue;
+            };
+            let held = subs
+                .iter()
+                .find(|x| x["braze_id"] == p["braze_id"])
+                .map_or("unknown", |x| x["status"].as_str().unwrap());
+            let path = format!(
+                "/subscription/status/get?subscription_group_id={GROUP}&external_id[]={id}"
+            );
+            let auth = format!("Bearer {}", crate::common::BRAZE_KEY);
+            let r = b.raw("GET", &path, Some(&auth), Body::empty()).await;
+            prop_assert_eq!(r.json["status"][id].as_str(), Some(held));
+        }
         Ok(())
     }
 

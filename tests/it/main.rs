@@ -24,6 +24,8 @@
 //!   rules, ratings, metrics, audits, uploads), side-loads and counts.
 //! - `zendesk_resource_props`: random writes keep both paginations and the state in
 //!   agreement.
+//! - `zendesk_typed_lists`: tickets' and users' lists, sorts, filters, side-loads,
+//!   `show_many` and counts through the resource engine.
 //! - `coverage`: unmatched calls, their journal flag and `GET /coverage`.
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `braze_api`: Braze's user, send and export endpoints beyond `/users/track`.
@@ -64,6 +66,7 @@ mod blip;
 mod blip_properties;
 mod braze;
 mod braze_api;
+mod braze_lists;
 mod chaos_clock;
 mod common;
 mod control;
@@ -95,6 +98,7 @@ mod zendesk_events;
 mod zendesk_exports;
 mod zendesk_help_center;
 mod zendesk_hooks;
+mod zendesk_lookups;
 mod zendesk_requests;
 mod zendesk_resource_props;
 mod zendesk_resources;
@@ -102,5 +106,6 @@ mod zendesk_search;
 mod zendesk_snapshots;
 mod zendesk_ticket_limits;
 mod zendesk_tickets;
+mod zendesk_typed_lists;
 mod zendesk_users;
 mod zendesk_webhooks;

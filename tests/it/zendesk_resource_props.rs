@@ -1,6 +1,7 @@
 //! After random creates, updates and deletes through the API, a declared
-//! resource's lists (offset and cursor pagination) and `/state/zendesk` hold the
-//! same records: none missing, none twice. For Help Center articles, the
+//! resource's lists (offset and cursor pagination, in id order and sorted) and
+//! `/state/zendesk` hold the same records: none missing, none twice; organizations,
+//! tickets and users alike. For Help Center articles, the
 //! incremental article export and article search agree with them too.
 
 use proptest::prelude::*;
@@ -23,6 +24,58 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// The resources the first property walks: a JSON-record resource and the two
+/// typed ones (tickets and users), all served by the resource engine.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Organizations,
+    Tickets,
+    Users,
+}
+
+impl Kind {
+    fn plural(self) -> &'static str {
+        match self {
+            Self::Organizations => "organizations",
+            Self::Tickets => "tickets",
+            Self::Users => "users",
+        }
+    }
+
+    fn one(self) -> &'static str {
+        self.plural().trim_end_matches('s')
+    }
+
+    /// A new record's body; `k` makes emails and names unique.
+    fn create_body(self, n: u8, k: usize) -> Value {
+        match self {
+            Self::Organizations => json!({"organization": {"name": format!("org {n}")}}),
+            Self::Tickets => {
+                json!({"ticket": {"subject": format!("t {n}"), "comment": {"body": "hi"}}})
+            }
+            Self::Users => {
+                json!({"user": {"name": format!("user {n}"), "email": format!("u{k}@example.org")}})
+            }
+        }
+    }
+
+    fn rename_body(self, n: u8) -> Value {
+        match self {
+            Self::Organizations => json!({"organization": {"name": format!("renamed {n}")}}),
+            Self::Tickets => json!({"ticket": {"subject": format!("renamed {n}")}}),
+            Self::Users => json!({"user": {"name": format!("renamed {n}")}}),
+        }
+    }
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        Just(Kind::Organizations),
+        Just(Kind::Tickets),
+        Just(Kind::Users)
+    ]
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -39,27 +92,29 @@ fn ids(page: &Value, root: &str) -> Vec<u64> {
         .collect()
 }
 
-async fn offset_walk(z: &Fake, per_page: usize) -> Vec<u64> {
+async fn offset_walk(z: &Fake, root: &str, per_page: usize) -> Vec<u64> {
     let mut out = Vec::new();
-    let mut path = format!("/api/v2/organizations.json?per_page={per_page}");
-    loop {
+    let mut path = format!("/api/v2/{root}.json?per_page={per_page}");
+    for _ in 0..200 {
         let r = z.call("GET", &path, None).await;
         assert_eq!(r.status, 200, "{}", r.text);
-        out.extend(ids(&r.json, "organizations"));
+        out.extend(ids(&r.json, root));
         match r.json["next_page"].as_str() {
             Some(next) => path = next.replace("http://zendesk.test", ""),
             None => return out,
         }
     }
+    panic!("the walk did not end");
 }
 
-async fn cursor_walk(z: &Fake, size: usize) -> Vec<u64> {
+/// Every id of a list in cursor pagination, `extra` added to the first query.
+async fn cursor_walk(z: &Fake, root: &str, extra: &str, size: usize) -> Vec<u64> {
     let mut out = Vec::new();
-    let mut path = format!("/api/v2/organizations.json?page[size]={size}");
-    loop {
+    let mut path = format!("/api/v2/{root}.json?page[size]={size}{extra}");
+    for _ in 0..200 {
         let r = z.call("GET", &path, None).await;
         assert_eq!(r.status, 200, "{}", r.text);
-        out.extend(ids(&r.json, "organizations"));
+        out.extend(ids(&r.json, root));
         if r.json["meta"]["has_more"] != json!(true) {
             return out;
         }
@@ -68,50 +123,82 @@ async fn cursor_walk(z: &Fake, size: usize) -> Vec<u64> {
             .unwrap()
             .replace("http://zendesk.test", "");
     }
+    panic!("the walk did not end");
+}
+
+fn state_ids(z: &Fake, root: &str) -> Vec<u64> {
+    let state = z.harness.vendor("zendesk").unwrap().state();
+    state[root]
+        .as_array()
+        .map(|a| a.iter().map(|o| o["id"].as_u64().unwrap()).collect())
+        .unwrap_or_default()
+}
+
+/// Applies one write to `kind` through the API, keeping `live` (its ids) in step.
+async fn apply(z: &Fake, kind: Kind, op: Op, live: &mut Vec<u64>, k: usize) {
+    let path = format!("/api/v2/{}", kind.plural());
+    match op {
+        Op::Create(n) => {
+            let r = z
+                .call(
+                    "POST",
+                    &format!("{path}.json"),
+                    Some(kind.create_body(n, k)),
+                )
+                .await;
+            if r.status == 201 {
+                live.push(r.json[kind.one()]["id"].as_u64().unwrap());
+            } else {
+                assert_eq!(r.status, 422, "only a duplicate name fails: {}", r.text);
+            }
+        }
+        Op::Rename(i, n) if !live.is_empty() => {
+            let id = live[i % live.len()];
+            let r = z
+                .call(
+                    "PUT",
+                    &format!("{path}/{id}.json"),
+                    Some(kind.rename_body(n)),
+                )
+                .await;
+            assert!(r.status == 200 || r.status == 422, "{}", r.text);
+        }
+        // Users are not deleted through the API the fake serves.
+        Op::Delete(i) if !live.is_empty() && !matches!(kind, Kind::Users) => {
+            let id = live.remove(i % live.len());
+            let r = z.call("DELETE", &format!("{path}/{id}.json"), None).await;
+            assert_eq!(r.status, 204);
+        }
+        _ => {}
+    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     #[test]
-    fn lists_in_both_paginations_and_the_state_agree(ops in proptest::collection::vec(op(), 1..16), size in 1usize..4) {
+    fn lists_in_both_paginations_and_the_state_agree(kind in kind(), ops in proptest::collection::vec(op(), 1..16), size in 1usize..4) {
         let rt = runtime();
         let z = fake();
-        let mut live: Vec<u64> = Vec::new();
-        for op in ops {
-            rt.block_on(async {
-                match op {
-                    Op::Create(n) => {
-                        let r = z.call("POST", "/api/v2/organizations.json", Some(json!({"organization": {"name": format!("org {n}")}}))).await;
-                        if r.status == 201 {
-                            live.push(r.json["organization"]["id"].as_u64().unwrap());
-                        } else {
-                            assert_eq!(r.status, 422, "only a duplicate name fails: {}", r.text);
-                        }
-                    }
-                    Op::Rename(i, n) if !live.is_empty() => {
-                        let id = live[i % live.len()];
-                        let r = z.call("PUT", &format!("/api/v2/organizations/{id}.json"), Some(json!({"organization": {"name": format!("renamed {n}")}}))).await;
-                        assert!(r.status == 200 || r.status == 422, "{}", r.text);
-                    }
-                    Op::Delete(i) if !live.is_empty() => {
-                        let id = live.remove(i % live.len());
-                        let r = z.call("DELETE", &format!("/api/v2/organizations/{id}.json"), None).await;
-                        assert_eq!(r.status, 204);
-                    }
-                    _ => {}
-                }
-            });
+        let root = kind.plural();
+        // Users start with the seeded ones.
+        let mut live = state_ids(&z, root);
+        for (k, op) in ops.into_iter().enumerate() {
+            z.clock.advance(std::time::Duration::from_secs(1));
+            rt.block_on(apply(&z, kind, op, &mut live, k));
         }
         live.sort_unstable();
-        let offset = rt.block_on(offset_walk(&z, size));
-        let cursor = rt.block_on(cursor_walk(&z, size));
-        let state = z.harness.vendor("zendesk").unwrap().state();
-        let in_state: Vec<u64> = state["organizations"].as_array().map(|a| a.iter().map(|o| o["id"].as_u64().unwrap()).collect()).unwrap_or_default();
+        let offset = rt.block_on(offset_walk(&z, root, size));
+        let cursor = rt.block_on(cursor_walk(&z, root, "", size));
+        let newest_first = rt.block_on(cursor_walk(&z, root, "&sort=-updated_at", size));
         prop_assert_eq!(&offset, &live);
         prop_assert_eq!(&cursor, &live);
-        prop_assert_eq!(&in_state, &live);
-        let count = rt.block_on(z.call("GET", "/api/v2/organizations/count.json", None));
+        prop_assert_eq!(newest_first.len(), live.len(), "no duplicates in the sorted walk");
+        let mut sorted = newest_first;
+        sorted.sort_unstable();
+        prop_assert_eq!(&sorted, &live);
+        prop_assert_eq!(&state_ids(&z, root), &live);
+        let count = rt.block_on(z.call("GET", &format!("/api/v2/{root}/count.json"), None));
         prop_assert_eq!(count.json["count"]["value"].as_u64(), Some(live.len() as u64));
     }
 }

@@ -23,6 +23,14 @@ pub(super) fn seeded(ctx: &VendorCtx) -> Store {
         }
         store.api.canvases.push(c);
     }
+    store.api.groups.clone_from(&s.subscription_groups);
+    for c in &s.transactional.campaigns {
+        let mut c = c.clone();
+        if c.id.is_empty() {
+            c.id = store.uuid();
+        }
+        store.api.transactional.push(c);
+    }
     store
 }
 
@@ -71,7 +79,7 @@ impl Braze {
     }
 
     pub(super) fn hit(&self, e: Endpoint, now: OffsetDateTime) -> Option<Decision> {
-        if !self.limits_on() {
+        if !self.limits_on() || e.unlimited() {
             return None;
         }
         let mut limiters = self.limiters.lock().unwrap_or_else(|p| p.into_inner());

@@ -14,7 +14,10 @@ use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, json_response};
 use super::export_ids;
 use super::wire::{self, Identifier};
-use super::{exports, messaging, schedules, triggers, users};
+use super::{
+    content, email, exports, messaging, schedules, series, subscriptions, templates, transactional,
+    triggers, users,
+};
 
 type B = State<Arc<Braze>>;
 type Reply = Result<Response, BrazeError>;
@@ -44,6 +47,8 @@ pub fn routes() -> Router<Arc<Braze>> {
         .route("/segments/list", get(exports::segments))
         .route("/events/list", get(exports::events))
         .route("/purchases/product_list", get(exports::products))
+        .merge(list_routes())
+        .merge(series_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
 }
@@ -90,16 +95,77 @@ fn schedule_routes() -> Router<Arc<Braze>> {
         )
 }
 
+/// Transactional email, subscription groups, email lists, Content Blocks and
+/// email templates.
+fn list_routes() -> Router<Arc<Braze>> {
+    Router::new()
+        .route(
+            "/transactional/v1/campaigns/{campaign_id}/send",
+            post(transactional::send),
+        )
+        .route("/subscription/status/get", get(subscriptions::status_get))
+        .route("/subscription/user/status", get(subscriptions::user_status))
+        .route("/subscription/status/set", post(subscriptions::status_set))
+        .route(
+            "/v2/subscription/status/set",
+            post(subscriptions::status_set_v2),
+        )
+        .route("/email/hard_bounces", get(email::hard_bounces))
+        .route("/email/unsubscribes", get(email::unsubscribes))
+        .route("/email/status", post(email::status))
+        .route("/email/bounce/remove", post(email::bounce_remove))
+        .route("/email/spam/remove", post(email::spam_remove))
+        .route("/email/blocklist", post(email::blocklist))
+        .route("/email/blacklist", post(email::blocklist))
+        .route("/content_blocks/list", get(content::block_list))
+        .route("/content_blocks/info", get(content::block_info))
+        .route("/content_blocks/create", post(content::block_create))
+        .route("/content_blocks/update", post(content::block_update))
+        .route("/templates/email/list", get(templates::template_list))
+        .route("/templates/email/info", get(templates::template_info))
+        .route("/templates/email/create", post(templates::template_create))
+        .route("/templates/email/update", post(templates::template_update))
+}
+
+/// The analytics exports and the scheduled broadcasts.
+fn series_routes() -> Router<Arc<Braze>> {
+    Router::new()
+        .route(
+            "/messages/scheduled_broadcasts",
+            get(series::scheduled_broadcasts),
+        )
+        .route("/segments/details", get(series::segment_details))
+        .route("/segments/data_series", get(series::segment_sizes))
+        .route("/campaigns/data_series", get(series::campaign_series))
+        .route("/sends/data_series", get(series::send_series))
+        .route("/canvas/data_series", get(series::canvas_series))
+        .route("/canvas/data_summary", get(series::canvas_summary))
+        .route("/events/data_series", get(series::events))
+        .route("/purchases/quantity_series", get(series::purchase_quantity))
+        .route("/purchases/revenue_series", get(series::purchase_revenue))
+        .route("/sessions/data_series", get(series::sessions))
+        .route("/kpi/new_users/data_series", get(series::new_users))
+        .route("/kpi/dau/data_series", get(series::dau))
+        .route("/kpi/mau/data_series", get(series::mau))
+        .route("/kpi/uninstalls/data_series", get(series::uninstalls))
+}
+
 async fn not_found() -> axum::response::Response {
     crate::fake::unmatched(BrazeError::NotFound)
 }
 
 /// `POST /users/track` (REFERENCE 2.3): 201 with `*_processed` for each array
 /// given, and `errors` for the objects that were skipped.
-async fn users_track(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
+async fn users_track(State(b): B, BrazeJson(mut body): BrazeJson) -> Reply {
+    let groups = subscriptions::take_from_track(&mut body);
     let req = wire::parse_track(&body, b.settings().max_objects_per_array)?;
     let now = b.now();
-    let outcome = b.store().track(req, now);
+    let outcome = {
+        let mut store = b.store();
+        let outcome = store.track(req, now);
+        subscriptions::apply_track(&mut store, groups, now);
+        outcome
+    };
     let mut reply = Map::new();
     reply.insert("message".to_owned(), json!("success"));
     // Vendor quirk: the counts appear alongside `errors` [UNVERIFIED].

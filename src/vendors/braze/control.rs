@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use super::account::Braze;
 use super::delivery::{attempt_json, deliver};
 use super::store::SendRecord;
+use super::transactional::{self, TransactionalCampaign};
 use super::webhook::{self, Campaign, Recipient};
 use super::wire::{self, Identifier, STANDARD_ATTRIBUTES, UserAlias};
 use crate::fake::{Control, ControlError, control_body};
@@ -30,6 +31,10 @@ pub fn control_routes() -> Router<Arc<Braze>> {
         .route("/campaigns/{id}/send", post(send_campaign))
         .route("/canvases", get(list_canvases).post(create_canvas))
         .route("/actions/campaign", post(campaign_action))
+        .route(
+            "/transactional_campaigns",
+            get(list_transactional).post(create_transactional),
+        )
         .method_not_allowed_fallback(control_method_not_allowed)
 }
 
@@ -95,6 +100,30 @@ async fn create_campaign(State(b): B, body: Bytes) -> Control {
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({"campaign": store.campaigns[i]})),
+    )
+        .into_response())
+}
+
+async fn list_transactional(State(b): B) -> Response {
+    axum::Json(json!({"transactional_campaigns": b.store().api.transactional})).into_response()
+}
+
+/// `POST /braze/transactional_campaigns`: a transactional email campaign as in
+/// the config file; 201 with its id.
+async fn create_transactional(State(b): B, body: Bytes) -> Control {
+    let body = control_body(&body)?;
+    let c: TransactionalCampaign = serde_json::from_value(Value::Object(body)).map_err(|e| {
+        ControlError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("not a transactional campaign: {e}"),
+            json!("fields: id, name, subject, body, from, state"),
+        )
+    })?;
+    let c = transactional::add(&b, c)
+        .map_err(|e| ControlError::new(StatusCode::UNPROCESSABLE_ENTITY, e, Value::Null))?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"transactional_campaign": c})),
     )
         .into_response())
 }

@@ -16,6 +16,14 @@ pub enum Pool {
     EventsList,
     /// `/sends/id/create`: 100 per day.
     SendIds,
+    /// `/subscription/status/set` and `/v2/subscription/status/set`: 5,000 per
+    /// minute, shared.
+    SubscriptionSet,
+    /// `/campaigns/data_series`: 50,000 per minute.
+    DataSeries,
+    /// `/transactional/v1/campaigns/{campaign_id}/send`: never answered 429
+    /// (calls over the volume still send, outside the SLA).
+    Unlimited,
     /// Everything else: 250,000 per hour, one shared pool.
     Hourly,
 }
@@ -23,7 +31,9 @@ pub enum Pool {
 /// One endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
-    /// The path.
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path; a `{name}` segment matches any one segment.
     pub path: &'static str,
     /// The API key permission it needs.
     pub permission: &'static str,
@@ -33,6 +43,16 @@ pub struct Route {
 
 const fn r(path: &'static str, permission: &'static str, pool: Pool) -> Route {
     Route {
+        method: "POST",
+        path,
+        permission,
+        pool,
+    }
+}
+
+const fn g(path: &'static str, permission: &'static str, pool: Pool) -> Route {
+    Route {
+        method: "GET",
         path,
         permission,
         pool,
@@ -110,25 +130,165 @@ pub const ROUTES: &[Route] = &[
         "canvas.trigger.schedule.delete",
         Pool::Hourly,
     ),
-    r("/campaigns/list", "campaigns.list", Pool::Hourly),
-    r("/campaigns/details", "campaigns.details", Pool::Hourly),
-    r("/canvas/list", "canvas.list", Pool::Hourly),
-    r("/canvas/details", "canvas.details", Pool::Hourly),
-    r("/segments/list", "segments.list", Pool::Hourly),
-    r("/events/list", "events.list", Pool::EventsList),
-    r(
+    g("/campaigns/list", "campaigns.list", Pool::Hourly),
+    g("/campaigns/details", "campaigns.details", Pool::Hourly),
+    g("/canvas/list", "canvas.list", Pool::Hourly),
+    g("/canvas/details", "canvas.details", Pool::Hourly),
+    g("/segments/list", "segments.list", Pool::Hourly),
+    g("/events/list", "events.list", Pool::EventsList),
+    g(
         "/purchases/product_list",
         "purchases.product_list",
         Pool::EventsList,
+    ),
+    g(
+        "/messages/scheduled_broadcasts",
+        "messages.schedule_broadcasts",
+        Pool::Hourly,
+    ),
+    r(
+        "/transactional/v1/campaigns/{campaign_id}/send",
+        "transactional.send",
+        Pool::Unlimited,
+    ),
+    g(
+        "/subscription/status/get",
+        "subscription.status.get",
+        Pool::Hourly,
+    ),
+    g(
+        "/subscription/user/status",
+        "subscription.groups.get",
+        Pool::Hourly,
+    ),
+    r(
+        "/subscription/status/set",
+        "subscription.status.set",
+        Pool::SubscriptionSet,
+    ),
+    r(
+        "/v2/subscription/status/set",
+        "subscription.status.set",
+        Pool::SubscriptionSet,
+    ),
+    g("/email/hard_bounces", "email.hard_bounces", Pool::Hourly),
+    g("/email/unsubscribes", "email.unsubscribe", Pool::Hourly),
+    r("/email/status", "email.status", Pool::Hourly),
+    r("/email/bounce/remove", "email.bounce.remove", Pool::Hourly),
+    r("/email/spam/remove", "email.spam.remove", Pool::Hourly),
+    r("/email/blocklist", "email.blacklist", Pool::Hourly),
+    r("/email/blacklist", "email.blacklist", Pool::Hourly),
+    g("/content_blocks/list", "content_blocks.list", Pool::Hourly),
+    g("/content_blocks/info", "content_blocks.info", Pool::Hourly),
+    r(
+        "/content_blocks/create",
+        "content_blocks.create",
+        Pool::Hourly,
+    ),
+    r(
+        "/content_blocks/update",
+        "content_blocks.update",
+        Pool::Hourly,
+    ),
+    g(
+        "/templates/email/list",
+        "templates.email.list",
+        Pool::Hourly,
+    ),
+    g(
+        "/templates/email/info",
+        "templates.email.info",
+        Pool::Hourly,
+    ),
+    r(
+        "/templates/email/create",
+        "templates.email.create",
+        Pool::Hourly,
+    ),
+    r(
+        "/templates/email/update",
+        "templates.email.update",
+        Pool::Hourly,
+    ),
+    g("/segments/details", "segments.details", Pool::Hourly),
+    g(
+        "/segments/data_series",
+        "segments.data_series",
+        Pool::Hourly,
+    ),
+    g(
+        "/campaigns/data_series",
+        "campaigns.data_series",
+        Pool::DataSeries,
+    ),
+    g("/sends/data_series", "sends.data_series", Pool::Hourly),
+    g("/canvas/data_series", "canvas.data_series", Pool::Hourly),
+    g("/canvas/data_summary", "canvas.data_summary", Pool::Hourly),
+    g("/events/data_series", "events.data_series", Pool::Hourly),
+    g(
+        "/purchases/quantity_series",
+        "purchases.quantity_series",
+        Pool::Hourly,
+    ),
+    g(
+        "/purchases/revenue_series",
+        "purchases.revenue_series",
+        Pool::Hourly,
+    ),
+    g(
+        "/sessions/data_series",
+        "sessions.data_series",
+        Pool::Hourly,
+    ),
+    g(
+        "/kpi/new_users/data_series",
+        "kpi.new_users.data_series",
+        Pool::Hourly,
+    ),
+    g("/kpi/dau/data_series", "kpi.dau.data_series", Pool::Hourly),
+    g("/kpi/mau/data_series", "kpi.mau.data_series", Pool::Hourly),
+    g(
+        "/kpi/uninstalls/data_series",
+        "kpi.uninstalls.data_series",
+        Pool::Hourly,
     ),
 ];
 
 /// The endpoint at `path`.
 pub fn find(path: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|r| r.path == path)
+    ROUTES.iter().find(|r| matches(r.path, path))
 }
 
-/// Every permission of the table.
+/// Whether `path` fits `template`, whose `{name}` segments match any one segment.
+fn matches(template: &str, path: &str) -> bool {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b || (a.starts_with('{') && !b.is_empty()) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Every permission of the table (with repeats).
 pub fn permissions() -> impl Iterator<Item = &'static str> {
     ROUTES.iter().map(|r| r.permission)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_segment_matches_one_segment_only() {
+        let r = find("/transactional/v1/campaigns/abc/send").map(|r| r.permission);
+        assert_eq!(r, Some("transactional.send"));
+        assert!(find("/transactional/v1/campaigns//send").is_none());
+        assert!(find("/transactional/v1/campaigns/a/b/send").is_none());
+        assert_eq!(
+            find("/email/blacklist").map(|r| r.permission),
+            Some("email.blacklist")
+        );
+    }
 }

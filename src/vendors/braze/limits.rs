@@ -40,6 +40,11 @@ impl Endpoint {
         }
     }
 
+    /// Whether the endpoint is never answered 429.
+    pub(super) fn unlimited(self) -> bool {
+        matches!(self, Self::Listed(r) if r.pool == Pool::Unlimited)
+    }
+
     pub(super) fn budget(self, r: &RateLimitSettings) -> Budget {
         match self {
             Self::UsersTrack => r.users_track,
@@ -50,7 +55,9 @@ impl Endpoint {
                 Pool::TrackSync => r.users_track_sync,
                 Pool::EventsList => r.events_list,
                 Pool::SendIds => r.sends_id_create,
-                Pool::Hourly => r.other,
+                Pool::SubscriptionSet => r.subscription_set,
+                Pool::DataSeries => r.data_series,
+                Pool::Hourly | Pool::Unlimited => r.other,
             },
             Self::Other => r.other,
         }

@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::abort;
 use super::account::Braze;
 use super::delivery::deliver;
 use super::error::{BrazeError, BrazeJson, json_response};
@@ -24,6 +23,7 @@ use super::store::{Profile, SendRecord};
 use super::users::{MAX_IDS, TOO_MANY_IDS, id_text};
 use super::webhook::{self, Campaign, Recipient, RequestFormat, WebhookMethod};
 use super::wire::{self, Identifier, UserAlias};
+use super::{abort, content, email, subscriptions};
 
 type B = State<Arc<Braze>>;
 pub(super) type Reply = Result<Response, BrazeError>;
@@ -113,15 +113,7 @@ pub(super) fn send_webhook(
     dispatch: &str,
     extra: &Value,
 ) -> MessageRecord {
-    let mut record = MessageRecord {
-        user: t.asked.clone(),
-        channel: "webhook".to_owned(),
-        status: "skipped",
-        delivery: None,
-        abort_type: None,
-        abort_log: None,
-        rendered: None,
-    };
+    let mut record = MessageRecord::skipped(t.asked.clone(), "webhook");
     let Some(p) = &t.profile else {
         record.abort_log = Some("no such user".to_owned());
         return record;
@@ -135,6 +127,7 @@ pub(super) fn send_webhook(
     );
     webhook::merge_globals(&mut globals, extra);
     let templates = &b.ctx().templates;
+    let c = &content::expand_campaign(c, &b.store().api.content_blocks);
     if let Some(reason) = c.aborts(templates, &globals) {
         record.status = "aborted";
         record.abort_type = Some("liquid_abort_message");
@@ -169,19 +162,15 @@ pub(super) fn send_webhook(
 
 /// Renders every string of a non-webhook messaging object for one target.
 fn send_other(b: &Braze, channel: &str, o: &Value, t: &Target, dispatch: &str) -> MessageRecord {
-    let mut record = MessageRecord {
-        user: t.asked.clone(),
-        channel: channel.to_owned(),
-        status: "skipped",
-        delivery: None,
-        abort_type: None,
-        abort_log: None,
-        rendered: None,
-    };
+    let mut record = MessageRecord::skipped(t.asked.clone(), channel);
     let Some(p) = &t.profile else {
         record.abort_log = Some("no such user".to_owned());
         return record;
     };
+    if let Some(why) = refused(b, channel, o, p) {
+        record.abort_log = Some(why);
+        return record;
+    }
     let stub = Campaign {
         id: String::new(),
         name: String::new(),
@@ -200,18 +189,21 @@ fn send_other(b: &Braze, channel: &str, o: &Value, t: &Target, dispatch: &str) -
         t.properties.clone(),
     );
     let mut rendered = Map::new();
+    let blocks = b.store().api.content_blocks.clone();
     for (k, v) in o.as_object().into_iter().flatten() {
         let out = match v {
-            Value::String(s) => match abort::render(&b.ctx().templates, s, &globals) {
-                Ok(abort::Rendering::Text(text)) => json!(text),
-                Ok(abort::Rendering::Aborted(reason)) => {
-                    record.status = "aborted";
-                    record.abort_type = Some("liquid_abort_message");
-                    record.abort_log = Some(reason);
-                    return record;
+            Value::String(s) => {
+                match abort::render(&b.ctx().templates, &content::expand(s, &blocks), &globals) {
+                    Ok(abort::Rendering::Text(text)) => json!(text),
+                    Ok(abort::Rendering::Aborted(reason)) => {
+                        record.status = "aborted";
+                        record.abort_type = Some("liquid_abort_message");
+                        record.abort_log = Some(reason);
+                        return record;
+                    }
+                    Err(_) => v.clone(),
                 }
-                Err(_) => v.clone(),
-            },
+            }
             other => other.clone(),
         };
         rendered.insert(k.clone(), out);
@@ -219,6 +211,21 @@ fn send_other(b: &Braze, channel: &str, o: &Value, t: &Target, dispatch: &str) -
     record.status = "sent";
     record.rendered = Some(Value::Object(rendered));
     record
+}
+
+/// Why a message on `channel` does not go to `p`: a subscription group it is
+/// not in (or left), or, for email, an address that may not be emailed.
+fn refused(b: &Braze, channel: &str, o: &Value, p: &Profile) -> Option<String> {
+    let store = b.store();
+    if let Some(g) = o.get("subscription_group_id").and_then(Value::as_str)
+        && let Some(why) = subscriptions::blocks(&store.api, g, channel, &p.braze_id)
+    {
+        return Some(why);
+    }
+    if channel == "email" {
+        return email::not_emailable(&store, p, false);
+    }
+    None
 }
 
 fn profile_of(b: &Braze, who: &Identifier) -> Option<Profile> {
@@ -370,6 +377,7 @@ pub fn send_messages(
             endpoint,
             campaign_id,
             canvas_id: None,
+            time: b.now(),
             send_id: body
                 .get("send_id")
                 .and_then(Value::as_str)
@@ -462,7 +470,7 @@ fn one_recipient(b: &Braze, r: &Value, keys: &[&str], top: &Value) -> Result<Tar
     })
 }
 
-fn track_attributes(
+pub(super) fn track_attributes(
     b: &Braze,
     ident: &Map<String, Value>,
     attrs: &Map<String, Value>,

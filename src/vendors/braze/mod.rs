@@ -11,8 +11,10 @@
 pub mod abort;
 pub mod account;
 pub mod api;
+pub mod content;
 pub mod control;
 pub mod delivery;
+pub mod email;
 pub mod endpoints;
 pub mod error;
 pub mod export_ids;
@@ -21,9 +23,13 @@ pub mod fuzz;
 pub mod limits;
 pub mod messaging;
 pub mod schedules;
+pub mod series;
 pub mod settings;
 pub mod state;
 pub mod store;
+pub mod subscriptions;
+pub mod templates;
+pub mod transactional;
 pub mod triggers;
 pub mod users;
 pub mod webhook;
@@ -103,6 +109,12 @@ impl Vendor for Braze {
             "deprecated_external_ids": store.api.deprecated_ids,
             "send_ids": store.api.send_ids,
             "schedules": store.api.schedules,
+            "subscription_groups": store.api.groups,
+            "subscriptions": store.api.subscriptions,
+            "email_addresses": store.api.addresses.values().collect::<Vec<_>>(),
+            "content_blocks": store.api.content_blocks,
+            "email_templates": store.api.email_templates,
+            "transactional_campaigns": store.api.transactional,
         })
     }
 
@@ -132,39 +144,12 @@ impl Vendor for Braze {
     }
 
     fn implemented(&self) -> Vec<(String, String)> {
-        // The routes of `api::routes`, in its order.
-        crate::fake::routes_list(&[
-            ("POST", "/users/track"),
-            ("POST", "/users/export/ids"),
-            ("POST", "/users/delete"),
-            ("POST", "/users/identify"),
-            ("POST", "/users/alias/new"),
-            ("POST", "/users/alias/update"),
-            ("POST", "/users/merge"),
-            ("POST", "/users/external_ids/rename"),
-            ("POST", "/users/external_ids/remove"),
-            ("POST", "/users/track/sync"),
-            ("POST", "/messages/send"),
-            ("POST", "/campaigns/trigger/send"),
-            ("POST", "/canvas/trigger/send"),
-            ("POST", "/sends/id/create"),
-            ("POST", "/messages/schedule/create"),
-            ("POST", "/messages/schedule/update"),
-            ("POST", "/messages/schedule/delete"),
-            ("POST", "/campaigns/trigger/schedule/create"),
-            ("POST", "/campaigns/trigger/schedule/update"),
-            ("POST", "/campaigns/trigger/schedule/delete"),
-            ("POST", "/canvas/trigger/schedule/create"),
-            ("POST", "/canvas/trigger/schedule/update"),
-            ("POST", "/canvas/trigger/schedule/delete"),
-            ("GET", "/campaigns/list"),
-            ("GET", "/campaigns/details"),
-            ("GET", "/canvas/list"),
-            ("GET", "/canvas/details"),
-            ("GET", "/segments/list"),
-            ("GET", "/events/list"),
-            ("GET", "/purchases/product_list"),
-        ])
+        // `/users/track`, `/users/export/ids`, then the endpoint table.
+        [("POST", "/users/track"), ("POST", "/users/export/ids")]
+            .into_iter()
+            .chain(endpoints::ROUTES.iter().map(|r| (r.method, r.path)))
+            .map(|(m, p)| (m.to_owned(), p.to_owned()))
+            .collect()
     }
 
     fn credentials(&self) -> Vec<Credential> {
@@ -236,6 +221,10 @@ async fn gate(State(b): State<Arc<Braze>>, req: Request, next: Next) -> Response
             Err(e) => e.into_response(),
         }
     };
+    if endpoint.unlimited() {
+        // Transactional sends bypass rate limiting and carry no X-RateLimit-* ([DOC]).
+        return res;
+    }
     let budget = endpoint.budget(&b.settings.rate_limit);
     let (limit, remaining, reset_in) = match decision {
         Some(d) => (d.limit, d.remaining, i64::from(d.reset_secs)),
@@ -307,6 +296,20 @@ mod tests {
             c.vendor::<BrazeSettings>().campaigns[0].method,
             webhook::WebhookMethod::Post
         );
+    }
+
+    #[test]
+    fn transactional_campaigns_and_subscription_groups_come_from_the_config() {
+        let file = parse(
+            Path::new("c.yaml"),
+            "vendors:\n  braze:\n    subscription_groups:\n      - { id: g1, name: News }\n    transactional:\n      postback_url: null\n      initial_status: queued\n      campaigns:\n        - { id: receipt, name: Receipt, subject: \"Order {{event_properties.${order}}}\", body: Hi, from: \"Shop <s@example.com>\", state: active }\n",
+        )
+        .unwrap();
+        let c = RunConfig::build(file, &Overrides::default()).unwrap();
+        let s = c.vendor::<BrazeSettings>();
+        assert_eq!(s.subscription_groups[0].channel, "email");
+        assert_eq!(s.transactional.campaigns[0].id, "receipt");
+        assert_eq!(BrazeSettings::default().subscription_groups.len(), 2);
     }
 
     #[test]

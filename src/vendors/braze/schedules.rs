@@ -143,6 +143,7 @@ pub fn run_due(b: &Arc<Braze>) {
                 campaign_id: None,
                 canvas_id: None,
                 send_id: None,
+                time: b.now(),
                 messages: Vec::new(),
                 error: Some(e.to_string()),
             });

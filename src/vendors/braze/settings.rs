@@ -4,6 +4,8 @@
 use serde::Deserialize;
 
 use super::endpoints;
+use super::subscriptions::{SubscriptionGroup, default_groups};
+use super::transactional::TransactionalSettings;
 use super::webhook::Campaign;
 
 /// The permissions every REST API key has unless configured otherwise.
@@ -33,6 +35,10 @@ pub struct BrazeSettings {
     pub campaigns: Vec<Campaign>,
     /// API-triggered Canvases that exist from the start, each one webhook step.
     pub canvases: Vec<Campaign>,
+    /// The workspace's subscription groups (default: one email, one SMS group).
+    pub subscription_groups: Vec<SubscriptionGroup>,
+    /// Transactional email: campaigns, the postback URL, the answer's status.
+    pub transactional: TransactionalSettings,
 }
 
 /// A REST API key and what it may call.
@@ -47,12 +53,17 @@ pub struct ApiKey {
 }
 
 fn default_permissions() -> Vec<String> {
-    DEFAULT_PERMISSIONS
+    let mut out: Vec<String> = Vec::new();
+    for p in DEFAULT_PERMISSIONS
         .iter()
         .copied()
         .chain(endpoints::permissions())
-        .map(str::to_owned)
-        .collect()
+    {
+        if !out.iter().any(|x| x == p) {
+            out.push(p.to_owned());
+        }
+    }
+    out
 }
 
 /// The budgets of Braze's rate limits (\[DOC\] api_limits.md).
@@ -77,6 +88,11 @@ pub struct RateLimitSettings {
     pub events_list: Budget,
     /// `/sends/id/create`: 100 per day.
     pub sends_id_create: Budget,
+    /// `/subscription/status/set` and `/v2/subscription/status/set`: 5,000 per
+    /// minute, shared.
+    pub subscription_set: Budget,
+    /// `/campaigns/data_series`: 50,000 per minute.
+    pub data_series: Budget,
 }
 
 /// `requests` per window of `window_secs`.
@@ -134,6 +150,8 @@ impl Default for BrazeSettings {
             webhooks: WebhookSettings::default(),
             campaigns: Vec::new(),
             canvases: Vec::new(),
+            subscription_groups: default_groups(),
+            transactional: TransactionalSettings::default(),
         }
     }
 }
@@ -174,6 +192,14 @@ impl Default for RateLimitSettings {
                 requests: 100,
                 window_secs: 86_400,
             },
+            subscription_set: Budget {
+                requests: 5_000,
+                window_secs: 60,
+            },
+            data_series: Budget {
+                requests: 50_000,
+                window_secs: 60,
+            },
         }
     }
 }
@@ -198,6 +224,31 @@ impl Default for WebhookSettings {
             retry_factor: 2,
             user_agent: "Braze Sender 5a3e1b2c9d".to_owned(),
         }
+    }
+}
+
+impl RateLimitSettings {
+    /// Budgets that allow nothing.
+    fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let budgets = [
+            ("users_track", self.users_track),
+            ("users_export_ids", self.users_export_ids),
+            ("other", self.other),
+            ("user_data", self.user_data),
+            ("external_ids", self.external_ids),
+            ("users_track_sync", self.users_track_sync),
+            ("events_list", self.events_list),
+            ("sends_id_create", self.sends_id_create),
+            ("subscription_set", self.subscription_set),
+            ("data_series", self.data_series),
+        ];
+        for (name, b) in budgets {
+            if b.requests == 0 || b.window_secs == 0 {
+                out.push(format!("vendors.braze.rate_limit.{name}: requests and window_secs must be at least 1 (set enabled: false to switch limits off)"));
+            }
+        }
+        out
     }
 }
 
@@ -226,21 +277,7 @@ impl BrazeSettings {
                 ));
             }
         }
-        let budgets = [
-            ("users_track", self.rate_limit.users_track),
-            ("users_export_ids", self.rate_limit.users_export_ids),
-            ("other", self.rate_limit.other),
-            ("user_data", self.rate_limit.user_data),
-            ("external_ids", self.rate_limit.external_ids),
-            ("users_track_sync", self.rate_limit.users_track_sync),
-            ("events_list", self.rate_limit.events_list),
-            ("sends_id_create", self.rate_limit.sends_id_create),
-        ];
-        for (name, b) in budgets {
-            if b.requests == 0 || b.window_secs == 0 {
-                out.push(format!("vendors.braze.rate_limit.{name}: requests and window_secs must be at least 1 (set enabled: false to switch limits off)"));
-            }
-        }
+        out.extend(self.rate_limit.problems());
         if self.max_objects_per_array == 0 || self.max_export_ids == 0 {
             out.push(
                 "vendors.braze: max_objects_per_array and max_export_ids must be at least 1"

@@ -7,6 +7,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::content::ContentBlock;
+use super::email::AddressState;
+use super::subscriptions::{GroupStatus, SubscriptionGroup};
+use super::templates::EmailTemplate;
+use super::transactional::{TransactionalCampaign, TransactionalSend};
 use super::webhook::Campaign;
 
 /// What became of one recipient on one channel of a dispatch.
@@ -33,6 +38,21 @@ pub struct MessageRecord {
     pub rendered: Option<Value>,
 }
 
+impl MessageRecord {
+    /// A message to `user` on `channel` that has not gone (yet).
+    pub fn skipped(user: Value, channel: &str) -> Self {
+        Self {
+            user,
+            channel: channel.to_owned(),
+            status: "skipped",
+            delivery: None,
+            abort_type: None,
+            abort_log: None,
+            rendered: None,
+        }
+    }
+}
+
 /// One accepted send request (one `dispatch_id`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dispatch {
@@ -49,6 +69,9 @@ pub struct Dispatch {
     /// The send id, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub send_id: Option<String>,
+    /// When it was accepted.
+    #[serde(serialize_with = "iso")]
+    pub time: time::OffsetDateTime,
     /// Per recipient and channel.
     pub messages: Vec<MessageRecord>,
     /// Why a scheduled send could not go out when it was due.
@@ -92,4 +115,27 @@ pub struct ApiState {
     pub send_ids: Vec<(String, String)>,
     /// Scheduled sends, oldest first.
     pub schedules: Vec<Schedule>,
+    /// Subscription groups (configured).
+    pub groups: Vec<SubscriptionGroup>,
+    /// Each user's last status change per group.
+    pub subscriptions: Vec<GroupStatus>,
+    /// Email addresses with a state of their own (subscription, bounce, spam),
+    /// by lowercased address.
+    pub addresses: BTreeMap<String, AddressState>,
+    /// Content Blocks, oldest first.
+    pub content_blocks: Vec<ContentBlock>,
+    /// Email templates, oldest first.
+    pub email_templates: Vec<EmailTemplate>,
+    /// Transactional email campaigns.
+    pub transactional: Vec<TransactionalCampaign>,
+    /// Transactional sends by `external_send_id`, for the 24-hour dedupe.
+    pub transactional_sends: Vec<TransactionalSend>,
+}
+
+impl ApiState {
+    /// Forgets what belongs to a deleted user.
+    pub fn forget_user(&mut self, braze_id: &str) {
+        self.subscriptions.retain(|s| s.braze_id != braze_id);
+        self.deprecated_ids.retain(|_, b| b != braze_id);
+    }
 }

@@ -43,6 +43,7 @@ pub fn trigger_campaign(
             endpoint,
             campaign_id: Some(campaign.id),
             canvas_id: None,
+            time: b.now(),
             send_id: body
                 .get("send_id")
                 .and_then(Value::as_str)
@@ -93,6 +94,7 @@ pub fn trigger_canvas(
             campaign_id: None,
             canvas_id: Some(canvas.id),
             send_id: None,
+            time: b.now(),
             messages: records,
             error: None,
         },

@@ -95,7 +95,7 @@ pub fn prioritized(store: &Store, attr: &str, value: &str, prio: &[Value]) -> Op
 /// Removes a profile and the renamed ids that still pointed at it.
 fn remove(store: &mut Store, i: usize) {
     let p = store.profiles.remove(i);
-    store.api.deprecated_ids.retain(|_, b| *b != p.braze_id);
+    store.api.forget_user(&p.braze_id);
 }
 
 /// The braze_ids a delete names (email and phone through `prioritization`).
@@ -203,6 +203,8 @@ pub fn merge_into(store: &mut Store, from: usize, into: usize) {
     dst.purchases.extend(src.purchases);
     dst.events.sort_by_key(|e| e.time);
     dst.purchases.sort_by_key(|p| p.time);
+    let kept = dst.braze_id.clone();
+    super::subscriptions::merge(&mut store.api, &src.braze_id, &kept);
     remove(store, from);
 }
 

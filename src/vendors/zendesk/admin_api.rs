@@ -39,6 +39,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
             get(show_secret).post(reset_secret),
         )
         .route_json("/api/v2/triggers", get(list_triggers).post(create_trigger))
+        .route_json("/api/v2/triggers/active", get(list_active_triggers))
         .route_json(
             "/api/v2/triggers/{trigger_id}",
             get(show_trigger).put(update_trigger).delete(delete_trigger),
@@ -274,27 +275,34 @@ async fn create_trigger(
     ))
 }
 
-async fn list_triggers(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+async fn list_triggers(z: Z, q: RawQuery, b: BaseUrl) -> Reply {
+    triggers_page(z, q, b, "/api/v2/triggers", |_| true)
+}
+
+/// `GET /triggers/active` [DOC]: the active triggers, in the same order and pages.
+async fn list_active_triggers(z: Z, q: RawQuery, b: BaseUrl) -> Reply {
+    triggers_page(z, q, b, "/api/v2/triggers/active", |t| t.active)
+}
+
+fn triggers_page(
+    Account(z): Z,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+    path: &str,
+    keep: fn(&Trigger) -> bool,
+) -> Reply {
     let query: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
     let store = z.store_read();
-    let mut triggers: Vec<&Trigger> = store.triggers.values().collect();
+    let mut triggers: Vec<&Trigger> = store.triggers.values().filter(|t| keep(t)).collect();
     triggers.sort_by_key(|t| (t.position, t.id));
     let items: Vec<(u64, TriggerOut<'_>)> = triggers
         .into_iter()
         .enumerate()
         .map(|(i, t)| (i as u64, TriggerOut::new(&base, t)))
         .collect();
-    let page = page::list(
-        "triggers",
-        "/api/v2/triggers",
-        "position",
-        &items,
-        &query,
-        &base,
-        &[],
-    )?;
+    let page = page::list("triggers", path, "position", &items, &query, &base, &[])?;
     Ok(json_response(StatusCode::OK, &page))
 }
 

@@ -45,6 +45,34 @@ impl<S: Send + Sync> FromRequestParts<S> for Host {
     }
 }
 
+/// The scheme and host the client called, the base URL built only when needed
+/// (a kept reply needs none).
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// `http`, or `https` for a request that arrived over TLS.
+    pub scheme: &'static str,
+    /// The host.
+    pub host: Host,
+}
+
+impl Origin {
+    /// `scheme://host`, as [`BaseUrl`] holds it.
+    pub fn base(&self) -> String {
+        format!("{}://{}", self.scheme, self.host.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            scheme: crate::fake::scheme_of(&parts.headers),
+            host: Host(parts.headers.get(header::HOST).cloned()),
+        })
+    }
+}
+
 /// The authenticated caller, for the handlers that need it. The gate
 /// (`GateLayer`) has already refused requests without valid credentials; this reads
 /// them again rather than passing them in request extensions, which would cost every

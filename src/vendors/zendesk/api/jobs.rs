@@ -161,6 +161,60 @@ pub(super) async fn show_job(
     Ok(job_reply(&base, job, true))
 }
 
+/// `GET /job_statuses` [DOC]: the account's jobs, "sorted first by completion date
+/// and then by creation date in descending order", cursor-paged. The fake does a
+/// job's work at once, so both dates are the same and the newest job is first.
+pub(super) async fn list_jobs(
+    Account(z): Z,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
+    let store = z.store_read();
+    let mut jobs: Vec<&Job> = store.jobs.values().collect();
+    jobs.sort_by(|a, b| b.completed_at.cmp(&a.completed_at).then(b.seq.cmp(&a.seq)));
+    let items: Vec<(u64, Value)> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (i as u64 + 1, job_status(&base, j, true)))
+        .collect();
+    let query = query_pairs(q.as_deref());
+    let page = crate::vendors::zendesk::page::list(
+        "job_statuses",
+        "/api/v2/job_statuses",
+        "-completed_at",
+        &items,
+        &query,
+        &base,
+        &[],
+    )?;
+    Ok(json_response(StatusCode::OK, &page))
+}
+
+/// `GET /job_statuses/show_many?ids=a,b` [DOC]: the jobs named, in the order
+/// given; unknown ids are left out.
+pub(super) async fn show_many_jobs(
+    Account(z): Z,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
+    let query = query_pairs(q.as_deref());
+    let ids = query
+        .iter()
+        .find(|(k, _)| k == "ids")
+        .map(|(_, v)| v.as_str())
+        .ok_or_else(|| ZendeskError::invalid("ids", "Ids: is required", "InvalidValue"))?;
+    let store = z.store_read();
+    let found: Vec<Value> = ids
+        .split(',')
+        .filter_map(|id| store.jobs.get(id.trim()))
+        .map(|j| job_status(&base, j, true))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"job_statuses": found}),
+    ))
+}
+
 /// `POST /tickets?async=true`: \[DOC\] "the quicker response will contain the id of
 /// the ticket to be created as well as a job_status object ... no other ticket
 /// information". The fake creates the ticket at once; the job reads `queued`, then

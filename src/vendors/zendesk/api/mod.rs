@@ -17,19 +17,17 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 
 pub use self::actions::control_routes;
-use self::jobs::{create_many, destroy_many, show_job, update_many};
-use self::tickets::{
-    create_ticket, delete_ticket, list_comments, list_tickets, show_ticket, update_ticket,
-};
-use self::users::{
-    create_or_update_user, create_user, list_users, me, search_users, show_user, update_user,
-};
+use self::jobs::{create_many, destroy_many, list_jobs, show_job, show_many_jobs, update_many};
+use self::tickets::{create_ticket, delete_ticket, list_comments, list_tickets, update_ticket};
+use self::users::{create_or_update_user, create_user, me, search_users, update_user};
 use super::error::ZendeskError;
 use super::extract::RouteJson;
 use super::fake::Zendesk;
 pub use super::wire::TicketOut;
 
-/// The Support API routes: tickets, users, job statuses.
+/// The Support API's writes of tickets and users, the list of tickets (with its
+/// own rate limit), comments, user search and job statuses; the resource engine
+/// serves the other reads of tickets and users.
 pub fn routes() -> Router<Arc<Zendesk>> {
     Router::new()
         .route_json("/api/v2/tickets", get(list_tickets).post(create_ticket))
@@ -41,18 +39,20 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         )
         .route_json(
             "/api/v2/tickets/{ticket_id}",
-            get(show_ticket).put(update_ticket).delete(delete_ticket),
+            put(update_ticket).delete(delete_ticket),
         )
         .route_json("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
+        .route_json("/api/v2/job_statuses", get(list_jobs))
+        .route_json("/api/v2/job_statuses/show_many", get(show_many_jobs))
         .route_json("/api/v2/job_statuses/{job_status_id}", get(show_job))
-        .route_json("/api/v2/users", get(list_users).post(create_user))
+        .route_json("/api/v2/users", post(create_user))
         .route_json("/api/v2/users/me", get(me))
         .route_json("/api/v2/users/search", get(search_users))
         .route_json(
             "/api/v2/users/create_or_update",
             post(create_or_update_user),
         )
-        .route_json("/api/v2/users/{user_id}", get(show_user).put(update_user))
+        .route_json("/api/v2/users/{user_id}", put(update_user))
 }
 
 /// The answer to any path or method fake Zendesk does not serve.

@@ -1,4 +1,4 @@
-//! Tickets: create, show, update, delete, list, and a ticket's comments.
+//! Tickets: create, update, delete, the list's rate limit, and a ticket's comments.
 
 use std::net::SocketAddr;
 
@@ -6,20 +6,16 @@ use axum::extract::RawQuery;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::{Extension, extract::ConnectInfo};
-use serde::Serialize;
-use serde_json::json;
 
 use super::common::{Reply, Z, actor, query_pairs, root, ticket_and_audit, with_warning};
 use super::jobs::async_created;
-use crate::fake::{bytes_reply, json_bytes, serialization_bug};
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
-use crate::vendors::zendesk::extract::{BaseUrl, Caller, Host, base_url};
+use crate::vendors::zendesk::extract::{BaseUrl, Caller, base_url};
 use crate::vendors::zendesk::page;
-use crate::vendors::zendesk::resource::sideload;
-use crate::vendors::zendesk::wire::{
-    CONTENT_TYPE_JSON, Comment, TicketInput, TicketOut, api_warning, json_response,
-};
+use crate::vendors::zendesk::resource::listing::{self, Query};
+use crate::vendors::zendesk::resource::typed::TICKETS;
+use crate::vendors::zendesk::wire::{Comment, TicketInput, api_warning, json_response};
 
 pub(super) async fn create_ticket(
     Account(z): Z,
@@ -53,37 +49,6 @@ pub(super) async fn create_ticket(
         res.headers_mut().insert(header::LOCATION, loc);
     }
     Ok(with_warning(res, warning))
-}
-
-pub(super) async fn show_ticket(
-    Account(z): Z,
-    IdParam(id): IdParam,
-    host: Host,
-    RawQuery(q): RawQuery,
-) -> Reply {
-    let store = z.store_read();
-    let ticket = store.ticket(id)?;
-    if let Some(q) = q.as_deref().filter(|q| q.contains("include=")) {
-        let base = format!("http://{}", host.as_str());
-        let mut one = json!({"ticket": TicketOut::new(&base, ticket)});
-        let query = sideload::Query::parse(Some(q));
-        sideload::attach(&store, &base, sideload::TICKETS, "ticket", &query, &mut one);
-        return Ok(json_response(StatusCode::OK, &one));
-    }
-    #[derive(Serialize)]
-    struct One<'a> {
-        ticket: TicketOut<'a>,
-    }
-    let reply = ticket.reply.get_or_render(host.as_str(), || {
-        let base = format!("http://{}", host.as_str());
-        json_bytes(&One {
-            ticket: TicketOut::new(&base, ticket),
-        })
-    });
-    Ok(match reply {
-        Ok(bytes) => bytes_reply(StatusCode::OK, CONTENT_TYPE_JSON, bytes),
-        Err(e) => serialization_bug(&e),
-    })
 }
 
 pub(super) async fn update_ticket(
@@ -128,31 +93,8 @@ pub(super) async fn list_tickets(
     if let Some(d) = index.filter(|d| !d.allowed) {
         return Err(ZendeskError::RateLimited(d.reset_secs));
     }
-    let query = query_pairs(q.as_deref());
-    let store = z.store_read();
-    let items: Vec<(u64, TicketOut<'_>)> = store
-        .tickets
-        .values()
-        .map(|t| (t.id, TicketOut::new(&base, t)))
-        .collect();
-    let mut page = page::list(
-        "tickets",
-        "/api/v2/tickets",
-        "nice_id",
-        &items,
-        &query,
-        &base,
-        &["include"],
-    )?;
-    let query = sideload::Query(query);
-    sideload::attach(
-        &store,
-        &base,
-        sideload::TICKETS,
-        "tickets",
-        &query,
-        &mut page,
-    );
+    let query = Query::parse(q.as_deref());
+    let page = listing::list(&TICKETS, &z.store_read(), &base, &query)?;
     let mut res = json_response(StatusCode::OK, &page);
     if let Some(d) = index {
         let v = format!(

@@ -1,4 +1,4 @@
-//! Users: create, create or update, update, show, me, list and search.
+//! Users: create, create or update, update, me and search.
 
 use axum::extract::RawQuery;
 use axum::http::StatusCode;
@@ -10,7 +10,6 @@ use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::page;
-use crate::vendors::zendesk::resource::sideload;
 use crate::vendors::zendesk::wire::{User, UserInput, UserOut, api_warning, json_response};
 
 pub(super) fn user_reply(
@@ -75,19 +74,6 @@ pub(super) async fn update_user(
     Ok(user_reply(StatusCode::OK, &base, store.user(id)?, warning))
 }
 
-pub(super) async fn show_user(
-    Account(z): Z,
-    IdParam(id): IdParam,
-    BaseUrl(base): BaseUrl,
-    RawQuery(q): RawQuery,
-) -> Reply {
-    let store = z.store_read();
-    let mut one = json!({"user": UserOut::new(&base, store.user(id)?)});
-    let query = sideload::Query::parse(q.as_deref());
-    sideload::attach(&store, &base, sideload::USERS, "user", &query, &mut one);
-    Ok(json_response(StatusCode::OK, &one))
-}
-
 pub(super) async fn me(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     Ok(user_reply(
@@ -96,32 +82,6 @@ pub(super) async fn me(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl) ->
         store.user(caller.0)?,
         None,
     ))
-}
-
-pub(super) async fn list_users(
-    Account(z): Z,
-    RawQuery(q): RawQuery,
-    BaseUrl(base): BaseUrl,
-) -> Reply {
-    let query = query_pairs(q.as_deref());
-    let store = z.store_read();
-    let items: Vec<(u64, UserOut<'_>)> = store
-        .users
-        .values()
-        .map(|u| (u.id, UserOut::new(&base, u)))
-        .collect();
-    let mut page = page::list(
-        "users",
-        "/api/v2/users",
-        "id",
-        &items,
-        &query,
-        &base,
-        &["include"],
-    )?;
-    let query = sideload::Query(query);
-    sideload::attach(&store, &base, sideload::USERS, "users", &query, &mut page);
-    Ok(json_response(StatusCode::OK, &page))
 }
 
 pub(super) async fn search_users(

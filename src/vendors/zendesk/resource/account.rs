@@ -146,6 +146,8 @@ pub fn seed(
     put(store, "ticket_forms", settings.ticket_form_id, form);
     catalog::seed_roles(store, now);
     super::help_center::seed(store, now);
+    let configured = settings.seed_records.contains_key("satisfaction_reasons");
+    super::lookups::seed_reasons(store, &seed_admin(store), configured, now);
     let problems = seed_records(store, settings, now, specs);
     // The audit log records changes made through the API, not the account's seed.
     store.records.remove_where("audit_logs", |_| true);
@@ -158,6 +160,14 @@ fn put(store: &mut Store, plural: &'static str, id: u64, v: Value) {
     }
 }
 
+/// Who seeds the account: its first user, an admin.
+fn seed_admin(store: &Store) -> Who {
+    Who {
+        user_id: store.users.keys().next().copied().unwrap_or_default(),
+        ip_address: "127.0.0.1".to_owned(),
+    }
+}
+
 /// Creates the config's `seed_records` through the engine, resource by resource
 /// in declaration order.
 fn seed_records(
@@ -167,11 +177,7 @@ fn seed_records(
     specs: &[&'static Spec],
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    let admin = store.users.keys().next().copied().unwrap_or_default();
-    let who = Who {
-        user_id: admin,
-        ip_address: "127.0.0.1".to_owned(),
-    };
+    let who = seed_admin(store);
     for name in settings.seed_records.keys() {
         if !specs.iter().any(|s| s.table == name && s.creatable()) {
             problems.push(format!(

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 pub use super::spec::MAX_BULK;
 use super::spec::{Record, Spec, Write, ts};
+pub use super::spec::{render, with_param};
 use crate::vendors::zendesk::changelog::{Kind, Op};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::Store;
@@ -20,7 +21,8 @@ pub struct Who {
     pub ip_address: String,
 }
 
-/// Every record of a resource, stored or derived, in id order.
+/// Every record of a JSON-record resource, stored or derived, in id order
+/// (typed resources are read as rows: [`listing::Rows`](super::listing::Rows)).
 pub fn records(spec: &Spec, store: &Store) -> Vec<Record> {
     match spec.derived {
         Some(derive) => derive(store),
@@ -28,7 +30,8 @@ pub fn records(spec: &Spec, store: &Store) -> Vec<Record> {
     }
 }
 
-/// One record by id, or `RecordNotFound`.
+/// One record of a JSON-record resource by id, or `RecordNotFound` (typed
+/// resources: [`listing::find`](super::listing::find)).
 pub fn find(spec: &Spec, store: &Store, id: u64) -> Result<Record, ZendeskError> {
     match spec.derived {
         Some(derive) => derive(store)
@@ -40,32 +43,6 @@ pub fn find(spec: &Spec, store: &Store, id: u64) -> Result<Record, ZendeskError>
             .get(spec.table, id)
             .cloned()
             .ok_or(ZendeskError::RecordNotFound),
-    }
-}
-
-/// A record as the API shows it: with its `url` on `base`.
-pub fn render(spec: &Spec, base: &str, rec: &Record) -> Value {
-    let mut out = rec.clone();
-    if let Some(url) = spec.url {
-        out.insert("url".to_owned(), Value::String(url(base, rec)));
-    } else if let Some(id) = rec.get("id").and_then(Value::as_u64) {
-        let path = match spec.scope {
-            Some(p) => with_param(spec.path, rec.get(p.field).and_then(Value::as_u64)),
-            None => spec.path.to_owned(),
-        };
-        out.insert(
-            "url".to_owned(),
-            Value::String(format!("{base}{path}/{id}.json")),
-        );
-    }
-    Value::Object(out)
-}
-
-/// `path` with its first `{param}` segment replaced by `id`.
-pub fn with_param(path: &str, id: Option<u64>) -> String {
-    match (path.find('{'), path.find('}'), id) {
-        (Some(a), Some(b), Some(id)) if a < b => format!("{}{id}{}", &path[..a], &path[b + 1..]),
-        _ => path.to_owned(),
     }
 }
 

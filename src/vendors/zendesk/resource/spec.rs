@@ -1,7 +1,11 @@
 //! What every resource declaration is made of: the [`Spec`] itself, the write a
-//! `build` function gets, the decoded query string, and the small helpers the
-//! declarations share. The bottom of this folder: it uses only the store below.
+//! `build` function gets, the rows the engine reads ([`Row`], [`Table`]), the
+//! decoded query string, and the small helpers the declarations share. The
+//! bottom of this folder: it uses only the store below.
 
+use std::borrow::Cow;
+
+use bytes::Bytes;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -89,6 +93,89 @@ pub struct Write<'a> {
 /// Builds the record to store from a write, or Zendesk's error for it.
 pub type Build = fn(&Store, &Write<'_>) -> Result<Record, ZendeskError>;
 
+/// One record as the engine's read side sees it: its id, the fields lists sort
+/// and filter on, and its wire form. Stored JSON records are rows; so are the
+/// typed tickets and users.
+pub trait Row: Sync {
+    /// The record's id.
+    fn id(&self) -> u64;
+    /// A field as the API shows it, for sorting and filtering; `None` when absent.
+    fn field(&self, name: &str) -> Option<Cow<'_, Value>>;
+    /// The record as the API shows it, with its `url` on `base`.
+    fn render(&self, spec: &Spec, base: &str) -> Value;
+    /// The stored JSON object, for a declaration's own `select`.
+    fn record(&self) -> Option<&Record> {
+        None
+    }
+    /// `{"<one>": record}` as bytes, for rows that keep their rendered reply
+    /// between reads (showing a ticket is the hottest route); `None` renders
+    /// the reply afresh.
+    fn kept_reply(
+        &self,
+        _scheme: &'static str,
+        _host: &str,
+    ) -> Option<Result<Bytes, serde_json::Error>> {
+        None
+    }
+}
+
+/// Where a resource's rows live when they are not JSON records in [`Records`]
+/// (the typed ticket and user stores): the engine reads them through this.
+///
+/// [`Records`]: crate::vendors::zendesk::store::Records
+pub trait Table: Sync {
+    /// Every row, in id order.
+    fn rows<'s>(&self, store: &'s Store) -> Vec<&'s dyn Row>;
+    /// One row by id.
+    fn get<'s>(&self, store: &'s Store, id: u64) -> Option<&'s dyn Row>;
+    /// How many rows there are.
+    fn count(&self, store: &Store) -> usize;
+}
+
+impl Row for Record {
+    fn id(&self) -> u64 {
+        self.get("id").and_then(Value::as_u64).unwrap_or_default()
+    }
+
+    fn field(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.get(name).map(Cow::Borrowed)
+    }
+
+    fn render(&self, spec: &Spec, base: &str) -> Value {
+        render(spec, base, self)
+    }
+
+    fn record(&self) -> Option<&Record> {
+        Some(self)
+    }
+}
+
+/// A record as the API shows it: with its `url` on `base`.
+pub fn render(spec: &Spec, base: &str, rec: &Record) -> Value {
+    let mut out = rec.clone();
+    if let Some(url) = spec.url {
+        out.insert("url".to_owned(), Value::String(url(base, rec)));
+    } else if let Some(id) = rec.get("id").and_then(Value::as_u64) {
+        let path = match spec.scope {
+            Some(p) => with_param(spec.path, rec.get(p.field).and_then(Value::as_u64)),
+            None => spec.path.to_owned(),
+        };
+        out.insert(
+            "url".to_owned(),
+            Value::String(format!("{base}{path}/{id}.json")),
+        );
+    }
+    Value::Object(out)
+}
+
+/// `path` with its first `{param}` segment replaced by `id`.
+pub fn with_param(path: &str, id: Option<u64>) -> String {
+    match (path.find('{'), path.find('}'), id) {
+        (Some(a), Some(b), Some(id)) if a < b => format!("{}{id}{}", &path[..a], &path[b + 1..]),
+        _ => path.to_owned(),
+    }
+}
+
 /// A list where records live under another record
 /// (`/api/v2/users/{user_id}/group_memberships`).
 #[derive(Debug, Clone, Copy)]
@@ -132,7 +219,8 @@ pub struct Spec {
     /// Query parameters that filter a list by equality on the same-named field
     /// (`filter[x]` filters on field `x`).
     pub filters: &'static [&'static str],
-    /// Filters a list with parameters equality cannot express (date ranges).
+    /// Filters a list with parameters equality cannot express (date ranges);
+    /// applies to stored JSON records.
     pub select: Option<fn(&Record, &Query) -> bool>,
     /// `include=` values it accepts (see [`sideload`]).
     pub side_loads: &'static [&'static str],
@@ -174,6 +262,17 @@ pub struct Spec {
     /// Whether end users may create records, and change their own (Help
     /// Center comments, community posts, votes, subscriptions).
     pub end_user_writes: bool,
+    /// Whether the config may seed records the API only reads (Zendesk's admins
+    /// create them in its interface: satisfaction reasons).
+    pub seeded: bool,
+    /// Where its rows live when not in the store's JSON records: a typed
+    /// store (tickets, users), which keeps its own domain logic for writes.
+    pub rows: Option<&'static dyn Table>,
+    /// The name of a record path's id parameter (`/api/v2/tickets/{ticket_id}`).
+    pub id_param: &'static str,
+    /// The order name cursors carry when a list is in id order (`nice_id` for
+    /// tickets, as captured; `id` elsewhere).
+    pub id_cursor: &'static str,
 }
 
 impl Spec {
@@ -210,12 +309,17 @@ impl Spec {
             url: None,
             envelope: None,
             end_user_writes: false,
+            seeded: false,
+            rows: None,
+            id_param: "id",
+            id_cursor: "id",
         }
     }
 
-    /// Whether records can be created through the API (and so seeded).
+    /// Whether records can be created through the API or seeded (and so seeded
+    /// from the config).
     pub const fn creatable(&self) -> bool {
-        if self.ops.create || self.scope.is_some() {
+        if self.ops.create || self.scope.is_some() || self.seeded {
             return true;
         }
         let mut i = 0;

@@ -1,21 +1,19 @@
 //! How tickets and users meet the declared resources: a ticket's references must
 //! name real records (organization, group, brand, form, custom fields), its
-//! assignee must belong to its group; and the tickets' and users' `show_many`,
-//! `count` and a user's groups.
+//! assignee must belong to its group; and a user's groups.
 
 use crate::vendors::zendesk::accounts::Account;
 use axum::extract::RawQuery;
 use axum::routing::get;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::fields;
 use super::groups::{GROUPS, default_group};
-use super::listing::{self, Query, count_body};
+use super::listing::{self, Query};
 use super::routes::{Reply, Routes, Z, ok};
-use super::{fields, sideload};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
 use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::store::{Store, Ticket};
-use crate::vendors::zendesk::wire::{TicketOut, UserOut};
 
 fn invalid(field: &str, title: &str) -> ZendeskError {
     ZendeskError::invalid(field, format!("{title}: is invalid"), "InvalidValue")
@@ -71,74 +69,10 @@ pub fn check(store: &Store, t: &mut Ticket, assignee_given: bool) -> Result<(), 
 /// The routes of this file.
 pub fn routes(r: Routes) -> Routes {
     r.add(
-        "/api/v2/tickets/show_many",
-        &["GET"],
-        get(tickets_show_many),
-    )
-    .add("/api/v2/tickets/count", &["GET"], get(tickets_count))
-    .add("/api/v2/users/show_many", &["GET"], get(users_show_many))
-    .add("/api/v2/users/count", &["GET"], get(users_count))
-    .add(
         "/api/v2/users/{user_id}/groups",
         &["GET"],
         get(groups_of_user),
     )
-}
-
-async fn tickets_show_many(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
-    let q = Query::parse(q.as_deref());
-    let ids = q.ids("ids")?.ok_or_else(|| {
-        ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned())
-    })?;
-    let store = z.store_read();
-    let found: Vec<Value> = ids
-        .iter()
-        .filter_map(|id| store.tickets.get(id))
-        .filter_map(|t| serde_json::to_value(TicketOut::new(&base, t)).ok())
-        .collect();
-    let mut out =
-        json!({"tickets": found, "next_page": null, "previous_page": null, "count": found.len()});
-    sideload::attach(&store, &base, sideload::TICKETS, "tickets", &q, &mut out);
-    Ok(ok(&out))
-}
-
-async fn users_show_many(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
-    let q = Query::parse(q.as_deref());
-    let ids = q.ids("ids")?;
-    let external: Option<Vec<String>> = q
-        .get("external_ids")
-        .map(|s| s.split(',').map(str::to_owned).collect());
-    if ids.is_none() && external.is_none() {
-        return Err(ZendeskError::BadRequest(
-            "param is missing or the value is empty: ids".to_owned(),
-        ));
-    }
-    let store = z.store_read();
-    let found: Vec<Value> = store
-        .users
-        .values()
-        .filter(|u| {
-            ids.as_ref().is_some_and(|i| i.contains(&u.id))
-                || external
-                    .as_ref()
-                    .is_some_and(|x| u.external_id.as_ref().is_some_and(|e| x.contains(e)))
-        })
-        .filter_map(|u| serde_json::to_value(UserOut::new(&base, u)).ok())
-        .collect();
-    let mut out =
-        json!({"users": found, "next_page": null, "previous_page": null, "count": found.len()});
-    sideload::attach(&store, &base, sideload::USERS, "users", &q, &mut out);
-    Ok(ok(&out))
-}
-
-async fn tickets_count(Account(z): Z) -> Reply {
-    let n = z.store_read().tickets.len();
-    Ok(ok(&count_body(n, z.now())))
-}
-
-async fn users_count(Account(z): Z) -> Reply {
-    let n = z.store_read().users.len();
-    Ok(ok(&count_body(n, z.now())))
 }
 
 async fn groups_of_user(

@@ -39,6 +39,8 @@ pub struct Job {
     pub total: usize,
     pub results: Vec<JobResult>,
     pub completed_at: OffsetDateTime,
+    /// The job's number in the account, from 1 (the order jobs were created).
+    pub seq: u64,
 }
 
 /// The caller of an API request, for audits and comments.
@@ -170,6 +172,16 @@ impl Store {
         self.users.get(&id).ok_or(ZendeskError::RecordNotFound)
     }
 
+    /// Whether the account holds record `id` of `table`: a user, a live
+    /// ticket, or a declared resource's record.
+    pub fn exists(&self, table: &str, id: u64) -> bool {
+        match table {
+            "users" => self.users.contains_key(&id),
+            "tickets" => self.tickets.contains_key(&id),
+            other => self.records.get(other, id).is_some(),
+        }
+    }
+
     /// A live ticket by id.
     pub fn ticket(&self, id: u64) -> Result<&Ticket, ZendeskError> {
         self.tickets.get(&id).ok_or(ZendeskError::RecordNotFound)
@@ -197,6 +209,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> String {
         let id = format!("V3-{}", self.rng.hex(32));
+        let seq = self.jobs.values().map(|j| j.seq).max().unwrap_or(0) + 1;
         self.jobs.insert(
             id.clone(),
             Job {
@@ -205,6 +218,7 @@ impl Store {
                 total,
                 results,
                 completed_at: now,
+                seq,
             },
         );
         id

@@ -183,27 +183,29 @@ impl Ticket {
 ///
 /// A clone starts empty. Writes never edit a stored ticket in place: they edit a
 /// clone and insert it, so a changed ticket never carries a stale reply. The reply
-/// names the host the client called (its links), so it is kept for the first host
-/// only; other hosts are rendered every time.
+/// names the scheme and host the client called (its links), so it is kept for the
+/// first of them only; others are rendered every time.
 #[derive(Default)]
-pub struct RenderedReply(OnceLock<(Box<str>, Bytes)>);
+pub struct RenderedReply(OnceLock<(&'static str, Box<str>, Bytes)>);
 
 impl RenderedReply {
-    /// The reply for `host`: the kept bytes, or those `render` makes (kept when
-    /// nothing is kept yet).
+    /// The reply for `scheme://host`: the kept bytes, or those `render` makes
+    /// (kept when nothing is kept yet).
     pub fn get_or_render<E>(
         &self,
+        scheme: &'static str,
         host: &str,
         render: impl FnOnce() -> Result<Bytes, E>,
     ) -> Result<Bytes, E> {
-        if let Some((kept_host, bytes)) = self.0.get()
+        if let Some((kept_scheme, kept_host, bytes)) = self.0.get()
             && **kept_host == *host
+            && *kept_scheme == scheme
         {
             return Ok(bytes.clone());
         }
         let bytes = render()?;
         // Another reader may have kept its rendering meanwhile: the same bytes.
-        let _ = self.0.set((host.into(), bytes.clone()));
+        let _ = self.0.set((scheme, host.into(), bytes.clone()));
         Ok(bytes)
     }
 }
