@@ -45,6 +45,7 @@ pub mod host;
 pub mod ids;
 pub mod journal;
 pub mod matching;
+pub mod multipart;
 pub mod outbound;
 pub mod payload;
 pub mod proxy;

@@ -39,6 +39,11 @@
 //! - `blip_extensions`: Take Blip's contacts, threads, event tracking, bucket, resources, scheduler, inboxes and limits.
 //! - `blip_properties`: generators of valid Blip envelopes and property tests with them.
 //! - `freshchat`: Freshchat's API and signed webhooks, and fake Mammut (graph API, bot).
+//! - `freshchat_breadth`: Freshchat's agents, uploads, CSAT, account, extracts,
+//!   metrics, outbound WhatsApp, user deletion, rate limits, sites, the legacy
+//!   payload, and Mammut's multichannel bot.
+//! - `freshchat_breadth_props`: random Freshchat API call sequences keep references
+//!   whole and lists in agreement with the state.
 //! - `freshchat_props`: generated Freshchat webhook payloads (signed, round-trip) and
 //!   no 5xx from the Freshchat and Mammut routers.
 //! - `fuzz`: `fakedesk fuzz` against live receivers (the example with planted bugs),
@@ -77,6 +82,8 @@ mod faults;
 mod ferndesk;
 mod flows;
 mod freshchat;
+mod freshchat_breadth;
+mod freshchat_breadth_props;
 mod freshchat_props;
 mod fuzz;
 mod inspector;

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
+use super::settings::PayloadFormat;
 use super::store::{DeliveryRecord, Store};
 use super::webhook::{self, Actor, SigningKey};
 use super::{FreshchatSettings, MAMMUT_CHANNEL_PATH};
@@ -38,6 +39,8 @@ pub struct Freshchat {
     pub(super) store: Mutex<Store>,
     queue: Mutex<Queue>,
     pending: watch::Sender<usize>,
+    /// The request budget, when `rate_limit` is set.
+    pub(super) budget: Mutex<Option<crate::ratelimit::Window>>,
 }
 
 impl Freshchat {
@@ -49,6 +52,12 @@ impl Freshchat {
             store: Mutex::new(Store::seeded(&settings, ctx.config.seed)),
             queue: Mutex::new(Queue::default()),
             pending: watch::Sender::new(0),
+            budget: Mutex::new(
+                settings
+                    .rate_limit
+                    .as_ref()
+                    .map(|r| crate::ratelimit::Window::new(r.limit, r.window_secs)),
+            ),
             settings,
             key,
             ctx,
@@ -111,7 +120,11 @@ impl Freshchat {
                 .into_iter()
                 .filter(|e| self.settings.webhook.events.iter().any(|x| x == e.action))
                 .map(|e| {
-                    let body = Bytes::from(e.payload.to_string());
+                    let payload = match self.settings.webhook.payload_format {
+                        PayloadFormat::Current => e.payload,
+                        PayloadFormat::Legacy2018 => super::legacy::convert(&e.payload),
+                    };
+                    let body = Bytes::from(payload.to_string());
                     let delivery = store.uuid();
                     store.deliveries.push(DeliveryRecord {
                         delivery: delivery.clone(),

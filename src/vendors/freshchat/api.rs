@@ -27,57 +27,31 @@ impl From<FreshchatError> for ControlError {
     }
 }
 
-type F = State<Arc<Freshchat>>;
-type Reply = Result<Response, FreshchatError>;
-
-/// Every route of the REST API, relative to `/v2` (and `/api/v2`).
-pub fn routes() -> Router<Arc<Freshchat>> {
-    Router::new()
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/lookup", get(lookup_user))
-        .route("/users/{id}", get(get_user).put(update_user))
-        .route("/users/{id}/conversations", get(user_conversations))
-        .route("/agents", get(list_agents))
-        .route("/agents/{id}", get(get_agent))
-        .route("/groups", get(list_groups))
-        .route("/groups/{id}", get(get_group))
-        .route("/channels", get(list_channels))
-        .route("/conversations", post(create_conversation))
-        .route("/conversations/fields", get(super::fields::list))
-        .route(
-            "/conversations/{id}",
-            get(get_conversation).put(update_conversation),
-        )
-        .route(
-            "/conversations/{id}/messages",
-            get(list_messages).post(post_message),
-        )
-        .fallback(no_route)
-        .method_not_allowed_fallback(method_not_allowed)
-}
+pub(super) type F = State<Arc<Freshchat>>;
+pub(super) type Reply = Result<Response, FreshchatError>;
 
 /// 404 for a path fake Freshchat does not serve.
 pub async fn no_route() -> axum::response::Response {
     crate::fake::unmatched(FreshchatError::NoRoute)
 }
 
-async fn method_not_allowed() -> axum::response::Response {
+pub(super) async fn method_not_allowed() -> axum::response::Response {
     crate::fake::unmatched(FreshchatError::MethodNotAllowed)
 }
 
-fn query(raw: Option<&str>) -> Vec<(String, String)> {
+pub(super) fn query(raw: Option<&str>) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
         .into_owned()
         .collect()
 }
 
-fn ok<T: serde::Serialize + ?Sized>(body: &T) -> Reply {
+pub(super) fn ok<T: serde::Serialize + ?Sized>(body: &T) -> Reply {
     Ok(json_response(StatusCode::OK, body))
 }
 
 /// A page of `items` under `key`, with `pagination` and `links` (`link` for
 /// messages, REFERENCE 3.6). Filters other than the page stay in the links.
-fn page_of(
+pub(super) fn page_of(
     f: &Freshchat,
     items: Vec<Value>,
     key: &str,
@@ -105,7 +79,7 @@ fn page_of(
     ok(&out)
 }
 
-fn to_values<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Vec<Value> {
+pub(super) fn to_values<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Vec<Value> {
     items
         .into_iter()
         .filter_map(|i| serde_json::to_value(i).ok())
@@ -114,16 +88,24 @@ fn to_values<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Vec<Val
 
 // ---- users --------------------------------------------------------------------
 
-/// `GET /v2/users`, filtered by `email`, `phone` or `reference_id` when given.
-async fn list_users(State(f): F, uri: OriginalUri, RawQuery(raw): RawQuery) -> Reply {
+/// `GET /v2/users`, filtered by `email`, `phone` (`phone_no`), `reference_id`,
+/// `site_id` and the `created_*`/`updated_*` window when given.
+pub(super) async fn list_users(State(f): F, uri: OriginalUri, RawQuery(raw): RawQuery) -> Reply {
     let q = query(raw.as_deref());
     let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let users = {
         let store = f.store();
         to_values(store.users.iter().filter(|u| {
             get("email").is_none_or(|e| u.email.as_deref() == Some(e))
-                && get("phone").is_none_or(|p| u.phone.as_deref() == Some(p))
+                && get("phone")
+                    .or(get("phone_no"))
+                    .is_none_or(|p| u.phone.as_deref() == Some(p))
                 && get("reference_id").is_none_or(|r| u.reference_id.as_deref() == Some(r))
+                && get("site_id").is_none_or(|s| u.site_id.as_deref() == Some(s))
+                && get("created_from").is_none_or(|t| u.created_time.as_str() >= t)
+                && get("created_to").is_none_or(|t| u.created_time.as_str() <= t)
+                && get("updated_from").is_none_or(|t| u.updated_time.as_str() >= t)
+                && get("updated_to").is_none_or(|t| u.updated_time.as_str() <= t)
         }))
     };
     page_of(&f, users, "users", &q, uri.path())
@@ -131,41 +113,81 @@ async fn list_users(State(f): F, uri: OriginalUri, RawQuery(raw): RawQuery) -> R
 
 /// `POST /v2/users`.
 // Vendor quirk: 200 rather than 201 is UNVERIFIED; clients accept both.
-async fn create_user(State(f): F, FreshchatJson(body): FreshchatJson) -> Reply {
+pub(super) async fn create_user(State(f): F, FreshchatJson(body): FreshchatJson) -> Reply {
     let now = f.now();
     let user = f.store().create_user(&body, now)?;
     ok(&user)
 }
 
+/// `POST /v2/users/fetch`: `{"ids": [...]}`, at most 100 (\[SCHEMA\] `userIds`,
+/// \[3P\] max 100); `{"users": [...]}` with those that exist.
+pub(super) async fn fetch_users(State(f): F, FreshchatJson(body): FreshchatJson) -> Reply {
+    let ids: Option<Vec<&str>> = body
+        .get("ids")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().map(Value::as_str).collect());
+    let ids =
+        ids.ok_or_else(|| FreshchatError::Invalid("ids must be an array of user ids".to_owned()))?;
+    if ids.len() > 100 {
+        return Err(FreshchatError::Invalid(
+            "ids must hold at most 100 user ids".to_owned(),
+        ));
+    }
+    let store = f.store();
+    let users = to_values(store.users.iter().filter(|u| ids.contains(&u.id.as_str())));
+    ok(&json!({"users": users}))
+}
+
 /// `GET /v2/users/lookup?reference_id=...` (404 when absent).
-async fn lookup_user(State(f): F, RawQuery(raw): RawQuery) -> Reply {
+pub(super) async fn lookup_user(State(f): F, RawQuery(raw): RawQuery) -> Reply {
     let q = query(raw.as_deref());
     let Some((_, r)) = q.iter().find(|(k, _)| k == "reference_id") else {
         return Err(FreshchatError::BadRequest(
             "reference_id is required".to_owned(),
         ));
     };
+    let site = q
+        .iter()
+        .find(|(k, _)| k == "site_id")
+        .map(|(_, v)| v.as_str());
     let store = f.store();
     let user = store
         .users
         .iter()
-        .find(|u| u.reference_id.as_deref() == Some(r.as_str()))
+        .find(|u| {
+            u.reference_id.as_deref() == Some(r.as_str())
+                && site.is_none_or(|s| u.site_id.as_deref() == Some(s))
+        })
         .ok_or(FreshchatError::NotFound("USER"))?;
     ok(user)
 }
 
-async fn get_user(State(f): F, IdPath(id): IdPath) -> Reply {
+pub(super) async fn get_user(State(f): F, IdPath(id): IdPath) -> Reply {
     ok(f.store().user(&id)?)
 }
 
-async fn update_user(State(f): F, IdPath(id): IdPath, FreshchatJson(body): FreshchatJson) -> Reply {
+pub(super) async fn update_user(
+    State(f): F,
+    IdPath(id): IdPath,
+    FreshchatJson(body): FreshchatJson,
+) -> Reply {
     let now = f.now();
     let user = f.store().update_user(&id, &body, now)?;
     ok(&user)
 }
 
+/// `DELETE /v2/users/{id}` (GDPR): the user and their conversations go; 202 as
+/// the agent deletion answers (UNKNOWN for users).
+pub(super) async fn delete_user(State(f): F, IdPath(id): IdPath) -> Reply {
+    f.store().delete_user(&id)?;
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &json!({"code": 202, "status": "ACCEPTED", "message": "User deletion request accepted"}),
+    ))
+}
+
 /// `GET /v2/users/{id}/conversations`: `{"conversations": [{id, status}]}`.
-async fn user_conversations(State(f): F, IdPath(id): IdPath) -> Reply {
+pub(super) async fn user_conversations(State(f): F, IdPath(id): IdPath) -> Reply {
     let store = f.store();
     store.user(&id)?;
     let list: Vec<Value> = store
@@ -179,42 +201,13 @@ async fn user_conversations(State(f): F, IdPath(id): IdPath) -> Reply {
 
 // ---- agents, groups, channels ---------------------------------------------------
 
-async fn list_agents(State(f): F, uri: OriginalUri, RawQuery(raw): RawQuery) -> Reply {
-    let q = query(raw.as_deref());
-    let agents = to_values(f.store().agents.iter());
-    page_of(&f, agents, "agents", &q, uri.path())
-}
-
-async fn get_agent(State(f): F, IdPath(id): IdPath) -> Reply {
+pub(super) async fn get_agent(State(f): F, IdPath(id): IdPath) -> Reply {
     ok(f.store().agent(&id)?)
-}
-
-/// `GET /v2/groups`, optionally `?name=` (exact, case-insensitive).
-async fn list_groups(State(f): F, uri: OriginalUri, RawQuery(raw): RawQuery) -> Reply {
-    let q = query(raw.as_deref());
-    let name = q.iter().find(|(k, _)| k == "name").map(|(_, v)| v.clone());
-    let groups = to_values(
-        f.store()
-            .groups
-            .iter()
-            .filter(|g| name.as_ref().is_none_or(|n| g.name.eq_ignore_ascii_case(n))),
-    );
-    page_of(&f, groups, "groups", &q, uri.path())
-}
-
-async fn get_group(State(f): F, IdPath(id): IdPath) -> Reply {
-    ok(f.store().group(&id)?)
-}
-
-async fn list_channels(State(f): F, uri: OriginalUri, RawQuery(raw): RawQuery) -> Reply {
-    let q = query(raw.as_deref());
-    let channels = to_values(f.store().channels.iter());
-    page_of(&f, channels, "channels", &q, uri.path())
 }
 
 // ---- conversations and messages -------------------------------------------------
 
-fn base_url(headers: &axum::http::HeaderMap) -> String {
+pub(super) fn base_url(headers: &axum::http::HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -225,7 +218,7 @@ fn base_url(headers: &axum::http::HeaderMap) -> String {
 /// `POST /v2/conversations` (REFERENCE 3.5): the conversation, with
 /// `conversation_id` and `freshchat_conversation_id`.
 // Vendor quirk: 200 rather than 201 is UNVERIFIED.
-async fn create_conversation(
+pub(super) async fn create_conversation(
     State(f): F,
     headers: axum::http::HeaderMap,
     FreshchatJson(body): FreshchatJson,
@@ -242,7 +235,7 @@ async fn create_conversation(
     ok(&view)
 }
 
-async fn get_conversation(
+pub(super) async fn get_conversation(
     State(f): F,
     headers: axum::http::HeaderMap,
     IdPath(id): IdPath,
@@ -251,7 +244,7 @@ async fn get_conversation(
 }
 
 /// `PUT /v2/conversations/{id}`: status, assignment, properties.
-async fn update_conversation(
+pub(super) async fn update_conversation(
     State(f): F,
     headers: axum::http::HeaderMap,
     IdPath(id): IdPath,
@@ -270,7 +263,7 @@ async fn update_conversation(
 
 /// `GET /v2/conversations/{id}/messages`: newest first [UNVERIFIED], paged;
 /// `from_time` keeps messages created at or after it.
-async fn list_messages(
+pub(super) async fn list_messages(
     State(f): F,
     uri: OriginalUri,
     IdPath(id): IdPath,
@@ -295,7 +288,7 @@ async fn list_messages(
 }
 
 /// `POST /v2/conversations/{id}/messages` (REFERENCE 3.6): the message.
-async fn post_message(
+pub(super) async fn post_message(
     State(f): F,
     IdPath(id): IdPath,
     FreshchatJson(body): FreshchatJson,

@@ -6,6 +6,8 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::error::FreshchatError;
+use super::settings::SiteIdTransport;
+use super::store::Activity;
 use super::store::{Conversation, Event, STATUSES, Store, not_found};
 use super::webhook::{self, Actor, Assignment};
 use super::wire::{self, Message, opt_str};
@@ -89,7 +91,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<usize, FreshchatError> {
         let user_id = customer_of(body)?;
-        self.user(&user_id)?;
+        let site_id = self.user(&user_id)?.site_id.clone();
         let channel_id = self.channel_of(body)?;
         let messages = messages_of(body)?;
         let properties = properties_of(body)?;
@@ -106,6 +108,8 @@ impl Store {
             properties,
             created_time: t.clone(),
             updated_time: t,
+            site_id,
+            site_id_transport: self.site_id_transport,
             interaction: self.ids.range(100_000_000_000_000, 999_999_999_999_999),
             messages: Vec::new(),
         };
@@ -159,7 +163,8 @@ impl Store {
         body: &Map<String, Value>,
         c: &Conversation,
     ) -> Result<MessageInput, FreshchatError> {
-        let parts = wire::check_parts(body.get("message_parts"))?;
+        let mut parts = wire::check_parts(body.get("message_parts"))?;
+        self.resolve_attachments(&mut parts)?;
         let (actor_type, actor_id) = self.author_of(body, c)?;
         let message_type = opt_str(body, "message_type")?.unwrap_or_else(|| "normal".to_owned());
         if !matches!(message_type.as_str(), "normal" | "private") {
@@ -250,6 +255,10 @@ impl Store {
             message_source: "API".to_owned(),
             meta_data: m.meta_data,
             in_reply_to: m.in_reply_to,
+            site_id: c
+                .site_id
+                .clone()
+                .filter(|_| c.site_id_transport == SiteIdTransport::Field),
         };
         c.messages.push(message.clone());
         c.updated_time = t.clone();
@@ -282,6 +291,19 @@ impl Store {
         let c = &mut self.conversations[i];
         c.status = status.to_owned();
         c.updated_time = t.clone();
+        let kind = if status == "resolved" {
+            "resolved"
+        } else {
+            "reopened"
+        };
+        let record = Activity {
+            kind,
+            conversation_id: c.conversation_id.clone(),
+            target: actor.actor_id.clone(),
+            time: t.clone(),
+        };
+        self.activity.push(record);
+        let c = &mut self.conversations[i];
         let view = c.event_view();
         let interaction = c.interaction_id(now);
         let (action, data) = match status {
@@ -380,6 +402,23 @@ impl Store {
     /// Assigns conversation `i` to `agent` and/or `group` where they change it:
     /// one `conversation_assignment` event; a new agent makes it `assigned`.
     /// Returns whether the agent changed.
+    fn record_assignment(&mut self, i: usize, agent: bool, group: bool, a: &Assignment, t: &str) {
+        let cid = &self.conversations[i].conversation_id;
+        for (changed, kind, target) in [
+            (agent, "agent_assigned", &a.to_agent_id),
+            (group, "group_assigned", &a.to_group_id),
+        ] {
+            if changed {
+                self.activity.push(Activity {
+                    kind,
+                    conversation_id: cid.clone(),
+                    target: target.clone(),
+                    time: t.to_owned(),
+                });
+            }
+        }
+    }
+
     fn assign(
         &mut self,
         i: usize,
@@ -416,6 +455,7 @@ impl Store {
         let view = c.event_view();
         let interaction = c.interaction_id(now);
         let t = iso_millis(now);
+        self.record_assignment(i, changed_agent, changed_group, &a, &t);
         self.events.push(Event {
             action: "conversation_assignment",
             payload: webhook::envelope(

@@ -40,6 +40,16 @@ pub enum FreshchatError {
     /// 413: the body is larger than the fake accepts.
     #[error("request body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// 400 `INVALID_VALUE`: a value Freshchat refuses (its documented 400 status,
+    /// freshchat-mammut-more 10.2), the reason in `message`.
+    #[error("invalid value: {0}")]
+    Invalid(String),
+    /// 409 `CONFLICT` (UNVERIFIED body; the status is what clients handle).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 429 `TOO_MANY_REQUESTS` (UNVERIFIED body, freshchat-mammut-more 10.1).
+    #[error("rate limit exceeded")]
+    TooManyRequests,
 }
 
 impl FreshchatError {
@@ -80,6 +90,13 @@ impl FreshchatError {
                 "The page does not exist in the search result".to_owned(),
             ),
             Self::BadRequest(why) => (StatusCode::BAD_REQUEST, "BAD_REQUEST", why.clone()),
+            Self::Invalid(why) => (StatusCode::BAD_REQUEST, "INVALID_VALUE", why.clone()),
+            Self::Conflict(why) => (StatusCode::CONFLICT, "CONFLICT", why.clone()),
+            Self::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "TOO_MANY_REQUESTS",
+                "Rate limit exceeded".to_owned(),
+            ),
             Self::PayloadTooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "PAYLOAD_TOO_LARGE",
@@ -99,6 +116,8 @@ fn not_found_status(what: &str) -> &'static str {
         "CONVERSATION" => "CONVERSATION_NOT_FOUND",
         "GROUP" => "GROUP_NOT_FOUND",
         "CHANNEL" => "CHANNEL_NOT_FOUND",
+        "REPORT" => "REPORT_NOT_FOUND",
+        "FILE" => "FILE_NOT_FOUND",
         _ => "NOT_FOUND",
     }
 }

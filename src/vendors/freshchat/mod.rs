@@ -8,14 +8,24 @@
 //! account sends the queue in order, with [`webhook::FreshchatRetry`].
 
 pub mod account;
+pub mod account_api;
+pub mod agents_api;
 pub mod api;
 pub mod conversation;
+pub mod csat;
 pub mod error;
 pub mod fields;
 pub mod for_mammut;
 pub mod fuzz;
+pub mod legacy;
+pub mod metrics;
+pub mod outbound;
+pub mod records;
+pub mod reports;
+pub mod routes;
 pub mod settings;
 pub mod store;
+pub mod uploads;
 pub mod webhook;
 pub mod wire;
 
@@ -126,8 +136,9 @@ impl Vendor for Freshchat {
 
     fn router(self: Arc<Self>) -> Router {
         Router::new()
-            .nest("/v2", api::routes())
-            .nest("/api/v2", api::routes())
+            .nest("/v2", routes::routes())
+            .nest("/api/v2", routes::routes())
+            .merge(routes::public())
             .fallback(api::no_route)
             .with_state(self.clone())
             .layer(axum::middleware::from_fn_with_state(self, gate))
@@ -144,6 +155,11 @@ impl Vendor for Freshchat {
             "conversations": store.conversations,
             "webhook": {"url": store.webhook_url, "enabled": store.webhook_enabled},
             "deliveries": store.deliveries,
+            "uploads": store.uploads,
+            "csat": store.csat,
+            "reports": store.reports,
+            "outbound_messages": store.outbound,
+            "activity": store.activity,
         })
     }
 
@@ -172,32 +188,15 @@ impl Vendor for Freshchat {
 
     fn implemented(&self) -> Vec<(String, String)> {
         // The REST API is served under `/v2` and `/api/v2`.
-        let api = [
-            ("GET", "/users"),
-            ("POST", "/users"),
-            ("GET", "/users/lookup"),
-            ("GET", "/users/{id}"),
-            ("PUT", "/users/{id}"),
-            ("GET", "/users/{id}/conversations"),
-            ("GET", "/agents"),
-            ("GET", "/agents/{id}"),
-            ("GET", "/groups"),
-            ("GET", "/groups/{id}"),
-            ("GET", "/channels"),
-            ("POST", "/conversations"),
-            ("GET", "/conversations/fields"),
-            ("GET", "/conversations/{id}"),
-            ("PUT", "/conversations/{id}"),
-            ("GET", "/conversations/{id}/messages"),
-            ("POST", "/conversations/{id}/messages"),
-        ];
-        ["/v2", "/api/v2"]
+        let api = ["/v2", "/api/v2"].iter().flat_map(|prefix| {
+            routes::OPERATIONS
+                .iter()
+                .map(move |(m, p)| (m.to_uppercase(), format!("{prefix}{p}")))
+        });
+        let public = routes::PUBLIC
             .iter()
-            .flat_map(|prefix| {
-                api.iter()
-                    .map(move |(m, p)| ((*m).to_owned(), format!("{prefix}{p}")))
-            })
-            .collect()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()));
+        api.chain(public).collect()
     }
 
     fn credentials(&self) -> Vec<Credential> {
@@ -247,8 +246,13 @@ impl Vendor for Freshchat {
     }
 }
 
-/// The API token: `Authorization: Bearer <token>` (\[DOC\]), else 401.
+/// The API token: `Authorization: Bearer <token>` (\[DOC\]), else 401; then the
+/// account's request budget, when one is set (429 with `Retry-After` and
+/// `X-RateLimit-*`, UNVERIFIED names). Uploaded files and extracts need no token.
 async fn gate(State(f): State<Arc<Freshchat>>, req: Request, next: Next) -> Response {
+    if routes::is_public(req.uri().path()) {
+        return next.run(req).await;
+    }
     let ok = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -257,11 +261,38 @@ async fn gate(State(f): State<Arc<Freshchat>>, req: Request, next: Next) -> Resp
         .is_some_and(|(scheme, token)| {
             scheme.eq_ignore_ascii_case("bearer") && token.trim() == f.settings.api_token
         });
-    if ok {
+    if !ok {
+        return FreshchatError::Unauthorized.into_response();
+    }
+    let decision = f
+        .budget
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_mut()
+        .map(|w| w.hit(f.now()));
+    let Some(d) = decision else {
+        return next.run(req).await;
+    };
+    let mut res = if d.allowed {
         next.run(req).await
     } else {
-        FreshchatError::Unauthorized.into_response()
+        FreshchatError::TooManyRequests.into_response()
+    };
+    let h = res.headers_mut();
+    for (name, value) in [
+        ("x-ratelimit-limit", d.limit),
+        ("x-ratelimit-remaining", d.remaining),
+        ("x-ratelimit-reset", d.reset_secs),
+    ] {
+        h.insert(name, axum::http::HeaderValue::from(value));
     }
+    if !d.allowed {
+        h.insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from(d.reset_secs),
+        );
+    }
+    res
 }
 
 #[cfg(test)]

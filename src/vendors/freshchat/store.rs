@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::FreshchatSettings;
 use super::error::FreshchatError;
+use super::settings::{NamedSeed, SiteIdTransport};
 use super::wire::{self, Agent, Channel, Group, Message, User, opt_str};
 use crate::clock::iso_millis;
 use crate::ids::{IdGen, Sequence};
@@ -46,6 +47,12 @@ pub struct Conversation {
     pub created_time: String,
     /// ISO-8601 with milliseconds.
     pub updated_time: String,
+    /// The site (multi-site) of the customer, if the account has sites.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
+    /// Where `site_id` shows.
+    #[serde(skip)]
+    pub site_id_transport: SiteIdTransport,
     /// The first half of every `interaction_id` of the conversation.
     #[serde(skip)]
     pub interaction: u64,
@@ -78,7 +85,20 @@ impl Conversation {
             v["assigned_agent_id"] = json!(a);
             v["agents"] = json!([{"id": a}]);
         }
+        self.show_site(&mut v);
         v
+    }
+
+    /// Adds the site to a view of the conversation, where the transport says.
+    fn show_site(&self, v: &mut Value) {
+        let Some(site) = &self.site_id else {
+            return;
+        };
+        match self.site_id_transport {
+            SiteIdTransport::Field => v["site_id"] = json!(site),
+            SiteIdTransport::ConversationProperty => v["properties"]["site_id"] = json!(site),
+            SiteIdTransport::UserProperty | SiteIdTransport::None => {}
+        }
     }
 
     /// The conversation as webhook events show it (REFERENCE 3.8 samples).
@@ -98,6 +118,7 @@ impl Conversation {
         if let Some(a) = &self.assigned_agent_id {
             v["assigned_agent_id"] = json!(a);
         }
+        self.show_site(&mut v);
         v
     }
 
@@ -156,6 +177,34 @@ pub struct Store {
     pub webhook_url: Option<String>,
     /// Whether webhooks are sent at all.
     pub webhook_enabled: bool,
+    /// Custom agent statuses (`GET /agents/status`).
+    pub statuses: Vec<NamedSeed>,
+    /// Files and images uploaded, oldest first.
+    pub uploads: Vec<super::records::Upload>,
+    /// CSAT ratings given through the API.
+    pub csat: Vec<super::records::Csat>,
+    /// Extract jobs (`POST /reports/raw`).
+    pub reports: Vec<super::records::ReportJob>,
+    /// Outbound WhatsApp messages.
+    pub outbound: Vec<super::records::OutboundMessage>,
+    /// What happened to conversations (assignments, resolutions, reopens), for
+    /// extracts and metrics.
+    pub activity: Vec<Activity>,
+    /// Where `site_id` shows.
+    pub site_id_transport: SiteIdTransport,
+}
+
+/// One change of a conversation, as extracts and metrics count them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Activity {
+    /// `agent_assigned`, `group_assigned`, `resolved` or `reopened`.
+    pub kind: &'static str,
+    /// The conversation.
+    pub conversation_id: String,
+    /// The agent or group assigned, or who resolved or reopened.
+    pub target: String,
+    /// ISO-8601 with milliseconds.
+    pub time: String,
 }
 
 /// The time seeded objects were created (stable across runs).
@@ -173,7 +222,10 @@ impl Store {
     /// The seeded account of `settings`.
     pub fn seeded(s: &FreshchatSettings, seed: u64) -> Self {
         let t = SEEDED_TIME.to_owned();
-        let users = seeded_users(s, &t);
+        let mut users = seeded_users(s, &t);
+        for u in &mut users {
+            site_property(u, s.site_id_transport);
+        }
         let agents = seeded_agents(s);
         let groups = s
             .groups
@@ -183,7 +235,6 @@ impl Store {
                 name: g.name.clone(),
                 description: g.description.clone(),
                 routing_type: "INTELLIASSIGN".to_owned(),
-                agents: g.agents.clone(),
             })
             .collect();
         let channels = s
@@ -213,6 +264,13 @@ impl Store {
             deliveries: Vec::new(),
             webhook_url: s.webhook.url.clone(),
             webhook_enabled: s.webhook.enabled,
+            statuses: s.agent_statuses.clone(),
+            uploads: Vec::new(),
+            csat: Vec::new(),
+            reports: Vec::new(),
+            outbound: Vec::new(),
+            activity: Vec::new(),
+            site_id_transport: s.site_id_transport,
         }
     }
 
@@ -288,8 +346,10 @@ impl Store {
             reference_id: None,
             properties: Vec::new(),
             social_profiles: Vec::new(),
+            site_id: opt_str(body, "site_id")?,
         };
         apply_user(&mut u, body)?;
+        site_property(&mut u, self.site_id_transport);
         self.users.push(u.clone());
         Ok(u)
     }
@@ -312,6 +372,25 @@ impl Store {
     }
 }
 
+impl Store {
+    /// `DELETE /v2/users/{id}`: the user, their conversations and those
+    /// conversations' ratings and activity go.
+    pub fn delete_user(&mut self, id: &str) -> Result<(), FreshchatError> {
+        self.user(id)?;
+        self.users.retain(|u| u.id != id);
+        let gone: Vec<String> = self
+            .conversations
+            .iter()
+            .filter(|c| c.user_id == id)
+            .map(|c| c.conversation_id.clone())
+            .collect();
+        self.conversations.retain(|c| c.user_id != id);
+        self.csat.retain(|r| !gone.contains(&r.conversation_id));
+        self.activity.retain(|a| !gone.contains(&a.conversation_id));
+        Ok(())
+    }
+}
+
 /// The customers of `settings`, created at the seeded time `t`.
 fn seeded_users(s: &FreshchatSettings, t: &str) -> Vec<User> {
     s.users
@@ -328,6 +407,7 @@ fn seeded_users(s: &FreshchatSettings, t: &str) -> Vec<User> {
             reference_id: u.reference_id.clone(),
             properties: u.properties.clone(),
             social_profiles: Vec::new(),
+            site_id: u.site_id.clone(),
         })
         .collect()
 }
@@ -354,8 +434,26 @@ fn seeded_agents(s: &FreshchatSettings) -> Vec<Agent> {
             locale: "en".to_owned(),
             timezone: "UTC".to_owned(),
             social_profiles: Vec::new(),
+            role_id: super::records::role_of_seed(s, &a.id).to_owned(),
+            role_name: super::records::role_name(super::records::role_of_seed(s, &a.id)).to_owned(),
+            phone: None,
+            biography: None,
+            agent_status: None,
+            login_status: true,
+            created_time: SEEDED_TIME.to_owned(),
         })
         .collect()
+}
+
+/// Under the `user_property` transport, the user's site as a `site_id` property.
+fn site_property(u: &mut User, transport: SiteIdTransport) {
+    if let (SiteIdTransport::UserProperty, Some(site)) = (transport, &u.site_id) {
+        u.properties.retain(|p| p.name != "site_id");
+        u.properties.push(wire::Property {
+            name: "site_id".to_owned(),
+            value: site.clone(),
+        });
+    }
 }
 
 fn apply_user(u: &mut User, body: &Map<String, Value>) -> Result<(), FreshchatError> {

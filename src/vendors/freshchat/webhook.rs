@@ -59,7 +59,7 @@ pub fn envelope(action: &str, actor: &Actor, action_time: &str, data: Value) -> 
 
 /// `data` of `message_create` (\[DOC\] 2022 sample, plus `message_type`).
 pub fn message_data(m: &Message) -> Value {
-    json!({"message": {
+    let mut v = json!({"message": {
         "message_parts": m.message_parts,
         "app_id": m.app_id,
         "actor_id": m.actor_id,
@@ -73,7 +73,11 @@ pub fn message_data(m: &Message) -> Value {
         "user_id": m.user_id,
         "restrictResponse": false,
         "botsPrivateNote": false,
-    }})
+    }});
+    if let Some(site) = &m.site_id {
+        v["message"]["site_id"] = json!(site);
+    }
+    v
 }
 
 /// `data` of `conversation_resolution`.

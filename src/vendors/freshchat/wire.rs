@@ -48,6 +48,10 @@ pub struct User {
     pub properties: Vec<Property>,
     /// `[{type, id}]`.
     pub social_profiles: Vec<Value>,
+    /// The site (multi-site `siteId`) the customer belongs to: the same
+    /// `reference_id` on two sites is two users (\[DOC\] web-sdk "Multiple Sites").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
 }
 
 /// An agent (schema `agent`); the bot is one.
@@ -77,6 +81,22 @@ pub struct Agent {
     pub timezone: String,
     /// `[{type, id}]`.
     pub social_profiles: Vec<Value>,
+    /// The role (`GET /roles`).
+    pub role_id: String,
+    /// The role's name (\[3P\] live-inferred).
+    pub role_name: String,
+    /// Phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Biography.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biography: Option<String>,
+    /// A custom status `{id, name}` (`GET /agents/status`), or null.
+    pub agent_status: Option<Value>,
+    /// Whether the agent is logged in (\[3P\] live-inferred).
+    pub login_status: bool,
+    /// ISO-8601 with milliseconds (\[3P\] required in live data).
+    pub created_time: String,
 }
 
 /// A group of agents (schema `group`).
@@ -90,8 +110,6 @@ pub struct Group {
     pub description: String,
     /// `OCR`, `INTELLIASSIGN` or `DISABLED`.
     pub routing_type: String,
-    /// Agent ids.
-    pub agents: Vec<String>,
 }
 
 /// A channel, called a topic in the product (schema `channel`).
@@ -152,6 +170,9 @@ pub struct Message {
     /// The message this one answers, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<Value>,
+    /// The conversation's site, under the `field` transport.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
 }
 
 /// The part types a message may carry (schema `message_part`).

@@ -6,23 +6,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::routing::post;
 use bytes::Bytes;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::account::Mammut;
-use super::error::{ChannelError, MammutError};
+use super::error::{ChannelError, MammutError, Reply, ok};
 use super::store::{Decision, FreshchatLink, Received, Thought};
-use super::wire;
 use crate::clock::iso_seconds;
 use crate::outbound::{NoRetry, Outcome, Outgoing};
 use crate::vendors::freshchat::for_mammut::{self as freshchat, PUBLIC_KEY_PEER};
 
 type M = State<Arc<Mammut>>;
-type Reply = Result<Response, MammutError>;
 
 /// Every route: the Freshchat channel (and the guide's `/channels/sms/`), and the
 /// graph paths, parsed by hand because their segments hold colons.
@@ -32,92 +29,11 @@ pub fn routes() -> Router<Arc<Mammut>> {
         .route("/channels/freshchat", post(channel))
         .route("/channels/sms/", post(channel))
         .method_not_allowed_fallback(method_not_allowed)
-        .fallback(graph)
+        .fallback(super::graph_api::graph)
 }
 
 async fn method_not_allowed() -> axum::response::Response {
     crate::fake::unmatched(MammutError::MethodNotAllowed)
-}
-
-fn ok(body: &Value) -> Reply {
-    Ok(crate::fake::json_reply(
-        StatusCode::OK,
-        "application/json",
-        body,
-    ))
-}
-
-/// A graph path: `/app:{app}/graph/user` or `/app:{app}/graph/user:{id}`.
-#[derive(Debug, PartialEq, Eq)]
-enum GraphPath {
-    Users,
-    User(u64),
-}
-
-fn graph_path(app: &str, path: &str) -> Result<GraphPath, MammutError> {
-    let nope = || MammutError::NotFound(format!("no such endpoint: {path}"));
-    let rest = path
-        .strip_prefix("/app:")
-        .and_then(|r| r.strip_prefix(app))
-        .and_then(|r| r.strip_prefix("/graph/user"))
-        .ok_or_else(nope)?;
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    if rest.is_empty() {
-        return Ok(GraphPath::Users);
-    }
-    let id = rest.strip_prefix(':').ok_or_else(nope)?;
-    id.parse()
-        .map(GraphPath::User)
-        .map_err(|_| MammutError::BadRequest(format!("`{id}` is not a vertex id (an integer)")))
-}
-
-async fn graph(State(m): M, method: Method, uri: Uri, RawQuery(q): RawQuery, body: Bytes) -> Reply {
-    match (graph_path(&m.settings().app, uri.path())?, method) {
-        (GraphPath::Users, Method::POST) => create_user(&m, &body),
-        (GraphPath::User(id), Method::POST) => update_user(&m, id, q.as_deref()),
-        (GraphPath::User(id), Method::GET) => read_user(&m, id),
-        _ => Err(MammutError::MethodNotAllowed),
-    }
-}
-
-/// `POST /app:mammut-1/graph/user` (REFERENCE 4.2): 200 with a TaskResult.
-fn create_user(m: &Mammut, body: &[u8]) -> Reply {
-    let body: Map<String, Value> = match serde_json::from_slice(body) {
-        Ok(Value::Object(o)) => o,
-        Ok(_) => {
-            return Err(MammutError::BadRequest(
-                "the body must be a JSON object".to_owned(),
-            ));
-        }
-        Err(e) => {
-            return Err(MammutError::BadRequest(format!(
-                "the body is not valid JSON: {e}"
-            )));
-        }
-    };
-    let id = m.store().create_user(body)?;
-    ok(&wire::task_result(id))
-}
-
-/// `POST /app:mammut-1/graph/user:{id}?freshchat-actor-id=...` (REFERENCE 4.3):
-/// the query's properties are set; the body is ignored, as the plugin's empty one is.
-fn update_user(m: &Mammut, id: u64, q: Option<&str>) -> Reply {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), wire::unquote(&v).to_owned()))
-        .collect();
-    m.store().update_user(id, pairs)?;
-    ok(&wire::task_result(id))
-}
-
-/// `GET /app:mammut-1/graph/user:{id}`: the vertex and its properties.
-fn read_user(m: &Mammut, id: u64) -> Reply {
-    let store = m.store();
-    let u = store
-        .users
-        .iter()
-        .find(|u| u.id == id)
-        .ok_or_else(|| MammutError::NotFound(format!("user:{id} does not exist")))?;
-    ok(&wire::user_read(u.id, &u.properties))
 }
 
 // ---- the Freshchat channel ---------------------------------------------------------
@@ -224,22 +140,28 @@ async fn channel(State(m): M, headers: HeaderMap, body: Bytes) -> Reply {
             .map(str::to_owned)
     };
     let conversation_id = field("conversation_id");
-    let record = |outcome: String| {
+    let record_at = |outcome: String, site: Option<String>| {
         m.store().received.push(Received {
             action: action.clone(),
             conversation_id: conversation_id.clone(),
+            site,
             outcome,
         });
     };
-    let decision = store_decide(&m, &payload);
+    let record = |outcome: String| record_at(outcome, None);
     let (Some(app_id), Some(cid)) = (field("app_id"), conversation_id.clone()) else {
-        record(ignored(&decision));
+        record(ignored(&store_decide(&m, &payload, None)));
         return ok(&json!({"status": "Success"}));
     };
     let bot = m.store().bot_for(&app_id);
     let Some((bot_id, link)) = bot else {
         record("ignored: no bot serves this Freshchat APP ID".to_owned());
         return ok(&json!({"status": "Success"}));
+    };
+    let decision = store_decide(&m, &payload, link.site_ids.as_deref());
+    let site = match &decision {
+        Decision::Answer { site, .. } | Decision::Learn { site, .. } => site.clone(),
+        Decision::Ignore(_) => None,
     };
     let user_id = field("user_id");
     let outcome = match decision {
@@ -250,17 +172,36 @@ async fn channel(State(m): M, headers: HeaderMap, body: Bytes) -> Reply {
                 Err(e) => format!("answer failed: {e}"),
             }
         }
-        Decision::Learn { site, text } => {
-            learn(&m, bot_id, &link, &cid, user_id.as_deref(), site, text).await
+        Decision::Learn { site: at, text } => {
+            learn(&m, bot_id, &link, &cid, user_id.as_deref(), at, text).await
         }
     };
-    record(outcome);
+    record_at(outcome, site);
     ok(&json!({"status": "Success"}))
 }
 
-fn store_decide(m: &Mammut, payload: &Value) -> Decision {
+/// The bot's decision; a bot told its site ids recognises only those sites.
+fn store_decide(m: &Mammut, payload: &Value, told: Option<&[String]>) -> Decision {
     let s = m.settings();
-    super::store::decide(payload, &s.sites, &s.knowledge)
+    let sites: Vec<_> = s
+        .sites
+        .iter()
+        .filter(|site| {
+            site.site_id
+                .as_ref()
+                .is_none_or(|id| told.is_none_or(|t| t.contains(id)))
+        })
+        .cloned()
+        .collect();
+    // What supervisors taught by resolving issues comes after the configured
+    // knowledge.
+    let knowledge: Vec<_> = s
+        .knowledge
+        .iter()
+        .cloned()
+        .chain(m.store().learned.iter().cloned())
+        .collect();
+    super::store::decide(payload, &sites, &knowledge)
 }
 
 fn ignored(d: &Decision) -> String {
@@ -334,6 +275,9 @@ async fn learn(
         site,
         assigned_group_id: group_id,
         creation_date: now,
+        issue_state: "open".to_owned(),
+        resolution_text: None,
+        resolved_by: None,
     });
     outcome
 }
@@ -367,29 +311,4 @@ async fn assign_group(
     )
     .await?;
     Ok(id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn graph_paths_are_read_as_the_guide_writes_them() {
-        assert_eq!(
-            graph_path("mammut-1", "/app:mammut-1/graph/user").unwrap(),
-            GraphPath::Users
-        );
-        assert_eq!(
-            graph_path("mammut-1", "/app:mammut-1/graph/user:125678").unwrap(),
-            GraphPath::User(125_678)
-        );
-        assert!(matches!(
-            graph_path("mammut-1", "/app:mammut-1/graph/user:abc"),
-            Err(MammutError::BadRequest(_))
-        ));
-        assert!(matches!(
-            graph_path("mammut-1", "/app:mammut-2/graph/user"),
-            Err(MammutError::NotFound(_))
-        ));
-    }
 }

@@ -23,6 +23,10 @@ pub enum MammutError {
     /// 413: the body is larger than the fake accepts.
     #[error("request body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// A logical failure: 200 with `"status": "Failed"` (clients check
+    /// `status != "Failed"`; the HTTP code is UNKNOWN).
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// Why the graph refuses a user or its properties.
@@ -89,6 +93,7 @@ impl MammutError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Failed(_) => StatusCode::OK,
         }
     }
 }
@@ -98,9 +103,24 @@ impl IntoResponse for MammutError {
         crate::fake::json_reply(
             self.status(),
             "application/json",
-            &json!({"status": "Error", "message": self.to_string()}),
+            &match &self {
+                Self::Failed(why) => json!({"status": "Failed", "taskResult": [], "message": why}),
+                _ => json!({"status": "Error", "message": self.to_string()}),
+            },
         )
     }
+}
+
+/// What a handler answers: a reply, or Mammut's error.
+pub type Reply = Result<Response, MammutError>;
+
+/// 200 with `body` as JSON.
+pub fn ok(body: &serde_json::Value) -> Reply {
+    Ok(crate::fake::json_reply(
+        StatusCode::OK,
+        "application/json",
+        body,
+    ))
 }
 
 /// Mammut's answer for `status` when a fault forces one: `{"status": "Error",

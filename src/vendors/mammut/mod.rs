@@ -10,6 +10,9 @@
 pub mod account;
 pub mod api;
 pub mod error;
+pub mod graph;
+pub mod graph_api;
+pub mod graph_store;
 pub mod settings;
 pub mod store;
 pub mod wire;
@@ -57,6 +60,10 @@ impl Vendor for Mammut {
             "users": store.users,
             "thoughts": store.thoughts,
             "received": store.received,
+            "vertices": store.vertices,
+            "edges": store.edges,
+            "learned": store.learned,
+            "compiles": store.compiles,
         })
     }
 
@@ -91,6 +98,16 @@ impl Vendor for Mammut {
             ("POST", "/app:{app}/graph/user"),
             ("GET", "/app:{app}/graph/user:{id}"),
             ("POST", "/app:{app}/graph/user:{id}"),
+            ("POST", "/app:{app}/graph/{type}"),
+            ("GET", "/app:{app}/graph:{depth}/{type}:{id}"),
+            ("POST", "/app:{app}/graph/{type}:{id}"),
+            ("POST", "/app:{app}/graph/{type}:{id}/{verb}:={type}"),
+            ("POST", "/app:{app}/graph/user:{id}/create"),
+            ("POST", "/app:{app}/graph/user:{id}/can"),
+            ("GET", "/app:{app}/graph:{depth}/{type}:{id}/{verb}::{type}"),
+            ("GET", "/app:{app}/fixed-vertex"),
+            ("GET", "/app:{app}/unique-vertex"),
+            ("POST", "/app:{app}/actions/compile"),
         ])
     }
 

@@ -31,7 +31,7 @@ pub struct MammutSettings {
 }
 
 /// One entry of a knowledge base.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Knowledge {
     /// Phrases; the entry answers a message containing any of them (ignoring case).
@@ -40,9 +40,11 @@ pub struct Knowledge {
     pub answer: String,
 }
 
-/// A site the bot serves, picked by the message's `app_id` and `channel_id`.
-// Vendor quirk: how Freshchat's widget `siteId` reaches webhooks is UNKNOWN, so a
-// site is selected by what payloads do carry: the account and the channel (topic).
+/// A site the bot serves, picked by the message's `app_id`, `channel_id` and
+/// `site_id`.
+// Vendor quirk: how Freshchat's widget `siteId` reaches webhooks is UNKNOWN; fake
+// Freshchat's default puts it in `data.message.site_id`, and a site can also be
+// selected by what payloads surely carry: the account and the channel (topic).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
@@ -54,6 +56,11 @@ pub struct Site {
     /// Only messages in this channel (topic), when set.
     #[serde(default)]
     pub channel_id: Option<String>,
+    /// Only messages from this Freshchat site (the web widget's `siteId`, carried as
+    /// the message's `site_id`), when set; a bot with a `freshchat-site-ids`
+    /// property only recognises the sites listed there.
+    #[serde(default)]
+    pub site_id: Option<String>,
     /// The site's knowledge.
     #[serde(default)]
     pub knowledge: Vec<Knowledge>,

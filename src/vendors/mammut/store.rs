@@ -6,7 +6,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::GraphError;
-use super::wire::{FRESHCHAT_FIELDS, GROUP_FIELD};
+use super::graph::{Edge, Vertex};
+use super::wire::{FRESHCHAT_FIELDS, GROUP_FIELD, SITE_IDS_FIELD};
 use super::{Knowledge, Site};
 use crate::ids::Sequence;
 use crate::vendors::freshchat::for_mammut;
@@ -33,6 +34,9 @@ pub struct FreshchatLink {
     pub group_name: Option<String>,
     /// Where the account's API is, if not the fake Freshchat of this run.
     pub api_url: Option<String>,
+    /// The Freshchat site ids the bot was told (`freshchat-site-ids`: a list, or a
+    /// comma-separated string); `None`: every configured site.
+    pub site_ids: Option<Vec<String>>,
 }
 
 impl GraphUser {
@@ -55,7 +59,26 @@ impl GraphUser {
             app_id: self.prop("freshchat-app-id")?,
             group_name: self.prop(GROUP_FIELD),
             api_url: self.prop("freshchat-api-url"),
+            site_ids: self.site_ids(),
         })
+    }
+
+    fn site_ids(&self) -> Option<Vec<String>> {
+        let ids: Vec<String> = match self.properties.get(SITE_IDS_FIELD)? {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            Value::String(s) => s
+                .trim_matches(|c| matches!(c, '[' | ']' | '(' | ')' | '"'))
+                .split(',')
+                .map(|p| p.trim().trim_matches('"').to_owned())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            _ => return None,
+        };
+        Some(ids)
     }
 }
 
@@ -79,6 +102,12 @@ pub struct Thought {
     pub assigned_group_id: Option<String>,
     /// When (`+00:00` offset, as Mammut writes times).
     pub creation_date: String,
+    /// `open`, or `close` once a supervisor resolved it.
+    pub issue_state: String,
+    /// The answer the supervisor taught.
+    pub resolution_text: Option<String>,
+    /// The supervisor who resolved it.
+    pub resolved_by: Option<u64>,
 }
 
 /// One Freshchat webhook received, and what the bot did with it.
@@ -88,6 +117,8 @@ pub struct Received {
     pub action: String,
     /// The conversation, when the payload names one.
     pub conversation_id: Option<String>,
+    /// The site (multichannel context) whose knowledge was searched, if one.
+    pub site: Option<String>,
     /// `answered`, `learning` or why it was ignored.
     pub outcome: String,
 }
@@ -102,6 +133,14 @@ pub struct Store {
     pub thoughts: Vec<Thought>,
     /// Freshchat webhooks received.
     pub received: Vec<Received>,
+    /// Graph vertices other than users and issues (rooms, thoughts, verbs, ...).
+    pub vertices: Vec<Vertex>,
+    /// Graph edges.
+    pub edges: Vec<Edge>,
+    /// Answers taught by resolving issues: the bot uses them after its knowledge.
+    pub learned: Vec<Knowledge>,
+    /// `actions/compile` requests, in order.
+    pub compiles: Vec<Value>,
 }
 
 impl Default for Store {
@@ -111,6 +150,10 @@ impl Default for Store {
             users: Vec::new(),
             thoughts: Vec::new(),
             received: Vec::new(),
+            vertices: Vec::new(),
+            edges: Vec::new(),
+            learned: Vec::new(),
+            compiles: Vec::new(),
         }
     }
 }
@@ -217,8 +260,9 @@ pub enum Decision {
 ///
 /// 1. Only `message_create` from a `user`, of type `normal`, is read; anything
 ///    else (the bot's own answers, agents, notes, other events) is ignored.
-/// 2. The site is the first of `sites` whose `app_id` and `channel_id` (each when
-///    set) equal the message's.
+/// 2. The site is the first of `sites` whose `app_id`, `channel_id` and `site_id`
+///    (each when set) equal the message's (multichannel: one bot, each site's
+///    customers answered from that site's knowledge).
 /// 3. The answer is that of the first entry, the site's before the common
 ///    `knowledge`, one of whose `when` phrases occurs in the message's text,
 ///    ignoring case.
@@ -237,17 +281,23 @@ pub fn decide(payload: &Value, sites: &[Site], knowledge: &[Knowledge]) -> Decis
     if s("message_type") == "private" {
         return Decision::Ignore("a private note");
     }
-    let text = m
-        .get("message_parts")
-        .and_then(Value::as_array)
-        .map(|parts| for_mammut::text_of(parts))
-        .unwrap_or_default();
+    let text = match (m.get("message_parts"), m.get("msg_parts")) {
+        (Some(Value::Array(parts)), _) => for_mammut::text_of(parts),
+        // The legacy (2018) payload: `msg_parts: [{part_type, properties: {text}}]`.
+        (None, Some(Value::Array(parts))) => parts
+            .iter()
+            .filter_map(|p| p.pointer("/properties/text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    };
     let site = sites.iter().find(|site| {
         site.app_id.as_deref().is_none_or(|a| a == s("app_id"))
             && site
                 .channel_id
                 .as_deref()
                 .is_none_or(|c| c == s("channel_id"))
+            && site.site_id.as_deref().is_none_or(|id| id == s("site_id"))
     });
     let lower = text.to_lowercase();
     let entries = site
@@ -297,6 +347,7 @@ mod tests {
             name: "food".to_owned(),
             app_id: None,
             channel_id: Some("c-food".to_owned()),
+            site_id: None,
             knowledge: vec![k(&["opening hours"], "9 to 5 (food)")],
         }];
         let common = vec![

@@ -2,7 +2,7 @@
 //! and the `{"count", "data", "status"}` of graph reads. Property names are
 //! kebab-case; ids are int64 vertex ids.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The properties the Freshchat channel reads from a machine user.
 pub const FRESHCHAT_FIELDS: &[&str] = &[
@@ -10,6 +10,10 @@ pub const FRESHCHAT_FIELDS: &[&str] = &[
     "freshchat-access-token",
     "freshchat-app-id",
 ];
+
+/// The Freshchat site ids a bot recognises (multichannel; not a documented
+/// property name: Mammut documents no field for them, and accepts any other).
+pub const SITE_IDS_FIELD: &str = "freshchat-site-ids";
 
 /// The optional group for Issues; the update example's query calls it `group-name`.
 pub const GROUP_FIELD: &str = "freshchat-group-name";
@@ -25,13 +29,6 @@ pub fn task_result(user_id: u64) -> Value {
             "taskIdList": [],
         }],
     })
-}
-
-/// A graph read of one user: `{"count": 1, "data": {"user": [...]}, "status": "Success"}`.
-pub fn user_read(id: u64, properties: &Map<String, Value>) -> Value {
-    let mut user = properties.clone();
-    user.insert("id".to_owned(), json!(id));
-    json!({"count": 1, "data": {"user": [user]}, "status": "Success"})
 }
 
 /// A query-string value as the update example writes it (`freshchat-actor-id="value"`):

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::envelope;
+use crate::multipart::parts;
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::resource::listing::{self, Query};
@@ -137,57 +138,6 @@ pub fn routes(r: Routes) -> Routes {
             },
         ),
     )
-}
-
-/// One part of a `multipart/form-data` body.
-struct Part<'a> {
-    name: String,
-    file_name: Option<String>,
-    content_type: Option<String>,
-    body: &'a [u8],
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// A header parameter such as `name="file"`.
-fn param(headers: &str, key: &str) -> Option<String> {
-    let at = headers.find(&format!("{key}=\""))? + key.len() + 2;
-    let end = headers[at..].find('"')?;
-    Some(headers[at..at + end].to_owned())
-}
-
-/// The parts of a multipart body, or `None` when it is not one.
-fn parts<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<Part<'a>>> {
-    let boundary = content_type
-        .split(';')
-        .find_map(|p| p.trim().strip_prefix("boundary="))?
-        .trim_matches('"');
-    let delimiter = format!("--{boundary}");
-    let mut out = Vec::new();
-    let mut rest = &body[find(body, delimiter.as_bytes())? + delimiter.len()..];
-    while !rest.starts_with(b"--") {
-        let head_end = find(rest, b"\r\n\r\n")?;
-        let headers = String::from_utf8_lossy(&rest[..head_end]).into_owned();
-        let content = &rest[head_end + 4..];
-        let end = find(content, format!("\r\n{delimiter}").as_bytes())?;
-        let content_type = headers
-            .lines()
-            .find_map(|l| {
-                l.split_once(':')
-                    .filter(|(k, _)| k.trim().eq_ignore_ascii_case("content-type"))
-            })
-            .map(|(_, v)| v.trim().to_owned());
-        out.push(Part {
-            name: param(&headers, "name").unwrap_or_default(),
-            file_name: param(&headers, "filename"),
-            content_type,
-            body: &content[..end],
-        });
-        rest = &content[end + 2 + delimiter.len()..];
-    }
-    Some(out)
 }
 
 /// `POST .../articles/{id}/attachments`: 201 with `article_attachment`.
