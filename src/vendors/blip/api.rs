@@ -79,7 +79,7 @@ pub(super) async fn commands(
     Ok(if ran.routed {
         res
     } else {
-        crate::vendors::unmatched(res)
+        crate::fake::unmatched(res)
     })
 }
 
@@ -124,7 +124,7 @@ async fn messages(
     Ok(if known {
         accepted
     } else {
-        crate::vendors::unmatched(accepted)
+        crate::fake::unmatched(accepted)
     })
 }
 

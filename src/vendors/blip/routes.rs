@@ -12,16 +12,10 @@ use super::desk::{agents, monitoring, reports, setup};
 use super::wire::{self, DESK_POSTMASTER};
 use super::{broadcast, buckets, builder, contacts, schedules, threads, tickets, tracking};
 
-/// The CRM extension.
-pub const CRM_POSTMASTER: &str = "postmaster@crm.msging.net";
-/// The event-tracking extension.
-pub const ANALYTICS_POSTMASTER: &str = "postmaster@analytics.msging.net";
-/// The scheduler extension.
-pub const SCHEDULER_POSTMASTER: &str = "postmaster@scheduler.msging.net";
-/// The broadcast extension.
-pub const BROADCAST_POSTMASTER: &str = "postmaster@broadcast.msging.net";
-/// The bot's own postmaster: buckets, resources, chat history.
-pub const BOT_POSTMASTER: &str = "postmaster@msging.net";
+pub use super::wire::{
+    ANALYTICS_POSTMASTER, BOT_POSTMASTER, BROADCAST_POSTMASTER, CRM_POSTMASTER,
+    SCHEDULER_POSTMASTER,
+};
 
 /// One command route.
 pub struct Route {

@@ -9,8 +9,8 @@ use super::account::Blip;
 use super::book::{Schedule, log};
 use super::call::{Call, Outcome, document, invalid, not_found, opt_str, paged};
 use super::desk::metrics::parse_iso;
-use super::routes::SCHEDULER_POSTMASTER;
 use super::threads::bot_line;
+use super::wire::SCHEDULER_POSTMASTER;
 use super::wire::{self, Node};
 
 /// `application/vnd.iris.schedule+json`.

@@ -21,6 +21,16 @@ pub const THREAD_MESSAGE_TYPE: &str = "application/vnd.iris.thread-message+json"
 pub const TICKET_COUNTERS_TYPE: &str = "application/vnd.iris.desk.tickets-counters+json";
 /// Where every Desk command goes.
 pub const DESK_POSTMASTER: &str = "postmaster@desk.msging.net";
+/// The CRM extension.
+pub const CRM_POSTMASTER: &str = "postmaster@crm.msging.net";
+/// The event-tracking extension.
+pub const ANALYTICS_POSTMASTER: &str = "postmaster@analytics.msging.net";
+/// The scheduler extension.
+pub const SCHEDULER_POSTMASTER: &str = "postmaster@scheduler.msging.net";
+/// The broadcast extension.
+pub const BROADCAST_POSTMASTER: &str = "postmaster@broadcast.msging.net";
+/// The bot's own postmaster: buckets, resources, chat history.
+pub const BOT_POSTMASTER: &str = "postmaster@msging.net";
 /// The Desk's domain: tickets and forwarded customers are nodes of it.
 pub const DESK_DOMAIN: &str = "desk.msging.net";
 /// The instance Blip's servers name in `from` of command responses (\[DOC\] desk.md).
