@@ -202,11 +202,16 @@ pub struct VendorCtx {
     pub peers: Arc<Peers>,
 }
 
+/// Built once: a header looked up by `&str` is parsed and validated on every call,
+/// and every Zendesk request asks for this one.
+const X_FORWARDED_PROTO: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-forwarded-proto");
+
 /// `https` when the request arrived over TLS (fakedesk's TLS termination adds
 /// `X-Forwarded-Proto: https`, as a TLS-terminating load balancer does), else
 /// `http`: the scheme of the absolute links a fake builds.
 pub fn scheme_of(headers: &axum::http::HeaderMap) -> &'static str {
-    match headers.get("x-forwarded-proto") {
+    match headers.get(X_FORWARDED_PROTO) {
         Some(v) if v.as_bytes().eq_ignore_ascii_case(b"https") => "https",
         _ => "http",
     }
@@ -215,7 +220,7 @@ pub fn scheme_of(headers: &axum::http::HeaderMap) -> &'static str {
 /// Marks a request as arrived over TLS, for [`scheme_of`].
 pub fn mark_https(headers: &mut axum::http::HeaderMap) {
     headers.insert(
-        "x-forwarded-proto",
+        X_FORWARDED_PROTO,
         axum::http::HeaderValue::from_static("https"),
     );
 }
