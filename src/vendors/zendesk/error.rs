@@ -19,6 +19,17 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
     crate::fake::json_reply(status, CONTENT_TYPE_JSON, body)
 }
 
+/// A 200 page of `records` records: its buffer sized for them at about 1.5 KB each,
+/// so a 1,000-record export page is written once, not regrown and copied a dozen
+/// times (the first such page of a run paid 20 ms and more for that).
+pub fn json_page<T: Serialize + ?Sized>(body: &T, records: usize) -> Response {
+    let mut bytes = Vec::with_capacity(2048 + records * 1536);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => crate::fake::bytes_reply(StatusCode::OK, CONTENT_TYPE_JSON, bytes.into()),
+        Err(e) => crate::fake::serialization_bug(&e),
+    }
+}
+
 /// `{"error":"Couldn't authenticate you"}`: the body Zendesk sends with every 401.
 pub const UNAUTHENTICATED: &str = "Couldn't authenticate you";
 /// The description of every `RecordInvalid`.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::RawQuery;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
@@ -21,12 +21,12 @@ use time::OffsetDateTime;
 
 use self::paging::{MAX_PER_PAGE, cursor_page, decode_cursor, encode_cursor, time_page};
 use super::changelog::{Change, Key, Kind, Op};
-use super::error::ZendeskError;
+use super::error::{ZendeskError, json_page};
 use super::extract::{BaseUrl, Caller, RouteJson};
 use super::fake::Zendesk;
 use super::org::org_out;
 use super::store::{Store, Ticket};
-use super::wire::{Role, json_response};
+use super::wire::Role;
 use super::wire::{TicketOut, UserOut};
 use crate::ratelimit::Decision;
 
@@ -204,8 +204,8 @@ pub(crate) fn start_time(z: &Zendesk, p: &Params) -> Result<i64, ZendeskError> {
 
 /// A reply with the exports' rate-limit header (name UNKNOWN, in the style of the
 /// captured `zendesk-ratelimit-tickets-index`).
-pub(crate) fn reply<T: Serialize>(body: &T, decision: Option<Decision>) -> Response {
-    let mut res = json_response(StatusCode::OK, body);
+pub(crate) fn reply<T: Serialize>(body: &Envelope<T>, decision: Option<Decision>) -> Response {
+    let mut res = json_page(body, body.items.len());
     if let Some(d) = decision {
         let v = format!(
             "total={}; remaining={}; resets={}",

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 
 use self::matcher::{Compiled, Record, priority_rank, status_rank};
 use super::error::ZendeskError;
+use super::error::json_page;
 use super::extract::{BaseUrl, Caller, RouteJson};
 use super::fake::Zendesk;
 use super::org::org_out;
@@ -352,5 +353,5 @@ async fn export(
         meta: json!({"has_more": has_more, "after_cursor": cursor, "before_cursor": null}),
         links: json!({"prev": null, "next": next}),
     };
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(json_page(&body, body.results.len()))
 }
