@@ -43,15 +43,10 @@ pub fn agents_with_status(c: &Call<'_>, ts: &[Ticket]) -> Vec<(String, String)> 
     out
 }
 
-/// One attendant's line: status, open and closed tickets, average times.
-pub fn attendant_line(identity: &str, status: &str, ts: &[Ticket]) -> Value {
-    let mine: Vec<&Ticket> = ts
-        .iter()
-        .filter(|t| t.agent_identity.as_deref() == Some(identity))
-        .collect();
-    let mut line = averages(&mine);
-    line.insert("identity".into(), json!(identity));
-    line.insert("status".into(), json!(status));
+/// What an attendant's and a team's lines share: average times, open and closed
+/// tickets.
+fn summary(mine: &[&Ticket]) -> serde_json::Map<String, Value> {
+    let mut line = averages(mine);
     line.insert(
         "openedTickets".into(),
         json!(mine.iter().filter(|t| is_open(t)).count()),
@@ -60,6 +55,18 @@ pub fn attendant_line(identity: &str, status: &str, ts: &[Ticket]) -> Value {
         "closedTickets".into(),
         json!(mine.iter().filter(|t| is_closed(t)).count()),
     );
+    line
+}
+
+/// One attendant's line: status, open and closed tickets, average times.
+pub fn attendant_line(identity: &str, status: &str, ts: &[Ticket]) -> Value {
+    let mine: Vec<&Ticket> = ts
+        .iter()
+        .filter(|t| t.agent_identity.as_deref() == Some(identity))
+        .collect();
+    let mut line = summary(&mine);
+    line.insert("identity".into(), json!(identity));
+    line.insert("status".into(), json!(status));
     Value::Object(line)
 }
 
@@ -92,21 +99,13 @@ pub fn team_line(name: &str, ts: &[Ticket]) -> Value {
         .iter()
         .filter(|t| t.team.as_deref() == Some(name))
         .collect();
-    let mut line = averages(&mine);
+    let mut line = summary(&mine);
     line.insert("name".into(), json!(name));
     let waiting = mine
         .iter()
         .filter(|t| t.status == TicketStatus::Waiting)
         .count();
     line.insert("waitingTickets".into(), json!(waiting));
-    line.insert(
-        "openedTickets".into(),
-        json!(mine.iter().filter(|t| is_open(t)).count()),
-    );
-    line.insert(
-        "closedTickets".into(),
-        json!(mine.iter().filter(|t| is_closed(t)).count()),
-    );
     Value::Object(line)
 }
 
