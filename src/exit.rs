@@ -49,7 +49,7 @@ impl From<Exit> for ExitCode {
 pub fn main(cli: Cli, started: Instant) -> Exit {
     if let Command::Fuzz(args) = cli.command {
         // The run drives its own single-threaded runtime.
-        return Exit::from_code(crate::fuzz::command::main(args));
+        return Exit::from_code(crate::fuzz::command::main(fuzz_args(args)));
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -90,5 +90,28 @@ fn serve(runtime: &tokio::runtime::Runtime, args: crate::cli::ServeArgs, started
             }
             Exit::Error
         }
+    }
+}
+
+/// The fuzzer's arguments from the command line's.
+fn fuzz_args(a: crate::cli::FuzzArgs) -> crate::fuzz::command::Args {
+    let tls_dir = a.trust.dir();
+    crate::fuzz::command::Args {
+        payload: a.payload,
+        target: a.target,
+        list: a.list,
+        mode: a.mode,
+        expect: a.expect,
+        seed: a.seed,
+        cases: a.cases,
+        timeout: a.timeout,
+        max_time: a.max_time,
+        max_shrinks: a.max_shrinks,
+        secret: a.secret,
+        private_key: a.private_key,
+        headers: a.headers,
+        replay: a.replay,
+        ca_certs: a.trust.ca_certs,
+        tls_dir,
     }
 }

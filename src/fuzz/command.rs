@@ -11,7 +11,6 @@ use super::expect::{BadExpectation, Expect};
 use super::replay::{self, ReplayInfo};
 use super::run::{self, Attempt, Event, Failure, Mode, Options, Report};
 use super::target::{self, KeyFileError, TARGETS, UnknownPayload};
-use crate::cli::FuzzArgs;
 use crate::outbound::Outcome;
 
 /// Why `fakedesk fuzz` cannot run (exit code 2).
@@ -43,8 +42,46 @@ pub enum FuzzError {
     Unreachable(String),
 }
 
+/// What `fakedesk fuzz` is asked to do, as the command line gives it (the binary's
+/// entry point fills it in from the parsed arguments).
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// `vendor.payload`.
+    pub payload: Option<String>,
+    /// The receiver's URL.
+    pub target: Option<String>,
+    /// List the payloads instead of running.
+    pub list: bool,
+    /// Valid or hostile payloads.
+    pub mode: Mode,
+    /// What every reply must be.
+    pub expect: Option<String>,
+    /// The generator's seed (a random one otherwise).
+    pub seed: Option<u64>,
+    /// Most cases.
+    pub cases: u32,
+    /// Longest wait for one reply.
+    pub timeout: std::time::Duration,
+    /// Longest the whole run may take.
+    pub max_time: std::time::Duration,
+    /// Most shrinking steps.
+    pub max_shrinks: u32,
+    /// The signing secret, client secret or channel key.
+    pub secret: Option<String>,
+    /// A private key file for payloads signed with one.
+    pub private_key: Option<std::path::PathBuf>,
+    /// Headers added to every request.
+    pub headers: Vec<(String, String)>,
+    /// Where the replay scenario goes.
+    pub replay: Option<std::path::PathBuf>,
+    /// CA certificates to trust besides the system's and fakedesk's own.
+    pub ca_certs: Vec<std::path::PathBuf>,
+    /// Where fakedesk's own CA is kept.
+    pub tls_dir: std::path::PathBuf,
+}
+
 /// Runs `fakedesk fuzz`; returns the exit code.
-pub fn main(args: FuzzArgs) -> i32 {
+pub fn main(args: Args) -> i32 {
     if args.list {
         print!("{}", list());
         return 0;
@@ -145,7 +182,7 @@ fn reachable(
     Err(unreachable(format!("cannot reach the target: {last}")))
 }
 
-fn prepare(args: &FuzzArgs) -> Result<Options, FuzzError> {
+fn prepare(args: &Args) -> Result<Options, FuzzError> {
     let name = args.payload.as_deref().unwrap_or_default();
     let target = target::find(name)?;
     let url = args.target.clone().unwrap_or_default();
@@ -153,7 +190,8 @@ fn prepare(args: &FuzzArgs) -> Result<Options, FuzzError> {
         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
         _ => return Err(FuzzError::NotHttp(url)),
     }
-    let trust = args.trust.trust().map_err(FuzzError::Trust)?;
+    let trust = crate::tls::Trust::for_run(&args.ca_certs, &args.tls_dir, None)
+        .map_err(FuzzError::Trust)?;
     let expect = match &args.expect {
         Some(e) => Some(e.parse::<Expect>()?),
         None => None,
@@ -193,7 +231,7 @@ fn prepare(args: &FuzzArgs) -> Result<Options, FuzzError> {
     })
 }
 
-fn execute(args: &FuzzArgs, opts: &Options) -> i32 {
+fn execute(args: &Args, opts: &Options) -> i32 {
     println!(
         "fuzzing {} with {} ({} mode): up to {} cases, seed {}, each reply {} within {} ms, at most {} s",
         opts.url,
@@ -289,7 +327,7 @@ impl Shown<'_> {
 }
 
 /// Prints the failure `f` and writes its replay scenario.
-fn failed(args: &FuzzArgs, opts: &Options, f: &Failure) {
+fn failed(args: &Args, opts: &Options, f: &Failure) {
     println!();
     println!("FAILED: {}", opts.target.name);
     if f.receiver_down {
@@ -322,7 +360,7 @@ fn failed(args: &FuzzArgs, opts: &Options, f: &Failure) {
 }
 
 /// The replay scenario of the minimal failing attempt.
-fn replay_text(args: &FuzzArgs, opts: &Options, minimal: &Attempt) -> String {
+fn replay_text(args: &Args, opts: &Options, minimal: &Attempt) -> String {
     let why = verdict(opts, minimal);
     let private_key = args.private_key.as_ref().map(|p| {
         std::path::absolute(p)
