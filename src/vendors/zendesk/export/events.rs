@@ -7,10 +7,10 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::paging::time_page;
+use super::paging::{encode_cursor, time_page};
 use super::{Envelope, Params, begin, next_page, reply, start_time, window};
 use crate::clock::iso_seconds;
-use crate::vendors::zendesk::changelog::{Change, Kind};
+use crate::vendors::zendesk::changelog::{Change, Key, Kind};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::fake::Zendesk;
@@ -181,6 +181,9 @@ pub fn metric_events(store: &Store, c: &Change) -> Vec<Value> {
 fn events_export(z: &Zendesk, caller: Caller, q: Option<&str>, base: &str, metrics: bool) -> Reply {
     let decision = begin(z, caller)?;
     let p = Params::parse(q)?;
+    if metrics && let Some(size) = p.cursor_size {
+        return metric_events_cursor(z, &p, base, size, decision);
+    }
     let start = start_time(z, &p)?;
     let store = z.store_read();
     let page = time_page(
@@ -213,6 +216,66 @@ fn events_export(z: &Zendesk, caller: Caller, q: Option<&str>, base: &str, metri
         ("end_of_stream", json!(page.end_of_stream)),
         ("end_time", json!(page.end_time)),
     ];
+    Ok(reply(&Envelope { root, items, extra }, decision))
+}
+
+/// The cursor form of the metric events export (`page[size]`, `page[after]`), as
+/// data integrations page it: `meta.has_more`, `meta.after_cursor` and
+/// `links.next` [DOC; the Zendesk connector's paginator reads `links.next` and
+/// `meta.has_more`]. A page ends at a change, so it may hold a few more events
+/// than `page[size]` (the events of one change stay together).
+fn metric_events_cursor(
+    z: &Zendesk,
+    p: &Params,
+    base: &str,
+    size: usize,
+    decision: Option<crate::ratelimit::Decision>,
+) -> Reply {
+    let after = match p.page_after {
+        Some(a) => a,
+        None => (
+            Key {
+                ts: start_time(z, p)?,
+                seq: 0,
+            },
+            0,
+        ),
+    };
+    let store = z.store_read();
+    let (cutoff, _) = window(z);
+    let mut items: Vec<Value> = Vec::new();
+    let mut last = after;
+    let mut changes = store
+        .log
+        .after(Kind::TicketEvent, after.0)
+        .take_while(|c| c.at <= cutoff);
+    for c in changes.by_ref() {
+        last = (c.key(), c.id);
+        items.extend(metric_events(&store, c));
+        if items.len() >= size {
+            break;
+        }
+    }
+    let has_more = changes.any(|c| !metric_events(&store, c).is_empty());
+    let cursor = encode_cursor(last.0, last.1);
+    let mut link = form_urlencoded::Serializer::new(String::new());
+    link.append_pair("page[after]", &cursor)
+        .append_pair("page[size]", &size.to_string());
+    let next = format!(
+        "{base}/api/v2/incremental/ticket_metric_events.json?{}",
+        link.finish()
+    );
+    let extra = vec![
+        (
+            "meta",
+            json!({"has_more": has_more, "after_cursor": cursor, "before_cursor": null}),
+        ),
+        (
+            "links",
+            json!({"prev": null, "next": if has_more { json!(next) } else { Value::Null }}),
+        ),
+    ];
+    let root = "ticket_metric_events";
     Ok(reply(&Envelope { root, items, extra }, decision))
 }
 

@@ -87,6 +87,10 @@ pub(crate) struct Params {
     per_page: Option<usize>,
     include: Vec<String>,
     exclude_deleted: bool,
+    /// `page[size]`: the cursor form some exports offer (ticket metric events).
+    cursor_size: Option<usize>,
+    /// `page[after]`, in that form.
+    page_after: Option<(Key, u64)>,
 }
 
 fn invalid(description: impl Into<String>) -> ZendeskError {
@@ -125,6 +129,19 @@ impl Params {
                             )
                         })?;
                     p.per_page = Some(n.min(MAX_PER_PAGE));
+                }
+                "page[size]" => {
+                    let n = v.trim().parse::<usize>().ok().filter(|n| *n > 0);
+                    let n = n.ok_or_else(|| {
+                        ZendeskError::InvalidPagination(
+                            "page[size] must be a positive integer".to_owned(),
+                        )
+                    })?;
+                    p.cursor_size = Some(n.min(paging::MAX_CURSOR_PAGE));
+                }
+                "page[after]" if !v.is_empty() => {
+                    p.page_after =
+                        Some(decode_cursor(&v).ok_or_else(|| invalid("Invalid cursor"))?);
                 }
                 "include" => p.include = v.split(',').map(|s| s.trim().to_owned()).collect(),
                 "exclude_deleted" => p.exclude_deleted = v == "true",

@@ -33,6 +33,9 @@ pub struct CursorPage<'a> {
     pub end_of_stream: bool,
 }
 
+/// Most records of a cursor-form page (`page[size]`) [DOC: "a maximum of 100"].
+pub const MAX_CURSOR_PAGE: usize = 100;
+
 /// The page of `kind` after `after`.
 pub fn cursor_page<'a>(
     log: &'a ChangeLog,

@@ -65,6 +65,12 @@ pub fn order(spec: &Spec, q: &Query) -> Result<Order, ZendeskError> {
             allowed.join(", ")
         ))
     };
+    if spec.sort_keys.is_empty() {
+        // Which keys Zendesk sorts such a list by is UNKNOWN: it serves real
+        // integrations that send one (a 400 would end their sync), so the list
+        // keeps its own order.
+        return Ok(Order::parse(spec.default_order));
+    }
     if let Some(sort) = q.get("sort").filter(|s| !s.is_empty()) {
         let o = Order::parse(sort);
         let field = known(&o.field).ok_or_else(|| bad("sort", sort))?;

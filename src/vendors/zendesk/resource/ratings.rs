@@ -28,6 +28,13 @@ pub static SATISFACTION_RATINGS: Spec = Spec {
         ..Ops::READ
     },
     select: Some(rating_selected),
+    // The data integrations page it with `sort=created_at` (CAPTURE: the Zendesk
+    // connector's requests); the other keys are UNVERIFIED.
+    sort_keys: &[
+        ("created_at", "created_at"),
+        ("updated_at", "updated_at"),
+        ("id", "id"),
+    ],
     ..Spec::new(
         "satisfaction_ratings",
         "satisfaction_rating",
