@@ -52,6 +52,20 @@ impl Records {
         }
     }
 
+    /// Removes every record of `plural` for which `drop` holds and returns them, in
+    /// id order (for deletes that cascade to what they held).
+    pub fn take_where(&mut self, plural: &str, drop: impl Fn(&Record) -> bool) -> Vec<Record> {
+        let Some(t) = self.tables.get_mut(plural) else {
+            return Vec::new();
+        };
+        let ids: Vec<u64> = t
+            .iter()
+            .filter(|(_, r)| drop(r))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.iter().filter_map(|id| t.remove(id)).collect()
+    }
+
     /// The records of `plural` as the control API's state shows them.
     pub fn state(&self) -> Value {
         Value::Object(

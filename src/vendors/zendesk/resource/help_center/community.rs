@@ -82,16 +82,10 @@ fn build_topic(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
 /// A topic's posts go with it.
 fn topic_deleted(store: &mut Store, t: &Record, now: OffsetDateTime) {
     let id = t["id"].as_u64();
-    let gone: Vec<Record> = store
+    let gone = store
         .records
-        .all("posts")
-        .filter(|p| p["topic_id"].as_u64() == id)
-        .cloned()
-        .collect();
+        .take_where("posts", |p| p["topic_id"].as_u64() == id);
     for p in gone {
-        store
-            .records
-            .remove("posts", p["id"].as_u64().unwrap_or_default());
         post_deleted(store, &p, now);
     }
     super::votes::forget_subscriptions(store, id);

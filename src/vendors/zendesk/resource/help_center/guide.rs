@@ -89,16 +89,10 @@ fn build_category(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> 
 /// Deleting a category deletes its sections, and so their articles [DOC].
 fn category_deleted(store: &mut Store, c: &Record, now: OffsetDateTime) {
     let id = c["id"].as_u64();
-    let gone: Vec<Record> = store
+    let gone = store
         .records
-        .all("sections")
-        .filter(|s| s["category_id"].as_u64() == id)
-        .cloned()
-        .collect();
+        .take_where("sections", |s| s["category_id"].as_u64() == id);
     for s in gone {
-        store
-            .records
-            .remove("sections", s["id"].as_u64().unwrap_or_default());
         section_deleted(store, &s, now);
     }
 }
@@ -191,16 +185,10 @@ fn section_written(store: &mut Store, id: u64) {
 /// Deleting a section deletes its articles [DOC].
 fn section_deleted(store: &mut Store, s: &Record, now: OffsetDateTime) {
     let id = s["id"].as_u64();
-    let gone: Vec<Record> = store
+    let gone = store
         .records
-        .all("articles")
-        .filter(|a| a["section_id"].as_u64() == id)
-        .cloned()
-        .collect();
+        .take_where("articles", |a| a["section_id"].as_u64() == id);
     for a in gone {
-        store
-            .records
-            .remove("articles", a["id"].as_u64().unwrap_or_default());
         article_deleted(store, &a, now);
     }
 }
