@@ -7,20 +7,24 @@
 #   1. time from process start to every listener bound (the env file appears),
 #   2. req/s and p99 of GET /api/v2/tickets/{id}.json at 32 connections, for
 #      fakedesk and for a bare axum server (examples/bare_axum.rs) serving the
-#      same bytes, and their ratio,
+#      same bytes (the body and the headers fakedesk sent with it, so the load
+#      generator does the same work for both), and their ratio,
 #   3. fakedesk's RSS after >= 200 000 recorded requests (default journal bound),
 #   4. the cost of fault rules that do not match: the same GET with
 #      BENCH_FAULT_RULES (100; 0 skips) rules in force, against none (the
 #      no-rule figure is part 2's, where the fault layer is one atomic load).
 # Only ever talks to 127.0.0.1. Knobs (environment): BENCH_STARTS (10),
-# BENCH_CONNS (32), BENCH_THREADS (2), BENCH_DURATION (10, seconds),
+# BENCH_CONNS (32), BENCH_THREADS (2), BENCH_DURATION (5, seconds per run),
+# BENCH_ROUNDS (3: fakedesk and bare axum are measured in turn, this many times,
+# and the medians are reported, so a drift in the machine's speed hits both),
 # BENCH_RSS_REQUESTS (200000), BENCH_RSS_TIMEOUT (120, seconds).
 set -euo pipefail
 
 STARTS=${BENCH_STARTS:-10}
 CONNS=${BENCH_CONNS:-32}
 THREADS=${BENCH_THREADS:-2}
-DURATION=${BENCH_DURATION:-10}
+DURATION=${BENCH_DURATION:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
 RSS_REQUESTS=${BENCH_RSS_REQUESTS:-200000}
 RSS_TIMEOUT=${BENCH_RSS_TIMEOUT:-120}
 FAULT_RULES=${BENCH_FAULT_RULES:-100}
@@ -37,7 +41,7 @@ cleanup() {
     for pid in "${PIDS[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
-    rm -rf "$TMP"
+    [ -n "${BENCH_KEEP:-}" ] && cp -r "$TMP" "$BENCH_KEEP"; rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -208,8 +212,15 @@ def main():
         if ctype != "application/json; charset=utf-8":
             sys.exit(f"GET {args[0]}: content-type {ctype!r}")
         open(args[2], "wb").write(out)
+        # The headers as received, in order, next to the body (without `date`, and
+        # without the `connection: close` this one-off client asked for).
+        heads = "".join(f"{k.lower()}: {v}\n" for k, v in headers.items()
+                        if k.lower() not in ("date", "connection"))
+        open(args[2] + ".headers", "w").write(heads)
         if len(args) > 3 and open(args[3], "rb").read() != out:
             sys.exit(f"GET {args[0]}: body differs from {args[3]}")
+        if len(args) > 3 and open(args[3] + ".headers").read() != heads:
+            sys.exit(f"GET {args[0]}: headers differ from {args[3]}.headers")
     elif cmd == "add-faults":
         # add-faults CONTROL_URL N: N Zendesk rules whose path never matches.
         for i in range(int(args[1])):
@@ -235,6 +246,19 @@ def main():
                 print(f"{int(line.split()[1]) / 1024:.1f}")
                 return
         sys.exit("no VmRSS")
+    elif cmd == "medians":
+        # medians PREFIX N: the median of each column of PREFIX.1.res .. PREFIX.N.res
+        # (errors are summed).
+        rows = [open(f"{args[0]}.{i}.res").read().split() for i in range(1, int(args[1]) + 1)]
+        cols = list(zip(*[[float(x) for x in r] for r in rows]))
+        med = [statistics.median(c) for c in cols]
+        print(f"{med[0]:.0f} {med[1]:.3f} {int(sum(cols[2]))} {med[3]:.1f} {med[4]:.0f}")
+    elif cmd == "median-ratio":
+        # median-ratio A B N: the median over rounds of A's req/s over B's.
+        ratios = [float(open(f"{args[0]}.{i}.res").read().split()[0])
+                  / float(open(f"{args[1]}.{i}.res").read().split()[0])
+                  for i in range(1, int(args[2]) + 1)]
+        print(f"{statistics.median(ratios):.2f}")
     elif cmd == "measured":
         measured(int(args[0]), args[1], args[2:])
     elif cmd == "busy":
@@ -286,12 +310,14 @@ load_cmd() {
             -H "Authorization: Basic $2" "$1")
     fi
 }
-# measure URL AUTH NAME PID: warm up, then one measured run; prints
-# `req/s p99_ms errors server_cpu_us_per_request other_load_%`.
+# measure URL AUTH NAME PID [nowarm]: warm up (unless told not to), then one
+# measured run; prints `req/s p99_ms errors server_cpu_us_per_request other_load_%`.
 measure() {
     local url=$1 auth=$2 name=$3 pid=$4
-    load_cmd "$url" "$auth" 2
-    "${CMD[@]}" >"$TMP/$name.warmup"
+    if [ "${5:-}" != nowarm ]; then
+        load_cmd "$url" "$auth" 2
+        "${CMD[@]}" >"$TMP/$name.warmup"
+    fi
     load_cmd "$url" "$auth" "$DURATION"
     py measured "$pid" "$TMP/$name.cpu" "${CMD[@]}" >"$TMP/$name.out"
     py "parse-$LOADGEN" "$TMP/$name.out" "$TMP/$name.cpu"
@@ -333,18 +359,24 @@ py get "$FD_TICKET_URL" "$AUTH" "$TMP/ticket.json"
 log "ticket body: $(wc -c <"$TMP/ticket.json") bytes"
 
 log "starting bare axum"
-"$BARE" "$TMP/ticket.json" "$TMP/bare.port" >"$TMP/bare.stdout" 2>"$TMP/bare.stderr" &
+"$BARE" "$TMP/ticket.json" "$TMP/bare.port" "$TMP/ticket.json.headers" >"$TMP/bare.stdout" 2>"$TMP/bare.stderr" &
 BARE_PID=$!
 PIDS+=("$BARE_PID")
 py wait-file "$TMP/bare.port" 10 "$BARE_PID"
 BARE_TICKET_URL="http://127.0.0.1:$(tr -d '[:space:]' <"$TMP/bare.port")/api/v2/tickets/$TICKET_ID.json"
 py get "$BARE_TICKET_URL" "" "$TMP/bare-ticket.json" "$TMP/ticket.json"
 
-log "fakedesk: GET ticket, ${DURATION}s at $CONNS connections"
-measure "$FD_TICKET_URL" "$AUTH" fakedesk "$FD_PID" >"$TMP/fakedesk.res"
+for round in $(seq 1 "$ROUNDS"); do
+    warm=nowarm
+    [ "$round" = 1 ] && warm=warm
+    log "round $round/$ROUNDS: fakedesk, then bare axum: GET ticket, ${DURATION}s each at $CONNS connections"
+    measure "$FD_TICKET_URL" "$AUTH" fakedesk "$FD_PID" "$warm" >"$TMP/fakedesk.$round.res"
+    measure "$BARE_TICKET_URL" "$AUTH" bare "$BARE_PID" "$warm" >"$TMP/bare.$round.res"
+done
+py medians "$TMP/fakedesk" "$ROUNDS" >"$TMP/fakedesk.res"
+py medians "$TMP/bare" "$ROUNDS" >"$TMP/bare.res"
+RATIO=$(py median-ratio "$TMP/fakedesk" "$TMP/bare" "$ROUNDS")
 read -r FD_RPS FD_P99 FD_ERR FD_CPU FD_OTHER <"$TMP/fakedesk.res"
-log "bare axum: GET ticket, ${DURATION}s at $CONNS connections"
-measure "$BARE_TICKET_URL" "$AUTH" bare "$BARE_PID" >"$TMP/bare.res"
 read -r BARE_RPS BARE_P99 BARE_ERR BARE_CPU BARE_OTHER <"$TMP/bare.res"
 kill -TERM "$BARE_PID" 2>/dev/null || true
 wait "$BARE_PID" 2>/dev/null || true
@@ -397,11 +429,10 @@ RSS_END=$(py rss-mib "$FD_PID")
 
 # ---------------------------------------------------------------- report
 verdict() { if python3 -c "import sys; sys.exit(0 if $1 else 1)"; then echo ok; else echo MISSED; fi; }
-RATIO=$(python3 -c "print(f'{$FD_RPS / $BARE_RPS:.2f}')")
 fmt() { python3 -c "print(f'{int($1):,}'.replace(',', ' '))"; }
 
-printf '\nfakedesk serve benchmark (%s, %s connections, %s threads, %ss, %s CPUs)\n' \
-    "$LOADGEN" "$CONNS" "$THREADS" "$DURATION" "$(nproc)"
+printf '\nfakedesk serve benchmark (%s, %s connections, %s threads, %s rounds of %ss, %s CPUs)\n' \
+    "$LOADGEN" "$CONNS" "$THREADS" "$ROUNDS" "$DURATION" "$(nproc)"
 printf '  %-34s %s ms / %s ms (max %s ms)   target < 50 ms: %s\n' \
     "ready (min/median of $STARTS):" "$READY_MIN" "$READY_MED" "$READY_MAX" \
     "$(verdict "$READY_MED < 50")"
@@ -412,7 +443,7 @@ row() { # row LABEL RPS P99 ERRORS CPU_US
 row "fakedesk GET ticket:" "$FD_RPS" "$FD_P99" "$FD_ERR" "$FD_CPU"
 row "bare axum GET ticket:" "$BARE_RPS" "$BARE_P99" "$BARE_ERR" "$BARE_CPU"
 CPU_RATIO=$(python3 -c "print(f'{$BARE_CPU / $FD_CPU:.2f}')")
-printf '  %-34s %s   target >= 0.85: %s   (by CPU per request: %s)\n' "ratio fakedesk/bare:" \
+printf '  %-34s %s   target >= 0.85: %s   (by CPU per request: %s)\n' "ratio fakedesk/bare (median):" \
     "$RATIO" "$(verdict "$RATIO >= 0.85")" "$CPU_RATIO"
 if [ -n "$LIVE_RPS" ]; then
     row "fakedesk + $INSPECTORS live streams:" "$LIVE_RPS" "$LIVE_P99" "$LIVE_ERR" "$LIVE_CPU"
