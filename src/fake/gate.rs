@@ -1,8 +1,8 @@
 //! A vendor's gate: what every request of a vendor goes through before its route
 //! (an account's rate limit, authentication) and what every answer gets after it
 //! (the vendor's common headers). A vendor supplies a [`Gatekeeper`] through
-//! [`super::Vendor::gate`]; the harness puts the [`GateLayer`] inside its record
-//! layer, in the same `Router::layer` call.
+//! [`super::Vendor::gate`]; the harness puts a [`Gate`] around the vendor's whole
+//! router, inside its record layer (one gate per request, not one per route).
 //!
 //! Hand-written rather than `axum::middleware::from_fn`, which boxes a future and
 //! clones the route per request: the gate's checks are synchronous, so
@@ -43,7 +43,7 @@ pub trait Gatekeeper: Send + Sync + 'static {
     fn finish(&self, res: Response, pass: &Pass) -> Response;
 }
 
-/// The gate, for `Router::layer` (alone or in a tuple with other layers).
+/// A vendor's gate as [`super::Vendor::gate`] returns it (also a `tower` layer).
 #[derive(Clone)]
 pub struct GateLayer(Arc<dyn Gatekeeper>);
 
@@ -59,17 +59,28 @@ impl<S> Layer<S> for GateLayer {
 
     fn layer(&self, inner: S) -> Gate<S> {
         Gate {
-            keeper: self.0.clone(),
+            keeper: Some(self.0.clone()),
             inner,
         }
     }
 }
 
-/// [`GateLayer`] around one route.
+/// A vendor's gate around a service (its router); without a keeper, the service
+/// as it is.
 #[derive(Clone)]
 pub struct Gate<S> {
-    keeper: Arc<dyn Gatekeeper>,
+    keeper: Option<Arc<dyn Gatekeeper>>,
     inner: S,
+}
+
+impl<S> Gate<S> {
+    /// `inner` behind `gate`'s keeper, or open when the vendor has no gate.
+    pub fn new(gate: Option<GateLayer>, inner: S) -> Self {
+        Self {
+            keeper: gate.map(|g| g.0),
+            inner,
+        }
+    }
 }
 
 impl<S> Service<Request> for Gate<S>
@@ -87,18 +98,27 @@ where
     }
 
     fn call(&mut self, mut req: Request) -> Self::Future {
-        let (pass, refusal) = self.keeper.clone().admit(&mut req);
+        let Some(keeper) = &self.keeper else {
+            return GateFuture {
+                pass: None,
+                answer: Answer::Route(self.inner.call(req)),
+            };
+        };
+        let (pass, refusal) = keeper.clone().admit(&mut req);
         let answer = match refusal {
             Some(res) => Answer::Refused(Some(res)),
             None => Answer::Route(self.inner.call(req)),
         };
-        GateFuture { pass, answer }
+        GateFuture {
+            pass: Some(pass),
+            answer,
+        }
     }
 }
 
 /// The answer of [`Gate`]: the route's or the refusal, finished by the keeper.
 pub struct GateFuture<F> {
-    pass: Pass,
+    pass: Option<Pass>,
     answer: Answer<F>,
 }
 
@@ -121,6 +141,9 @@ where
             Answer::Refused(res) => res.take().expect("GateFuture polled after completion"),
             Answer::Route(future) => ready!(Pin::new(future).poll(cx))?,
         };
-        Poll::Ready(Ok(this.pass.keeper.finish(res, &this.pass)))
+        Poll::Ready(Ok(match &this.pass {
+            Some(pass) => pass.keeper.finish(res, pass),
+            None => res,
+        }))
     }
 }

@@ -286,8 +286,8 @@ pub trait Vendor: Send + Sync + 'static {
     /// The key used in configuration, the journal and URLs, e.g. `zendesk`.
     fn name(&self) -> &'static str;
     /// The vendor's public API, serving only the vendor's own paths. The harness
-    /// puts its record layer, and the vendor's [`Vendor::gate`] inside it, around
-    /// every route.
+    /// puts the vendor's [`Vendor::gate`] around the whole router, and its record
+    /// layer around that.
     fn router(self: Arc<Self>) -> Router;
     /// What every request goes through before its route and every answer after it
     /// (an account's rate limit, authentication, common headers); `None` when the

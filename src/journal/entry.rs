@@ -67,15 +67,37 @@ pub struct Headers(Box<str>);
 impl Headers {
     /// Copies `map` (values that are not UTF-8 are kept lossily).
     pub fn from_map(map: &HeaderMap) -> Self {
+        Self::copy(map, |_| true)
+    }
+
+    /// Copies the headers of an answer whose body is `body_len` bytes, leaving out a
+    /// `content-length` that only states that length (the server's framing, not the
+    /// vendor's answer); one that differs (a fault's cut body) is kept.
+    pub fn of_answer(map: &HeaderMap, body_len: usize) -> Self {
+        use axum::http::header::CONTENT_LENGTH;
+        let framing = map.get(CONTENT_LENGTH).is_some_and(|v| {
+            std::str::from_utf8(v.as_bytes())
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                == Some(body_len)
+        });
+        if framing {
+            Self::copy(map, |name| *name != CONTENT_LENGTH)
+        } else {
+            Self::from_map(map)
+        }
+    }
+
+    fn copy(map: &HeaderMap, keep: impl Fn(&axum::http::HeaderName) -> bool) -> Self {
         // One exact allocation and one UTF-8 check of the whole block: this runs
         // twice per recorded request. Names are ASCII, so the block is UTF-8
         // exactly when every value is.
-        let len = map
-            .iter()
+        let kept = || map.iter().filter(|(name, _)| keep(name));
+        let len = kept()
             .map(|(name, value)| name.as_str().len() + value.len() + 3)
             .sum();
         let mut block = Vec::with_capacity(len);
-        for (name, value) in map {
+        for (name, value) in kept() {
             block.extend_from_slice(name.as_str().as_bytes());
             block.extend_from_slice(b": ");
             block.extend_from_slice(value.as_bytes());
@@ -83,13 +105,15 @@ impl Headers {
         }
         match String::from_utf8(block) {
             Ok(text) => Self(text.into_boxed_str()),
-            Err(_) => Self::from_map_lossy(map),
+            Err(_) => Self::copy_lossy(kept()),
         }
     }
 
-    fn from_map_lossy(map: &HeaderMap) -> Self {
+    fn copy_lossy<'a>(
+        headers: impl Iterator<Item = (&'a axum::http::HeaderName, &'a axum::http::HeaderValue)>,
+    ) -> Self {
         let mut text = String::new();
-        for (name, value) in map {
+        for (name, value) in headers {
             text.push_str(name.as_str());
             text.push_str(": ");
             text.push_str(&String::from_utf8_lossy(value.as_bytes()));
@@ -383,5 +407,22 @@ mod tests {
             serde_json::json!({"x-a": "1, 2", "content-type": "text/plain"})
         );
         assert_eq!(headers.get("Content-Type"), Some("text/plain"));
+    }
+
+    #[test]
+    fn an_answer_keeps_its_length_only_when_it_is_not_the_body_length() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", "application/json".parse().unwrap());
+        h.insert("content-length", "11".parse().unwrap());
+        h.insert("x-after", "kept".parse().unwrap());
+        let framing = Headers::of_answer(&h, 11);
+        assert_eq!(
+            framing.iter().collect::<Vec<_>>(),
+            [("content-type", "application/json"), ("x-after", "kept")]
+        );
+        // A length the body does not have (a cut body) is part of what was seen.
+        let cut = Headers::of_answer(&h, 4);
+        assert_eq!(cut.get("content-length"), Some("11"));
+        assert_eq!(cut.byte_len(), Headers::from_map(&h).byte_len());
     }
 }

@@ -43,10 +43,24 @@ pub enum Life {
     Cut,
 }
 
+/// What a port serves.
+#[derive(Clone)]
+pub enum App {
+    /// The control API.
+    Control(Router),
+    /// A vendor's API; `https` marks its requests as arriving over TLS.
+    Vendor {
+        /// The vendor's service (its router, gate and record layer).
+        service: super::VendorService,
+        /// Whether the port serves TLS (requests are marked `x-forwarded-proto: https`).
+        https: bool,
+    },
+}
+
 /// What every connection of one listener shares.
 pub struct Port {
     /// The app behind the port.
-    pub router: Router,
+    pub app: App,
     /// Read timeouts.
     pub timeouts: Timeouts,
     /// The 408 for a stalled header (journaled by it, on vendor ports).
@@ -126,7 +140,7 @@ pub async fn serve_connection<IO>(
     let state = Arc::new(ConnState::default());
     let io = TimedIo::new(io, state.clone(), port.timeouts, port.stall.clone());
     let service = ConnService {
-        router: port.router.clone(),
+        app: port.app.clone(),
         peer,
         state,
         switch,
@@ -158,7 +172,7 @@ pub async fn serve_connection<IO>(
 /// under load, are spared allocating an extension map for it. It counts requests
 /// taken and answered for the connection's timeouts.
 struct ConnService {
-    router: Router,
+    app: App,
     peer: SocketAddr,
     state: Arc<ConnState>,
     /// The connection's switch, which a fault's response trips.
@@ -168,7 +182,7 @@ struct ConnService {
 impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Response = Response<TrackedBody>;
     type Error = Infallible;
-    type Future = Tracked<Watched<<Router as Service<axum::extract::Request>>::Future>>;
+    type Future = Tracked<Watched<AppFuture>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let finished = self.state.start();
@@ -176,10 +190,37 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         if !matches!(*req.method(), Method::GET | Method::HEAD) {
             req.extensions_mut().insert(ConnectInfo(self.peer));
         }
-        let mut router = self.router.clone();
+        let future = match &self.app {
+            App::Control(router) => AppFuture::Control(router.clone().call(req)),
+            App::Vendor { service, https } => {
+                if *https {
+                    crate::vendors::mark_https(req.headers_mut());
+                }
+                AppFuture::Vendor(service.clone().call(req))
+            }
+        };
         Tracked {
-            future: Watched::new(router.call(req), self.switch.clone()),
+            future: Watched::new(future, self.switch.clone()),
             finished: Some(finished),
+        }
+    }
+}
+
+/// The answer of a port's [`App`]. Kept in place rather than boxed: the vendor
+/// variant is every recorded request's, and a box would allocate for each.
+#[allow(clippy::large_enum_variant)]
+enum AppFuture {
+    Control(<Router as Service<axum::extract::Request>>::Future),
+    Vendor(<super::VendorService as Service<axum::extract::Request>>::Future),
+}
+
+impl Future for AppFuture {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Self::Control(f) => Pin::new(f).poll(cx),
+            Self::Vendor(f) => Pin::new(f).poll(cx),
         }
     }
 }

@@ -36,6 +36,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+use tower::Layer as _;
 
 use self::conn::{Life, Port};
 
@@ -47,7 +48,11 @@ use crate::outbound::{self, HttpTransport, InFlight, Sender};
 use crate::template::Templates;
 use crate::tls::ca::LocalCa;
 use crate::tls::{LeafResolver, Trust};
+use crate::vendors::gate::Gate;
 use crate::vendors::{self, Peers, Vendor, VendorCtx};
+
+/// What a vendor's port serves (see [`Harness::vendor_service`]).
+pub type VendorService = record::Record<Gate<Router>>;
 
 /// What a run shares: configuration, clock, journal and the vendors.
 pub struct Harness {
@@ -191,8 +196,17 @@ impl Harness {
         self.vendors.iter().find(|v| v.name() == name)
     }
 
-    /// The vendor's router wrapped in the record layer: what its port serves.
+    /// What a vendor's port serves, as a router (for the proxy and in-process
+    /// callers): [`Harness::vendor_service`] behind a fallback.
     pub fn vendor_app(&self, vendor: &Arc<dyn Vendor>) -> Router {
+        Router::new().fallback_service(self.vendor_service(vendor))
+    }
+
+    /// What a vendor's port serves: the vendor's router behind its gate, in the
+    /// record layer. Both wrap the whole router once, outside axum's routing, so a
+    /// request pays for one route level (wrapping each route with `Router::layer`
+    /// adds a level that axum clones and boxes on every request).
+    pub fn vendor_service(&self, vendor: &Arc<dyn Vendor>) -> VendorService {
         let recorder = record::Recorder {
             journal: self.journal.clone(),
             vendor: vendor.clone(),
@@ -202,13 +216,8 @@ impl Harness {
             faults: self.faults.clone(),
             coverage: self.coverage.clone(),
         };
-        let record = record::RecordLayer::new(recorder);
-        // One `Router::layer` call: each adds a route level that axum clones on
-        // every request.
-        match vendor.clone().gate() {
-            Some(gate) => vendor.clone().router().layer((record, gate)),
-            None => vendor.clone().router().layer(record),
-        }
+        let gated = Gate::new(vendor.clone().gate(), vendor.clone().router());
+        record::RecordLayer::new(recorder).layer(gated)
     }
 
     /// `http://ADDR` of a vendor (or `control`), once bound.
@@ -441,7 +450,7 @@ pub fn serve_on(harness: Arc<Harness>, listeners: Listeners) -> Running {
     serve(
         control,
         Port {
-            router: control::app(harness.clone()),
+            app: conn::App::Control(control::app(harness.clone())),
             timeouts,
             stall: Arc::new(control::stall_reply()),
             tls: None,
@@ -486,17 +495,11 @@ fn vendor_port(
         harness.clock.clone(),
         timeouts.header,
     );
-    let mut router = harness.vendor_app(v);
-    if tls.is_some() {
-        router = router.layer(tower::util::MapRequestLayer::new(
-            |mut req: axum::extract::Request| {
-                vendors::mark_https(req.headers_mut());
-                req
-            },
-        ));
-    }
     Port {
-        router,
+        app: conn::App::Vendor {
+            service: harness.vendor_service(v),
+            https: tls.is_some(),
+        },
         timeouts,
         stall: Arc::new(stall),
         tls,

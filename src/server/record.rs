@@ -8,9 +8,10 @@
 //! the buffered body, which would keep all of it alive). A body that pauses longer
 //! than the body timeout is answered with the vendor's own error, status 408.
 //!
-//! It is applied with `Router::layer`, so it wraps each route inside axum's routing:
-//! what it records is the vendor's answer before axum adds `content-length` (and
-//! `allow`), and a `HEAD` answer's body before axum drops it.
+//! It wraps the vendor's whole router (with the vendor's gate inside it), once per
+//! request rather than once per route. What it records is what the client gets:
+//! a `HEAD` answer without a body, a 405 with its `allow`; a `content-length` that
+//! only states the body's length is framing and left out of the journal.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -57,7 +58,7 @@ pub struct Recorder {
     pub coverage: Arc<super::coverage::Coverage>,
 }
 
-/// The record layer, for `Router::layer`.
+/// The record layer, around a vendor's gated router.
 #[derive(Clone)]
 pub struct RecordLayer(Arc<Recorder>);
 
@@ -326,7 +327,7 @@ impl Recorder {
             request,
             response: response.map(|(parts, body)| ResponseRecord {
                 status: parts.status.as_u16(),
-                headers: Headers::from_map(&parts.headers),
+                headers: Headers::of_answer(&parts.headers, body.len()),
                 body: Body(body),
             }),
             error: error.map(str::to_owned),

@@ -33,15 +33,23 @@ pub fn stamp(
     decision: Option<Decision>,
     started: Instant,
 ) -> Response {
-    if decision.is_none() && is_plain_json(res.headers()) {
+    if decision.is_none()
+        && let Some(length) = plain_json(res.headers())
+    {
         // Most answers: a JSON body and nothing else, limits off. Cloning the
         // prepared map and setting its last two values costs a fraction of ten
         // inserts, each hashing its name.
         let mut h = template.clone();
         let mut dynamic = h.values_mut().skip(TEMPLATE_REQUEST_ID_AT);
-        if let (Some(id), Some(runtime_value)) = (dynamic.next(), dynamic.next()) {
+        if let (Some(id), Some(runtime_value), Some(length_value)) =
+            (dynamic.next(), dynamic.next(), dynamic.next())
+        {
             *id = decimal(n);
             *runtime_value = runtime(started.elapsed());
+            match length {
+                Some(length) => *length_value = length,
+                None => drop(h.remove(header::CONTENT_LENGTH)),
+            }
         }
         *res.headers_mut() = h;
         return res;
@@ -57,22 +65,28 @@ pub fn stamp(
     };
     let h = res.headers_mut();
     h.reserve(12);
+    // The length goes last, as on the common path.
+    let length = h.remove(header::CONTENT_LENGTH);
     insert_common(
         h,
         (limit, remaining, reset),
         decimal(n),
         runtime(started.elapsed()),
     );
+    if let Some(length) = length {
+        h.insert(header::CONTENT_LENGTH, length);
+    }
     res
 }
 
-/// Where `x-request-id` is in [`reply_template`]'s values (`x-runtime` follows).
+/// Where `x-request-id` is in [`reply_template`]'s values (`x-runtime` and
+/// `content-length` follow).
 const TEMPLATE_REQUEST_ID_AT: usize = 9;
 
 /// The headers of a JSON answer with limits off, in the order the client sees
-/// them; the request id and runtime are placeholders, set per answer.
+/// them; the request id, runtime and length are placeholders, set per answer.
 pub fn reply_template(limits: (HeaderValue, HeaderValue, HeaderValue)) -> HeaderMap {
-    let mut h = HeaderMap::with_capacity(11);
+    let mut h = HeaderMap::with_capacity(12);
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(CONTENT_TYPE_JSON),
@@ -83,20 +97,31 @@ pub fn reply_template(limits: (HeaderValue, HeaderValue, HeaderValue)) -> Header
         HeaderValue::from_static("0"),
         HeaderValue::from_static("0.000000"),
     );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
     debug_assert_eq!(h.keys().nth(TEMPLATE_REQUEST_ID_AT), Some(&X_REQUEST_ID));
     debug_assert_eq!(h.keys().nth(TEMPLATE_REQUEST_ID_AT + 1), Some(&X_RUNTIME));
-    debug_assert_eq!(h.len(), TEMPLATE_REQUEST_ID_AT + 2);
+    debug_assert_eq!(
+        h.keys().nth(TEMPLATE_REQUEST_ID_AT + 2),
+        Some(&header::CONTENT_LENGTH)
+    );
+    debug_assert_eq!(h.len(), TEMPLATE_REQUEST_ID_AT + 3);
     h
 }
 
-/// Whether an answer's only header is Zendesk's JSON content type.
-fn is_plain_json(h: &HeaderMap) -> bool {
+/// When an answer's only headers are Zendesk's JSON content type and perhaps its
+/// length: `Some` with that length.
+fn plain_json(h: &HeaderMap) -> Option<Option<HeaderValue>> {
     let mut all = h.iter();
+    let (name, value) = all.next()?;
+    if *name != header::CONTENT_TYPE || value.as_bytes() != CONTENT_TYPE_JSON.as_bytes() {
+        return None;
+    }
     match (all.next(), all.next()) {
-        (Some((name, value)), None) => {
-            *name == header::CONTENT_TYPE && value.as_bytes() == CONTENT_TYPE_JSON.as_bytes()
+        (None, _) => Some(None),
+        (Some((name, length)), None) if *name == header::CONTENT_LENGTH => {
+            Some(Some(length.clone()))
         }
-        _ => false,
+        _ => None,
     }
 }
 
@@ -178,6 +203,81 @@ mod tests {
             shown(Duration::MAX),
             format!("{}.{:06}", u64::MAX, Duration::MAX.subsec_micros())
         );
+    }
+
+    fn names(res: &Response) -> Vec<&str> {
+        res.headers().keys().map(HeaderName::as_str).collect()
+    }
+
+    const COMMON: [&str; 10] = [
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+        "x-rate-limit",
+        "x-rate-limit-remaining",
+        "x-zendesk-api-version",
+        "x-zendesk-application-version",
+        "x-zendesk-origin-server",
+        "x-request-id",
+        "x-runtime",
+    ];
+
+    fn json_answer(length: Option<&'static str>) -> Response {
+        let mut res = Response::new(axum::body::Body::empty());
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(CONTENT_TYPE_JSON),
+        );
+        if let Some(length) = length {
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from_static(length));
+        }
+        res
+    }
+
+    #[test]
+    fn every_answer_gets_the_common_headers_with_its_length_last() {
+        let idle = (
+            HeaderValue::from_static("700"),
+            HeaderValue::from_static("700"),
+            HeaderValue::from_static("60"),
+        );
+        let template = reply_template(idle.clone());
+        let counted = Decision {
+            allowed: true,
+            limit: 700,
+            remaining: 12,
+            reset_secs: 30,
+        };
+        for decision in [None, Some(counted)] {
+            let res = stamp(
+                json_answer(Some("930")),
+                &template,
+                &idle,
+                7,
+                decision,
+                Instant::now(),
+            );
+            let mut want = vec!["content-type"];
+            want.extend(COMMON);
+            want.push("content-length");
+            assert_eq!(names(&res), want, "{decision:?}");
+            assert_eq!(res.headers()["content-length"], "930");
+            assert_eq!(res.headers()["x-request-id"], "7");
+            let remaining = if decision.is_some() { "12" } else { "700" };
+            assert_eq!(res.headers()["x-rate-limit-remaining"], remaining);
+            // Without a length (a body of unknown size), none is made up.
+            let res = stamp(
+                json_answer(None),
+                &template,
+                &idle,
+                8,
+                decision,
+                Instant::now(),
+            );
+            assert_eq!(names(&res)[1..], COMMON, "{decision:?}");
+            assert_eq!(res.headers()["x-request-id"], "8");
+        }
     }
 
     #[test]

@@ -81,12 +81,20 @@ pub fn subdomain_of<'a>(headers: &'a HeaderMap, extensions: &'a Extensions) -> O
     if let Some(HostAccount(a)) = extensions.get::<HostAccount>() {
         return Some(a);
     }
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let host = crate::host::strip_port(host);
+    // On bytes, so an address such as `127.0.0.1:4711` (most local traffic) is
+    // turned away after a look at its end, without checking the whole value.
+    let host = headers.get(header::HOST)?.as_bytes();
+    let host = match host.iter().rposition(|&b| b == b':') {
+        Some(colon) if host[colon + 1..].iter().all(u8::is_ascii_digit) => &host[..colon],
+        _ => host,
+    };
     let sub = host
-        .strip_suffix(".zendesk.com")
-        .or_else(|| host.strip_suffix(".localhost"))?;
-    valid_subdomain(sub).then_some(sub)
+        .strip_suffix(b".zendesk.com")
+        .or_else(|| host.strip_suffix(b".localhost"))?;
+    // A valid subdomain is ASCII, so it is UTF-8.
+    std::str::from_utf8(sub)
+        .ok()
+        .filter(|sub| valid_subdomain(sub))
 }
 
 /// A subdomain Zendesk would accept: letters, digits and hyphens (no dots).
