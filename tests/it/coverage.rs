@@ -192,3 +192,36 @@ async fn every_vendor_declares_routes_it_serves() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_journal_keeps_the_answer_the_client_got() {
+    // A HEAD answer has no body but says how long the GET answer is; a GET's own
+    // length is framing and left out.
+    let f = vendor_with("zendesk", |_| {});
+    let auth = token_auth();
+    let mut head = get("/api/v2/tickets.json", Some(&auth));
+    *head.method_mut() = axum::http::Method::HEAD;
+    let h = oneshot(&f.api, head).await;
+    assert_eq!(h.status, 200);
+    assert!(h.text.is_empty(), "a HEAD answer has no body");
+    let g = oneshot(&f.api, get("/api/v2/tickets.json", Some(&auth))).await;
+    assert_eq!(g.status, 200);
+    let journal = oneshot(
+        &f.control,
+        Request::get("/journal").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let entries = journal.json["entries"].as_array().unwrap();
+    let (head, get) = (&entries[0], &entries[1]);
+    assert_eq!(head["method"], "HEAD");
+    assert_eq!(head["response"]["body"], Value::Null, "{head}");
+    assert_eq!(head["response"]["headers"]["x-zendesk-api-version"], "v2");
+    // The length of the body a GET would get is what the HEAD answer said.
+    let length = head["response"]["headers"]["content-length"].as_str();
+    assert_eq!(length, Some(g.text.len().to_string().as_str()), "{head}");
+    assert_eq!(get["response"]["body"], g.json);
+    assert!(
+        get["response"]["headers"].get("content-length").is_none(),
+        "a length that only frames the body is not journaled: {get}"
+    );
+}

@@ -26,7 +26,8 @@
 //!   agreement.
 //! - `zendesk_typed_lists`: tickets' and users' lists, sorts, filters, side-loads,
 //!   `show_many` and counts through the resource engine.
-//! - `coverage`: unmatched calls, their journal flag and `GET /coverage`.
+//! - `coverage`: unmatched calls, their journal flag and `GET /coverage`; what the
+//!   journal keeps of an answer (a HEAD answer's length, no framing length).
 //! - `braze`: Braze's REST API and webhook campaigns.
 //! - `braze_api`: Braze's user, send and export endpoints beyond `/users/track`.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
