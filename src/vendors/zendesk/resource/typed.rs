@@ -5,6 +5,7 @@
 //! the API handlers.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -83,7 +84,7 @@ pub static TICKETS: Spec = Spec {
             "users",
         ),
     ],
-    rows: Some(&TicketTable),
+    rows: Some(&TICKET_TABLE),
     id_param: "ticket_id",
     // Captured ticket cursors carry `{"o":"nice_id",...}` (REFERENCE 1.5).
     id_cursor: "nice_id",
@@ -106,7 +107,7 @@ pub static USERS: Spec = Spec {
         "organization_id",
         "organizations",
     )],
-    rows: Some(&UserTable),
+    rows: Some(&USER_TABLE),
     id_param: "user_id",
     ..Spec::new("users", "user", "/api/v2/users", typed_write)
 };
@@ -126,39 +127,28 @@ fn typed_write(_: &Store, _: &Write<'_>) -> Result<Record, ZendeskError> {
     Err(ZendeskError::InvalidEndpoint)
 }
 
+/// Rows kept in one of the store's typed maps (tickets, users), read through the
+/// map it names.
+struct MapTable<T: 'static>(for<'s> fn(&'s Store) -> &'s BTreeMap<u64, T>);
+
+impl<T: Row> Table for MapTable<T> {
+    fn rows<'s>(&self, store: &'s Store) -> Vec<&'s dyn Row> {
+        (self.0)(store).values().map(|r| r as &dyn Row).collect()
+    }
+
+    fn get<'s>(&self, store: &'s Store, id: u64) -> Option<&'s dyn Row> {
+        (self.0)(store).get(&id).map(|r| r as &dyn Row)
+    }
+
+    fn count(&self, store: &Store) -> usize {
+        (self.0)(store).len()
+    }
+}
+
 /// The live tickets.
-struct TicketTable;
-
-impl Table for TicketTable {
-    fn rows<'s>(&self, store: &'s Store) -> Vec<&'s dyn Row> {
-        store.tickets.values().map(|t| t as &dyn Row).collect()
-    }
-
-    fn get<'s>(&self, store: &'s Store, id: u64) -> Option<&'s dyn Row> {
-        store.tickets.get(&id).map(|t| t as &dyn Row)
-    }
-
-    fn count(&self, store: &Store) -> usize {
-        store.tickets.len()
-    }
-}
-
+static TICKET_TABLE: MapTable<Ticket> = MapTable(|s| &s.tickets);
 /// The users.
-struct UserTable;
-
-impl Table for UserTable {
-    fn rows<'s>(&self, store: &'s Store) -> Vec<&'s dyn Row> {
-        store.users.values().map(|u| u as &dyn Row).collect()
-    }
-
-    fn get<'s>(&self, store: &'s Store, id: u64) -> Option<&'s dyn Row> {
-        store.users.get(&id).map(|u| u as &dyn Row)
-    }
-
-    fn count(&self, store: &Store) -> usize {
-        store.users.len()
-    }
-}
+static USER_TABLE: MapTable<User> = MapTable(|s| &s.users);
 
 fn owned(v: impl Into<Value>) -> Option<Cow<'static, Value>> {
     Some(Cow::Owned(v.into()))
