@@ -26,6 +26,9 @@
 //!   agreement.
 //! - `zendesk_typed_lists`: tickets' and users' lists, sorts, filters, side-loads,
 //!   `show_many` and counts through the resource engine.
+//! - `zendesk_statuses`: custom ticket statuses and tickets' `custom_status_id`.
+//! - `zendesk_ticket_lists`: deleted tickets, the users a ticket names, a problem's
+//!   incidents, and tags on users and organizations.
 //! - `coverage`: unmatched calls, their journal flag and `GET /coverage`; what the
 //!   journal keeps of an answer (a HEAD answer's length, no framing length).
 //! - `braze`: Braze's REST API and webhook campaigns.
@@ -111,7 +114,9 @@ mod zendesk_resource_props;
 mod zendesk_resources;
 mod zendesk_search;
 mod zendesk_snapshots;
+mod zendesk_statuses;
 mod zendesk_ticket_limits;
+mod zendesk_ticket_lists;
 mod zendesk_tickets;
 mod zendesk_typed_lists;
 mod zendesk_users;

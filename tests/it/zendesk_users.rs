@@ -189,3 +189,81 @@ async fn list_users_pages_like_the_other_lists() {
     let cursor = z.call("GET", "/api/v2/users.json?page[size]=3", None).await;
     assert_eq!(cursor.json["meta"]["has_more"], true);
 }
+
+/// User identities against the live record zenpy and a pasted response show
+/// (`url, id, user_id, type, value, verified, primary, created_at, updated_at,
+/// undeliverable_count, deliverable_state`) and the offset envelope a plain list
+/// gets: the user's email as its primary identity, listed and shown.
+#[tokio::test]
+async fn a_users_email_is_its_primary_identity() {
+    let z = fake();
+    let admin = z.admin_id().await;
+    let list = z
+        .call(
+            "GET",
+            &format!("/api/v2/users/{admin}/identities.json"),
+            None,
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.json["count"], json!(1));
+    assert!(list.json["next_page"].is_null());
+    let identity = &list.json["identities"][0];
+    let mut keys: Vec<&str> = identity
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "deliverable_state",
+            "id",
+            "primary",
+            "type",
+            "undeliverable_count",
+            "updated_at",
+            "url",
+            "user_id",
+            "value",
+            "verified"
+        ]
+    );
+    assert_eq!(identity["type"], json!("email"));
+    assert_eq!(identity["value"], json!("admin@fakedesk.test"));
+    assert_eq!(identity["primary"], json!(true));
+    assert_eq!(identity["user_id"], json!(admin));
+    let id = identity["id"].as_u64().unwrap();
+    let url = identity["url"].as_str().unwrap();
+    assert!(
+        url.ends_with(&format!("/api/v2/users/{admin}/identities/{id}.json")),
+        "{url}"
+    );
+    let shown = z
+        .call(
+            "GET",
+            &format!("/api/v2/users/{admin}/identities/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(shown.json["identity"], *identity);
+    let side = z
+        .call(
+            "GET",
+            &format!("/api/v2/users/{admin}.json?include=identities"),
+            None,
+        )
+        .await;
+    assert_eq!(side.json["identities"][0], *identity);
+    for missing in [
+        format!("/api/v2/users/{admin}/identities/{}", id + 1),
+        "/api/v2/users/1/identities".to_owned(),
+    ] {
+        let r = z.call("GET", &missing, None).await;
+        assert_eq!(r.status, 404, "{missing}");
+        assert_eq!(r.json["error"], json!("RecordNotFound"));
+    }
+}

@@ -75,7 +75,7 @@ pub(super) async fn create_many(
     let now = z.now();
     let mut store = z.store();
     let account_id = store.account_id();
-    let results = items
+    let results: Vec<Value> = items
         .iter()
         .enumerate()
         .map(|(index, item)| {
@@ -112,7 +112,7 @@ pub(super) async fn update_many(
     let who = actor(caller, &headers, peer.map(|c| c.0.0));
     let now = z.now();
     let mut store = z.store();
-    let results = updates
+    let results: Vec<Value> = updates
         .iter()
         .map(|(id, item)| {
             let outcome = id
@@ -131,6 +131,7 @@ pub(super) async fn update_many(
 
 pub(super) async fn destroy_many(
     Account(z): Z,
+    caller: Caller,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
 ) -> Reply {
@@ -139,9 +140,9 @@ pub(super) async fn destroy_many(
     })?;
     let now = z.now();
     let mut store = z.store();
-    let results = ids
+    let results: Vec<Value> = ids
         .iter()
-        .map(|&id| match store.delete_ticket(id, now) {
+        .map(|&id| match store.delete_ticket(id, caller.0, now) {
             Ok(()) => json!({"action": "destroy", "status": "Deleted", "success": true, "id": id}),
             Err(e) => json!({"action": "destroy", "status": "Failed", "success": false, "id": id, "error": "TicketDeleteFailed", "details": failure_text(&e)}),
         })

@@ -1,11 +1,12 @@
 //! Handlers of fake Zendesk's routes. Paths are written as in Zendesk's API
 //! reference, without `.json` (the gate strips it, REFERENCE 1.1).
 //!
-//! One file per resource: [`tickets`], [`users`], the bulk calls' [`jobs`], and
-//! the vendor's [`actions`].
+//! One file per resource: [`tickets`], [`deleted`] tickets, [`users`], the bulk
+//! calls' [`jobs`], and the vendor's [`actions`].
 
 mod actions;
 mod common;
+mod deleted;
 mod jobs;
 mod tickets;
 mod users;
@@ -42,6 +43,23 @@ pub fn routes() -> Router<Arc<Zendesk>> {
             put(update_ticket).delete(delete_ticket),
         )
         .route_json("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
+        .route_json("/api/v2/deleted_tickets", get(deleted::list))
+        .route_json(
+            "/api/v2/deleted_tickets/restore_many",
+            put(deleted::restore_many),
+        )
+        .route_json(
+            "/api/v2/deleted_tickets/destroy_many",
+            axum::routing::delete(deleted::purge_many),
+        )
+        .route_json(
+            "/api/v2/deleted_tickets/{ticket_id}",
+            axum::routing::delete(deleted::purge),
+        )
+        .route_json(
+            "/api/v2/deleted_tickets/{ticket_id}/restore",
+            put(deleted::restore),
+        )
         .route_json("/api/v2/job_statuses", get(list_jobs))
         .route_json("/api/v2/job_statuses/show_many", get(show_many_jobs))
         .route_json("/api/v2/job_statuses/{job_status_id}", get(show_job))

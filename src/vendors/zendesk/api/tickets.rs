@@ -78,9 +78,9 @@ pub(super) async fn update_ticket(
     Ok(with_warning(res, warning))
 }
 
-pub(super) async fn delete_ticket(Account(z): Z, IdParam(id): IdParam) -> Reply {
+pub(super) async fn delete_ticket(Account(z): Z, caller: Caller, IdParam(id): IdParam) -> Reply {
     let now = z.now();
-    z.store().delete_ticket(id, now)?;
+    z.store().delete_ticket(id, caller.0, now)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

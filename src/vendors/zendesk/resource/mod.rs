@@ -17,6 +17,7 @@ pub mod engine;
 pub mod fields;
 pub mod groups;
 pub mod help_center;
+pub mod identities;
 pub mod listing;
 pub mod lookups;
 pub mod orgs;
@@ -25,6 +26,7 @@ pub mod routes;
 pub mod rules;
 pub mod sideload;
 pub mod spec;
+pub mod statuses;
 pub mod tags;
 pub mod tickets;
 pub mod typed;
@@ -53,6 +55,7 @@ pub fn specs() -> Vec<&'static Spec> {
     all.extend(derived::SPECS);
     all.extend(help_center::SPECS);
     all.extend(lookups::SPECS);
+    all.extend(statuses::SPECS);
     all
 }
 
@@ -121,6 +124,8 @@ pub fn router() -> routes::Routes {
     let r = uploads::routes(r);
     let r = help_center::routes(r);
     let r = lookups::routes(r);
+    let r = statuses::routes(r);
+    let r = identities::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],
@@ -139,6 +144,11 @@ pub const CORE_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v2/tickets/{ticket_id}"),
     ("DELETE", "/api/v2/tickets/{ticket_id}"),
     ("GET", "/api/v2/tickets/{ticket_id}/comments"),
+    ("GET", "/api/v2/deleted_tickets"),
+    ("PUT", "/api/v2/deleted_tickets/restore_many"),
+    ("DELETE", "/api/v2/deleted_tickets/destroy_many"),
+    ("DELETE", "/api/v2/deleted_tickets/{ticket_id}"),
+    ("PUT", "/api/v2/deleted_tickets/{ticket_id}/restore"),
     ("GET", "/api/v2/job_statuses"),
     ("GET", "/api/v2/job_statuses/show_many"),
     ("GET", "/api/v2/job_statuses/{job_status_id}"),

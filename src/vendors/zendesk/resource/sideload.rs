@@ -85,7 +85,10 @@ pub fn attach(store: &Store, base: &str, allowed: &[&str], root: &str, q: &Query
                 "metric_sets",
                 metric_sets(store, base, &ids(&primary, &["id"])),
             ),
-            ("identities", _) => ("identities", identities(store, &ids(&primary, &["id"]))),
+            ("identities", _) => (
+                "identities",
+                super::identities::of_users(store, base, ids(&primary, &["id"])),
+            ),
             ("open_ticket_count", _) => {
                 let counts = open_ticket_counts(store, &ids(&primary, &["id"]));
                 if let Value::Object(m) = out {
@@ -169,21 +172,6 @@ fn metric_sets(store: &Store, base: &str, tickets: &BTreeSet<u64>) -> Vec<Value>
                 .is_some_and(|t| tickets.contains(&t))
         })
         .map(|m| engine::render(&derived::TICKET_METRICS, base, &m))
-        .collect()
-}
-
-fn identities(store: &Store, users: &BTreeSet<u64>) -> Vec<Value> {
-    users
-        .iter()
-        .filter_map(|id| store.users.get(id))
-        .filter_map(|u| {
-            let email = u.email.as_ref()?;
-            Some(json!({
-                "id": u.id + 1, "user_id": u.id, "type": "email", "value": email,
-                "verified": u.verified, "primary": true,
-                "created_at": super::spec::ts(u.created_at), "updated_at": super::spec::ts(u.updated_at),
-            }))
-        })
         .collect()
 }
 

@@ -1,6 +1,8 @@
 //! Tags (exports-search-orgs reference 7.2 and 7.3): the account's tags with
 //! their counts, and a ticket's tags set, added to and removed through the ticket
-//! lifecycle (so each change is audited and fires triggers).
+//! lifecycle (so each change is audited and fires triggers); a user's and an
+//! organization's tags through their own updates (reference 7.2: the same
+//! endpoints exist for both).
 
 use crate::vendors::zendesk::accounts::Account;
 use std::collections::BTreeMap;
@@ -11,12 +13,14 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::listing::{Query, count_body};
+use super::orgs::ORGANIZATIONS;
 use super::routes::{Peer, Reply, Routes, Z, ok};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::page;
 use crate::vendors::zendesk::store::{Actor, Store};
-use crate::vendors::zendesk::wire::{TicketInput, json_response};
+use crate::vendors::zendesk::wire::{TicketInput, UserInput, json_response};
+use bytes::Bytes;
 
 /// The routes of this file.
 pub fn routes(r: Routes) -> Routes {
@@ -27,6 +31,182 @@ pub fn routes(r: Routes) -> Routes {
             &["GET", "POST", "PUT", "DELETE"],
             get(show).post(set).put(add).delete(remove),
         )
+        .add(
+            "/api/v2/users/{user_id}/tags",
+            &["GET", "POST", "PUT", "DELETE"],
+            get(|z: Z, id: IdParam| show_of(z, id, Owner::User))
+                .post(|z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
+                    edit_of(z, c, p, id, Owner::User, Edit::Set, b)
+                })
+                .put(|z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
+                    edit_of(z, c, p, id, Owner::User, Edit::Add, b)
+                })
+                .delete(
+                    |z: Z, c: Caller, p: Peer, id: IdParam, q: RawQuery, b: Bytes| {
+                        remove_of(z, c, p, id, Owner::User, q, b)
+                    },
+                ),
+        )
+        .add(
+            "/api/v2/organizations/{organization_id}/tags",
+            &["GET", "POST", "PUT", "DELETE"],
+            get(|z: Z, id: IdParam| show_of(z, id, Owner::Organization))
+                .post(|z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
+                    edit_of(z, c, p, id, Owner::Organization, Edit::Set, b)
+                })
+                .put(|z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
+                    edit_of(z, c, p, id, Owner::Organization, Edit::Add, b)
+                })
+                .delete(
+                    |z: Z, c: Caller, p: Peer, id: IdParam, q: RawQuery, b: Bytes| {
+                        remove_of(z, c, p, id, Owner::Organization, q, b)
+                    },
+                ),
+        )
+}
+
+/// Whose tags a call is about, besides tickets.
+#[derive(Clone, Copy)]
+enum Owner {
+    User,
+    Organization,
+}
+
+/// What a write does with the tags it names.
+#[derive(Clone, Copy)]
+enum Edit {
+    /// `POST`: replaces them (201).
+    Set,
+    /// `PUT`: adds to them.
+    Add,
+    /// `DELETE`: removes them.
+    Remove,
+}
+
+/// The owner's tags; a missing owner is a 404.
+fn tags_of_owner(store: &Store, owner: Owner, id: u64) -> Result<Vec<String>, ZendeskError> {
+    match owner {
+        Owner::User => Ok(store.user(id)?.tags.clone()),
+        Owner::Organization => {
+            let org = store.organization(id).ok_or(ZendeskError::RecordNotFound)?;
+            Ok(org["tags"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default())
+        }
+    }
+}
+
+async fn show_of(Account(z): Z, IdParam(id): IdParam, owner: Owner) -> Reply {
+    let tags = tags_of_owner(&z.store_read(), owner, id)?;
+    Ok(ok(&json!({"tags": tags})))
+}
+
+async fn edit_of(
+    Account(z): Z,
+    caller: Caller,
+    peer: Peer,
+    IdParam(id): IdParam,
+    owner: Owner,
+    edit: Edit,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let named = tags_of(&body)?;
+    let tags = edit_owner(&z, caller, peer, id, owner, edit, &named)?;
+    let status = match edit {
+        Edit::Set => StatusCode::CREATED,
+        Edit::Add | Edit::Remove => StatusCode::OK,
+    };
+    Ok(json_response(status, &json!({"tags": tags})))
+}
+
+async fn remove_of(
+    Account(z): Z,
+    caller: Caller,
+    peer: Peer,
+    IdParam(id): IdParam,
+    owner: Owner,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Reply {
+    let named = removed_tags(q.as_deref(), &body)?;
+    let tags = edit_owner(&z, caller, peer, id, owner, Edit::Remove, &named)?;
+    Ok(ok(&json!({"tags": tags})))
+}
+
+/// Applies `edit` with the `named` tags to a user's or organization's tags,
+/// through the owner's own update (logged, and for organizations audited);
+/// returns the tags after.
+fn edit_owner(
+    z: &crate::vendors::zendesk::fake::Zendesk,
+    caller: Caller,
+    peer: Peer,
+    id: u64,
+    owner: Owner,
+    edit: Edit,
+    named: &Value,
+) -> Result<Vec<String>, ZendeskError> {
+    // Tags are lowercase words, each once (as on tickets).
+    let named: Vec<String> = named
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .flat_map(str::split_whitespace)
+        .map(str::to_lowercase)
+        .collect();
+    let now = z.now();
+    let mut store = z.store();
+    let mut tags = tags_of_owner(&store, owner, id)?;
+    match edit {
+        Edit::Set => tags.clear(),
+        Edit::Add => {}
+        Edit::Remove => tags.retain(|t| !named.contains(t)),
+    }
+    if !matches!(edit, Edit::Remove) {
+        for t in named {
+            if !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+    }
+    match owner {
+        Owner::User => {
+            let input = UserInput::parse(&json!({"tags": tags}), z.settings().unknown_fields)?;
+            store.update_user(id, input, now)?;
+        }
+        Owner::Organization => {
+            let who = super::routes::who(caller, peer);
+            super::engine::update(
+                &ORGANIZATIONS,
+                &mut store,
+                &who,
+                id,
+                &json!({"tags": tags}),
+                now,
+            )?;
+        }
+    }
+    tags_of_owner(&store, owner, id)
+}
+
+/// The tags a `DELETE` names: `?tags=a,b`, or `{"tags": [...]}` in its body.
+fn removed_tags(q: Option<&str>, body: &[u8]) -> Result<Value, ZendeskError> {
+    let q = Query::parse(q);
+    match q.get("tags") {
+        Some(t) => tags_of(&json!({"tags": t})),
+        None => {
+            let body: Value = serde_json::from_slice(body).map_err(|e| {
+                ZendeskError::BadRequest(format!("Request body is not valid JSON: {e}"))
+            })?;
+            tags_of(&body)
+        }
+    }
 }
 
 /// Every tag on tickets, users and organizations with how many carry it, most
@@ -160,16 +340,7 @@ async fn remove(
     RawQuery(q): RawQuery,
     body: axum::body::Bytes,
 ) -> Reply {
-    let q = Query::parse(q.as_deref());
-    let named = match q.get("tags") {
-        Some(t) => tags_of(&json!({"tags": t}))?,
-        None => {
-            let body: Value = serde_json::from_slice(&body).map_err(|e| {
-                ZendeskError::BadRequest(format!("Request body is not valid JSON: {e}"))
-            })?;
-            tags_of(&body)?
-        }
-    };
+    let named = removed_tags(q.as_deref(), &body)?;
     let tags = change(&z, c, p, &h, id, json!({"remove_tags": named}))?;
     Ok(ok(&json!({"tags": tags})))
 }

@@ -1,6 +1,7 @@
 //! How tickets and users meet the declared resources: a ticket's references must
 //! name real records (organization, group, brand, form, custom fields), its
-//! assignee must belong to its group; and a user's groups.
+//! assignee must belong to its group; a user's groups; and the people a ticket
+//! names (collaborators, followers, email CCs) as lists of users.
 
 use crate::vendors::zendesk::accounts::Account;
 use axum::extract::RawQuery;
@@ -11,6 +12,8 @@ use super::fields;
 use super::groups::{GROUPS, default_group};
 use super::listing::{self, Query};
 use super::routes::{Reply, Routes, Z, ok};
+use super::spec::Row;
+use super::typed::USERS;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
 use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::store::{Store, Ticket};
@@ -73,6 +76,50 @@ pub fn routes(r: Routes) -> Routes {
         &["GET"],
         get(groups_of_user),
     )
+    .add(
+        "/api/v2/tickets/{ticket_id}/collaborators",
+        &["GET"],
+        get(|z: Z, id: IdParam, q: RawQuery, b: BaseUrl| {
+            people(z, id, q, b, "collaborators", |t| &t.collaborator_ids)
+        }),
+    )
+    .add(
+        "/api/v2/tickets/{ticket_id}/followers",
+        &["GET"],
+        get(|z: Z, id: IdParam, q: RawQuery, b: BaseUrl| {
+            people(z, id, q, b, "followers", |t| &t.follower_ids)
+        }),
+    )
+    .add(
+        "/api/v2/tickets/{ticket_id}/email_ccs",
+        &["GET"],
+        get(|z: Z, id: IdParam, q: RawQuery, b: BaseUrl| {
+            people(z, id, q, b, "email_ccs", |t| &t.email_cc_ids)
+        }),
+    )
+}
+
+/// `GET /api/v2/tickets/{id}/collaborators` (and followers, email CCs): the
+/// users the ticket names in that field, as a page of `users` [DOC: List
+/// Collaborators, List Followers, List Email CCs for a Ticket]. A deleted or
+/// unknown ticket is a 404.
+async fn people(
+    Account(z): Z,
+    IdParam(id): IdParam,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+    list: &'static str,
+    ids_of: fn(&Ticket) -> &Vec<u64>,
+) -> Reply {
+    let store = z.store_read();
+    let ids = ids_of(store.ticket(id)?);
+    let rows: Vec<&dyn Row> = ids
+        .iter()
+        .filter_map(|u| store.users.get(u).map(|u| u as &dyn Row))
+        .collect();
+    let path = format!("/api/v2/tickets/{id}/{list}");
+    let q = Query::parse(q.as_deref());
+    listing::page_rows(&USERS, &store, &base, &path, rows, &q).map(|v| ok(&v))
 }
 
 async fn groups_of_user(

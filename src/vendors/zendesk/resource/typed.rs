@@ -83,6 +83,12 @@ pub static TICKETS: Spec = Spec {
             "follower_ids",
             "users",
         ),
+        // List Ticket Incidents [DOC]: the incidents whose problem is the ticket.
+        under(
+            "/api/v2/tickets/{ticket_id}/incidents",
+            "problem_id",
+            "tickets",
+        ),
     ],
     rows: Some(&TICKET_TABLE),
     id_param: "ticket_id",
@@ -180,6 +186,8 @@ impl Row for Ticket {
             "assignee_id" => opt(self.assignee_id),
             "collaborator_ids" => owned(self.collaborator_ids.clone()),
             "follower_ids" => owned(self.follower_ids.clone()),
+            "email_cc_ids" => owned(self.email_cc_ids.clone()),
+            "problem_id" => opt(self.problem_id),
             "organization_id" => opt(self.organization_id),
             "group_id" => opt(self.group_id),
             "brand_id" => owned(self.brand_id),

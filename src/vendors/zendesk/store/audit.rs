@@ -4,10 +4,10 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{Actor, Store};
+use super::{Actor, Store, category_of};
 use crate::vendors::zendesk::changelog::{Kind, Op};
 use crate::vendors::zendesk::triggers::TicketChange;
-use crate::vendors::zendesk::wire::{Audit, Comment, CommentInput, Status, Ticket, Via};
+use crate::vendors::zendesk::wire::{Audit, Comment, CommentInput, Ticket, Via};
 
 /// Ticket fields that audits track, in the order of the captured `Create` events.
 const TRACKED: &[&str] = &[
@@ -58,8 +58,9 @@ impl Store {
         });
         events.extend(self.field_events(before, &after));
         t.updated_at = now;
-        let category = Status::ALL.iter().position(|s| *s == t.status).unwrap_or(0);
-        t.custom_status_id = self.custom_statuses[category];
+        if self.category_of(t.custom_status_id) != Some(category_of(t.status)) {
+            t.custom_status_id = self.default_custom_status(t.status);
+        }
         t.audits.push(Audit {
             id: audit_id,
             ticket_id: t.id,

@@ -37,7 +37,9 @@ pub struct Job {
     pub id: String,
     pub job_type: &'static str,
     pub total: usize,
-    pub results: Vec<JobResult>,
+    /// Its results: one per item for bulk calls; an object for some jobs
+    /// (a permanent ticket deletion's `{"success": true}`).
+    pub results: Value,
     pub completed_at: OffsetDateTime,
     /// The job's number in the account, from 1 (the order jobs were created).
     pub seq: u64,
@@ -73,6 +75,8 @@ pub struct Store {
     pub tickets: BTreeMap<u64, Ticket>,
     /// Deleted tickets by id.
     pub deleted_tickets: BTreeMap<u64, Ticket>,
+    /// When and by whom each deleted ticket was deleted.
+    pub deletions: BTreeMap<u64, Deletion>,
     /// Job statuses by id.
     pub jobs: BTreeMap<String, Job>,
     /// Webhooks by id.
@@ -95,6 +99,27 @@ pub struct Store {
     custom_statuses: Vec<u64>,
     ids: Sequence,
     rng: IdGen,
+}
+
+/// How a ticket came to be deleted: what `GET /api/v2/deleted_tickets` shows
+/// beside its id and subject.
+#[derive(Debug, Clone, Copy)]
+pub struct Deletion {
+    /// When it was deleted.
+    pub at: OffsetDateTime,
+    /// Who deleted it.
+    pub actor: u64,
+    /// Its status before.
+    pub previous_state: Status,
+}
+
+/// The status category a ticket status belongs to: itself, or `solved` for
+/// `closed`.
+pub fn category_of(status: Status) -> Status {
+    match status {
+        Status::Closed => Status::Solved,
+        other => other,
+    }
 }
 
 /// Checks a ticket's references against the account's records; may fill in what
@@ -121,6 +146,7 @@ impl Store {
             users: BTreeMap::new(),
             tickets: BTreeMap::new(),
             deleted_tickets: BTreeMap::new(),
+            deletions: BTreeMap::new(),
             jobs: BTreeMap::new(),
             webhooks: BTreeMap::new(),
             triggers: BTreeMap::new(),
@@ -182,6 +208,42 @@ impl Store {
         }
     }
 
+    /// The system custom statuses' ids, one per status category (`new`, `open`,
+    /// `pending`, `hold`, `solved`), as the account seeds them.
+    pub fn system_custom_statuses(&self) -> &[u64] {
+        &self.custom_statuses[..5]
+    }
+
+    /// The status category of a custom status: its record's, or the system
+    /// status's when the account keeps no records (a bare store).
+    pub fn category_of(&self, custom_status: u64) -> Option<Status> {
+        match self.records.get("custom_statuses", custom_status) {
+            Some(r) => r.get("status_category")?.as_str()?.parse().ok(),
+            None => self
+                .system_custom_statuses()
+                .iter()
+                .position(|id| *id == custom_status)
+                .map(|i| Status::ALL[i]),
+        }
+    }
+
+    /// The default custom status of `status`'s category (closed tickets are in
+    /// the solved category [DOC: Custom ticket statuses]).
+    pub fn default_custom_status(&self, status: Status) -> u64 {
+        let category = category_of(status);
+        self.records
+            .all("custom_statuses")
+            .find(|r| {
+                r.get("default") == Some(&Value::Bool(true))
+                    && r.get("status_category").and_then(|c| c.as_str()) == Some(category.as_str())
+            })
+            .and_then(|r| r.get("id")?.as_u64())
+            .unwrap_or_else(|| {
+                let i = Status::ALL.iter().position(|s| *s == category).unwrap_or(0);
+                self.custom_statuses[i]
+            })
+    }
+
     /// A live ticket by id.
     pub fn ticket(&self, id: u64) -> Result<&Ticket, ZendeskError> {
         self.tickets.get(&id).ok_or(ZendeskError::RecordNotFound)
@@ -205,7 +267,7 @@ impl Store {
         &mut self,
         job_type: &'static str,
         total: usize,
-        results: Vec<JobResult>,
+        results: impl Into<Value>,
         now: OffsetDateTime,
     ) -> String {
         let id = format!("V3-{}", self.rng.hex(32));
@@ -216,7 +278,7 @@ impl Store {
                 id: id.clone(),
                 job_type,
                 total,
-                results,
+                results: results.into(),
                 completed_at: now,
                 seq,
             },

@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use super::audit::tracked;
-use super::{Actor, Store, set};
+use super::{Actor, Deletion, Store, set};
 use crate::vendors::zendesk::changelog::{Kind, Op};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::wire::{Status, Ticket, TicketInput};
@@ -57,7 +57,9 @@ impl Store {
         self.check_solved_has_assignee(&mut ticket, actor)?;
         let audit_id = self.commit(&mut ticket, actor, &comment, &before, now);
         self.next_ticket_id += 1;
+        let problem = ticket.problem_id;
         self.tickets.insert(id, ticket);
+        self.link_incidents(&[problem]);
         Ok((id, audit_id))
     }
 
@@ -74,6 +76,7 @@ impl Store {
             return Err(ZendeskError::closed_ticket());
         }
         check_transition(current, &input)?;
+        let current_problem = current.problem_id;
         let mut ticket = current.clone();
         let before = tracked(&ticket);
         if let (None, Some(r)) = (input.requester_id, &input.requester) {
@@ -86,7 +89,9 @@ impl Store {
         self.check_solved_has_assignee(&mut ticket, actor)?;
         let comment = input.comment.clone().unwrap_or_default();
         let audit_id = self.commit(&mut ticket, actor, &comment, &before, now);
+        let problems = [current_problem, ticket.problem_id];
         self.tickets.insert(id, ticket);
+        self.link_incidents(&problems);
         Ok(audit_id)
     }
 
@@ -146,16 +151,68 @@ impl Store {
         closed
     }
 
-    /// Deletes a ticket (closed ones too); it moves to the deleted tickets.
-    pub fn delete_ticket(&mut self, id: u64, now: OffsetDateTime) -> Result<(), ZendeskError> {
+    /// Deletes a ticket (closed ones too) on behalf of `actor`; it moves to the
+    /// deleted tickets, from where it can be restored or deleted for good.
+    pub fn delete_ticket(
+        &mut self,
+        id: u64,
+        actor: u64,
+        now: OffsetDateTime,
+    ) -> Result<(), ZendeskError> {
         let ticket = self
             .tickets
             .remove(&id)
             .ok_or(ZendeskError::RecordNotFound)?;
+        let problem = ticket.problem_id;
+        let deletion = Deletion {
+            at: now,
+            actor,
+            previous_state: ticket.status,
+        };
         self.deleted_tickets.insert(id, ticket);
+        self.deletions.insert(id, deletion);
+        self.link_incidents(&[problem]);
         self.update_burst.forget(id);
         self.log.record(now, Kind::Ticket, id, Op::Deleted);
         Ok(())
+    }
+
+    /// Brings a deleted ticket back, as it was [CAPTURE zenpy: the restored
+    /// ticket reads as before, under its id].
+    pub fn restore_ticket(&mut self, id: u64, now: OffsetDateTime) -> Result<(), ZendeskError> {
+        let ticket = self
+            .deleted_tickets
+            .remove(&id)
+            .ok_or(ZendeskError::RecordNotFound)?;
+        self.deletions.remove(&id);
+        let problem = ticket.problem_id;
+        self.tickets.insert(id, ticket);
+        self.link_incidents(&[problem]);
+        self.log.record(now, Kind::Ticket, id, Op::Updated);
+        Ok(())
+    }
+
+    /// Deletes a deleted ticket for good: it can no longer be restored.
+    pub fn purge_ticket(&mut self, id: u64) -> Result<(), ZendeskError> {
+        self.deleted_tickets
+            .remove(&id)
+            .ok_or(ZendeskError::RecordNotFound)?;
+        self.deletions.remove(&id);
+        Ok(())
+    }
+
+    /// Sets `has_incidents` on each of these problem tickets: whether a live
+    /// ticket names it as its problem [DOC: Tickets, `has_incidents`]. The
+    /// changed ticket is stored anew, so its kept reply is rendered afresh.
+    pub(crate) fn link_incidents(&mut self, problems: &[Option<u64>]) {
+        for p in problems.iter().flatten() {
+            let linked = self.tickets.values().any(|t| t.problem_id == Some(*p));
+            if let Some(t) = self.tickets.get(p).filter(|t| t.has_incidents != linked) {
+                let mut t = t.clone();
+                t.has_incidents = linked;
+                self.tickets.insert(*p, t);
+            }
+        }
     }
 
     fn check_solved_has_assignee(
@@ -188,7 +245,45 @@ impl Store {
     fn apply_fields(&mut self, t: &mut Ticket, input: &TicketInput) -> Result<(), ZendeskError> {
         self.apply_people(t, input)?;
         apply_values(t, input);
+        self.apply_custom_status(t, input)?;
         (self.ticket_check)(self, t, input.assignee_id.is_some())
+    }
+
+    /// A custom status sets the ticket's status to its category; a status alone
+    /// takes its category's default custom status [DOC: Custom ticket statuses;
+    /// Zendesk's help on custom statuses]. When both are given and disagree, a
+    /// changed custom status wins, and a status beside the ticket's own custom
+    /// status (a client sending back the whole ticket) wins over it (both
+    /// UNVERIFIED). An unknown or inactive custom status is a 422 (text UNVERIFIED).
+    fn apply_custom_status(&self, t: &mut Ticket, input: &TicketInput) -> Result<(), ZendeskError> {
+        let echoed = input.custom_status_id == Some(t.custom_status_id)
+            && input.status.is_some_and(|s| {
+                self.category_of(t.custom_status_id) != Some(super::category_of(s))
+            });
+        let Some(id) = input.custom_status_id.filter(|_| !echoed) else {
+            if let Some(status) = input.status {
+                t.custom_status_id = self.default_custom_status(status);
+            }
+            return Ok(());
+        };
+        let record = self.records.get("custom_statuses", id);
+        let active =
+            record.is_none_or(|r| r.get("active") != Some(&serde_json::Value::Bool(false)));
+        match self.category_of(id) {
+            Some(category) if active => {
+                // A closed ticket stays closed under a solved custom status.
+                if !(category == Status::Solved && t.status == Status::Closed) {
+                    t.status = category;
+                }
+                t.custom_status_id = id;
+                Ok(())
+            }
+            _ => Err(ZendeskError::invalid(
+                "custom_status_id",
+                "Custom status: is invalid",
+                "InvalidValue",
+            )),
+        }
     }
 
     /// The requester and assignee an input names, each checked to exist (and the
