@@ -26,6 +26,8 @@
 //!   agreement.
 //! - `zendesk_typed_lists`: tickets' and users' lists, sorts, filters, side-loads,
 //!   `show_many` and counts through the resource engine.
+//! - `zendesk_content`: support addresses, dynamic content, view counts in bulk and
+//!   macro categories.
 //! - `zendesk_statuses`: custom ticket statuses and tickets' `custom_status_id`.
 //! - `zendesk_ticket_lists`: deleted tickets, the users a ticket names, a problem's
 //!   incidents, and tags on users and organizations.
@@ -103,6 +105,7 @@ mod smartsupp_rest;
 mod tls;
 mod zendesk_accounts;
 mod zendesk_breadth_props;
+mod zendesk_content;
 mod zendesk_errors;
 mod zendesk_events;
 mod zendesk_exports;

@@ -146,6 +146,7 @@ pub fn seed(
     put(store, "ticket_forms", settings.ticket_form_id, form);
     catalog::seed_roles(store, now);
     super::statuses::seed(store, now);
+    super::addresses::seed(store, now);
     super::help_center::seed(store, now);
     let configured = settings.seed_records.contains_key("satisfaction_reasons");
     super::lookups::seed_reasons(store, &seed_admin(store), configured, now);

@@ -9,10 +9,12 @@
 //! this folder declare one family of resources each.
 
 pub mod account;
+pub mod addresses;
 pub mod catalog;
 pub mod conditions;
 pub mod derived;
 pub mod derived_routes;
+pub mod dynamic_content;
 pub mod engine;
 pub mod fields;
 pub mod groups;
@@ -56,6 +58,8 @@ pub fn specs() -> Vec<&'static Spec> {
     all.extend(help_center::SPECS);
     all.extend(lookups::SPECS);
     all.extend(statuses::SPECS);
+    all.extend(addresses::SPECS);
+    all.extend(dynamic_content::SPECS);
     all
 }
 
@@ -126,6 +130,8 @@ pub fn router() -> routes::Routes {
     let r = lookups::routes(r);
     let r = statuses::routes(r);
     let r = identities::routes(r);
+    let r = addresses::routes(r);
+    let r = dynamic_content::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],
