@@ -267,3 +267,35 @@ async fn a_users_email_is_its_primary_identity() {
         assert_eq!(r.json["error"], json!("RecordNotFound"));
     }
 }
+
+/// `GET` and `PUT /api/v2/end_users/{id}` [DOC: End Users]: `{"user": ...}` as the
+/// users' own show and update answer it.
+#[tokio::test]
+async fn end_users_are_shown_and_updated_under_their_own_path() {
+    let z = fake();
+    let created = z
+        .call(
+            "POST",
+            "/api/v2/users.json",
+            Some(json!({"user": {"name": "Roger Wilco", "email": "roger@example.com"}})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["user"]["id"].as_u64().unwrap();
+    let shown = z
+        .call("GET", &format!("/api/v2/end_users/{id}.json"), None)
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(shown.json["user"], created.json["user"]);
+    let updated = z
+        .call(
+            "PUT",
+            &format!("/api/v2/end_users/{id}.json"),
+            Some(json!({"user": {"phone": "+15551234567"}})),
+        )
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.text);
+    assert_eq!(updated.json["user"]["phone"], json!("+15551234567"));
+    let missing = z.call("GET", "/api/v2/end_users/1", None).await;
+    assert_eq!(missing.status, 404);
+}

@@ -20,7 +20,9 @@ use axum::routing::{get, post, put};
 pub use self::actions::control_routes;
 use self::jobs::{create_many, destroy_many, list_jobs, show_job, show_many_jobs, update_many};
 use self::tickets::{create_ticket, delete_ticket, list_comments, list_tickets, update_ticket};
-use self::users::{create_or_update_user, create_user, me, search_users, update_user};
+use self::users::{
+    create_or_update_user, create_user, me, search_users, show_end_user, update_user,
+};
 use super::error::ZendeskError;
 use super::extract::RouteJson;
 use super::fake::Zendesk;
@@ -71,6 +73,10 @@ pub fn routes() -> Router<Arc<Zendesk>> {
             post(create_or_update_user),
         )
         .route_json("/api/v2/users/{user_id}", put(update_user))
+        .route_json(
+            "/api/v2/end_users/{user_id}",
+            get(show_end_user).put(update_user),
+        )
 }
 
 /// The answer to any path or method fake Zendesk does not serve.

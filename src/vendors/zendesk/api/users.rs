@@ -74,6 +74,17 @@ pub(super) async fn update_user(
     Ok(user_reply(StatusCode::OK, &base, store.user(id)?, warning))
 }
 
+/// `GET /api/v2/end_users/{id}` [DOC: End Users]: the user, as `GET /users/{id}`
+/// shows it (`PUT` there is the users' update).
+pub(super) async fn show_end_user(
+    Account(z): Z,
+    IdParam(id): IdParam,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
+    let store = z.store_read();
+    Ok(user_reply(StatusCode::OK, &base, store.user(id)?, None))
+}
+
 pub(super) async fn me(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     Ok(user_reply(

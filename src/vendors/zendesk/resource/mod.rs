@@ -163,6 +163,8 @@ pub const CORE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v2/users/search"),
     ("POST", "/api/v2/users/create_or_update"),
     ("PUT", "/api/v2/users/{user_id}"),
+    ("GET", "/api/v2/end_users/{user_id}"),
+    ("PUT", "/api/v2/end_users/{user_id}"),
     ("GET", "/api/v2/webhooks"),
     ("POST", "/api/v2/webhooks"),
     ("GET", "/api/v2/webhooks/{webhook_id}"),
