@@ -248,3 +248,62 @@ async fn views_are_counted_in_bulk_and_macros_grouped_by_category() {
     let categories = z.call("GET", "/api/v2/macros/categories.json", None).await;
     assert_eq!(categories.json, json!({"categories": ["FAQ", "Triage"]}));
 }
+
+/// Search Macros, Automations, Views and Triggers [DOC]: titles containing the
+/// query in any case, `active` narrowing it; a missing query is a 400.
+#[tokio::test]
+async fn rules_are_found_by_words_of_their_titles() {
+    let z = fake();
+    let make = |path: &'static str, root: &'static str, body: Value| {
+        let z = &z;
+        async move {
+            let r = z.call("POST", path, Some(json!({ root: body }))).await;
+            assert_eq!(r.status, 201, "{path}: {}", r.text);
+        }
+    };
+    make(
+        "/api/v2/macros.json",
+        "macro",
+        json!({"title": "Close and redirect", "actions": [{"field": "status", "value": "solved"}]}),
+    )
+    .await;
+    make(
+        "/api/v2/macros.json",
+        "macro",
+        json!({"title": "Escalate", "active": false, "actions": [{"field": "priority", "value": "high"}]}),
+    )
+    .await;
+    make(
+        "/api/v2/triggers.json",
+        "trigger",
+        json!({"title": "Notify on Redirect", "conditions": {"all": [{"field": "status", "operator": "is", "value": "solved"}]},
+            "actions": [{"field": "status", "value": "closed"}]}),
+    )
+    .await;
+    let titles = |r: &Value, key: &str| -> Vec<String> {
+        r[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key} in {r}"))
+            .iter()
+            .map(|m| m["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let found = z
+        .call("GET", "/api/v2/macros/search.json?query=REDIRECT", None)
+        .await;
+    assert_eq!(found.status, 200, "{}", found.text);
+    assert_eq!(titles(&found.json, "macros"), ["Close and redirect"]);
+    let inactive = z
+        .call("GET", "/api/v2/macros/search?query=e&active=false", None)
+        .await;
+    assert_eq!(titles(&inactive.json, "macros"), ["Escalate"]);
+    let triggers = z
+        .call("GET", "/api/v2/triggers/search?query=redirect", None)
+        .await;
+    assert_eq!(triggers.status, 200, "{}", triggers.text);
+    assert_eq!(titles(&triggers.json, "triggers"), ["Notify on Redirect"]);
+    for path in ["/api/v2/views/search", "/api/v2/automations/search?query="] {
+        let r = z.call("GET", path, None).await;
+        assert_eq!(r.status, 400, "{path}");
+    }
+}

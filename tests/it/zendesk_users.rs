@@ -299,3 +299,37 @@ async fn end_users_are_shown_and_updated_under_their_own_path() {
     let missing = z.call("GET", "/api/v2/end_users/1", None).await;
     assert_eq!(missing.status, 404);
 }
+
+/// Autocomplete Users [DOC]: names starting with the value, at least 2 characters.
+#[tokio::test]
+async fn users_are_autocompleted_by_the_start_of_their_name() {
+    let z = fake();
+    for name in ["Roger Wilco", "Rosella Daventry", "Graham"] {
+        let r = z
+            .call(
+                "POST",
+                "/api/v2/users.json",
+                Some(
+                    json!({"user": {"name": name, "email": format!("{}@example.com", name.len())}}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let found = z
+        .call("GET", "/api/v2/users/autocomplete.json?name=RO", None)
+        .await;
+    assert_eq!(found.status, 200, "{}", found.text);
+    let names: Vec<&str> = found.json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"Roger Wilco") && names.contains(&"Rosella Daventry"));
+    let short = z
+        .call("GET", "/api/v2/users/autocomplete?name=r", None)
+        .await;
+    assert_eq!(short.status, 400);
+}

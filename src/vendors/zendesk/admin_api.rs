@@ -40,6 +40,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         )
         .route_json("/api/v2/triggers", get(list_triggers).post(create_trigger))
         .route_json("/api/v2/triggers/active", get(list_active_triggers))
+        .route_json("/api/v2/triggers/search", get(search_triggers))
         .route_json(
             "/api/v2/triggers/{trigger_id}",
             get(show_trigger).put(update_trigger).delete(delete_trigger),
@@ -284,12 +285,22 @@ async fn list_active_triggers(z: Z, q: RawQuery, b: BaseUrl) -> Reply {
     triggers_page(z, q, b, "/api/v2/triggers/active", |t| t.active)
 }
 
+/// `GET /triggers/search?query=` [DOC: Search Triggers]: the triggers whose
+/// title contains the query, optionally only `active=true|false` ones.
+async fn search_triggers(z: Z, RawQuery(q): RawQuery, b: BaseUrl) -> Reply {
+    let query = crate::vendors::zendesk::resource::listing::Query::parse(q.as_deref());
+    let wanted = crate::vendors::zendesk::resource::rules::rule_search(&query)?;
+    triggers_page(z, RawQuery(q), b, "/api/v2/triggers/search", move |t| {
+        wanted(&t.title, Some(t.active))
+    })
+}
+
 fn triggers_page(
     Account(z): Z,
     RawQuery(q): RawQuery,
     BaseUrl(base): BaseUrl,
     path: &str,
-    keep: fn(&Trigger) -> bool,
+    keep: impl Fn(&Trigger) -> bool,
 ) -> Reply {
     let query: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()

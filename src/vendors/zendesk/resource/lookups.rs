@@ -15,8 +15,9 @@ use super::engine::Who;
 use super::listing::{self, Query};
 use super::orgs::ORGANIZATIONS;
 use super::routes::{Reply, Routes, Z, ok};
-use super::spec::{Ops, Record, Spec, Write, merge, require_text};
+use super::spec::{Ops, Record, Row, Spec, Write, merge, require_text};
 use super::tags::account_tags;
+use super::typed::USERS;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
 use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::store::Store;
@@ -134,6 +135,11 @@ pub fn routes(r: Routes) -> Routes {
             get(organization_related),
         )
         .add(
+            "/api/v2/users/autocomplete",
+            &["GET"],
+            get(autocomplete_users),
+        )
+        .add(
             "/api/v2/autocomplete/tags",
             &["GET"],
             get(autocomplete_tags),
@@ -232,6 +238,28 @@ async fn autocomplete_organizations(
         .collect();
     let path = "/api/v2/organizations/autocomplete";
     listing::page_of(&ORGANIZATIONS, &store, &base, path, found, &q).map(|v| ok(&v))
+}
+
+/// `GET /users/autocomplete?name=` [DOC: Autocomplete Users]: users whose name
+/// starts with the value (any case), offset-paged; fewer than 2 characters is a
+/// 400 (body UNKNOWN, as for organizations).
+async fn autocomplete_users(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+    let q = Query::parse(q.as_deref());
+    let prefix = q.get("name").unwrap_or_default().to_lowercase();
+    if prefix.chars().count() < 2 {
+        return Err(ZendeskError::BadRequest(
+            "name: must be at least 2 characters".to_owned(),
+        ));
+    }
+    let store = z.store_read();
+    let found: Vec<&dyn Row> = store
+        .users
+        .values()
+        .filter(|u| u.name.to_lowercase().starts_with(&prefix))
+        .map(|u| u as &dyn Row)
+        .collect();
+    let path = "/api/v2/users/autocomplete";
+    listing::page_rows(&USERS, &store, &base, path, found, &q).map(|v| ok(&v))
 }
 
 /// `GET /organizations/{id}/related` (shape UNVERIFIED): how many tickets and

@@ -248,6 +248,21 @@ pub fn routes(r: Routes) -> Routes {
         .add("/api/v2/views/{id}/count", &["GET"], get(count_of_view))
         .add("/api/v2/views/count_many", &["GET"], get(count_views))
         .add("/api/v2/macros/categories", &["GET"], get(macro_categories))
+        .add(
+            "/api/v2/macros/search",
+            &["GET"],
+            get(|z: Z, q: RawQuery, b: BaseUrl| search(&MACROS, z, q, b)),
+        )
+        .add(
+            "/api/v2/automations/search",
+            &["GET"],
+            get(|z: Z, q: RawQuery, b: BaseUrl| search(&AUTOMATIONS, z, q, b)),
+        )
+        .add(
+            "/api/v2/views/search",
+            &["GET"],
+            get(|z: Z, q: RawQuery, b: BaseUrl| search(&VIEWS, z, q, b)),
+        )
         .add("/api/v2/views/{id}/execute", &["GET"], get(execute_view))
         .add(
             "/api/v2/macros/active",
@@ -264,6 +279,48 @@ pub fn routes(r: Routes) -> Routes {
             &["GET"],
             get(|z: Z, q: RawQuery, b: BaseUrl| active(&VIEWS, z, q, b)),
         )
+}
+
+/// `GET /api/v2/{macros,automations,views}/search?query=` [DOC: Search Macros,
+/// Search Automations, Search Views]: the rules whose title contains the query
+/// (any case), optionally only `active=true|false` ones, offset-paged like their
+/// lists; no query is a 400 (text UNVERIFIED).
+async fn search(
+    spec: &'static Spec,
+    Account(z): Z,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
+    let q = Query::parse(q.as_deref());
+    let wanted = rule_search(&q)?;
+    let store = z.store_read();
+    let found = engine::records(spec, &store)
+        .into_iter()
+        .filter(|r| {
+            wanted(
+                r["title"].as_str().unwrap_or_default(),
+                r["active"].as_bool(),
+            )
+        })
+        .collect();
+    let path = format!("{}/search", spec.path);
+    listing::page_of(spec, &store, &base, &path, found, &q).map(|v| ok(&v))
+}
+
+/// What a rules search keeps, from its `query` (required) and `active`
+/// parameters: a test of a rule's title and whether it is active.
+pub fn rule_search(q: &Query) -> Result<impl Fn(&str, Option<bool>) -> bool, ZendeskError> {
+    let query = q
+        .get("query")
+        .map(|v| v.trim().to_lowercase())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ZendeskError::BadRequest("param is missing or the value is empty: query".to_owned())
+        })?;
+    let active = q.get("active").and_then(|a| a.parse::<bool>().ok());
+    Ok(move |title: &str, is_active: Option<bool>| {
+        title.to_lowercase().contains(&query) && active.is_none_or(|a| is_active == Some(a))
+    })
 }
 
 async fn active(
