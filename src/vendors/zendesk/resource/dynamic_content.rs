@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::listing::{self, Query};
 use super::routes::{Reply, Routes, Z, ok};
-use super::spec::{Ops, Parent, Record, Spec, Write, id_of, merge, require_text};
+use super::spec::{Ops, Parent, Record, Spec, Write, id_of, merge, require_text, taken};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::store::Store;
@@ -83,13 +83,7 @@ fn build_item(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
     };
     let mut rec = merge(defaults, w, writable);
     let name = require_text(&rec, "name", "Name")?;
-    let taken = store.records.all(ITEM_TABLE).any(|i| {
-        i["id"].as_u64() != Some(w.id)
-            && i["name"]
-                .as_str()
-                .is_some_and(|n| n.trim().eq_ignore_ascii_case(&name))
-    });
-    if taken {
+    if taken(store, ITEM_TABLE, w.id, "name", &name) {
         // The fields the capture names; the English text UNVERIFIED.
         return Err(ZendeskError::invalid(
             "name",

@@ -220,13 +220,7 @@ async fn autocomplete_organizations(
     BaseUrl(base): BaseUrl,
 ) -> Reply {
     let q = Query::parse(q.as_deref());
-    let prefix = q.get("name").unwrap_or_default().to_lowercase();
-    if prefix.chars().count() < 2 {
-        // A 400 as documented; its body is UNKNOWN, so Zendesk's usual one.
-        return Err(ZendeskError::BadRequest(
-            "name: must be at least 2 characters".to_owned(),
-        ));
-    }
+    let prefix = autocompleted(&q)?;
     let store = z.store_read();
     let found: Vec<Record> = engine::records(&ORGANIZATIONS, &store)
         .into_iter()
@@ -240,17 +234,24 @@ async fn autocomplete_organizations(
     listing::page_of(&ORGANIZATIONS, &store, &base, path, found, &q).map(|v| ok(&v))
 }
 
-/// `GET /users/autocomplete?name=` [DOC: Autocomplete Users]: users whose name
-/// starts with the value (any case), offset-paged; fewer than 2 characters is a
-/// 400 (body UNKNOWN, as for organizations).
-async fn autocomplete_users(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
-    let q = Query::parse(q.as_deref());
+/// The lowercase `name=` an autocomplete starts from: at least 2 characters, a
+/// 400 otherwise (DOC lists one; its body is UNKNOWN, so Zendesk's usual one).
+fn autocompleted(q: &Query) -> Result<String, ZendeskError> {
     let prefix = q.get("name").unwrap_or_default().to_lowercase();
     if prefix.chars().count() < 2 {
         return Err(ZendeskError::BadRequest(
             "name: must be at least 2 characters".to_owned(),
         ));
     }
+    Ok(prefix)
+}
+
+/// `GET /users/autocomplete?name=` [DOC: Autocomplete Users]: users whose name
+/// starts with the value (any case), offset-paged; fewer than 2 characters is a
+/// 400 (body UNKNOWN, as for organizations).
+async fn autocomplete_users(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+    let q = Query::parse(q.as_deref());
+    let prefix = autocompleted(&q)?;
     let store = z.store_read();
     let found: Vec<&dyn Row> = store
         .users

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::spec::{Nested, Ops, Record, Spec, Write, check_kind, id_of, merge, require_text};
+use super::spec::{
+    Nested, Ops, Record, Spec, Write, check_kind, id_of, merge, require_text, taken,
+};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::store::Store;
 
@@ -59,13 +61,7 @@ fn build_organization(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskErr
         ],
     );
     let name = require_text(&rec, "name", "Name")?;
-    let taken = store.organizations().any(|o| {
-        o["id"].as_u64() != Some(w.id)
-            && o["name"]
-                .as_str()
-                .is_some_and(|n| n.trim().eq_ignore_ascii_case(&name))
-    });
-    if taken {
+    if taken(store, "organizations", w.id, "name", &name) {
         // The double space is Zendesk's (captured in a bulk job's failure).
         return Err(ZendeskError::invalid(
             "name",

@@ -413,6 +413,17 @@ pub fn merge(defaults: Value, w: &Write<'_>, writable: &[&str]) -> Record {
     rec
 }
 
+/// Whether another record of `table` than `id` has `value` as its `field`
+/// (trimmed, any case): names that must be unique.
+pub fn taken(store: &Store, table: &str, id: u64, field: &str, value: &str) -> bool {
+    store.records.all(table).any(|r| {
+        r.get("id").and_then(Value::as_u64) != Some(id)
+            && r.get(field)
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case(value.trim()))
+    })
+}
+
 /// A 422 `BlankValue` unless `key` is a non-empty string.
 pub fn require_text(rec: &Record, key: &str, title: &str) -> Result<String, ZendeskError> {
     match rec.get(key).and_then(Value::as_str).map(str::trim) {

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::get;
+use std::sync::Arc;
+
+use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 
 use super::listing::{Query, count_body};
@@ -17,6 +19,7 @@ use super::orgs::ORGANIZATIONS;
 use super::routes::{Peer, Reply, Routes, Z, ok};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
+use crate::vendors::zendesk::fake::Zendesk;
 use crate::vendors::zendesk::page;
 use crate::vendors::zendesk::store::{Actor, Store};
 use crate::vendors::zendesk::wire::{TicketInput, UserInput, json_response};
@@ -34,34 +37,33 @@ pub fn routes(r: Routes) -> Routes {
         .add(
             "/api/v2/users/{user_id}/tags",
             &["GET", "POST", "PUT", "DELETE"],
-            get(|z: Z, id: IdParam| show_of(z, id, Owner::User))
-                .post(|z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
-                    edit_of(z, c, p, id, Owner::User, Edit::Set, b)
-                })
-                .put(|z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
-                    edit_of(z, c, p, id, Owner::User, Edit::Add, b)
-                })
-                .delete(
-                    |z: Z, c: Caller, p: Peer, id: IdParam, q: RawQuery, b: Bytes| {
-                        remove_of(z, c, p, id, Owner::User, q, b)
-                    },
-                ),
+            owner_routes(Owner::User),
         )
         .add(
             "/api/v2/organizations/{organization_id}/tags",
             &["GET", "POST", "PUT", "DELETE"],
-            get(|z: Z, id: IdParam| show_of(z, id, Owner::Organization))
-                .post(|z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
-                    edit_of(z, c, p, id, Owner::Organization, Edit::Set, b)
-                })
-                .put(|z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
-                    edit_of(z, c, p, id, Owner::Organization, Edit::Add, b)
-                })
-                .delete(
-                    |z: Z, c: Caller, p: Peer, id: IdParam, q: RawQuery, b: Bytes| {
-                        remove_of(z, c, p, id, Owner::Organization, q, b)
-                    },
-                ),
+            owner_routes(Owner::Organization),
+        )
+}
+
+/// `GET`, `POST` (set), `PUT` (add) and `DELETE` (remove) on a user's or an
+/// organization's tags.
+fn owner_routes(owner: Owner) -> MethodRouter<Arc<Zendesk>> {
+    get(move |z: Z, id: IdParam| show_of(z, id, owner))
+        .post(
+            move |z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
+                edit_of(z, c, p, id, owner, Edit::Set, b)
+            },
+        )
+        .put(
+            move |z: Z, c: Caller, p: Peer, id: IdParam, b: ZendeskJson| {
+                edit_of(z, c, p, id, owner, Edit::Add, b)
+            },
+        )
+        .delete(
+            move |z: Z, c: Caller, p: Peer, id: IdParam, q: RawQuery, b: Bytes| {
+                remove_of(z, c, p, id, owner, q, b)
+            },
         )
 }
 
