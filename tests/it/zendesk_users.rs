@@ -333,3 +333,94 @@ async fn users_are_autocompleted_by_the_start_of_their_name() {
         .await;
     assert_eq!(short.status, 400);
 }
+
+/// Writing identities [DOC: User Identities]: create (201), make primary (200 and
+/// the whole list; the user's email follows), verify, delete (204), and the
+/// primary email kept.
+#[tokio::test]
+async fn identities_are_added_made_primary_verified_and_deleted() {
+    let z = fake();
+    let created = z
+        .call(
+            "POST",
+            "/api/v2/users.json",
+            Some(json!({"user": {"name": "Roger Wilco", "email": "roger@example.com"}})),
+        )
+        .await;
+    let user = created.json["user"]["id"].as_u64().unwrap();
+    let path = format!("/api/v2/users/{user}/identities");
+    let first = z.call("GET", &path, None).await.json["identities"][0]["id"]
+        .as_u64()
+        .unwrap();
+    let added = z
+        .call(
+            "POST",
+            &path,
+            Some(json!({"identity": {"type": "email", "value": "wilco@example.com"}})),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    assert_eq!(added.json["identity"]["primary"], json!(false));
+    assert_eq!(added.json["identity"]["verified"], json!(false));
+    let second = added.json["identity"]["id"].as_u64().unwrap();
+    let phone = z
+        .call(
+            "POST",
+            &path,
+            Some(json!({"identity": {"type": "phone_number", "value": "+15551234567"}})),
+        )
+        .await;
+    assert_eq!(phone.status, 201, "{}", phone.text);
+    assert!(phone.json["identity"].get("deliverable_state").is_none());
+    let taken = z
+        .call(
+            "POST",
+            &path,
+            Some(json!({"identity": {"type": "email", "value": "ROGER@example.com"}})),
+        )
+        .await;
+    assert_eq!(taken.status, 422, "{}", taken.text);
+    let bad = z
+        .call(
+            "POST",
+            &path,
+            Some(json!({"identity": {"type": "pigeon", "value": "x"}})),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+
+    let made = z
+        .call("PUT", &format!("{path}/{second}/make_primary.json"), None)
+        .await;
+    assert_eq!(made.status, 200, "{}", made.text);
+    let primaries: Vec<(u64, bool)> = made.json["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["id"].as_u64().unwrap(), i["primary"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(primaries.len(), 3);
+    assert!(primaries.contains(&(second, true)) && primaries.contains(&(first, false)));
+    let shown = z
+        .call("GET", &format!("/api/v2/users/{user}.json"), None)
+        .await;
+    assert_eq!(shown.json["user"]["email"], json!("wilco@example.com"));
+    let old = z.call("GET", &format!("{path}/{first}"), None).await;
+    assert_eq!(old.json["identity"]["value"], json!("roger@example.com"));
+
+    let verified = z
+        .call("PUT", &format!("{path}/{second}/verify"), None)
+        .await;
+    assert_eq!(verified.json["identity"]["verified"], json!(true));
+    let kept = z.call("DELETE", &format!("{path}/{second}"), None).await;
+    assert_eq!(kept.status, 422, "the primary email stays");
+    let gone = z.call("DELETE", &format!("{path}/{first}"), None).await;
+    assert_eq!(gone.status, 204);
+    let left: Vec<u64> = z.call("GET", &path, None).await.json["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_u64().unwrap())
+        .collect();
+    assert!(!left.contains(&first) && left.contains(&second), "{left:?}");
+}

@@ -1,55 +1,131 @@
-//! User identities [DOC: User Identities]: the fake keeps one identity per user,
-//! the primary email identity of the user's `email`; listed, shown and side-loaded
-//! (`include=identities`) in the shape of a live record [CAPTURE: `url, id,
-//! user_id, type, value, verified, primary, created_at, updated_at,
-//! undeliverable_count, deliverable_state`]. A user without an email has none.
+//! User identities [DOC: User Identities]: a user's email, and the other
+//! addresses and accounts Zendesk knows the user by. The primary email identity
+//! is the user's `email` (kept in step both ways); the others are records of
+//! their own. Until a user's identities are first written, the fake shows the
+//! primary one derived from the user. Records have the live fields [CAPTURE:
+//! `url, id, user_id, type, value, verified, primary, created_at, updated_at,
+//! undeliverable_count, deliverable_state`] and are side-loaded with
+//! `include=identities`.
 
 use crate::vendors::zendesk::accounts::Account;
 use axum::extract::{Path, RawQuery};
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, put};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use super::listing::Query;
 use super::routes::{Reply, Routes, Z, ok};
 use super::spec::ts;
-use crate::vendors::zendesk::error::ZendeskError;
+use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::page;
-use crate::vendors::zendesk::store::{Store, User};
+use crate::vendors::zendesk::store::{Record, Store, User};
+use crate::vendors::zendesk::wire::{UserInput, json_response, looks_like_email};
+
+const TABLE: &str = "identities";
+
+/// The types an identity can be created with [DOC].
+const TYPES: &[&str] = &[
+    "email",
+    "twitter",
+    "facebook",
+    "google",
+    "phone_number",
+    "agent_forwarding",
+];
 
 /// The routes of this file.
 pub fn routes(r: Routes) -> Routes {
-    r.add("/api/v2/users/{user_id}/identities", &["GET"], get(list))
-        .add(
-            "/api/v2/users/{user_id}/identities/{identity_id}",
-            &["GET"],
-            get(show),
-        )
+    const ONE: &str = "/api/v2/users/{user_id}/identities/{identity_id}";
+    r.add(
+        "/api/v2/users/{user_id}/identities",
+        &["GET", "POST"],
+        get(list).post(create),
+    )
+    .add(
+        ONE,
+        &["GET", "PUT", "DELETE"],
+        get(show).put(update).delete(remove),
+    )
+    .add(
+        "/api/v2/users/{user_id}/identities/{identity_id}/make_primary",
+        &["PUT"],
+        put(make_primary),
+    )
+    .add(
+        "/api/v2/users/{user_id}/identities/{identity_id}/verify",
+        &["PUT"],
+        put(verify),
+    )
+    .add(
+        "/api/v2/users/{user_id}/identities/{identity_id}/request_verification",
+        &["PUT"],
+        put(request_verification),
+    )
 }
 
-/// The id of a user's email identity (one per user, so derived from its id).
-fn identity_id(user: &User) -> u64 {
+/// The id of a user's first email identity (derived from the user's id, so it
+/// is the same before and after the identities are first written).
+fn primary_id(user: &User) -> u64 {
     user.id + 1
 }
 
-/// A user's email identity, on `base`.
-pub fn identity(base: &str, user: &User) -> Option<Value> {
+/// The primary email identity as the user shows it.
+fn derived(user: &User) -> Option<Record> {
     let email = user.email.as_ref()?;
-    let id = identity_id(user);
-    Some(json!({
-        "url": format!("{base}/api/v2/users/{}/identities/{id}.json", user.id),
-        "id": id, "user_id": user.id, "type": "email", "value": email,
+    let rec = json!({
+        "id": primary_id(user), "user_id": user.id, "type": "email", "value": email,
         "verified": user.verified, "primary": true,
         "created_at": ts(user.created_at), "updated_at": ts(user.updated_at),
         "undeliverable_count": 0, "deliverable_state": "deliverable",
-    }))
+    });
+    match rec {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
 }
 
-/// The identities of the users `ids` names, in id order.
+/// A user's identities, in id order: the primary email one in step with the user.
+fn of_user(store: &Store, user: &User) -> Vec<Record> {
+    let stored: Vec<Record> = store
+        .records
+        .all(TABLE)
+        .filter(|r| r["user_id"].as_u64() == Some(user.id))
+        .map(|r| {
+            let mut r = r.clone();
+            if r["primary"] == json!(true) && r["type"] == json!("email") {
+                r.insert("value".to_owned(), json!(user.email));
+                r.insert("verified".to_owned(), json!(user.verified));
+            }
+            r
+        })
+        .collect();
+    if stored.is_empty() {
+        derived(user).into_iter().collect()
+    } else {
+        stored
+    }
+}
+
+/// An identity as the API shows it, with its `url` on `base`.
+fn render(base: &str, rec: &Record) -> Value {
+    let mut out = rec.clone();
+    let url = format!(
+        "{base}/api/v2/users/{}/identities/{}.json",
+        rec["user_id"], rec["id"]
+    );
+    out.insert("url".to_owned(), json!(url));
+    Value::Object(out)
+}
+
+/// The identities of the users `ids` names, in id order (`include=identities`).
 pub fn of_users(store: &Store, base: &str, ids: impl IntoIterator<Item = u64>) -> Vec<Value> {
     ids.into_iter()
         .filter_map(|id| store.users.get(&id))
-        .filter_map(|u| identity(base, u))
+        .flat_map(|u| of_user(store, u))
+        .map(|r| render(base, &r))
         .collect()
 }
 
@@ -62,8 +138,70 @@ fn id_in(segment: &str) -> Result<u64, ZendeskError> {
         .map_err(|_| ZendeskError::RecordNotFound)
 }
 
-/// `GET /api/v2/users/{id}/identities`: both paginations [DOC]; an unknown user
-/// is a 404.
+/// Stores the derived primary identity, so the user's identities can be
+/// written one by one.
+fn materialize(store: &mut Store, user: u64) -> Result<(), ZendeskError> {
+    let u = store.user(user)?;
+    let written = store
+        .records
+        .all(TABLE)
+        .any(|r| r["user_id"].as_u64() == Some(user));
+    if !written && let Some(rec) = derived(u) {
+        let id = primary_id(u);
+        store.records.put(TABLE, id, rec);
+    }
+    Ok(())
+}
+
+/// One of the user's identities; a 404 when it is not the user's.
+fn find(store: &Store, user: u64, id: u64) -> Result<Record, ZendeskError> {
+    of_user(store, store.user(user)?)
+        .into_iter()
+        .find(|r| r["id"].as_u64() == Some(id))
+        .ok_or(ZendeskError::RecordNotFound)
+}
+
+/// A 422 when an email is already someone's email or identity (text UNVERIFIED,
+/// the users' own wording).
+fn check_free(store: &Store, email: &str) -> Result<(), ZendeskError> {
+    let used = store.user_by_email(email).is_some()
+        || store.records.all(TABLE).any(|r| {
+            r["type"] == json!("email")
+                && r["value"]
+                    .as_str()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(email))
+        });
+    if used {
+        return Err(ZendeskError::invalid(
+            "value",
+            format!("Value: {email} is already being used by another user"),
+            "DuplicateValue",
+        ));
+    }
+    Ok(())
+}
+
+/// The object under `identity`.
+fn identity_of(body: &Value) -> Result<&serde_json::Map<String, Value>, ZendeskError> {
+    body.get("identity")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            ZendeskError::BadRequest("param is missing or the value is empty: identity".to_owned())
+        })
+}
+
+/// Sets the user's fields through the users' own update (logged, checked).
+fn update_user(
+    store: &mut Store,
+    user: u64,
+    fields: Value,
+    now: OffsetDateTime,
+) -> Result<(), ZendeskError> {
+    let input = UserInput::parse(&fields, store.settings().unknown_fields)?;
+    store.update_user(user, input, now)
+}
+
+/// `GET /api/v2/users/{id}/identities`: both paginations [DOC].
 async fn list(
     Account(z): Z,
     Path(user): Path<String>,
@@ -72,9 +210,9 @@ async fn list(
 ) -> Reply {
     let user = id_in(&user)?;
     let store = z.store_read();
-    let items: Vec<(u64, Value)> = identity(&base, store.user(user)?)
-        .map(|i| (i["id"].as_u64().unwrap_or_default(), i))
-        .into_iter()
+    let items: Vec<(u64, Value)> = of_user(&store, store.user(user)?)
+        .iter()
+        .map(|r| (r["id"].as_u64().unwrap_or_default(), render(&base, r)))
         .collect();
     let q = Query::parse(q.as_deref());
     let path = format!("/api/v2/users/{user}/identities");
@@ -88,9 +226,220 @@ async fn show(
     BaseUrl(base): BaseUrl,
 ) -> Reply {
     let (user, id) = (id_in(&user)?, id_in(&id)?);
-    let store = z.store_read();
-    let found = identity(&base, store.user(user)?)
-        .filter(|i| i["id"].as_u64() == Some(id))
+    let found = find(&z.store_read(), user, id)?;
+    Ok(ok(&json!({"identity": render(&base, &found)})))
+}
+
+/// `POST /api/v2/users/{id}/identities` with `{"identity": {type, value}}`: 201
+/// [DOC]. A user without an email takes a new email identity as its primary;
+/// `primary: true` makes an email identity primary.
+async fn create(
+    Account(z): Z,
+    Path(user): Path<String>,
+    BaseUrl(base): BaseUrl,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let user = id_in(&user)?;
+    let input = identity_of(&body)?;
+    let kind = input
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !TYPES.contains(&kind) {
+        return Err(ZendeskError::invalid(
+            "type",
+            "Type: is invalid",
+            "InvalidValue",
+        ));
+    }
+    let value = input
+        .get("value")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ZendeskError::invalid("value", "Value: cannot be blank", "BlankValue"))?
+        .to_owned();
+    let now = z.now();
+    let mut store = z.store();
+    store.user(user)?;
+    if kind == "email" {
+        if !looks_like_email(&value) {
+            return Err(ZendeskError::invalid(
+                "value",
+                "Value: is invalid",
+                "InvalidValue",
+            ));
+        }
+        check_free(&store, &value)?;
+    }
+    materialize(&mut store, user)?;
+    let id = store.next_id();
+    let mut rec = json!({
+        "id": id, "user_id": user, "type": kind, "value": value,
+        "verified": input.get("verified").and_then(Value::as_bool).unwrap_or(false),
+        "primary": false, "created_at": ts(now), "updated_at": ts(now), "undeliverable_count": 0,
+    });
+    if kind == "email" {
+        rec["deliverable_state"] = json!("deliverable");
+    }
+    if let Value::Object(m) = rec {
+        store.records.put(TABLE, id, m);
+    }
+    let wants_primary = input.get("primary") == Some(&json!(true));
+    let no_email = store.user(user)?.email.is_none();
+    if kind == "email" && (wants_primary || no_email) {
+        set_primary(&mut store, user, id, now)?;
+    }
+    let found = find(&store, user, id)?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({"identity": render(&base, &found)}),
+    ))
+}
+
+/// `PUT .../identities/{id}`: `verified: true` (there is no un-verifying) or a
+/// new `value` [DOC]; the primary email's value is the user's email.
+async fn update(
+    Account(z): Z,
+    Path((user, id)): Path<(String, String)>,
+    BaseUrl(base): BaseUrl,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let (user, id) = (id_in(&user)?, id_in(&id)?);
+    let input = identity_of(&body)?.clone();
+    let now = z.now();
+    let mut store = z.store();
+    let current = find(&store, user, id)?;
+    materialize(&mut store, user)?;
+    let primary_email = current["primary"] == json!(true) && current["type"] == json!("email");
+    let mut rec = store
+        .records
+        .get(TABLE, id)
+        .cloned()
         .ok_or(ZendeskError::RecordNotFound)?;
-    Ok(ok(&json!({"identity": found})))
+    if let Some(value) = input.get("value").and_then(Value::as_str).map(str::trim) {
+        if current["type"] == json!("email")
+            && !value.eq_ignore_ascii_case(current["value"].as_str().unwrap_or_default())
+        {
+            if !looks_like_email(value) {
+                return Err(ZendeskError::invalid(
+                    "value",
+                    "Value: is invalid",
+                    "InvalidValue",
+                ));
+            }
+            check_free(&store, value)?;
+        }
+        if primary_email {
+            update_user(&mut store, user, json!({"email": value}), now)?;
+        }
+        rec.insert("value".to_owned(), json!(value));
+    }
+    if input.get("verified") == Some(&json!(true)) {
+        if primary_email {
+            update_user(&mut store, user, json!({"verified": true}), now)?;
+        }
+        rec.insert("verified".to_owned(), json!(true));
+    }
+    rec.insert("updated_at".to_owned(), ts(now));
+    store.records.put(TABLE, id, rec);
+    let found = find(&store, user, id)?;
+    Ok(ok(&json!({"identity": render(&base, &found)})))
+}
+
+/// `DELETE .../identities/{id}`: 204 [DOC]. The primary email identity stays
+/// (a 422, UNVERIFIED: make another one primary first).
+async fn remove(Account(z): Z, Path((user, id)): Path<(String, String)>) -> Reply {
+    let (user, id) = (id_in(&user)?, id_in(&id)?);
+    let mut store = z.store();
+    let current = find(&store, user, id)?;
+    if current["primary"] == json!(true) && current["type"] == json!("email") {
+        return Err(ZendeskError::invalid(
+            "base",
+            "Identity: the primary email cannot be deleted",
+            "InvalidValue",
+        ));
+    }
+    materialize(&mut store, user)?;
+    store
+        .records
+        .remove_where(TABLE, |r| r["id"].as_u64() == Some(id));
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Makes identity `id` the user's primary one of its type; for an email, the
+/// user's email becomes its value and the email before stays as a secondary
+/// identity.
+fn set_primary(
+    store: &mut Store,
+    user: u64,
+    id: u64,
+    now: OffsetDateTime,
+) -> Result<(), ZendeskError> {
+    materialize(store, user)?;
+    let target = store
+        .records
+        .get(TABLE, id)
+        .cloned()
+        .ok_or(ZendeskError::RecordNotFound)?;
+    let kind = target["type"].clone();
+    let email = store.user(user)?.email.clone();
+    let before: Vec<(u64, Record)> = store
+        .records
+        .all(TABLE)
+        .filter(|r| {
+            r["user_id"].as_u64() == Some(user) && r["type"] == kind && r["primary"] == json!(true)
+        })
+        .filter_map(|r| Some((r["id"].as_u64()?, r.clone())))
+        .collect();
+    for (other, mut r) in before {
+        r.insert("primary".to_owned(), json!(false));
+        if kind == json!("email") {
+            // It keeps the address it had while it was the user's email.
+            r.insert("value".to_owned(), json!(email));
+        }
+        r.insert("updated_at".to_owned(), ts(now));
+        store.records.put(TABLE, other, r);
+    }
+    if kind == json!("email") {
+        update_user(store, user, json!({"email": target["value"]}), now)?;
+    }
+    let mut target = target;
+    target.insert("primary".to_owned(), json!(true));
+    target.insert("updated_at".to_owned(), ts(now));
+    store.records.put(TABLE, id, target);
+    Ok(())
+}
+
+/// `PUT .../identities/{id}/make_primary`: 200 with the user's whole list of
+/// identities [DOC].
+async fn make_primary(
+    Account(z): Z,
+    Path((user, id)): Path<(String, String)>,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
+    let (user, id) = (id_in(&user)?, id_in(&id)?);
+    let now = z.now();
+    let mut store = z.store();
+    find(&store, user, id)?;
+    set_primary(&mut store, user, id, now)?;
+    let all: Vec<Value> = of_user(&store, store.user(user)?)
+        .iter()
+        .map(|r| render(&base, r))
+        .collect();
+    Ok(ok(&json!({"identities": all})))
+}
+
+/// `PUT .../identities/{id}/verify`: verified, `{"identity": ...}` [DOC].
+async fn verify(z: Z, Path((user, id)): Path<(String, String)>, base: BaseUrl) -> Reply {
+    let body = json!({"identity": {"verified": true}});
+    update(z, Path((user, id)), base, ZendeskJson(body)).await
+}
+
+/// `PUT .../identities/{id}/request_verification`: 200 with an empty body
+/// [DOC]; the fake sends no email.
+async fn request_verification(Account(z): Z, Path((user, id)): Path<(String, String)>) -> Reply {
+    let (user, id) = (id_in(&user)?, id_in(&id)?);
+    find(&z.store_read(), user, id)?;
+    Ok(StatusCode::OK.into_response())
 }
