@@ -634,3 +634,86 @@ fn seeds_that_the_apis_would_refuse_are_configuration_errors() {
         "{problems:?}"
     );
 }
+
+/// Ticket trigger categories against Zendesk's OpenAPI document: string ids,
+/// create answering 200, `PATCH` updates, the documented error codes and titles,
+/// and no deleting a category an active trigger is in.
+#[tokio::test]
+async fn trigger_categories_group_triggers() {
+    let z = fake();
+    let created = z
+        .call(
+            "POST",
+            "/api/v2/trigger_categories.json",
+            Some(json!({"trigger_category": {"name": "All Notification Triggers", "position": 0}})),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let c = &created.json["trigger_category"];
+    assert_eq!(c["name"], json!("All Notification Triggers"));
+    assert_eq!(c["position"], json!(0));
+    let id = c["id"].as_str().expect("a string id").to_owned();
+    let blank = z
+        .call(
+            "POST",
+            "/api/v2/trigger_categories",
+            Some(json!({"trigger_category": {"name": ""}})),
+        )
+        .await;
+    assert_eq!(blank.status, 400);
+    assert_eq!(
+        blank.json,
+        json!({"errors": [{"code": "InvalidTriggerCategory", "title": "Name cannot be blank"}]})
+    );
+    let patched = z
+        .call(
+            "PATCH",
+            &format!("/api/v2/trigger_categories/{id}.json"),
+            Some(json!({"trigger_category": {"name": "All Notification Triggers Updated", "position": 10}})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.json["trigger_category"]["position"], json!(10));
+    z.call(
+        "POST",
+        "/api/v2/trigger_categories",
+        Some(json!({"trigger_category": {"name": "SMS Triggers", "position": 1}})),
+    )
+    .await;
+    let list = z
+        .call("GET", "/api/v2/trigger_categories?sort=position", None)
+        .await;
+    let names: Vec<&str> = list.json["trigger_categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["SMS Triggers", "All Notification Triggers Updated"]);
+    let trigger = z
+        .call(
+            "POST",
+            "/api/v2/triggers.json",
+            Some(json!({"trigger": {"title": "close", "category_id": id,
+                "conditions": {"all": [{"field": "status", "operator": "is", "value": "solved"}]},
+                "actions": [{"field": "status", "value": "closed"}]}})),
+        )
+        .await;
+    assert_eq!(trigger.status, 201, "{}", trigger.text);
+    let busy = z
+        .call("DELETE", &format!("/api/v2/trigger_categories/{id}"), None)
+        .await;
+    assert_eq!(busy.status, 400);
+    assert_eq!(
+        busy.json["errors"][0]["code"],
+        json!("TriggerCategoryNotEmpty")
+    );
+    let missing = z
+        .call("GET", "/api/v2/trigger_categories/12345", None)
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.json["errors"][0]["code"],
+        json!("TriggerCategoryNotFound")
+    );
+}

@@ -113,7 +113,8 @@ pub struct ApiProblem {
     pub code: String,
     /// Short title.
     pub title: String,
-    /// Human detail.
+    /// Human detail (left out when empty: some APIs give only code and title).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub detail: String,
 }
 

@@ -31,6 +31,7 @@ pub mod spec;
 pub mod statuses;
 pub mod tags;
 pub mod tickets;
+pub mod trigger_categories;
 pub mod typed;
 pub mod uploads;
 
@@ -132,6 +133,7 @@ pub fn router() -> routes::Routes {
     let r = identities::routes(r);
     let r = addresses::routes(r);
     let r = dynamic_content::routes(r);
+    let r = trigger_categories::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],
