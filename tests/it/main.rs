@@ -34,6 +34,7 @@
 //! - `coverage`: unmatched calls, their journal flag and `GET /coverage`; what the
 //!   journal keeps of an answer (a HEAD answer's length, no framing length).
 //! - `braze`: Braze's REST API and webhook campaigns.
+//! - `braze_catalogs`: Braze catalogs and their items.
 //! - `braze_api`: Braze's user, send and export endpoints beyond `/users/track`.
 //! - `smartsupp`: Smartsupp's POST hook, its generator and the signed webhooks.
 //! - `smartsupp_rest`: Smartsupp's public REST API v2 and its consistency with the hook and webhooks.
@@ -78,6 +79,7 @@ mod blip_extensions;
 mod blip_properties;
 mod braze;
 mod braze_api;
+mod braze_catalogs;
 mod braze_lists;
 mod chaos_clock;
 mod common;

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde_json::{Map, Value, json};
 
 use super::account::Braze;
@@ -15,8 +15,8 @@ use super::error::{BrazeError, BrazeJson, json_response};
 use super::export_ids;
 use super::wire::{self, Identifier};
 use super::{
-    content, email, exports, messaging, schedules, series, subscriptions, templates, transactional,
-    triggers, users,
+    catalogs, content, email, exports, messaging, schedules, series, subscriptions, templates,
+    transactional, triggers, users,
 };
 
 type B = State<Arc<Braze>>;
@@ -125,6 +125,20 @@ fn list_routes() -> Router<Arc<Braze>> {
         .route("/templates/email/info", get(templates::template_info))
         .route("/templates/email/create", post(templates::template_create))
         .route("/templates/email/update", post(templates::template_update))
+        .route("/catalogs", get(catalogs::list).post(catalogs::create))
+        .route("/catalogs/{catalog_name}", delete(catalogs::delete))
+        .route(
+            "/catalogs/{catalog_name}/items",
+            get(catalogs::list_items)
+                .post(catalogs::create_items)
+                .patch(catalogs::edit_items)
+                .put(catalogs::replace_items)
+                .delete(catalogs::delete_items),
+        )
+        .route(
+            "/catalogs/{catalog_name}/items/{item_id}",
+            get(catalogs::show_item).delete(catalogs::delete_item),
+        )
 }
 
 /// The analytics exports and the scheduled broadcasts.

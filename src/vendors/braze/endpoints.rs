@@ -24,6 +24,12 @@ pub enum Pool {
     /// `/transactional/v1/campaigns/{campaign_id}/send`: never answered 429
     /// (calls over the volume still send, outside the SLA).
     Unlimited,
+    /// The catalog endpoints answered at once (catalogs, one item): 50 per
+    /// minute (captured `X-Ratelimit-Limit: 50`).
+    Catalogs,
+    /// The asynchronous catalog item writes and item lists: 16,000 per minute
+    /// (captured `X-Ratelimit-Limit: 16000`).
+    CatalogItems,
     /// Everything else: 250,000 per hour, one shared pool.
     Hourly,
 }
@@ -31,7 +37,7 @@ pub enum Pool {
 /// One endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
-    /// `GET` or `POST`.
+    /// `GET`, `POST`, or another method.
     pub method: &'static str,
     /// The path; a `{name}` segment matches any one segment.
     pub path: &'static str,
@@ -50,6 +56,20 @@ const fn r(path: &'static str, permission: &'static str, pool: Pool) -> Route {
     }
 }
 
+const fn m(
+    method: &'static str,
+    path: &'static str,
+    permission: &'static str,
+    pool: Pool,
+) -> Route {
+    Route {
+        method,
+        path,
+        permission,
+        pool,
+    }
+}
+
 const fn g(path: &'static str, permission: &'static str, pool: Pool) -> Route {
     Route {
         method: "GET",
@@ -61,6 +81,53 @@ const fn g(path: &'static str, permission: &'static str, pool: Pool) -> Route {
 
 /// Every endpoint of this table, in the order of the reference.
 pub const ROUTES: &[Route] = &[
+    g("/catalogs", "catalogs.get", Pool::Catalogs),
+    r("/catalogs", "catalogs.create", Pool::Catalogs),
+    m(
+        "DELETE",
+        "/catalogs/{name}",
+        "catalogs.delete",
+        Pool::Catalogs,
+    ),
+    g(
+        "/catalogs/{name}/items",
+        "catalogs.get_items",
+        Pool::CatalogItems,
+    ),
+    r(
+        "/catalogs/{name}/items",
+        "catalogs.add_items",
+        Pool::CatalogItems,
+    ),
+    m(
+        "PATCH",
+        "/catalogs/{name}/items",
+        "catalogs.update_items",
+        Pool::CatalogItems,
+    ),
+    m(
+        "PUT",
+        "/catalogs/{name}/items",
+        "catalogs.replace_items",
+        Pool::CatalogItems,
+    ),
+    m(
+        "DELETE",
+        "/catalogs/{name}/items",
+        "catalogs.delete_items",
+        Pool::CatalogItems,
+    ),
+    g(
+        "/catalogs/{name}/items/{id}",
+        "catalogs.get_item",
+        Pool::Catalogs,
+    ),
+    m(
+        "DELETE",
+        "/catalogs/{name}/items/{id}",
+        "catalogs.delete_item",
+        Pool::Catalogs,
+    ),
     r("/users/delete", "users.delete", Pool::UserData),
     r("/users/identify", "users.identify", Pool::UserData),
     r("/users/alias/new", "users.alias.new", Pool::UserData),
@@ -257,6 +324,15 @@ pub const ROUTES: &[Route] = &[
 /// The endpoint at `path`.
 pub fn find(path: &str) -> Option<&'static Route> {
     ROUTES.iter().find(|r| matches(r.path, path))
+}
+
+/// The endpoint a call names: the row of its method and path, else the first
+/// row of its path (a method the path does not take is answered 404 after).
+pub fn find_call(method: &str, path: &str) -> Option<&'static Route> {
+    ROUTES
+        .iter()
+        .find(|r| r.method == method && matches(r.path, path))
+        .or_else(|| find(path))
 }
 
 /// Whether `path` fits `template`, whose `{name}` segments match any one segment.

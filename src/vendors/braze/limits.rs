@@ -23,10 +23,15 @@ pub enum Endpoint {
 impl Endpoint {
     /// The endpoint a request path names.
     pub fn of(path: &str) -> Self {
+        Self::of_call("", path)
+    }
+
+    /// The endpoint a request names by its method and path.
+    pub fn of_call(method: &str, path: &str) -> Self {
         match path {
             "/users/track" => Self::UsersTrack,
             "/users/export/ids" => Self::UsersExportIds,
-            p => endpoints::find(p).map_or(Self::Other, Self::Listed),
+            p => endpoints::find_call(method, p).map_or(Self::Other, Self::Listed),
         }
     }
 
@@ -57,6 +62,8 @@ impl Endpoint {
                 Pool::SendIds => r.sends_id_create,
                 Pool::SubscriptionSet => r.subscription_set,
                 Pool::DataSeries => r.data_series,
+                Pool::Catalogs => r.catalogs,
+                Pool::CatalogItems => r.catalog_items,
                 Pool::Hourly | Pool::Unlimited => r.other,
             },
             Self::Other => r.other,

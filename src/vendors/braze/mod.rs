@@ -11,6 +11,7 @@
 pub mod abort;
 pub mod account;
 pub mod api;
+pub mod catalogs;
 pub mod content;
 pub mod control;
 pub mod delivery;
@@ -210,7 +211,7 @@ async fn api_key(req: Request) -> (Option<String>, Request) {
 /// permission (403), and the `X-RateLimit-*` headers on every reply (\[DOC\]).
 async fn gate(State(b): State<Arc<Braze>>, req: Request, next: Next) -> Response {
     schedules::run_due(&b);
-    let endpoint = Endpoint::of(req.uri().path());
+    let endpoint = Endpoint::of_call(req.method().as_str(), req.uri().path());
     let now = b.now();
     let decision = b.hit(endpoint, now);
     let mut res = if decision.is_some_and(|d| !d.allowed) {

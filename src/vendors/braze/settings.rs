@@ -92,6 +92,10 @@ pub struct RateLimitSettings {
     pub subscription_set: Budget,
     /// `/campaigns/data_series`: 50,000 per minute.
     pub data_series: Budget,
+    /// Catalogs and single catalog items: 50 per minute (captured).
+    pub catalogs: Budget,
+    /// Catalog item lists and writes of many items: 16,000 per minute (captured).
+    pub catalog_items: Budget,
 }
 
 /// `requests` per window of `window_secs`.
@@ -197,6 +201,14 @@ impl Default for RateLimitSettings {
             },
             data_series: Budget {
                 requests: 50_000,
+                window_secs: 60,
+            },
+            catalogs: Budget {
+                requests: 50,
+                window_secs: 60,
+            },
+            catalog_items: Budget {
+                requests: 16_000,
                 window_secs: 60,
             },
         }

@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
 
 use super::records::{
     AddressState, ContentBlock, EmailTemplate, GroupStatus, SubscriptionGroup,
-    TransactionalCampaign, TransactionalSend,
+    TransactionalCampaign, TransactionalSend, stamp,
 };
 use super::webhook::Campaign;
 
@@ -129,6 +130,48 @@ pub struct ApiState {
     pub transactional: Vec<TransactionalCampaign>,
     /// Transactional sends by `external_send_id`, for the 24-hour dedupe.
     pub transactional_sends: Vec<TransactionalSend>,
+    /// Catalogs, oldest first.
+    pub catalogs: Vec<Catalog>,
+}
+
+/// One catalog.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// Its name (letters, digits, `-`, `_`).
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Its fields, `id` first: `(name, type)`.
+    pub fields: Vec<(String, String)>,
+    /// Its items by id.
+    pub items: BTreeMap<String, Map<String, Value>>,
+    /// When it or its items last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+impl Catalog {
+    /// The catalog as `GET /catalogs` shows it \[CAPTURE\]: field tokens `-1` for
+    /// `id`, then from `0`; `source: "Braze"`; no selections.
+    pub fn shown(&self) -> Value {
+        let fields: Vec<Value> = self
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, (name, kind))| {
+                json!({"name": name, "token": (i as i64 - 1).to_string(), "type": kind})
+            })
+            .collect();
+        let size: usize = self
+            .items
+            .values()
+            .map(|i| Value::Object(i.clone()).to_string().len())
+            .sum();
+        json!({
+            "description": self.description, "fields": fields, "name": self.name,
+            "source": "Braze", "num_items": self.items.len(), "storage_size": size,
+            "selections_size": 0, "updated_at": stamp(self.updated_at), "selections": [],
+        })
+    }
 }
 
 impl ApiState {
