@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::account::Braze;
@@ -27,27 +27,55 @@ const MAX_ITEMS: usize = 50;
 /// The field types a catalog field can have \[DOC\].
 const FIELD_TYPES: &[&str] = &["string", "number", "boolean", "time", "object", "array"];
 
-/// Braze's structured error reply.
+/// A refused call: Braze's structured error, made a reply at the handler.
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    id: &'static str,
+    message: &'static str,
+    parameters: &'static [&'static str],
+    values: Vec<Value>,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        json_response(
+            self.status,
+            &json!({"errors": [{"id": self.id, "message": self.message,
+                                "parameters": self.parameters, "parameter_values": self.values}],
+                    "message": "Invalid Request"}),
+        )
+    }
+}
+
 fn error(
     status: StatusCode,
-    id: &str,
-    message: &str,
-    parameters: &[&str],
+    id: &'static str,
+    message: &'static str,
+    parameters: &'static [&'static str],
     values: &[Value],
-) -> Response {
-    json_response(
+) -> Refusal {
+    Refusal {
         status,
-        &json!({"errors": [{"id": id, "message": message, "parameters": parameters,
-                            "parameter_values": values}],
-                "message": "Invalid Request"}),
-    )
+        id,
+        message,
+        parameters,
+        values: values.to_vec(),
+    }
+}
+
+/// A catalog a create names.
+struct NewCatalog {
+    name: String,
+    description: String,
+    fields: Vec<(String, String)>,
 }
 
 fn success(status: StatusCode) -> Reply {
     Ok(json_response(status, &json!({"message": "success"})))
 }
 
-fn not_found(name: &str) -> Response {
+fn not_found(name: &str) -> Refusal {
     error(
         StatusCode::NOT_FOUND,
         "catalog-not-found",
@@ -79,50 +107,14 @@ pub async fn list(State(b): B) -> Reply {
 /// `POST /catalogs` with one catalog in `catalogs`: 201 with it \[DOC\]; a taken
 /// name is the captured `catalog-name-already-exists`.
 pub async fn create(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
-    let one = match body.get("catalogs").and_then(Value::as_array) {
-        Some(list) if list.len() == 1 && list[0].is_object() => list[0].clone(),
-        _ => {
-            return Ok(error(
-                StatusCode::BAD_REQUEST,
-                "catalog-array-invalid",
-                "catalogs must be an array with one catalog object",
-                &["catalogs"],
-                &[],
-            ));
-        }
+    let NewCatalog {
+        name,
+        description,
+        fields,
+    } = match parse_catalog(&body) {
+        Ok(parts) => parts,
+        Err(refused) => return Ok(refused.into_response()),
     };
-    let name = one["name"].as_str().unwrap_or_default().to_owned();
-    if !valid_name(&name, 250) {
-        return Ok(error(
-            StatusCode::BAD_REQUEST,
-            "invalid-catalog-name",
-            "Catalog name can only include letters, numbers, hyphens, and underscores",
-            &["name"],
-            &[json!(name)],
-        ));
-    }
-    let mut fields = Vec::new();
-    for f in one["fields"].as_array().into_iter().flatten() {
-        let (Some(n), Some(t)) = (f["name"].as_str(), f["type"].as_str()) else {
-            return Ok(invalid_fields(f));
-        };
-        if !valid_name(n, 250) || !FIELD_TYPES.contains(&t) {
-            return Ok(invalid_fields(f));
-        }
-        fields.push((n.to_owned(), t.to_owned()));
-    }
-    if fields
-        .first()
-        .is_none_or(|(n, t)| n != "id" || t != "string")
-    {
-        return Ok(error(
-            StatusCode::BAD_REQUEST,
-            "id-not-first-column",
-            "The first field must be id with type string",
-            &["fields"],
-            &[],
-        ));
-    }
     let now = b.now();
     let mut store = b.store();
     if store.api.catalogs.iter().any(|c| c.name == name) {
@@ -132,11 +124,12 @@ pub async fn create(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
             "A catalog with that name already exists",
             &["name"],
             &[json!(name)],
-        ));
+        )
+        .into_response());
     }
     let catalog = Catalog {
         name,
-        description: one["description"].as_str().unwrap_or_default().to_owned(),
+        description,
         fields,
         items: BTreeMap::new(),
         updated_at: now,
@@ -149,7 +142,61 @@ pub async fn create(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
     ))
 }
 
-fn invalid_fields(f: &Value) -> Response {
+/// The catalog a create names: its name, description and fields (`id`, a
+/// string, first), or the error reply.
+fn parse_catalog(body: &Map<String, Value>) -> Result<NewCatalog, Refusal> {
+    let one = match body.get("catalogs").and_then(Value::as_array) {
+        Some(list) if list.len() == 1 && list[0].is_object() => &list[0],
+        _ => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "catalog-array-invalid",
+                "catalogs must be an array with one catalog object",
+                &["catalogs"],
+                &[],
+            ));
+        }
+    };
+    let name = one["name"].as_str().unwrap_or_default().to_owned();
+    if !valid_name(&name, 250) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid-catalog-name",
+            "Catalog name can only include letters, numbers, hyphens, and underscores",
+            &["name"],
+            &[json!(name)],
+        ));
+    }
+    let mut fields = Vec::new();
+    for f in one["fields"].as_array().into_iter().flatten() {
+        match (f["name"].as_str(), f["type"].as_str()) {
+            (Some(n), Some(t)) if valid_name(n, 250) && FIELD_TYPES.contains(&t) => {
+                fields.push((n.to_owned(), t.to_owned()));
+            }
+            _ => return Err(invalid_fields(f)),
+        }
+    }
+    if fields
+        .first()
+        .is_none_or(|(n, t)| n != "id" || t != "string")
+    {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "id-not-first-column",
+            "The first field must be id with type string",
+            &["fields"],
+            &[],
+        ));
+    }
+    let description = one["description"].as_str().unwrap_or_default().to_owned();
+    Ok(NewCatalog {
+        name,
+        description,
+        fields,
+    })
+}
+
+fn invalid_fields(f: &Value) -> Refusal {
     error(
         StatusCode::BAD_REQUEST,
         "invalid-fields",
@@ -165,7 +212,7 @@ pub async fn delete(State(b): B, Path(name): Path<String>) -> Reply {
     let before = store.api.catalogs.len();
     store.api.catalogs.retain(|c| c.name != name);
     if store.api.catalogs.len() == before {
-        return Ok(not_found(&name));
+        return Ok(not_found(&name).into_response());
     }
     success(StatusCode::OK)
 }
@@ -185,15 +232,32 @@ pub enum Write {
 
 /// `POST`, `PATCH`, `PUT` and `DELETE /catalogs/{name}/items` with `items` (at
 /// most 50, each with a string `id`): 202 \[CAPTURE for `POST` and `PATCH`\].
-/// Fields the catalog does not have are left out (UNVERIFIED).
 pub async fn write_items(
     b: Arc<Braze>,
     name: String,
     body: Map<String, Value>,
     how: Write,
 ) -> Reply {
+    let items = match checked_items(&body) {
+        Ok(items) => items,
+        Err(refused) => return Ok(refused.into_response()),
+    };
+    let now = b.now();
+    let mut store = b.store();
+    let Some(catalog) = store.api.catalogs.iter_mut().find(|c| c.name == name) else {
+        return Ok(not_found(&name).into_response());
+    };
+    for (id, item) in items {
+        apply(catalog, id, item, how);
+    }
+    catalog.updated_at = now;
+    success(StatusCode::ACCEPTED)
+}
+
+/// The items of a write with their ids, or the error reply.
+fn checked_items(body: &Map<String, Value>) -> Result<Vec<(String, &Value)>, Refusal> {
     let Some(items) = body.get("items").and_then(Value::as_array) else {
-        return Ok(error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "item-array-invalid",
             "items must be an array of objects",
@@ -202,7 +266,7 @@ pub async fn write_items(
         ));
     };
     if items.len() > MAX_ITEMS {
-        return Ok(error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "request-includes-too-many-items",
             "Request includes too many items (at most 50)",
@@ -210,50 +274,48 @@ pub async fn write_items(
             &[],
         ));
     }
-    let mut checked = Vec::new();
-    for item in items {
-        let id = item.get("id").and_then(Value::as_str).unwrap_or_default();
-        if !item.is_object() || !valid_name(id, 250) {
-            return Ok(error(
-                StatusCode::BAD_REQUEST,
-                "invalid-ids",
-                "Item ids can only include letters, numbers, hyphens, and underscores",
-                &["id"],
-                &[item.get("id").cloned().unwrap_or(Value::Null)],
-            ));
+    items
+        .iter()
+        .map(|item| {
+            let id = item.get("id").and_then(Value::as_str).unwrap_or_default();
+            if item.is_object() && valid_name(id, 250) {
+                Ok((id.to_owned(), item))
+            } else {
+                Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-ids",
+                    "Item ids can only include letters, numbers, hyphens, and underscores",
+                    &["id"],
+                    &[item.get("id").cloned().unwrap_or(Value::Null)],
+                ))
+            }
+        })
+        .collect()
+}
+
+/// One item's write. Fields the catalog does not have are left out (UNVERIFIED).
+fn apply(catalog: &mut Catalog, id: String, item: &Value, how: Write) {
+    let known: Map<String, Value> = catalog
+        .fields
+        .iter()
+        .filter_map(|(f, _)| Some((f.clone(), item.get(f)?.clone())))
+        .collect();
+    match how {
+        Write::Create => {
+            catalog.items.entry(id).or_insert(known);
         }
-        checked.push((id.to_owned(), item));
-    }
-    let now = b.now();
-    let mut store = b.store();
-    let Some(catalog) = store.api.catalogs.iter_mut().find(|c| c.name == name) else {
-        return Ok(not_found(&name));
-    };
-    for (id, item) in checked {
-        let known: Map<String, Value> = catalog
-            .fields
-            .iter()
-            .filter_map(|(f, _)| Some((f.clone(), item.get(f)?.clone())))
-            .collect();
-        match how {
-            Write::Create => {
-                catalog.items.entry(id).or_insert(known);
-            }
-            Write::Replace => {
-                catalog.items.insert(id, known);
-            }
-            Write::Edit => {
-                if let Some(existing) = catalog.items.get_mut(&id) {
-                    existing.extend(known);
-                }
-            }
-            Write::Delete => {
-                catalog.items.remove(&id);
+        Write::Replace => {
+            catalog.items.insert(id, known);
+        }
+        Write::Edit => {
+            if let Some(existing) = catalog.items.get_mut(&id) {
+                existing.extend(known);
             }
         }
+        Write::Delete => {
+            catalog.items.remove(&id);
+        }
     }
-    catalog.updated_at = now;
-    success(StatusCode::ACCEPTED)
 }
 
 /// The item routes' handlers, one per method.
@@ -302,7 +364,7 @@ pub async fn list_items(
 ) -> Reply {
     let store = b.store();
     let Some(catalog) = store.api.catalogs.iter().find(|c| c.name == name) else {
-        return Ok(not_found(&name));
+        return Ok(not_found(&name).into_response());
     };
     let after = q.get("cursor").cloned().unwrap_or_default();
     let page: Vec<(&String, &Map<String, Value>)> = catalog
@@ -334,7 +396,7 @@ pub async fn list_items(
 pub async fn show_item(State(b): B, Path((name, id)): Path<(String, String)>) -> Reply {
     let store = b.store();
     let Some(catalog) = store.api.catalogs.iter().find(|c| c.name == name) else {
-        return Ok(not_found(&name));
+        return Ok(not_found(&name).into_response());
     };
     match catalog.items.get(&id) {
         Some(item) => Ok(json_response(
@@ -347,7 +409,8 @@ pub async fn show_item(State(b): B, Path((name, id)): Path<(String, String)>) ->
             "Could not find item",
             &["item_id"],
             &[json!(id)],
-        )),
+        )
+        .into_response()),
     }
 }
 

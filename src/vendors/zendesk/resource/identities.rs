@@ -21,10 +21,10 @@ use super::spec::ts;
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::page;
-use crate::vendors::zendesk::store::{Record, Store, User};
+use crate::vendors::zendesk::store::{Record, Store};
 use crate::vendors::zendesk::wire::{UserInput, json_response, looks_like_email};
 
-const TABLE: &str = "identities";
+use super::identity::{TABLE, derived, of_user, primary_id, render};
 
 /// The types an identity can be created with [DOC].
 const TYPES: &[&str] = &[
@@ -64,69 +64,6 @@ pub fn routes(r: Routes) -> Routes {
         &["PUT"],
         put(request_verification),
     )
-}
-
-/// The id of a user's first email identity (derived from the user's id, so it
-/// is the same before and after the identities are first written).
-fn primary_id(user: &User) -> u64 {
-    user.id + 1
-}
-
-/// The primary email identity as the user shows it.
-fn derived(user: &User) -> Option<Record> {
-    let email = user.email.as_ref()?;
-    let rec = json!({
-        "id": primary_id(user), "user_id": user.id, "type": "email", "value": email,
-        "verified": user.verified, "primary": true,
-        "created_at": ts(user.created_at), "updated_at": ts(user.updated_at),
-        "undeliverable_count": 0, "deliverable_state": "deliverable",
-    });
-    match rec {
-        Value::Object(m) => Some(m),
-        _ => None,
-    }
-}
-
-/// A user's identities, in id order: the primary email one in step with the user.
-fn of_user(store: &Store, user: &User) -> Vec<Record> {
-    let stored: Vec<Record> = store
-        .records
-        .all(TABLE)
-        .filter(|r| r["user_id"].as_u64() == Some(user.id))
-        .map(|r| {
-            let mut r = r.clone();
-            if r["primary"] == json!(true) && r["type"] == json!("email") {
-                r.insert("value".to_owned(), json!(user.email));
-                r.insert("verified".to_owned(), json!(user.verified));
-            }
-            r
-        })
-        .collect();
-    if stored.is_empty() {
-        derived(user).into_iter().collect()
-    } else {
-        stored
-    }
-}
-
-/// An identity as the API shows it, with its `url` on `base`.
-fn render(base: &str, rec: &Record) -> Value {
-    let mut out = rec.clone();
-    let url = format!(
-        "{base}/api/v2/users/{}/identities/{}.json",
-        rec["user_id"], rec["id"]
-    );
-    out.insert("url".to_owned(), json!(url));
-    Value::Object(out)
-}
-
-/// The identities of the users `ids` names, in id order (`include=identities`).
-pub fn of_users(store: &Store, base: &str, ids: impl IntoIterator<Item = u64>) -> Vec<Value> {
-    ids.into_iter()
-        .filter_map(|id| store.users.get(&id))
-        .flat_map(|u| of_user(store, u))
-        .map(|r| render(base, &r))
-        .collect()
 }
 
 /// The id in a path segment (`5` or `5.json`); anything else is a 404.
@@ -241,24 +178,7 @@ async fn create(
 ) -> Reply {
     let user = id_in(&user)?;
     let input = identity_of(&body)?;
-    let kind = input
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !TYPES.contains(&kind) {
-        return Err(ZendeskError::invalid(
-            "type",
-            "Type: is invalid",
-            "InvalidValue",
-        ));
-    }
-    let value = input
-        .get("value")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| ZendeskError::invalid("value", "Value: cannot be blank", "BlankValue"))?
-        .to_owned();
+    let (kind, value) = type_and_value(input)?;
     let now = z.now();
     let mut store = z.store();
     store.user(user)?;
@@ -295,6 +215,28 @@ async fn create(
         StatusCode::CREATED,
         &json!({"identity": render(&base, &found)}),
     ))
+}
+
+/// A new identity's type (one of [`TYPES`]) and value (not blank).
+fn type_and_value(input: &serde_json::Map<String, Value>) -> Result<(&str, String), ZendeskError> {
+    let kind = input
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !TYPES.contains(&kind) {
+        return Err(ZendeskError::invalid(
+            "type",
+            "Type: is invalid",
+            "InvalidValue",
+        ));
+    }
+    let value = input
+        .get("value")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ZendeskError::invalid("value", "Value: cannot be blank", "BlankValue"))?;
+    Ok((kind, value.to_owned()))
 }
 
 /// `PUT .../identities/{id}`: `verified: true` (there is no un-verifying) or a

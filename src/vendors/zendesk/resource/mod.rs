@@ -20,6 +20,7 @@ pub mod fields;
 pub mod groups;
 pub mod help_center;
 pub mod identities;
+pub mod identity;
 pub mod listing;
 pub mod lookups;
 pub mod orgs;

@@ -87,7 +87,7 @@ pub fn attach(store: &Store, base: &str, allowed: &[&str], root: &str, q: &Query
             ),
             ("identities", _) => (
                 "identities",
-                super::identities::of_users(store, base, ids(&primary, &["id"])),
+                super::identity::of_users(store, base, ids(&primary, &["id"])),
             ),
             ("open_ticket_count", _) => {
                 let counts = open_ticket_counts(store, &ids(&primary, &["id"]));

@@ -85,46 +85,10 @@ fn build_status(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
         "raw_description": null, "end_user_description": null,
         "raw_end_user_description": null, "active": true, "default": false,
     });
-    // The category is set once: an update ignores it [CAPTURE zenpy: an update
-    // with an invalid category answered 200, the category unchanged]. `default`
-    // changes only through `PUT /api/v2/custom_status/default` (UNVERIFIED).
-    let writable: &[&str] = match w.old {
-        None => &[
-            "status_category",
-            "agent_label",
-            "end_user_label",
-            "description",
-            "end_user_description",
-            "active",
-        ],
-        Some(_) => &[
-            "agent_label",
-            "end_user_label",
-            "description",
-            "end_user_description",
-            "active",
-        ],
-    };
-    let mut rec = merge(defaults, w, writable);
+    let mut rec = merge(defaults, w, writable(w.old.is_some()));
     let category = category(&rec)?;
     let label = require_text(&rec, "agent_label", "Agent label")?;
-    for key in ["agent_label", "end_user_label"] {
-        if rec
-            .get(key)
-            .and_then(Value::as_str)
-            .is_some_and(|l| l.chars().count() > MAX_LABEL)
-        {
-            // Text UNVERIFIED; the length Zendesk documents.
-            return Err(ZendeskError::invalid(
-                key,
-                format!(
-                    "{}: is too long (maximum is {MAX_LABEL} characters)",
-                    title(key)
-                ),
-                "ValueTooLong",
-            ));
-        }
-    }
+    check_lengths(&rec)?;
     if !rec["end_user_label"].is_string() {
         // UNVERIFIED: an end-user label left out shows the agent's.
         rec.insert("end_user_label".to_owned(), json!(label));
@@ -147,16 +111,65 @@ fn build_status(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
         }
     }
     // Without dynamic content the raw texts are the texts [CAPTURE zenpy].
-    for key in [
-        "agent_label",
-        "end_user_label",
-        "description",
-        "end_user_description",
-    ] {
+    for key in TEXTS {
         let value = rec[key].clone();
         rec.insert(format!("raw_{key}"), value);
     }
     Ok(rec)
+}
+
+/// The texts a status has, each with its `raw_` twin.
+const TEXTS: [&str; 4] = [
+    "agent_label",
+    "end_user_label",
+    "description",
+    "end_user_description",
+];
+
+/// What a write may set. The category is set once: an update ignores it
+/// [CAPTURE zenpy: an update with an invalid category answered 200, the category
+/// unchanged]. `default` changes only through `PUT /api/v2/custom_status/default`
+/// (UNVERIFIED).
+fn writable(update: bool) -> &'static [&'static str] {
+    if update {
+        &[
+            "agent_label",
+            "end_user_label",
+            "description",
+            "end_user_description",
+            "active",
+        ]
+    } else {
+        &[
+            "status_category",
+            "agent_label",
+            "end_user_label",
+            "description",
+            "end_user_description",
+            "active",
+        ]
+    }
+}
+
+/// Labels of at most 48 characters [DOC]; the 422's text UNVERIFIED.
+fn check_lengths(rec: &Record) -> Result<(), ZendeskError> {
+    for key in ["agent_label", "end_user_label"] {
+        if rec
+            .get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|l| l.chars().count() > MAX_LABEL)
+        {
+            return Err(ZendeskError::invalid(
+                key,
+                format!(
+                    "{}: is too long (maximum is {MAX_LABEL} characters)",
+                    title(key)
+                ),
+                "ValueTooLong",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The record's category, one of the five (a 422 otherwise; text UNVERIFIED).
