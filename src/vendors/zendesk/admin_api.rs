@@ -16,6 +16,8 @@ use super::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use super::extract::{BaseUrl, Caller, RouteJson};
 use super::fake::Zendesk;
 use super::page::{self, Link, PageRequest};
+use super::resource::listing::Query;
+use super::resource::rules::rule_search;
 use super::triggers::{Trigger, TriggerInput};
 use super::webhook::{ApiProblem, WebhookInput, WebhookOut};
 use super::wire::json_response;
@@ -288,8 +290,7 @@ async fn list_active_triggers(z: Z, q: RawQuery, b: BaseUrl) -> Reply {
 /// `GET /triggers/search?query=` [DOC: Search Triggers]: the triggers whose
 /// title contains the query, optionally only `active=true|false` ones.
 async fn search_triggers(z: Z, RawQuery(q): RawQuery, b: BaseUrl) -> Reply {
-    let query = crate::vendors::zendesk::resource::listing::Query::parse(q.as_deref());
-    let wanted = crate::vendors::zendesk::resource::rules::rule_search(&query)?;
+    let wanted = rule_search(&Query::parse(q.as_deref()))?;
     triggers_page(z, RawQuery(q), b, "/api/v2/triggers/search", move |t| {
         wanted(&t.title, Some(t.active))
     })

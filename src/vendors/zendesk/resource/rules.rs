@@ -309,7 +309,7 @@ async fn search(
 
 /// What a rules search keeps, from its `query` (required) and `active`
 /// parameters: a test of a rule's title and whether it is active.
-pub fn rule_search(q: &Query) -> Result<impl Fn(&str, Option<bool>) -> bool, ZendeskError> {
+pub fn rule_search(q: &Query) -> Result<impl Fn(&str, Option<bool>) -> bool + use<>, ZendeskError> {
     let query = q
         .get("query")
         .map(|v| v.trim().to_lowercase())

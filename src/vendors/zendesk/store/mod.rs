@@ -25,9 +25,6 @@ use super::wire::{Secrets, Status, TicketState, UserOut};
 use crate::ids::{IdGen, Sequence};
 pub use records::{Record, Records};
 
-/// One item of a bulk job's `results`.
-pub type JobResult = Value;
-
 /// A background job (`create_many`, `update_many`, `destroy_many`). The fake does
 /// the work at once; the status reads `queued` in the reply and `completed` when
 /// polled, the path a client sees when Zendesk is quick (REFERENCE 1.5).
