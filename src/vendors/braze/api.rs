@@ -127,14 +127,7 @@ fn list_routes() -> Router<Arc<Braze>> {
         .route("/templates/email/update", post(templates::template_update))
         .route("/catalogs", get(catalogs::list).post(catalogs::create))
         .route("/catalogs/{catalog_name}", delete(catalogs::delete))
-        .route(
-            "/catalogs/{catalog_name}/items",
-            get(catalogs::list_items)
-                .post(catalogs::create_items)
-                .patch(catalogs::edit_items)
-                .put(catalogs::replace_items)
-                .delete(catalogs::delete_items),
-        )
+        .route("/catalogs/{catalog_name}/items", catalogs::item_routes())
         .route(
             "/catalogs/{catalog_name}/items/{item_id}",
             get(catalogs::show_item).delete(catalogs::delete_item),

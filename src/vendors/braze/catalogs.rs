@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
 use serde_json::{Map, Value, json};
 
 use super::account::Braze;
@@ -318,46 +319,24 @@ fn apply(catalog: &mut Catalog, id: String, item: &Value, how: Write) {
     }
 }
 
-/// The item routes' handlers, one per method.
-pub async fn create_items(
-    State(b): B,
-    Path(name): Path<String>,
-    BrazeJson(body): BrazeJson,
-) -> Reply {
-    write_items(b, name, body, Write::Create).await
-}
-
-/// `PATCH /catalogs/{name}/items`.
-pub async fn edit_items(
-    State(b): B,
-    Path(name): Path<String>,
-    BrazeJson(body): BrazeJson,
-) -> Reply {
-    write_items(b, name, body, Write::Edit).await
-}
-
-/// `PUT /catalogs/{name}/items`.
-pub async fn replace_items(
-    State(b): B,
-    Path(name): Path<String>,
-    BrazeJson(body): BrazeJson,
-) -> Reply {
-    write_items(b, name, body, Write::Replace).await
-}
-
-/// `DELETE /catalogs/{name}/items`.
-pub async fn delete_items(
-    State(b): B,
-    Path(name): Path<String>,
-    BrazeJson(body): BrazeJson,
-) -> Reply {
-    write_items(b, name, body, Write::Delete).await
+/// `/catalogs/{name}/items`: the list, and one write per method.
+pub fn item_routes() -> MethodRouter<Arc<Braze>> {
+    let write = |how: Write| {
+        move |State(b): B, Path(name): Path<String>, BrazeJson(body): BrazeJson| {
+            write_items(b, name, body, how)
+        }
+    };
+    get(list_items)
+        .post(write(Write::Create))
+        .patch(write(Write::Edit))
+        .put(write(Write::Replace))
+        .delete(write(Write::Delete))
 }
 
 /// `GET /catalogs/{name}/items`: 50 items a page in id order, the next page in
 /// a `Link: <...>; rel="next"` header with a `cursor` \[DOC\] (the cursor is
 /// the last id of the page, UNVERIFIED form).
-pub async fn list_items(
+async fn list_items(
     State(b): B,
     Path(name): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
