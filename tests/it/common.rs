@@ -106,6 +106,19 @@ impl Fake {
         r.json["ticket"]["id"].as_u64().expect("ticket id")
     }
 
+    /// Creates an end user and returns its id.
+    pub(crate) async fn user(&self, name: &str, email: &str) -> u64 {
+        let r = self
+            .call(
+                "POST",
+                "/api/v2/users.json",
+                Some(serde_json::json!({"user": {"name": name, "email": email}})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.json["user"]["id"].as_u64().expect("user id")
+    }
+
     /// The seeded admin's user id.
     pub(crate) async fn admin_id(&self) -> u64 {
         self.call("GET", "/api/v2/users/me.json", None).await.json["user"]["id"]

@@ -305,16 +305,7 @@ async fn end_users_are_shown_and_updated_under_their_own_path() {
 async fn users_are_autocompleted_by_the_start_of_their_name() {
     let z = fake();
     for name in ["Roger Wilco", "Rosella Daventry", "Graham"] {
-        let r = z
-            .call(
-                "POST",
-                "/api/v2/users.json",
-                Some(
-                    json!({"user": {"name": name, "email": format!("{}@example.com", name.len())}}),
-                ),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.text);
+        z.user(name, &format!("{}@example.com", name.len())).await;
     }
     let found = z
         .call("GET", "/api/v2/users/autocomplete.json?name=RO", None)
@@ -340,14 +331,7 @@ async fn users_are_autocompleted_by_the_start_of_their_name() {
 #[tokio::test]
 async fn identities_are_added_made_primary_verified_and_deleted() {
     let z = fake();
-    let created = z
-        .call(
-            "POST",
-            "/api/v2/users.json",
-            Some(json!({"user": {"name": "Roger Wilco", "email": "roger@example.com"}})),
-        )
-        .await;
-    let user = created.json["user"]["id"].as_u64().unwrap();
+    let user = z.user("Roger Wilco", "roger@example.com").await;
     let path = format!("/api/v2/users/{user}/identities");
     let first = z.call("GET", &path, None).await.json["identities"][0]["id"]
         .as_u64()
