@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 
-use crate::fault::rule::FaultRule;
+pub use crate::fault::rule::FaultRule;
 
 /// Default largest request body a fake accepts.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;

@@ -23,14 +23,17 @@
 //!    `Debug, Clone, Default, Deserialize, schemars::JsonSchema` (with
 //!    `#[serde(deny_unknown_fields, default)]`, a `port: Option<u16>` and a
 //!    `faults: Vec<FaultRule>`), and its `impl VendorSettings` (`problems()`, `port()`,
-//!    `faults()`).
+//!    `faults()`); `VendorSettings`, `FaultRule` and `SettingsSpec` are in
+//!    [`crate::settings`].
 //! 2. In its `mod.rs`, declare `pub mod settings;` (and the other files), a
 //!    `pub const REGISTRATION: Registration` with the vendor's name, default port,
 //!    `build` function, actions and `settings: SettingsSpec::of::<ItsSettings>("Fake
 //!    Name.")`, and a type implementing [`Vendor`]: `build` reads the settings with
-//!    `ctx.config.vendor::<ItsSettings>()`.
-//! 3. Declare it below (`pub mod <name>;`) and add its registration,
-//!    `<name>::REGISTRATION`, to [`REGISTRY`].
+//!    `ctx.config.vendor::<ItsSettings>()`. Payloads the vendor sends go in the
+//!    registration's `fuzz` list ([`crate::payload::Target`]), so `fakedesk fuzz` can
+//!    send them too.
+//! 3. Add its name to the `registry!` list below: that one line declares the
+//!    module and puts its `REGISTRATION` in [`REGISTRY`].
 //!
 //! That is all: the vendor serves on its port through the record layer (every call
 //! journaled), appears in `serve`'s table and the env file (its
@@ -40,24 +43,26 @@
 
 pub use crate::fake::*;
 
-pub mod blip;
-pub mod braze;
-pub mod ferndesk;
-pub mod freshchat;
-pub mod mammut;
-pub mod smartsupp;
-pub mod zendesk;
+/// Declares every vendor's module and lists its [`Registration`] in [`REGISTRY`],
+/// in the order given: one line per vendor.
+macro_rules! registry {
+    ($($vendor:ident),* $(,)?) => {
+        $(pub mod $vendor;)*
 
-/// Every vendor fakedesk serves, in the order they are listed.
-pub const REGISTRY: &[Registration] = &[
-    zendesk::REGISTRATION,
-    braze::REGISTRATION,
-    freshchat::REGISTRATION,
-    mammut::REGISTRATION,
-    smartsupp::REGISTRATION,
-    blip::REGISTRATION,
-    ferndesk::REGISTRATION,
-];
+        /// Every vendor fakedesk serves, in the order they are listed.
+        pub const REGISTRY: &[Registration] = &[$($vendor::REGISTRATION),*];
+    };
+}
+
+registry! {
+    zendesk,
+    braze,
+    freshchat,
+    mammut,
+    smartsupp,
+    blip,
+    ferndesk,
+}
 
 /// The registration of the vendor called `name`.
 pub fn find(name: &str) -> Option<&'static Registration> {
