@@ -122,6 +122,7 @@ mod zendesk_snapshots;
 mod zendesk_statuses;
 mod zendesk_ticket_limits;
 mod zendesk_ticket_lists;
+mod zendesk_ticket_ops;
 mod zendesk_tickets;
 mod zendesk_typed_lists;
 mod zendesk_users;

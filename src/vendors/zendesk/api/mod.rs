@@ -8,6 +8,7 @@ mod actions;
 mod common;
 mod deleted;
 mod jobs;
+mod ticket_ops;
 mod tickets;
 mod users;
 
@@ -45,6 +46,24 @@ pub fn routes() -> Router<Arc<Zendesk>> {
             put(update_ticket).delete(delete_ticket),
         )
         .route_json("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
+        .route_json("/api/v2/tickets/{ticket_id}/merge", post(ticket_ops::merge))
+        .route_json("/api/v2/tickets/{ticket_id}/related", get(ticket_ops::related))
+        .route_json(
+            "/api/v2/tickets/{ticket_id}/mark_as_spam",
+            put(ticket_ops::mark_as_spam),
+        )
+        .route_json(
+            "/api/v2/tickets/mark_many_as_spam",
+            put(ticket_ops::mark_many_as_spam),
+        )
+        .route_json(
+            "/api/v2/tickets/{ticket_id}/comments/{comment_id}/redact",
+            put(ticket_ops::redact),
+        )
+        .route_json(
+            "/api/v2/tickets/{ticket_id}/comments/{comment_id}/make_private",
+            put(ticket_ops::make_private),
+        )
         .route_json("/api/v2/deleted_tickets", get(deleted::list))
         .route_json(
             "/api/v2/deleted_tickets/restore_many",

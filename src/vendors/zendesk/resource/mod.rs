@@ -23,6 +23,7 @@ pub mod identities;
 pub mod identity;
 pub mod listing;
 pub mod lookups;
+pub mod org_calls;
 pub mod orgs;
 pub mod ratings;
 pub mod routes;
@@ -130,6 +131,7 @@ pub fn router() -> routes::Routes {
     let r = uploads::routes(r);
     let r = help_center::routes(r);
     let r = lookups::routes(r);
+    let r = org_calls::routes(r);
     let r = statuses::routes(r);
     let r = identities::routes(r);
     let r = addresses::routes(r);
@@ -153,6 +155,12 @@ pub const CORE_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v2/tickets/{ticket_id}"),
     ("DELETE", "/api/v2/tickets/{ticket_id}"),
     ("GET", "/api/v2/tickets/{ticket_id}/comments"),
+    ("POST", "/api/v2/tickets/{ticket_id}/merge"),
+    ("GET", "/api/v2/tickets/{ticket_id}/related"),
+    ("PUT", "/api/v2/tickets/{ticket_id}/mark_as_spam"),
+    ("PUT", "/api/v2/tickets/mark_many_as_spam"),
+    ("PUT", "/api/v2/tickets/{ticket_id}/comments/{comment_id}/redact"),
+    ("PUT", "/api/v2/tickets/{ticket_id}/comments/{comment_id}/make_private"),
     ("GET", "/api/v2/deleted_tickets"),
     ("PUT", "/api/v2/deleted_tickets/restore_many"),
     ("DELETE", "/api/v2/deleted_tickets/destroy_many"),

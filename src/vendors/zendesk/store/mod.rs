@@ -6,6 +6,7 @@
 mod audit;
 mod hooks;
 mod records;
+mod ticket_ops;
 mod tickets;
 pub mod uploads;
 mod users;
@@ -20,6 +21,7 @@ use super::changelog::{ChangeLog, Kind, Op};
 use super::error::ZendeskError;
 use super::triggers::{TicketChange, Trigger};
 use super::webhook::{Webhook, WebhookOut};
+pub use self::ticket_ops::Merge;
 pub use super::wire::{Audit, Comment, RenderedReply, Ticket, User, Via};
 use super::wire::{Secrets, Status, TicketState, UserOut};
 use crate::ids::{IdGen, Sequence};

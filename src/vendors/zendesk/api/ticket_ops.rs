@@ -1,0 +1,159 @@
+//! Ticket operations beside create and update: merging, redacting a comment,
+//! making a comment private, marking as spam, and a ticket's related counts.
+
+use std::net::SocketAddr;
+
+use axum::extract::RawQuery;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::{Extension, extract::ConnectInfo};
+use serde_json::{Value, json};
+
+use super::common::{Reply, Z, actor};
+use super::jobs::{failure_text, ids_param, job_reply};
+use crate::vendors::zendesk::accounts::Account;
+use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
+use crate::vendors::zendesk::extract::{BaseUrl, Caller, base_url};
+use crate::vendors::zendesk::resource::routes::{Ids, require_staff};
+use crate::vendors::zendesk::store::Merge;
+use crate::vendors::zendesk::wire::json_response;
+
+/// The ids a merge names: `ids`, a list of ticket ids (numbers or numeric
+/// strings); at most 5 a merge in Zendesk's agent interface, not limited here.
+fn merge_input(body: &Value) -> Result<Merge, ZendeskError> {
+    let ids = body
+        .get("ids")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned()))?;
+    let sources = ids
+        .iter()
+        .map(|v| match v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        })
+        .collect::<Option<Vec<u64>>>()
+        .ok_or_else(|| ZendeskError::BadRequest("ids: must be ticket ids".to_owned()))?;
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
+    let flag = |k: &str| body.get(k).and_then(Value::as_bool).unwrap_or(false);
+    Ok(Merge {
+        sources,
+        target_comment: text("target_comment"),
+        source_comment: text("source_comment"),
+        target_comment_is_public: flag("target_comment_is_public"),
+        source_comment_is_public: flag("source_comment_is_public"),
+    })
+}
+
+/// `POST /tickets/{id}/merge` [DOC: Merge Tickets into Target Ticket]: a job
+/// status, `queued`, whose results name each ticket updated (the shape of the
+/// documented example; the job type is UNVERIFIED).
+pub(super) async fn merge(
+    Account(z): Z,
+    caller: Caller,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    IdParam(target): IdParam,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let m = merge_input(&body)?;
+    let now = z.now();
+    let mut store = z.store();
+    require_staff(&store, caller)?;
+    let who = actor(caller, &headers, peer.map(|c| c.0.0));
+    let changed = store.merge_tickets(&who, target, &m, now)?;
+    let results: Vec<Value> = changed
+        .iter()
+        .map(|id| json!({"action": "update", "id": id, "status": "Updated", "success": true}))
+        .collect();
+    let job = store.add_job("Merge Tickets", changed.len(), results, now);
+    Ok(job_reply(&base_url(&headers), &store.jobs[&job], false))
+}
+
+/// `PUT /tickets/{id}/comments/{comment_id}/redact` with `{"text": ...}` [DOC:
+/// Redact String in Comment]: 200 with the comment as it now reads.
+pub(super) async fn redact(
+    Account(z): Z,
+    caller: Caller,
+    Ids(ids, _): Ids,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let [ticket, comment] = ids[..] else {
+        return Err(ZendeskError::RecordNotFound);
+    };
+    let text = body
+        .get("text")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ZendeskError::BadRequest("param is missing or the value is empty: text".to_owned()))?;
+    let mut store = z.store();
+    require_staff(&store, caller)?;
+    let redacted = store.redact_comment(ticket, comment, text)?;
+    Ok(json_response(StatusCode::OK, &json!({"comment": redacted})))
+}
+
+/// `PUT /tickets/{id}/comments/{comment_id}/make_private` [DOC: Make Comment
+/// Private]: 200 with no body (UNVERIFIED).
+pub(super) async fn make_private(Account(z): Z, caller: Caller, Ids(ids, _): Ids) -> Reply {
+    let [ticket, comment] = ids[..] else {
+        return Err(ZendeskError::RecordNotFound);
+    };
+    let mut store = z.store();
+    require_staff(&store, caller)?;
+    store.make_comment_private(ticket, comment)?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `PUT /tickets/{id}/mark_as_spam` [DOC: Mark Ticket as Spam and Suspend
+/// Requester]: 200 with no body (UNVERIFIED); the ticket is deleted.
+pub(super) async fn mark_as_spam(Account(z): Z, caller: Caller, IdParam(id): IdParam) -> Reply {
+    let now = z.now();
+    let mut store = z.store();
+    require_staff(&store, caller)?;
+    store.mark_as_spam(id, caller.0, now)?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `PUT /tickets/mark_many_as_spam?ids=` [DOC: Bulk Mark Tickets as Spam]: a job
+/// status, one result per ticket.
+pub(super) async fn mark_many_as_spam(
+    Account(z): Z,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
+    let ids = ids_param(q.as_deref())?.ok_or_else(|| {
+        ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned())
+    })?;
+    let now = z.now();
+    let mut store = z.store();
+    require_staff(&store, caller)?;
+    let results: Vec<Value> = ids
+        .iter()
+        .map(|&id| match store.mark_as_spam(id, caller.0, now) {
+            Ok(()) => json!({"action": "update", "id": id, "status": "Updated", "success": true}),
+            Err(e) => json!({"action": "update", "id": id, "status": "Failed", "success": false, "error": "TicketUpdateFailed", "details": failure_text(&e)}),
+        })
+        .collect();
+    let job = store.add_job("Bulk Mark Tickets as Spam", ids.len(), results, now);
+    Ok(job_reply(&base, &store.jobs[&job], false))
+}
+
+/// `GET /tickets/{id}/related` [DOC: Ticket Related Information]: how many
+/// incidents name the ticket, and the links a ticket of the API channel has
+/// none of.
+pub(super) async fn related(Account(z): Z, IdParam(id): IdParam) -> Reply {
+    let store = z.store_read();
+    store.ticket(id)?;
+    let incidents = store
+        .tickets
+        .values()
+        .filter(|t| t.problem_id == Some(id))
+        .count();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"ticket_related": {
+            "topic_id": null, "jira_issue_ids": [], "followup_source_ids": [],
+            "from_archive": false, "incidents": incidents,
+        }}),
+    ))
+}

@@ -1,0 +1,364 @@
+//! Ticket operations and organization calls against Zendesk's API reference:
+//! merging tickets (Merge Tickets into Target Ticket: a job status; sources
+//! closed; comments private unless asked), redacting a string in a comment (its
+//! characters become `▇`), making a comment private, marking a ticket as spam
+//! (requester suspended, ticket deleted), a ticket's related counts, and
+//! organizations' search and create-or-update (exports-search-orgs reference 2.5
+//! and 4.2).
+
+use serde_json::{Value, json};
+
+use crate::common::{Fake, fake};
+
+async fn comments(z: &Fake, ticket: u64) -> Vec<Value> {
+    let r = z
+        .call(
+            "GET",
+            &format!("/api/v2/tickets/{ticket}/comments.json"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["comments"].as_array().unwrap().clone()
+}
+
+async fn status_of(z: &Fake, ticket: u64) -> Value {
+    z.call("GET", &format!("/api/v2/tickets/{ticket}.json"), None)
+        .await
+        .json["ticket"]["status"]
+        .clone()
+}
+
+#[tokio::test]
+async fn merging_closes_the_sources_into_the_target_with_private_comments() {
+    let z = fake();
+    let (target, a, b) = (
+        z.ticket("Printer").await,
+        z.ticket("Printer again").await,
+        z.ticket("Printer 3").await,
+    );
+    let merged = z
+        .call(
+            "POST",
+            &format!("/api/v2/tickets/{target}/merge.json"),
+            Some(json!({"ids": [a, b.to_string()], "target_comment": "Merged two duplicates", "source_comment": "Closed as a duplicate"})),
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.text);
+    let job = &merged.json["job_status"];
+    assert_eq!(job["status"], json!("queued"));
+    let url = job["url"].as_str().unwrap();
+    let path = &url[url.find("/api/").unwrap()..];
+    let done = z.call("GET", path, None).await;
+    assert_eq!(done.json["job_status"]["status"], json!("completed"));
+    let updated: Vec<u64> = done.json["job_status"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["action"], json!("update"));
+            assert_eq!(r["success"], json!(true));
+            r["id"].as_u64().unwrap()
+        })
+        .collect();
+    assert_eq!(updated, [a, b, target]);
+
+    assert_eq!(status_of(&z, a).await, json!("closed"));
+    assert_eq!(status_of(&z, b).await, json!("closed"));
+    assert_eq!(status_of(&z, target).await, json!("new"));
+    // Comments default to private [DOC].
+    let source = comments(&z, a).await;
+    assert_eq!(source.len(), 2);
+    assert_eq!(source[1]["body"], json!("Closed as a duplicate"));
+    assert_eq!(source[1]["public"], json!(false));
+    let target_comments = comments(&z, target).await;
+    assert_eq!(target_comments.len(), 2);
+    assert_eq!(target_comments[1]["body"], json!("Merged two duplicates"));
+    assert_eq!(target_comments[1]["public"], json!(false));
+
+    // A closed ticket cannot be merged again, nor into a closed one.
+    let again = z
+        .call(
+            "POST",
+            &format!("/api/v2/tickets/{target}/merge.json"),
+            Some(json!({"ids": [a]})),
+        )
+        .await;
+    assert_eq!(again.status, 422, "{}", again.text);
+    let into_closed = z
+        .call(
+            "POST",
+            &format!("/api/v2/tickets/{a}/merge.json"),
+            Some(json!({"ids": [target]})),
+        )
+        .await;
+    assert_eq!(into_closed.status, 422, "{}", into_closed.text);
+    let into_itself = z
+        .call(
+            "POST",
+            &format!("/api/v2/tickets/{target}/merge.json"),
+            Some(json!({"ids": [target]})),
+        )
+        .await;
+    assert_eq!(into_itself.status, 422, "{}", into_itself.text);
+    let missing = z
+        .call(
+            "POST",
+            "/api/v2/tickets/999999/merge.json",
+            Some(json!({"ids": [target]})),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+    let no_ids = z
+        .call(
+            "POST",
+            &format!("/api/v2/tickets/{target}/merge.json"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(no_ids.status, 400);
+}
+
+#[tokio::test]
+async fn public_merge_comments_are_public() {
+    let z = fake();
+    let (target, source) = (z.ticket("One").await, z.ticket("Two").await);
+    let merged = z
+        .call(
+            "POST",
+            &format!("/api/v2/tickets/{target}/merge.json"),
+            Some(json!({"ids": [source], "target_comment": "in", "source_comment": "out", "target_comment_is_public": true, "source_comment_is_public": true})),
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.text);
+    assert_eq!(comments(&z, source).await[1]["public"], json!(true));
+    assert_eq!(comments(&z, target).await[1]["public"], json!(true));
+}
+
+#[tokio::test]
+async fn a_redacted_string_becomes_blocks_everywhere_the_comment_shows() {
+    let z = fake();
+    let r = z
+        .call(
+            "POST",
+            "/api/v2/tickets.json",
+            Some(json!({"ticket": {"subject": "Card", "comment": {"body": "My card is 4111 1111, thanks"}}})),
+        )
+        .await;
+    let ticket = r.json["ticket"]["id"].as_u64().unwrap();
+    let comment = comments(&z, ticket).await[0]["id"].as_u64().unwrap();
+    let redacted = z
+        .call(
+            "PUT",
+            &format!("/api/v2/tickets/{ticket}/comments/{comment}/redact.json"),
+            Some(json!({"text": "4111 1111"})),
+        )
+        .await;
+    assert_eq!(redacted.status, 200, "{}", redacted.text);
+    // Nine characters, nine blocks [DOC].
+    let expected = "My card is ▇▇▇▇▇▇▇▇▇, thanks";
+    assert_eq!(redacted.json["comment"]["id"], json!(comment));
+    assert_eq!(redacted.json["comment"]["plain_body"], json!(expected));
+    assert_eq!(comments(&z, ticket).await[0]["body"], json!(expected));
+    let shown = z
+        .call("GET", &format!("/api/v2/tickets/{ticket}.json"), None)
+        .await;
+    assert_eq!(shown.json["ticket"]["description"], json!(expected));
+    let audits = z
+        .call(
+            "GET",
+            &format!("/api/v2/tickets/{ticket}/audits.json"),
+            None,
+        )
+        .await;
+    assert!(!audits.text.contains("4111"), "{}", audits.text);
+
+    let unknown = z
+        .call(
+            "PUT",
+            &format!("/api/v2/tickets/{ticket}/comments/999999/redact.json"),
+            Some(json!({"text": "card"})),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+}
+
+#[tokio::test]
+async fn a_comment_made_private_makes_an_all_private_ticket_private() {
+    let z = fake();
+    let ticket = z.ticket("Secret").await;
+    let comment = comments(&z, ticket).await[0]["id"].as_u64().unwrap();
+    let shown = z
+        .call("GET", &format!("/api/v2/tickets/{ticket}.json"), None)
+        .await;
+    assert_eq!(shown.json["ticket"]["is_public"], json!(true));
+    let hidden = z
+        .call(
+            "PUT",
+            &format!("/api/v2/tickets/{ticket}/comments/{comment}/make_private.json"),
+            None,
+        )
+        .await;
+    assert_eq!(hidden.status, 200, "{}", hidden.text);
+    assert_eq!(comments(&z, ticket).await[0]["public"], json!(false));
+    let shown = z
+        .call("GET", &format!("/api/v2/tickets/{ticket}.json"), None)
+        .await;
+    assert_eq!(shown.json["ticket"]["is_public"], json!(false));
+}
+
+#[tokio::test]
+async fn spam_suspends_the_requester_and_deletes_the_ticket() {
+    let z = fake();
+    let r = z
+        .call(
+            "POST",
+            "/api/v2/tickets.json",
+            Some(json!({"ticket": {"subject": "Cheap pills", "comment": {"body": "buy"}, "requester": {"name": "Spammer", "email": "spam@example.com"}}})),
+        )
+        .await;
+    let ticket = r.json["ticket"]["id"].as_u64().unwrap();
+    let requester = r.json["ticket"]["requester_id"].as_u64().unwrap();
+    let spam = z
+        .call(
+            "PUT",
+            &format!("/api/v2/tickets/{ticket}/mark_as_spam.json"),
+            None,
+        )
+        .await;
+    assert_eq!(spam.status, 200, "{}", spam.text);
+    let gone = z
+        .call("GET", &format!("/api/v2/tickets/{ticket}.json"), None)
+        .await;
+    assert_eq!(gone.status, 404);
+    let user = z
+        .call("GET", &format!("/api/v2/users/{requester}.json"), None)
+        .await;
+    assert_eq!(user.json["user"]["suspended"], json!(true));
+
+    // In bulk: a job with one result per ticket, a missing one failed.
+    let other = z.ticket("More spam").await;
+    let bulk = z
+        .call(
+            "PUT",
+            &format!("/api/v2/tickets/mark_many_as_spam.json?ids={other},999999"),
+            None,
+        )
+        .await;
+    assert_eq!(bulk.status, 200, "{}", bulk.text);
+    let url = bulk.json["job_status"]["url"].as_str().unwrap();
+    let done = z
+        .call("GET", &url[url.find("/api/").unwrap()..], None)
+        .await;
+    let results = &done.json["job_status"]["results"];
+    assert_eq!(results[0]["id"], json!(other));
+    assert_eq!(results[0]["success"], json!(true));
+    assert_eq!(results[1]["success"], json!(false));
+    // The seeded admin sent `other`: staff are not suspended.
+    let me = z.call("GET", "/api/v2/users/me.json", None).await;
+    assert_eq!(me.json["user"]["suspended"], json!(false));
+}
+
+#[tokio::test]
+async fn related_counts_the_incidents_of_a_problem() {
+    let z = fake();
+    let problem = z.ticket("Outage").await;
+    for n in 0..2 {
+        let r = z
+            .call(
+                "POST",
+                "/api/v2/tickets.json",
+                Some(json!({"ticket": {"subject": format!("Down {n}"), "type": "incident", "problem_id": problem, "comment": {"body": "down"}}})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let related = z
+        .call(
+            "GET",
+            &format!("/api/v2/tickets/{problem}/related.json"),
+            None,
+        )
+        .await;
+    assert_eq!(related.status, 200, "{}", related.text);
+    assert_eq!(related.json["ticket_related"]["incidents"], json!(2));
+    assert_eq!(related.json["ticket_related"]["from_archive"], json!(false));
+    let missing = z
+        .call("GET", "/api/v2/tickets/999999/related.json", None)
+        .await;
+    assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn organizations_are_found_by_external_id_or_name_and_created_or_updated() {
+    let z = fake();
+    let created = z
+        .call(
+            "POST",
+            "/api/v2/organizations/create_or_update.json",
+            Some(json!({"organization": {"name": "Acme", "external_id": "crm-7"}})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["organization"]["id"].as_u64().unwrap();
+    // Matched by external_id, not by name [DOC]: the same record, renamed.
+    let updated = z
+        .call(
+            "POST",
+            "/api/v2/organizations/create_or_update.json",
+            Some(json!({"organization": {"name": "Acme Ltd", "external_id": "crm-7"}})),
+        )
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.text);
+    assert_eq!(updated.json["organization"]["id"], json!(id));
+    assert_eq!(updated.json["organization"]["name"], json!("Acme Ltd"));
+    // By id.
+    let by_id = z
+        .call(
+            "POST",
+            "/api/v2/organizations/create_or_update.json",
+            Some(json!({"organization": {"id": id, "notes": "key account"}})),
+        )
+        .await;
+    assert_eq!(by_id.status, 200, "{}", by_id.text);
+    assert_eq!(by_id.json["organization"]["notes"], json!("key account"));
+    // A same-named organization without the external id is a new one, and its
+    // name is taken.
+    let clash = z
+        .call(
+            "POST",
+            "/api/v2/organizations/create_or_update.json",
+            Some(json!({"organization": {"name": "Acme Ltd"}})),
+        )
+        .await;
+    assert_eq!(clash.status, 422, "{}", clash.text);
+
+    // Search: exact, any case.
+    let found = z
+        .call(
+            "GET",
+            "/api/v2/organizations/search.json?external_id=CRM-7",
+            None,
+        )
+        .await;
+    assert_eq!(found.status, 200, "{}", found.text);
+    assert_eq!(found.json["count"], json!(1));
+    assert_eq!(found.json["organizations"][0]["id"], json!(id));
+    let by_name = z
+        .call(
+            "GET",
+            "/api/v2/organizations/search.json?name=acme%20ltd",
+            None,
+        )
+        .await;
+    assert_eq!(by_name.json["organizations"][0]["id"], json!(id));
+    let prefix = z
+        .call("GET", "/api/v2/organizations/search.json?name=acme", None)
+        .await;
+    assert_eq!(prefix.json["count"], json!(0));
+    assert_eq!(prefix.json["organizations"], json!([]));
+    let neither = z
+        .call("GET", "/api/v2/organizations/search.json", None)
+        .await;
+    assert_eq!(neither.status, 400);
+}
