@@ -362,3 +362,90 @@ async fn organizations_are_found_by_external_id_or_name_and_created_or_updated()
         .await;
     assert_eq!(neither.status, 400);
 }
+
+#[tokio::test]
+async fn problems_are_listed_and_autocompleted_by_subject() {
+    let z = fake();
+    let mut problems = Vec::new();
+    for subject in ["Mail server down", "VPN flapping"] {
+        let r = z
+            .call(
+                "POST",
+                "/api/v2/tickets.json",
+                Some(json!({"ticket": {"subject": subject, "type": "problem", "comment": {"body": "x"}}})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        problems.push(r.json["ticket"]["id"].as_u64().unwrap());
+    }
+    z.ticket("Mail question").await;
+    let list = z.call("GET", "/api/v2/problems.json", None).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let ids: Vec<u64> = list.json["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, problems);
+    assert_eq!(list.json["count"], json!(2));
+
+    let found = z
+        .call("POST", "/api/v2/problems/autocomplete.json?text=MAIL", None)
+        .await;
+    assert_eq!(found.status, 200, "{}", found.text);
+    let subjects: Vec<&str> = found.json["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["Mail server down"]);
+    let in_body = z
+        .call(
+            "POST",
+            "/api/v2/problems/autocomplete.json",
+            Some(json!({"text": "vpn"})),
+        )
+        .await;
+    assert_eq!(in_body.json["tickets"][0]["id"], json!(problems[1]));
+    let none = z
+        .call("POST", "/api/v2/problems/autocomplete.json", None)
+        .await;
+    assert_eq!(none.status, 400);
+}
+
+#[tokio::test]
+async fn a_users_related_counts_come_from_the_tickets() {
+    let z = fake();
+    let admin = z.admin_id().await;
+    let customer = z.user("Cora", "cora@example.com").await;
+    for n in 0..2 {
+        let r = z
+            .call(
+                "POST",
+                "/api/v2/tickets.json",
+                Some(json!({"ticket": {"subject": format!("Q{n}"), "requester_id": customer, "assignee_id": admin, "comment": {"body": "q"}}})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let related = z
+        .call(
+            "GET",
+            &format!("/api/v2/users/{customer}/related.json"),
+            None,
+        )
+        .await;
+    assert_eq!(related.status, 200, "{}", related.text);
+    assert_eq!(related.json["user_related"]["requested_tickets"], json!(2));
+    assert_eq!(related.json["user_related"]["assigned_tickets"], json!(0));
+    let mine = z
+        .call("GET", &format!("/api/v2/users/{admin}/related.json"), None)
+        .await;
+    assert_eq!(mine.json["user_related"]["assigned_tickets"], json!(2));
+    let missing = z
+        .call("GET", "/api/v2/users/999999/related.json", None)
+        .await;
+    assert_eq!(missing.status, 404);
+}

@@ -1,22 +1,24 @@
 //! How tickets and users meet the declared resources: a ticket's references must
 //! name real records (organization, group, brand, form, custom fields), its
 //! assignee must belong to its group; a user's groups; and the people a ticket
-//! names (collaborators, followers, email CCs) as lists of users.
+//! names (collaborators, followers, email CCs) as lists of users; problem
+//! tickets and a user's related counts.
 
 use crate::vendors::zendesk::accounts::Account;
 use axum::extract::RawQuery;
-use axum::routing::get;
-use serde_json::Value;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
 
 use super::fields;
 use super::groups::{GROUPS, default_group};
 use super::listing::{self, Query};
 use super::routes::{Reply, Routes, Z, ok};
 use super::spec::Row;
-use super::typed::USERS;
+use super::typed::{TICKETS, USERS};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
 use crate::vendors::zendesk::extract::BaseUrl;
 use crate::vendors::zendesk::store::{Store, Ticket};
+use crate::vendors::zendesk::wire::TicketType;
 
 fn invalid(field: &str, title: &str) -> ZendeskError {
     ZendeskError::invalid(field, format!("{title}: is invalid"), "InvalidValue")
@@ -90,6 +92,13 @@ pub fn routes(r: Routes) -> Routes {
             people(z, id, q, b, "followers", |t| &t.follower_ids)
         }),
     )
+    .add("/api/v2/problems", &["GET"], get(problems))
+    .add(
+        "/api/v2/problems/autocomplete",
+        &["POST"],
+        post(autocomplete_problems),
+    )
+    .add("/api/v2/users/{user_id}/related", &["GET"], get(user_related))
     .add(
         "/api/v2/tickets/{ticket_id}/email_ccs",
         &["GET"],
@@ -146,4 +155,74 @@ async fn groups_of_user(
         &Query::parse(q.as_deref()),
     )
     .map(|v| ok(&v))
+}
+
+fn is_problem(t: &Ticket) -> bool {
+    t.kind == Some(TicketType::Problem)
+}
+
+/// `GET /api/v2/problems` [DOC: List Ticket Problems]: the tickets of type
+/// `problem`, paged as ticket lists.
+async fn problems(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+    let store = z.store_read();
+    let rows: Vec<&dyn Row> = store
+        .tickets
+        .values()
+        .filter(|t| is_problem(t))
+        .map(|t| t as &dyn Row)
+        .collect();
+    let q = Query::parse(q.as_deref());
+    listing::page_rows(&TICKETS, &store, &base, "/api/v2/problems", rows, &q).map(|v| ok(&v))
+}
+
+/// `POST /api/v2/problems/autocomplete?text=` (or `{"text": ...}`) [DOC: Autocomplete
+/// Problems]: `{"tickets": [...]}`, the problems whose subject contains the text,
+/// any case. A missing text is a 400 (body UNVERIFIED).
+async fn autocomplete_problems(
+    Account(z): Z,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+    body: axum::body::Bytes,
+) -> Reply {
+    let q = Query::parse(q.as_deref());
+    let from_body = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b["text"].as_str().map(str::to_owned));
+    let text = q
+        .get("text")
+        .map(str::to_owned)
+        .or(from_body)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ZendeskError::BadRequest("param is missing or the value is empty: text".to_owned())
+        })?
+        .to_lowercase();
+    let store = z.store_read();
+    let found: Vec<Value> = store
+        .tickets
+        .values()
+        .filter(|t| is_problem(t)
+                && t
+                    .subject
+                    .as_deref()
+                    .is_some_and(|s| s.to_lowercase().contains(&text)))
+        .map(|t| t.render(&TICKETS, &base))
+        .collect();
+    Ok(ok(&json!({ "tickets": found })))
+}
+
+/// `GET /api/v2/users/{id}/related` [DOC: Show User Related Information]:
+/// how many tickets the user is assigned, requested and CC'd on, counted from the
+/// tickets; `organization_subscriptions` is 0 (the fake keeps none). The key set
+/// is the DOC example's as recalled (UNVERIFIED).
+async fn user_related(Account(z): Z, IdParam(id): IdParam) -> Reply {
+    let store = z.store_read();
+    store.user(id)?;
+    let count = |hit: &dyn Fn(&Ticket) -> bool| store.tickets.values().filter(|t| hit(t)).count();
+    Ok(ok(&json!({"user_related": {
+        "assigned_tickets": count(&|t| t.assignee_id == Some(id)),
+        "requested_tickets": count(&|t| t.requester_id == id),
+        "ccd_tickets": count(&|t| t.collaborator_ids.contains(&id)),
+        "organization_subscriptions": 0,
+    }})))
 }
