@@ -449,3 +449,108 @@ async fn a_users_related_counts_come_from_the_tickets() {
         .await;
     assert_eq!(missing.status, 404);
 }
+
+#[tokio::test]
+async fn an_imported_ticket_keeps_its_history_status_and_times_and_runs_no_trigger() {
+    let z = fake();
+    let admin = z.admin_id().await;
+    let customer = z.user("Ida", "ida@example.com").await;
+    // A trigger that notifies a webhook of every new ticket: imports do not run
+    // it [DOC]. The endpoint refuses connections; invocations are logged anyway.
+    let hook = z
+        .call("POST", "/api/v2/webhooks", Some(json!({"webhook": {"name": "Sink", "endpoint": "http://127.0.0.1:9/", "http_method": "POST", "request_format": "json", "status": "active", "subscriptions": ["conditional_ticket_events"]}})))
+        .await;
+    assert_eq!(hook.status, 201, "{}", hook.text);
+    let hook = hook.json["webhook"]["id"].as_str().unwrap().to_owned();
+    let trigger = z
+        .call("POST", "/api/v2/triggers.json", Some(json!({"trigger": {"title": "Tell", "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}]}, "actions": [{"field": "notification_webhook", "value": [hook, "{\"id\": \"{{ticket.id}}\"}"]}]}})))
+        .await;
+    assert_eq!(trigger.status, 201, "{}", trigger.text);
+    let imported = z
+        .call(
+            "POST",
+            "/api/v2/imports/tickets.json",
+            Some(json!({"ticket": {
+                "subject": "Old printer case",
+                "requester_id": customer,
+                "assignee_id": admin,
+                "status": "closed",
+                "tags": ["legacy"],
+                "created_at": "2019-03-01T10:00:00Z",
+                "updated_at": "2019-03-05T16:30:00Z",
+                "comments": [
+                    {"author_id": customer, "value": "The printer jams", "created_at": "2019-03-01T10:00:00Z"},
+                    {"author_id": admin, "body": "Replaced the roller", "public": false, "created_at": "2019-03-04T09:15:00Z"}
+                ]
+            }})),
+        )
+        .await;
+    assert_eq!(imported.status, 201, "{}", imported.text);
+    let t = &imported.json["ticket"];
+    let id = t["id"].as_u64().unwrap();
+    assert_eq!(t["status"], json!("closed"));
+    assert_eq!(t["created_at"], json!("2019-03-01T10:00:00Z"));
+    assert_eq!(t["updated_at"], json!("2019-03-05T16:30:00Z"));
+    assert_eq!(t["description"], json!("The printer jams"));
+    assert_eq!(t["tags"], json!(["legacy"]));
+    let listed = comments(&z, id).await;
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["author_id"], json!(customer));
+    assert_eq!(listed[0]["created_at"], json!("2019-03-01T10:00:00Z"));
+    assert_eq!(listed[1]["body"], json!("Replaced the roller"));
+    assert_eq!(listed[1]["public"], json!(false));
+    assert_eq!(listed[1]["created_at"], json!("2019-03-04T09:15:00Z"));
+
+    // A ticket created the usual way fires the trigger: one invocation in all.
+    z.ticket("New case").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let invocations = loop {
+        let page = z
+            .call("GET", &format!("/api/v2/webhooks/{hook}/invocations"), None)
+            .await;
+        let all = page.json["invocations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if !all.is_empty() || std::time::Instant::now() > deadline {
+            break all;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    assert_eq!(invocations.len(), 1, "{invocations:?}");
+
+    // No comment and no description: Zendesk's blank-description 422.
+    let blank = z
+        .call(
+            "POST",
+            "/api/v2/imports/tickets.json",
+            Some(json!({"ticket": {"subject": "Nothing", "requester_id": customer}})),
+        )
+        .await;
+    assert_eq!(blank.status, 422, "{}", blank.text);
+}
+
+#[tokio::test]
+async fn tickets_are_imported_in_bulk_by_admins_only() {
+    let z = fake();
+    let customer = z.user("Bo", "bo@example.com").await;
+    let bulk = z
+        .call(
+            "POST",
+            "/api/v2/imports/tickets/create_many.json",
+            Some(json!({"tickets": [
+                {"subject": "One", "requester_id": customer, "description": "first"},
+                {"subject": "Two", "requester_id": customer}
+            ]})),
+        )
+        .await;
+    assert_eq!(bulk.status, 200, "{}", bulk.text);
+    let url = bulk.json["job_status"]["url"].as_str().unwrap();
+    let done = z
+        .call("GET", &url[url.find("/api/").unwrap()..], None)
+        .await;
+    let results = &done.json["job_status"]["results"];
+    assert_eq!(results[0]["index"], json!(0));
+    assert!(results[0]["id"].is_u64(), "{results}");
+    assert_eq!(results[1]["error"], json!("TicketCreateFailed"));
+}

@@ -47,6 +47,11 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         )
         .route_json("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
         .route_json("/api/v2/tickets/{ticket_id}/merge", post(ticket_ops::merge))
+        .route_json("/api/v2/imports/tickets", post(ticket_ops::import))
+        .route_json(
+            "/api/v2/imports/tickets/create_many",
+            post(ticket_ops::import_many),
+        )
         .route_json("/api/v2/tickets/{ticket_id}/related", get(ticket_ops::related))
         .route_json(
             "/api/v2/tickets/{ticket_id}/mark_as_spam",

@@ -9,14 +9,14 @@ use axum::response::IntoResponse;
 use axum::{Extension, extract::ConnectInfo};
 use serde_json::{Value, json};
 
-use super::common::{Reply, Z, actor};
-use super::jobs::{failure_text, ids_param, job_reply};
+use super::common::{Reply, Z, actor, root, ticket_and_audit};
+use super::jobs::{bulk_items, failure_text, ids_param, job_reply};
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller, base_url};
 use crate::vendors::zendesk::resource::routes::{Ids, require_staff};
-use crate::vendors::zendesk::store::Merge;
-use crate::vendors::zendesk::wire::json_response;
+use crate::vendors::zendesk::store::{Merge, Store};
+use crate::vendors::zendesk::wire::{Role, TicketImport, json_response};
 
 /// The ids a merge names: `ids`, a list of ticket ids (numbers or numeric
 /// strings); at most 5 a merge in Zendesk's agent interface, not limited here.
@@ -156,4 +156,68 @@ pub(super) async fn related(Account(z): Z, IdParam(id): IdParam) -> Reply {
             "from_archive": false, "incidents": incidents,
         }}),
     ))
+}
+
+/// Ticket imports are for admins only [DOC: Ticket Import, "Allowed For: Admins"].
+fn require_admin(store: &Store, caller: Caller) -> Result<(), ZendeskError> {
+    if store.user(caller.0)?.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ZendeskError::Forbidden)
+    }
+}
+
+/// `POST /imports/tickets` [DOC: Ticket Import]: 201 `{"ticket": ...}`, the
+/// ticket with its comments and times as imported. `archive_immediately` is
+/// accepted; the fake keeps no archive.
+pub(super) async fn import(
+    Account(z): Z,
+    caller: Caller,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let import = TicketImport::parse(root(&body, "ticket")?, z.settings().unknown_fields)?;
+    let now = z.now();
+    let mut store = z.store();
+    require_admin(&store, caller)?;
+    let who = actor(caller, &headers, peer.map(|c| c.0.0));
+    let id = store.import_ticket(&who, import, now)?;
+    let base = base_url(&headers);
+    let shown = ticket_and_audit(&store, &base, id, 0)?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "ticket": shown.ticket }),
+    ))
+}
+
+/// `POST /imports/tickets/create_many` [DOC: Ticket Bulk Import]: at most 100
+/// tickets, a job status with `{index, id}` per ticket (as `create_many`).
+pub(super) async fn import_many(
+    Account(z): Z,
+    caller: Caller,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    ZendeskJson(body): ZendeskJson,
+) -> Reply {
+    let items = bulk_items(&body)?;
+    let now = z.now();
+    let mut store = z.store();
+    require_admin(&store, caller)?;
+    let who = actor(caller, &headers, peer.map(|c| c.0.0));
+    let account_id = store.account_id();
+    let results: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let imported = TicketImport::parse(item, z.settings().unknown_fields)
+                .and_then(|i| store.import_ticket(&who, i, now));
+            match imported {
+                Ok(id) => json!({"index": index, "id": id, "account_id": account_id}),
+                Err(e) => json!({"index": index, "error": "TicketCreateFailed", "details": failure_text(&e)}),
+            }
+        })
+        .collect();
+    let job = store.add_job("Bulk Import Tickets", items.len(), results, now);
+    Ok(job_reply(&base_url(&headers), &store.jobs[&job], false))
 }

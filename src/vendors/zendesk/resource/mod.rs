@@ -156,6 +156,8 @@ pub const CORE_ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/v2/tickets/{ticket_id}"),
     ("GET", "/api/v2/tickets/{ticket_id}/comments"),
     ("POST", "/api/v2/tickets/{ticket_id}/merge"),
+    ("POST", "/api/v2/imports/tickets"),
+    ("POST", "/api/v2/imports/tickets/create_many"),
     ("GET", "/api/v2/tickets/{ticket_id}/related"),
     ("PUT", "/api/v2/tickets/{ticket_id}/mark_as_spam"),
     ("PUT", "/api/v2/tickets/mark_many_as_spam"),

@@ -5,6 +5,7 @@
 
 mod audit;
 mod hooks;
+mod import;
 mod records;
 mod ticket_ops;
 mod tickets;

@@ -8,6 +8,7 @@
 
 mod fields;
 mod html;
+mod import;
 mod input;
 mod parts;
 mod ticket;
@@ -15,6 +16,7 @@ mod user;
 mod values;
 
 pub use self::html::render_html;
+pub use self::import::{ImportedComment, TicketImport};
 pub use self::input::{TicketInput, UserInput, api_warning};
 pub use self::parts::{CommentInput, CustomField, RequesterInput, UnknownFields};
 pub use self::ticket::{Audit, Comment, RenderedReply, Ticket, TicketOut, TicketState, Via};
