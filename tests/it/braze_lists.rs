@@ -759,3 +759,99 @@ async fn canvas_send_and_sdk_series_have_the_documented_shapes() {
     let r = get(&b, "/kpi/dau/data_series?length=1&unit=week").await;
     assert_eq!(r.status, 400);
 }
+
+/// `GET /custom_attributes` and `GET /events` [DOC: Export custom attributes,
+/// Export custom events]: `{"message": "success", <list>}`, 50 a page in name
+/// order, further pages by the `cursor` of a `Link` header (the documented
+/// example cursor `c2tpcDow` is the first page).
+#[tokio::test]
+async fn custom_attributes_and_events_are_exported_with_types_in_name_order() {
+    let b = braze();
+    track(
+        &b,
+        json!({"attributes": [{"external_id": "u1", "plan": "gold", "seats": 4, "vip": true,
+                "renewal": "2025-01-01T00:00:00Z", "pets": ["cat"], "address": {"city": "Oslo"},
+                "orders": [{"id": 1}]}],
+               "events": [{"external_id": "u1", "name": "signed_up", "time": "2024-02-08T17:00:00Z"},
+                          {"external_id": "u1", "name": "added_seat", "time": "2024-02-08T17:00:00Z"}]}),
+    )
+    .await;
+    let attrs = get(&b, "/custom_attributes").await;
+    assert_eq!(attrs.status, 200, "{}", attrs.text);
+    assert_eq!(attrs.json["message"], json!("success"));
+    let by_name: Vec<(String, String)> = attrs.json["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert_eq!(a["status"], json!("Active"));
+            assert_eq!(a["tag_names"], json!([]));
+            (
+                a["name"].as_str().unwrap().to_owned(),
+                a["data_type"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("address", "Object"),
+        ("orders", "Object Array"),
+        ("pets", "Array"),
+        ("plan", "String"),
+        ("renewal", "Time"),
+        ("seats", "Number"),
+        ("vip", "Boolean"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    assert_eq!(by_name, expected);
+    assert!(attrs.json["attributes"][2]["array_length"].is_u64());
+    assert_eq!(attrs.json["attributes"][3]["array_length"], Value::Null);
+    assert_eq!(attrs.header("link"), None, "one page, no link");
+
+    let events = get(&b, "/events").await;
+    assert_eq!(events.status, 200, "{}", events.text);
+    let names: Vec<&str> = events.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["added_seat", "signed_up"]);
+    assert_eq!(
+        events.json["events"][0]["included_in_analytics_report"],
+        json!(false)
+    );
+    let first = get(&b, "/events?cursor=c2tpcDow").await;
+    assert_eq!(first.json["events"], events.json["events"]);
+    assert_eq!(get(&b, "/events?cursor=%21%21").await.status, 400);
+}
+
+#[tokio::test]
+async fn more_than_fifty_custom_events_page_through_the_link_header() {
+    let b = braze();
+    let events: Vec<Value> = (0..60)
+        .map(|n| json!({"external_id": "u1", "name": format!("e{n:02}"), "time": "2024-02-08T17:00:00Z"}))
+        .collect();
+    track(&b, json!({"events": events})).await;
+    let first = get(&b, "/events").await;
+    assert_eq!(first.json["events"].as_array().unwrap().len(), 50);
+    assert_eq!(first.json["events"][49]["name"], json!("e49"));
+    let link = first.header("link").expect("a Link header").to_owned();
+    assert!(link.ends_with("rel=\"next\""), "{link}");
+    let next = &link[link.find('<').unwrap() + 1..link.find('>').unwrap()];
+    let second = get(&b, next).await;
+    let rest: Vec<&str> = second.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(rest, (50..60).map(|n| format!("e{n}")).collect::<Vec<_>>());
+    let back = second.header("link").expect("a link back");
+    assert!(
+        back.contains("rel=\"prev\"") && !back.contains("rel=\"next\""),
+        "{back}"
+    );
+}

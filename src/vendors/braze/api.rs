@@ -15,7 +15,7 @@ use super::error::{BrazeError, BrazeJson, json_response};
 use super::export_ids;
 use super::wire::{self, Identifier};
 use super::{
-    catalogs, content, email, exports, messaging, schedules, series, subscriptions, templates,
+    catalogs, content, email, exports, messaging, recorded, schedules, series, subscriptions, templates,
     transactional, triggers, users,
 };
 
@@ -46,6 +46,8 @@ pub fn routes() -> Router<Arc<Braze>> {
         .route("/canvas/details", get(exports::canvas_details))
         .route("/segments/list", get(exports::segments))
         .route("/events/list", get(exports::events))
+        .route("/events", get(recorded::custom_events))
+        .route("/custom_attributes", get(recorded::custom_attributes))
         .route("/purchases/product_list", get(exports::products))
         .merge(list_routes())
         .merge(series_routes())

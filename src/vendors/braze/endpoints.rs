@@ -203,6 +203,12 @@ pub const ROUTES: &[Route] = &[
     g("/canvas/details", "canvas.details", Pool::Hourly),
     g("/segments/list", "segments.list", Pool::Hourly),
     g("/events/list", "events.list", Pool::EventsList),
+    g("/events", "events.get", Pool::EventsList),
+    g(
+        "/custom_attributes",
+        "custom_attributes.get",
+        Pool::EventsList,
+    ),
     g(
         "/purchases/product_list",
         "purchases.product_list",
