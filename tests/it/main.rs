@@ -29,6 +29,9 @@
 //! - `zendesk_content`: support addresses, dynamic content, view counts in bulk and
 //!   macro categories.
 //! - `zendesk_statuses`: custom ticket statuses and tickets' `custom_status_id`.
+//! - `zendesk_suspended`: suspended tickets, listed, recovered and deleted.
+//! - `zendesk_ticket_ops`: merging, redacting, spam, imports, problems, related
+//!   counts, and organizations' search and create-or-update.
 //! - `zendesk_ticket_lists`: deleted tickets, the users a ticket names, a problem's
 //!   incidents, and tags on users and organizations.
 //! - `coverage`: unmatched calls, their journal flag and `GET /coverage`; what the
@@ -120,6 +123,7 @@ mod zendesk_resources;
 mod zendesk_search;
 mod zendesk_snapshots;
 mod zendesk_statuses;
+mod zendesk_suspended;
 mod zendesk_ticket_limits;
 mod zendesk_ticket_lists;
 mod zendesk_ticket_ops;

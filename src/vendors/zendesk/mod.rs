@@ -72,6 +72,10 @@ pub const REGISTRATION: Registration = Registration {
             name: "ticket_update",
             summary: "a ticket changed in Zendesk's agent interface: `id`, `ticket` as in the API, optional `author` (a user's email; default the seeded agent); fires triggers",
         },
+        crate::fake::Action {
+            name: "suspend",
+            summary: "mail Zendesk suspends instead of making a ticket of it: `suspended_ticket` with `content`, `author` (`email`, optional `name`), optional `subject`, `cause` (default `Detected as spam`), `recipient`; listed by `GET /api/v2/suspended_tickets` until recovered or deleted",
+        },
     ],
 };
 

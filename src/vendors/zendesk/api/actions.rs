@@ -7,12 +7,14 @@ use axum::Router;
 use axum::routing::post;
 
 use axum::http::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::common::{Reply, Z, root, ticket_and_audit};
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::fake::Zendesk;
+use crate::vendors::zendesk::resource::engine::render;
+use crate::vendors::zendesk::resource::suspended::{SUSPENDED_TICKETS, suspend};
 use crate::vendors::zendesk::store::{Actor, Store};
 use crate::vendors::zendesk::wire::{TicketInput, json_response};
 
@@ -23,6 +25,7 @@ pub fn control_routes() -> Router<Arc<Zendesk>> {
     Router::new()
         .route("/actions/ticket_create", post(ticket_create_action))
         .route("/actions/ticket_update", post(ticket_update_action))
+        .route("/actions/suspend", post(suspend_action))
 }
 
 /// The author of a change made in Zendesk: `author` (an email) or the seeded agent.
@@ -93,4 +96,16 @@ pub(super) async fn ticket_update_action(Account(z): Z, ZendeskJson(body): Zende
     };
     z.fire_triggers();
     Ok(res)
+}
+
+/// Mail Zendesk suspends as it arrives (REFERENCE: Suspended Tickets):
+/// `{"suspended_ticket": {...}}`, 201 with the record as the API lists it.
+pub(super) async fn suspend_action(Account(z): Z, ZendeskJson(body): ZendeskJson) -> Reply {
+    let input = root(&body, "suspended_ticket")?;
+    let rec = suspend(&mut z.store(), input, z.now())?;
+    let shown = render(&SUSPENDED_TICKETS, &account_base(&z), &rec);
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "suspended_ticket": shown }),
+    ))
 }

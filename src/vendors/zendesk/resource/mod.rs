@@ -31,6 +31,7 @@ pub mod rules;
 pub mod sideload;
 pub mod spec;
 pub mod statuses;
+pub mod suspended;
 pub mod tags;
 pub mod tickets;
 pub mod trigger_categories;
@@ -63,6 +64,7 @@ pub fn specs() -> Vec<&'static Spec> {
     all.extend(statuses::SPECS);
     all.extend(addresses::SPECS);
     all.extend(dynamic_content::SPECS);
+    all.extend(suspended::SPECS);
     all
 }
 
@@ -137,6 +139,7 @@ pub fn router() -> routes::Routes {
     let r = addresses::routes(r);
     let r = dynamic_content::routes(r);
     let r = trigger_categories::routes(r);
+    let r = suspended::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],
