@@ -30,6 +30,7 @@
 //!   macro categories.
 //! - `zendesk_statuses`: custom ticket statuses and tickets' `custom_status_id`.
 //! - `zendesk_suspended`: suspended tickets, listed, recovered and deleted.
+//! - `zendesk_side_conversations`: side conversations and their events.
 //! - `zendesk_ticket_ops`: merging, redacting, spam, imports, problems, related
 //!   counts, and organizations' search and create-or-update.
 //! - `zendesk_ticket_lists`: deleted tickets, the users a ticket names, a problem's
@@ -121,6 +122,7 @@ mod zendesk_requests;
 mod zendesk_resource_props;
 mod zendesk_resources;
 mod zendesk_search;
+mod zendesk_side_conversations;
 mod zendesk_snapshots;
 mod zendesk_statuses;
 mod zendesk_suspended;

@@ -28,6 +28,7 @@ pub mod orgs;
 pub mod ratings;
 pub mod routes;
 pub mod rules;
+pub mod side_conversations;
 pub mod sideload;
 pub mod spec;
 pub mod statuses;
@@ -140,6 +141,7 @@ pub fn router() -> routes::Routes {
     let r = dynamic_content::routes(r);
     let r = trigger_categories::routes(r);
     let r = suspended::routes(r);
+    let r = side_conversations::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],

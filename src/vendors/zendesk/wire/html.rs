@@ -31,7 +31,8 @@ fn escape_html(s: &str) -> String {
     out
 }
 
-pub(super) fn strip_tags(html: &str) -> String {
+/// The text of an HTML body: its tags dropped.
+pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {

@@ -15,7 +15,7 @@ mod ticket;
 mod user;
 mod values;
 
-pub use self::html::render_html;
+pub use self::html::{render_html, strip_tags};
 pub use self::import::{ImportedComment, TicketImport};
 pub use self::input::{TicketInput, UserInput, api_warning};
 pub use self::parts::{CommentInput, CustomField, RequesterInput, UnknownFields};
