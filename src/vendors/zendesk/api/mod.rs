@@ -46,29 +46,6 @@ pub fn routes() -> Router<Arc<Zendesk>> {
             put(update_ticket).delete(delete_ticket),
         )
         .route_json("/api/v2/tickets/{ticket_id}/comments", get(list_comments))
-        .route_json("/api/v2/tickets/{ticket_id}/merge", post(ticket_ops::merge))
-        .route_json("/api/v2/imports/tickets", post(ticket_ops::import))
-        .route_json(
-            "/api/v2/imports/tickets/create_many",
-            post(ticket_ops::import_many),
-        )
-        .route_json("/api/v2/tickets/{ticket_id}/related", get(ticket_ops::related))
-        .route_json(
-            "/api/v2/tickets/{ticket_id}/mark_as_spam",
-            put(ticket_ops::mark_as_spam),
-        )
-        .route_json(
-            "/api/v2/tickets/mark_many_as_spam",
-            put(ticket_ops::mark_many_as_spam),
-        )
-        .route_json(
-            "/api/v2/tickets/{ticket_id}/comments/{comment_id}/redact",
-            put(ticket_ops::redact),
-        )
-        .route_json(
-            "/api/v2/tickets/{ticket_id}/comments/{comment_id}/make_private",
-            put(ticket_ops::make_private),
-        )
         .route_json("/api/v2/deleted_tickets", get(deleted::list))
         .route_json(
             "/api/v2/deleted_tickets/restore_many",
@@ -86,6 +63,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
             "/api/v2/deleted_tickets/{ticket_id}/restore",
             put(deleted::restore),
         )
+        .merge(ticket_ops::routes())
         .route_json("/api/v2/job_statuses", get(list_jobs))
         .route_json("/api/v2/job_statuses/show_many", get(show_many_jobs))
         .route_json("/api/v2/job_statuses/{job_status_id}", get(show_job))

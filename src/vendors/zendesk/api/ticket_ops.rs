@@ -2,6 +2,10 @@
 //! making a comment private, marking as spam, and a ticket's related counts.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post, put};
 
 use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode};
@@ -13,10 +17,40 @@ use super::common::{Reply, Z, actor, root, ticket_and_audit};
 use super::jobs::{bulk_items, failure_text, ids_param, job_reply};
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
+use crate::vendors::zendesk::extract::RouteJson;
+use crate::vendors::zendesk::fake::Zendesk;
 use crate::vendors::zendesk::extract::{BaseUrl, Caller, base_url};
 use crate::vendors::zendesk::resource::routes::{Ids, require_staff};
 use crate::vendors::zendesk::store::{Merge, Store};
 use crate::vendors::zendesk::wire::{Role, TicketImport, json_response};
+
+/// The routes of this file.
+pub(super) fn routes() -> Router<Arc<Zendesk>> {
+    Router::new()
+        .route_json("/api/v2/tickets/{ticket_id}/merge", post(merge))
+        .route_json("/api/v2/imports/tickets", post(import))
+        .route_json(
+            "/api/v2/imports/tickets/create_many",
+            post(import_many),
+        )
+        .route_json("/api/v2/tickets/{ticket_id}/related", get(related))
+        .route_json(
+            "/api/v2/tickets/{ticket_id}/mark_as_spam",
+            put(mark_as_spam),
+        )
+        .route_json(
+            "/api/v2/tickets/mark_many_as_spam",
+            put(mark_many_as_spam),
+        )
+        .route_json(
+            "/api/v2/tickets/{ticket_id}/comments/{comment_id}/redact",
+            put(redact),
+        )
+        .route_json(
+            "/api/v2/tickets/{ticket_id}/comments/{comment_id}/make_private",
+            put(make_private),
+        )
+}
 
 /// The ids a merge names: `ids`, a list of ticket ids (numbers or numeric
 /// strings); at most 5 a merge in Zendesk's agent interface, not limited here.
