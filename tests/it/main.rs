@@ -30,6 +30,7 @@
 //!   macro categories.
 //! - `zendesk_statuses`: custom ticket statuses and tickets' `custom_status_id`.
 //! - `zendesk_suspended`: suspended tickets, listed, recovered and deleted.
+//! - `zendesk_custom_objects`: custom objects, their fields and records.
 //! - `zendesk_side_conversations`: side conversations and their events.
 //! - `zendesk_ticket_ops`: merging, redacting, spam, imports, problems, related
 //!   counts, and organizations' search and create-or-update.
@@ -112,6 +113,7 @@ mod tls;
 mod zendesk_accounts;
 mod zendesk_breadth_props;
 mod zendesk_content;
+mod zendesk_custom_objects;
 mod zendesk_errors;
 mod zendesk_events;
 mod zendesk_exports;

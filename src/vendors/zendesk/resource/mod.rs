@@ -12,6 +12,8 @@ pub mod account;
 pub mod addresses;
 pub mod catalog;
 pub mod conditions;
+pub mod custom_object_records;
+pub mod custom_objects;
 pub mod derived;
 pub mod derived_routes;
 pub mod dynamic_content;
@@ -142,6 +144,8 @@ pub fn router() -> routes::Routes {
     let r = trigger_categories::routes(r);
     let r = suspended::routes(r);
     let r = side_conversations::routes(r);
+    let r = custom_objects::routes(r);
+    let r = custom_object_records::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],

@@ -305,6 +305,11 @@ impl Store {
         state
     }
 
+    /// A fresh ULID timed at `at` (custom object records' ids are ULIDs [DOC]).
+    pub fn ulid_at(&mut self, at: OffsetDateTime) -> String {
+        super::webhook::ulid(at, &mut self.rng)
+    }
+
     /// A fresh webhook invocation id: a ULID, as the captured deliveries and
     /// invocations show, timed by the account's latest change.
     pub fn next_invocation_id(&mut self) -> String {
