@@ -554,3 +554,66 @@ async fn tickets_are_imported_in_bulk_by_admins_only() {
     assert!(results[0]["id"].is_u64(), "{results}");
     assert_eq!(results[1]["error"], json!("TicketCreateFailed"));
 }
+
+#[tokio::test]
+async fn narrowed_lists_answer_under_their_own_paths() {
+    let z = fake();
+    let admin = z.admin_id().await;
+    let group = z
+        .call(
+            "POST",
+            "/api/v2/groups.json",
+            Some(json!({"group": {"name": "Tier 1"}})),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{}", group.text);
+    let groups = z.call("GET", "/api/v2/groups.json", None).await;
+    let assignable = z.call("GET", "/api/v2/groups/assignable.json", None).await;
+    assert_eq!(assignable.status, 200, "{}", assignable.text);
+    assert_eq!(assignable.json["groups"], groups.json["groups"]);
+    assert!(!assignable.json["groups"].as_array().unwrap().is_empty());
+
+    let view = z
+        .call("POST", "/api/v2/views.json", Some(json!({"view": {"title": "Open", "all": [{"field": "status", "operator": "is", "value": "open"}]}})))
+        .await;
+    assert_eq!(view.status, 201, "{}", view.text);
+    let compact = z.call("GET", "/api/v2/views/compact.json", None).await;
+    assert_eq!(compact.status, 200, "{}", compact.text);
+    assert!(
+        compact.json["views"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["title"] == json!("Open"))
+    );
+
+    let org = z
+        .call(
+            "POST",
+            "/api/v2/organizations.json",
+            Some(json!({"organization": {"name": "Initech"}})),
+        )
+        .await;
+    let org = org.json["organization"]["id"].as_u64().unwrap();
+    let member = z
+        .call(
+            "POST",
+            "/api/v2/organization_memberships.json",
+            Some(json!({"organization_membership": {"user_id": admin, "organization_id": org}})),
+        )
+        .await;
+    assert_eq!(member.status, 201, "{}", member.text);
+    let mine = z
+        .call(
+            "GET",
+            &format!("/api/v2/users/{admin}/organizations.json"),
+            None,
+        )
+        .await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(mine.json["organizations"][0]["id"], json!(org));
+    assert_eq!(mine.json["count"], json!(1));
+
+    let sharing = z.call("GET", "/api/v2/sharing_agreements.json", None).await;
+    assert_eq!(sharing.json, json!({"sharing_agreements": []}));
+}

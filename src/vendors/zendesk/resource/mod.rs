@@ -25,6 +25,7 @@ pub mod identities;
 pub mod identity;
 pub mod listing;
 pub mod lookups;
+pub mod narrowed;
 pub mod org_calls;
 pub mod orgs;
 pub mod ratings;
@@ -146,6 +147,7 @@ pub fn router() -> routes::Routes {
     let r = side_conversations::routes(r);
     let r = custom_objects::routes(r);
     let r = custom_object_records::routes(r);
+    let r = narrowed::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],

@@ -1,0 +1,84 @@
+//! Lists Zendesk serves beside a resource's own, narrowed or under another
+//! name: assignable groups, compact views, a user's organizations, and the
+//! account's sharing agreements.
+
+use crate::vendors::zendesk::accounts::Account;
+
+use axum::extract::RawQuery;
+use axum::routing::get;
+use serde_json::json;
+
+use super::groups::GROUPS;
+use super::listing::{self, Query};
+use super::orgs::ORGANIZATIONS;
+use super::routes::{Reply, Routes, Z, ok};
+use super::rules::VIEWS;
+use super::spec::Record;
+use crate::vendors::zendesk::error::IdParam;
+use crate::vendors::zendesk::extract::BaseUrl;
+
+/// The routes of this file.
+pub fn routes(r: Routes) -> Routes {
+    r.add("/api/v2/groups/assignable", &["GET"], get(assignable_groups))
+        .add("/api/v2/views/compact", &["GET"], get(compact_views))
+        .add(
+            "/api/v2/users/{user_id}/organizations",
+            &["GET"],
+            get(organizations_of_user),
+        )
+        .add(
+            "/api/v2/sharing_agreements",
+            &["GET"],
+            get(|| async { ok(&json!({"sharing_agreements": []})) }),
+        )
+}
+
+/// `GET /groups/assignable` [DOC: List Assignable Groups]: the groups tickets
+/// can be assigned to, every group of the account here (Zendesk leaves out
+/// groups an agent cannot see, UNVERIFIED for admins), paged as `/groups`.
+async fn assignable_groups(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+    let store = z.store_read();
+    let groups: Vec<Record> = store
+        .groups()
+        .filter(|g| g["deleted"].as_bool() != Some(true))
+        .cloned()
+        .collect();
+    let q = Query::parse(q.as_deref());
+    listing::page_of(&GROUPS, &store, &base, "/api/v2/groups/assignable", groups, &q).map(|v| ok(&v))
+}
+
+/// `GET /views/compact` [DOC: List Views - Compact]: the views as `/views`
+/// lists them (Zendesk's compact form leaves some fields out, UNVERIFIED which).
+async fn compact_views(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+    let store = z.store_read();
+    let q = Query::parse(q.as_deref());
+    listing::list(&VIEWS, &store, &base, &q).map(|v| ok(&v))
+}
+
+/// `GET /users/{id}/organizations` [DOC: List Organizations, "users/{user_id}/
+/// organizations"]: the organizations the user is a member of, paged as
+/// `/organizations`.
+async fn organizations_of_user(
+    Account(z): Z,
+    IdParam(id): IdParam,
+    RawQuery(q): RawQuery,
+    BaseUrl(base): BaseUrl,
+) -> Reply {
+    let store = z.store_read();
+    let user = store.user(id)?;
+    let mine: Vec<u64> = store
+        .records
+        .all("organization_memberships")
+        .filter(|m| m["user_id"].as_u64() == Some(id))
+        .filter_map(|m| m["organization_id"].as_u64())
+        .chain(user.organization_id)
+        .collect();
+    let orgs: Vec<Record> = store
+        .organizations()
+        .filter(|o| o["id"].as_u64().is_some_and(|o| mine.contains(&o)))
+        .cloned()
+        .collect();
+    let path = format!("/api/v2/users/{id}/organizations");
+    let q = Query::parse(q.as_deref());
+    listing::page_of(&ORGANIZATIONS, &store, &base, &path, orgs, &q).map(|v| ok(&v))
+}
