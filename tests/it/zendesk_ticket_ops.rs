@@ -614,6 +614,13 @@ async fn narrowed_lists_answer_under_their_own_paths() {
     assert_eq!(mine.json["organizations"][0]["id"], json!(org));
     assert_eq!(mine.json["count"], json!(1));
 
+    // Recent tickets are those viewed in the agent interface: API reads are not.
+    let t = z.ticket("Seen through the API").await;
+    z.call("GET", &format!("/api/v2/tickets/{t}.json"), None)
+        .await;
+    let recent = z.call("GET", "/api/v2/tickets/recent.json", None).await;
+    assert_eq!(recent.status, 200, "{}", recent.text);
+    assert_eq!(recent.json["tickets"], json!([]));
     let sharing = z.call("GET", "/api/v2/sharing_agreements.json", None).await;
     assert_eq!(sharing.json, json!({"sharing_agreements": []}));
 }

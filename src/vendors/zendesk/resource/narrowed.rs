@@ -1,6 +1,6 @@
 //! Lists Zendesk serves beside a resource's own, narrowed or under another
-//! name: assignable groups, compact views, a user's organizations, and the
-//! account's sharing agreements.
+//! name: assignable groups, compact views, a user's organizations, recent
+//! tickets, and the account's sharing agreements.
 
 use crate::vendors::zendesk::accounts::Account;
 
@@ -14,6 +14,7 @@ use super::orgs::ORGANIZATIONS;
 use super::routes::{Reply, Routes, Z, ok};
 use super::rules::VIEWS;
 use super::spec::Record;
+use super::typed::TICKETS;
 use crate::vendors::zendesk::error::IdParam;
 use crate::vendors::zendesk::extract::BaseUrl;
 
@@ -26,6 +27,7 @@ pub fn routes(r: Routes) -> Routes {
             &["GET"],
             get(organizations_of_user),
         )
+        .add("/api/v2/tickets/recent", &["GET"], get(recent_tickets))
         .add(
             "/api/v2/sharing_agreements",
             &["GET"],
@@ -81,4 +83,14 @@ async fn organizations_of_user(
     let path = format!("/api/v2/users/{id}/organizations");
     let q = Query::parse(q.as_deref());
     listing::page_of(&ORGANIZATIONS, &store, &base, &path, orgs, &q).map(|v| ok(&v))
+}
+
+/// `GET /tickets/recent` [DOC: List Recent Tickets]: the tickets the caller
+/// viewed in Zendesk's agent interface; API reads are not such views, so the
+/// fake has none to list (a page of no tickets).
+async fn recent_tickets(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+    let store = z.store_read();
+    let q = Query::parse(q.as_deref());
+    let none = Vec::new();
+    listing::page_rows(&TICKETS, &store, &base, "/api/v2/tickets/recent", none, &q).map(|v| ok(&v))
 }
