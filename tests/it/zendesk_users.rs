@@ -408,3 +408,178 @@ async fn identities_are_added_made_primary_verified_and_deleted() {
         .collect();
     assert!(!left.contains(&first) && left.contains(&second), "{left:?}");
 }
+
+/// `DELETE /users/{id}` [DOC: Delete User]: 200 with `active: false`; the user
+/// is then a deleted user [DOC: Deleted Users] until deleted for good, when it
+/// is listed scrubbed as "Permanently Deleted User" and no longer shown.
+#[tokio::test]
+async fn a_deleted_user_is_listed_then_deleted_for_good() {
+    let z = fake();
+    let me = z.admin_id().await;
+    let id = z.user("Dora Leaving", "dora@example.com").await;
+    let deleted = z
+        .call("DELETE", &format!("/api/v2/users/{id}.json"), None)
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.text);
+    assert_eq!(deleted.json["user"]["id"], json!(id));
+    assert_eq!(deleted.json["user"]["active"], json!(false));
+    let gone = z
+        .call("GET", &format!("/api/v2/users/{id}.json"), None)
+        .await;
+    assert_eq!(gone.status, 404);
+    // Its email is free again.
+    z.user("Dora Again", "dora@example.com").await;
+
+    let list = z.call("GET", "/api/v2/deleted_users.json", None).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.json["deleted_users"][0]["id"], json!(id));
+    assert_eq!(list.json["deleted_users"][0]["name"], json!("Dora Leaving"));
+    assert_eq!(list.json["deleted_users"][0]["active"], json!(false));
+    let one = z
+        .call("GET", &format!("/api/v2/deleted_users/{id}.json"), None)
+        .await;
+    assert_eq!(one.json["deleted_user"]["role"], json!("end-user"));
+    let count = z
+        .call("GET", "/api/v2/deleted_users/count.json", None)
+        .await;
+    assert_eq!(count.json["count"]["value"], json!(1));
+
+    let purged = z
+        .call("DELETE", &format!("/api/v2/deleted_users/{id}.json"), None)
+        .await;
+    assert_eq!(purged.status, 200, "{}", purged.text);
+    assert_eq!(purged.json["deleted_user"]["id"], json!(id));
+    let list = z.call("GET", "/api/v2/deleted_users.json", None).await;
+    assert_eq!(
+        list.json["deleted_users"][0]["name"],
+        json!("Permanently Deleted User")
+    );
+    assert_eq!(list.json["deleted_users"][0]["email"], Value::Null);
+    let again = z
+        .call("DELETE", &format!("/api/v2/deleted_users/{id}.json"), None)
+        .await;
+    assert_eq!(again.status, 404);
+    let shown = z
+        .call("GET", &format!("/api/v2/deleted_users/{id}.json"), None)
+        .await;
+    assert_eq!(shown.status, 404);
+    // Only deleted users can be deleted for good; nobody deletes themself.
+    let live = z.user("Still Here", "here@example.com").await;
+    let not_deleted = z
+        .call(
+            "DELETE",
+            &format!("/api/v2/deleted_users/{live}.json"),
+            None,
+        )
+        .await;
+    assert_eq!(not_deleted.status, 404);
+    let myself = z
+        .call("DELETE", &format!("/api/v2/users/{me}.json"), None)
+        .await;
+    assert_eq!(myself.status, 422, "{}", myself.text);
+}
+
+/// Users in bulk, as zenpy's recordings (`TestUserCreateUpdateDelete`) show
+/// them: a queued job, then results `{"id", "status": "Created"}` for
+/// `create_many` and `{"id", "action": "update", "status": "Updated",
+/// "success": true}` for `update_many`; over 100 users is a 400.
+#[tokio::test]
+async fn users_are_created_updated_and_deleted_in_bulk() {
+    let z = fake();
+    let poll = |r: &crate::common::Resp| {
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json["job_status"]["status"], json!("queued"));
+        let url = r.json["job_status"]["url"].as_str().unwrap();
+        url[url.find("/api/").unwrap()..].to_owned()
+    };
+    let created = z
+        .call(
+            "POST",
+            "/api/v2/users/create_many.json",
+            Some(json!({"users": [{"id": "", "name": "testUser"}, {"name": "Other", "email": "other@example.com"}, {"name": ""}]})),
+        )
+        .await;
+    let done = z.call("GET", &poll(&created), None).await;
+    let results = done.json["job_status"]["results"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(results[0]["status"], json!("Created"));
+    assert_eq!(results[1]["status"], json!("Created"));
+    assert_eq!(results[2]["error"], json!("UserCreateFailed"));
+    let (a, b) = (
+        results[0]["id"].as_u64().unwrap(),
+        results[1]["id"].as_u64().unwrap(),
+    );
+
+    let updated = z
+        .call(
+            "PUT",
+            "/api/v2/users/update_many.json",
+            Some(json!({"users": [{"id": a, "name": "Renamed"}, {"id": b, "notes": "vip"}]})),
+        )
+        .await;
+    let done = z.call("GET", &poll(&updated), None).await;
+    assert_eq!(
+        done.json["job_status"]["results"][0],
+        json!({"id": a, "action": "update", "status": "Updated", "success": true})
+    );
+    let shown = z
+        .call("GET", &format!("/api/v2/users/{a}.json"), None)
+        .await;
+    assert_eq!(shown.json["user"]["name"], json!("Renamed"));
+    let by_ids = z
+        .call(
+            "PUT",
+            &format!("/api/v2/users/update_many.json?ids={a},{b}"),
+            Some(json!({"user": {"details": "bulk"}})),
+        )
+        .await;
+    z.call("GET", &poll(&by_ids), None).await;
+    let shown = z
+        .call("GET", &format!("/api/v2/users/{b}.json"), None)
+        .await;
+    assert_eq!(shown.json["user"]["details"], json!("bulk"));
+
+    let upserted = z
+        .call(
+            "POST",
+            "/api/v2/users/create_or_update_many.json",
+            Some(json!({"users": [{"name": "Other Again", "email": "other@example.com"}, {"name": "New", "email": "new@example.com"}]})),
+        )
+        .await;
+    let done = z.call("GET", &poll(&upserted), None).await;
+    assert_eq!(
+        done.json["job_status"]["results"][0],
+        json!({"id": b, "status": "Updated"})
+    );
+    assert_eq!(
+        done.json["job_status"]["results"][1]["status"],
+        json!("Created")
+    );
+
+    let destroyed = z
+        .call(
+            "DELETE",
+            &format!("/api/v2/users/destroy_many.json?ids={a},{b}"),
+            None,
+        )
+        .await;
+    z.call("GET", &poll(&destroyed), None).await;
+    let gone = z
+        .call("GET", &format!("/api/v2/users/{a}.json"), None)
+        .await;
+    assert_eq!(gone.status, 404);
+    let deleted = z.call("GET", "/api/v2/deleted_users.json", None).await;
+    assert_eq!(deleted.json["deleted_users"].as_array().unwrap().len(), 2);
+
+    let too_many: Vec<Value> = (0..101).map(|n| json!({"name": format!("u{n}")})).collect();
+    let refused = z
+        .call(
+            "POST",
+            "/api/v2/users/create_many.json",
+            Some(json!({"users": too_many})),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+}

@@ -105,8 +105,7 @@ type Found = (String, &'static str, Value, Value);
 fn record_detail(store: &Store, base: &str, c: &Change) -> (&'static str, Value) {
     let detail = match c.kind {
         Kind::User => store
-            .users
-            .get(&c.id)
+            .any_user(c.id)
             .map(|u| serde_json::to_value(UserOut::new(base, u))),
         Kind::Organization => store.organization(c.id).map(|o| Ok(org_out(base, o))),
         _ => store

@@ -7,9 +7,11 @@
 mod actions;
 mod common;
 mod deleted;
+mod deleted_users;
 mod jobs;
 mod ticket_ops;
 mod tickets;
+mod user_jobs;
 mod users;
 
 use std::sync::Arc;
@@ -67,14 +69,39 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         .route_json("/api/v2/job_statuses", get(list_jobs))
         .route_json("/api/v2/job_statuses/show_many", get(show_many_jobs))
         .route_json("/api/v2/job_statuses/{job_status_id}", get(show_job))
+        .merge(user_routes())
+}
+
+/// The users' own routes: writes, bulk jobs, deletion and the deleted users.
+fn user_routes() -> Router<Arc<Zendesk>> {
+    Router::new()
         .route_json("/api/v2/users", post(create_user))
         .route_json("/api/v2/users/me", get(me))
+        .route_json("/api/v2/users/create_many", post(user_jobs::create_many))
+        .route_json(
+            "/api/v2/users/create_or_update_many",
+            post(user_jobs::create_or_update_many),
+        )
+        .route_json("/api/v2/users/update_many", put(user_jobs::update_many))
+        .route_json(
+            "/api/v2/users/destroy_many",
+            axum::routing::delete(user_jobs::destroy_many),
+        )
         .route_json("/api/v2/users/search", get(search_users))
         .route_json(
             "/api/v2/users/create_or_update",
             post(create_or_update_user),
         )
-        .route_json("/api/v2/users/{user_id}", put(update_user))
+        .route_json(
+            "/api/v2/users/{user_id}",
+            put(update_user).delete(deleted_users::delete_user),
+        )
+        .route_json("/api/v2/deleted_users", get(deleted_users::list))
+        .route_json("/api/v2/deleted_users/count", get(deleted_users::count))
+        .route_json(
+            "/api/v2/deleted_users/{user_id}",
+            get(deleted_users::show).delete(deleted_users::purge),
+        )
         .route_json(
             "/api/v2/end_users/{user_id}",
             get(show_end_user).put(update_user),

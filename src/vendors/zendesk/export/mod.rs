@@ -299,8 +299,7 @@ fn render<'a>(store: &'a Store, base: &'a str, c: &Change, p: &Params) -> Option
             Some(ExportItem::Ticket(item))
         }
         Kind::User => store
-            .users
-            .get(&c.id)
+            .any_user(c.id)
             .map(|u| ExportItem::User(UserOut::new(base, u))),
         Kind::Organization => store
             .organization(c.id)

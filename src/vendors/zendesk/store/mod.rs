@@ -9,6 +9,7 @@ mod import;
 mod records;
 mod ticket_ops;
 mod tickets;
+mod user_deletion;
 pub mod uploads;
 mod users;
 
@@ -77,6 +78,8 @@ pub struct Store {
     pub deleted_tickets: BTreeMap<u64, Ticket>,
     /// When and by whom each deleted ticket was deleted.
     pub deletions: BTreeMap<u64, Deletion>,
+    /// Deleted users by id, `active: false`; permanently deleted ones scrubbed.
+    pub deleted_users: BTreeMap<u64, User>,
     /// Job statuses by id.
     pub jobs: BTreeMap<String, Job>,
     /// Webhooks by id.
@@ -147,6 +150,7 @@ impl Store {
             tickets: BTreeMap::new(),
             deleted_tickets: BTreeMap::new(),
             deletions: BTreeMap::new(),
+            deleted_users: BTreeMap::new(),
             jobs: BTreeMap::new(),
             webhooks: BTreeMap::new(),
             triggers: BTreeMap::new(),
