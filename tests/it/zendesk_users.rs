@@ -583,3 +583,165 @@ async fn users_are_created_updated_and_deleted_in_bulk() {
         .await;
     assert_eq!(refused.status, 400, "{}", refused.text);
 }
+
+/// `PUT /users/{id}/merge` [DOC: Merge End Users]: the end user in the path is
+/// merged into the one in the body, its tickets move, it is deleted; agents
+/// cannot be merged.
+#[tokio::test]
+async fn an_end_user_is_merged_into_another_with_its_tickets() {
+    let z = fake();
+    let me = z.admin_id().await;
+    let dup = z.user("Sam Dup", "sam.dup@example.com").await;
+    let keep = z.user("Sam", "sam@example.com").await;
+    let t = z
+        .call(
+            "POST",
+            "/api/v2/tickets.json",
+            Some(json!({"ticket": {"subject": "From the duplicate", "requester_id": dup, "comment": {"body": "hi"}}})),
+        )
+        .await;
+    let ticket = t.json["ticket"]["id"].as_u64().unwrap();
+    let merged = z
+        .call(
+            "PUT",
+            &format!("/api/v2/users/{dup}/merge.json"),
+            Some(json!({"user": {"id": keep}})),
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.text);
+    assert_eq!(merged.json["user"]["id"], json!(keep));
+    let shown = z
+        .call("GET", &format!("/api/v2/tickets/{ticket}.json"), None)
+        .await;
+    assert_eq!(shown.json["ticket"]["requester_id"], json!(keep));
+    let gone = z
+        .call("GET", &format!("/api/v2/users/{dup}.json"), None)
+        .await;
+    assert_eq!(gone.status, 404);
+    let agent = z
+        .call(
+            "PUT",
+            &format!("/api/v2/users/{me}/merge.json"),
+            Some(json!({"user": {"id": keep}})),
+        )
+        .await;
+    assert_eq!(agent.status, 422, "{}", agent.text);
+}
+
+/// User passwords [DOC: User Passwords]: one's own is changed with the
+/// previous one, and then signs in; an admin sets another's only while the
+/// account allows it; the requirements are the DOC example's.
+#[tokio::test]
+async fn passwords_are_changed_and_set_as_zendesk_allows() {
+    let z = fake();
+    let me = z.admin_id().await;
+    let path = format!("/api/v2/users/{me}/password.json");
+    let wrong = z
+        .call(
+            "PUT",
+            &path,
+            Some(json!({"previous_password": "nope", "password": "fresh-secret-1"})),
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.text);
+    let changed = z
+        .call(
+            "PUT",
+            &path,
+            Some(json!({"previous_password": "fakedesk-password", "password": "fresh-secret-1"})),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    let new_auth = crate::common::basic("admin@fakedesk.test:fresh-secret-1");
+    let old_auth = crate::common::basic("admin@fakedesk.test:fakedesk-password");
+    let with_new = z
+        .raw(
+            "GET",
+            "/api/v2/users/me.json",
+            Some(&new_auth),
+            axum::body::Body::empty(),
+        )
+        .await;
+    assert_eq!(with_new.status, 200, "{}", with_new.text);
+    let with_old = z
+        .raw(
+            "GET",
+            "/api/v2/users/me.json",
+            Some(&old_auth),
+            axum::body::Body::empty(),
+        )
+        .await;
+    assert_eq!(with_old.status, 401);
+
+    let other = z.user("Pat", "pat@example.com").await;
+    let set = z
+        .call(
+            "POST",
+            &format!("/api/v2/users/{other}/password.json"),
+            Some(json!({"password": "set-by-admin"})),
+        )
+        .await;
+    assert_eq!(set.status, 403, "off by default: {}", set.text);
+    let requirements = z
+        .call(
+            "GET",
+            &format!("/api/v2/users/{other}/password/requirements.json"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        requirements.json,
+        json!({"requirements": ["must be at least 5 characters", "must be different from email address"]})
+    );
+
+    let z = crate::common::fake_with(|c| {
+        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
+            .admins_set_passwords = true;
+    });
+    let other = z.user("Pat", "pat@example.com").await;
+    let short = z
+        .call(
+            "POST",
+            &format!("/api/v2/users/{other}/password.json"),
+            Some(json!({"password": "abc"})),
+        )
+        .await;
+    assert_eq!(short.status, 422, "{}", short.text);
+    let set = z
+        .call(
+            "POST",
+            &format!("/api/v2/users/{other}/password.json"),
+            Some(json!({"password": "set-by-admin"})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+}
+
+/// Credentials follow the user's changes: once the seeded admin's email
+/// changes, its API token signs in under the new email only.
+#[tokio::test]
+async fn a_changed_email_changes_how_the_token_signs_in() {
+    let z = fake();
+    let me = z.admin_id().await;
+    let changed = z
+        .call(
+            "PUT",
+            &format!("/api/v2/users/{me}.json"),
+            Some(json!({"user": {"email": "boss@fakedesk.test"}})),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    let old = z.call("GET", "/api/v2/users/me.json", None).await;
+    assert_eq!(old.status, 401, "{}", old.text);
+    let new =
+        crate::common::basic("boss@fakedesk.test/token:fakedesk0zendesk0api0token0000000000000");
+    let now = z
+        .raw(
+            "GET",
+            "/api/v2/users/me.json",
+            Some(&new),
+            axum::body::Body::empty(),
+        )
+        .await;
+    assert_eq!(now.status, 200, "{}", now.text);
+}

@@ -1,7 +1,7 @@
 //! Fake Zendesk itself: one account's settings, state and rate-limit windows, and
 //! who is calling it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use std::time::Instant;
@@ -23,8 +23,12 @@ pub struct Zendesk {
     pub(super) ctx: VendorCtx,
     pub(super) settings: ZendeskSettings,
     /// `Authorization` values of the seeded users' credentials, checked before any
-    /// decoding (seeded credentials never change, and their ids survive a reset).
+    /// decoding while no credential has changed (their ids survive a reset).
     pub(super) known_auth: Vec<(HeaderValue, u64)>,
+    /// Set once a user's credentials may have changed (a password, an email, a
+    /// deletion): `known_auth` no longer holds, every header is checked against
+    /// the store. A reset clears it.
+    pub(super) credentials_changed: AtomicBool,
     /// Rate-limit header values when no budget is counted: limit, remaining, reset.
     pub(super) idle_limit_headers: (HeaderValue, HeaderValue, HeaderValue),
     /// Every header of a plain JSON answer with limits off (see `common_headers`).
@@ -70,6 +74,7 @@ impl Zendesk {
         );
         Self {
             known_auth,
+            credentials_changed: AtomicBool::new(false),
             reply_template: reply_template(idle_limit_headers.clone()),
             idle_limit_headers,
             limiter: Mutex::new(Window::new(settings.rate_limit.per_minute, 60)),
@@ -184,11 +189,19 @@ impl Zendesk {
     /// The user an `Authorization` header signs in as, if any.
     pub(super) fn caller(&self, auth: Option<&HeaderValue>) -> Option<u64> {
         let auth = auth?;
-        if let Some((_, id)) = self.known_auth.iter().find(|(v, _)| v == auth) {
+        if !self.credentials_changed.load(Ordering::Relaxed)
+            && let Some((_, id)) = self.known_auth.iter().find(|(v, _)| v == auth)
+        {
             return Some(*id);
         }
         let credential = Credential::parse(auth.to_str().ok()?)?;
         self.store_read().authenticate(&credential)
+    }
+
+    /// Notes that a user's credentials may have changed, so the seeded
+    /// `Authorization` values are checked against the store from now on.
+    pub fn credentials_changed(&self) {
+        self.credentials_changed.store(true, Ordering::Relaxed);
     }
 
     /// The settings in force.
@@ -216,6 +229,7 @@ impl Zendesk {
     /// Back to this account's seeded state.
     pub(super) fn reset_own(&self) {
         *self.store() = Store::seeded(&self.settings, self.ctx.config.seed, self.ctx.clock.now());
+        self.credentials_changed.store(false, Ordering::Relaxed);
         *self.limiter.lock().unwrap_or_else(|p| p.into_inner()) =
             Window::new(self.settings.rate_limit.per_minute, 60);
         *self.tickets_index.lock().unwrap_or_else(|p| p.into_inner()) =

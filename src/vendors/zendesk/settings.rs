@@ -30,6 +30,10 @@ pub struct ZendeskSettings {
     pub unknown_fields: UnknownFields,
     /// Zendesk's "auto assign tickets upon solve" admin setting.
     pub auto_assign_on_solve: bool,
+    /// Zendesk's "admins can set passwords" security setting (Settings >
+    /// Security > Global), off by default: `POST /users/{id}/password` is
+    /// refused while it is off.
+    pub admins_set_passwords: bool,
     /// Whether a ticket's `organization_id`, `group_id`, `brand_id`,
     /// `ticket_form_id` and `custom_fields` must name real records, and its assignee
     /// belong to its group (422 otherwise), as Zendesk enforces. Off: any ids pass.
@@ -132,6 +136,7 @@ impl Default for ZendeskSettings {
             rate_limit: RateLimitSettings::default(),
             unknown_fields: UnknownFields::default(),
             auto_assign_on_solve: false,
+            admins_set_passwords: false,
             check_references: true,
             webhooks: WebhookSettings::default(),
             automations: super::automations::AutomationSettings::default(),

@@ -34,6 +34,7 @@ pub(super) async fn delete_user(
     BaseUrl(base): BaseUrl,
 ) -> Reply {
     let now = z.now();
+    z.credentials_changed();
     let mut store = z.store();
     require_staff(&store, caller)?;
     let user = store.delete_user(id, caller.0, now)?;

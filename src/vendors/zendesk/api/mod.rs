@@ -12,6 +12,7 @@ mod jobs;
 mod ticket_ops;
 mod tickets;
 mod user_jobs;
+mod user_ops;
 mod users;
 
 use std::sync::Arc;
@@ -101,6 +102,15 @@ fn user_routes() -> Router<Arc<Zendesk>> {
         .route_json(
             "/api/v2/deleted_users/{user_id}",
             get(deleted_users::show).delete(deleted_users::purge),
+        )
+        .route_json("/api/v2/users/{user_id}/merge", put(user_ops::merge))
+        .route_json(
+            "/api/v2/users/{user_id}/password",
+            post(user_ops::set).put(user_ops::change),
+        )
+        .route_json(
+            "/api/v2/users/{user_id}/password/requirements",
+            get(user_ops::requirements),
         )
         .route_json(
             "/api/v2/end_users/{user_id}",

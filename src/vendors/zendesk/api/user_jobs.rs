@@ -61,6 +61,7 @@ pub(super) async fn create_or_update_many(Account(z): Z, caller: Caller, BaseUrl
     let items = users_of(&body)?;
     let now = z.now();
     let unknown = z.settings().unknown_fields;
+    z.credentials_changed();
     let mut store = z.store();
     require_staff(&store, caller)?;
     let results = items
@@ -96,6 +97,7 @@ pub(super) async fn update_many(
     };
     let now = z.now();
     let unknown = z.settings().unknown_fields;
+    z.credentials_changed();
     let mut store = z.store();
     require_staff(&store, caller)?;
     let results = updates
@@ -121,6 +123,7 @@ pub(super) async fn destroy_many(Account(z): Z, caller: Caller, RawQuery(q): Raw
     let ids = ids_param(q.as_deref())?
         .ok_or_else(|| ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned()))?;
     let now = z.now();
+    z.credentials_changed();
     let mut store = z.store();
     require_staff(&store, caller)?;
     let results = ids

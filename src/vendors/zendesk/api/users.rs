@@ -50,6 +50,7 @@ pub(super) async fn create_or_update_user(
     let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
     let warning = api_warning("users", "create_or_update", "user", &input.ignored);
     let now = z.now();
+    z.credentials_changed();
     let mut store = z.store();
     let (id, created) = store.create_or_update_user(input, now)?;
     let status = if created {
@@ -69,6 +70,7 @@ pub(super) async fn update_user(
     let input = UserInput::parse(root(&body, "user")?, z.settings().unknown_fields)?;
     let warning = api_warning("users", "update", "user", &input.ignored);
     let now = z.now();
+    z.credentials_changed();
     let mut store = z.store();
     store.update_user(id, input, now)?;
     Ok(user_reply(StatusCode::OK, &base, store.user(id)?, warning))

@@ -180,6 +180,7 @@ async fn create(
     let input = identity_of(&body)?;
     let (kind, value) = type_and_value(input)?;
     let now = z.now();
+    z.credentials_changed();
     let mut store = z.store();
     store.user(user)?;
     if kind == "email" {
@@ -250,6 +251,7 @@ async fn update(
     let (user, id) = (id_in(&user)?, id_in(&id)?);
     let input = identity_of(&body)?.clone();
     let now = z.now();
+    z.credentials_changed();
     let mut store = z.store();
     let current = find(&store, user, id)?;
     materialize(&mut store, user)?;
@@ -293,6 +295,7 @@ async fn update(
 /// (a 422, UNVERIFIED: make another one primary first).
 async fn remove(Account(z): Z, Path((user, id)): Path<(String, String)>) -> Reply {
     let (user, id) = (id_in(&user)?, id_in(&id)?);
+    z.credentials_changed();
     let mut store = z.store();
     let current = find(&store, user, id)?;
     if current["primary"] == json!(true) && current["type"] == json!("email") {
@@ -362,6 +365,7 @@ async fn make_primary(
 ) -> Reply {
     let (user, id) = (id_in(&user)?, id_in(&id)?);
     let now = z.now();
+    z.credentials_changed();
     let mut store = z.store();
     find(&store, user, id)?;
     set_primary(&mut store, user, id, now)?;

@@ -10,6 +10,7 @@ mod records;
 mod ticket_ops;
 mod tickets;
 mod user_deletion;
+mod user_ops;
 pub mod uploads;
 mod users;
 
@@ -24,6 +25,7 @@ use super::error::ZendeskError;
 use super::triggers::{TicketChange, Trigger};
 use super::webhook::{Webhook, WebhookOut};
 pub use self::ticket_ops::Merge;
+pub use self::user_ops::PASSWORD_REQUIREMENTS;
 pub use super::wire::{Audit, Comment, RenderedReply, Ticket, User, Via};
 use super::wire::{Secrets, Status, TicketState, UserOut};
 use crate::ids::{IdGen, Sequence};
