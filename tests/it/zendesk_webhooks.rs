@@ -717,3 +717,122 @@ async fn trigger_categories_group_triggers() {
         json!("TriggerCategoryNotFound")
     );
 }
+
+/// `POST /api/v2/webhooks/test` [DOC recollection, reference 7.2]: one request
+/// sent now, as the webhook would send it (signed, with the extra headers), and
+/// the receiver's answer reported as `{"response": {headers, payload, status}}`.
+/// A webhook not yet created signs with Zendesk's static test secret; with
+/// `webhook_id`, with that webhook's secret.
+#[tokio::test]
+async fn a_webhook_test_sends_one_signed_request_and_reports_the_answer() {
+    let z = fake();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(202).set_body_string("thanks"))
+        .mount(&server)
+        .await;
+    let endpoint = format!("{}/hook", server.uri());
+    let tested = z
+        .call(
+            "POST",
+            "/api/v2/webhooks/test",
+            Some(json!({"request": {"endpoint": endpoint, "http_method": "POST", "request_format": "json", "headers": [{"key": "X-Trace", "value": "t-1"}], "payload": "{\"ping\": true}"}})),
+        )
+        .await;
+    assert_eq!(tested.status, 200, "{}", tested.text);
+    assert_eq!(tested.json["response"]["status"], json!(202));
+    assert_eq!(tested.json["response"]["payload"], json!("thanks"));
+    assert!(
+        tested.json["response"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["key"].is_string())
+    );
+    let got = received(&server, 1).await;
+    assert_eq!(got.len(), 1);
+    let req = &got[0];
+    assert_eq!(req.body, b"{\"ping\": true}");
+    assert_eq!(req.headers.get("x-trace").unwrap(), "t-1");
+    let stamp = req
+        .headers
+        .get("x-zendesk-webhook-signature-timestamp")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let signature = req
+        .headers
+        .get("x-zendesk-webhook-signature")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let sign = |secret: &str| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(stamp.as_bytes());
+        mac.update(&req.body);
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    };
+    // REFERENCE 1.11: the docs' static test secret, used as the literal string.
+    assert_eq!(
+        signature,
+        sign("dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==")
+    );
+
+    // As an existing webhook: its own secret.
+    let (id, secret) = create_webhook(&z, &endpoint, Value::Null).await;
+    let tested = z
+        .call(
+            "POST",
+            &format!("/api/v2/webhooks/test?webhook_id={id}"),
+            Some(json!({"request": {"payload": "{}"}})),
+        )
+        .await;
+    assert_eq!(tested.status, 200, "{}", tested.text);
+    let got = received(&server, 2).await;
+    let req = &got[1];
+    let stamp = req
+        .headers
+        .get("x-zendesk-webhook-signature-timestamp")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(stamp.as_bytes());
+    mac.update(&req.body);
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    assert_eq!(
+        req.headers.get("x-zendesk-webhook-signature").unwrap(),
+        expected.as_str()
+    );
+
+    // Nobody listening: reported, not failed.
+    let refused = z
+        .call(
+            "POST",
+            "/api/v2/webhooks/test",
+            Some(json!({"request": {"endpoint": "http://127.0.0.1:9/", "http_method": "POST", "request_format": "json"}})),
+        )
+        .await;
+    assert_eq!(refused.status, 200, "{}", refused.text);
+    assert_eq!(refused.json["response"]["status"], json!(502));
+    let bad = z
+        .call(
+            "POST",
+            "/api/v2/webhooks/test",
+            Some(json!({"request": {"endpoint": "ftp://x"}})),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    let unknown = z
+        .call(
+            "POST",
+            "/api/v2/webhooks/test?webhook_id=nope",
+            Some(json!({"request": {}})),
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
+}

@@ -34,6 +34,7 @@ pub mod store;
 pub mod subdomain;
 pub mod triggers;
 pub mod webhook;
+pub mod webhook_test;
 pub mod wire;
 
 use std::sync::Arc;
@@ -88,6 +89,7 @@ impl Zendesk {
     fn routes(self: Arc<Self>) -> Router {
         api::routes()
             .merge(admin_api::routes())
+            .merge(webhook_test::routes())
             .merge(invocations_api::routes())
             .merge(export::routes())
             .merge(search::routes())

@@ -180,6 +180,7 @@ pub const CORE_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v2/users/update_many"),
     ("DELETE", "/api/v2/users/destroy_many"),
     ("PUT", "/api/v2/users/{user_id}/merge"),
+    ("POST", "/api/v2/webhooks/test"),
     ("POST", "/api/v2/users/{user_id}/password"),
     ("PUT", "/api/v2/users/{user_id}/password"),
     ("GET", "/api/v2/users/{user_id}/password/requirements"),
