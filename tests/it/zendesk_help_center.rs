@@ -1172,3 +1172,74 @@ async fn article_attachments_take_a_multipart_file_and_serve_it() {
         404
     );
 }
+
+/// User segments and permission groups [DOC: User Segments API, Permission
+/// Groups API]: the built-in segments "Signed-in users" and "Agents and
+/// managers" [DOC: Guide user permissions], a built-in permission group, both
+/// creatable, built-in ones unchangeable; an article can name the group.
+#[tokio::test]
+async fn user_segments_and_permission_groups_are_listed_and_created() {
+    let z = zendesk();
+    let segments = z
+        .call("GET", "/api/v2/help_center/user_segments.json", None)
+        .await;
+    assert_eq!(segments.status, 200, "{}", segments.text);
+    let names: Vec<&str> = list(&segments, "user_segments")
+        .iter()
+        .map(|s| {
+            assert_eq!(s["built_in"], json!(true));
+            s["name"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(names, ["Signed-in users", "Agents and managers"]);
+    let staff = list(&segments, "user_segments")[1]["id"].as_u64().unwrap();
+    let groups = z
+        .call("GET", "/api/v2/guide/permission_groups.json", None)
+        .await;
+    assert_eq!(groups.status, 200, "{}", groups.text);
+    let built_in = &list(&groups, "permission_groups")[0];
+    assert_eq!(built_in["built_in"], json!(true));
+    assert_eq!(built_in["publish"], json!([staff]));
+    let built_in_id = built_in["id"].as_u64().unwrap();
+    let refused = z
+        .call(
+            "PUT",
+            &format!("/api/v2/guide/permission_groups/{built_in_id}.json"),
+            Some(json!({"permission_group": {"name": "Renamed"}})),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+
+    let vip = post(
+        &z,
+        "/api/v2/help_center/user_segments.json",
+        json!({"user_segment": {"name": "VIP", "user_type": "signed_in_users", "tags": ["vip"]}}),
+    )
+    .await;
+    assert_eq!(vip.status, 201, "{}", vip.text);
+    assert_eq!(vip.json["user_segment"]["built_in"], json!(false));
+    let bad = post(
+        &z,
+        "/api/v2/help_center/user_segments.json",
+        json!({"user_segment": {"name": "X", "user_type": "everyone"}}),
+    )
+    .await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    let experts = post(
+        &z,
+        "/api/v2/guide/permission_groups.json",
+        json!({"permission_group": {"name": "Printer Experts", "publish": [staff]}}),
+    )
+    .await;
+    assert_eq!(experts.status, 201, "{}", experts.text);
+    let group = experts.json["permission_group"]["id"].as_u64().unwrap();
+    let section = first_id(&z, "/api/v2/help_center/sections.json", "sections").await;
+    let article = post(
+        &z,
+        &format!("/api/v2/help_center/sections/{section}/articles.json"),
+        json!({"article": {"title": "Toner", "body": "<p>Shake it.</p>", "permission_group_id": group}}),
+    )
+    .await;
+    assert_eq!(article.status, 201, "{}", article.text);
+    assert_eq!(article.json["article"]["permission_group_id"], json!(group));
+}

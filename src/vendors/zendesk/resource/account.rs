@@ -151,6 +151,8 @@ pub fn seed(
     let configured = settings.seed_records.contains_key("satisfaction_reasons");
     super::lookups::seed_reasons(store, &seed_admin(store), configured, now);
     let problems = seed_records(store, settings, now, specs);
+    // Last, so every record seeded before keeps the id it had before these.
+    super::help_center::permissions::seed(store, &seed_admin(store), now);
     // The audit log records changes made through the API, not the account's seed.
     store.records.remove_where("audit_logs", |_| true);
     problems

@@ -15,6 +15,7 @@ pub mod export;
 pub mod guide;
 pub mod label_routes;
 pub mod labels;
+pub mod permissions;
 pub mod translations;
 pub mod votes;
 
@@ -45,6 +46,8 @@ pub const SPECS: &[&Spec] = &[
     &votes::SECTION_SUBSCRIPTIONS,
     &votes::POST_SUBSCRIPTIONS,
     &votes::TOPIC_SUBSCRIPTIONS,
+    &permissions::USER_SEGMENTS,
+    &permissions::PERMISSION_GROUPS,
 ];
 
 /// The routes built on the declarations: votes, the export and search.
