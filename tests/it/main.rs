@@ -31,6 +31,7 @@
 //! - `zendesk_statuses`: custom ticket statuses and tickets' `custom_status_id`.
 //! - `zendesk_suspended`: suspended tickets, listed, recovered and deleted.
 //! - `zendesk_custom_objects`: custom objects, their fields and records.
+//! - `zendesk_oauth`: OAuth clients, tokens and the token endpoint.
 //! - `zendesk_side_conversations`: side conversations and their events.
 //! - `zendesk_ticket_ops`: merging, redacting, spam, imports, problems, related
 //!   counts, and organizations' search and create-or-update.
@@ -120,6 +121,7 @@ mod zendesk_exports;
 mod zendesk_help_center;
 mod zendesk_hooks;
 mod zendesk_lookups;
+mod zendesk_oauth;
 mod zendesk_requests;
 mod zendesk_resource_props;
 mod zendesk_resources;

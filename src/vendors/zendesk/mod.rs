@@ -275,6 +275,8 @@ impl Gatekeeper for Zendesk {
                     writes = !matches!(*req.method(), Method::GET | Method::HEAD);
                     None
                 }
+                // The OAuth token endpoint authenticates the client by its body.
+                None if req.uri().path() == "/oauth/tokens" => None,
                 None => Some(ZendeskError::Unauthorized.into_response()),
             }
         };

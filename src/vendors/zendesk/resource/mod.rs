@@ -26,6 +26,7 @@ pub mod identity;
 pub mod listing;
 pub mod lookups;
 pub mod narrowed;
+pub mod oauth;
 pub mod org_calls;
 pub mod orgs;
 pub mod ratings;
@@ -69,6 +70,7 @@ pub fn specs() -> Vec<&'static Spec> {
     all.extend(addresses::SPECS);
     all.extend(dynamic_content::SPECS);
     all.extend(suspended::SPECS);
+    all.extend(oauth::SPECS);
     all
 }
 
@@ -148,6 +150,7 @@ pub fn router() -> routes::Routes {
     let r = custom_objects::routes(r);
     let r = custom_object_records::routes(r);
     let r = narrowed::routes(r);
+    let r = oauth::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",
         &["GET"],

@@ -6,6 +6,7 @@
 mod audit;
 mod hooks;
 mod import;
+mod oauth;
 mod records;
 mod ticket_ops;
 mod tickets;
@@ -24,6 +25,7 @@ use super::changelog::{ChangeLog, Kind, Op};
 use super::error::ZendeskError;
 use super::triggers::{TicketChange, Trigger};
 use super::webhook::{Webhook, WebhookOut};
+pub use self::oauth::OAUTH_TOKENS;
 pub use self::ticket_ops::Merge;
 pub use self::user_ops::PASSWORD_REQUIREMENTS;
 pub use super::wire::{Audit, Comment, RenderedReply, Ticket, User, Via};

@@ -12,6 +12,11 @@ impl Store {
     /// The user whose credentials these are.
     pub fn authenticate(&self, credential: &Credential) -> Option<u64> {
         use Credential as C;
+        if let C::Bearer(t) = credential
+            && let Some(user) = self.oauth_token_user(t)
+        {
+            return Some(user);
+        }
         self.users
             .values()
             .find(|u| {
