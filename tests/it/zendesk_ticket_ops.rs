@@ -621,6 +621,18 @@ async fn narrowed_lists_answer_under_their_own_paths() {
     let recent = z.call("GET", "/api/v2/tickets/recent.json", None).await;
     assert_eq!(recent.status, 200, "{}", recent.text);
     assert_eq!(recent.json["tickets"], json!([]));
+    // Sessions are the web interface's: API calls open none.
+    let sessions = z.call("GET", "/api/v2/sessions.json", None).await;
+    assert_eq!(sessions.status, 200, "{}", sessions.text);
+    assert_eq!(sessions.json["sessions"], json!([]));
+    let mine = z
+        .call("GET", &format!("/api/v2/users/{admin}/sessions.json"), None)
+        .await;
+    assert_eq!(mine.json["count"], json!(0));
+    let current = z.call("GET", "/api/v2/users/me/session.json", None).await;
+    assert_eq!(current.status, 404);
+    let logout = z.call("DELETE", "/api/v2/users/me/logout.json", None).await;
+    assert_eq!(logout.status, 204);
     let sharing = z.call("GET", "/api/v2/sharing_agreements.json", None).await;
     assert_eq!(sharing.json, json!({"sharing_agreements": []}));
 }

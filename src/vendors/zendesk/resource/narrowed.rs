@@ -1,11 +1,13 @@
 //! Lists Zendesk serves beside a resource's own, narrowed or under another
 //! name: assignable groups, compact views, a user's organizations, recent
-//! tickets, and the account's sharing agreements.
+//! tickets, sessions, and the account's sharing agreements.
 
 use crate::vendors::zendesk::accounts::Account;
 
 use axum::extract::RawQuery;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
 use serde_json::json;
 
 use super::groups::GROUPS;
@@ -15,7 +17,7 @@ use super::routes::{Reply, Routes, Z, ok};
 use super::rules::VIEWS;
 use super::spec::Record;
 use super::typed::TICKETS;
-use crate::vendors::zendesk::error::IdParam;
+use crate::vendors::zendesk::error::{IdParam, ZendeskError};
 use crate::vendors::zendesk::extract::BaseUrl;
 
 /// The routes of this file.
@@ -28,6 +30,25 @@ pub fn routes(r: Routes) -> Routes {
             get(organizations_of_user),
         )
         .add("/api/v2/tickets/recent", &["GET"], get(recent_tickets))
+        .add("/api/v2/sessions", &["GET"], get(no_sessions))
+        .add(
+            "/api/v2/users/{user_id}/sessions",
+            &["GET"],
+            get(|Account(z): Z, IdParam(id): IdParam| async move {
+                z.store_read().user(id)?;
+                Ok::<_, ZendeskError>(no_sessions().await)
+            }),
+        )
+        .add(
+            "/api/v2/users/me/session",
+            &["GET"],
+            get(|| async { Err::<Response, _>(ZendeskError::RecordNotFound) }),
+        )
+        .add(
+            "/api/v2/users/me/logout",
+            &["DELETE"],
+            delete(|| async { StatusCode::NO_CONTENT.into_response() }),
+        )
         .add(
             "/api/v2/sharing_agreements",
             &["GET"],
@@ -93,4 +114,11 @@ async fn recent_tickets(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): Bas
     let q = Query::parse(q.as_deref());
     let none = Vec::new();
     listing::page_rows(&TICKETS, &store, &base, "/api/v2/tickets/recent", none, &q).map(|v| ok(&v))
+}
+
+/// `GET /sessions`, `/users/{id}/sessions` [DOC: Sessions]: the browser sessions
+/// of Zendesk's web interface; API calls open none, so none are listed, and
+/// `/users/me/session` (the caller's) is a 404 and `/users/me/logout` a 204.
+async fn no_sessions() -> Response {
+    ok(&json!({"sessions": [], "next_page": null, "previous_page": null, "count": 0}))
 }
