@@ -1,28 +1,26 @@
-//! Ticket operations beside create and update: merging, redacting a comment,
-//! making a comment private, marking as spam, and a ticket's related counts.
+//! Ticket operations beside create and update: merging, imports, redacting a
+//! comment, making a comment private, marking as spam, and a ticket's related
+//! counts.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::routing::{get, post, put};
-
 use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::{Extension, extract::ConnectInfo};
+use axum::routing::{get, post, put};
+use axum::{Extension, Router, extract::ConnectInfo};
 use serde_json::{Value, json};
 
-use super::common::{Reply, Z, actor, root, ticket_and_audit};
+use super::common::{Reply, Z, actor, root};
 use super::jobs::{bulk_items, failure_text, ids_param, job_reply};
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
-use crate::vendors::zendesk::extract::RouteJson;
+use crate::vendors::zendesk::extract::{BaseUrl, Caller, RouteJson, base_url};
 use crate::vendors::zendesk::fake::Zendesk;
-use crate::vendors::zendesk::extract::{BaseUrl, Caller, base_url};
 use crate::vendors::zendesk::resource::routes::{Ids, require_staff};
 use crate::vendors::zendesk::store::{Merge, Store};
-use crate::vendors::zendesk::wire::{Role, TicketImport, json_response};
+use crate::vendors::zendesk::wire::{Role, TicketImport, TicketOut, json_response};
 
 /// The routes of this file.
 pub(super) fn routes() -> Router<Arc<Zendesk>> {
@@ -68,6 +66,10 @@ fn merge_input(body: &Value) -> Result<Merge, ZendeskError> {
         })
         .collect::<Option<Vec<u64>>>()
         .ok_or_else(|| ZendeskError::BadRequest("ids: must be ticket ids".to_owned()))?;
+    // A ticket named twice is merged once.
+    let mut sources = sources;
+    let mut seen = std::collections::BTreeSet::new();
+    sources.retain(|id| seen.insert(*id));
     let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
     let flag = |k: &str| body.get(k).and_then(Value::as_bool).unwrap_or(false);
     Ok(Merge {
@@ -218,10 +220,9 @@ pub(super) async fn import(
     let who = actor(caller, &headers, peer.map(|c| c.0.0));
     let id = store.import_ticket(&who, import, now)?;
     let base = base_url(&headers);
-    let shown = ticket_and_audit(&store, &base, id, 0)?;
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({ "ticket": shown.ticket }),
+        &json!({ "ticket": TicketOut::new(&base, store.ticket(id)?) }),
     ))
 }
 
