@@ -943,3 +943,90 @@ async fn end_users_get_403_on_account_records() {
     let state = z.harness.vendor("zendesk").unwrap().state();
     assert!(state.get("organizations").is_none(), "nothing was created");
 }
+
+/// A drop-down field's options under their own path [DOC: Ticket Fields and
+/// User Fields, "... Field Options"]: listed, created (201) or updated (200)
+/// by `POST`, shown and deleted (204); the field itself shows the change, and a
+/// text field has no options (422).
+#[tokio::test]
+async fn field_options_are_listed_created_updated_and_deleted() {
+    let z = fake();
+    // Ticket fields call a drop-down `tagger`, user fields `dropdown` [DOC].
+    for (path, one, kind) in [
+        ("/api/v2/ticket_fields", "ticket_field", "tagger"),
+        ("/api/v2/user_fields", "user_field", "dropdown"),
+    ] {
+        let created = z
+            .call("POST", &format!("{path}.json"), Some(json!({ one: {"type": kind, "title": "Plan", "key": "plan", "custom_field_options": [{"name": "Free", "value": "free"}]} })))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let field = created.json[one]["id"].as_u64().unwrap();
+        let options = format!("{path}/{field}/options");
+        let listed = z.call("GET", &format!("{options}.json"), None).await;
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        assert_eq!(listed.json["count"], json!(1));
+        assert_eq!(
+            listed.json["custom_field_options"][0]["value"],
+            json!("free")
+        );
+
+        let added = z
+            .call(
+                "POST",
+                &format!("{options}.json"),
+                Some(json!({"custom_field_option": {"name": "Pro", "value": "pro"}})),
+            )
+            .await;
+        assert_eq!(added.status, 201, "{}", added.text);
+        let pro = added.json["custom_field_option"]["id"].as_u64().unwrap();
+        assert_eq!(added.json["custom_field_option"]["name"], json!("Pro"));
+        let renamed = z
+            .call(
+                "POST",
+                &format!("{options}.json"),
+                Some(json!({"custom_field_option": {"id": pro, "name": "Professional"}})),
+            )
+            .await;
+        assert_eq!(renamed.status, 200, "{}", renamed.text);
+        let shown = z.call("GET", &format!("{options}/{pro}.json"), None).await;
+        assert_eq!(
+            shown.json["custom_field_option"]["name"],
+            json!("Professional")
+        );
+        let field_now = z.call("GET", &format!("{path}/{field}.json"), None).await;
+        assert_eq!(
+            field_now.json[one]["custom_field_options"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+
+        let gone = z
+            .call("DELETE", &format!("{options}/{pro}.json"), None)
+            .await;
+        assert_eq!(gone.status, 204);
+        let listed = z.call("GET", &format!("{options}.json"), None).await;
+        assert_eq!(listed.json["count"], json!(1));
+        let again = z
+            .call("DELETE", &format!("{options}/{pro}.json"), None)
+            .await;
+        assert_eq!(again.status, 404);
+    }
+    let text = z
+        .call(
+            "POST",
+            "/api/v2/ticket_fields.json",
+            Some(json!({"ticket_field": {"type": "text", "title": "Note"}})),
+        )
+        .await;
+    let text = text.json["ticket_field"]["id"].as_u64().unwrap();
+    let refused = z
+        .call(
+            "POST",
+            &format!("/api/v2/ticket_fields/{text}/options.json"),
+            Some(json!({"custom_field_option": {"name": "X", "value": "x"}})),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+}

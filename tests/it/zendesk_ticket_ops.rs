@@ -567,6 +567,26 @@ async fn narrowed_lists_answer_under_their_own_paths() {
         )
         .await;
     assert_eq!(group.status, 201, "{}", group.text);
+    let gid = group.json["group"]["id"].as_u64().unwrap();
+    let membership = z
+        .call(
+            "POST",
+            "/api/v2/group_memberships.json",
+            Some(json!({"group_membership": {"user_id": admin, "group_id": gid}})),
+        )
+        .await;
+    assert_eq!(membership.status, 201, "{}", membership.text);
+    let memberships = z
+        .call("GET", "/api/v2/group_memberships/assignable.json", None)
+        .await;
+    assert_eq!(memberships.status, 200, "{}", memberships.text);
+    assert!(
+        memberships.json["group_memberships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["group_id"] == json!(gid))
+    );
     let groups = z.call("GET", "/api/v2/groups.json", None).await;
     let assignable = z.call("GET", "/api/v2/groups/assignable.json", None).await;
     assert_eq!(assignable.status, 200, "{}", assignable.text);
@@ -618,6 +638,14 @@ async fn narrowed_lists_answer_under_their_own_paths() {
     let t = z.ticket("Seen through the API").await;
     z.call("GET", &format!("/api/v2/tickets/{t}.json"), None)
         .await;
+    let audits = z
+        .call(
+            "GET",
+            &format!("/api/v2/tickets/{t}/audits/count.json"),
+            None,
+        )
+        .await;
+    assert_eq!(audits.json["count"]["value"], json!(1));
     let recent = z.call("GET", "/api/v2/tickets/recent.json", None).await;
     assert_eq!(recent.status, 200, "{}", recent.text);
     assert_eq!(recent.json["tickets"], json!([]));

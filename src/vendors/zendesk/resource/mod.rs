@@ -16,6 +16,7 @@ pub mod custom_object_records;
 pub mod custom_objects;
 pub mod derived;
 pub mod derived_routes;
+pub mod field_options;
 pub mod dynamic_content;
 pub mod engine;
 pub mod fields;
@@ -150,6 +151,7 @@ pub fn router() -> routes::Routes {
     let r = custom_objects::routes(r);
     let r = custom_object_records::routes(r);
     let r = narrowed::routes(r);
+    let r = field_options::routes(r);
     let r = oauth::routes(r);
     r.add(
         "/api/v2/routing/attributes/definitions",

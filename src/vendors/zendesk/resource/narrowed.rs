@@ -1,5 +1,5 @@
 //! Lists Zendesk serves beside a resource's own, narrowed or under another
-//! name: assignable groups, compact views, a user's organizations, recent
+//! name: assignable groups and memberships, a ticket's audit count, compact views, a user's organizations, recent
 //! tickets, sessions, and the account's sharing agreements.
 
 use crate::vendors::zendesk::accounts::Account;
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use serde_json::json;
 
-use super::groups::GROUPS;
+use super::groups::{GROUP_MEMBERSHIPS, GROUPS};
 use super::listing::{self, Query};
 use super::orgs::ORGANIZATIONS;
 use super::routes::{Reply, Routes, Z, ok};
@@ -23,6 +23,16 @@ use crate::vendors::zendesk::extract::BaseUrl;
 /// The routes of this file.
 pub fn routes(r: Routes) -> Routes {
     r.add("/api/v2/groups/assignable", &["GET"], get(assignable_groups))
+        .add(
+            "/api/v2/group_memberships/assignable",
+            &["GET"],
+            get(assignable_memberships),
+        )
+        .add(
+            "/api/v2/tickets/{ticket_id}/audits/count",
+            &["GET"],
+            get(audit_count),
+        )
         .add("/api/v2/views/compact", &["GET"], get(compact_views))
         .add(
             "/api/v2/users/{user_id}/organizations",
@@ -121,4 +131,33 @@ async fn recent_tickets(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): Bas
 /// `/users/me/session` (the caller's) is a 404 and `/users/me/logout` a 204.
 async fn no_sessions() -> Response {
     ok(&json!({"sessions": [], "next_page": null, "previous_page": null, "count": 0}))
+}
+
+/// `GET /group_memberships/assignable` [DOC: List Assignable Memberships]: the
+/// memberships of the groups tickets can be assigned to (every group not
+/// deleted), paged as `/group_memberships`.
+async fn assignable_memberships(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
+    let store = z.store_read();
+    let live: Vec<u64> = store
+        .groups()
+        .filter(|g| g["deleted"].as_bool() != Some(true))
+        .filter_map(|g| g["id"].as_u64())
+        .collect();
+    let memberships: Vec<Record> = store
+        .records
+        .all(GROUP_MEMBERSHIPS.table)
+        .filter(|m| m["group_id"].as_u64().is_some_and(|g| live.contains(&g)))
+        .cloned()
+        .collect();
+    let q = Query::parse(q.as_deref());
+    let path = "/api/v2/group_memberships/assignable";
+    listing::page_of(&GROUP_MEMBERSHIPS, &store, &base, path, memberships, &q).map(|v| ok(&v))
+}
+
+/// `GET /tickets/{id}/audits/count` [DOC: Count Audits for a Ticket].
+async fn audit_count(Account(z): Z, IdParam(id): IdParam) -> Reply {
+    let store = z.store_read();
+    let n = store.ticket(id)?.audits.len();
+    let at = crate::clock::iso_seconds(z.now());
+    Ok(ok(&json!({"count": {"value": n, "refreshed_at": at}})))
 }
