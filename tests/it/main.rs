@@ -31,6 +31,8 @@
 //! - `zendesk_statuses`: custom ticket statuses and tickets' `custom_status_id`.
 //! - `zendesk_suspended`: suspended tickets, listed, recovered and deleted.
 //! - `zendesk_custom_objects`: custom objects, their fields and records.
+//! - `zendesk_custom_object_props`: property test: random record writes, and the
+//!   walk, count and external-id filter agree with a model.
 //! - `zendesk_oauth`: OAuth clients, tokens and the token endpoint.
 //! - `zendesk_side_conversations`: side conversations and their events.
 //! - `zendesk_ticket_ops`: merging, redacting, spam, imports, problems, related
@@ -114,6 +116,7 @@ mod tls;
 mod zendesk_accounts;
 mod zendesk_breadth_props;
 mod zendesk_content;
+mod zendesk_custom_object_props;
 mod zendesk_custom_objects;
 mod zendesk_errors;
 mod zendesk_events;
