@@ -664,3 +664,147 @@ async fn narrowed_lists_answer_under_their_own_paths() {
     let sharing = z.call("GET", "/api/v2/sharing_agreements.json", None).await;
     assert_eq!(sharing.json, json!({"sharing_agreements": []}));
 }
+
+/// `PUT .../attachments/{id}/redact` [DOC: Redact Comment Attachment; reference
+/// 4.4: 200 `{"attachment"}`, the file becomes `redacted.txt`, UNVERIFIED name]
+/// and `PUT /comment_redactions/{id}` [DOC: the text in `<redact>` tags].
+#[tokio::test]
+async fn attachments_and_marked_text_are_redacted() {
+    let z = fake();
+    let up = z
+        .raw(
+            "POST",
+            "/api/v2/uploads.json?filename=passport.png",
+            Some(&crate::common::token_auth()),
+            axum::body::Body::from("secret scan"),
+        )
+        .await;
+    assert_eq!(up.status, 201, "{}", up.text);
+    let token = up.json["upload"]["token"].as_str().unwrap().to_owned();
+    let attachment = up.json["upload"]["attachment"]["id"].as_u64().unwrap();
+    let url = up.json["upload"]["attachment"]["content_url"]
+        .as_str()
+        .unwrap()
+        .replace("http://zendesk.test", "");
+    let t = z
+        .call("POST", "/api/v2/tickets.json", Some(json!({"ticket": {"subject": "ID", "comment": {"body": "my card 4111, see scan", "uploads": [token]}}})))
+        .await;
+    let ticket = t.json["ticket"]["id"].as_u64().unwrap();
+    let comment = comments(&z, ticket).await[0]["id"].as_u64().unwrap();
+    let redacted = z
+        .call(
+            "PUT",
+            &format!(
+                "/api/v2/tickets/{ticket}/comments/{comment}/attachments/{attachment}/redact.json"
+            ),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(redacted.status, 200, "{}", redacted.text);
+    assert_eq!(redacted.json["attachment"]["id"], json!(attachment));
+    assert_eq!(
+        redacted.json["attachment"]["file_name"],
+        json!("redacted.txt")
+    );
+    let listed = comments(&z, ticket).await;
+    assert_eq!(
+        listed[0]["attachments"][0]["file_name"],
+        json!("redacted.txt")
+    );
+    let file = z.call("GET", &url, None).await;
+    assert!(!file.text.contains("secret scan"), "{}", file.text);
+    let missing = z
+        .call(
+            "PUT",
+            &format!("/api/v2/tickets/{ticket}/comments/{comment}/attachments/999999/redact.json"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+
+    let marked = z
+        .call(
+            "PUT",
+            &format!("/api/v2/comment_redactions/{comment}.json"),
+            Some(json!({"ticket_id": ticket, "html_body": "<p>my card <redact>4111</redact>, see scan</p>"})),
+        )
+        .await;
+    assert_eq!(marked.status, 200, "{}", marked.text);
+    assert_eq!(
+        marked.json["comment"]["plain_body"],
+        json!("my card ▇▇▇▇, see scan")
+    );
+    assert_eq!(
+        comments(&z, ticket).await[0]["body"],
+        json!("my card ▇▇▇▇, see scan")
+    );
+    let no_ticket = z
+        .call(
+            "PUT",
+            &format!("/api/v2/comment_redactions/{comment}.json"),
+            Some(json!({"html_body": "x"})),
+        )
+        .await;
+    assert_eq!(no_ticket.status, 400);
+}
+
+/// `PUT /users/{id}/organizations/{org}/make_default` [DOC: Set Membership as
+/// Default]: `{"organization_membership"}` with `default: true`, the user's
+/// `organization_id` follows.
+#[tokio::test]
+async fn a_membership_is_made_the_default() {
+    let z = fake();
+    let user = z.user("Mia", "mia@example.com").await;
+    let mut orgs = Vec::new();
+    for name in ["First Org", "Second Org"] {
+        let o = z
+            .call(
+                "POST",
+                "/api/v2/organizations.json",
+                Some(json!({"organization": {"name": name}})),
+            )
+            .await;
+        let o = o.json["organization"]["id"].as_u64().unwrap();
+        let m = z
+            .call(
+                "POST",
+                "/api/v2/organization_memberships.json",
+                Some(json!({"organization_membership": {"user_id": user, "organization_id": o}})),
+            )
+            .await;
+        assert_eq!(m.status, 201, "{}", m.text);
+        orgs.push(o);
+    }
+    let shown = z
+        .call("GET", &format!("/api/v2/users/{user}.json"), None)
+        .await;
+    assert_eq!(shown.json["user"]["organization_id"], json!(orgs[0]));
+    let made = z
+        .call(
+            "PUT",
+            &format!(
+                "/api/v2/users/{user}/organizations/{}/make_default.json",
+                orgs[1]
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.text);
+    assert_eq!(
+        made.json["organization_membership"]["organization_id"],
+        json!(orgs[1])
+    );
+    assert_eq!(made.json["organization_membership"]["default"], json!(true));
+    let shown = z
+        .call("GET", &format!("/api/v2/users/{user}.json"), None)
+        .await;
+    assert_eq!(shown.json["user"]["organization_id"], json!(orgs[1]));
+    let not_member = z
+        .call(
+            "PUT",
+            &format!("/api/v2/users/{user}/organizations/999999/make_default.json"),
+            None,
+        )
+        .await;
+    assert_eq!(not_member.status, 404);
+}

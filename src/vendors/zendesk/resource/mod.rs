@@ -179,6 +179,8 @@ pub const CORE_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v2/tickets/mark_many_as_spam"),
     ("PUT", "/api/v2/tickets/{ticket_id}/comments/{comment_id}/redact"),
     ("PUT", "/api/v2/tickets/{ticket_id}/comments/{comment_id}/make_private"),
+    ("PUT", "/api/v2/tickets/{ticket_id}/comments/{comment_id}/attachments/{attachment_id}/redact"),
+    ("PUT", "/api/v2/comment_redactions/{comment_id}"),
     ("DELETE", "/api/v2/users/{user_id}"),
     ("POST", "/api/v2/users/create_many"),
     ("POST", "/api/v2/users/create_or_update_many"),

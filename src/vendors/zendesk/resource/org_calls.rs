@@ -1,17 +1,18 @@
 //! Organization calls beside the engine's routes: search by external id or name,
-//! and create-or-update (exports-search-orgs reference 2.5 and 4.2).
+//! create-or-update (exports-search-orgs reference 2.5 and 4.2), and a user's
+//! default organization.
 
 use crate::vendors::zendesk::accounts::Account;
 
 use axum::extract::RawQuery;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
 use super::engine;
 use super::listing::{self, Query};
-use super::orgs::ORGANIZATIONS;
-use super::routes::{Peer, Reply, Routes, Z, may_change, ok, root, who};
+use super::orgs::{ORGANIZATION_MEMBERSHIPS, ORGANIZATIONS, set_user_organization};
+use super::routes::{Ids, Peer, Reply, Routes, Z, may_change, ok, require_staff, root, who};
 use super::spec::{Record, id_of};
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
@@ -24,6 +25,11 @@ pub fn routes(r: Routes) -> Routes {
         "/api/v2/organizations/search",
         &["GET"],
         get(search_organizations),
+    )
+    .add(
+        "/api/v2/users/{user_id}/organizations/{organization_id}/make_default",
+        &["PUT"],
+        put(make_default),
     )
     .add(
         "/api/v2/organizations/create_or_update",
@@ -112,4 +118,40 @@ async fn create_or_update_organization(
         status,
         &json!({ "organization": engine::render(&ORGANIZATIONS, &base, &rec) }),
     ))
+}
+
+/// `PUT /users/{id}/organizations/{org_id}/make_default` [DOC: Set Membership
+/// as Default]: the user's membership of that organization becomes its default
+/// (the others not), and the user's `organization_id` follows; 200
+/// `{"organization_membership": ...}` (go-zendesk reads that key). No such
+/// membership: 404.
+async fn make_default(Account(z): Z, caller: Caller, Ids(ids, _): Ids, BaseUrl(base): BaseUrl) -> Reply {
+    let [user, org] = ids[..] else {
+        return Err(ZendeskError::RecordNotFound);
+    };
+    let now = z.now();
+    let mut store = z.store();
+    require_staff(&store, caller)?;
+    store.user(user)?;
+    let mine: Vec<(u64, Record)> = store
+        .records
+        .all(ORGANIZATION_MEMBERSHIPS.table)
+        .filter(|m| m["user_id"].as_u64() == Some(user))
+        .filter_map(|m| Some((m["id"].as_u64()?, m.clone())))
+        .collect();
+    if !mine.iter().any(|(_, m)| m["organization_id"].as_u64() == Some(org)) {
+        return Err(ZendeskError::RecordNotFound);
+    }
+    let mut chosen = None;
+    for (id, mut m) in mine {
+        let is_default = m["organization_id"].as_u64() == Some(org);
+        m.insert("default".to_owned(), if is_default { json!(true) } else { Value::Null });
+        if is_default {
+            chosen = Some(m.clone());
+        }
+        store.records.put(ORGANIZATION_MEMBERSHIPS.table, id, m);
+    }
+    set_user_organization(&mut store, user, Some(org), now);
+    let m = chosen.ok_or(ZendeskError::RecordNotFound)?;
+    Ok(ok(&json!({"organization_membership": engine::render(&ORGANIZATION_MEMBERSHIPS, &base, &m)})))
 }

@@ -111,7 +111,7 @@ fn organization_deleted(store: &mut Store, org: &Record, now: time::OffsetDateTi
 
 /// Sets a user's `organization_id` as a change of the user (logged, `updated_at`
 /// moved), when it changes.
-fn set_user_organization(
+pub(super) fn set_user_organization(
     store: &mut Store,
     user: u64,
     org: Option<u64>,

@@ -93,4 +93,30 @@ impl Uploads {
             .filter_map(|id| self.attachments.get(&id).cloned())
             .collect()
     }
+
+    /// Redacts an attachment: its file becomes an empty `redacted.txt` (UNVERIFIED
+    /// name), wherever the attachment object is shown. Returns the object.
+    pub fn redact(&mut self, attachment_id: u64) -> Option<Value> {
+        let a = self.attachments.get_mut(&attachment_id)?;
+        redacted(a);
+        let shown = a.clone();
+        for f in self.files.values_mut().filter(|f| f.attachment_id == attachment_id) {
+            self.bytes -= f.bytes.len();
+            f.bytes = Bytes::new();
+            f.name = REDACTED_NAME.to_owned();
+            f.content_type = "text/plain".to_owned();
+        }
+        Some(shown)
+    }
+}
+
+/// The name a redacted attachment's file takes (reference 4.4, UNVERIFIED).
+const REDACTED_NAME: &str = "redacted.txt";
+
+/// An attachment object as it reads once redacted.
+pub fn redacted(a: &mut Value) {
+    a["file_name"] = Value::String(REDACTED_NAME.to_owned());
+    a["content_type"] = Value::String("text/plain".to_owned());
+    a["size"] = Value::from(0);
+    a["thumbnails"] = Value::Array(Vec::new());
 }
