@@ -855,3 +855,85 @@ async fn more_than_fifty_custom_events_page_through_the_link_header() {
         "{back}"
     );
 }
+
+/// Preference centers [DOC: Preference Center endpoints]: created (201 with
+/// the id), listed (`name`, `preference_center_api_id`, times), shown whole
+/// (the title defaults to "Preference Center"), updated (the DOC example's
+/// answer), and a known user's URL generated; pages' HTML is required.
+#[tokio::test]
+async fn preference_centers_are_created_listed_shown_updated_and_linked() {
+    let b = braze();
+    let created = b
+        .post(
+            "/preference_center/v1",
+            json!({"name": "Main", "preference_center_page_html": "<p>{{subscription_group}}</p>", "confirmation_page_html": "<p>Saved</p>", "state": "active"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.json["message"], json!("success"));
+    let id = created.json["preference_center_api_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let listed = get(&b, "/preference_center/v1/list").await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let first = &listed.json["preference_centers"][0];
+    assert_eq!(first["name"], json!("Main"));
+    assert_eq!(first["preference_center_api_id"], json!(id));
+    assert!(first["created_at"].as_str().unwrap().ends_with('Z'));
+    let shown = get(&b, &format!("/preference_center/v1/{id}")).await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(
+        shown.json["preference_center_title"],
+        json!("Preference Center")
+    );
+    assert_eq!(shown.json["state"], json!("active"));
+
+    let updated = b
+        .raw(
+            "PUT",
+            &format!("/preference_center/v1/{id}"),
+            Some(&format!("Bearer {BRAZE_KEY}")),
+            Body::from(json!({"preference_center_title": "Your emails", "preference_center_page_html": "<p>v2</p>", "confirmation_page_html": "<p>ok</p>", "state": "draft"}).to_string()),
+        )
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.text);
+    assert_eq!(updated.json["preference_center_api_id"], json!(id));
+    assert_eq!(updated.json["message"], json!("success"));
+    let shown = get(&b, &format!("/preference_center/v1/{id}")).await;
+    assert_eq!(shown.json["preference_center_title"], json!("Your emails"));
+    assert_eq!(shown.json["state"], json!("draft"));
+
+    track(
+        &b,
+        json!({"attributes": [{"external_id": "u1", "email": "u1@example.com"}]}),
+    )
+    .await;
+    let url = get(&b, &format!("/preference_center/v1/{id}/url/u1")).await;
+    assert_eq!(url.status, 200, "{}", url.text);
+    assert!(
+        url.json["preference_center_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    assert_eq!(
+        get(&b, &format!("/preference_center/v1/{id}/url/nobody"))
+            .await
+            .status,
+        400
+    );
+
+    let missing = b
+        .post("/preference_center/v1", json!({"name": "No pages"}))
+        .await;
+    assert_eq!(missing.status, 400, "{}", missing.text);
+    let again = b
+        .post(
+            "/preference_center/v1",
+            json!({"name": "Main", "preference_center_page_html": "x", "confirmation_page_html": "y"}),
+        )
+        .await;
+    assert_eq!(again.status, 400, "{}", again.text);
+}

@@ -15,7 +15,8 @@ use super::error::{BrazeError, BrazeJson, json_response};
 use super::export_ids;
 use super::wire::{self, Identifier};
 use super::{
-    catalogs, content, email, exports, messaging, recorded, schedules, series, subscriptions, templates,
+    catalogs, content, email, exports, messaging, preference_centers, recorded, schedules, series,
+    subscriptions, templates,
     transactional, triggers, users,
 };
 
@@ -127,6 +128,16 @@ fn list_routes() -> Router<Arc<Braze>> {
         .route("/templates/email/info", get(templates::template_info))
         .route("/templates/email/create", post(templates::template_create))
         .route("/templates/email/update", post(templates::template_update))
+        .route("/preference_center/v1/list", get(preference_centers::list))
+        .route("/preference_center/v1", post(preference_centers::create))
+        .route(
+            "/preference_center/v1/{id}",
+            get(preference_centers::show).put(preference_centers::update),
+        )
+        .route(
+            "/preference_center/v1/{id}/url/{user_id}",
+            get(preference_centers::user_url),
+        )
         .route("/catalogs", get(catalogs::list).post(catalogs::create))
         .route("/catalogs/{catalog_name}", delete(catalogs::delete))
         .route("/catalogs/{catalog_name}/items", catalogs::item_routes())

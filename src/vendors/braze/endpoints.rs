@@ -30,6 +30,10 @@ pub enum Pool {
     /// The asynchronous catalog item writes and item lists: 16,000 per minute
     /// (captured `X-Ratelimit-Limit: 16000`).
     CatalogItems,
+    /// Preference center creates and updates: 10 per minute [DOC].
+    PreferenceCenterWrites,
+    /// Preference center lists, details and URLs: 1,000 per minute [DOC].
+    PreferenceCenterReads,
     /// Everything else: 250,000 per hour, one shared pool.
     Hourly,
 }
@@ -81,6 +85,32 @@ const fn g(path: &'static str, permission: &'static str, pool: Pool) -> Route {
 
 /// Every endpoint of this table, in the order of the reference.
 pub const ROUTES: &[Route] = &[
+    g(
+        "/preference_center/v1/list",
+        "preference_center.list",
+        Pool::PreferenceCenterReads,
+    ),
+    r(
+        "/preference_center/v1",
+        "preference_center.update",
+        Pool::PreferenceCenterWrites,
+    ),
+    g(
+        "/preference_center/v1/{id}/url/{user_id}",
+        "preference_center.user.get",
+        Pool::PreferenceCenterReads,
+    ),
+    g(
+        "/preference_center/v1/{id}",
+        "preference_center.get",
+        Pool::PreferenceCenterReads,
+    ),
+    m(
+        "PUT",
+        "/preference_center/v1/{id}",
+        "preference_center.update",
+        Pool::PreferenceCenterWrites,
+    ),
     g("/catalogs", "catalogs.get", Pool::Catalogs),
     r("/catalogs", "catalogs.create", Pool::Catalogs),
     m(

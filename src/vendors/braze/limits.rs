@@ -64,6 +64,8 @@ impl Endpoint {
                 Pool::DataSeries => r.data_series,
                 Pool::Catalogs => r.catalogs,
                 Pool::CatalogItems => r.catalog_items,
+                Pool::PreferenceCenterWrites => r.preference_center_writes,
+                Pool::PreferenceCenterReads => r.preference_center_reads,
                 Pool::Hourly | Pool::Unlimited => r.other,
             },
             Self::Other => r.other,

@@ -23,6 +23,7 @@ pub mod exports;
 pub mod fuzz;
 pub mod limits;
 pub mod messaging;
+pub mod preference_centers;
 pub mod recorded;
 pub mod records;
 pub mod schedules;

@@ -96,6 +96,10 @@ pub struct RateLimitSettings {
     pub catalogs: Budget,
     /// Catalog item lists and writes of many items: 16,000 per minute (captured).
     pub catalog_items: Budget,
+    /// Preference center creates and updates: 10 per minute (DOC).
+    pub preference_center_writes: Budget,
+    /// Preference center lists, details and URLs: 1,000 per minute (DOC).
+    pub preference_center_reads: Budget,
 }
 
 /// `requests` per window of `window_secs`.
@@ -159,58 +163,32 @@ impl Default for BrazeSettings {
     }
 }
 
+/// `requests` per `window_secs`.
+const fn budget(requests: u32, window_secs: u32) -> Budget {
+    Budget {
+        requests,
+        window_secs,
+    }
+}
+
 impl Default for RateLimitSettings {
     fn default() -> Self {
         Self {
             enabled: true,
-            users_track: Budget {
-                requests: 3_000,
-                window_secs: 3,
-            },
-            users_export_ids: Budget {
-                requests: 250,
-                window_secs: 60,
-            },
-            other: Budget {
-                requests: 250_000,
-                window_secs: 3_600,
-            },
-            user_data: Budget {
-                requests: 20_000,
-                window_secs: 60,
-            },
-            external_ids: Budget {
-                requests: 1_000,
-                window_secs: 60,
-            },
-            users_track_sync: Budget {
-                requests: 500,
-                window_secs: 60,
-            },
-            events_list: Budget {
-                requests: 1_000,
-                window_secs: 3_600,
-            },
-            sends_id_create: Budget {
-                requests: 100,
-                window_secs: 86_400,
-            },
-            subscription_set: Budget {
-                requests: 5_000,
-                window_secs: 60,
-            },
-            data_series: Budget {
-                requests: 50_000,
-                window_secs: 60,
-            },
-            catalogs: Budget {
-                requests: 50,
-                window_secs: 60,
-            },
-            catalog_items: Budget {
-                requests: 16_000,
-                window_secs: 60,
-            },
+            users_track: budget(3_000, 3),
+            users_export_ids: budget(250, 60),
+            other: budget(250_000, 3_600),
+            user_data: budget(20_000, 60),
+            external_ids: budget(1_000, 60),
+            users_track_sync: budget(500, 60),
+            events_list: budget(1_000, 3_600),
+            sends_id_create: budget(100, 86_400),
+            subscription_set: budget(5_000, 60),
+            data_series: budget(50_000, 60),
+            catalogs: budget(50, 60),
+            catalog_items: budget(16_000, 60),
+            preference_center_writes: budget(10, 60),
+            preference_center_reads: budget(1_000, 60),
         }
     }
 }

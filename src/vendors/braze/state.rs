@@ -132,6 +132,31 @@ pub struct ApiState {
     pub transactional_sends: Vec<TransactionalSend>,
     /// Catalogs, oldest first.
     pub catalogs: Vec<Catalog>,
+    /// Preference centers, oldest first.
+    pub preference_centers: Vec<PreferenceCenter>,
+}
+
+/// One preference center [DOC: Preference Center endpoints].
+#[derive(Debug, Clone)]
+pub struct PreferenceCenter {
+    /// `preference_center_api_id`: a UUID.
+    pub id: String,
+    /// Its name, unique (the Liquid tag names it).
+    pub name: String,
+    /// The pages' title; "Preference Center" when none is given [DOC].
+    pub title: String,
+    /// The preference center page's HTML.
+    pub page_html: String,
+    /// The confirmation page's HTML.
+    pub confirmation_html: String,
+    /// `active` or `draft`.
+    pub state: String,
+    /// `options` as sent (meta viewport, link tags).
+    pub options: Value,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
 }
 
 /// One catalog.
