@@ -187,7 +187,7 @@ async fn exercise(
     };
     let mut sut = None;
     if let Some(section) = &loaded.scenario.sut {
-        match start_sut(section, engine, &fakes, sut_port, cancel.clone()).await {
+        match start_sut_on_free_port(loaded, section, engine, &fakes, sut_port, &cancel).await {
             Ok(s) => sut = Some(s),
             Err(outcome) => report.outcome = outcome,
         }
@@ -211,6 +211,44 @@ async fn exercise(
     }
     if let Some(s) = sut {
         report.sut_output = s.stop().await;
+    }
+}
+
+/// How many times a SUT on a `port: auto` port is started on a new port when
+/// another process took that port between the pick and the SUT's bind.
+const PORT_RETRIES: usize = 3;
+
+/// Starts the SUT; with `port: auto`, a start that failed because the port was
+/// taken meanwhile (the SUT's output says "already in use") is tried again on a
+/// new free port, with `sut.port` and `sut.url` bound anew.
+async fn start_sut_on_free_port(
+    loaded: &Loaded,
+    section: &super::model::Sut,
+    engine: &mut Engine,
+    fakes: &Fakes<'_>,
+    mut port: Option<u16>,
+    cancel: &watch::Receiver<bool>,
+) -> Result<Sut, Outcome> {
+    let auto = matches!(section.port, Some(SutPort::Auto(_)));
+    let mut tries = 0;
+    loop {
+        match start_sut(section, engine, fakes, port, cancel.clone()).await {
+            Err(Outcome::Failed(why))
+                if auto && tries < PORT_RETRIES && why.contains("already in use") =>
+            {
+                tries += 1;
+                port = sut_port(loaded).map_err(|e| {
+                    Outcome::Error(format!("cannot find a free port for the SUT: {e}"))
+                })?;
+                if let Some(p) = port {
+                    engine.bind(
+                        "sut",
+                        json!({"port": p, "url": format!("http://127.0.0.1:{p}")}),
+                    );
+                }
+            }
+            other => return other,
+        }
     }
 }
 

@@ -426,3 +426,33 @@ async fn an_expect_can_require_that_no_call_was_unmatched() {
     assert!(m.contains("expected no matching exchange"), "{m}");
     assert!(m.contains("/api/v2/nothing_here.json"), "{m}");
 }
+
+/// With `port: auto`, a SUT that finds its port taken (another process bound it
+/// between fakedesk's pick and the SUT's start, and the SUT says "already in
+/// use") is started again on a new free port, and `${sut.port}` follows.
+#[tokio::test]
+async fn a_sut_whose_auto_port_was_taken_is_started_again_on_a_new_one() {
+    let bin = env!("CARGO_BIN_EXE_fakedesk");
+    let yaml = format!(
+        r#"name: port-taken
+sut:
+  command: sh
+  args: [-c, "if [ ! -e taken.mark ]; then : > taken.mark; echo \"cannot listen on 127.0.0.1:$PORT: Address already in use\" >&2; exit 1; fi; exec {bin} serve --ephemeral-ports --control-port $PORT"]
+  port: auto
+  ready:
+    http: ${{sut.url}}/health
+    timeout: 20s
+steps:
+  - wait: 10ms
+"#
+    );
+    let dir = scratch("port-taken");
+    let path = dir.join("port-taken.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let r = run_file(&path, false).await;
+    assert!(r.passed(), "{}", render(&r, Paint(false)));
+    assert!(
+        dir.join("taken.mark").exists(),
+        "the first start was refused"
+    );
+}
