@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use super::custom_objects::{RECORDS, check_values, fields_of, object};
 use super::listing::Query;
 use super::routes::{Reply, Routes, Z, ok, require_staff, root};
-use super::spec::{Record, ts};
+use super::spec::{Record, record, ts};
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::page;
@@ -124,13 +124,11 @@ fn apply(store: &Store, object: &str, own: Option<&str>, r: &mut Record, input: 
 }
 
 fn new_record(store: &mut Store, object: &str, input: &Value, by: u64, now: OffsetDateTime) -> Result<(u64, Record), ZendeskError> {
-    let Value::Object(mut r) = json!({
+    let mut r = record(json!({
         "id": null, "name": null, "custom_object_key": object, "custom_object_fields": {},
         "external_id": null, "created_by_user_id": by.to_string(),
         "updated_by_user_id": by.to_string(), "created_at": ts(now), "updated_at": ts(now),
-    }) else {
-        unreachable!("json! of an object")
-    };
+    }));
     apply(store, object, None, &mut r, input)?;
     r.insert("id".to_owned(), Value::String(store.ulid_at(now)));
     let key = store.next_id();

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::routes::{Reply, Routes, Z, ok, require_staff, root};
-use super::spec::{Record, ts};
+use super::spec::{Record, record, ts};
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::store::Store;
@@ -136,14 +136,12 @@ fn new_object(store: &Store, input: &Value, by: u64, now: OffsetDateTime) -> Res
             return Err(invalid(k, format!("{label}: cannot be blank"), "BlankValue"));
         }
     }
-    let Value::Object(mut o) = json!({
+    let mut o = record(json!({
         "key": key, "title": null, "raw_title": null, "title_pluralized": null,
         "raw_title_pluralized": null, "description": null, "raw_description": null,
         "created_by_user_id": by.to_string(), "updated_by_user_id": by.to_string(),
         "created_at": ts(now), "updated_at": ts(now),
-    }) else {
-        unreachable!("json! of an object")
-    };
+    }));
     apply_texts(&mut o, input);
     Ok(o)
 }
@@ -249,16 +247,14 @@ fn new_field(store: &mut Store, object: &str, input: &Value, now: OffsetDateTime
     }
     let position = fields_of(store, object).len();
     let choices = options(store, input.get("custom_field_options"))?;
-    let Value::Object(mut f) = json!({
+    let mut f = record(json!({
         "id": store.next_id(), "custom_object_key": object, "type": kind, "key": key,
         "title": title, "raw_title": title, "description": input.get("description").cloned().unwrap_or(Value::Null),
         "raw_description": input.get("description").cloned().unwrap_or(Value::Null),
         "position": position, "active": true, "system": false,
         "regexp_for_validation": input.get("regexp_for_validation").cloned().unwrap_or(Value::Null),
         "created_at": ts(now), "updated_at": ts(now),
-    }) else {
-        unreachable!("json! of an object")
-    };
+    }));
     if matches!(kind.as_str(), "dropdown" | "multiselect") {
         f.insert("custom_field_options".to_owned(), choices);
     }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use super::engine;
 use super::listing::Query;
 use super::routes::{Reply, Routes, Z, ok, require_staff, root};
-use super::spec::{Ops, Record, Spec, Write, id_of, merge, require_text, ts};
+use super::spec::{Ops, Record, Spec, Write, id_of, merge, record, require_text, ts};
 use crate::vendors::zendesk::credentials::Credential;
 use crate::vendors::zendesk::error::{IdParam, KeyParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
@@ -101,13 +101,11 @@ async fn generate_secret(Account(z): Z, caller: Caller, IdParam(id): IdParam, Ba
 fn issue(store: &mut Store, user: u64, client: u64, scopes: Value, now: time::OffsetDateTime) -> Record {
     let id = store.next_id();
     let full = store.random_hex(64);
-    let Value::Object(t) = json!({
+    let t = record(json!({
         "id": id, "user_id": user, "client_id": client, "token": &full[..10], "full_token": full,
         "scopes": scopes, "created_at": ts(now), "expires_at": null, "used_at": null,
         "refresh_token": null,
-    }) else {
-        unreachable!("json! of an object")
-    };
+    }));
     store.records.put(OAUTH_TOKENS, id, t.clone());
     t
 }

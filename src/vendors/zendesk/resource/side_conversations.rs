@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use super::listing::Query;
 use super::routes::{Reply, Routes, Z, ok, require_staff, root};
-use super::spec::{Record, id_of};
+use super::spec::{Record, id_of, record};
 use crate::clock::iso_millis;
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
@@ -114,14 +114,11 @@ fn add_event(
 ) -> Record {
     let key = store.next_id();
     let id = uuid(store);
-    let rec = json!({
+    let rec = record(json!({
         "id": id, "side_conversation_id": sc["id"], "ticket_id": sc["ticket_id"],
         "actor": person(store, actor), "type": kind, "via": "api", "created_at": stamp(now),
         "message": message, "updates": updates,
-    });
-    let Value::Object(rec) = rec else {
-        unreachable!("json! of an object")
-    };
+    }));
     store.records.put(EVENTS, key, rec.clone());
     rec
 }
@@ -193,14 +190,12 @@ async fn create(
         .or_else(|| m.get("external_ids"))
         .cloned()
         .unwrap_or(json!({}));
-    let Value::Object(sc) = json!({
+    let sc = record(json!({
         "id": id, "ticket_id": ticket, "subject": subject, "state": "open",
         "preview_text": message["preview_text"], "participants": participants,
         "external_ids": external, "created_at": stamp(now), "updated_at": stamp(now),
         "message_added_at": stamp(now), "state_updated_at": stamp(now),
-    }) else {
-        unreachable!("json! of an object")
-    };
+    }));
     store.records.put(CONVERSATIONS, key, sc.clone());
     let event = add_event(&mut store, &sc, caller.0, "create", Some(message), json!({}), now);
     Ok(json_response(

@@ -376,6 +376,14 @@ impl Query {
     }
 }
 
+/// A JSON object as a record (anything else: an empty record).
+pub fn record(v: Value) -> Record {
+    match v {
+        Value::Object(m) => m,
+        _ => Record::new(),
+    }
+}
+
 /// A record field as a u64 (ids are numbers; some clients send strings).
 pub fn id_of(v: &Value) -> Option<u64> {
     match v {
