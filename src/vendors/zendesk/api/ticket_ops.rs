@@ -19,6 +19,7 @@ use crate::vendors::zendesk::error::{IdParam, ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller, RouteJson, base_url};
 use crate::vendors::zendesk::fake::Zendesk;
 use crate::vendors::zendesk::resource::routes::{Ids, require_staff};
+use crate::vendors::zendesk::resource::spec::id_of;
 use crate::vendors::zendesk::store::{Merge, Store};
 use crate::vendors::zendesk::wire::{Role, TicketImport, TicketOut, json_response};
 
@@ -67,11 +68,7 @@ fn merge_input(body: &Value) -> Result<Merge, ZendeskError> {
         .ok_or_else(|| ZendeskError::BadRequest("param is missing or the value is empty: ids".to_owned()))?;
     let sources = ids
         .iter()
-        .map(|v| match v {
-            Value::Number(n) => n.as_u64(),
-            Value::String(s) => s.parse().ok(),
-            _ => None,
-        })
+        .map(id_of)
         .collect::<Option<Vec<u64>>>()
         .ok_or_else(|| ZendeskError::BadRequest("ids: must be ticket ids".to_owned()))?;
     // A ticket named twice is merged once.
@@ -160,11 +157,7 @@ pub(super) async fn comment_redaction(
 ) -> Reply {
     let ticket = body
         .get("ticket_id")
-        .and_then(|v| match v {
-            Value::Number(n) => n.as_u64(),
-            Value::String(s) => s.parse().ok(),
-            _ => None,
-        })
+        .and_then(id_of)
         .ok_or_else(|| ZendeskError::BadRequest("param is missing or the value is empty: ticket_id".to_owned()))?;
     let html = body.get("html_body").and_then(Value::as_str).unwrap_or_default();
     let marked: Vec<String> = html
