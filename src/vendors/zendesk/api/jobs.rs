@@ -18,11 +18,12 @@ use crate::vendors::zendesk::wire::{TicketInput, json_response};
 
 /// The most items a bulk call accepts.
 pub(super) const MAX_BULK: usize = 100;
-/// Reads `{"tickets":[...]}` of a bulk call, refusing more than 100 items.
-pub(super) fn bulk_items(body: &Value) -> Result<&Vec<Value>, ZendeskError> {
-    let items = root(body, "tickets")?
+/// Reads `{"<key>":[...]}` of a bulk call (`tickets`, `users`), refusing more
+/// than 100 items.
+pub(super) fn bulk_items<'a>(body: &'a Value, key: &str) -> Result<&'a Vec<Value>, ZendeskError> {
+    let items = root(body, key)?
         .as_array()
-        .ok_or_else(|| ZendeskError::BadRequest("tickets must be an array".to_owned()))?;
+        .ok_or_else(|| ZendeskError::BadRequest(format!("{key} must be an array")))?;
     if items.len() > MAX_BULK {
         return Err(ZendeskError::TooManyValues);
     }
@@ -70,7 +71,7 @@ pub(super) async fn create_many(
     headers: HeaderMap,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
-    let items = bulk_items(&body)?;
+    let items = bulk_items(&body, "tickets")?;
     let who = actor(caller, &headers, peer.map(|c| c.0.0));
     let now = z.now();
     let mut store = z.store();
@@ -104,7 +105,7 @@ pub(super) async fn update_many(
             let one = root(&body, "ticket")?;
             ids.into_iter().map(|id| (Some(id), one)).collect()
         }
-        None => bulk_items(&body)?
+        None => bulk_items(&body, "tickets")?
             .iter()
             .map(|t| (t.get("id").and_then(Value::as_u64), t))
             .collect(),
@@ -120,7 +121,7 @@ pub(super) async fn update_many(
                 .and_then(|id| TicketInput::parse(item, z.settings().unknown_fields).map(|i| (id, i)))
                 .and_then(|(id, i)| store.update_ticket(&who, id, i, now));
             match outcome {
-                Ok(_) => json!({"action": "update", "status": "Updated", "success": true, "id": id}),
+                Ok(_) => Store::updated_result(id),
                 Err(e) => json!({"action": "update", "status": "Failed", "success": false, "id": id, "error": "TicketUpdateFailed", "details": failure_text(&e)}),
             }
         })

@@ -105,7 +105,7 @@ pub(super) async fn merge(
     let changed = store.merge_tickets(&who, target, &m, now)?;
     let results: Vec<Value> = changed
         .iter()
-        .map(|id| json!({"action": "update", "id": id, "status": "Updated", "success": true}))
+        .map(Store::updated_result)
         .collect();
     let job = store.add_job("Merge Tickets", changed.len(), results, now);
     Ok(job_reply(&base_url(&headers), &store.jobs[&job], false))
@@ -220,7 +220,7 @@ pub(super) async fn mark_many_as_spam(
     let results: Vec<Value> = ids
         .iter()
         .map(|&id| match store.mark_as_spam(id, caller.0, now) {
-            Ok(()) => json!({"action": "update", "id": id, "status": "Updated", "success": true}),
+            Ok(()) => Store::updated_result(id),
             Err(e) => json!({"action": "update", "id": id, "status": "Failed", "success": false, "error": "TicketUpdateFailed", "details": failure_text(&e)}),
         })
         .collect();
@@ -289,7 +289,7 @@ pub(super) async fn import_many(
     headers: HeaderMap,
     ZendeskJson(body): ZendeskJson,
 ) -> Reply {
-    let items = bulk_items(&body)?;
+    let items = bulk_items(&body, "tickets")?;
     let now = z.now();
     let mut store = z.store();
     require_admin(&store, caller)?;

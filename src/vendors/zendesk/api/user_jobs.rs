@@ -7,24 +7,13 @@ use axum::extract::RawQuery;
 use serde_json::{Value, json};
 
 use super::common::{Reply, Z, root};
-use super::jobs::{MAX_BULK, failure_text, ids_param, job_reply};
+use super::jobs::{bulk_items, failure_text, ids_param, job_reply};
 use crate::vendors::zendesk::accounts::Account;
 use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::resource::routes::require_staff;
 use crate::vendors::zendesk::store::Store;
 use crate::vendors::zendesk::wire::UserInput;
-
-/// `{"users": [...]}` of a bulk call, at most 100 (over: 400 `TooManyValues`).
-fn users_of(body: &Value) -> Result<&Vec<Value>, ZendeskError> {
-    let items = root(body, "users")?
-        .as_array()
-        .ok_or_else(|| ZendeskError::BadRequest("users must be an array".to_owned()))?;
-    if items.len() > MAX_BULK {
-        return Err(ZendeskError::TooManyValues);
-    }
-    Ok(items)
-}
 
 fn finish(store: &mut Store, base: &str, kind: &'static str, results: Vec<Value>, now: time::OffsetDateTime) -> Reply {
     let total = results.len();
@@ -38,7 +27,7 @@ fn failed(index: usize, id: Option<u64>, code: &str, e: &ZendeskError) -> Value 
 
 /// `POST /users/create_many` [CAPTURE zenpy]: results `{"id", "status": "Created"}`.
 pub(super) async fn create_many(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl, ZendeskJson(body): ZendeskJson) -> Reply {
-    let items = users_of(&body)?;
+    let items = bulk_items(&body, "users")?;
     let now = z.now();
     let unknown = z.settings().unknown_fields;
     let mut store = z.store();
@@ -58,7 +47,7 @@ pub(super) async fn create_many(Account(z): Z, caller: Caller, BaseUrl(base): Ba
 /// `create_or_update` matches it; results `{"id", "status": "Created" or
 /// "Updated"}` (the create shape, UNVERIFIED for updates).
 pub(super) async fn create_or_update_many(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl, ZendeskJson(body): ZendeskJson) -> Reply {
-    let items = users_of(&body)?;
+    let items = bulk_items(&body, "users")?;
     let now = z.now();
     let unknown = z.settings().unknown_fields;
     z.credentials_changed();
@@ -90,7 +79,7 @@ pub(super) async fn update_many(
             let one = root(&body, "user")?;
             ids.into_iter().map(|id| (Some(id), one.clone())).collect()
         }
-        None => users_of(&body)?
+        None => bulk_items(&body, "users")?
             .iter()
             .map(|u| (u.get("id").and_then(Value::as_u64), u.clone()))
             .collect(),
@@ -108,7 +97,7 @@ pub(super) async fn update_many(
                 .ok_or(ZendeskError::RecordNotFound)
                 .and_then(|id| UserInput::parse(item, unknown).and_then(|u| store.update_user(id, u, now)));
             match done {
-                Ok(()) => json!({"id": id, "action": "update", "status": "Updated", "success": true}),
+                Ok(()) => Store::updated_result(id),
                 Err(e) => failed(i, *id, "UserUpdateFailed", &e),
             }
         })

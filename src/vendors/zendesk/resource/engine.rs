@@ -198,7 +198,7 @@ pub fn update_many(
                 .ok_or(ZendeskError::RecordNotFound)
                 .and_then(|id| update(spec, store, who, id, item, now));
             match done {
-                Ok(()) => json!({"action": "update", "id": id, "status": "Updated", "success": true}),
+                Ok(()) => Store::updated_result(id),
                 Err(e) => json!({"index": index, "id": id, "error": format!("{}UpdateFailed", spec.job_name.replace(' ', "")), "details": failure_text(&e)}),
             }
         })

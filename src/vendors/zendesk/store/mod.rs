@@ -270,6 +270,11 @@ impl Store {
         self.rng.hex(n)
     }
 
+    /// A job's result for a record it updated, as the captured update jobs read.
+    pub fn updated_result(id: impl serde::Serialize) -> Value {
+        json!({"action": "update", "id": id, "status": "Updated", "success": true})
+    }
+
     /// Records a finished bulk job and returns its id (`V3-` and 32 hex digits).
     pub fn add_job(
         &mut self,
