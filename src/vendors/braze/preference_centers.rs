@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::account::Braze;
 use super::error::{BrazeError, BrazeJson, Reply, json_response};
 use super::state::PreferenceCenter;
+use super::store::Store;
 use super::wire::Identifier;
 use crate::clock::iso_seconds;
 
@@ -46,6 +47,16 @@ fn liquid_tag(name: &str) -> String {
 
 fn not_found(id: &str) -> BrazeError {
     BrazeError::BadRequest(format!("Preference center {id} not found"))
+}
+
+/// The preference center with this id, or a 400 (UNVERIFIED).
+fn center<'a>(store: &'a Store, id: &str) -> Result<&'a PreferenceCenter, BrazeError> {
+    store
+        .api
+        .preference_centers
+        .iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| not_found(id))
 }
 
 /// `GET /preference_center/v1/list` [DOC]: name, id and times of each.
@@ -99,12 +110,7 @@ pub async fn create(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
 /// `GET /preference_center/v1/{id}` [DOC]: the whole preference center.
 pub async fn show(State(b): B, Path(id): Path<String>) -> Reply {
     let store = b.store();
-    let p = store
-        .api
-        .preference_centers
-        .iter()
-        .find(|p| p.id == id)
-        .ok_or_else(|| not_found(&id))?;
+    let p = center(&store, &id)?;
     Ok(json_response(
         StatusCode::OK,
         &json!({"name": p.name, "preference_center_api_id": p.id,
@@ -154,12 +160,7 @@ pub async fn update(State(b): B, Path(id): Path<String>, BrazeJson(body): BrazeJ
 /// page itself is not served yet).
 pub async fn user_url(State(b): B, Path((id, user)): Path<(String, String)>) -> Reply {
     let store = b.store();
-    let p = store
-        .api
-        .preference_centers
-        .iter()
-        .find(|p| p.id == id)
-        .ok_or_else(|| not_found(&id))?;
+    let p = center(&store, &id)?;
     let at = store
         .find(&Identifier::ExternalId(user.clone()))
         .ok_or_else(|| BrazeError::BadRequest(format!("User {user} not found")))?;
