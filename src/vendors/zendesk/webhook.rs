@@ -152,8 +152,10 @@ pub struct WebhookInput {
     pub secret: Option<String>,
 }
 
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
-const FORMATS: &[&str] = &["json", "xml", "form_encoded"];
+/// The HTTP methods a webhook may use.
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+/// The request formats a webhook may use.
+pub const FORMATS: &[&str] = &["json", "xml", "form_encoded"];
 const STATUSES: &[&str] = &["active", "inactive"];
 
 impl WebhookInput {

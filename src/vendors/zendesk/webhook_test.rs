@@ -19,7 +19,7 @@ use super::extract::{Caller, RouteJson};
 use super::fake::Zendesk;
 use super::resource::listing::Query;
 use super::resource::routes::{Reply, require_staff};
-use super::webhook::{Auth, Invocation, Webhook};
+use super::webhook::{Auth, FORMATS, Invocation, METHODS, Webhook};
 use super::wire::json_response;
 use crate::outbound::{NoRetry, Outcome};
 
@@ -72,10 +72,10 @@ fn draft(base: Option<Webhook>, req: &Value, caller: u64, now: time::OffsetDateT
     if !(w.endpoint.starts_with("http://") || w.endpoint.starts_with("https://")) {
         return Err(invalid(format!("endpoint: `{}` is not an http(s) URL", w.endpoint)));
     }
-    if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&w.http_method.as_str()) {
+    if !METHODS.contains(&w.http_method.as_str()) {
         return Err(invalid(format!("http_method: `{}` is not allowed", w.http_method)));
     }
-    if !["json", "xml", "form_encoded"].contains(&w.request_format.as_str()) {
+    if !FORMATS.contains(&w.request_format.as_str()) {
         return Err(invalid(format!("request_format: `{}` is not allowed", w.request_format)));
     }
     Ok(w)
