@@ -181,10 +181,25 @@ pub struct RunConfig {
     pub rate_limits: bool,
     /// Seed for ids.
     pub seed: u64,
-    /// Every registered vendor's settings, in registry order.
-    pub vendors: Sections,
+    /// Every registered vendor's settings, one field per vendor. A `RunConfig`
+    /// dereferences to them, so `config.zendesk` is `config.vendors.zendesk`.
+    pub vendors: vendors::Settings,
     /// https in and out, and the proxy.
     pub tls: TlsConfig,
+}
+
+impl std::ops::Deref for RunConfig {
+    type Target = vendors::Settings;
+
+    fn deref(&self) -> &vendors::Settings {
+        &self.vendors
+    }
+}
+
+impl std::ops::DerefMut for RunConfig {
+    fn deref_mut(&mut self) -> &mut vendors::Settings {
+        &mut self.vendors
+    }
 }
 
 /// https in and out, and the proxy.
@@ -213,7 +228,8 @@ impl RunConfig {
     /// Every vendor's `faults:`, as `(vendor, rule)` in registry order.
     pub fn faults(&self) -> Vec<(&'static str, crate::fault::FaultRule)> {
         self.vendors
-            .iter()
+            .sections()
+            .into_iter()
             .flat_map(|(v, s)| s.faults().iter().map(move |r| (v, r.clone())))
             .collect()
     }
@@ -233,7 +249,7 @@ impl RunConfig {
         VendorConfig {
             seed: self.seed,
             rate_limits: self.rate_limits,
-            sections: self.vendors.clone(),
+            sections: self.vendors.to_sections(),
         }
     }
 
@@ -271,8 +287,8 @@ impl RunConfig {
             control_token,
             bind,
         } = limits(&file, o, &mut problems);
-        let vendors = std::mem::take(&mut file.vendors).resolve(&mut problems);
-        let ports = vendor_ports(&vendors, o, &mut problems);
+        let sections = std::mem::take(&mut file.vendors).resolve(&mut problems);
+        let ports = vendor_ports(&sections, o, &mut problems);
         let control_default = if o.ephemeral_ports {
             0
         } else {
@@ -317,7 +333,7 @@ impl RunConfig {
             control_token,
             rate_limits: !o.no_rate_limits && file.rate_limits.unwrap_or(true),
             seed: o.seed.or(file.seed).unwrap_or(0),
-            vendors,
+            vendors: vendors::Settings::from_sections(&sections),
         })
     }
 }

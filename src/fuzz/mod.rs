@@ -1,11 +1,12 @@
 //! Property-based fuzzing of integrators' payload parsers.
 //!
 //! - [`payload`] (the core module `crate::payload`, re-exported here): what a vendor
-//!   registers: its payloads, how it signs them, the keys; and in [`r#gen`] the
-//!   building blocks of the proptest strategies of what each vendor really sends.
-//!   Each vendor's own strategies live in its folder (`vendors::<vendor>::fuzz`),
-//!   public so a Rust integrator can use them in their own property tests without
-//!   HTTP; `proptest` is re-exported ([`proptest`]) so the versions match.
+//!   registers: its payloads, how it signs them, the keys.
+//! - `r#gen`: the proptest strategies of what each vendor really sends, by vendor
+//!   (`r#gen::<vendor>`, which is the vendor folder's `fuzz` module), beside the
+//!   building blocks they share; public so a Rust integrator can use them in their
+//!   own property tests without HTTP; `proptest` is re-exported ([`proptest`]) so
+//!   the versions match.
 //! - [`target`]: every registered payload, looked up by name.
 //! - [`case`]: valid and hostile cases, rendered to exact bytes.
 //! - [`expect`]: what a receiver's reply must be.
@@ -19,7 +20,16 @@
 //! changes: `fakedesk fuzz --list`, `fakedesk fuzz VENDOR.PAYLOAD` and scenario
 //! `deliver` steps find it through the registry.
 
-pub use crate::payload::{self, r#gen, proptest};
+pub use crate::payload::{self, proptest};
+
+/// Generators of what the vendors really send: the building blocks of every
+/// vendor's strategies (`crate::payload::r#gen`), and each vendor's own under its
+/// name, e.g. `fakedesk::fuzz::r#gen::freshchat::message_create()` (the vendor's
+/// `fuzz` module).
+pub mod r#gen {
+    pub use crate::payload::r#gen::*;
+    pub use crate::vendors::generators::*;
+}
 
 pub mod case;
 pub mod command;

@@ -44,25 +44,12 @@ pub(crate) async fn blip(
 ) -> Blip {
     let mut config = RunConfig::ephemeral();
     if let Some(p) = platform {
-        config
-            .vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-            .attendance
-            .url = format!("{}/blip", p.uri());
-        config
-            .vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-            .attendance
-            .key = KEY_SENT_TO_PLATFORM.to_owned();
+        config.blip.attendance.url = format!("{}/blip", p.uri());
+        config.blip.attendance.key = KEY_SENT_TO_PLATFORM.to_owned();
     }
-    config
-        .vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-        .attendance
-        .retry_base_delay_ms = 1;
+    config.blip.attendance.retry_base_delay_ms = 1;
     tweak(&mut config);
-    let key = config
-        .vendor::<fakedesk::vendors::blip::BlipSettings>()
-        .bots[0]
-        .key
-        .clone();
+    let key = config.blip.bots[0].key.clone();
     let harness = Harness::new(config, Arc::new(SystemClock)).unwrap();
     Blip {
         running: server::start(harness).await.unwrap(),
@@ -432,12 +419,7 @@ async fn a_platform_that_fails_is_retried_and_every_attempt_is_recorded() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&p)
         .await;
-    let b = blip(Some(&p), |c| {
-        c.vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-            .attendance
-            .max_retries = 2
-    })
-    .await;
+    let b = blip(Some(&p), |c| c.blip.attendance.max_retries = 2).await;
     let (status, h) = b.action("handoff", json!({"text": "hi"})).await;
     assert_eq!(status, 200);
     assert_eq!(h["delivery"]["delivered"], false);
@@ -467,9 +449,7 @@ async fn a_platform_that_fails_is_retried_and_every_attempt_is_recorded() {
 async fn the_key_header_is_configurable_and_an_empty_key_sends_none() {
     let p = platform().await;
     let b = blip(Some(&p), |c| {
-        c.vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-            .attendance
-            .key_header = "X-Blip-Key".into()
+        c.blip.attendance.key_header = "X-Blip-Key".into()
     })
     .await;
     b.action("handoff", json!({"text": "hi"})).await;
@@ -477,12 +457,7 @@ async fn the_key_header_is_configurable_and_an_empty_key_sends_none() {
     assert_eq!(req.headers["x-blip-key"], KEY_SENT_TO_PLATFORM);
     assert!(req.headers.get("authorization").is_none());
     let p2 = platform().await;
-    let b = blip(Some(&p2), |c| {
-        c.vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-            .attendance
-            .key = String::new()
-    })
-    .await;
+    let b = blip(Some(&p2), |c| c.blip.attendance.key = String::new()).await;
     b.action("handoff", json!({"text": "hi"})).await;
     assert!(
         p2.received_requests().await.unwrap()[0]

@@ -10,9 +10,9 @@ use axum::body::Body;
 use axum::http::Request;
 use fakedesk::clock::ManualClock;
 use fakedesk::config::RunConfig;
+use fakedesk::fuzz::r#gen::blip::{content, identity, ticket_resource as ticket};
 use fakedesk::fuzz::r#gen::text;
 use fakedesk::server::Harness;
-use fakedesk::vendors::blip::fuzz::{content, identity, ticket_resource as ticket};
 use fakedesk::vendors::blip::wire::{self, Ticket, TicketStatus};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -30,13 +30,7 @@ fn runtime() -> tokio::runtime::Runtime {
 /// Fake Blip's router and its seeded key.
 fn blip() -> (Router, String) {
     let config = RunConfig::ephemeral();
-    let key = format!(
-        "Key {}",
-        config
-            .vendor::<fakedesk::vendors::blip::BlipSettings>()
-            .bots[0]
-            .key
-    );
+    let key = format!("Key {}", config.blip.bots[0].key);
     let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
     let harness = Harness::new(config, clock).expect("valid");
     let router = harness.vendor_app(harness.vendor("blip").expect("blip is registered"));

@@ -183,12 +183,10 @@ async fn events_and_purchases_missing_required_fields_are_minor_errors() {
 #[tokio::test]
 async fn unknown_or_missing_keys_are_401_and_keys_without_the_permission_are_403() {
     let b = braze_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-            .api_keys
-            .push(fakedesk::vendors::braze::ApiKey {
-                key: "0e4a0000-0000-4000-8000-000000000001".to_owned(),
-                permissions: vec!["users.export.ids".to_owned()],
-            });
+        c.braze.api_keys.push(fakedesk::vendors::braze::ApiKey {
+            key: "0e4a0000-0000-4000-8000-000000000001".to_owned(),
+            permissions: vec!["users.export.ids".to_owned()],
+        });
     });
     let body = || Body::from(json!({"events": [event("u1", "e")]}).to_string());
     let wrong = b
@@ -235,11 +233,7 @@ async fn unknown_or_missing_keys_are_401_and_keys_without_the_permission_are_403
 
 #[tokio::test]
 async fn the_401_text_is_configurable() {
-    let b = braze_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-            .messages
-            .invalid_api_key = "Bad key {key}!".to_owned()
-    });
+    let b = braze_with(|c| c.braze.messages.invalid_api_key = "Bad key {key}!".to_owned());
     let r = b
         .raw("POST", "/users/track", Some("Bearer x"), Body::from("{}"))
         .await;
@@ -272,12 +266,7 @@ async fn the_deprecated_api_key_in_the_query_or_body_still_works() {
 
 #[tokio::test]
 async fn every_reply_has_rate_limit_headers_and_a_small_budget_gives_429() {
-    let b = braze_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-            .rate_limit
-            .users_track
-            .requests = 2
-    });
+    let b = braze_with(|c| c.braze.rate_limit.users_track.requests = 2);
     // 2024-02-08T17:44:38Z is epoch 1707414278; the 3 s window ends at ...279.
     let mut seen = Vec::new();
     for auth in [
@@ -335,10 +324,7 @@ async fn every_reply_has_rate_limit_headers_and_a_small_budget_gives_429() {
 #[tokio::test]
 async fn the_global_switch_turns_429s_off_but_keeps_the_headers() {
     let b = braze_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-            .rate_limit
-            .users_track
-            .requests = 1;
+        c.braze.rate_limit.users_track.requests = 1;
         c.rate_limits = false;
     });
     for _ in 0..3 {
@@ -451,12 +437,8 @@ async fn export_ids_returns_each_known_user_with_tallies_and_lists_the_unknown_i
 // ---- webhook campaigns ---------------------------------------------------------
 
 fn fast(c: &mut fakedesk::config::RunConfig) {
-    c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-        .webhooks
-        .retry_base_delay_ms = 1;
-    c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-        .webhooks
-        .timeout_ms = 2_000;
+    c.braze.webhooks.retry_base_delay_ms = 1;
+    c.braze.webhooks.timeout_ms = 2_000;
 }
 
 async fn create_campaign(b: &BrazeFake, campaign: Value) -> String {
@@ -651,9 +633,7 @@ async fn a_400_is_not_retried_and_a_dead_host_is_retried_to_the_limit() {
         .await;
     let b = braze_with(|c| {
         fast(c);
-        c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-            .webhooks
-            .max_retries = 2;
+        c.braze.webhooks.max_retries = 2;
     });
     ana(&b).await;
     let id = create_campaign(
@@ -841,8 +821,7 @@ async fn campaign_control_errors_are_json() {
 #[tokio::test]
 async fn config_campaigns_survive_reset_and_api_ones_and_profiles_do_not() {
     let b = braze_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-            .campaigns = vec![
+        c.braze.campaigns = vec![
             serde_json::from_value(
                 json!({"id": "cfg-1", "name": "From config", "url": "http://h/x"}),
             )

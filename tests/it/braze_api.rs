@@ -15,12 +15,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::common::{BrazeFake, braze, braze_with, received};
 
 fn fast(c: &mut fakedesk::config::RunConfig) {
-    c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-        .webhooks
-        .retry_base_delay_ms = 1;
-    c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-        .webhooks
-        .timeout_ms = 2_000;
+    c.braze.webhooks.retry_base_delay_ms = 1;
+    c.braze.webhooks.timeout_ms = 2_000;
 }
 
 async fn track(b: &BrazeFake, body: Value) {
@@ -485,16 +481,11 @@ async fn exports_list_what_the_fake_holds() {
 #[tokio::test]
 async fn new_endpoints_need_their_permission_and_count_in_their_pool() {
     let b = braze_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-            .api_keys
-            .push(fakedesk::vendors::braze::ApiKey {
-                key: "track-only".to_owned(),
-                permissions: vec!["users.track".to_owned()],
-            });
-        c.vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-            .rate_limit
-            .user_data
-            .requests = 2;
+        c.braze.api_keys.push(fakedesk::vendors::braze::ApiKey {
+            key: "track-only".to_owned(),
+            permissions: vec!["users.track".to_owned()],
+        });
+        c.braze.rate_limit.user_data.requests = 2;
     });
     let r = b
         .raw(

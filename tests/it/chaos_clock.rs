@@ -41,19 +41,12 @@ fn rule(v: Value) -> fakedesk::fault::FaultRule {
 /// Fake Zendesk with a webhook to `hook` and a trigger on every new ticket.
 async fn zendesk_to(hook: &MockServer, clock: Arc<dyn fakedesk::clock::Clock>) -> Running {
     let mut config = RunConfig::ephemeral();
-    config
-        .vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-        .webhooks
-        .retry_base_delay_ms = 10;
-    config
-        .vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-        .seed_webhooks = vec![json!({
+    config.zendesk.webhooks.retry_base_delay_ms = 10;
+    config.zendesk.seed_webhooks = vec![json!({
         "name": "Hook", "endpoint": format!("{}/hook", hook.uri()), "http_method": "POST",
         "request_format": "json", "status": "active", "subscriptions": ["conditional_ticket_events"]
     })];
-    config
-        .vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-        .seed_triggers = vec![json!({
+    config.zendesk.seed_triggers = vec![json!({
         "title": "Every ticket",
         "conditions": {"all": [{"field": "status", "operator": "changed"}]},
         "actions": [{"field": "notification_webhook",
@@ -217,21 +210,10 @@ async fn chaos_reaches_every_pushing_vendors_deliveries() {
     let hook = receiver().await;
     let url = format!("{}/in", hook.uri());
     let mut config = RunConfig::ephemeral();
-    config
-        .vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-        .hook
-        .url = url.clone();
-    config
-        .vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-        .attendance
-        .url = url.clone();
-    config
-        .vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-        .attendance
-        .retry_base_delay_ms = 1;
-    config
-        .vendor_mut::<fakedesk::vendors::braze::BrazeSettings>()
-        .campaigns = vec![
+    config.smartsupp.hook.url = url.clone();
+    config.blip.attendance.url = url.clone();
+    config.blip.attendance.retry_base_delay_ms = 1;
+    config.braze.campaigns = vec![
         serde_json::from_value(json!({"name": "c", "url": url.clone(), "body": "{\"hi\": 1}"}))
             .unwrap(),
     ];
@@ -355,9 +337,7 @@ async fn the_clock_moves_only_when_manual_and_runs_zendesks_auto_close() {
 #[tokio::test]
 async fn the_wall_clock_cannot_be_moved() {
     let mut config = RunConfig::ephemeral();
-    config
-        .vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-        .close_solved_after_hours = 96;
+    config.zendesk.close_solved_after_hours = 96;
     let harness = Harness::new(config, Arc::new(SystemClock)).unwrap();
     let r = server::start(harness).await.unwrap();
     let clock: Value = reqwest::get(format!("{}/clock", r.url("control")))
@@ -420,14 +400,8 @@ async fn a_receiver_that_is_not_idempotent_is_caught() {
 async fn blip_closes_an_idle_attendance_when_the_clock_passes_its_limit() {
     let platform = receiver().await;
     let mut config = RunConfig::ephemeral();
-    config
-        .vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-        .attendance
-        .url = format!("{}/blip", platform.uri());
-    config
-        .vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-        .attendance
-        .close_inactive_after_minutes = 30;
+    config.blip.attendance.url = format!("{}/blip", platform.uri());
+    config.blip.attendance.close_inactive_after_minutes = 30;
     let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
     let harness = Harness::new(config, clock).unwrap();
     let r = server::start(harness).await.unwrap();

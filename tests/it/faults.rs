@@ -326,8 +326,7 @@ async fn a_bad_rule_is_refused_with_what_would_work() {
 #[tokio::test]
 async fn rules_from_the_vendors_settings_apply_from_the_start() {
     let r = running(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .faults = vec![
+        c.zendesk.faults = vec![
             serde_json::from_value(json!({"action": "status", "status": 503, "after": 1})).unwrap(),
         ];
     })

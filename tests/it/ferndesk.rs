@@ -2,8 +2,8 @@
 //! check-endpoint`), the `ferndesk.pull` action, and the fake endpoint.
 
 use axum::body::Body;
+use fakedesk::fuzz::r#gen::ferndesk::{document, document_of};
 use fakedesk::vendors::ferndesk::check::{Fetch, IngestRule, Severity, Verdict, check};
-use fakedesk::vendors::ferndesk::fuzz::{document, document_of};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wiremock::matchers::method;
@@ -78,12 +78,8 @@ async fn a_configured_document_is_served_as_given() {
     let doc = json!({"conversations": [{"id": "x", "lastMessageAt": "2025-03-01T00:00:00Z", "messages": "oops"}]});
     let d = doc.clone();
     let f = vendor_with("ferndesk", move |c| {
-        c.vendor_mut::<fakedesk::vendors::ferndesk::FerndeskSettings>()
-            .endpoint
-            .path = "/api/support".to_owned();
-        c.vendor_mut::<fakedesk::vendors::ferndesk::FerndeskSettings>()
-            .endpoint
-            .document = Some(d);
+        c.ferndesk.endpoint.path = "/api/support".to_owned();
+        c.ferndesk.endpoint.document = Some(d);
     });
     let r = f
         .raw(

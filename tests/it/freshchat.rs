@@ -161,12 +161,7 @@ async fn the_api_needs_the_bearer_token_and_errors_have_the_documented_envelope(
 
 #[tokio::test]
 async fn users_agents_groups_and_paged_messages_follow_the_reference() {
-    let r = running(|c| {
-        c.vendor_mut::<fakedesk::vendors::freshchat::FreshchatSettings>()
-            .webhook
-            .enabled = false
-    })
-    .await;
+    let r = running(|c| c.freshchat.webhook.enabled = false).await;
     let (status, u) = fc(
         &r,
         reqwest::Method::POST,
@@ -302,12 +297,7 @@ fn openssl_verifies(pem: &str, body: &[u8], signature: &str) -> Option<bool> {
 async fn a_delivery_is_signed_over_its_exact_bytes_and_verifies_outside_fakedesk() {
     let hook = receiver(200).await;
     let url = format!("{}/hook", hook.uri());
-    let r = running(|c| {
-        c.vendor_mut::<fakedesk::vendors::freshchat::FreshchatSettings>()
-            .webhook
-            .url = Some(url)
-    })
-    .await;
+    let r = running(|c| c.freshchat.webhook.url = Some(url)).await;
     conversation(&r, "hello").await;
     let got = received(&hook, 1).await;
     let req = &got[0];
@@ -363,12 +353,8 @@ async fn failed_deliveries_are_retried_with_a_growing_retry_count_and_each_is_jo
         .await;
     let url = format!("{}/hook", hook.uri());
     let r = running(|c| {
-        c.vendor_mut::<fakedesk::vendors::freshchat::FreshchatSettings>()
-            .webhook
-            .url = Some(url);
-        c.vendor_mut::<fakedesk::vendors::freshchat::FreshchatSettings>()
-            .webhook
-            .retry_base_delay_ms = 1;
+        c.freshchat.webhook.url = Some(url);
+        c.freshchat.webhook.retry_base_delay_ms = 1;
     })
     .await;
     conversation(&r, "hello").await;
@@ -415,12 +401,7 @@ async fn failed_deliveries_are_retried_with_a_growing_retry_count_and_each_is_jo
 async fn a_user_writing_in_a_resolved_conversation_reopens_it_as_documented() {
     let hook = receiver(200).await;
     let url = format!("{}/hook", hook.uri());
-    let r = running(|c| {
-        c.vendor_mut::<fakedesk::vendors::freshchat::FreshchatSettings>()
-            .webhook
-            .url = Some(url)
-    })
-    .await;
+    let r = running(|c| c.freshchat.webhook.url = Some(url)).await;
     let id = conversation(&r, "hello").await;
     let (status, _) = fc(
         &r,

@@ -14,7 +14,7 @@ use tower::ServiceExt;
 
 /// Every event, as the library's fuzzing generators make them.
 fn payload() -> impl Strategy<Value = Value> {
-    fakedesk::vendors::freshchat::fuzz::webhook()
+    fakedesk::fuzz::r#gen::freshchat::webhook()
 }
 
 /// A payload with its signature, computed over the exact bytes after generation.

@@ -203,12 +203,7 @@ async fn receiver() -> MockServer {
 async fn smartsupp_delivery() -> (Running, MockServer) {
     let server = receiver().await;
     let url = format!("{}/webhooks", server.uri());
-    let r = running(move |c| {
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .webhooks
-            .url = url
-    })
-    .await;
+    let r = running(move |c| c.smartsupp.webhooks.url = url).await;
     let resp = client()
         .post(format!("{}/smartsupp/actions/webhook", r.url("control")))
         .json(&json!({"event": "conversation.closed"}))

@@ -216,9 +216,9 @@ proptest! {
         // Nothing listens on that port: deliveries fail fast, without retries.
         let port = crate::common::unused_port();
         let f = crate::common::vendor_with("smartsupp", |c| {
-            c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>().hook.url = format!("http://127.0.0.1:{port}/hook");
-            c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>().webhooks.url = format!("http://127.0.0.1:{port}/webhooks");
-            c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>().webhooks.max_retries = 0;
+            c.smartsupp.hook.url = format!("http://127.0.0.1:{port}/hook");
+            c.smartsupp.webhooks.url = format!("http://127.0.0.1:{port}/webhooks");
+            c.smartsupp.webhooks.max_retries = 0;
         });
         let req = axum::http::Request::builder()
             .method("POST")

@@ -44,15 +44,9 @@ fn minify(text: &str) -> String {
 fn smartsupp(hook: &str, webhooks: &str) -> VendorFake {
     let (hook, webhooks) = (hook.to_owned(), webhooks.to_owned());
     vendor_with("smartsupp", move |c| {
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .hook
-            .url = hook;
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .webhooks
-            .url = webhooks;
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .webhooks
-            .retry_delay_ms = 1;
+        c.smartsupp.hook.url = hook;
+        c.smartsupp.webhooks.url = webhooks;
+        c.smartsupp.webhooks.retry_delay_ms = 1;
     })
 }
 
@@ -287,12 +281,8 @@ async fn unknown_and_unsubscribed_events_are_not_sent() {
     let server = receiver(200).await;
     let url = format!("{}/webhooks", server.uri());
     let s = vendor_with("smartsupp", move |c| {
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .webhooks
-            .url = url;
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .webhooks
-            .events = vec!["conversation.closed".to_owned()];
+        c.smartsupp.webhooks.url = url;
+        c.smartsupp.webhooks.events = vec!["conversation.closed".to_owned()];
     });
     let r = s
         .control(
@@ -330,8 +320,8 @@ async fn the_vendor_port_answers_with_smartsupps_error_envelope() {
 // ---- properties -------------------------------------------------------------
 
 mod properties {
+    use fakedesk::fuzz::r#gen::smartsupp::kind_and_spec;
     use fakedesk::vendors::smartsupp::HookStyle;
-    use fakedesk::vendors::smartsupp::fuzz::kind_and_spec;
     use fakedesk::vendors::smartsupp::store::{ChatIds, ChatKind, generate, spec_problems};
     use fakedesk::vendors::smartsupp::webhook::{HMAC_HEADER, webhook_request};
     use fakedesk::vendors::smartsupp::wire::{DOCUMENTED_EVENTS, EventCallback};

@@ -19,18 +19,10 @@ const TOKEN: &str = "fakedesk0smartsupp0api0token0000";
 fn fake(hook: &str, webhooks: &str) -> VendorFake {
     let (hook, webhooks) = (hook.to_owned(), webhooks.to_owned());
     vendor_with("smartsupp", move |c| {
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .hook
-            .url = hook;
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .webhooks
-            .url = webhooks;
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .webhooks
-            .retry_delay_ms = 1;
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .api
-            .rate_limit_per_minute = 0;
+        c.smartsupp.hook.url = hook;
+        c.smartsupp.webhooks.url = webhooks;
+        c.smartsupp.webhooks.retry_delay_ms = 1;
+        c.smartsupp.api.rate_limit_per_minute = 0;
     })
 }
 
@@ -93,11 +85,7 @@ async fn tokens_are_required_and_unknown_routes_are_smartsupps_400() {
 
 #[tokio::test]
 async fn a_token_over_its_budget_gets_429_with_retry_after() {
-    let s = vendor_with("smartsupp", |c| {
-        c.vendor_mut::<fakedesk::vendors::smartsupp::SmartsuppSettings>()
-            .api
-            .rate_limit_per_minute = 2
-    });
+    let s = vendor_with("smartsupp", |c| c.smartsupp.api.rate_limit_per_minute = 2);
     for _ in 0..2 {
         assert_eq!(api(&s, "GET", "/v2/agents", None).await.status, 200);
     }

@@ -88,12 +88,7 @@ async fn each_subdomain_is_an_account_of_its_own() {
         .collect();
     assert_eq!(accounts[0].as_deref(), Some("acme"));
     assert_eq!(accounts[1].as_deref(), Some("globex"));
-    let default = z
-        .harness
-        .config
-        .vendor::<fakedesk::vendors::zendesk::ZendeskSettings>()
-        .subdomain
-        .clone();
+    let default = z.harness.config.zendesk.subdomain.clone();
     assert!(accounts.contains(&Some(default)));
 }
 

@@ -106,8 +106,7 @@ async fn unknown_fields_are_refused_by_default_and_warned_about_when_configured(
     assert_eq!(r.json["details"]["subjcet"][0]["error"], "InvalidValue");
 
     let lenient = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .unknown_fields = fakedesk::vendors::zendesk::wire::UnknownFields::Warn
+        c.zendesk.unknown_fields = fakedesk::vendors::zendesk::wire::UnknownFields::Warn
     });
     let r = lenient
         .call("POST", "/api/v2/tickets.json", Some(body))
@@ -254,11 +253,7 @@ async fn every_response_carries_the_rate_limit_headers() {
 
 #[tokio::test]
 async fn over_the_budget_is_429_with_retry_after_until_the_next_minute() {
-    let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .rate_limit
-            .per_minute = 3
-    });
+    let z = fake_with(|c| c.zendesk.rate_limit.per_minute = 3);
     let mut statuses = Vec::new();
     for _ in 0..5 {
         statuses.push(z.call("GET", "/api/v2/users/me.json", None).await.status);
@@ -279,17 +274,11 @@ async fn over_the_budget_is_429_with_retry_after_until_the_next_minute() {
 #[tokio::test]
 async fn rate_limits_can_be_switched_off_per_vendor_and_globally() {
     for tweak in [
-        (|c: &mut fakedesk::config::RunConfig| {
-            c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-                .rate_limit
-                .enabled = false
-        }) as fn(&mut _),
+        (|c: &mut fakedesk::config::RunConfig| c.zendesk.rate_limit.enabled = false) as fn(&mut _),
         |c| c.rate_limits = false,
     ] {
         let z = fake_with(|c| {
-            c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-                .rate_limit
-                .per_minute = 2;
+            c.zendesk.rate_limit.per_minute = 2;
             tweak(c);
         });
         for _ in 0..6 {
@@ -303,11 +292,7 @@ async fn rate_limits_can_be_switched_off_per_vendor_and_globally() {
 
 #[tokio::test]
 async fn the_list_endpoint_has_its_own_budget() {
-    let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .rate_limit
-            .tickets_index_per_minute = 1
-    });
+    let z = fake_with(|c| c.zendesk.rate_limit.tickets_index_per_minute = 1);
     assert_eq!(
         z.call("GET", "/api/v2/tickets.json", None).await.status,
         200

@@ -13,24 +13,20 @@ use crate::common::{Fake, HOST, basic, fake_with};
 /// A fake with an agent and an end user besides the admin, exports unthrottled.
 pub(crate) fn zendesk() -> Fake {
     fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .incremental
-            .per_minute = 10_000;
+        c.zendesk.incremental.per_minute = 10_000;
         for (name, email, role) in [
             ("Agent Smith", "agent@fakedesk.test", Role::Agent),
             ("Eve User", "eve@example.org", Role::EndUser),
         ] {
-            c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-                .users
-                .push(SeedUser {
-                    name: name.to_owned(),
-                    email: email.to_owned(),
-                    role,
-                    token: Some("token-of-".to_owned() + name),
-                    password: None,
-                    oauth_token: None,
-                    external_id: None,
-                });
+            c.zendesk.users.push(SeedUser {
+                name: name.to_owned(),
+                email: email.to_owned(),
+                role,
+                token: Some("token-of-".to_owned() + name),
+                password: None,
+                oauth_token: None,
+                external_id: None,
+            });
         }
     })
 }

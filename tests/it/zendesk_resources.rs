@@ -588,17 +588,15 @@ async fn rules_get_positions_and_views_select_tickets() {
 #[tokio::test]
 async fn the_requester_rates_a_solved_ticket_and_metrics_follow_the_lifecycle() {
     let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .users
-            .push(fakedesk::vendors::zendesk::SeedUser {
-                name: "End User".to_owned(),
-                email: "end@user.test".to_owned(),
-                role: fakedesk::vendors::zendesk::wire::Role::EndUser,
-                token: Some("enduser-token".to_owned()),
-                password: None,
-                oauth_token: None,
-                external_id: None,
-            });
+        c.zendesk.users.push(fakedesk::vendors::zendesk::SeedUser {
+            name: "End User".to_owned(),
+            email: "end@user.test".to_owned(),
+            role: fakedesk::vendors::zendesk::wire::Role::EndUser,
+            token: Some("enduser-token".to_owned()),
+            password: None,
+            oauth_token: None,
+            external_id: None,
+        });
     });
     let end_auth = basic("end@user.test/token:enduser-token");
     let admin = z.admin_id().await;
@@ -879,13 +877,11 @@ async fn an_upload_token_answers_a_content_url_the_fake_serves() {
 #[tokio::test]
 async fn seeded_records_exist_from_the_start_and_bad_seeds_are_configuration_errors() {
     let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .seed_records
-            .insert(
-                "organizations".to_owned(),
-                vec![json!({"name": "Seeded Org"})],
-            );
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
+        c.zendesk.seed_records.insert(
+            "organizations".to_owned(),
+            vec![json!({"name": "Seeded Org"})],
+        );
+        c.zendesk
             .seed_records
             .insert("groups".to_owned(), vec![json!({"name": "Tier 1"})]);
     });
@@ -907,17 +903,15 @@ async fn seeded_records_exist_from_the_start_and_bad_seeds_are_configuration_err
 #[tokio::test]
 async fn end_users_get_403_on_account_records() {
     let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .users
-            .push(fakedesk::vendors::zendesk::SeedUser {
-                name: "End User".to_owned(),
-                email: "end@user.test".to_owned(),
-                role: fakedesk::vendors::zendesk::wire::Role::EndUser,
-                token: Some("enduser-token".to_owned()),
-                password: None,
-                oauth_token: None,
-                external_id: None,
-            });
+        c.zendesk.users.push(fakedesk::vendors::zendesk::SeedUser {
+            name: "End User".to_owned(),
+            email: "end@user.test".to_owned(),
+            role: fakedesk::vendors::zendesk::wire::Role::EndUser,
+            token: Some("enduser-token".to_owned()),
+            password: None,
+            oauth_token: None,
+            external_id: None,
+        });
     });
     let end_auth = basic("end@user.test/token:enduser-token");
     let body = json!({"organization": {"name": "Mine"}}).to_string();

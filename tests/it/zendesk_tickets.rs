@@ -297,10 +297,7 @@ async fn solving_needs_an_assignee_unless_auto_assign_is_on() {
     assert_eq!(r.status, 422);
     assert_eq!(r.json["details"]["assignee_id"][0]["error"], "BlankValue");
 
-    let auto = crate::common::fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .auto_assign_on_solve = true
-    });
+    let auto = crate::common::fake_with(|c| c.zendesk.auto_assign_on_solve = true);
     let id = auto.ticket("x").await;
     let r = auto
         .call(

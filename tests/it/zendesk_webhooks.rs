@@ -458,11 +458,7 @@ async fn deliveries_retry_409_then_stop_on_success_and_never_retry_a_500() {
         .respond_with(ResponseTemplate::new(500))
         .mount(&receiver)
         .await;
-    let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .webhooks
-            .retry_base_delay_ms = 5
-    });
+    let z = fake_with(|c| c.zendesk.webhooks.retry_base_delay_ms = 5);
     for target in ["conflict", "broken"] {
         let (hook, _) =
             create_webhook(&z, &format!("{}/{target}", receiver.uri()), Value::Null).await;
@@ -502,12 +498,8 @@ async fn deliveries_retry_409_then_stop_on_success_and_never_retry_a_500() {
 #[tokio::test]
 async fn an_unreachable_receiver_is_journaled_as_an_error_and_retried() {
     let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .webhooks
-            .retry_base_delay_ms = 1;
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .webhooks
-            .timeout_ms = 500;
+        c.zendesk.webhooks.retry_base_delay_ms = 1;
+        c.zendesk.webhooks.timeout_ms = 500;
     });
     // A port nothing listens on: bind, learn the port, close.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -530,12 +522,8 @@ async fn a_receiver_slower_than_the_timeout_is_a_journaled_timeout_and_is_retrie
         .mount(&receiver)
         .await;
     let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .webhooks
-            .timeout_ms = 50;
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .webhooks
-            .retry_base_delay_ms = 1;
+        c.zendesk.webhooks.timeout_ms = 50;
+        c.zendesk.webhooks.retry_base_delay_ms = 1;
     });
     let (hook, _) = create_webhook(&z, &format!("{}/slow", receiver.uri()), json!({"type": "api_key", "data": {"name": "X-Api-Key", "value": "k1"}, "add_position": "header"})).await;
     on_create(&z, "t", &hook, "{}").await;
@@ -571,15 +559,13 @@ async fn seeded_webhooks_and_triggers_push_without_api_calls_and_survive_a_reset
         .await;
     let endpoint = format!("{}/hooks", receiver.uri());
     let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .seed_webhooks = vec![json!({
+        c.zendesk.seed_webhooks = vec![json!({
             "name": "Receiver", "endpoint": endpoint, "http_method": "POST",
             "request_format": "json", "status": "active",
             "subscriptions": ["conditional_ticket_events"],
             "signing_secret": {"secret": secret},
         })];
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .seed_triggers = vec![json!({
+        c.zendesk.seed_triggers = vec![json!({
             "title": "New tickets out",
             "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}]},
             "actions": [{"field": "notification_webhook", "value": ["Receiver", "{\"id\": \"{{ticket.id}}\"}"]}],
@@ -610,17 +596,13 @@ async fn seeded_webhooks_and_triggers_push_without_api_calls_and_survive_a_reset
 #[test]
 fn seeds_that_the_apis_would_refuse_are_configuration_errors() {
     let mut c = fakedesk::config::RunConfig::ephemeral();
-    c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-        .seed_webhooks = vec![json!({"name": "No endpoint"})];
-    c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-        .seed_triggers = vec![json!({
+    c.zendesk.seed_webhooks = vec![json!({"name": "No endpoint"})];
+    c.zendesk.seed_triggers = vec![json!({
         "title": "Points nowhere",
         "conditions": {"all": [{"field": "status", "operator": "value", "value": "solved"}]},
         "actions": [{"field": "notification_webhook", "value": ["Missing", "{}"]}],
     })];
-    let problems = c
-        .vendor::<fakedesk::vendors::zendesk::ZendeskSettings>()
-        .problems();
+    let problems = c.zendesk.problems();
     assert!(
         problems
             .iter()

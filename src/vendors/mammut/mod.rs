@@ -10,6 +10,7 @@
 pub mod account;
 pub mod api;
 pub mod error;
+pub mod fuzz;
 pub mod graph;
 pub mod graph_api;
 pub mod graph_store;
@@ -36,7 +37,7 @@ pub const REGISTRATION: Registration = Registration {
     default_port: 4714,
     settings: crate::settings::SettingsSpec::of::<MammutSettings>("Fake Mammut."),
     build,
-    fuzz: &[],
+    fuzz: fuzz::PAYLOADS,
     control_paths: None,
     actions: &[],
 };
