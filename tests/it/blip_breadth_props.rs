@@ -182,13 +182,7 @@ fn command(op: &Op, tickets: &[String], comments: &[(usize, String)]) -> Value {
 
 fn fake() -> (Router, Arc<dyn Vendor>, String) {
     let config = RunConfig::ephemeral();
-    let key = format!(
-        "Key {}",
-        config
-            .vendor::<fakedesk::vendors::blip::BlipSettings>()
-            .bots[0]
-            .key
-    );
+    let key = format!("Key {}", config.blip.bots[0].key);
     let clock = Arc::new(ManualClock::new(datetime!(2024-02-08 17:44:38 UTC)));
     let harness = Harness::new(config, clock).expect("valid");
     let vendor = harness.vendor("blip").expect("blip is registered");

@@ -548,9 +548,7 @@ async fn the_inboxes_lime_transport_http_polls_drain_unless_told_to_keep() {
 #[tokio::test]
 async fn commands_over_the_limit_get_429_and_slow_ones_504() {
     let b = blip(None, |c| {
-        c.vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-            .limits
-            .commands_per_second = 2;
+        c.blip.limits.commands_per_second = 2;
     })
     .await;
     let c = json!({"id": "1", "method": "get", "uri": "/buckets"});
@@ -560,9 +558,7 @@ async fn commands_over_the_limit_get_429_and_slow_ones_504() {
     }
     assert_eq!(statuses, [200, 200, 429]);
     let slow = blip(None, |c| {
-        let l = &mut c
-            .vendor_mut::<fakedesk::vendors::blip::BlipSettings>()
-            .limits;
+        let l = &mut c.blip.limits;
         l.command_latency_ms = 40;
         l.command_timeout_ms = 20;
     })

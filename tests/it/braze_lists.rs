@@ -14,7 +14,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{BRAZE_KEY, BrazeFake, braze, braze_with, received};
 use fakedesk::clock::Clock;
-use fakedesk::vendors::braze::BrazeSettings;
 use fakedesk::vendors::braze::transactional::TransactionalCampaign;
 
 const EMAIL_GROUP: &str = "5ab5c41b-e000-4000-8000-00000000e4a1";
@@ -418,7 +417,7 @@ async fn postback_receiver() -> MockServer {
 fn transactional(server: &MockServer) -> impl FnOnce(&mut fakedesk::config::RunConfig) {
     let url = format!("{}/postback", server.uri());
     move |c| {
-        let s = c.vendor_mut::<BrazeSettings>();
+        let s = &mut c.braze;
         s.transactional.postback_url = Some(url);
         s.transactional.campaigns.push(TransactionalCampaign {
             id: "tx1".to_owned(),
@@ -578,12 +577,10 @@ async fn transactional_errors_are_the_documented_texts() {
         );
     }
     let b2 = braze_with(|c| {
-        c.vendor_mut::<BrazeSettings>()
-            .api_keys
-            .push(fakedesk::vendors::braze::ApiKey {
-                key: "track-only".to_owned(),
-                permissions: vec!["users.track".to_owned()],
-            });
+        c.braze.api_keys.push(fakedesk::vendors::braze::ApiKey {
+            key: "track-only".to_owned(),
+            permissions: vec!["users.track".to_owned()],
+        });
     });
     for (m, path) in [
         ("POST", "/transactional/v1/campaigns/x/send"),
@@ -608,7 +605,7 @@ async fn transactional_errors_are_the_documented_texts() {
 async fn data_series_count_what_the_fake_holds() {
     let server = postback_receiver().await;
     let b = braze_with(|c| {
-        c.vendor_mut::<BrazeSettings>().webhooks.retry_base_delay_ms = 1;
+        c.braze.webhooks.retry_base_delay_ms = 1;
     });
     track(&b, json!({
         "attributes": [{"external_id": "u1", "email": "a@example.com"}, {"external_id": "u2"}],
@@ -703,7 +700,7 @@ async fn data_series_count_what_the_fake_holds() {
 async fn canvas_send_and_sdk_series_have_the_documented_shapes() {
     let server = postback_receiver().await;
     let b = braze_with(|c| {
-        c.vendor_mut::<BrazeSettings>().webhooks.retry_base_delay_ms = 1;
+        c.braze.webhooks.retry_base_delay_ms = 1;
     });
     track(&b, json!({"attributes": [{"external_id": "u1"}]})).await;
     let r = b

@@ -15,7 +15,7 @@ use fakedesk::vendors::freshchat::FreshchatSettings;
 use fakedesk::vendors::freshchat::settings::{
     BusinessHours, GroupAgentsMode, PayloadFormat, RateLimitSettings,
 };
-use fakedesk::vendors::mammut::{Knowledge, MammutSettings, Site};
+use fakedesk::vendors::mammut::{Knowledge, Site};
 use reqwest::Method;
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -36,7 +36,7 @@ struct Fake {
 }
 
 async fn fake(tweak: impl FnOnce(&mut FreshchatSettings)) -> Fake {
-    fake_with(|c| tweak(c.vendor_mut::<FreshchatSettings>())).await
+    fake_with(|c| tweak(&mut c.freshchat)).await
 }
 
 async fn fake_with(tweak: impl FnOnce(&mut RunConfig)) -> Fake {
@@ -805,7 +805,7 @@ async fn one_mammut_bot_answers_each_site_from_its_own_knowledge() {
         }],
     };
     let f = fake_with(|c| {
-        c.vendor_mut::<MammutSettings>().sites = vec![
+        c.mammut.sites = vec![
             site("food", "Pizza and pasta"),
             site("pans", "Pots and pans"),
         ];

@@ -936,12 +936,10 @@ async fn article_search_matches_terms_and_filters() {
 #[tokio::test]
 async fn the_help_center_is_in_state_coverage_and_seeds_from_config() {
     let f = vendor_with("zendesk", |c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .seed_records
-            .insert(
-                "categories".to_owned(),
-                vec![json!({"name": "From config"})],
-            );
+        c.zendesk.seed_records.insert(
+            "categories".to_owned(),
+            vec![json!({"name": "From config"})],
+        );
     });
     let state = oneshot(
         &f.control,

@@ -28,20 +28,13 @@ const T0: i64 = 1_707_414_278;
 /// trigger notifying it of every status change.
 async fn start(hook: Option<&MockServer>, tweak: impl FnOnce(&mut RunConfig)) -> Running {
     let mut config = RunConfig::ephemeral();
-    config
-        .vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-        .webhooks
-        .retry_base_delay_ms = 10;
+    config.zendesk.webhooks.retry_base_delay_ms = 10;
     if let Some(hook) = hook {
-        config
-            .vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .seed_webhooks = vec![json!({
+        config.zendesk.seed_webhooks = vec![json!({
             "name": "Hook", "endpoint": format!("{}/hook", hook.uri()), "http_method": "POST",
             "request_format": "json", "status": "active", "subscriptions": ["conditional_ticket_events"]
         })];
-        config
-            .vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .seed_triggers = vec![json!({
+        config.zendesk.seed_triggers = vec![json!({
             "title": "Every status change",
             "conditions": {"all": [{"field": "status", "operator": "changed"}]},
             "actions": [{"field": "notification_webhook",
@@ -247,10 +240,7 @@ async fn the_circuit_breaker_trips_pauses_on_the_clock_and_resumes_after_a_probe
         .mount(&hook)
         .await;
     let r = start(Some(&hook), |c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .webhooks
-            .circuit_breaker
-            .min_requests = 2;
+        c.zendesk.webhooks.circuit_breaker.min_requests = 2;
     })
     .await;
     let hook_id = hook_id(&r).await;
@@ -384,12 +374,7 @@ async fn automations_run_hourly_on_the_clock_and_fire_once_per_ticket() {
 
 #[tokio::test]
 async fn the_exports_too_recent_rule_and_rate_limit_follow_the_manual_clock() {
-    let r = start(None, |c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .incremental
-            .per_minute = 2
-    })
-    .await;
+    let r = start(None, |c| c.zendesk.incremental.per_minute = 2).await;
     // 30 seconds old: under the documented minute.
     let recent = format!("/api/v2/incremental/tickets.json?start_time={}", T0 - 30);
     let (code, body) = call(&r, "GET", &recent, None).await;
@@ -611,9 +596,7 @@ async fn invocations_beyond_the_per_minute_limit_are_throttled_until_the_clock_m
         .mount(&hook)
         .await;
     let r = start(Some(&hook), |c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .webhooks
-            .invocations_per_minute = 1
+        c.zendesk.webhooks.invocations_per_minute = 1
     })
     .await;
     let hook_id = hook_id(&r).await;

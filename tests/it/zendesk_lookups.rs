@@ -121,15 +121,13 @@ async fn satisfaction_reasons_are_listed_shown_and_only_read() {
 #[tokio::test]
 async fn configured_reasons_replace_the_defaults_with_codes_from_1000() {
     let z = fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .seed_records
-            .insert(
-                "satisfaction_reasons".to_owned(),
-                vec![
-                    json!({"value": "Too slow"}),
-                    json!({"value": "Wrong answer"}),
-                ],
-            );
+        c.zendesk.seed_records.insert(
+            "satisfaction_reasons".to_owned(),
+            vec![
+                json!({"value": "Too slow"}),
+                json!({"value": "Wrong answer"}),
+            ],
+        );
     });
     let list = z.call("GET", "/api/v2/satisfaction_reasons", None).await;
     let got: Vec<(Value, Value)> = list.json["reasons"]

@@ -695,8 +695,7 @@ async fn passwords_are_changed_and_set_as_zendesk_allows() {
     );
 
     let z = crate::common::fake_with(|c| {
-        c.vendor_mut::<fakedesk::vendors::zendesk::ZendeskSettings>()
-            .admins_set_passwords = true;
+        c.zendesk.admins_set_passwords = true;
     });
     let other = z.user("Pat", "pat@example.com").await;
     let short = z
