@@ -1,5 +1,5 @@
 //! The control API, on its own port: health, journal, vendor state, reset,
-//! `POST /expect` (in [`super::expect`]), and the inspector page.
+//! `POST /expect` (in `server/expect.rs`), and the inspector page.
 //!
 //! Every reply is JSON, errors included. [`app`] is what the port serves: the
 //! routes of [`router`] (add new ones there) behind the guard (`Host`, `Origin`,

@@ -1,7 +1,7 @@
 //! The broadcast extension (`postmaster@broadcast.msging.net`): distribution
 //! lists and their recipients. A message to `{list}@broadcast.msging.net` goes
 //! to every recipient (see `api`). An unknown list fails with 60 "Invalid list
-//! identifier" ([DOC] concepts2/commands.md's failure example).
+//! identifier" (\[DOC\] concepts2/commands.md's failure example).
 
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! body that is not JSON get one.
 //!
 //! A command that fails is not an HTTP error: it is a 200 with a command response
-//! whose `status` is `failure` (see [`super::wire::command_response`]). What is
+//! whose `status` is `failure` (see [`super::command::command_response`]). What is
 //! here is what happens before an envelope exists: 401, 400 for a malformed
 //! envelope, 404 and 405 off the three endpoints, 413.
 //!

@@ -16,7 +16,7 @@ use super::wire::{self, Node};
 /// `application/vnd.iris.schedule+json`.
 pub const SCHEDULE_TYPE: &str = "application/vnd.iris.schedule+json";
 
-/// [DOC] the list is capped at 1000 items since April 2021.
+/// \[DOC\] the list is capped at 1000 items since April 2021.
 const LIST_CAP: usize = 1000;
 
 fn message_of(

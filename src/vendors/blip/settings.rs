@@ -57,7 +57,7 @@ pub struct AttendantSeed {
     pub status: Option<String>,
 }
 
-/// Blip's throughput limits ([DOC] concepts2/throughput.md: commands 48/s free,
+/// Blip's throughput limits (\[DOC\] concepts2/throughput.md: commands 48/s free,
 /// 200/s paid) and its 504 for a command unanswered after 60 s.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -81,7 +81,7 @@ pub struct LimitSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct ExtensionSettings {
     /// The UTC offset, in hours, of report days and event-track day counters
-    /// ([DOC] examples bucket days at `T03:00:00.000Z`: -3).
+    /// (\[DOC\] examples bucket days at `T03:00:00.000Z`: -3).
     pub report_utc_offset_hours: i8,
     /// Event-track counters' `count` as a string (`"4"`, the doc example) instead
     /// of a number (the doc table and the C# SDK).

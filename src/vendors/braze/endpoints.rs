@@ -30,9 +30,9 @@ pub enum Pool {
     /// The asynchronous catalog item writes and item lists: 16,000 per minute
     /// (captured `X-Ratelimit-Limit: 16000`).
     CatalogItems,
-    /// Preference center creates and updates: 10 per minute [DOC].
+    /// Preference center creates and updates: 10 per minute \[DOC\].
     PreferenceCenterWrites,
-    /// Preference center lists, details and URLs: 1,000 per minute [DOC].
+    /// Preference center lists, details and URLs: 1,000 per minute \[DOC\].
     PreferenceCenterReads,
     /// Everything else: 250,000 per hour, one shared pool.
     Hourly,

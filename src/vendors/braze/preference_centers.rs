@@ -17,7 +17,7 @@ use crate::clock::iso_seconds;
 
 type B = State<Arc<Braze>>;
 
-/// The title a preference center gets when none is given [DOC].
+/// The title a preference center gets when none is given \[DOC\].
 const DEFAULT_TITLE: &str = "Preference Center";
 
 fn text(body: &Map<String, Value>, key: &str) -> Option<String> {
@@ -30,7 +30,7 @@ fn required(body: &Map<String, Value>, key: &str) -> Result<String, BrazeError> 
         .ok_or_else(|| BrazeError::BadRequest(format!("{key} is required")))
 }
 
-/// `state` is `active` or `draft` [DOC]; anything else is a 400 (text UNVERIFIED).
+/// `state` is `active` or `draft` \[DOC\]; anything else is a 400 (text UNVERIFIED).
 fn state_of(body: &Map<String, Value>, current: &str) -> Result<String, BrazeError> {
     match body.get("state") {
         None | Some(Value::Null) => Ok(current.to_owned()),
@@ -59,7 +59,7 @@ fn center<'a>(store: &'a Store, id: &str) -> Result<&'a PreferenceCenter, BrazeE
         .ok_or_else(|| not_found(id))
 }
 
-/// `GET /preference_center/v1/list` [DOC]: name, id and times of each.
+/// `GET /preference_center/v1/list` \[DOC\]: name, id and times of each.
 pub async fn list(State(b): B) -> Reply {
     let store = b.store();
     let all: Vec<Value> = store
@@ -74,7 +74,7 @@ pub async fn list(State(b): B) -> Reply {
     Ok(json_response(StatusCode::OK, &json!({ "preference_centers": all })))
 }
 
-/// `POST /preference_center/v1` [DOC]: `name`, `preference_center_page_html`
+/// `POST /preference_center/v1` \[DOC\]: `name`, `preference_center_page_html`
 /// and `confirmation_page_html` required (400 otherwise), a name already used
 /// is a 400 (UNVERIFIED); 201 with the id, the Liquid tag and `created_at`
 /// (the tag in the answer is UNVERIFIED).
@@ -107,7 +107,7 @@ pub async fn create(State(b): B, BrazeJson(body): BrazeJson) -> Reply {
     ))
 }
 
-/// `GET /preference_center/v1/{id}` [DOC]: the whole preference center.
+/// `GET /preference_center/v1/{id}` \[DOC\]: the whole preference center.
 pub async fn show(State(b): B, Path(id): Path<String>) -> Reply {
     let store = b.store();
     let p = center(&store, &id)?;
@@ -121,7 +121,7 @@ pub async fn show(State(b): B, Path(id): Path<String>) -> Reply {
     ))
 }
 
-/// `PUT /preference_center/v1/{id}` [DOC]: both pages' HTML required; 200
+/// `PUT /preference_center/v1/{id}` \[DOC\]: both pages' HTML required; 200
 /// `{preference_center_api_id, created_at, updated_at, message}` [DOC example].
 pub async fn update(State(b): B, Path(id): Path<String>, BrazeJson(body): BrazeJson) -> Reply {
     let page_html = required(&body, "preference_center_page_html")?;
@@ -154,7 +154,7 @@ pub async fn update(State(b): B, Path(id): Path<String>, BrazeJson(body): BrazeJ
     ))
 }
 
-/// `GET /preference_center/v1/{id}/url/{user_id}` [DOC]: the user's own URL,
+/// `GET /preference_center/v1/{id}/url/{user_id}` \[DOC\]: the user's own URL,
 /// `{"preference_center_url"}`; the user is named by external id, and one Braze
 /// does not know is a 400 (UNVERIFIED). The URL's form is the fake's own (the
 /// page itself is not served yet).

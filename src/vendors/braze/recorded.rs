@@ -22,7 +22,7 @@ type B = State<Arc<Braze>>;
 type Q = Query<HashMap<String, String>>;
 type Reply = Result<Response, BrazeError>;
 
-/// Names a page holds [DOC].
+/// Names a page holds \[DOC\].
 const PAGE: usize = 50;
 /// The longest array a custom attribute may hold, Braze's default (UNVERIFIED).
 const ARRAY_LENGTH: u64 = 500;

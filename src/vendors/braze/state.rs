@@ -143,7 +143,7 @@ pub struct PreferenceCenter {
     pub id: String,
     /// Its name, unique (the Liquid tag names it).
     pub name: String,
-    /// The pages' title; "Preference Center" when none is given [DOC].
+    /// The pages' title; "Preference Center" when none is given \[DOC\].
     pub title: String,
     /// The preference center page's HTML.
     pub page_html: String,

@@ -261,7 +261,7 @@ pub(super) async fn update_conversation(
     ok(&view)
 }
 
-/// `GET /v2/conversations/{id}/messages`: newest first [UNVERIFIED], paged;
+/// `GET /v2/conversations/{id}/messages`: newest first \[UNVERIFIED\], paged;
 /// `from_time` keeps messages created at or after it.
 pub(super) async fn list_messages(
     State(f): F,

@@ -4,7 +4,7 @@
 //! one server and never see each other's tickets.
 //!
 //! The subdomain of a request: the one the proxy's host map named
-//! ([`HostAccount`]), else the `Host` header's (`{sub}.zendesk.com` or
+//! ([`crate::fake::HostAccount`]), else the `Host` header's (`{sub}.zendesk.com` or
 //! `{sub}.localhost`), else the configured one. The gate finds the account once
 //! per request; handlers take it with the [`Account`] extractor.
 

@@ -282,7 +282,7 @@ async fn list_triggers(z: Z, q: RawQuery, b: BaseUrl) -> Reply {
     triggers_page(z, q, b, "/api/v2/triggers", |_| true)
 }
 
-/// `GET /triggers/active` [DOC]: the active triggers, in the same order and pages.
+/// `GET /triggers/active` \[DOC\]: the active triggers, in the same order and pages.
 async fn list_active_triggers(z: Z, q: RawQuery, b: BaseUrl) -> Reply {
     triggers_page(z, q, b, "/api/v2/triggers/active", |t| t.active)
 }

@@ -108,7 +108,7 @@ pub fn agent_identity(email: &str) -> String {
     format!("{}@blip.ai", email.replace('@', "%40"))
 }
 
-/// A queue id from its name: lower case without spaces ([DOC] example; the rule
+/// A queue id from its name: lower case without spaces (\[DOC\] example; the rule
 /// is UNVERIFIED).
 pub fn queue_id(name: &str) -> String {
     name.chars()

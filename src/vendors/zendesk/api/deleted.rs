@@ -18,7 +18,7 @@ use crate::vendors::zendesk::resource::listing::Query;
 use crate::vendors::zendesk::store::Store;
 use crate::vendors::zendesk::wire::json_response;
 
-/// The most ids a `restore_many` or `destroy_many` takes [DOC].
+/// The most ids a `restore_many` or `destroy_many` takes \[DOC\].
 const MAX_IDS: usize = 100;
 
 /// `GET /api/v2/deleted_tickets`: `sort_by` `id` (the default), `subject` or
@@ -86,7 +86,7 @@ pub(super) async fn restore(Account(z): Z, IdParam(id): IdParam) -> Reply {
     Ok(json_response(StatusCode::OK, &json!({})))
 }
 
-/// `PUT /api/v2/deleted_tickets/restore_many?ids=1,2`: 200, empty [DOC]. An id
+/// `PUT /api/v2/deleted_tickets/restore_many?ids=1,2`: 200, empty \[DOC\]. An id
 /// that is not a deleted ticket is a 404 and nothing is restored (UNVERIFIED).
 pub(super) async fn restore_many(Account(z): Z, RawQuery(q): RawQuery) -> Reply {
     let ids = required_ids(q.as_deref())?;

@@ -26,7 +26,7 @@ fn deleted_json(base: &str, u: &User) -> Value {
     })
 }
 
-/// `DELETE /users/{id}` [DOC]: 200 `{"user": ...}` with `active: false`.
+/// `DELETE /users/{id}` \[DOC\]: 200 `{"user": ...}` with `active: false`.
 pub(super) async fn delete_user(
     Account(z): Z,
     caller: Caller,
@@ -44,7 +44,7 @@ pub(super) async fn delete_user(
     ))
 }
 
-/// `GET /deleted_users` [DOC]: every deleted user, those deleted for good
+/// `GET /deleted_users` \[DOC\]: every deleted user, those deleted for good
 /// included (scrubbed), both paginations.
 pub(super) async fn list(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
@@ -58,7 +58,7 @@ pub(super) async fn list(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): Ba
     Ok(json_response(StatusCode::OK, &page))
 }
 
-/// `GET /deleted_users/{id}` [DOC]: a user deleted but not yet for good.
+/// `GET /deleted_users/{id}` \[DOC\]: a user deleted but not yet for good.
 pub(super) async fn show(Account(z): Z, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     let user = store.deleted_user(id)?;
@@ -86,7 +86,7 @@ pub(super) async fn purge(
     ))
 }
 
-/// `GET /deleted_users/count` [DOC]: `{"count": {"value", "refreshed_at"}}`.
+/// `GET /deleted_users/count` \[DOC\]: `{"count": {"value", "refreshed_at"}}`.
 pub(super) async fn count(Account(z): Z) -> Reply {
     let n = z.store_read().deleted_users.len();
     let at = crate::clock::iso_seconds(z.now());

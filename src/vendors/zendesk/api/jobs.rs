@@ -163,7 +163,7 @@ pub(super) async fn show_job(
     Ok(job_reply(&base, job, true))
 }
 
-/// `GET /job_statuses` [DOC]: the account's jobs, "sorted first by completion date
+/// `GET /job_statuses` \[DOC\]: the account's jobs, "sorted first by completion date
 /// and then by creation date in descending order", cursor-paged. The fake does a
 /// job's work at once, so both dates are the same and the newest job is first.
 pub(super) async fn list_jobs(
@@ -192,7 +192,7 @@ pub(super) async fn list_jobs(
     Ok(json_response(StatusCode::OK, &page))
 }
 
-/// `GET /job_statuses/show_many?ids=a,b` [DOC]: the jobs named, in the order
+/// `GET /job_statuses/show_many?ids=a,b` \[DOC\]: the jobs named, in the order
 /// given; unknown ids are left out.
 pub(super) async fn show_many_jobs(
     Account(z): Z,

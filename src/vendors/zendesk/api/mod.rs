@@ -1,8 +1,8 @@
 //! Handlers of fake Zendesk's routes. Paths are written as in Zendesk's API
 //! reference, without `.json` (the gate strips it, REFERENCE 1.1).
 //!
-//! One file per resource: [`tickets`], [`deleted`] tickets, [`users`], the bulk
-//! calls' [`jobs`], and the vendor's [`actions`].
+//! One file per resource: `tickets`, `deleted` tickets, `users`, the bulk
+//! calls' `jobs`, and the vendor's `actions`.
 
 mod actions;
 mod common;

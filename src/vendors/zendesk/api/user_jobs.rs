@@ -43,7 +43,7 @@ pub(super) async fn create_many(Account(z): Z, caller: Caller, BaseUrl(base): Ba
     finish(&mut store, &base, "Bulk Create User", results, now)
 }
 
-/// `POST /users/create_or_update_many` [DOC]: each user matched as
+/// `POST /users/create_or_update_many` \[DOC\]: each user matched as
 /// `create_or_update` matches it; results `{"id", "status": "Created" or
 /// "Updated"}` (the create shape, UNVERIFIED for updates).
 pub(super) async fn create_or_update_many(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl, ZendeskJson(body): ZendeskJson) -> Reply {

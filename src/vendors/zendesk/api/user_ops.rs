@@ -13,7 +13,7 @@ use crate::vendors::zendesk::store::PASSWORD_REQUIREMENTS;
 use crate::vendors::zendesk::wire::{Role, UserOut, json_response};
 
 /// `PUT /users/{id}/merge` with `{"user": {"id": target}}` (or the target's
-/// `email`) [DOC]: 200 `{"user": target}`; the user in the path is merged away.
+/// `email`) \[DOC\]: 200 `{"user": target}`; the user in the path is merged away.
 pub(super) async fn merge(
     Account(z): Z,
     caller: Caller,
@@ -95,7 +95,7 @@ pub(super) async fn change(
     Ok(StatusCode::OK.into_response())
 }
 
-/// `GET /users/{id}/password/requirements` [DOC]: the example's requirements.
+/// `GET /users/{id}/password/requirements` \[DOC\]: the example's requirements.
 pub(super) async fn requirements(Account(z): Z, IdParam(id): IdParam) -> Reply {
     z.store_read().user(id)?;
     Ok(json_response(

@@ -113,7 +113,7 @@ fn one_default(store: &mut Store, id: u64) {
 }
 
 /// A new address's verification: none needed for the account's own
-/// `@{subdomain}.zendesk.com` addresses [DOC]; others wait, with a 16-hex code
+/// `@{subdomain}.zendesk.com` addresses \[DOC\]; others wait, with a 16-hex code
 /// derived from the id so a run repeats [CAPTURE: 16 hex].
 fn set_statuses(rec: &mut Record, id: u64, email: &str, subdomain: &str) {
     if hosted(email, subdomain) {
@@ -137,7 +137,7 @@ fn hosted(email: &str, subdomain: &str) -> bool {
 }
 
 /// Seeds the default brand's address: `support@{subdomain}.zendesk.com`, the
-/// default, verified, named after the brand [CAPTURE].
+/// default, verified, named after the brand \[CAPTURE\].
 pub fn seed(store: &mut Store, now: OffsetDateTime) {
     let settings = store.settings();
     let (brand, subdomain) = (settings.brand_id, settings.subdomain.clone());
@@ -164,7 +164,7 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 /// `PUT /api/v2/recipient_addresses/{id}/verify` with `{"type": "forwarding" |
-/// "spf" | "dns"}` [DOC]: 200 and an empty body. The fake has no mail or DNS to
+/// "spf" | "dns"}` \[DOC\]: 200 and an empty body. The fake has no mail or DNS to
 /// check, so the named check passes (`dns` covers the CNAME and the domain
 /// verification) (UNVERIFIED).
 async fn verify(Account(z): Z, IdParam(id): IdParam, ZendeskJson(body): ZendeskJson) -> Reply {

@@ -122,7 +122,7 @@ pub fn seed_roles(store: &mut Store, now: OffsetDateTime) {
     }
 }
 
-/// `/api/v2/business_hours/schedules` [DOC]: intervals in minutes since Sunday 00:00.
+/// `/api/v2/business_hours/schedules` \[DOC\]: intervals in minutes since Sunday 00:00.
 pub static SCHEDULES: Spec = Spec {
     audited: Some("schedule"),
     ..Spec::new(

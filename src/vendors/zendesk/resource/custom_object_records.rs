@@ -146,7 +146,7 @@ fn changed(store: &mut Store, key: u64, mut r: Record, input: &Value, by: u64, n
     Ok(r)
 }
 
-/// `GET .../records` [DOC]: cursor pages (`page[size]` up to 100), filtered by
+/// `GET .../records` \[DOC\]: cursor pages (`page[size]` up to 100), filtered by
 /// `filter[ids]` or `filter[external_ids]` (comma-separated), in creation order.
 async fn list(Account(z): Z, Path(key): Path<String>, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
@@ -167,7 +167,7 @@ async fn list(Account(z): Z, Path(key): Path<String>, RawQuery(q): RawQuery, Bas
 }
 
 /// `POST .../records` with `{"custom_object_record": {name, external_id,
-/// custom_object_fields}}` [DOC]: 201.
+/// custom_object_fields}}` \[DOC\]: 201.
 async fn create(Account(z): Z, caller: Caller, Path(key): Path<String>, BaseUrl(base): BaseUrl, ZendeskJson(body): ZendeskJson) -> Reply {
     let input = root(&body, "custom_object_record")?;
     let now = z.now();
@@ -185,7 +185,7 @@ async fn show(Account(z): Z, Path((key, id)): Path<(String, String)>, BaseUrl(ba
     Ok(ok(&json!({"custom_object_record": shown(&store, &base, &r)})))
 }
 
-/// `PATCH .../records/{id}` [DOC]: changes what it sends; field values merge.
+/// `PATCH .../records/{id}` \[DOC\]: changes what it sends; field values merge.
 async fn update(
     Account(z): Z,
     caller: Caller,
@@ -252,7 +252,7 @@ async fn upsert(
     Ok(json_response(status, &json!({"custom_object_record": shown(&store, &base, &r)})))
 }
 
-/// `DELETE .../records?external_id=` [DOC]: 204; no such record: 404.
+/// `DELETE .../records?external_id=` \[DOC\]: 204; no such record: 404.
 async fn delete_by_external_id(Account(z): Z, caller: Caller, Path(key): Path<String>, RawQuery(q): RawQuery) -> Reply {
     let ext = external_id(q.as_deref())?;
     let mut store = z.store();
@@ -267,7 +267,7 @@ async fn delete_by_external_id(Account(z): Z, caller: Caller, Path(key): Path<St
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `GET .../records/count` [DOC]: `{"count": {"value", "refreshed_at"}}`.
+/// `GET .../records/count` \[DOC\]: `{"count": {"value", "refreshed_at"}}`.
 async fn count(Account(z): Z, Path(key): Path<String>) -> Reply {
     let store = z.store_read();
     let (_, o) = object(&store, bare(&key))?;
@@ -289,7 +289,7 @@ fn matching<'s>(store: &'s Store, object: &str, hit: impl Fn(&str) -> bool) -> V
         .collect()
 }
 
-/// `GET .../records/search?query=` [DOC]: records whose name, external id or a
+/// `GET .../records/search?query=` \[DOC\]: records whose name, external id or a
 /// text value contains the query (any case; Zendesk's full search syntax not
 /// yet), cursor-paged.
 async fn search(Account(z): Z, Path(key): Path<String>, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
@@ -307,7 +307,7 @@ async fn search(Account(z): Z, Path(key): Path<String>, RawQuery(q): RawQuery, B
     Ok(ok(&page))
 }
 
-/// `GET .../records/autocomplete?name=` [DOC]: records whose name starts with
+/// `GET .../records/autocomplete?name=` \[DOC\]: records whose name starts with
 /// the value (any case), cursor-paged.
 async fn autocomplete(Account(z): Z, Path(key): Path<String>, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();

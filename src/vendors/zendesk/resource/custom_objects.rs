@@ -146,7 +146,7 @@ fn new_object(store: &Store, input: &Value, by: u64, now: OffsetDateTime) -> Res
     Ok(o)
 }
 
-/// `GET /custom_objects` [DOC]: every object, no pagination.
+/// `GET /custom_objects` \[DOC\]: every object, no pagination.
 async fn list_objects(Account(z): Z, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     let all: Vec<Value> = store.records.all(OBJECTS).map(|o| object_json(&base, o)).collect();
@@ -154,7 +154,7 @@ async fn list_objects(Account(z): Z, BaseUrl(base): BaseUrl) -> Reply {
 }
 
 /// `POST /custom_objects` with `{"custom_object": {key, title,
-/// title_pluralized, description}}` [DOC]: 201. A blank, malformed or taken
+/// title_pluralized, description}}` \[DOC\]: 201. A blank, malformed or taken
 /// key, or a blank title: 422 (texts UNVERIFIED).
 async fn create_object(
     Account(z): Z,
@@ -180,7 +180,7 @@ async fn show_object(Account(z): Z, Path(key): Path<String>, BaseUrl(base): Base
     Ok(ok(&json!({ "custom_object": object_json(&base, &o) })))
 }
 
-/// `PATCH /custom_objects/{key}` [DOC]: titles and description; the key stays.
+/// `PATCH /custom_objects/{key}` \[DOC\]: titles and description; the key stays.
 async fn update_object(
     Account(z): Z,
     caller: Caller,
@@ -200,7 +200,7 @@ async fn update_object(
     Ok(ok(&json!({ "custom_object": object_json(&base, &o) })))
 }
 
-/// `DELETE /custom_objects/{key}` [DOC]: 204; its fields and records go with it
+/// `DELETE /custom_objects/{key}` \[DOC\]: 204; its fields and records go with it
 /// (UNVERIFIED: Zendesk may refuse while records exist).
 async fn delete_object(Account(z): Z, caller: Caller, Path(key): Path<String>) -> Reply {
     let key = bare(&key).to_owned();
@@ -214,7 +214,7 @@ async fn delete_object(Account(z): Z, caller: Caller, Path(key): Path<String>) -
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `GET /custom_objects/{key}/fields` [DOC]: the object's fields by position.
+/// `GET /custom_objects/{key}/fields` \[DOC\]: the object's fields by position.
 async fn list_fields(Account(z): Z, Path(key): Path<String>, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
     let (_, o) = object(&store, bare(&key))?;
@@ -263,7 +263,7 @@ fn new_field(store: &mut Store, object: &str, input: &Value, now: OffsetDateTime
 
 /// `POST /custom_objects/{key}/fields` with `{"custom_object_field": {type,
 /// key, title, description, custom_field_options, regexp_for_validation}}`
-/// [DOC]: 201; the key is unique within the object.
+/// \[DOC\]: 201; the key is unique within the object.
 async fn create_field(
     Account(z): Z,
     caller: Caller,

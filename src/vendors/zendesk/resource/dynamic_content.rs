@@ -146,7 +146,7 @@ fn check_variant(v: &Value) -> Result<(u64, String), ZendeskError> {
     Ok((locale, content.to_owned()))
 }
 
-/// One variant per locale [DOC]; text UNVERIFIED.
+/// One variant per locale \[DOC\]; text UNVERIFIED.
 fn duplicate_locale() -> ZendeskError {
     ZendeskError::invalid(
         "locale_id",
@@ -269,9 +269,9 @@ pub fn routes(r: Routes) -> Routes {
     )
 }
 
-/// `GET /api/v2/dynamic_content/items/show_many?identifiers=a,b` [DOC]: the
+/// `GET /api/v2/dynamic_content/items/show_many?identifiers=a,b` \[DOC\]: the
 /// items whose placeholder key (`a` of `{{dc.a}}`) is named, as a page of
-/// `items`; none found is an empty page [CAPTURE].
+/// `items`; none found is an empty page \[CAPTURE\].
 async fn show_many(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let q = Query::parse(q.as_deref());
     let wanted: Vec<String> = q

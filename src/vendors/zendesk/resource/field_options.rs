@@ -20,7 +20,7 @@ use crate::vendors::zendesk::error::{ZendeskError, ZendeskJson};
 use crate::vendors::zendesk::extract::{BaseUrl, Caller};
 use crate::vendors::zendesk::wire::json_response;
 
-/// Field types whose values are options [DOC].
+/// Field types whose values are options \[DOC\].
 const WITH_OPTIONS: &[&str] = &["tagger", "dropdown", "multiselect"];
 
 /// The routes of this file, for the three kinds of fields.
@@ -86,7 +86,7 @@ async fn show(spec: &'static Spec, Account(z): Z, Path((field, option)): Path<(S
 }
 
 /// `POST .../options` with `{"custom_field_option": {id?, name, value}}`
-/// [DOC]: an `id` of the field's options updates it (200), else a new option
+/// \[DOC\]: an `id` of the field's options updates it (200), else a new option
 /// (201). A field without options (a text field): 422 (text UNVERIFIED).
 async fn upsert(
     spec: &'static Spec,
@@ -131,7 +131,7 @@ async fn upsert(
     Ok(json_response(status, &json!({"custom_field_option": option_json(spec, &base, field, &o)})))
 }
 
-/// `DELETE .../options/{id}` [DOC]: 204.
+/// `DELETE .../options/{id}` \[DOC\]: 204.
 async fn remove(spec: &'static Spec, Account(z): Z, caller: Caller, peer: Peer, Path((field, option)): Path<(String, String)>) -> Reply {
     let (field, option) = (id(&field)?, id(&option)?);
     let now = z.now();

@@ -25,7 +25,7 @@ const TICKET_TYPES: &[&str] = &[
     "tagger",
     "lookup",
 ];
-/// User and organization field types [DOC]: `dropdown` where tickets say `tagger`.
+/// User and organization field types \[DOC\]: `dropdown` where tickets say `tagger`.
 const KEYED_TYPES: &[&str] = &[
     "text",
     "textarea",

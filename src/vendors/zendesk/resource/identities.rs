@@ -26,7 +26,7 @@ use crate::vendors::zendesk::wire::{UserInput, json_response, looks_like_email};
 
 use super::identity::{TABLE, derived, of_user, primary_id, render};
 
-/// The types an identity can be created with [DOC].
+/// The types an identity can be created with \[DOC\].
 const TYPES: &[&str] = &[
     "email",
     "twitter",
@@ -138,7 +138,7 @@ fn update_user(
     store.update_user(user, input, now)
 }
 
-/// `GET /api/v2/users/{id}/identities`: both paginations [DOC].
+/// `GET /api/v2/users/{id}/identities`: both paginations \[DOC\].
 async fn list(
     Account(z): Z,
     Path(user): Path<String>,
@@ -168,7 +168,7 @@ async fn show(
 }
 
 /// `POST /api/v2/users/{id}/identities` with `{"identity": {type, value}}`: 201
-/// [DOC]. A user without an email takes a new email identity as its primary;
+/// \[DOC\]. A user without an email takes a new email identity as its primary;
 /// `primary: true` makes an email identity primary.
 async fn create(
     Account(z): Z,
@@ -241,7 +241,7 @@ fn type_and_value(input: &serde_json::Map<String, Value>) -> Result<(&str, Strin
 }
 
 /// `PUT .../identities/{id}`: `verified: true` (there is no un-verifying) or a
-/// new `value` [DOC]; the primary email's value is the user's email.
+/// new `value` \[DOC\]; the primary email's value is the user's email.
 async fn update(
     Account(z): Z,
     Path((user, id)): Path<(String, String)>,
@@ -291,7 +291,7 @@ async fn update(
     Ok(ok(&json!({"identity": render(&base, &found)})))
 }
 
-/// `DELETE .../identities/{id}`: 204 [DOC]. The primary email identity stays
+/// `DELETE .../identities/{id}`: 204 \[DOC\]. The primary email identity stays
 /// (a 422, UNVERIFIED: make another one primary first).
 async fn remove(Account(z): Z, Path((user, id)): Path<(String, String)>) -> Reply {
     let (user, id) = (id_in(&user)?, id_in(&id)?);
@@ -357,7 +357,7 @@ fn set_primary(
 }
 
 /// `PUT .../identities/{id}/make_primary`: 200 with the user's whole list of
-/// identities [DOC].
+/// identities \[DOC\].
 async fn make_primary(
     Account(z): Z,
     Path((user, id)): Path<(String, String)>,
@@ -376,14 +376,14 @@ async fn make_primary(
     Ok(ok(&json!({"identities": all})))
 }
 
-/// `PUT .../identities/{id}/verify`: verified, `{"identity": ...}` [DOC].
+/// `PUT .../identities/{id}/verify`: verified, `{"identity": ...}` \[DOC\].
 async fn verify(z: Z, Path((user, id)): Path<(String, String)>, base: BaseUrl) -> Reply {
     let body = json!({"identity": {"verified": true}});
     update(z, Path((user, id)), base, ZendeskJson(body)).await
 }
 
 /// `PUT .../identities/{id}/request_verification`: 200 with an empty body
-/// [DOC]; the fake sends no email.
+/// \[DOC\]; the fake sends no email.
 async fn request_verification(Account(z): Z, Path((user, id)): Path<(String, String)>) -> Reply {
     let (user, id) = (id_in(&user)?, id_in(&id)?);
     find(&z.store_read(), user, id)?;

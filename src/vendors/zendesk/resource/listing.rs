@@ -1,6 +1,6 @@
 //! Lists of a declared resource: equality filters, `sort_by`/`sort_order` (offset
 //! pagination) and `sort` (cursor pagination), both paginations (through
-//! [`page`](crate::vendors::zendesk::page)), side-loads, `show_many` and `count`.
+//! [`crate::vendors::zendesk::page`]), side-loads, `show_many` and `count`.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;

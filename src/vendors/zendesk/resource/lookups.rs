@@ -25,7 +25,7 @@ use crate::vendors::zendesk::store::Store;
 /// The resources of this file.
 pub const SPECS: &[&Spec] = &[&SATISFACTION_REASONS];
 
-/// `/api/v2/satisfaction_reasons` [DOC]: the reasons an end user picks from after
+/// `/api/v2/satisfaction_reasons` \[DOC\]: the reasons an end user picks from after
 /// a bad rating. Zendesk only reads them through the API (admins edit them in its
 /// interface), so the fake seeds them: its defaults, or `seed_records`.
 pub static SATISFACTION_REASONS: Spec = Spec {
@@ -201,7 +201,7 @@ async fn current_locale(Account(z): Z, BaseUrl(base): BaseUrl) -> Reply {
     Ok(ok(&json!({"locale": locale_json(&base, l, default)})))
 }
 
-/// `/api/v2/locales/{id or BCP-47 code}` [DOC], case-insensitive on the code.
+/// `/api/v2/locales/{id or BCP-47 code}` \[DOC\], case-insensitive on the code.
 async fn show_locale(Account(z): Z, Path(key): Path<String>, BaseUrl(base): BaseUrl) -> Reply {
     let key = key.strip_suffix(".json").unwrap_or(&key);
     let (_, default) = account_locales(&z.store_read());
@@ -212,7 +212,7 @@ async fn show_locale(Account(z): Z, Path(key): Path<String>, BaseUrl(base): Base
     Ok(ok(&json!({"locale": locale_json(&base, l, default)})))
 }
 
-/// `GET /organizations/autocomplete?name=` [DOC]: organizations whose name starts
+/// `GET /organizations/autocomplete?name=` \[DOC\]: organizations whose name starts
 /// with the value, offset-paged. Fewer than 2 characters is a 400 (body UNKNOWN).
 async fn autocomplete_organizations(
     Account(z): Z,
@@ -283,7 +283,7 @@ async fn organization_related(Account(z): Z, IdParam(id): IdParam) -> Reply {
     ))
 }
 
-/// `GET /autocomplete/tags?name=` [DOC]: the account's tags starting with the
+/// `GET /autocomplete/tags?name=` \[DOC\]: the account's tags starting with the
 /// value, most used first.
 async fn autocomplete_tags(Account(z): Z, RawQuery(q): RawQuery) -> Reply {
     let q = Query::parse(q.as_deref());

@@ -24,7 +24,7 @@ use crate::vendors::zendesk::wire::json_response;
 /// The resources of this file.
 pub const SPECS: &[&Spec] = &[&OAUTH_CLIENTS];
 
-/// `/api/v2/oauth/clients` [DOC]: `identifier` unique, a secret made on create.
+/// `/api/v2/oauth/clients` \[DOC\]: `identifier` unique, a secret made on create.
 pub static OAUTH_CLIENTS: Spec = Spec {
     ops: Ops::CRUD,
     after_write: Some(give_secret),
@@ -87,7 +87,7 @@ pub fn routes(r: Routes) -> Routes {
     .add("/oauth/tokens", &["POST"], post(token_endpoint))
 }
 
-/// `PUT /oauth/clients/{id}/generate_secret` [DOC]: a new secret.
+/// `PUT /oauth/clients/{id}/generate_secret` \[DOC\]: a new secret.
 async fn generate_secret(Account(z): Z, caller: Caller, IdParam(id): IdParam, BaseUrl(base): BaseUrl) -> Reply {
     let mut store = z.store();
     require_staff(&store, caller)?;
@@ -97,7 +97,7 @@ async fn generate_secret(Account(z): Z, caller: Caller, IdParam(id): IdParam, Ba
 }
 
 /// Issues a token for `user` through client `client`: `full_token` is the
-/// access token, `token` its first 10 characters [DOC].
+/// access token, `token` its first 10 characters \[DOC\].
 fn issue(store: &mut Store, user: u64, client: u64, scopes: Value, now: time::OffsetDateTime) -> Record {
     let id = store.next_id();
     let full = store.random_hex(64);
@@ -120,7 +120,7 @@ fn token_json(base: &str, t: &Record, full: bool) -> Value {
 }
 
 /// `POST /api/v2/oauth/tokens` with `{"token": {"client_id", "scopes"}}`
-/// [DOC]: 201 with the token, `full_token` shown this once.
+/// \[DOC\]: 201 with the token, `full_token` shown this once.
 async fn create_token(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl, ZendeskJson(body): ZendeskJson) -> Reply {
     let input = root(&body, "token")?;
     let now = z.now();
@@ -136,7 +136,7 @@ async fn create_token(Account(z): Z, caller: Caller, BaseUrl(base): BaseUrl, Zen
     Ok(json_response(StatusCode::CREATED, &json!({"token": token_json(&base, &t, true)})))
 }
 
-/// `GET /api/v2/oauth/tokens` [DOC]: the caller's tokens; an admin's `all=true`
+/// `GET /api/v2/oauth/tokens` \[DOC\]: the caller's tokens; an admin's `all=true`
 /// lists every token. `full_token` is never shown again.
 async fn list_tokens(Account(z): Z, caller: Caller, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let store = z.store_read();
@@ -178,7 +178,7 @@ async fn show_token(Account(z): Z, KeyParam(key): KeyParam, headers: HeaderMap, 
     Ok(ok(&json!({"token": token_json(&base, &t, false)})))
 }
 
-/// `DELETE /api/v2/oauth/tokens/{id or current}` [DOC]: 204; the token no
+/// `DELETE /api/v2/oauth/tokens/{id or current}` \[DOC\]: 204; the token no
 /// longer signs in.
 async fn revoke_token(Account(z): Z, caller: Caller, KeyParam(key): KeyParam, headers: HeaderMap) -> Reply {
     let mut store = z.store();

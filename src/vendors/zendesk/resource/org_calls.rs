@@ -71,7 +71,7 @@ async fn search_organizations(
 }
 
 /// The organization a create-or-update names: by `id`, else by `external_id`
-/// (never by name) [DOC].
+/// (never by name) \[DOC\].
 fn matching(store: &Store, input: &Value) -> Option<u64> {
     if let Some(id) = input.get("id").and_then(id_of) {
         return store.organization(id).map(|_| id);
@@ -83,7 +83,7 @@ fn matching(store: &Store, input: &Value) -> Option<u64> {
         .and_then(|o| o["id"].as_u64())
 }
 
-/// `POST /organizations/create_or_update` [DOC]: updates the organization the
+/// `POST /organizations/create_or_update` \[DOC\]: updates the organization the
 /// input names by `id` or `external_id` (200), or creates it (201).
 async fn create_or_update_organization(
     Account(z): Z,

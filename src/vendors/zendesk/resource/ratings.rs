@@ -20,7 +20,7 @@ use crate::vendors::zendesk::wire::{Status, json_response};
 /// The resources of this file.
 pub const SPECS: &[&Spec] = &[&SATISFACTION_RATINGS, &SKIPS, &AUDIT_LOGS];
 
-/// `/api/v2/satisfaction_ratings` [DOC]: read and count; created by the requester
+/// `/api/v2/satisfaction_ratings` \[DOC\]: read and count; created by the requester
 /// through `POST /api/v2/tickets/{id}/satisfaction_rating`.
 pub static SATISFACTION_RATINGS: Spec = Spec {
     ops: Ops {
@@ -48,7 +48,7 @@ fn no_write(_: &Store, _: &Write<'_>) -> Result<Record, ZendeskError> {
 }
 
 /// `score` (with Zendesk's `received`, `good_with_comment`... forms), `start_time`
-/// and `end_time` (epoch seconds) [DOC].
+/// and `end_time` (epoch seconds) \[DOC\].
 fn rating_selected(r: &Record, q: &Query) -> bool {
     let score = r["score"].as_str().unwrap_or_default();
     let commented = r["comment"].as_str().is_some_and(|c| !c.is_empty());
@@ -123,7 +123,7 @@ fn build_skip(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
     Ok(rec)
 }
 
-/// `/api/v2/audit_logs` [DOC]: what admins changed through the API.
+/// `/api/v2/audit_logs` \[DOC\]: what admins changed through the API.
 pub static AUDIT_LOGS: Spec = Spec {
     ops: Ops::READ,
     sort_keys: &[("created_at", "created_at"), ("id", "id")],

@@ -478,10 +478,10 @@ fn view_count(store: &Store, base: &str, id: u64, view: &Record) -> Value {
     json!({"url": url, "view_id": id, "value": n, "pretty": n.to_string(), "fresh": true})
 }
 
-/// The most views `count_many` counts at once [DOC].
+/// The most views `count_many` counts at once \[DOC\].
 const MAX_COUNTED_VIEWS: usize = 20;
 
-/// `GET /api/v2/views/count_many?ids=1,2` [DOC]: `{"view_counts": [...]}` for the
+/// `GET /api/v2/views/count_many?ids=1,2` \[DOC\]: `{"view_counts": [...]}` for the
 /// views found, in the order asked (ids required, at most 20; texts UNVERIFIED).
 async fn count_views(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let q = Query::parse(q.as_deref());
@@ -508,7 +508,7 @@ async fn count_views(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUr
     Ok(ok(&json!({"view_counts": counts})))
 }
 
-/// `GET /api/v2/macros/categories` [DOC]: the distinct first parts of the
+/// `GET /api/v2/macros/categories` \[DOC\]: the distinct first parts of the
 /// macros' titles before `::` (Zendesk's category separator), sorted (UNVERIFIED
 /// order), as `{"categories": [...]}` strings.
 async fn macro_categories(Account(z): Z) -> Reply {

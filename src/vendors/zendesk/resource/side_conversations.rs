@@ -159,7 +159,7 @@ fn events_of(store: &Store, sc: &Record) -> Vec<Value> {
 }
 
 /// `POST /tickets/{id}/side_conversations` with `{"message": {subject, body or
-/// html_body, to}, "external_ids"}` [DOC]: 201 `{side_conversation, event}`; the
+/// html_body, to}, "external_ids"}` \[DOC\]: 201 `{side_conversation, event}`; the
 /// agent and the recipients are its participants. No recipient: 422 (UNVERIFIED).
 async fn create(
     Account(z): Z,
@@ -210,7 +210,7 @@ fn ticket_id(raw: &str) -> Result<u64, ZendeskError> {
         .map_err(|_| ZendeskError::RecordNotFound)
 }
 
-/// `GET /tickets/{id}/side_conversations` [DOC]: the ticket's, oldest first.
+/// `GET /tickets/{id}/side_conversations` \[DOC\]: the ticket's, oldest first.
 async fn list(Account(z): Z, Path(ticket): Path<String>, BaseUrl(base): BaseUrl) -> Reply {
     let ticket = ticket_id(&ticket)?;
     let store = z.store_read();
@@ -227,7 +227,7 @@ async fn list(Account(z): Z, Path(ticket): Path<String>, BaseUrl(base): BaseUrl)
     ))
 }
 
-/// `GET .../side_conversations/{id}` [DOC]; `include=events` side-loads its events.
+/// `GET .../side_conversations/{id}` \[DOC\]; `include=events` side-loads its events.
 async fn show(
     Account(z): Z,
     Path((ticket, id)): Path<(String, String)>,
@@ -245,7 +245,7 @@ async fn show(
 }
 
 /// `PUT .../side_conversations/{id}` with `{"side_conversation": {state,
-/// subject}}` [DOC]: `state` is `open` or `closed` (anything else 422, body
+/// subject}}` \[DOC\]: `state` is `open` or `closed` (anything else 422, body
 /// UNVERIFIED); an `update` event records the change.
 async fn update(
     Account(z): Z,
@@ -283,7 +283,7 @@ async fn update(
 }
 
 /// `POST .../side_conversations/{id}/reply` with `{"message": {body, to}}`
-/// [DOC]: 201 `{side_conversation, event}`; new recipients join the
+/// \[DOC\]: 201 `{side_conversation, event}`; new recipients join the
 /// participants, and a closed conversation opens again (UNVERIFIED).
 async fn reply(
     Account(z): Z,
@@ -332,7 +332,7 @@ async fn reply(
     ))
 }
 
-/// `GET .../side_conversations/{id}/events` [DOC]: its events, oldest first.
+/// `GET .../side_conversations/{id}/events` \[DOC\]: its events, oldest first.
 async fn events(Account(z): Z, Path((ticket, id)): Path<(String, String)>) -> Reply {
     let store = z.store_read();
     let (_, sc) = find(&store, ticket_id(&ticket)?, id.trim_end_matches(".json"))?;

@@ -222,7 +222,7 @@ pub struct Spec {
     /// Filters a list with parameters equality cannot express (date ranges);
     /// applies to stored JSON records.
     pub select: Option<fn(&Record, &Query) -> bool>,
-    /// `include=` values it accepts (see [`sideload`]).
+    /// `include=` values it accepts (see [`super::sideload`]).
     pub side_loads: &'static [&'static str],
     /// Lists under other records.
     pub nested: &'static [Nested],

@@ -19,7 +19,7 @@ use crate::vendors::zendesk::wire::{Status, json_response};
 /// The resources of this file.
 pub const SPECS: &[&Spec] = &[&CUSTOM_STATUSES];
 
-/// `/api/v2/custom_statuses` [DOC]: list (filters `status_categories`, `active`,
+/// `/api/v2/custom_statuses` \[DOC\]: list (filters `status_categories`, `active`,
 /// `default`; no pagination), show, create (201) and update. There is no delete:
 /// a status is deactivated instead.
 pub static CUSTOM_STATUSES: Spec = Spec {
@@ -48,7 +48,7 @@ const CATEGORIES: [Status; 5] = [
     Status::Solved,
 ];
 
-/// Most custom statuses per category and per account [DOC].
+/// Most custom statuses per category and per account \[DOC\].
 const PER_CATEGORY: usize = 100;
 const PER_ACCOUNT: usize = 300;
 
@@ -151,7 +151,7 @@ fn writable(update: bool) -> &'static [&'static str] {
     }
 }
 
-/// Labels of at most 48 characters [DOC]; the 422's text UNVERIFIED.
+/// Labels of at most 48 characters \[DOC\]; the 422's text UNVERIFIED.
 fn check_lengths(rec: &Record) -> Result<(), ZendeskError> {
     for key in ["agent_label", "end_user_label"] {
         if rec
@@ -182,7 +182,7 @@ fn category(rec: &Record) -> Result<Status, ZendeskError> {
 }
 
 /// The limits on new statuses: none more in `new`, which has only its system
-/// status [DOC], 100 per category and 300 per account (texts UNVERIFIED).
+/// status \[DOC\], 100 per category and 300 per account (texts UNVERIFIED).
 fn check_room(store: &Store, category: Status) -> Result<(), ZendeskError> {
     let all: Vec<&Record> = store.records.all("custom_statuses").collect();
     let same = all
@@ -246,7 +246,7 @@ const SYSTEM: [(&str, &str, &str, &str); 5] = [
 ];
 
 /// Seeds the system statuses under the ids tickets already carry; their raw
-/// texts are Zendesk's placeholders, e.g. `{{zd.status_open}}` [CAPTURE].
+/// texts are Zendesk's placeholders, e.g. `{{zd.status_open}}` \[CAPTURE\].
 pub fn seed(store: &mut Store, now: OffsetDateTime) {
     let ids = store.system_custom_statuses().to_vec();
     for ((id, category), (agent, end_user, description, end_user_description)) in
@@ -273,7 +273,7 @@ pub fn routes(r: Routes) -> Routes {
     r.add("/api/v2/custom_status/default", &["PUT"], put(set_defaults))
 }
 
-/// `PUT /api/v2/custom_status/default` with `{"ids": "1,2"}` [DOC]: each named
+/// `PUT /api/v2/custom_status/default` with `{"ids": "1,2"}` \[DOC\]: each named
 /// status becomes its category's default (the one before stops being it);
 /// answers `{}`. An unknown or inactive status is refused (UNVERIFIED: 422).
 async fn set_defaults(Account(z): Z, ZendeskJson(body): ZendeskJson) -> Reply {

@@ -24,7 +24,7 @@ use crate::vendors::zendesk::wire::{RequesterInput, TicketInput};
 /// The resources of this file.
 pub const SPECS: &[&Spec] = &[&SUSPENDED_TICKETS];
 
-/// `/api/v2/suspended_tickets` [DOC]: listed (cursor pages; `sort_by`
+/// `/api/v2/suspended_tickets` \[DOC\]: listed (cursor pages; `sort_by`
 /// `cause`, `created_at`, `subject`), shown and deleted through the engine.
 pub static SUSPENDED_TICKETS: Spec = Spec {
     ops: Ops {
@@ -150,7 +150,7 @@ fn recover(
     Ok(rec)
 }
 
-/// `PUT /suspended_tickets/{id}/recover` [DOC]: the ticket's requester is the
+/// `PUT /suspended_tickets/{id}/recover` \[DOC\]: the ticket's requester is the
 /// recovering agent ("so the ticket is not suspended again"); the answer is the
 /// documented `{"ticket": [record]}`.
 async fn recover_one(
@@ -178,7 +178,7 @@ fn ids_of(q: &Query) -> Result<Vec<u64>, ZendeskError> {
     })
 }
 
-/// `PUT /suspended_tickets/recover_many?ids=` [DOC]: at most 100; each ticket
+/// `PUT /suspended_tickets/recover_many?ids=` \[DOC\]: at most 100; each ticket
 /// keeps its author as requester; `{"tickets": [...]}` lists every one asked
 /// for that exists, recovered or not ("suspended tickets that fail to be
 /// recovered are still included").
@@ -207,7 +207,7 @@ async fn recover_many(
     Ok(ok(&json!({ "tickets": shown })))
 }
 
-/// `DELETE /suspended_tickets/destroy_many?ids=` [DOC]: 204; unknown ids are
+/// `DELETE /suspended_tickets/destroy_many?ids=` \[DOC\]: 204; unknown ids are
 /// passed over.
 async fn destroy_many(Account(z): Z, caller: Caller, peer: Peer, RawQuery(q): RawQuery) -> Reply {
     let ids = ids_of(&Query::parse(q.as_deref()))?;

@@ -57,7 +57,7 @@ fn not_found() -> ZendeskError {
     )
 }
 
-/// A category as the API shows it: its id as a string [DOC].
+/// A category as the API shows it: its id as a string \[DOC\].
 fn shown(rec: &Record) -> Value {
     let mut out = rec.clone();
     if let Some(id) = rec.get("id").and_then(Value::as_u64) {
@@ -82,7 +82,7 @@ fn find(store: &Store, id: &str) -> Result<(u64, Record), ZendeskError> {
 }
 
 /// `GET /api/v2/trigger_categories`: by `position` unless `sort` says otherwise
-/// (`position`, `name`, `created_at`, `updated_at`, `-` for descending) [DOC].
+/// (`position`, `name`, `created_at`, `updated_at`, `-` for descending) \[DOC\].
 async fn list(Account(z): Z, RawQuery(q): RawQuery, BaseUrl(base): BaseUrl) -> Reply {
     let q = Query::parse(q.as_deref());
     let sort = q.get("sort").unwrap_or("position");
@@ -155,7 +155,7 @@ fn apply(rec: &mut Record, input: &Value, creating: bool) -> Result<(), ZendeskE
     Ok(())
 }
 
-/// `POST /api/v2/trigger_categories`: 200 with the category [DOC]; without a
+/// `POST /api/v2/trigger_categories`: 200 with the category \[DOC\]; without a
 /// position it goes last (UNVERIFIED).
 async fn create(Account(z): Z, ZendeskJson(body): ZendeskJson) -> Reply {
     let now = z.now();
@@ -185,7 +185,7 @@ async fn show(Account(z): Z, Path(id): Path<String>) -> Reply {
     Ok(ok(&json!({"trigger_category": shown(&rec)})))
 }
 
-/// `PATCH /api/v2/trigger_categories/{id}`: the name and position given [DOC].
+/// `PATCH /api/v2/trigger_categories/{id}`: the name and position given \[DOC\].
 async fn update(Account(z): Z, Path(id): Path<String>, ZendeskJson(body): ZendeskJson) -> Reply {
     let now = z.now();
     let mut store = z.store();

@@ -22,7 +22,7 @@ impl Store {
     /// Imports a ticket; returns its id. The first comment is its description (an
     /// import without one is Zendesk's blank-description 422); any status is
     /// taken as given, `closed` included; comments and the ticket keep the times
-    /// they carry. Triggers do not run on imports [DOC].
+    /// they carry. Triggers do not run on imports \[DOC\].
     pub fn import_ticket(
         &mut self,
         actor: &Actor,

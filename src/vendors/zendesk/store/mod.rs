@@ -1,7 +1,7 @@
 //! Zendesk's state and lifecycle rules (REFERENCE 1.5, 1.6): users, tickets with
 //! their comments and audits, deleted tickets and job statuses. Plain data, no I/O.
-//! One file per concern: [`users`], [`tickets`] and their [`audit`] trail, and the
-//! webhooks and triggers in [`hooks`].
+//! One file per concern: `users`, `tickets` and their `audit` trail, and the
+//! webhooks and triggers in `hooks`.
 
 mod audit;
 mod hooks;
@@ -318,7 +318,7 @@ impl Store {
         state
     }
 
-    /// A fresh ULID timed at `at` (custom object records' ids are ULIDs [DOC]).
+    /// A fresh ULID timed at `at` (custom object records' ids are ULIDs \[DOC\]).
     pub fn ulid_at(&mut self, at: OffsetDateTime) -> String {
         super::webhook::ulid(at, &mut self.rng)
     }

@@ -101,7 +101,7 @@ impl Store {
 
     /// Replaces every occurrence of `text` in a comment with as many `▇` as it
     /// has characters [DOC: Redact String in Comment]; a closed ticket's
-    /// comments cannot be redacted [DOC] (error UNVERIFIED). The first comment is
+    /// comments cannot be redacted \[DOC\] (error UNVERIFIED). The first comment is
     /// the ticket's description, which is redacted with it.
     pub fn redact_comment(
         &mut self,

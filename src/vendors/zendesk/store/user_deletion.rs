@@ -9,7 +9,7 @@ use crate::vendors::zendesk::changelog::{Kind, Op};
 use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::wire::{Secrets, User};
 
-/// The name a permanently deleted user is listed under [DOC].
+/// The name a permanently deleted user is listed under \[DOC\].
 const SCRUBBED_NAME: &str = "Permanently Deleted User";
 
 impl Store {
@@ -44,7 +44,7 @@ impl Store {
     }
 
     /// Deletes a deleted user for good: its personal data is scrubbed and it is
-    /// listed as "Permanently Deleted User" [DOC]; a user not deleted first, or
+    /// listed as "Permanently Deleted User" \[DOC\]; a user not deleted first, or
     /// already scrubbed, is a 404.
     pub fn purge_user(&mut self, id: u64, now: OffsetDateTime) -> Result<User, ZendeskError> {
         self.deleted_user(id)?;

@@ -45,7 +45,7 @@ fn timestamp(obj: &serde_json::Map<String, Value>, key: &str) -> Result<Option<O
 
 impl TicketImport {
     /// Reads an import's `ticket` object. Comments take `body`, `html_body`, or
-    /// the older `value` [DOC], with `author_id`, `public` and `created_at`.
+    /// the older `value` \[DOC\], with `author_id`, `public` and `created_at`.
     pub fn parse(value: &Value, unknown: UnknownFields) -> Result<Self, ZendeskError> {
         let Some(obj) = value.as_object() else {
             return Err(ZendeskError::BadRequest(

@@ -124,7 +124,7 @@ pub static POSTS: Spec = Spec {
     ..Spec::new("posts", "post", "/api/v2/community/posts", build_post)
 };
 
-/// `filter_by=planned` and the other statuses [DOC].
+/// `filter_by=planned` and the other statuses \[DOC\].
 fn status_filter(rec: &Record, q: &Query) -> bool {
     q.get("filter_by")
         .filter(|f| !f.is_empty())

@@ -17,7 +17,7 @@ use crate::vendors::zendesk::resource::routes::{Routes, Z, ok, require_staff};
 use crate::vendors::zendesk::resource::{Record, engine};
 use crate::vendors::zendesk::store::Store;
 
-/// The most articles one export page holds [DOC].
+/// The most articles one export page holds \[DOC\].
 pub const EXPORT_PAGE: usize = 1000;
 
 /// `GET /api/v2/help_center/incremental/articles` and

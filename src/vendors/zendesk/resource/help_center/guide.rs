@@ -18,7 +18,7 @@ pub const PERMISSION_GROUP: u64 = 360_000_000_001;
 
 const HC: &str = "/api/v2/help_center";
 
-/// Sort keys of categories and sections [DOC].
+/// Sort keys of categories and sections \[DOC\].
 const ORDERED: &[(&str, &str)] = &[
     ("position", "position"),
     ("created_at", "created_at"),
@@ -27,7 +27,7 @@ const ORDERED: &[(&str, &str)] = &[
     ("id", "id"),
 ];
 
-/// `{base}/api/v2/help_center/{locale}/{kind}/{id}.json` [CAPTURE].
+/// `{base}/api/v2/help_center/{locale}/{kind}/{id}.json` \[CAPTURE\].
 fn hc_url(base: &str, kind: &str, rec: &Record) -> String {
     let id = rec.get("id").and_then(Value::as_u64).unwrap_or_default();
     format!("{base}{HC}/{}/{kind}/{id}.json", locale_of(rec))
@@ -86,7 +86,7 @@ fn build_category(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> 
     Ok(rec)
 }
 
-/// Deleting a category deletes its sections, and so their articles [DOC].
+/// Deleting a category deletes its sections, and so their articles \[DOC\].
 fn category_deleted(store: &mut Store, c: &Record, now: OffsetDateTime) {
     let id = c["id"].as_u64();
     let gone = store
@@ -97,7 +97,7 @@ fn category_deleted(store: &mut Store, c: &Record, now: OffsetDateTime) {
     }
 }
 
-/// `/api/v2/help_center/sections`; created under a category [DOC].
+/// `/api/v2/help_center/sections`; created under a category \[DOC\].
 pub static SECTIONS: Spec = Spec {
     ops: Ops {
         create: false,
@@ -182,7 +182,7 @@ fn section_written(store: &mut Store, id: u64) {
     }
 }
 
-/// Deleting a section deletes its articles [DOC].
+/// Deleting a section deletes its articles \[DOC\].
 fn section_deleted(store: &mut Store, s: &Record, now: OffsetDateTime) {
     let id = s["id"].as_u64();
     let gone = store
@@ -266,7 +266,7 @@ fn article_url(base: &str, rec: &Record) -> String {
     )
 }
 
-/// `label_names=a,b`: articles with every label [DOC].
+/// `label_names=a,b`: articles with every label \[DOC\].
 fn has_labels(rec: &Record, q: &Query) -> bool {
     let Some(want) = q.get("label_names").filter(|l| !l.is_empty()) else {
         return true;
@@ -343,7 +343,7 @@ fn build_article(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
     Ok(rec)
 }
 
-/// `title` and `permission_group_id` are required [DOC]; lists are lists.
+/// `title` and `permission_group_id` are required \[DOC\]; lists are lists.
 fn check_article(rec: &Record) -> Result<(), ZendeskError> {
     require_text(rec, "title", "Title")?;
     if !rec["permission_group_id"].is_u64() {

@@ -18,13 +18,13 @@ use crate::vendors::zendesk::store::Store;
 use crate::vendors::zendesk::wire::json_response;
 use crate::vendors::zendesk::{BaseUrl, Caller};
 
-/// `/api/v2/help_center/articles/labels` [DOC]: listed, shown and deleted here;
+/// `/api/v2/help_center/articles/labels` \[DOC\]: listed, shown and deleted here;
 /// created on an article.
 use super::guide;
 use super::labels::{LABELS, label_id, names};
 
 /// `GET/POST /api/v2/help_center/articles/{article_id}/labels` and
-/// `DELETE .../labels/{label_id}` [DOC].
+/// `DELETE .../labels/{label_id}` \[DOC\].
 pub fn routes(r: Routes) -> Routes {
     r.add(
         "/api/v2/help_center/articles/{article_id}/labels",

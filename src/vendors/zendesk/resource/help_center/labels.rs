@@ -1,4 +1,4 @@
-//! Article labels ([DOC] Article Labels API): one record per label name, the
+//! Article labels (\[DOC\] Article Labels API): one record per label name, the
 //! account's list under `/api/v2/help_center/articles/labels`, and each article's
 //! labels, which are its `label_names`.
 
@@ -10,7 +10,7 @@ use crate::vendors::zendesk::error::ZendeskError;
 use crate::vendors::zendesk::resource::{Ops, Record, Spec, Write, merge, require_text};
 use crate::vendors::zendesk::store::Store;
 
-/// `/api/v2/help_center/articles/labels` [DOC]: listed, shown and deleted here;
+/// `/api/v2/help_center/articles/labels` \[DOC\]: listed, shown and deleted here;
 /// created on an article.
 pub static LABELS: Spec = Spec {
     ops: Ops {
@@ -44,7 +44,7 @@ fn build_label(store: &Store, w: &Write<'_>) -> Result<Record, ZendeskError> {
     Ok(rec)
 }
 
-/// The label named `name` (labels are not case-sensitive [DOC]).
+/// The label named `name` (labels are not case-sensitive \[DOC\]).
 pub fn label_id(store: &Store, name: &str) -> Option<u64> {
     store
         .records

@@ -59,7 +59,7 @@ pub fn routes(r: Routes) -> Routes {
 /// The default locale of the fake's help center.
 pub const LOCALE: &str = "en-us";
 
-/// `Some-title` from `Some title!` (the slug in `html_url`s [CAPTURE]).
+/// `Some-title` from `Some title!` (the slug in `html_url`s \[CAPTURE\]).
 pub fn slug(title: &str) -> String {
     title
         .split(|c: char| !c.is_alphanumeric())
@@ -77,7 +77,7 @@ pub fn locale_of(rec: &Record) -> String {
         .to_ascii_lowercase()
 }
 
-/// `https://{sub}.zendesk.com/hc/{locale}/{kind}/{id}-{slug}` [CAPTURE].
+/// `https://{sub}.zendesk.com/hc/{locale}/{kind}/{id}-{slug}` \[CAPTURE\].
 pub fn html_url(store: &Store, kind: &str, rec: &Record, title_key: &str) -> Value {
     let id = rec.get("id").and_then(Value::as_u64).unwrap_or_default();
     let title = rec

@@ -3,7 +3,7 @@
 //! API]. Every account has the built-in segments "Signed-in users" and
 //! "Agents and managers" [DOC: Zendesk's help on Guide user permissions] and a
 //! built-in permission group (named "Admins" here, UNVERIFIED); built-in
-//! records cannot be changed [DOC].
+//! records cannot be changed \[DOC\].
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -14,7 +14,7 @@ use crate::vendors::zendesk::resource::engine::{self, Who};
 use crate::vendors::zendesk::resource::{Ops, Record, Spec, Write, check_kind, merge, require_text};
 use crate::vendors::zendesk::store::Store;
 
-/// `/api/v2/help_center/user_segments` [DOC].
+/// `/api/v2/help_center/user_segments` \[DOC\].
 pub static USER_SEGMENTS: Spec = Spec {
     ops: Ops::CRUD,
     filters: &["user_type", "built_in"],
@@ -27,7 +27,7 @@ pub static USER_SEGMENTS: Spec = Spec {
     )
 };
 
-/// `/api/v2/guide/permission_groups` [DOC].
+/// `/api/v2/guide/permission_groups` \[DOC\].
 pub static PERMISSION_GROUPS: Spec = Spec {
     ops: Ops::CRUD,
     envelope: Some(envelope),
@@ -39,7 +39,7 @@ pub static PERMISSION_GROUPS: Spec = Spec {
     )
 };
 
-/// A built-in record cannot be changed [DOC]: 403 (body UNVERIFIED).
+/// A built-in record cannot be changed \[DOC\]: 403 (body UNVERIFIED).
 fn refuse_built_in(w: &Write<'_>) -> Result<(), ZendeskError> {
     if w.old.is_some_and(|o| o["built_in"] == json!(true)) {
         return Err(ZendeskError::Forbidden);

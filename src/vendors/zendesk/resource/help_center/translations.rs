@@ -135,7 +135,7 @@ fn by_locale(store: &Store, ids: &[u64], locale: Option<&str>) -> Result<u64, Ze
 }
 
 /// `GET/PUT .../articles/{article_id}/translations/{locale}` and
-/// `GET .../translations/missing` [DOC].
+/// `GET .../translations/missing` \[DOC\].
 pub fn routes(r: Routes) -> Routes {
     let path = "/api/v2/help_center/articles/{article_id}/translations/{locale}";
     r.add(

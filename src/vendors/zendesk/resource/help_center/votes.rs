@@ -15,7 +15,7 @@ use crate::vendors::zendesk::store::Store;
 use crate::vendors::zendesk::wire::json_response;
 use crate::vendors::zendesk::{BaseUrl, Caller};
 
-/// What can be voted on: its path, its table and the vote's `item_type` [DOC].
+/// What can be voted on: its path, its table and the vote's `item_type` \[DOC\].
 const VOTABLE: &[(&str, &str, &str)] = &[
     ("/api/v2/help_center/articles/{id}", "articles", "Article"),
     (
