@@ -182,7 +182,7 @@ pub struct RunConfig {
     /// Seed for ids.
     pub seed: u64,
     /// Every registered vendor's settings, one field per vendor. A `RunConfig`
-    /// dereferences to them, so `config.zendesk` is `config.vendors.zendesk`.
+    /// dereferences to them, so `config.<vendor>` is `config.vendors.<vendor>`.
     pub vendors: vendors::Settings,
     /// https in and out, and the proxy.
     pub tls: TlsConfig,

@@ -24,8 +24,7 @@ pub use crate::payload::{self, proptest};
 
 /// Generators of what the vendors really send: the building blocks of every
 /// vendor's strategies (`crate::payload::r#gen`), and each vendor's own under its
-/// name, e.g. `fakedesk::fuzz::r#gen::freshchat::message_create()` (the vendor's
-/// `fuzz` module).
+/// name, `fakedesk::fuzz::r#gen::<vendor>` (the vendor folder's `fuzz` module).
 pub mod r#gen {
     pub use crate::payload::r#gen::*;
     pub use crate::vendors::generators::*;
