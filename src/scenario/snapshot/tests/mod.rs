@@ -84,7 +84,7 @@ fn ticket_created(ticket_url: &str) -> ResponseRecord {
         status: 201,
         headers: headers(&[
             ("content-type", "application/json; charset=utf-8"),
-            ("location", &ticket_url),
+            ("location", ticket_url),
             ("date", "Mon, 23 Nov 2026 10:00:00 GMT"),
             ("x-rate-limit", "700"),
             ("x-runtime", "0.000713"),
