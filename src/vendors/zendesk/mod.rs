@@ -37,7 +37,7 @@ pub mod webhook;
 pub mod webhook_test;
 pub mod wire;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 use axum::Router;
@@ -84,20 +84,25 @@ fn build(ctx: &VendorCtx) -> Result<Arc<dyn Vendor>, ConfigError> {
     Ok(Arc::new(Zendesk::new(ctx.clone())))
 }
 
+/// Every route, built once per process: each fake gets a copy with its own state
+/// (hundreds of routes take milliseconds to build, and every test builds a fake).
+static ROUTES: LazyLock<Router<Arc<Zendesk>>> = LazyLock::new(|| {
+    api::routes()
+        .merge(admin_api::routes())
+        .merge(webhook_test::routes())
+        .merge(invocations_api::routes())
+        .merge(export::routes())
+        .merge(search::routes())
+        .merge(requests::routes())
+        .merge(resource::router().router)
+        .fallback(api::invalid_endpoint)
+        .method_not_allowed_fallback(api::invalid_endpoint)
+});
+
 impl Zendesk {
     /// Every route; the harness puts its record layer and the gate around them.
     fn routes(self: Arc<Self>) -> Router {
-        api::routes()
-            .merge(admin_api::routes())
-            .merge(webhook_test::routes())
-            .merge(invocations_api::routes())
-            .merge(export::routes())
-            .merge(search::routes())
-            .merge(requests::routes())
-            .merge(resource::router().router)
-            .fallback(api::invalid_endpoint)
-            .method_not_allowed_fallback(api::invalid_endpoint)
-            .with_state(self)
+        ROUTES.clone().with_state(self)
     }
 }
 
