@@ -198,14 +198,6 @@ impl Sections {
         self.find()
             .unwrap_or_else(|| panic!("no settings of type {}", std::any::type_name::<T>()))
     }
-
-    /// The settings of type `T`, to change. Panics as [`Sections::vendor`].
-    pub fn vendor_mut<T: 'static>(&mut self) -> &mut T {
-        self.0
-            .iter_mut()
-            .find_map(|(_, s)| s.as_any_mut().downcast_mut())
-            .unwrap_or_else(|| panic!("no settings of type {}", std::any::type_name::<T>()))
-    }
 }
 
 /// What a vendor reads of the run configuration: the run-wide values and every
