@@ -818,3 +818,121 @@ async fn a_webhook_test_sends_one_signed_request_and_reports_the_answer() {
         .await;
     assert_eq!(unknown.status, 404, "{}", unknown.text);
 }
+
+/// `GET /triggers/definitions` has the shape of Zendesk's `TriggerDefinitionObject`
+/// (OpenAPI: `actions`, `conditions_all`, `conditions_any`; entries `group`,
+/// `nullable`, `repeatable`, `subject`, `title`, `type`, conditions with `operators`
+/// of `terminal`, `title`, `value`, `values` of `enabled`, `title`, `value`, and no
+/// `values` under `conditions_any`), and a trigger built only from what it lists
+/// fires.
+#[tokio::test]
+async fn trigger_definitions_list_what_a_trigger_may_name_and_a_trigger_built_from_them_fires() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let z = fake();
+    let (hook, _) = create_webhook(&z, &format!("{}/hook", receiver.uri()), Value::Null).await;
+    let admin = z.admin_id().await;
+    let r = z
+        .call("GET", "/api/v2/triggers/definitions.json", None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let d = &r.json["definitions"];
+    let keys = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let entry = [
+        "group",
+        "nullable",
+        "repeatable",
+        "subject",
+        "title",
+        "type",
+    ];
+    for (list, values) in [("conditions_all", true), ("conditions_any", false)] {
+        let all = d[list].as_array().unwrap();
+        assert!(!all.is_empty());
+        for c in all {
+            let mut want: Vec<&str> = entry.iter().copied().chain(["operators"]).collect();
+            if values && c.get("values").is_some() {
+                want.push("values");
+            }
+            want.sort();
+            assert_eq!(keys(c), want, "{c}");
+            for o in c["operators"].as_array().unwrap() {
+                assert_eq!(keys(o), ["terminal", "title", "value"]);
+            }
+            assert!(values || c.get("values").is_none());
+        }
+    }
+    let by_subject = |list: &str, s: &str| {
+        d[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["subject"] == s)
+            .unwrap_or_else(|| panic!("{s} in {list}"))
+            .clone()
+    };
+    let assignee = by_subject("conditions_all", "assignee_id");
+    assert!(
+        assignee["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["value"].as_str() == Some(admin.to_string().as_str())),
+        "the seeded admin is an assignee: {assignee}"
+    );
+    let notify = d["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["subject"] == "notification_webhook")
+        .unwrap()
+        .clone();
+    let listed = notify["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["title"] == "To the SUT")
+        .unwrap()["value"]
+        .clone();
+    assert_eq!(listed, hook);
+
+    // A trigger from the listed names only: status "Changed to" Solved.
+    let status = by_subject("conditions_all", "status");
+    let changed_to = status["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["title"] == "Changed to")
+        .unwrap()["value"]
+        .clone();
+    let solved = status["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["title"] == "Solved")
+        .unwrap()["value"]
+        .clone();
+    let r = z
+        .call("POST", "/api/v2/triggers.json", Some(json!({"trigger": {"title": "From the definitions", "conditions": {"all": [{"field": status["subject"], "operator": changed_to, "value": solved}]}, "actions": [{"field": notify["subject"], "value": [listed, "{\"solved\": \"{{ticket.id}}\"}"]}]}})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = z.ticket("x").await;
+    let r = z
+        .call(
+            "PUT",
+            &format!("/api/v2/tickets/{id}.json"),
+            Some(json!({"ticket": {"status": "solved", "assignee_id": admin}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let got = received(&receiver, 1).await;
+    let body: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body, json!({"solved": id.to_string()}));
+}

@@ -18,6 +18,8 @@ use super::fake::Zendesk;
 use super::page::{self, Link, PageRequest};
 use super::resource::listing::Query;
 use super::resource::rules::rule_search;
+use super::store::Record;
+use super::trigger_definitions::{Choices, definitions};
 use super::triggers::{Trigger, TriggerInput};
 use super::webhook::{ApiProblem, WebhookInput, WebhookOut};
 use super::wire::json_response;
@@ -43,6 +45,7 @@ pub fn routes() -> Router<Arc<Zendesk>> {
         .route_json("/api/v2/triggers", get(list_triggers).post(create_trigger))
         .route_json("/api/v2/triggers/active", get(list_active_triggers))
         .route_json("/api/v2/triggers/search", get(search_triggers))
+        .route_json("/api/v2/triggers/definitions", get(trigger_definitions))
         .route_json(
             "/api/v2/triggers/{trigger_id}",
             get(show_trigger).put(update_trigger).delete(delete_trigger),
@@ -285,6 +288,35 @@ async fn list_triggers(z: Z, q: RawQuery, b: BaseUrl) -> Reply {
 /// `GET /triggers/active` \[DOC\]: the active triggers, in the same order and pages.
 async fn list_active_triggers(z: Z, q: RawQuery, b: BaseUrl) -> Reply {
     triggers_page(z, q, b, "/api/v2/triggers/active", |t| t.active)
+}
+
+/// `GET /triggers/definitions`: what a trigger may name, with the account's agents,
+/// groups, organizations and active webhooks as values (see [`super::trigger_definitions`]).
+async fn trigger_definitions(Account(z): Z) -> Reply {
+    let choices = {
+        let store = z.store_read();
+        Choices {
+            agents: store
+                .users
+                .values()
+                .filter(|u| u.active && u.role.is_staff())
+                .map(|u| (u.id, u.name.clone()))
+                .collect(),
+            groups: store.groups().filter_map(id_and_name).collect(),
+            organizations: store.organizations().filter_map(id_and_name).collect(),
+            webhooks: store
+                .webhooks
+                .values()
+                .filter(|w| w.status == "active")
+                .map(|w| (w.id.clone(), w.name.clone()))
+                .collect(),
+        }
+    };
+    Ok(json_response(StatusCode::OK, &definitions(&choices)))
+}
+
+fn id_and_name(r: &Record) -> Option<(u64, String)> {
+    Some((r["id"].as_u64()?, r["name"].as_str()?.to_owned()))
 }
 
 /// `GET /triggers/search?query=` [DOC: Search Triggers]: the triggers whose

@@ -220,6 +220,7 @@ pub const CORE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v2/webhooks/{webhook_id}/signing_secret"),
     ("GET", "/api/v2/triggers"),
     ("GET", "/api/v2/triggers/active"),
+    ("GET", "/api/v2/triggers/definitions"),
     ("GET", "/api/v2/triggers/search"),
     ("POST", "/api/v2/triggers"),
     ("GET", "/api/v2/triggers/{trigger_id}"),
