@@ -307,3 +307,139 @@ async fn rules_are_found_by_words_of_their_titles() {
         assert_eq!(r.status, 400, "{path}");
     }
 }
+
+/// The macro editor's lists, in the shapes of Zendesk's examples: `/macros/actions`
+/// (`{"actions": [{group, operators, output_key, target, title, title_for_field,
+/// value, values: {list, type}}]}`) and `/macros/definitions` (`{"definitions":
+/// {"actions": [{group, nullable, repeatable, subject, title, type, values}]}}`,
+/// status by id: Open "1" ... Closed "4"). A macro built from the definitions
+/// applies as Zendesk applies it, and `/macros/new` replicates a macro or a ticket.
+#[tokio::test]
+async fn macro_actions_definitions_and_replicas() {
+    let z = fake();
+    let r = z.call("GET", "/api/v2/macros/actions.json", None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let priority = r.json["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["value"] == "priority")
+        .unwrap();
+    let mut keys: Vec<&String> = priority.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "group",
+            "operators",
+            "output_key",
+            "target",
+            "title",
+            "title_for_field",
+            "value",
+            "values"
+        ]
+    );
+    assert_eq!(priority["values"]["type"], "list");
+    assert_eq!(
+        priority["operators"],
+        json!([{"title": "Is", "value": "is"}])
+    );
+
+    let r = z.call("GET", "/api/v2/macros/definitions.json", None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let actions = r.json["definitions"]["actions"].as_array().unwrap().clone();
+    let status = actions.iter().find(|a| a["subject"] == "status").unwrap();
+    let solved = status["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["title"] == "Solved")
+        .unwrap();
+    assert_eq!(solved["value"], "3", "DOC example: status values are ids");
+    for a in &actions {
+        let mut keys: Vec<&String> = a.as_object().unwrap().keys().collect();
+        keys.retain(|k| *k != "values");
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "group",
+                "nullable",
+                "repeatable",
+                "subject",
+                "title",
+                "type"
+            ]
+        );
+    }
+
+    // A macro from the definitions: status by id, and tags.
+    let r = z
+        .call("POST", "/api/v2/macros.json", Some(json!({"macro": {"title": "Solve", "description": "Solves it", "actions": [{"field": "status", "value": solved["value"]}, {"field": "set_tags", "value": "done"}]}})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let macro_id = r.json["macro"]["id"].as_u64().unwrap();
+    let r = z
+        .call(
+            "GET",
+            &format!("/api/v2/macros/{macro_id}/apply.json"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["result"]["ticket"]["status"], "solved");
+    assert_eq!(r.json["result"]["ticket"]["tags"], json!(["done"]));
+
+    // Replicas: of the macro (its own fields, DOC example keys), of a ticket.
+    let r = z
+        .call(
+            "GET",
+            &format!("/api/v2/macros/new.json?macro_id={macro_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let m = &r.json["macro"];
+    assert_eq!(m["id"], macro_id);
+    assert_eq!(m["title"], "Solve");
+    assert_eq!(m["description"], "Solves it");
+    assert_eq!(
+        m["actions"][1],
+        json!({"field": "set_tags", "value": "done"})
+    );
+    let t = z.ticket("replicate me").await;
+    z.call(
+        "PUT",
+        &format!("/api/v2/tickets/{t}.json"),
+        Some(json!({"ticket": {"priority": "high", "tags": ["vip"]}})),
+    )
+    .await;
+    let r = z
+        .call(
+            "GET",
+            &format!("/api/v2/macros/new.json?ticket_id={t}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let actions = r.json["macro"]["actions"].as_array().unwrap();
+    assert!(
+        actions.contains(&json!({"field": "priority", "value": "high"})),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&json!({"field": "set_tags", "value": "vip"})),
+        "{actions:?}"
+    );
+    assert_eq!(
+        z.call("GET", "/api/v2/macros/new.json", None).await.status,
+        400
+    );
+    assert_eq!(
+        z.call("GET", "/api/v2/macros/new.json?macro_id=999999", None)
+            .await
+            .status,
+        404
+    );
+}

@@ -18,8 +18,7 @@ use super::fake::Zendesk;
 use super::page::{self, Link, PageRequest};
 use super::resource::listing::Query;
 use super::resource::rules::rule_search;
-use super::store::Record;
-use super::trigger_definitions::{Choices, definitions};
+use super::rule_definitions::{Choices, trigger_definitions as definitions};
 use super::triggers::{Trigger, TriggerInput};
 use super::webhook::{ApiProblem, WebhookInput, WebhookOut};
 use super::wire::json_response;
@@ -291,32 +290,10 @@ async fn list_active_triggers(z: Z, q: RawQuery, b: BaseUrl) -> Reply {
 }
 
 /// `GET /triggers/definitions`: what a trigger may name, with the account's agents,
-/// groups, organizations and active webhooks as values (see [`super::trigger_definitions`]).
+/// groups, organizations and active webhooks as values (see [`super::rule_definitions`]).
 async fn trigger_definitions(Account(z): Z) -> Reply {
-    let choices = {
-        let store = z.store_read();
-        Choices {
-            agents: store
-                .users
-                .values()
-                .filter(|u| u.active && u.role.is_staff())
-                .map(|u| (u.id, u.name.clone()))
-                .collect(),
-            groups: store.groups().filter_map(id_and_name).collect(),
-            organizations: store.organizations().filter_map(id_and_name).collect(),
-            webhooks: store
-                .webhooks
-                .values()
-                .filter(|w| w.status == "active")
-                .map(|w| (w.id.clone(), w.name.clone()))
-                .collect(),
-        }
-    };
+    let choices = Choices::of(&z.store_read());
     Ok(json_response(StatusCode::OK, &definitions(&choices)))
-}
-
-fn id_and_name(r: &Record) -> Option<(u64, String)> {
-    Some((r["id"].as_u64()?, r["name"].as_str()?.to_owned()))
 }
 
 /// `GET /triggers/search?query=` [DOC: Search Triggers]: the triggers whose

@@ -32,7 +32,7 @@ pub mod search;
 pub mod settings;
 pub mod store;
 pub mod subdomain;
-pub mod trigger_definitions;
+pub mod rule_definitions;
 pub mod triggers;
 pub mod webhook;
 pub mod webhook_test;

@@ -32,6 +32,7 @@ pub mod org_calls;
 pub mod orgs;
 pub mod ratings;
 pub mod routes;
+pub mod macro_tools;
 pub mod rules;
 pub mod side_conversations;
 pub mod sideload;
@@ -134,6 +135,7 @@ pub fn router() -> routes::Routes {
     let r = account::routes(r);
     let r = tags::routes(r);
     let r = rules::routes(r);
+    let r = macro_tools::routes(r);
     let r = ratings::routes(r);
     let r = derived_routes::routes(r);
     let r = tickets::routes(r);

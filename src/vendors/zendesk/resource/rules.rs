@@ -13,6 +13,7 @@ use super::routes::{Reply, Routes, Z, ok};
 use super::spec::{Ops, Record, Spec, Write, merge, next_position, require_text};
 use crate::vendors::zendesk::error::{IdParam, ZendeskError};
 use crate::vendors::zendesk::extract::BaseUrl;
+use crate::vendors::zendesk::rule_definitions::STATUS_IDS;
 use crate::vendors::zendesk::store::{Store, Ticket};
 use crate::vendors::zendesk::wire::TicketOut;
 
@@ -363,7 +364,12 @@ fn macro_changes(m: &Record, current_tags: &[String]) -> Map<String, Value> {
                 .collect::<Vec<_>>()
         };
         match field {
-            "status" | "priority" | "type" | "subject" => {
+            "status" => {
+                let status = STATUS_IDS.iter().find(|(id, _)| *id == text);
+                let name = status.map_or(text.as_str(), |(_, s)| s.as_str());
+                t.insert(field.to_owned(), json!(name));
+            }
+            "priority" | "type" | "subject" => {
                 t.insert(field.to_owned(), json!(text));
             }
             "assignee_id" | "group_id" => {

@@ -1,17 +1,25 @@
-//! `GET /api/v2/triggers/definitions`: the conditions and actions a trigger may
-//! use, in the shape of Zendesk's `TriggerDefinitionObject` \[DOC: OpenAPI\]:
-//! `{"definitions": {"actions", "conditions_all", "conditions_any"}}`, each entry
-//! `{group, nullable, repeatable, subject, title, type, operators?, values?}`, the
-//! `conditions_any` entries without `values`.
+//! What a business rule may name, as Zendesk lists it for rule editors:
 //!
-//! The list is what the fake's trigger engine ([`super::triggers`]) evaluates and
-//! carries out, not every condition of Zendesk's, so a trigger built from it runs
-//! here as written. The titles and the operators' titles are Zendesk's words as the
-//! admin interface shows them \[UNVERIFIED\]; list values come from the account:
-//! its agents, groups, organizations and active webhooks.
+//! - `GET /api/v2/triggers/definitions`, in the shape of Zendesk's
+//!   `TriggerDefinitionObject` \[DOC: OpenAPI\]: `{"definitions": {"actions",
+//!   "conditions_all", "conditions_any"}}`, each entry `{group, nullable, repeatable,
+//!   subject, title, type, operators?, values?}`, the `conditions_any` entries
+//!   without `values`;
+//! - `GET /api/v2/macros/definitions` \[DOC example\]: `{"definitions": {"actions":
+//!   [...]}}` with entries of the same shape, status values by id (`"1"` Open to
+//!   `"4"` Closed);
+//! - `GET /api/v2/macros/actions` \[DOC example\]: `{"actions": [{group, operators,
+//!   output_key, target, title, title_for_field, value, values: {list, type}}]}`.
+//!
+//! Each list is what the fake's own engines run (trigger conditions in
+//! [`super::triggers`], macro actions in `resource/rules.rs`), not every condition
+//! and action of Zendesk's, so a rule built from it runs here as written. Titles are
+//! Zendesk's words as the admin interface shows them \[UNVERIFIED\]; list values
+//! come from the account: its agents, groups, organizations and active webhooks.
 
 use serde_json::{Value, json};
 
+use super::store::{Record, Store};
 use super::wire::{Priority, Status, TicketType};
 
 /// What of the account the definitions list as values.
@@ -25,6 +33,31 @@ pub struct Choices {
     pub organizations: Vec<(u64, String)>,
     /// Active webhooks, `(id, name)`.
     pub webhooks: Vec<(String, String)>,
+}
+
+impl Choices {
+    /// What `store`'s account offers: its active agents and admins, groups,
+    /// organizations and active webhooks.
+    pub fn of(store: &Store) -> Self {
+        let id_and_name =
+            |r: &Record| Some((r["id"].as_u64()?, r["name"].as_str()?.to_owned()));
+        Self {
+            agents: store
+                .users
+                .values()
+                .filter(|u| u.active && u.role.is_staff())
+                .map(|u| (u.id, u.name.clone()))
+                .collect(),
+            groups: store.groups().filter_map(id_and_name).collect(),
+            organizations: store.organizations().filter_map(id_and_name).collect(),
+            webhooks: store
+                .webhooks
+                .values()
+                .filter(|w| w.status == "active")
+                .map(|w| (w.id.clone(), w.name.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// Operators of a field compared now and before the change.
@@ -167,8 +200,8 @@ fn condition(c: &Condition, with_values: bool) -> Value {
     out
 }
 
-/// The whole `{"definitions": ...}` reply for an account with `choices`.
-pub fn definitions(choices: &Choices) -> Value {
+/// The whole `GET /triggers/definitions` reply for an account with `choices`.
+pub fn trigger_definitions(choices: &Choices) -> Value {
     let all = conditions(choices);
     let webhooks: Vec<Value> = choices
         .webhooks
@@ -188,4 +221,80 @@ pub fn definitions(choices: &Choices) -> Value {
         "conditions_all": all.iter().map(|c| condition(c, true)).collect::<Vec<_>>(),
         "conditions_any": all.iter().map(|c| condition(c, false)).collect::<Vec<_>>(),
     }})
+}
+
+/// Zendesk's status ids, as macro definitions list them \[DOC example: Open `"1"`,
+/// Pending `"2"`, Solved `"3"`, Closed `"4"`\]; macros take either form.
+pub const STATUS_IDS: &[(&str, Status)] = &[
+    ("1", Status::Open),
+    ("2", Status::Pending),
+    ("3", Status::Solved),
+    ("4", Status::Closed),
+];
+
+/// One action a macro may take: `(subject, title, type, values)`.
+type MacroAction = (&'static str, &'static str, &'static str, Vec<Value>);
+
+fn macro_actions_of(c: &Choices) -> Vec<MacroAction> {
+    let statuses = STATUS_IDS
+        .iter()
+        .map(|(id, s)| value(&capital(s), id))
+        .collect();
+    let yes_no = vec![value("Public", "true"), value("Private", "false")];
+    vec![
+        ("status", "Status", "list", statuses),
+        ("priority", "Priority", "list", texts(Priority::ALL, capital)),
+        ("type", "Type", "list", texts(TicketType::ALL, capital)),
+        ("group_id", "Group", "list", people(&c.groups, false)),
+        ("assignee_id", "Assignee", "list", people(&c.agents, true)),
+        ("subject", "Set subject", "text", Vec::new()),
+        ("set_tags", "Set tags", "text", Vec::new()),
+        ("current_tags", "Add tags", "text", Vec::new()),
+        ("remove_tags", "Remove tags", "text", Vec::new()),
+        ("comment_value", "Comment/description", "text", Vec::new()),
+        ("comment_value_html", "Comment/description (HTML)", "text", Vec::new()),
+        ("comment_mode_is_public", "Comment mode", "list", yes_no),
+    ]
+}
+
+/// The whole `GET /macros/definitions` reply for an account with `choices`.
+pub fn macro_definitions(choices: &Choices) -> Value {
+    let actions: Vec<Value> = macro_actions_of(choices)
+        .into_iter()
+        .map(|(subject, title, kind, values)| {
+            let mut a = json!({
+                "group": "ticket",
+                "nullable": false,
+                "repeatable": false,
+                "subject": subject,
+                "title": title,
+                "type": kind,
+            });
+            if kind == "list" {
+                a["values"] = Value::Array(values);
+            }
+            a
+        })
+        .collect();
+    json!({"definitions": {"actions": actions}})
+}
+
+/// The whole `GET /macros/actions` reply for an account with `choices`.
+pub fn macro_actions(choices: &Choices) -> Value {
+    let actions: Vec<Value> = macro_actions_of(choices)
+        .into_iter()
+        .map(|(subject, title, kind, values)| {
+            json!({
+                "group": "ticket",
+                "operators": [{"title": "Is", "value": "is"}],
+                "output_key": null,
+                "target": null,
+                "title": title,
+                "title_for_field": title,
+                "value": subject,
+                "values": {"list": values, "type": kind},
+            })
+        })
+        .collect();
+    json!({ "actions": actions })
 }
