@@ -155,7 +155,15 @@ fn conditions(c: &Choices) -> Vec<Condition> {
         list("type", "Type", true, TRACKED.iter().collect(), texts(TicketType::ALL, capital)),
         list("group_id", "Group", true, TRACKED.iter().collect(), people(&c.groups, false)),
         list("assignee_id", "Assignee", true, TRACKED.iter().collect(), people(&c.agents, true)),
-        list("requester_id", "Requester", false, TRACKED.iter().collect(), people(&c.agents, true)),
+        // A requester is picked by name, not from a list (any user may be one).
+        Condition {
+            subject: "requester_id",
+            title: "Requester",
+            kind: "autocomplete",
+            nullable: false,
+            operators: TRACKED.iter().collect(),
+            values: None,
+        },
         list("organization_id", "Organization", true, TRACKED.iter().collect(), people(&c.organizations, false)),
         list("via_id", "Channel", false, IS.iter().collect(), vec![
             value("Web form", 0),
