@@ -61,7 +61,10 @@ impl Choices {
 }
 
 /// Operators of a field compared now and before the change.
-const TRACKED: &[(&str, &str, bool)] = &[
+/// An operator: its value, its title and whether it takes no value (`terminal`).
+type Operator = (&'static str, &'static str, bool);
+
+const TRACKED: &[Operator] = &[
     ("is", "Is", false),
     ("is_not", "Is not", false),
     ("changed", "Changed", true),
@@ -73,19 +76,19 @@ const TRACKED: &[(&str, &str, bool)] = &[
 ];
 
 /// [`TRACKED`] and the ordering operators of status and priority.
-const ORDERED: &[(&str, &str, bool)] = &[
+const ORDERED: &[Operator] = &[
     ("less_than", "Less than", false),
     ("greater_than", "Greater than", false),
 ];
 
-const IS: &[(&str, &str, bool)] = &[("is", "Is", false), ("is_not", "Is not", false)];
+const IS: &[Operator] = &[("is", "Is", false), ("is_not", "Is not", false)];
 
-const WORDS: &[(&str, &str, bool)] = &[
+const WORDS: &[Operator] = &[
     ("includes", "Contains at least one of the following words", false),
     ("not_includes", "Contains none of the following words", false),
 ];
 
-const TAGS: &[(&str, &str, bool)] = &[
+const TAGS: &[Operator] = &[
     ("includes", "Contains at least one of the following", false),
     ("not_includes", "Contains none of the following", false),
 ];
@@ -96,7 +99,7 @@ struct Condition {
     title: &'static str,
     kind: &'static str,
     nullable: bool,
-    operators: Vec<&'static (&'static str, &'static str, bool)>,
+    operators: Vec<&'static Operator>,
     values: Option<Vec<Value>>,
 }
 
@@ -135,15 +138,14 @@ fn conditions(c: &Choices) -> Vec<Condition> {
         operators,
         values: Some(values),
     };
-    let text = |subject, title, operators: &'static [(&'static str, &'static str, bool)]| {
-        Condition {
-            subject,
-            title,
-            kind: "text",
-            nullable: false,
-            operators: operators.iter().collect(),
-            values: None,
-        }
+    // Conditions whose value is typed or picked, not chosen from a list.
+    let free = |subject, title, kind, nullable, operators: &'static [Operator]| Condition {
+        subject,
+        title,
+        kind,
+        nullable,
+        operators: operators.iter().collect(),
+        values: None,
     };
     vec![
         list("update_type", "Ticket", false, IS[..1].iter().collect(), vec![
@@ -156,15 +158,10 @@ fn conditions(c: &Choices) -> Vec<Condition> {
         list("group_id", "Group", true, TRACKED.iter().collect(), people(&c.groups, false)),
         list("assignee_id", "Assignee", true, TRACKED.iter().collect(), people(&c.agents, true)),
         // A requester is picked by name, not from a list (any user may be one).
-        Condition {
-            subject: "requester_id",
-            title: "Requester",
-            kind: "autocomplete",
-            nullable: false,
-            operators: TRACKED.iter().collect(),
-            values: None,
-        },
-        list("organization_id", "Organization", true, TRACKED.iter().collect(), people(&c.organizations, false)),
+        free("requester_id", "Requester", "autocomplete", false, TRACKED),
+        list("organization_id", "Organization", true, TRACKED.iter().collect(), {
+            people(&c.organizations, false)
+        }),
         list("via_id", "Channel", false, IS.iter().collect(), vec![
             value("Web form", 0),
             value("Email", 4),
@@ -174,17 +171,23 @@ fn conditions(c: &Choices) -> Vec<Condition> {
             value("Public", "true"),
             value("Private", "false"),
         ]),
-        Condition {
-            subject: "current_tags",
-            title: "Tags",
-            kind: "tags",
-            nullable: true,
-            operators: TAGS.iter().collect(),
-            values: None,
-        },
-        text("subject_includes_word", "Subject text", WORDS),
-        text("comment_includes_word", "Comment text", WORDS),
+        free("current_tags", "Tags", "tags", true, TAGS),
+        free("subject_includes_word", "Subject text", "text", false, WORDS),
+        free("comment_includes_word", "Comment text", "text", false, WORDS),
     ]
+}
+
+/// The keys every definition has: `group`, `nullable`, `repeatable`, `subject`,
+/// `title` and `type`.
+fn entry(group: &str, subject: &str, title: &str, kind: &str, nullable: bool, repeatable: bool) -> Value {
+    json!({
+        "group": group,
+        "nullable": nullable,
+        "repeatable": repeatable,
+        "subject": subject,
+        "title": title,
+        "type": kind,
+    })
 }
 
 fn condition(c: &Condition, with_values: bool) -> Value {
@@ -193,15 +196,8 @@ fn condition(c: &Condition, with_values: bool) -> Value {
         .iter()
         .map(|(value, title, terminal)| json!({"terminal": terminal, "title": title, "value": value}))
         .collect();
-    let mut out = json!({
-        "group": "ticket",
-        "nullable": c.nullable,
-        "operators": operators,
-        "repeatable": false,
-        "subject": c.subject,
-        "title": c.title,
-        "type": c.kind,
-    });
+    let mut out = entry("ticket", c.subject, c.title, c.kind, c.nullable, false);
+    out["operators"] = Value::Array(operators);
     if let (true, Some(values)) = (with_values, &c.values) {
         out["values"] = Value::Array(values.clone());
     }
@@ -216,16 +212,17 @@ pub fn trigger_definitions(choices: &Choices) -> Value {
         .iter()
         .map(|(id, name)| value(name, id))
         .collect();
+    let mut notify = entry(
+        "notification",
+        "notification_webhook",
+        "Notify active webhook",
+        "list",
+        false,
+        true,
+    );
+    notify["values"] = Value::Array(webhooks);
     json!({"definitions": {
-        "actions": [{
-            "group": "notification",
-            "nullable": false,
-            "repeatable": true,
-            "subject": "notification_webhook",
-            "title": "Notify active webhook",
-            "type": "list",
-            "values": webhooks,
-        }],
+        "actions": [notify],
         "conditions_all": all.iter().map(|c| condition(c, true)).collect::<Vec<_>>(),
         "conditions_any": all.iter().map(|c| condition(c, false)).collect::<Vec<_>>(),
     }})
@@ -270,14 +267,7 @@ pub fn macro_definitions(choices: &Choices) -> Value {
     let actions: Vec<Value> = macro_actions_of(choices)
         .into_iter()
         .map(|(subject, title, kind, values)| {
-            let mut a = json!({
-                "group": "ticket",
-                "nullable": false,
-                "repeatable": false,
-                "subject": subject,
-                "title": title,
-                "type": kind,
-            });
+            let mut a = entry("ticket", subject, title, kind, false, false);
             if kind == "list" {
                 a["values"] = Value::Array(values);
             }
